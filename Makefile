@@ -1,0 +1,48 @@
+# mcunet-tf: `make test` and `make demo` set up what they need (venv, pip, Debian packages) and run.
+SHELL := /bin/bash
+PY := .venv/bin/python
+SHARED ?= $(abspath ../shared)
+APT_PKGS := bazel-bootstrap bazel-rules-java gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libglib2.0-dev pkg-config
+MLPERF := $(wildcard $(SHARED)/models/mlperf_tiny/*.tflite)
+export MCUNET_SHARED_MODELS := $(SHARED)/models
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup apt venv models test pytest bazel-test demo clean
+
+setup: apt venv
+
+apt:
+	@missing=$$(for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:" $$missing "(run as root, or: sudo apt-get install" $$missing")"; exit 1; fi; \
+	fi
+
+venv: .venv/.installed
+
+.venv/.installed: setup.py
+	@test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+# int8 models built from the MCUNet architecture configs (random weights, calibrated BN, int8 PTQ).
+models: setup
+	$(PY) scripts/build_models.py --out_dir=build/models --configs_dir=$(SHARED)/models/mcunet_configs
+
+pytest: setup models
+	$(PY) -m pytest -q tests
+
+bazel-test: setup
+	bazel test //...
+
+test: pytest bazel-test
+
+demo: setup models
+	$(PY) scripts/plan.py $(addprefix --tflite=,$(MLPERF)) $(addprefix --tflite=,$(wildcard build/models/*.int8.tflite)) \
+	  --out_dir=out/demo --report=out/demo/plan_report.json
+
+clean:
+	rm -rf build out bazel-*

@@ -1,0 +1,24 @@
+"""mcunet-tf: MCUNet (TinyNAS + TinyEngine) for TensorFlow / Keras and TF Lite Micro."""
+from setuptools import find_packages, setup
+
+setup(
+    name="mcunet-tf",
+    version="0.1.0",
+    description="TinyNAS as a Keras Tuner oracle and a TinyEngine-style code generator for int8 TFLite models",
+    packages=find_packages(include=["mcunet_tf*", "tflite_patch*", "micro_runtime*"]),
+    package_data={"micro_runtime": ["include/*.h", "kernels/*.c", "kernels/*.h", "cortexm/*"]},
+    python_requires=">=3.10,<3.13",
+    install_requires=[
+        "tensorflow>=2.21,<2.22",
+        "tf_keras>=2.21,<2.22",
+        "tensorflow-model-optimization>=0.8,<0.9",
+        "keras-tuner>=1.4,<1.5",
+        "tflite-micro",
+        "flatbuffers>=24.3",
+        "absl-py>=1.0",
+        "numpy>=1.26",
+        "matplotlib>=3.7",
+        "scikit-learn>=1.3",
+    ],
+    extras_require={"test": ["pytest>=8", "hypothesis>=6.100"]},
+)

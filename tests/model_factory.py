@@ -1,0 +1,47 @@
+"""Tiny .tflite models made with the real TFLite converter, for tests of single behaviours."""
+import numpy as np
+
+
+def _tf():
+    import os
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    import tensorflow as tf
+    import tf_keras as keras
+    return tf, keras
+
+
+def convert(model, input_shape, int8=True, seed=0, io_dtype="int8"):
+    """Convert a tf_keras model; full-integer int8 with a random representative set unless int8=False."""
+    tf, _ = _tf()
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if int8:
+        rng = np.random.default_rng(seed)
+
+        def representative():
+            for _ in range(16):
+                yield [rng.uniform(-1, 1, size=(1,) + tuple(input_shape)).astype(np.float32)]
+
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = representative
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if io_dtype == "int8":
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def pad_conv_model(padding, stride=2, size=16, channels=3, filters=8, kernel=3, seed=0):
+    """ZeroPadding2D(padding) followed by a VALID Conv2D: converts to PAD + CONV_2D."""
+    _, keras = _tf()
+    keras.utils.set_random_seed(seed)
+    x = keras.Input((size, size, channels))
+    y = keras.layers.ZeroPadding2D(padding)(x)
+    y = keras.layers.Conv2D(filters, kernel, strides=stride, padding="valid", activation="relu")(y)
+    y = keras.layers.DepthwiseConv2D(3, padding="same")(y)
+    return convert(keras.Model(x, y), (size, size, channels), seed=seed)
+
+
+def float_model():
+    _, keras = _tf()
+    x = keras.Input((8,))
+    return convert(keras.Model(x, keras.layers.Dense(4)(x)), (8,), int8=False)

@@ -1,0 +1,453 @@
+"""A small graph IR for int8 .tflite models, read and written through TensorFlow's own schema.
+
+`load_tflite` turns a flatbuffer into a `Graph` (tensors, ops in execution order, subgraph inputs and
+outputs); `save_tflite` writes a `Graph` back. The object API of TensorFlow's generated schema
+(`tensorflow/lite/python/schema_py_generated.py`) does the flatbuffer work; the module is loaded from
+its file so that reading a model does not pay for importing all of TensorFlow.
+"""
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+
+class ModelError(ValueError):
+    """A model we cannot take; the message is one line that names the problem."""
+
+
+@lru_cache(maxsize=None)
+def schema():
+    """TensorFlow's generated TFLite flatbuffer schema module (object API)."""
+    spec = importlib.util.find_spec("tensorflow")
+    if spec is None or spec.origin is None:
+        raise ModelError("tensorflow is not installed: its TFLite schema is needed to read .tflite files")
+    path = os.path.join(os.path.dirname(spec.origin), "lite", "python", "schema_py_generated.py")
+    module_spec = importlib.util.spec_from_file_location("tflite_schema_py_generated", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def _enum_names(enum_class) -> dict[int, str]:
+    return {v: k for k, v in vars(enum_class).items() if not k.startswith("_") and isinstance(v, int)}
+
+
+@lru_cache(maxsize=None)
+def _tables():
+    s = schema()
+    return {
+        "op_name": _enum_names(s.BuiltinOperator),
+        "op_code": {v: k for k, v in _enum_names(s.BuiltinOperator).items()},
+        "dtype_name": {k: v.lower() for k, v in _enum_names(s.TensorType).items()},
+        "dtype_code": {v.lower(): k for k, v in _enum_names(s.TensorType).items()},
+        "options_name": _enum_names(s.BuiltinOptions),
+        "options_code": {v: k for k, v in _enum_names(s.BuiltinOptions).items()},
+        "activation": _enum_names(s.ActivationFunctionType),
+        "padding": _enum_names(s.Padding),
+    }
+
+
+NUMPY_DTYPES = {
+    "float32": np.float32, "float16": np.float16, "float64": np.float64, "int8": np.int8, "uint8": np.uint8,
+    "int16": np.int16, "uint16": np.uint16, "int32": np.int32, "uint32": np.uint32, "int64": np.int64,
+    "uint64": np.uint64, "bool": np.bool_,
+}
+
+# Ops the engine knows (issue 3's coverage); anything else is refused with its name and index.
+KNOWN_OPS = frozenset({
+    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MUL", "AVERAGE_POOL_2D", "MAX_POOL_2D",
+    "MEAN", "PAD", "PADV2", "RESHAPE", "SOFTMAX", "CONCATENATION", "RESIZE_NEAREST_NEIGHBOR", "HARD_SWISH",
+    "LOGISTIC", "QUANTIZE", "DEQUANTIZE", "TRANSPOSE",
+})
+
+
+@dataclasses.dataclass
+class Quantization:
+    """Affine quantization: real = scale * (q - zero_point), per tensor or per channel along `axis`."""
+    scale: np.ndarray
+    zero_point: np.ndarray
+    axis: int = 0
+
+    @property
+    def per_channel(self) -> bool:
+        return self.scale.size > 1
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Quantization) and self.axis == other.axis
+                and np.array_equal(self.scale, other.scale) and np.array_equal(self.zero_point, other.zero_point))
+
+
+@dataclasses.dataclass
+class Tensor:
+    """A tensor of the graph: constant when `data` is set, else an activation that needs arena space."""
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    quant: Quantization | None = None
+    data: np.ndarray | None = None
+    shape_signature: tuple[int, ...] | None = None
+    is_variable: bool = False
+
+    @property
+    def is_constant(self) -> bool:
+        return self.data is not None
+
+    @property
+    def itemsize(self) -> int:
+        return np.dtype(NUMPY_DTYPES[self.dtype]).itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * self.itemsize
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Tensor):
+            return False
+        same_data = (self.data is None and other.data is None) or (
+            self.data is not None and other.data is not None and self.data.dtype == other.data.dtype
+            and np.array_equal(self.data, other.data))
+        return (self.name == other.name and self.shape == other.shape and self.dtype == other.dtype
+                and self.quant == other.quant and same_data and self.shape_signature == other.shape_signature
+                and self.is_variable == other.is_variable)
+
+
+@dataclasses.dataclass
+class Op:
+    """One operator: `kind` is the builtin name (e.g. "CONV_2D"); `options` its builtin options as a dict.
+
+    `inputs` may hold -1 for an omitted optional input (e.g. no bias). Passes may add engine-level
+    attributes to `attrs` (explicit padding after a PAD fold, in-place decisions, scratch bytes); those
+    are not part of the .tflite file.
+    """
+    kind: str
+    inputs: list[int]
+    outputs: list[int]
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    options_type: str | None = None
+    version: int = 1
+    custom_code: str | None = None
+    custom_options: bytes | None = None
+    attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def activation(self) -> str:
+        """The fused activation ("NONE", "RELU", "RELU6", ...)."""
+        return _tables()["activation"][self.options.get("fusedActivationFunction", 0)]
+
+    def padding(self) -> str:
+        """"SAME" or "VALID" for convolution and pooling ops."""
+        return _tables()["padding"][self.options.get("padding", 0)]
+
+
+@dataclasses.dataclass
+class Graph:
+    """One subgraph of a .tflite model plus the model-level fields needed to write it back."""
+    tensors: list[Tensor]
+    ops: list[Op]
+    inputs: list[int]
+    outputs: list[int]
+    name: str = ""
+    description: str = ""
+    metadata: list[tuple[str, bytes]] = dataclasses.field(default_factory=list)
+    signature_defs: list[Any] = dataclasses.field(default_factory=list)
+
+    def consumers(self) -> dict[int, list[int]]:
+        """Tensor index -> indices of the ops that read it, in execution order."""
+        users: dict[int, list[int]] = {}
+        for i, op in enumerate(self.ops):
+            for t in op.inputs:
+                if t >= 0:
+                    users.setdefault(t, []).append(i)
+        return users
+
+    def producer(self) -> dict[int, int]:
+        """Tensor index -> index of the op that writes it."""
+        return {t: i for i, op in enumerate(self.ops) for t in op.outputs}
+
+    def activation_tensors(self) -> list[int]:
+        """Indices of the non-constant tensors that ops or the graph boundary use, in first-use order."""
+        seen: dict[int, None] = {}
+        for t in self.inputs:
+            seen[t] = None
+        for op in self.ops:
+            for t in list(op.inputs) + list(op.outputs):
+                if t >= 0 and not self.tensors[t].is_constant:
+                    seen[t] = None
+        for t in self.outputs:
+            seen[t] = None
+        return list(seen)
+
+    def metadata_dict(self) -> dict[str, bytes]:
+        return dict(self.metadata)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Graph) and self.tensors == other.tensors and self.inputs == other.inputs
+                and self.outputs == other.outputs and self.name == other.name
+                and self.metadata == other.metadata and len(self.ops) == len(other.ops)
+                and all(_op_equal(a, b) for a, b in zip(self.ops, other.ops)))
+
+
+def _op_equal(a: Op, b: Op) -> bool:
+    return (a.kind == b.kind and a.inputs == b.inputs and a.outputs == b.outputs
+            and a.options_type == b.options_type and a.version == b.version
+            and a.custom_code == b.custom_code and a.custom_options == b.custom_options
+            and _plain(a.options) == _plain(b.options))
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+def _decode(s) -> str:
+    if s is None:
+        return ""
+    return s.decode("utf-8", "replace") if isinstance(s, bytes) else str(s)
+
+
+def load_tflite(data: bytes | str | os.PathLike) -> Graph:
+    """Read a .tflite flatbuffer (bytes or a path) into a `Graph`.
+
+    Raises `ModelError` with a one-line message for anything that is not a single-subgraph TFLite model.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        try:
+            with open(data, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise ModelError(f"cannot read {data}: {e.strerror}") from None
+    data = bytes(data)
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise ModelError("not a TFLite model (no TFL3 flatbuffer identifier)")
+    s = schema()
+    try:
+        model = s.ModelT.InitFromObj(s.Model.GetRootAs(data, 0))
+    except Exception as e:  # the flatbuffer reader raises many kinds on corrupt input
+        raise ModelError(f"corrupt TFLite flatbuffer ({type(e).__name__}: {e})".splitlines()[0]) from None
+    try:
+        return _graph_from_model(model)
+    except ModelError:
+        raise
+    except Exception as e:
+        raise ModelError(f"malformed TFLite model ({type(e).__name__}: {e})".splitlines()[0]) from None
+
+
+def _graph_from_model(model) -> Graph:
+    t = _tables()
+    subgraphs = model.subgraphs or []
+    if len(subgraphs) != 1:
+        raise ModelError(f"model has {len(subgraphs)} subgraphs; only single-subgraph models are supported")
+    sg = subgraphs[0]
+    buffers = model.buffers or []
+
+    tensors = []
+    for i, tt in enumerate(sg.tensors or []):
+        dtype = t["dtype_name"].get(tt.type)
+        if dtype is None:
+            raise ModelError(f"tensor {i} has unknown type code {tt.type}")
+        shape = tuple(int(d) for d in (tt.shape if tt.shape is not None else []))
+        signature = tuple(int(d) for d in tt.shapeSignature) if tt.shapeSignature is not None else None
+        data = None
+        if tt.buffer:
+            if tt.buffer >= len(buffers):
+                raise ModelError(f"tensor {i} ({_decode(tt.name)}) points to buffer {tt.buffer} of {len(buffers)}")
+            raw = buffers[tt.buffer].data
+            if raw is not None and len(raw):
+                if dtype not in NUMPY_DTYPES:
+                    raise ModelError(f"tensor {i} has constant data of unsupported type {dtype}")
+                raw = np.asarray(raw, dtype=np.uint8).tobytes()
+                np_dtype = np.dtype(NUMPY_DTYPES[dtype]).newbyteorder("<")
+                count = int(np.prod(shape, dtype=np.int64))
+                if count * np_dtype.itemsize != len(raw):
+                    raise ModelError(f"tensor {i} ({_decode(tt.name)}): buffer holds {len(raw)} bytes, "
+                                     f"shape {list(shape)} of {dtype} needs {count * np_dtype.itemsize}")
+                data = np.frombuffer(raw, dtype=np_dtype).astype(NUMPY_DTYPES[dtype]).reshape(shape)
+        quant = None
+        q = tt.quantization
+        if q is not None and q.scale is not None and len(q.scale):
+            quant = Quantization(scale=np.asarray(q.scale, dtype=np.float32),
+                                 zero_point=np.asarray(q.zeroPoint if q.zeroPoint is not None else
+                                                       np.zeros(len(q.scale)), dtype=np.int64),
+                                 axis=int(q.quantizedDimension))
+        tensors.append(Tensor(name=_decode(tt.name), shape=shape, dtype=dtype, quant=quant, data=data,
+                              shape_signature=signature, is_variable=bool(tt.isVariable)))
+
+    codes = model.operatorCodes or []
+    ops = []
+    for i, ot in enumerate(sg.operators or []):
+        if ot.opcodeIndex >= len(codes):
+            raise ModelError(f"op {i} uses operator code {ot.opcodeIndex} of {len(codes)}")
+        code = codes[ot.opcodeIndex]
+        builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
+        kind = t["op_name"].get(builtin, f"BUILTIN_{builtin}")
+        options_type = t["options_name"].get(ot.builtinOptionsType) if ot.builtinOptionsType else None
+        options = dict(vars(ot.builtinOptions)) if ot.builtinOptions is not None else {}
+        for j in list(ot.inputs if ot.inputs is not None else []) + list(ot.outputs if ot.outputs is not None else []):
+            if j < -1 or j >= len(tensors):
+                raise ModelError(f"op {i} ({kind}) refers to tensor {j} of {len(tensors)}")
+        custom_options = bytes(np.asarray(ot.customOptions, dtype=np.uint8)) if ot.customOptions is not None else None
+        ops.append(Op(kind=kind,
+                      inputs=[int(j) for j in (ot.inputs if ot.inputs is not None else [])],
+                      outputs=[int(j) for j in (ot.outputs if ot.outputs is not None else [])],
+                      options=options, options_type=options_type, version=int(code.version),
+                      custom_code=_decode(code.customCode) or None, custom_options=custom_options))
+
+    for name, idx in (("input", sg.inputs), ("output", sg.outputs)):
+        for j in (idx if idx is not None else []):
+            if j < 0 or j >= len(tensors):
+                raise ModelError(f"graph {name} refers to tensor {j} of {len(tensors)}")
+    metadata = []
+    for m in model.metadata or []:
+        raw = buffers[m.buffer].data if m.buffer < len(buffers) else None
+        metadata.append((_decode(m.name), bytes(np.asarray(raw, dtype=np.uint8)) if raw is not None else b""))
+    return Graph(tensors=tensors, ops=ops,
+                 inputs=[int(j) for j in (sg.inputs if sg.inputs is not None else [])],
+                 outputs=[int(j) for j in (sg.outputs if sg.outputs is not None else [])],
+                 name=_decode(sg.name), description=_decode(model.description),
+                 metadata=metadata, signature_defs=list(model.signatureDefs or []))
+
+
+# ---------------------------------------------------------------------------------------------- saving
+
+def _aligned_buffer(data: bytes | None):
+    """A BufferT whose data vector starts on a 16-byte boundary, as the TFLite converter writes them."""
+    s = schema()
+
+    class AlignedBufferT(s.BufferT):
+        def Pack(self, builder):
+            vector = None
+            if self.data is not None:
+                builder.StartVector(1, len(self.data), 16)
+                builder.head -= len(self.data)
+                builder.Bytes[builder.head:builder.head + len(self.data)] = self.data
+                builder.vectorNumElems = len(self.data)
+                vector = builder.EndVector()
+            s.BufferStart(builder)
+            if vector is not None:
+                s.BufferAddData(builder, vector)
+            return s.BufferEnd(builder)
+
+    buf = AlignedBufferT()
+    buf.data = data
+    return buf
+
+
+def save_tflite(graph: Graph) -> bytes:
+    """Write a `Graph` as a .tflite flatbuffer (schema version 3).
+
+    Engine-only attributes (`Op.attrs`) are not written; a graph whose ops need them (e.g. a PAD folded
+    into a convolution with padding TFLite cannot express) is refused.
+    """
+    import flatbuffers
+
+    s, t = schema(), _tables()
+    model = s.ModelT()
+    model.version = 3
+    model.description = graph.description or None
+    model.buffers = [_aligned_buffer(None)]
+
+    sg = s.SubGraphT()
+    sg.name = graph.name or None
+    sg.inputs, sg.outputs = list(graph.inputs), list(graph.outputs)
+    sg.tensors = []
+    for tensor in graph.tensors:
+        tt = s.TensorT()
+        tt.shape = list(tensor.shape)
+        tt.type = t["dtype_code"][tensor.dtype]
+        tt.name = tensor.name
+        tt.isVariable = tensor.is_variable
+        tt.shapeSignature = list(tensor.shape_signature) if tensor.shape_signature is not None else None
+        if tensor.data is not None:
+            model.buffers.append(_aligned_buffer(np.ascontiguousarray(tensor.data).astype(
+                np.dtype(NUMPY_DTYPES[tensor.dtype]).newbyteorder("<")).tobytes()))
+            tt.buffer = len(model.buffers) - 1
+        if tensor.quant is not None:
+            q = s.QuantizationParametersT()
+            q.scale = [float(v) for v in tensor.quant.scale]
+            q.zeroPoint = [int(v) for v in tensor.quant.zero_point]
+            q.quantizedDimension = tensor.quant.axis
+            tt.quantization = q
+        sg.tensors.append(tt)
+
+    codes: dict[tuple, int] = {}
+    model.operatorCodes = []
+    sg.operators = []
+    for i, op in enumerate(graph.ops):
+        if op.attrs.get("explicit_padding") is not None and not op.attrs.get("padding_expressible", False):
+            raise ModelError(f"op {i} ({op.kind}) carries a folded PAD that TFLite cannot express; "
+                             "save the graph before fold_pad_into_conv")
+        key = (op.kind, op.version, op.custom_code)
+        if key not in codes:
+            oc = s.OperatorCodeT()
+            builtin = t["op_code"].get(op.kind)
+            if builtin is None:
+                raise ModelError(f"op {i} has unknown kind {op.kind}")
+            oc.builtinCode = builtin
+            oc.deprecatedBuiltinCode = min(builtin, 127)
+            oc.version = op.version
+            oc.customCode = op.custom_code
+            codes[key] = len(model.operatorCodes)
+            model.operatorCodes.append(oc)
+        ot = s.OperatorT()
+        ot.opcodeIndex = codes[key]
+        ot.inputs, ot.outputs = list(op.inputs), list(op.outputs)
+        if op.options_type is not None:
+            ot.builtinOptionsType = t["options_code"][op.options_type]
+            options = getattr(s, op.options_type + "T")()
+            for k, v in op.options.items():
+                setattr(options, k, v)
+            ot.builtinOptions = options
+        if op.custom_options is not None:
+            ot.customOptions = list(op.custom_options)
+        sg.operators.append(ot)
+    model.subgraphs = [sg]
+
+    model.metadata = []
+    for name, raw in graph.metadata:
+        model.buffers.append(_aligned_buffer(raw))
+        m = s.MetadataT()
+        m.name, m.buffer = name, len(model.buffers) - 1
+        model.metadata.append(m)
+    model.signatureDefs = graph.signature_defs or None
+
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def check_int8_model(graph: Graph) -> None:
+    """Refuse, with one line, what the planner and engine do not take: unknown ops, float or int16
+    activations, dynamic or empty shapes, missing or non-positive quantization scales."""
+    for i, op in enumerate(graph.ops):
+        if op.kind not in KNOWN_OPS:
+            raise ModelError(f"unsupported op {op.kind} at index {i}")
+    activations = graph.activation_tensors()
+    if not any(graph.tensors[j].dtype == "int8" for j in activations):
+        raise ModelError("float model: no int8 activations; quantize it to int8 first "
+                         "(mcunet_tf.export or the TFLite converter with full-integer quantization)")
+    boundary = set(graph.inputs) | set(graph.outputs)
+    for j in activations:
+        tensor = graph.tensors[j]
+        if tensor.shape_signature is not None and any(d < 0 for d in tensor.shape_signature[1:]):
+            raise ModelError(f"tensor {j} ({tensor.name}) has a dynamic shape {list(tensor.shape_signature)}")
+        if any(d <= 0 for d in tensor.shape) or tensor.nbytes == 0:
+            raise ModelError(f"tensor {j} ({tensor.name}) has an empty shape {list(tensor.shape)}")
+        allowed = ("int8", "uint8", "float32", "int32") if j in boundary else ("int8", "int32")
+        if tensor.dtype not in allowed:
+            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
+        if tensor.dtype in ("int8", "uint8"):
+            if tensor.quant is None:
+                raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
+            if not np.all(np.isfinite(tensor.quant.scale)) or np.any(tensor.quant.scale <= 0):
+                raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale")
