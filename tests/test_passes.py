@@ -69,7 +69,7 @@ def test_inplace_depthwise_and_pointwise_orders():
             assert op.attrs["inplace"] == 0 and op.attrs["scratch_bytes"] == out.shape[1] * out.shape[2]
         elif op.kind == "CONV_2D" and graph.tensors[op.inputs[1]].shape[1:3] == (1, 1):
             expected = "forward" if out.shape[3] <= src.shape[3] else "reverse"
-            assert op.attrs["inplace_order"] == expected and op.attrs["scratch_bytes"] == out.shape[3]
+            assert op.attrs["inplace_order"] == expected and op.attrs["scratch_bytes"] == src.shape[3]
     # The first conv is 3x3 stride 2: its neighbourhood reads forbid writing over its input.
     assert "inplace" not in graph.ops[0].attrs
 

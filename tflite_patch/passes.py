@@ -156,7 +156,8 @@ def fuse_conv_add(graph: Graph) -> Graph:
     The conv's int8 output (requantized and clamped exactly as before) is added to the other ADD input
     as soon as a pixel is computed, so the conv's output tensor is never stored. The fused op keeps the
     conv's kind and inputs plus the skip tensor as its last input, writes the ADD's output, and carries
-    `attrs["fused_add"] = {"add": <the ADD op>, "conv_output": <tensor index>}`.
+    `attrs["fused_add"] = {"add": <the ADD op>, "conv_output": <tensor index>}` and
+    `attrs["scratch_bytes"]` (one conv output pixel).
     """
     g = copy.deepcopy(graph)
     users = g.consumers()
@@ -181,6 +182,7 @@ def fuse_conv_add(graph: Graph) -> Graph:
         fused.inputs = list(conv.inputs) + [skip[0]]
         fused.outputs = list(add.outputs)
         fused.attrs["fused_add"] = {"add": add, "conv_output": conv.outputs[0]}
+        fused.attrs["scratch_bytes"] = int(out.shape[3])  # one conv output pixel before the add
         fused.attrs["origins"] = conv.attrs.get("origins", []) + add.attrs.get("origins", [])
         # The ADD runs where the conv ran; ops between them must not need the ADD's output.
         g.ops[i] = fused
@@ -202,12 +204,13 @@ def mark_inplace(graph: Graph) -> Graph:
     `attrs["scratch_bytes"]` is the scratch the in-place kernel needs.
     - DEPTHWISE_CONV_2D, depth multiplier 1: one output channel at a time into scratch (out_h*out_w),
       then copied over the input channel it replaces (TinyEngine's in-place depthwise); any stride.
-    - CONV_2D 1x1, stride 1, no padding: one output pixel at a time into scratch (out_c bytes), forward
-      when out_c <= in_c, else from the last pixel backwards; the buffer holds the larger of the two.
-    - CONV_2D fused with an ADD (`fuse_conv_add`): the output is written over the skip input, pixel by
-      pixel, each skip pixel read just before it is replaced (scratch: out_c bytes).
-    - ADD, MUL, HARD_SWISH, LOGISTIC, QUANTIZE, DEQUANTIZE on an input with the output's element count:
-      element by element, forward when the output element is no wider than the input's, else reverse.
+    - CONV_2D 1x1, stride 1, no padding: each input pixel is copied to scratch (in_c bytes) and its
+      output pixel written in its place, forward when out_c <= in_c, else from the last pixel backwards;
+      the buffer holds the larger of the two tensors.
+    - CONV_2D fused with an ADD (`fuse_conv_add`): each output pixel is written over the skip pixel it
+      adds, right after reading it (the conv pixel waits in the fused op's scratch).
+    - ADD, MUL, HARD_SWISH, LOGISTIC, QUANTIZE on an input of the output's shape whose elements are at
+      least as wide: element by element, forward.
     """
     g = copy.deepcopy(graph)
     groups = alias_groups(g)
@@ -226,20 +229,22 @@ def mark_inplace(graph: Graph) -> Graph:
         elif op.kind == "CONV_2D" and "fused_add" in op.attrs:
             skip_pos = len(op.inputs) - 1
             if dies_here(op.inputs[skip_pos], i) and op.inputs.count(op.inputs[skip_pos]) == 1:
-                op.attrs.update(inplace=skip_pos, inplace_order="forward", scratch_bytes=int(out.shape[3]))
+                op.attrs.update(inplace=skip_pos, inplace_order="forward")
         elif op.kind == "CONV_2D":
             kh, kw, sh, sw = op_window(g, op)
             if (kh, kw, sh, sw) == (1, 1, 1, 1) and op_padding(g, op) == (0, 0, 0, 0) \
                     and src.shape[1:3] == out.shape[1:3] and dies_here(op.inputs[0], i):
                 op.attrs.update(inplace=0, inplace_order=_pointwise_inplace_order(src, out),
-                                scratch_bytes=int(out.shape[3]))
+                                scratch_bytes=int(src.shape[3]))
         elif op.kind in ELEMENTWISE_INPLACE_KINDS:
             for pos, t in enumerate(op.inputs[:2]):
                 if t < 0:
                     continue
                 cand = g.tensors[t]
-                if cand.shape == out.shape and dies_here(t, i) and op.inputs.count(t) == 1:
-                    op.attrs.update(inplace=pos, inplace_order=_pointwise_inplace_order(cand, out))
+                # Element kernels run forward only: the output element may not be wider than the input's.
+                if cand.shape == out.shape and out.itemsize <= cand.itemsize and dies_here(t, i) \
+                        and op.inputs.count(t) == 1:
+                    op.attrs.update(inplace=pos, inplace_order="forward")
                     break
     return g
 

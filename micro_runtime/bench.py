@@ -1,0 +1,175 @@
+"""Head to head with TF Lite Micro: the same model, the same inputs, every output byte compared, and
+RAM, Flash, instructions and host time side by side."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import statistics
+import tempfile
+import time
+
+import numpy as np
+
+from micro_runtime import target_cortexm
+from micro_runtime.codegen import generate
+from micro_runtime.target_host import HostModel
+from tflite_patch.costs import graph_macs
+from tflite_patch.graph import load_tflite
+from tflite_patch.tflm import interpreter, random_inputs, tflm_arena
+
+
+@dataclasses.dataclass
+class BenchResult:
+    """One model's row of `scripts/bench.py` (bytes, milliseconds, instructions)."""
+    model: str
+    macs: int
+    bit_exact: bool
+    inputs_checked: int
+    max_abs_diff: float
+    tflm_arena_bytes: int
+    tflm_head_bytes: int
+    ours_arena_bytes: int
+    ours_ram_bytes: int | None
+    ours_flash_bytes: int | None
+    ours_stack_bytes: int | None
+    weights_bytes: int
+    tflm_host_ms: float
+    ours_host_ms: float
+    tflite_ref_host_ms: float | None = None
+    tflite_host_ms: float | None = None
+    target: str = "host"
+    ours_cm4_instructions: int | None = None
+    ours_cm4_instructions_per_mac: float | None = None
+    cm4_bit_exact: bool | None = None
+    cm4_inputs_checked: int = 0
+    cm4_layer_instructions: list[int] | None = None
+
+    @property
+    def speedup_vs_tflm(self) -> float:
+        return self.tflm_host_ms / self.ours_host_ms if self.ours_host_ms else float("inf")
+
+    def to_json(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["ram_over_tflm_arena"] = round(self.ours_ram_bytes / self.tflm_arena_bytes, 4) if self.ours_ram_bytes else None
+        d["host_speedup_vs_tflm"] = round(self.speedup_vs_tflm, 2)
+        return d
+
+
+def _tflite_interpreter_ms(model: bytes, sets, reference: bool) -> float:
+    """Median invoke time of TensorFlow Lite's own interpreter (reference or default kernels)."""
+    import tensorflow as tf
+    resolver = tf.lite.experimental.OpResolverType.BUILTIN_REF if reference else tf.lite.experimental.OpResolverType.AUTO
+    it = tf.lite.Interpreter(model_content=model, experimental_op_resolver_type=resolver, num_threads=1)
+    it.allocate_tensors()
+    details = it.get_input_details()
+    times = []
+    for arrays in sets:
+        for d, a in zip(details, arrays):
+            it.set_tensor(d["index"], a)
+        start = time.perf_counter()
+        it.invoke()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host", cm_inputs: int = 10,
+                tflite_interpreter: bool = True, seed: int = 0, log=print) -> BenchResult:
+    """Generate, compile and run `model` against TFLM on `inputs` random input sets.
+
+    target "cortex-m4" (or -m7/-m55) also runs the first `cm_inputs` sets in QEMU, checks those outputs
+    byte for byte against TFLM too, and counts the instructions of one inference (per layer as well).
+    Flash, RAM and stack always come from a Cortex-M4 -O2 build when arm-none-eabi-gcc is installed.
+    """
+    graph = load_tflite(model)
+    gen = generate(model, "model")
+    work = tempfile.mkdtemp(prefix=f"mr_bench_{name}_")
+    host = HostModel(gen, work_dir=work)
+    sets = random_inputs(graph, inputs, seed=seed)
+    packed = [b"".join(np.ascontiguousarray(a).tobytes() for a in s) for s in sets]
+
+    it = interpreter(model)
+    tflm_out, tflm_times = [], []
+    for arrays in sets:
+        for i, a in enumerate(arrays):
+            it.set_input(a, i)
+        start = time.perf_counter()
+        it.invoke()
+        tflm_times.append(time.perf_counter() - start)
+        tflm_out.append(b"".join(np.ascontiguousarray(it.get_output(i)).tobytes() for i in range(len(graph.outputs))))
+
+    ours_times, bit_exact, max_diff = [], True, 0.0
+    out_dtypes = [graph.tensors[t].dtype for t in graph.outputs]
+    for data, expected in zip(packed, tflm_out):
+        got, seconds = host.invoke_bytes(data)
+        ours_times.append(seconds)
+        if got != expected:
+            bit_exact = False
+            dtype = np.dtype(out_dtypes[0])
+            a = np.frombuffer(got, dtype=dtype).astype(np.float64)
+            b = np.frombuffer(expected, dtype=dtype).astype(np.float64)
+            max_diff = max(max_diff, float(np.max(np.abs(a - b))))
+    log(f"  {name}: host {len(sets)} inputs, bit_exact={bit_exact}")
+
+    arena = tflm_arena(model)
+    weights = sum(t.nbytes for t in graph.tensors if t.is_constant)
+    result = BenchResult(
+        model=name, macs=graph_macs(graph), bit_exact=bit_exact, inputs_checked=len(sets), max_abs_diff=max_diff,
+        tflm_arena_bytes=arena.total, tflm_head_bytes=arena.head, ours_arena_bytes=gen.arena_bytes,
+        ours_ram_bytes=None, ours_flash_bytes=None, ours_stack_bytes=None, weights_bytes=weights,
+        tflm_host_ms=statistics.median(tflm_times) * 1e3, ours_host_ms=statistics.median(ours_times) * 1e3,
+        target=target)
+    if tflite_interpreter:
+        result.tflite_ref_host_ms = _tflite_interpreter_ms(model, sets[:20], reference=True)
+        result.tflite_host_ms = _tflite_interpreter_ms(model, sets[:20], reference=False)
+
+    src = os.path.join(work, "src")
+    cm_target = target if target.startswith("cortex-m") else "cortex-m4"
+    try:
+        n_cm = cm_inputs if target.startswith("cortex-m") else 1
+        b = target_cortexm.build(src, "model", target=cm_target, opt="-O2", inputs=packed[:n_cm],
+                                 profile_layers=target.startswith("cortex-m"), out_dir=os.path.join(work, cm_target))
+    except target_cortexm.CortexMError as e:
+        log(f"  {name}: no Cortex-M figures ({e})")
+        return result
+    result.ours_flash_bytes = b.model_linked_flash_bytes
+    result.ours_ram_bytes = b.model_linked_ram_bytes
+    result.ours_stack_bytes = b.max_stack_bytes
+    if target.startswith("cortex-m"):
+        run = target_cortexm.run(b)
+        result.cm4_inputs_checked = len(run.outputs)
+        result.cm4_bit_exact = all(o == e for o, e in zip(run.outputs, tflm_out)) and len(run.outputs) == n_cm
+        result.ours_cm4_instructions = run.instructions[0]
+        result.ours_cm4_instructions_per_mac = round(run.instructions[0] / max(result.macs, 1), 3)
+        result.cm4_layer_instructions = run.layer_instructions
+        log(f"  {name}: {cm_target} {len(run.outputs)} inputs, bit_exact={result.cm4_bit_exact}, "
+            f"{run.instructions[0]:,} instructions")
+    return result
+
+
+def format_table(results: list[BenchResult]) -> str:
+    """The bench table: correctness, memory and speed, ours next to TFLM, with the ratios."""
+    header = ["model", "MACs", "bit-exact", "inputs", "TFLM arena B", "ours RAM B", "RAM ratio", "ours Flash B",
+              "stack B", "TFLM ms", "ours ms", "speed-up", "TFLite ref ms", "TFLite ms"]
+    cm = any(r.ours_cm4_instructions is not None for r in results)
+    if cm:
+        header += ["M-instr", "instr/MAC", "on-target exact"]
+    rows = [header]
+
+    def num(v, fmt="{:,}"):
+        return "-" if v is None else fmt.format(v)
+
+    for r in results:
+        row = [r.model, f"{r.macs / 1e6:.2f}M", "yes" if r.bit_exact else "NO", str(r.inputs_checked),
+               num(r.tflm_arena_bytes), num(r.ours_ram_bytes),
+               num(r.ours_ram_bytes / r.tflm_arena_bytes if r.ours_ram_bytes else None, "{:.3f}"),
+               num(r.ours_flash_bytes), num(r.ours_stack_bytes), f"{r.tflm_host_ms:.3f}", f"{r.ours_host_ms:.3f}",
+               f"{r.speedup_vs_tflm:.1f}x", num(r.tflite_ref_host_ms, "{:.3f}"), num(r.tflite_host_ms, "{:.3f}")]
+        if cm:
+            row += [num(r.ours_cm4_instructions), num(r.ours_cm4_instructions_per_mac, "{:.2f}"),
+                    "-" if r.cm4_bit_exact is None else ("yes" if r.cm4_bit_exact else "NO")]
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)

@@ -1,0 +1,509 @@
+"""The code generator: an int8 .tflite becomes self-contained C99 with a static arena and one kernel
+call per op, every argument a constant.
+
+Pipeline: `tflite_patch` loads and checks the model, runs the engine passes (PAD folding, conv+ADD
+fusion, reshape aliases, in-place marks) and `plan_arena` places every tensor; this module then emits
+`<name>.c` (weights as `const` arrays, per-op parameters, `<name>_invoke`), `<name>.h` (the API of
+../shared/DESIGN.md) and copies the kernels the model uses from `micro_runtime/kernels`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+
+import numpy as np
+
+from micro_runtime import quant
+from tflite_patch.graph import Graph, ModelError, Op, Tensor, check_int8_model, load_tflite
+from tflite_patch.passes import op_padding, op_window, prepare_for_engine
+from tflite_patch.planner import ArenaPlan, plan_arena
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KERNEL_DIR = os.path.join(HERE, "kernels")
+INCLUDE_DIR = os.path.join(HERE, "include")
+PROFILE_HEADER = os.path.join(HERE, "cortexm", "mr_profile.h")
+ARENA_ALIGNMENT = 4
+TARGETS = ("portable", "cortex-m", "arduino")
+
+C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
+
+# Kernel source files each op kind needs (beyond the headers, which are always copied).
+KERNEL_FILES = {
+    "CONV_2D": ["conv.c", "conv_inplace.c", "add.c"], "DEPTHWISE_CONV_2D": ["depthwise_conv.c"],
+    "FULLY_CONNECTED": ["fully_connected.c"], "ADD": ["add.c"], "MUL": ["mul.c"],
+    "AVERAGE_POOL_2D": ["pooling.c"], "MAX_POOL_2D": ["pooling.c"], "MEAN": ["mean.c"], "PAD": ["pad.c"],
+    "PADV2": ["pad.c"], "SOFTMAX": ["softmax.c"], "CONCATENATION": ["concatenation.c"],
+    "RESIZE_NEAREST_NEIGHBOR": ["resize_nearest_neighbor.c"], "HARD_SWISH": ["hard_swish.c"],
+    "LOGISTIC": ["logistic.c"], "QUANTIZE": ["quantize.c"], "DEQUANTIZE": ["dequantize.c"],
+    "TRANSPOSE": ["transpose.c"], "RESHAPE": [], "SQUEEZE": [],
+}
+
+
+@dataclasses.dataclass
+class GeneratedModel:
+    """The generated sources (file name -> text) and the figures the bench reports."""
+    name: str
+    files: dict[str, str]
+    plan: ArenaPlan
+    graph: Graph
+    input_bytes: list[int]
+    output_bytes: list[int]
+
+    @property
+    def arena_bytes(self) -> int:
+        return self.plan.arena_bytes
+
+    def write(self, out_dir: str) -> None:
+        """Write every file into `out_dir` at once: built in a temporary directory, then renamed, so a
+        failure leaves nothing half-written. An existing `out_dir` is replaced."""
+        parent = os.path.dirname(os.path.abspath(out_dir))
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(dir=parent, prefix=".codegen-")
+        try:
+            for fname, text in self.files.items():
+                path = os.path.join(tmp, fname)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w") as f:
+                    f.write(text)
+            if os.path.isdir(out_dir):
+                old = out_dir.rstrip("/") + ".old-" + os.path.basename(tmp)
+                os.replace(out_dir, old)
+                os.replace(tmp, out_dir)
+                shutil.rmtree(old)
+            else:
+                os.replace(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def _c_array(values: np.ndarray, per_line: int = 24) -> str:
+    flat = [str(int(v)) for v in np.asarray(values).reshape(-1)]
+    lines = [", ".join(flat[i:i + per_line]) for i in range(0, len(flat), per_line)]
+    return "{\n  " + ",\n  ".join(lines) + "\n}"
+
+
+class _Emitter:
+    """Collects constant data and statements while the ops are translated one by one."""
+
+    def __init__(self, graph: Graph, plan: ArenaPlan, name: str):
+        self.graph, self.plan, self.name = graph, plan, name
+        self.data: list[str] = []
+        self.body: list[str] = []
+        self.consts: dict[int, str] = {}
+        self.kernel_files: set[str] = set()
+
+    # -- operands
+    def t(self, index: int) -> Tensor:
+        return self.graph.tensors[index]
+
+    def ptr(self, index: int, const: bool = False) -> str:
+        tensor = self.t(index)
+        ctype = C_TYPES[tensor.dtype]
+        return f"({'const ' if const else ''}{ctype} *)(A + {self.plan.offsets[index]})"
+
+    def scratch(self, op_index: int) -> str:
+        return f"(int8_t *)(A + {self.plan.scratch[op_index][0]})"
+
+    def const(self, index: int, values: np.ndarray | None = None, ctype: str | None = None) -> str:
+        """A `static const` array for constant tensor `index` (or given values), emitted once."""
+        if index in self.consts and values is None:
+            return self.consts[index]
+        tensor = self.t(index)
+        arr = tensor.data if values is None else values
+        ctype = ctype or C_TYPES[tensor.dtype]
+        cname = f"c{index}" if values is None else f"c{index}_{len(self.data)}"
+        self.data.append(f"static const {ctype} {cname}[{arr.size}] = {_c_array(arr)};")
+        if values is None:
+            self.consts[index] = cname
+        return cname
+
+    def array(self, stem: str, values, ctype: str = "int32_t") -> str:
+        cname = f"{stem}{len(self.data)}"
+        arr = np.asarray(values)
+        self.data.append(f"static const {ctype} {cname}[{arr.size}] = {_c_array(arr)};")
+        return cname
+
+    def call(self, fn: str, *args) -> None:
+        self.body.append(f"  {fn}({', '.join(str(a) for a in args)});")
+
+    # -- quantization
+    def q(self, index: int) -> tuple[float, int]:
+        tensor = self.t(index)
+        return float(tensor.quant.scale[0]), int(tensor.quant.zero_point[0])
+
+
+def _nhwc(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    if len(shape) > 4:
+        raise ModelError(f"tensor of rank {len(shape)} is not supported")
+    return tuple([1] * (4 - len(shape)) + list(shape))
+
+
+def _single_batch(e: _Emitter, i: int, op: Op, index: int) -> tuple[int, int, int]:
+    n, h, w, c = _nhwc(e.t(index).shape)
+    if n != 1:
+        raise ModelError(f"op {op.kind} at index {i}: batch size {n} is not supported")
+    return h, w, c
+
+
+def _conv_params(e: _Emitter, op: Op):
+    x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+    s_in, zp_in = e.q(x)
+    s_out, zp_out = e.q(y)
+    out_c = e.t(y).shape[-1]
+    filt = e.t(w)
+    if filt.quant is None or np.any(filt.quant.zero_point != 0):
+        raise ModelError(f"{op.kind}: filter must be int8 with zero point 0")
+    mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_out, out_c)
+    conv_out = op.attrs.get("fused_add", {}).get("conv_output", y)
+    s_conv, zp_conv = e.q(conv_out)
+    if conv_out != y:  # the conv's own output quantization (its result feeds the fused ADD)
+        mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_conv, out_c)
+    act = quant.activation_range(op.activation(), s_conv, zp_conv)
+    bias = e.const(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else "NULL"
+    return dict(in_offset=-zp_in, out_offset=zp_conv, mult=e.array("m", mults), shift=e.array("s", shifts),
+                act=act, bias=bias, filter=e.const(w))
+
+
+def _emit_conv(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    in_h, in_w, in_c = _single_batch(e, i, op, x)
+    out_h, out_w, out_c = _single_batch(e, i, op, y)
+    kh, kw, sh, sw = op_window(e.graph, op)
+    top, _, left, _ = op_padding(e.graph, op)
+    dh, dw = int(op.options.get("dilationHFactor", 1)), int(op.options.get("dilationWFactor", 1))
+    p = _conv_params(e, op)
+    tail = (p["in_offset"], p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
+    if "fused_add" in op.attrs:
+        add = op.attrs["fused_add"]["add"]
+        conv_out = op.attrs["fused_add"]["conv_output"]
+        skip = op.inputs[-1]
+        a, b = add.inputs
+        s1, z1 = e.q(a)
+        s2, z2 = e.q(b)
+        s_o, z_o = e.q(y)
+        ap = quant.add_params(s1, z1, s2, z2, s_o, z_o, add.activation())
+        conv_is_input1 = 1 if a == conv_out else 0
+        e.call("mr_conv2d_add_s8", e.ptr(x, True), in_h, in_w, in_c, p["filter"], p["bias"], out_c, kh, kw, sh, sw,
+               top, left, e.ptr(skip, True), e.ptr(y), out_h, out_w, *tail, e.scratch(i), conv_is_input1,
+               ap["input1_offset"], ap["input2_offset"], ap["left_shift"], ap["input1_multiplier"],
+               ap["input1_shift"], ap["input2_multiplier"], ap["input2_shift"], ap["output_offset"],
+               ap["output_multiplier"], ap["output_shift"], ap["act_min"], ap["act_max"])
+    elif "inplace" in op.attrs:
+        assert e.plan.offsets[x] == e.plan.offsets[y]
+        e.call("mr_conv1x1_inplace_s8", e.ptr(y), in_h * in_w, in_c, p["filter"], p["bias"], out_c,
+               e.scratch(i), *tail)
+    elif (kh, kw, sh, sw, top, left, dh, dw) == (1, 1, 1, 1, 0, 0, 1, 1) and (in_h, in_w) == (out_h, out_w):
+        e.call("mr_conv1x1_s8", e.ptr(x, True), in_h * in_w, in_c, p["filter"], p["bias"], out_c, e.ptr(y), *tail)
+    elif (dh, dw) != (1, 1):
+        e.call("mr_conv2d_dilated_s8", e.ptr(x, True), in_h, in_w, in_c, p["filter"], p["bias"], out_c, kh, kw,
+               sh, sw, dh, dw, top, left, e.ptr(y), out_h, out_w, *tail)
+    else:
+        e.call("mr_conv2d_s8", e.ptr(x, True), in_h, in_w, in_c, p["filter"], p["bias"], out_c, kh, kw, sh, sw,
+               top, left, e.ptr(y), out_h, out_w, *tail)
+
+
+def _emit_depthwise(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    in_h, in_w, in_c = _single_batch(e, i, op, x)
+    out_h, out_w, out_c = _single_batch(e, i, op, y)
+    kh, kw, sh, sw = op_window(e.graph, op)
+    top, _, left, _ = op_padding(e.graph, op)
+    dh, dw = int(op.options.get("dilationHFactor", 1)), int(op.options.get("dilationWFactor", 1))
+    p = _conv_params(e, op)
+    tail = (p["in_offset"], p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
+    if "inplace" in op.attrs and (dh, dw) == (1, 1):
+        assert e.plan.offsets[x] == e.plan.offsets[y]
+        e.call("mr_depthwise_conv2d_inplace_s8", e.ptr(y), in_h, in_w, in_c, p["filter"], p["bias"], kh, kw, sh, sw,
+               top, left, out_h, out_w, e.scratch(i), *tail)
+    elif (dh, dw) != (1, 1):
+        e.call("mr_depthwise_conv2d_dilated_s8", e.ptr(x, True), in_h, in_w, in_c, out_c // in_c, p["filter"],
+               p["bias"], kh, kw, sh, sw, dh, dw, top, left, e.ptr(y), out_h, out_w, *tail)
+    else:
+        e.call("mr_depthwise_conv2d_s8", e.ptr(x, True), in_h, in_w, in_c, out_c // in_c, p["filter"], p["bias"],
+               kh, kw, sh, sw, top, left, e.ptr(y), out_h, out_w, *tail)
+
+
+def _emit_fully_connected(e: _Emitter, i: int, op: Op) -> None:
+    x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+    out_n, in_n = e.t(w).shape
+    batches = int(np.prod(e.t(x).shape)) // in_n
+    s_in, zp_in = e.q(x)
+    s_out, zp_out = e.q(y)
+    filt = e.t(w)
+    act = quant.activation_range(op.activation(), s_out, zp_out)
+    bias = e.const(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else "NULL"
+    if filt.quant.per_channel:
+        mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_out, out_n)
+        e.call("mr_fully_connected_per_channel_s8", e.ptr(x, True), batches, in_n, e.const(w), bias, out_n, e.ptr(y),
+               -zp_in, zp_out, e.array("m", mults), e.array("s", shifts), *act)
+    else:
+        m, s = quant.fully_connected_output_multiplier(s_in, float(filt.quant.scale[0]), s_out)
+        e.call("mr_fully_connected_s8", e.ptr(x, True), batches, in_n, e.const(w), bias, out_n, e.ptr(y), -zp_in,
+               -int(filt.quant.zero_point[0]), zp_out, m, s, *act)
+
+
+def _shape4(e: _Emitter, index: int) -> str:
+    return e.array("shape", _nhwc(e.t(index).shape))
+
+
+def _emit_add_mul(e: _Emitter, i: int, op: Op) -> None:
+    a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
+    s1, z1 = e.q(a)
+    s2, z2 = e.q(b)
+    so, zo = e.q(y)
+    operands = []
+    for t in (a, b):
+        operands += [e.const(t) if e.t(t).is_constant else e.ptr(t, True), _shape4(e, t)]
+    if op.kind == "ADD":
+        p = quant.add_params(s1, z1, s2, z2, so, zo, op.activation())
+        e.call("mr_add_s8", *operands, e.ptr(y), p["input1_offset"], p["input2_offset"], p["left_shift"],
+               p["input1_multiplier"], p["input1_shift"], p["input2_multiplier"], p["input2_shift"],
+               p["output_offset"], p["output_multiplier"], p["output_shift"], p["act_min"], p["act_max"])
+    else:
+        p = quant.mul_params(s1, z1, s2, z2, so, zo, op.activation())
+        e.call("mr_mul_s8", *operands, e.ptr(y), p["input1_offset"], p["input2_offset"], p["output_offset"],
+               p["output_multiplier"], p["output_shift"], p["act_min"], p["act_max"])
+
+
+def _emit_pool(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    in_h, in_w, c = _single_batch(e, i, op, x)
+    out_h, out_w, _ = _single_batch(e, i, op, y)
+    kh, kw, sh, sw = op_window(e.graph, op)
+    top, _, left, _ = op_padding(e.graph, op)
+    if e.q(x) != e.q(y):
+        raise ModelError(f"op {op.kind} at index {i}: input and output quantization differ")
+    so, zo = e.q(y)
+    act = quant.activation_range(op.activation(), so, zo)
+    fn = "mr_avg_pool_s8" if op.kind == "AVERAGE_POOL_2D" else "mr_max_pool_s8"
+    e.call(fn, e.ptr(x, True), in_h, in_w, c, kh, kw, sh, sw, top, left, e.ptr(y), out_h, out_w, *act)
+
+
+def _emit_mean(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    shape = list(e.t(x).shape)
+    axes = sorted({int(a) % len(shape) for a in e.t(op.inputs[1]).data.reshape(-1)})
+    if axes != list(range(axes[0], axes[-1] + 1)):
+        raise ModelError(f"op MEAN at index {i}: reduction axes {axes} are not contiguous")
+    outer = int(np.prod(shape[:axes[0]]))
+    reduce = int(np.prod(shape[axes[0]:axes[-1] + 1]))
+    inner = int(np.prod(shape[axes[-1] + 1:]))
+    p = quant.mean_params(*e.q(x), *e.q(y))
+    e.call("mr_mean_s8", e.ptr(x, True), outer, reduce, inner, e.ptr(y), p["input_zero_point"],
+           f"{p['input_scale']!r}f", p["output_zero_point"], f"{p['output_scale']!r}f")
+
+
+def _emit_pad(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    pads = e.t(op.inputs[1]).data.reshape(-1, 2).astype(np.int64)
+    pads = np.concatenate([np.zeros((4 - len(pads), 2), np.int64), pads])
+    value = e.q(y)[1]
+    if op.kind == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
+        value = int(e.t(op.inputs[2]).data.reshape(-1)[0])
+    e.call("mr_pad_s8", e.ptr(x, True), _shape4(e, x), e.array("pad", pads[:, 0]), e.array("pad", pads[:, 1]),
+           e.ptr(y), value)
+
+
+def _emit_reshape(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    if e.plan.offsets[x] != e.plan.offsets[y]:
+        e.body.append(f"  memcpy(A + {e.plan.offsets[y]}, A + {e.plan.offsets[x]}, {e.t(y).nbytes});")
+    else:
+        e.body.append("  /* alias: same bytes, new shape */")
+
+
+def _emit_softmax(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    depth = e.t(x).shape[-1]
+    rows = int(np.prod(e.t(x).shape)) // depth
+    p = quant.softmax_params(e.q(x)[0], float(op.options.get("beta", 1.0)))
+    e.call("mr_softmax_s8", e.ptr(x, True), rows, depth, e.ptr(y), p["input_multiplier"], p["input_left_shift"],
+           p["diff_min"])
+
+
+def _emit_concatenation(e: _Emitter, i: int, op: Op) -> None:
+    y = op.outputs[0]
+    shape = e.t(y).shape
+    axis = int(op.options.get("axis", 0)) % len(shape)
+    outer, inner = int(np.prod(shape[:axis])), int(np.prod(shape[axis + 1:]))
+    p = quant.concat_params([e.q(t)[0] for t in op.inputs], [e.q(t)[1] for t in op.inputs], *e.q(y))
+    ptrs = ", ".join(e.const(t) if e.t(t).is_constant else e.ptr(t, True) for t in op.inputs)
+    e.body.append(f"  {{ const int8_t *const ins[{len(op.inputs)}] = {{{ptrs}}};")
+    e.call("  mr_concatenation_s8", len(op.inputs), "ins", e.array("dims", [e.t(t).shape[axis] for t in op.inputs]),
+           outer, inner, e.ptr(y), e.array("off", p["input_offsets"]), e.array("m", p["multipliers"]),
+           e.array("s", p["shifts"]), p["output_offset"])
+    e.body.append("  }")
+
+
+def _emit_resize(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    n, in_h, in_w, c = _nhwc(e.t(x).shape)
+    _, out_h, out_w, _ = _nhwc(e.t(y).shape)
+    e.call("mr_resize_nearest_neighbor_s8", e.ptr(x, True), n, in_h, in_w, c, e.ptr(y), out_h, out_w,
+           int(bool(op.options.get("alignCorners", False))), int(bool(op.options.get("halfPixelCenters", False))))
+
+
+def _emit_hard_swish(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    p = quant.hard_swish_params(*e.q(x), *e.q(y))
+    e.call("mr_hard_swish_s8", e.ptr(x, True), int(np.prod(e.t(x).shape)), e.ptr(y), p["input_zero_point"],
+           p["output_zero_point"], p["reluish_multiplier_fixedpoint_int16"], p["reluish_multiplier_exponent"],
+           p["output_multiplier_fixedpoint_int16"], p["output_multiplier_exponent"])
+
+
+def _emit_logistic(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    p = quant.logistic_params(*e.q(x))
+    e.call("mr_logistic_s8", e.ptr(x, True), int(np.prod(e.t(x).shape)), e.ptr(y), p["input_zero_point"],
+           p["input_range_radius"], p["input_multiplier"], p["input_left_shift"])
+
+
+def _emit_quantize(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    n = int(np.prod(e.t(x).shape))
+    src, dst = e.t(x).dtype, e.t(y).dtype
+    if src == "float32" and dst in ("int8", "uint8"):
+        p = quant.quantize_params(*e.q(y))
+        e.call(f"mr_quantize_f32_{'s8' if dst == 'int8' else 'u8'}", e.ptr(x, True), n, e.ptr(y),
+               f"{p['scale']!r}f", p["zero_point"])
+    elif src in ("int8", "uint8") and dst in ("int8", "uint8"):
+        p = quant.requantize_params(*e.q(x), *e.q(y))
+        fn = {"int8int8": "mr_requantize_s8_s8", "uint8int8": "mr_requantize_u8_s8",
+              "int8uint8": "mr_requantize_s8_u8"}.get(src + dst)
+        if fn is None:
+            raise ModelError(f"op QUANTIZE at index {i}: {src} -> {dst} is not supported")
+        e.call(fn, e.ptr(x, True), n, e.ptr(y), p["input_zero_point"], p["output_zero_point"], p["multiplier"],
+               p["shift"])
+    else:
+        raise ModelError(f"op QUANTIZE at index {i}: {src} -> {dst} is not supported")
+
+
+def _emit_dequantize(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    src = e.t(x).dtype
+    if src not in ("int8", "uint8") or e.t(y).dtype != "float32":
+        raise ModelError(f"op DEQUANTIZE at index {i}: {src} -> {e.t(y).dtype} is not supported")
+    s, z = e.q(x)
+    e.call(f"mr_dequantize_{'s8' if src == 'int8' else 'u8'}_f32", e.ptr(x, True), int(np.prod(e.t(x).shape)),
+           e.ptr(y), f"{float(np.float32(s))!r}f", z)
+
+
+def _emit_transpose(e: _Emitter, i: int, op: Op) -> None:
+    x, y = op.inputs[0], op.outputs[0]
+    perm = e.t(op.inputs[1]).data.reshape(-1)
+    e.call("mr_transpose_s8", e.ptr(x, True), len(perm), e.array("shape", e.t(x).shape), e.array("perm", perm),
+           e.ptr(y))
+
+
+EMITTERS = {
+    "CONV_2D": _emit_conv, "DEPTHWISE_CONV_2D": _emit_depthwise, "FULLY_CONNECTED": _emit_fully_connected,
+    "ADD": _emit_add_mul, "MUL": _emit_add_mul, "AVERAGE_POOL_2D": _emit_pool, "MAX_POOL_2D": _emit_pool,
+    "MEAN": _emit_mean, "PAD": _emit_pad, "PADV2": _emit_pad, "RESHAPE": _emit_reshape, "SQUEEZE": _emit_reshape,
+    "SOFTMAX": _emit_softmax, "CONCATENATION": _emit_concatenation, "RESIZE_NEAREST_NEIGHBOR": _emit_resize,
+    "HARD_SWISH": _emit_hard_swish, "LOGISTIC": _emit_logistic, "QUANTIZE": _emit_quantize,
+    "DEQUANTIZE": _emit_dequantize, "TRANSPOSE": _emit_transpose,
+}
+
+
+def _describe(e: _Emitter, op: Op) -> str:
+    shapes = " ".join("x".join(str(d) for d in e.t(t).shape) for t in op.outputs)
+    extra = []
+    if "fused_add" in op.attrs:
+        extra.append("+ADD")
+    if "inplace" in op.attrs:
+        extra.append(f"in place ({op.attrs.get('inplace_order')})")
+    return f"{op.kind} -> {shapes} {' '.join(extra)}".strip()
+
+
+def generate(model: bytes, name: str = "model", target: str = "portable") -> GeneratedModel:
+    """Generate C for an int8 .tflite model (bytes). Raises `ModelError` (one line) for models the
+    engine does not take, naming the op and its index for unsupported ops."""
+    if target not in TARGETS:
+        raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if not name.isidentifier():
+        raise ModelError(f"--name {name!r} is not a C identifier")
+    graph = load_tflite(model)
+    check_int8_model(graph)
+    engine = prepare_for_engine(graph)
+    plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True)
+    e = _Emitter(engine, plan, name)
+    for i, op in enumerate(engine.ops):
+        e.kernel_files.update(KERNEL_FILES[op.kind])
+        e.body.append(f"  /* {i}: {_describe(e, op)} */")
+        e.body.append(f"  MR_LAYER_BEGIN({i});")
+        EMITTERS[op.kind](e, i, op)
+        e.body.append(f"  MR_LAYER_END({i});")
+
+    upper = name.upper()
+    in_sizes = [engine.tensors[t].nbytes for t in engine.inputs]
+    out_sizes = [engine.tensors[t].nbytes for t in engine.outputs]
+    files = {}
+    for fname in sorted(os.listdir(INCLUDE_DIR)):
+        if fname.endswith(".h"):
+            files[fname] = open(os.path.join(INCLUDE_DIR, fname)).read()
+    files["mr_profile.h"] = open(PROFILE_HEADER).read()
+    for fname in sorted(e.kernel_files):
+        files[fname] = open(os.path.join(KERNEL_DIR, fname)).read()
+    files[f"{name}.h"] = _header(engine, name, upper, plan, in_sizes, out_sizes)
+    files[f"{name}.c"] = _source(e, engine, name, upper, in_sizes, out_sizes)
+    return GeneratedModel(name=name, files=files, plan=plan, graph=engine, input_bytes=in_sizes,
+                          output_bytes=out_sizes)
+
+
+def _header(graph: Graph, name: str, upper: str, plan: ArenaPlan, in_sizes, out_sizes) -> str:
+    lines = [f"/* {name}.h: generated by mcunet-tf micro_runtime.codegen. Do not edit. */",
+             f"#ifndef {upper}_H_", f"#define {upper}_H_", "",
+             f"#define {upper}_ARENA_BYTES {plan.arena_bytes}",
+             f"#define {upper}_INPUT_BYTES {sum(in_sizes)}",
+             f"#define {upper}_OUTPUT_BYTES {sum(out_sizes)}",
+             f"#define {upper}_NUM_INPUTS {len(in_sizes)}",
+             f"#define {upper}_NUM_OUTPUTS {len(out_sizes)}"]
+    for kind, tensors, sizes in (("INPUT", graph.inputs, in_sizes), ("OUTPUT", graph.outputs, out_sizes)):
+        for j, (t, size) in enumerate(zip(tensors, sizes)):
+            tensor = graph.tensors[t]
+            lines.append(f"#define {upper}_{kind}{j}_BYTES {size}  /* {tensor.dtype} "
+                         f"{'x'.join(str(d) for d in tensor.shape)} */")
+            if tensor.quant is not None:
+                lines.append(f"#define {upper}_{kind}{j}_SCALE {float(tensor.quant.scale[0])!r}f")
+                lines.append(f"#define {upper}_{kind}{j}_ZERO_POINT {int(tensor.quant.zero_point[0])}")
+    lines += ["", "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
+              "/* Runs one inference. `input`: the model's input tensors back to back (NHWC, their own dtype);",
+              " * `output`: receives the output tensors back to back. Returns 0 on success. */",
+              f"int {name}_invoke(const void *input, void *output);",
+              "/* The same with one pointer per input and per output tensor. */",
+              f"int {name}_invoke_n(const void *const *inputs, void *const *outputs);",
+              "", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {upper}_H_ */", ""]
+    return "\n".join(lines)
+
+
+def _source(e: _Emitter, graph: Graph, name: str, upper: str, in_sizes, out_sizes) -> str:
+    lines = [f"/* {name}.c: generated by mcunet-tf micro_runtime.codegen from an int8 .tflite. Do not edit.",
+             f" * {len(graph.ops)} ops, arena {e.plan.arena_bytes} bytes (planner: {e.plan.heuristic}). */",
+             "#include <string.h>", "", f'#include "{name}.h"', '#include "mr_kernels.h"', '#include "mr_inplace.h"',
+             '#include "mr_profile.h"',
+             "", "/* Every activation tensor and scratch buffer lives in this arena, at offsets fixed by the planner. */",
+             f"static union {{ int32_t align; uint8_t bytes[{max(e.plan.arena_bytes, 1)}]; }} arena;",
+             "#define A (arena.bytes)", ""]
+    lines += e.data
+    lines += ["", f"static void {name}_run(void) {{"] + e.body + ["}", ""]
+    lines += [f"int {name}_invoke_n(const void *const *inputs, void *const *outputs) {{",
+              "  if (!inputs || !outputs) return 1;"]
+    for j, t in enumerate(graph.inputs):
+        lines.append(f"  if (!inputs[{j}]) return 1;")
+        lines.append(f"  memcpy(A + {e.plan.offsets[t]}, inputs[{j}], {in_sizes[j]});")
+    lines.append(f"  {name}_run();")
+    for j, t in enumerate(graph.outputs):
+        lines.append(f"  if (!outputs[{j}]) return 1;")
+        lines.append(f"  memcpy(outputs[{j}], A + {e.plan.offsets[t]}, {out_sizes[j]});")
+    lines += ["  return 0;", "}", "",
+              f"int {name}_invoke(const void *input, void *output) {{",
+              "  if (!input || !output) return 1;"]
+    ins = ", ".join(f"(const uint8_t *)input + {sum(in_sizes[:j])}" for j in range(len(in_sizes)))
+    outs = ", ".join(f"(uint8_t *)output + {sum(out_sizes[:j])}" for j in range(len(out_sizes)))
+    lines += [f"  {{ const void *const in[{len(in_sizes)}] = {{{ins}}};",
+              f"    void *const out[{len(out_sizes)}] = {{{outs}}};",
+              f"    return {name}_invoke_n(in, out); }}", "}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,42 @@
+"""Generate self-contained C99 for an int8 .tflite model.
+
+  python scripts/codegen.py --tflite=M.tflite --out_dir=DIR [--name=model] [--target=portable|cortex-m|arduino]
+
+DIR gets <name>.h (int <name>_invoke(const void *input, void *output); <NAME>_INPUT_BYTES,
+<NAME>_OUTPUT_BYTES, <NAME>_ARENA_BYTES), <name>.c (weights as const data, one kernel call per op
+with constant arguments, a static arena planned ahead of time) and the kernels it uses. No heap, no
+interpreter, no flatbuffer at run time.
+"""
+import os
+import sys
+
+from absl import app, flags
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from micro_runtime.codegen import TARGETS, generate  # noqa: E402
+from tflite_patch.graph import ModelError  # noqa: E402
+
+TFLITE = flags.DEFINE_string("tflite", None, "int8 .tflite model", required=True)
+OUT_DIR = flags.DEFINE_string("out_dir", None, "output directory (replaced as a whole)", required=True)
+NAME = flags.DEFINE_string("name", "model", "C prefix of the generated API")
+TARGET = flags.DEFINE_enum("target", "portable", list(TARGETS), "what to generate for")
+
+
+def main(argv):
+    del argv
+    try:
+        with open(TFLITE.value, "rb") as f:
+            model = f.read()
+        gen = generate(model, NAME.value, TARGET.value)
+        gen.write(OUT_DIR.value)
+    except OSError as e:
+        sys.exit(f"error: cannot read {TFLITE.value}: {e.strerror}")
+    except ModelError as e:
+        sys.exit(f"error: {TFLITE.value}: {e}")
+    print(f"wrote {len(gen.files)} files to {OUT_DIR.value}: {NAME.value}_invoke, arena {gen.arena_bytes:,} bytes, "
+          f"{len(gen.graph.ops)} ops")
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,24 @@
+"""Work per op, from shapes alone: the multiply-accumulates of the MAC-bound ops."""
+from __future__ import annotations
+
+import numpy as np
+
+from tflite_patch.graph import Graph, Op
+
+
+def op_macs(graph: Graph, op: Op) -> int:
+    """Multiply-accumulates of one op (convolutions and fully connected; 0 for the others)."""
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+        out = graph.tensors[op.outputs[0]].shape
+        filt = graph.tensors[op.inputs[1]].shape
+        per_output = filt[1] * filt[2] * (filt[3] if op.kind == "CONV_2D" else 1)
+        return int(np.prod(out)) * int(per_output)
+    if op.kind == "FULLY_CONNECTED":
+        out_n, in_n = graph.tensors[op.inputs[1]].shape
+        return int(np.prod(graph.tensors[op.inputs[0]].shape)) // in_n * in_n * out_n
+    return 0
+
+
+def graph_macs(graph: Graph) -> int:
+    """Multiply-accumulates of one inference."""
+    return sum(op_macs(graph, op) for op in graph.ops)
