@@ -293,7 +293,7 @@ def _emit_mean(e: _Emitter, i: int, op: Op) -> None:
     inner = int(np.prod(shape[axes[-1] + 1:]))
     p = quant.mean_params(*e.q(x), *e.q(y))
     e.call("mr_mean_s8", e.ptr(x, True), outer, reduce, inner, e.ptr(y), p["input_zero_point"],
-           f"{p['input_scale']!r}f", p["output_zero_point"], f"{p['output_scale']!r}f")
+           p["output_zero_point"], p["output_multiplier"], p["output_shift"])
 
 
 def _emit_pad(e: _Emitter, i: int, op: Op) -> None:
@@ -449,6 +449,8 @@ def generate(model: bytes, name: str = "model", target: str = "portable") -> Gen
         files[fname] = open(os.path.join(KERNEL_DIR, fname)).read()
     files[f"{name}.h"] = _header(engine, name, upper, plan, in_sizes, out_sizes)
     files[f"{name}.c"] = _source(e, engine, name, upper, in_sizes, out_sizes)
+    if target == "arduino":
+        files = _arduino_library(files, engine, name, upper, in_sizes)
     return GeneratedModel(name=name, files=files, plan=plan, graph=engine, input_bytes=in_sizes,
                           output_bytes=out_sizes)
 
@@ -507,3 +509,57 @@ def _source(e: _Emitter, graph: Graph, name: str, upper: str, in_sizes, out_size
               f"    void *const out[{len(out_sizes)}] = {{{outs}}};",
               f"    return {name}_invoke_n(in, out); }}", "}", ""]
     return "\n".join(lines)
+
+
+def sample_input(graph: Graph, seed: int = 0) -> bytes:
+    """The input bundled with the Arduino example: the first of `tflm.random_inputs(graph, 1, seed)`."""
+    from tflite_patch.tflm import random_inputs
+    return b"".join(np.ascontiguousarray(a).tobytes() for a in random_inputs(graph, 1, seed=seed)[0])
+
+
+def _arduino_library(files: dict[str, str], graph: Graph, name: str, upper: str, in_sizes) -> dict[str, str]:
+    """Lay the sources out as an Arduino library: library.properties, src/, examples/<name>/<name>.ino.
+
+    The example runs one inference on a bundled sample input (kept in Flash with PROGMEM on AVR) and
+    prints the output bytes in hex on the serial port, one line, then "done"."""
+    lib = {f"src/{fname}": text for fname, text in files.items()}
+    lib["library.properties"] = "\n".join([
+        f"name={name}", "version=0.1.0", "author=mcunet-tf", "maintainer=mcunet-tf",
+        f"sentence={name}: an int8 neural network compiled to C by mcunet-tf.",
+        "paragraph=Static arena, no heap, no interpreter; bit-exact with TF Lite Micro.",
+        "category=Data Processing", "url=https://example.invalid/mcunet-tf", "architectures=*",
+        f"includes={name}.h", ""])
+    sample = np.frombuffer(sample_input(graph), dtype=np.uint8)
+    lib[f"examples/{name}/{name}.ino"] = "\n".join([
+        f"// {name}: runs one inference of the generated model on a bundled sample and prints the output.",
+        f"#include <{name}.h>",
+        "#include <string.h>",
+        "#if defined(__AVR__)",
+        "#include <avr/pgmspace.h>",
+        "#else",
+        "#define PROGMEM",
+        "#define memcpy_P memcpy",
+        "#endif",
+        "",
+        f"static const uint8_t sample[{upper}_INPUT_BYTES] PROGMEM = {_c_array(sample)};",
+        f"static uint8_t input[{upper}_INPUT_BYTES];",
+        f"static uint8_t output[{upper}_OUTPUT_BYTES];",
+        "",
+        "void setup() {",
+        "  Serial.begin(115200);",
+        "  memcpy_P(input, sample, sizeof input);",
+        f"  int rc = {name}_invoke(input, output);",
+        "  Serial.print(\"rc \");",
+        "  Serial.println(rc);",
+        "  Serial.print(\"out \");",
+        "  for (unsigned i = 0; i < sizeof output; ++i) {",
+        "    if (output[i] < 16) Serial.print('0');",
+        "    Serial.print(output[i], HEX);",
+        "  }",
+        "  Serial.println();",
+        "  Serial.println(\"done\");",
+        "}",
+        "",
+        "void loop() {}",
+        ""])
+    return lib

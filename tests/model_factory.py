@@ -45,3 +45,18 @@ def float_model():
     _, keras = _tf()
     x = keras.Input((8,))
     return convert(keras.Model(x, keras.layers.Dense(4)(x)), (8,), int8=False)
+
+
+def tiny_cnn_model(seed=0):
+    """An 8x8x1 digits-sized CNN small enough for an ATmega2560 (8 kB SRAM): conv, depthwise,
+    pointwise, global average pool, dense, softmax."""
+    _, keras = _tf()
+    keras.utils.set_random_seed(seed)
+    x = keras.Input((8, 8, 1))
+    y = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu6")(x)
+    y = keras.layers.DepthwiseConv2D(3, padding="same", activation="relu6")(y)
+    y = keras.layers.Conv2D(16, 1, activation="relu6")(y)
+    y = keras.layers.GlobalAveragePooling2D()(y)
+    y = keras.layers.Dense(10)(y)
+    y = keras.layers.Softmax()(y)
+    return convert(keras.Model(x, y), (8, 8, 1), seed=seed)

@@ -1,0 +1,96 @@
+/* mr_common.h - shared int8 requantization, bit-exact with TF Lite Micro.
+ *
+ * The one place where an int32 accumulator becomes an int8 value. Mirrors
+ * tensorflow/lite/kernels/internal/common.h MultiplyByQuantizedMultiplier in
+ * its default (double rounding) form, which is what the `tflite-micro` pip
+ * wheel is built with: SaturatingRoundingDoublingHighMul followed by
+ * RoundingDivideByPOT. Define MR_SINGLE_ROUNDING to get the
+ * TFLITE_SINGLE_ROUNDING variant instead (one 64-bit multiply, one rounding).
+ *
+ * C99, header only, no dependencies beyond <stdint.h>.
+ */
+#ifndef MR_COMMON_H_
+#define MR_COMMON_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MR_INT8_MIN (-128)
+#define MR_INT8_MAX 127
+
+static inline int32_t mr_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+static inline int32_t mr_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+static inline int32_t mr_clamp_i32(int32_t x, int32_t lo, int32_t hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), with the
+ * single overflow case (INT32_MIN * INT32_MIN) saturating to INT32_MAX. */
+static inline int32_t mr_saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+  const int overflow = (a == b) && (a == INT32_MIN);
+  const int64_t ab_64 = (int64_t)a * (int64_t)b;
+  const int32_t nudge = ab_64 >= 0 ? ((int32_t)1 << 30) : (1 - ((int32_t)1 << 30));
+  const int32_t ab_x2_high32 = (int32_t)((ab_64 + nudge) / ((int64_t)1 << 31));
+  return overflow ? INT32_MAX : ab_x2_high32;
+}
+
+/* gemmlowp RoundingDivideByPOT: x / 2^exponent rounded to nearest, ties away
+ * from zero. exponent in [0, 31]. Relies on arithmetic right shift of
+ * negative values (true for every compiler we target). */
+static inline int32_t mr_rounding_divide_by_pot(int32_t x, int exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + ((x < 0) ? 1 : 0);
+  return (x >> exponent) + ((remainder > threshold) ? 1 : 0);
+}
+
+/* x * 2^left_shift with the int32 wrap-around TFLM's `x * (1 << left_shift)`
+ * has on two's-complement hardware (done in unsigned to avoid C UB). */
+static inline int32_t mr_shift_left_wrap(int32_t x, int left_shift) {
+  return (int32_t)((uint32_t)x << left_shift);
+}
+
+/* Requantize an int32 accumulator exactly as TFLM
+ * MultiplyByQuantizedMultiplier(int32 x, int32 quantized_multiplier, int shift).
+ * multiplier is Q31 in [2^30, 2^31) (or 0); shift > 0 is a left shift,
+ * shift < 0 a rounding right shift. */
+static inline int32_t mr_requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+#ifdef MR_SINGLE_ROUNDING
+  const int total_shift = 31 - (int)shift;
+  const int64_t round = (int64_t)1 << (total_shift - 1);
+  const int64_t result = ((int64_t)acc * (int64_t)multiplier + round) >> total_shift;
+  return (int32_t)result;
+#else
+  const int left_shift = shift > 0 ? (int)shift : 0;
+  const int right_shift = shift > 0 ? 0 : (int)-shift;
+  return mr_rounding_divide_by_pot(
+      mr_saturating_rounding_doubling_high_mul(mr_shift_left_wrap(acc, left_shift), multiplier),
+      right_shift);
+#endif
+}
+
+/* TFLM MultiplyByQuantizedMultiplierSmallerThanOneExp (ADD's input/output
+ * scaling): shift <= 0. Identical to mr_requantize for those shifts. */
+static inline int32_t mr_requantize_smaller_than_one(int32_t x, int32_t multiplier, int32_t shift) {
+  return mr_requantize(x, multiplier, shift);
+}
+
+/* TFLM MultiplyByQuantizedMultiplierGreaterThanOne (softmax input scaling):
+ * left shift >= 0, then the doubling high multiply. Always double rounding. */
+static inline int32_t mr_requantize_greater_than_one(int32_t x, int32_t multiplier, int left_shift) {
+  return mr_saturating_rounding_doubling_high_mul(mr_shift_left_wrap(x, left_shift), multiplier);
+}
+
+static inline int8_t mr_sat_s8(int32_t x) {
+  return (int8_t)mr_clamp_i32(x, MR_INT8_MIN, MR_INT8_MAX);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MR_COMMON_H_ */

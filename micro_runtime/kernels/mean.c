@@ -1,0 +1,36 @@
+/* MEAN int8 over a contiguous block of axes (H,W for NHWC).
+ * Mirrors reference_ops::QuantizedMeanOrSum (integer version, compute_sum
+ * false) as TFLM's EvalIntegerMean runs it: the int32 sum of raw values, minus
+ * input_zero_point * count, requantized with the input/output multiplier into
+ * which 1/count has been folded (multiplier << s / count, shift - s with
+ * s = floor(log2(count)) clamped to 32 and 31 + shift), + output_zero_point,
+ * saturated to int8. */
+#include "mr_kernels.h"
+
+void mr_mean_s8(const int8_t *in, int outer, int reduce, int inner, int8_t *out,
+                int32_t input_zero_point, int32_t output_zero_point,
+                int32_t output_multiplier, int32_t output_shift) {
+  const int64_t num_elements_in_axis = reduce;
+  int32_t multiplier = output_multiplier;
+  int32_t shift_total = output_shift;
+  int o, r, i;
+  if (num_elements_in_axis <= 0) return;
+  {
+    int shift = 0;
+    while (((uint64_t)num_elements_in_axis >> (shift + 1)) != 0) ++shift; /* 63 - clz */
+    if (shift > 32) shift = 32;
+    if (shift > 31 + output_shift) shift = 31 + output_shift;
+    multiplier = (int32_t)((((int64_t)output_multiplier) * ((int64_t)1 << shift)) / num_elements_in_axis);
+    shift_total = output_shift - shift;
+  }
+  for (o = 0; o < outer; ++o) {
+    for (i = 0; i < inner; ++i) {
+      int32_t sum = 0;
+      int32_t shifted_sum, output;
+      for (r = 0; r < reduce; ++r) sum += in[((size_t)o * reduce + r) * inner + i];
+      shifted_sum = (int32_t)((int64_t)sum - (int64_t)input_zero_point * num_elements_in_axis);
+      output = mr_requantize(shifted_sum, multiplier, shift_total) + output_zero_point;
+      out[(size_t)o * inner + i] = mr_sat_s8(output);
+    }
+  }
+}

@@ -1,0 +1,309 @@
+"""Python mirror of TF Lite Micro's Prepare-time quantization arithmetic.
+
+Every function here reproduces, operation for operation, how TFLM derives a
+kernel parameter from tensor scales and zero points (tensorflow/lite/kernels/
+internal/quantization_util.cc, kernel_util.cc and the micro/kernels/*_common.cc
+Prepare code), so that the C kernels in micro_runtime/kernels/ called with
+these values produce TFLM's bytes. Tensor scales are float32 in the flatbuffer;
+TFLM widens them to double (or keeps float32 arithmetic) exactly where noted,
+and so do we (numpy.float32 for the float32 steps, Python float for double).
+
+Pure Python + numpy; no TensorFlow import.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+__all__ = [
+    "round_half_away",
+    "quantize_multiplier",
+    "quantize_multiplier_smaller_than_one_exp",
+    "quantize_multiplier_greater_than_one",
+    "conv_output_multipliers",
+    "fully_connected_output_multiplier",
+    "activation_range",
+    "add_params",
+    "mul_params",
+    "softmax_params",
+    "logistic_params",
+    "hard_swish_params",
+    "requantize_params",
+    "quantize_params",
+    "mean_params",
+    "avg_pool_params",
+    "concat_params",
+    "calculate_input_radius",
+    "compute_padding",
+]
+
+INT8_MIN, INT8_MAX = -128, 127
+_DTYPE_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
+
+
+def _f32(x: float) -> float:
+    """The double value of x rounded to float32 (a flatbuffer scale)."""
+    return float(np.float32(x))
+
+
+def round_half_away(x: float) -> float:
+    """C/C++ round(): nearest integer, ties away from zero (TfLiteRound), exact on doubles."""
+    a = abs(x)
+    f = math.floor(a)
+    r = f + 1.0 if a - f >= 0.5 else f
+    return math.copysign(r, x)
+
+
+def quantize_multiplier(real: float) -> Tuple[int, int]:
+    """TFLM QuantizeMultiplier(double): real = multiplier * 2^(shift - 31).
+
+    frexp, round half away from zero of q * 2^31, the q_fixed == 2^31 correction
+    (halve, shift + 1), and flushing shift < -31 to (0, 0). shift > 0 means a left
+    shift in MultiplyByQuantizedMultiplier. Returns (int32 multiplier, int shift).
+    """
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    q_fixed = int(round_half_away(q * float(1 << 31)))
+    assert q_fixed <= (1 << 31)
+    if q_fixed == (1 << 31):
+        q_fixed //= 2
+        shift += 1
+    assert q_fixed <= 0x7FFFFFFF
+    if shift < -31:
+        shift = 0
+        q_fixed = 0
+    return q_fixed, shift
+
+
+def quantize_multiplier_smaller_than_one_exp(real: float) -> Tuple[int, int]:
+    """TFLM QuantizeMultiplierSmallerThanOneExp: requires 0 < real < 1; shift <= 0."""
+    assert 0.0 < real < 1.0, real
+    multiplier, shift = quantize_multiplier(real)
+    assert shift <= 0
+    return multiplier, shift
+
+
+def quantize_multiplier_greater_than_one(real: float) -> Tuple[int, int]:
+    """TFLM QuantizeMultiplierGreaterThanOne: requires real > 1; left shift >= 0."""
+    assert real > 1.0, real
+    multiplier, shift = quantize_multiplier(real)
+    assert shift >= 0
+    return multiplier, shift
+
+
+def conv_output_multipliers(
+    input_scale: float, filter_scales: Sequence[float], output_scale: float, num_channels: int | None = None
+) -> Tuple[List[int], List[int]]:
+    """Per-channel (multiplier, shift) lists as PopulateConvolutionQuantizationParams.
+
+    effective = double(input_scale) * double(filter_scale[c]) / double(output_scale), in
+    that order; a per-tensor filter scale (one value) is broadcast to num_channels.
+    Used for CONV_2D, DEPTHWISE_CONV_2D and per-channel FULLY_CONNECTED.
+    """
+    scales = [_f32(s) for s in np.asarray(filter_scales, dtype=np.float64).reshape(-1)]
+    if num_channels is None:
+        num_channels = len(scales)
+    if len(scales) == 1:
+        scales = scales * num_channels
+    assert len(scales) == num_channels
+    in_s, out_s = _f32(input_scale), _f32(output_scale)
+    mults, shifts = [], []
+    for s in scales:
+        m, sh = quantize_multiplier(in_s * s / out_s)
+        mults.append(m)
+        shifts.append(sh)
+    return mults, shifts
+
+
+def fully_connected_output_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> Tuple[int, int]:
+    """Per-tensor FULLY_CONNECTED: same double arithmetic as conv_output_multipliers."""
+    m, s = conv_output_multipliers(input_scale, [filter_scale], output_scale, 1)
+    return m[0], s[0]
+
+
+def _quantize_scalar(f: float, scale: float, zero_point: int) -> int:
+    # kernel_util.cc Quantize: TfLiteRound(f / scale) in float32, + zero_point.
+    tmp = np.float32(f) / np.float32(scale)
+    return int(zero_point) + int(round_half_away(float(tmp)))
+
+
+def activation_range(activation: str | None, scale: float, zero_point: int, dtype: str = "int8") -> Tuple[int, int]:
+    """CalculateActivationRangeQuantized: (act_min, act_max) in the output's integer domain.
+
+    activation: None/"NONE", "RELU", "RELU6", "RELU_N1_TO_1" (case-insensitive; TFLite's
+    ActivationFunctionType names). Anything else (e.g. TANH) gives the full range, as TFLM.
+    """
+    qmin, qmax = _DTYPE_RANGE[dtype]
+    act = (activation or "NONE").upper()
+    if act == "RELU":
+        return max(qmin, _quantize_scalar(0.0, scale, zero_point)), qmax
+    if act == "RELU6":
+        return (max(qmin, _quantize_scalar(0.0, scale, zero_point)),
+                min(qmax, _quantize_scalar(6.0, scale, zero_point)))
+    if act in ("RELU_N1_TO_1", "RELU1"):
+        return (max(qmin, _quantize_scalar(-1.0, scale, zero_point)),
+                min(qmax, _quantize_scalar(1.0, scale, zero_point)))
+    return qmin, qmax
+
+
+def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
+               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
+    """ADD int8 params as TFLM add_common.cc CalculateOpDataAdd (left_shift 20).
+
+    Keys match mr_add_s8's argument names.
+    """
+    s1, s2, so = _f32(input1_scale), _f32(input2_scale), _f32(output_scale)
+    left_shift = 20
+    twice_max_input_scale = 2 * max(s1, s2)
+    real_input1_multiplier = s1 / twice_max_input_scale
+    real_input2_multiplier = s2 / twice_max_input_scale
+    real_output_multiplier = twice_max_input_scale / ((1 << left_shift) * so)
+    m1, sh1 = quantize_multiplier_smaller_than_one_exp(real_input1_multiplier)
+    m2, sh2 = quantize_multiplier_smaller_than_one_exp(real_input2_multiplier)
+    mo, sho = quantize_multiplier_smaller_than_one_exp(real_output_multiplier)
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point),
+                left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1,
+                input2_multiplier=m2, input2_shift=sh2, output_offset=int(output_zero_point),
+                output_multiplier=mo, output_shift=sho, act_min=act_min, act_max=act_max)
+
+
+def mul_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
+               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
+    """MUL int8 params as TFLM mul_common.cc: real = double(s1) * double(s2) / double(so).
+
+    Keys match mr_mul_s8's argument names.
+    """
+    real = _f32(input1_scale) * _f32(input2_scale) / _f32(output_scale)
+    mo, sho = quantize_multiplier(real)
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point),
+                output_offset=int(output_zero_point), output_multiplier=mo, output_shift=sho,
+                act_min=act_min, act_max=act_max)
+
+
+def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total_signed_bits: int = 31) -> int:
+    """TFLM CalculateInputRadius (double arithmetic, floor)."""
+    max_input_rescaled = (1.0 * ((1 << input_integer_bits) - 1) * float(1 << (total_signed_bits - input_integer_bits))
+                          / float(1 << input_left_shift))
+    return int(math.floor(max_input_rescaled))
+
+
+def softmax_params(input_scale: float, beta: float = 1.0) -> Dict[str, int]:
+    """SOFTMAX int8 params (softmax_common.cc: PreprocessSoftmaxScaling, diff_min).
+
+    kScaledDiffIntegerBits = 5; beta is the op's float32 option. Keys match mr_softmax_s8.
+    """
+    k_scaled_diff_integer_bits = 5
+    max_real_multiplier = float((1 << 31) - 1)
+    real = min(_f32(beta) * _f32(input_scale) * float(1 << (31 - k_scaled_diff_integer_bits)), max_real_multiplier)
+    multiplier, left_shift = quantize_multiplier_greater_than_one(real)
+    diff_min = int(-1.0 * calculate_input_radius(k_scaled_diff_integer_bits, left_shift))
+    return dict(input_multiplier=multiplier, input_left_shift=left_shift, diff_min=diff_min)
+
+
+def logistic_params(input_scale: float, input_zero_point: int) -> Dict[str, int]:
+    """LOGISTIC int8 params (logistic_common.cc): frexp of scale * 2^27 without the
+    2^31 correction, radius = CalculateInputRadius(4, shift). Keys match mr_logistic_s8."""
+    k_input_integer_bits = 4
+    real = _f32(input_scale) * float(1 << (31 - k_input_integer_bits))
+    q, left_shift = math.frexp(real)
+    multiplier = int(round_half_away(q * float(1 << 31)))
+    radius = calculate_input_radius(k_input_integer_bits, left_shift, 31)
+    return dict(input_zero_point=int(input_zero_point), input_range_radius=radius,
+                input_multiplier=multiplier, input_left_shift=left_shift)
+
+
+def _downscale_int32_to_int16_multiplier(m: int) -> int:
+    # common.h DownScaleInt32ToInt16Multiplier
+    k_rounding_offset = 1 << 15
+    if m >= 0x7FFFFFFF - k_rounding_offset:
+        return 32767
+    return (m + k_rounding_offset) >> 16
+
+
+def hard_swish_params(input_scale: float, input_zero_point: int, output_scale: float,
+                      output_zero_point: int) -> Dict[str, int]:
+    """HARD_SWISH int8 params (hard_swish_common.cc). The scale ratios are computed in
+    float32 before widening, as TFLM does. Keys match mr_hard_swish_s8."""
+    f32 = np.float32
+    hires_input_scale = f32(1.0 / 128.0) * f32(input_scale)
+    reluish_scale = f32(3.0) / f32(32768.0)
+    output_multiplier = float(f32(hires_input_scale / f32(output_scale)))
+    om32, out_exp = quantize_multiplier(output_multiplier)
+    assert out_exp <= 0, "TFLM requires output_multiplier_exponent <= 0"
+    reluish_multiplier = float(f32(hires_input_scale / reluish_scale))
+    rm32, rel_exp = quantize_multiplier(reluish_multiplier)
+    return dict(input_zero_point=int(input_zero_point), output_zero_point=int(output_zero_point),
+                reluish_multiplier_fixedpoint_int16=_downscale_int32_to_int16_multiplier(rm32),
+                reluish_multiplier_exponent=rel_exp,
+                output_multiplier_fixedpoint_int16=_downscale_int32_to_int16_multiplier(om32),
+                output_multiplier_exponent=out_exp)
+
+
+def requantize_params(input_scale: float, input_zero_point: int, output_scale: float,
+                      output_zero_point: int) -> Dict[str, int]:
+    """QUANTIZE int8/uint8 -> int8/uint8 (quantize_common.cc): effective = double(in)/double(out).
+    Keys match mr_requantize_*."""
+    m, s = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    return dict(input_zero_point=int(input_zero_point), output_zero_point=int(output_zero_point),
+                multiplier=m, shift=s)
+
+
+def quantize_params(output_scale: float, output_zero_point: int) -> Dict[str, float]:
+    """QUANTIZE float32 -> int8: the kernel takes the output's float32 scale and zero point."""
+    return dict(scale=_f32(output_scale), zero_point=int(output_zero_point))
+
+
+def mean_params(input_scale: float, input_zero_point: int, output_scale: float,
+                output_zero_point: int) -> Dict[str, int]:
+    """MEAN int8 (reduce_common.cc PrepareMeanOrSumHelper): multiplier/shift of
+    double(input_scale)/double(output_scale); the kernel folds in 1/count itself
+    (reference_ops::QuantizedMeanOrSum). Keys match mr_mean_s8."""
+    m, s = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    return dict(input_zero_point=int(input_zero_point), output_zero_point=int(output_zero_point),
+                output_multiplier=m, output_shift=s)
+
+
+def avg_pool_params(output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
+    """AVERAGE_POOL_2D / MAX_POOL_2D: only the fused activation clamp is derived."""
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    return dict(act_min=act_min, act_max=act_max)
+
+
+def concat_params(input_scales: Sequence[float], input_zero_points: Sequence[int], output_scale: float,
+                  output_zero_point: int) -> Dict[str, object]:
+    """CONCATENATION int8: per input (input_offset, multiplier, shift); multiplier 0 marks an
+    input already in the output's quantization (plain copy, TFLM's only int8 case)."""
+    offsets, mults, shifts = [], [], []
+    for s, zp in zip(input_scales, input_zero_points):
+        offsets.append(-int(zp))
+        if _f32(s) == _f32(output_scale) and int(zp) == int(output_zero_point):
+            mults.append(0)
+            shifts.append(0)
+        else:
+            m, sh = quantize_multiplier(_f32(s) / _f32(output_scale))
+            if m == 0:  # a multiplier that flushes to zero still has to requantize (to zp)
+                m, sh = 1, -31
+            mults.append(m)
+            shifts.append(sh)
+    return dict(input_offsets=offsets, multipliers=mults, shifts=shifts, output_offset=int(output_zero_point))
+
+
+def compute_padding(in_size: int, filter_size: int, stride: int, padding: str,
+                    dilation: int = 1) -> Tuple[int, int, int]:
+    """TFLite ComputeOutSize + ComputePaddingWithOffset for one spatial dim.
+
+    Returns (out_size, pad_before, pad_after); SAME puts the odd pixel after.
+    """
+    effective = (filter_size - 1) * dilation + 1
+    if padding.upper() == "SAME":
+        out = (in_size + stride - 1) // stride
+    else:
+        out = (in_size + stride - effective) // stride
+    total = max((out - 1) * stride + effective - in_size, 0)
+    return out, total // 2, total - total // 2

@@ -1,0 +1,93 @@
+"""Compile the generated Arduino library with Debian's arduino-builder for an AVR board and run its
+example in simavr (no board needed); the example prints the model's output bytes in hex."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+HARDWARE_DIRS = ("/usr/share/arduino/hardware", "/usr/share/arduino-builder")
+APT_PACKAGES = "arduino-builder arduino-core-avr arduino-ctags simavr"
+
+
+class ArduinoError(RuntimeError):
+    """Building or simulating the sketch failed; the message is one line."""
+
+
+@dataclasses.dataclass
+class ArduinoRun:
+    """What the example printed: return code and output bytes, and the build's memory figures."""
+    rc: int
+    output: bytes
+    flash_bytes: int
+    ram_bytes: int
+    stdout: str
+
+
+def _need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise ArduinoError(f"{tool} not found: apt-get install {APT_PACKAGES}")
+    return path
+
+
+def _simulate(cmd: list[str], timeout: float) -> str:
+    """Run simavr until the example prints "done" (it never exits: loop() spins), then stop it."""
+    import select
+    import time
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    chunks = b""
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+            if ready:
+                data = os.read(proc.stdout.fileno(), 4096)
+                if not data:
+                    break
+                chunks += data
+                if b"done" in chunks:
+                    break
+    finally:
+        proc.kill()
+        proc.wait()
+    return re.sub(r"\x1b\[[0-9;]*m", "", chunks.decode("utf-8", "replace"))
+
+
+def build_and_run(library_dir: str, name: str, fqbn: str = "arduino:avr:mega:cpu=atmega2560",
+                  mcu: str = "atmega2560", freq: int = 16_000_000, timeout: float = 120.0) -> ArduinoRun:
+    """Compile `library_dir` (an Arduino library from `codegen --target=arduino`) with its example
+    `examples/<name>/<name>.ino` and run the ELF in simavr; returns what the example printed."""
+    _need("arduino-builder")
+    _need("simavr")
+    work = tempfile.mkdtemp(prefix="mr_arduino_")
+    try:
+        libs = os.path.join(work, "libraries")
+        shutil.copytree(library_dir, os.path.join(libs, name))
+        build = os.path.join(work, "build")
+        os.makedirs(build)
+        sketch = os.path.join(libs, name, "examples", name, f"{name}.ino")
+        cmd = ["arduino-builder", "-compile", *sum((["-hardware", h] for h in HARDWARE_DIRS), []),
+               "-tools", "/usr/bin", "-libraries", libs, "-fqbn", fqbn,
+               "-prefs=compiler.cpp.extra_flags=-DDECIMAL_DIG=9", "-build-path", build, sketch]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if res.returncode:
+            lines = [ln for ln in (res.stdout + res.stderr).splitlines() if "error" in ln.lower()] or ["(no message)"]
+            raise ArduinoError(f"arduino-builder failed: {lines[0].strip()}")
+        sizes = re.search(r"Sketch uses (\d+) bytes.*?Global variables use (\d+) bytes", res.stdout, re.S)
+        elf = os.path.join(build, f"{name}.ino.elf")
+        text = _simulate(["simavr", "-m", mcu, "-f", str(freq), elf], timeout)
+        clean = text
+        rc = re.search(r"rc (-?\d+)", clean)
+        out = re.search(r"out ([0-9A-Fa-f]*)", clean)
+        if not rc or not out or "done" not in clean:
+            raise ArduinoError("the example printed no result in simavr")
+        return ArduinoRun(rc=int(rc.group(1)), output=bytes.fromhex(out.group(1)),
+                          flash_bytes=int(sizes.group(1)) if sizes else -1,
+                          ram_bytes=int(sizes.group(2)) if sizes else -1, stdout=clean)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
