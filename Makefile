@@ -30,7 +30,7 @@ venv: .venv/.installed
 
 # int8 models built from the MCUNet architecture configs (random weights, calibrated BN, int8 PTQ).
 models: setup
-	$(PY) scripts/build_models.py --out_dir=build/models --configs_dir=$(SHARED)/models/mcunet_configs
+	$(PY) scripts/build_models.py --out_dir=build/models
 
 pytest: setup models
 	$(PY) -m pytest -q tests

@@ -66,12 +66,13 @@ def test_inplace_depthwise_and_pointwise_orders():
     for op in graph.ops:
         src, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
         if op.kind == "DEPTHWISE_CONV_2D":
-            assert op.attrs["inplace"] == 0 and op.attrs["scratch_bytes"] == out.shape[1] * out.shape[2]
+            assert op.attrs["inplace"] == 0 and op.attrs["inplace_scratch_bytes"] == out.shape[1] * out.shape[2]
         elif op.kind == "CONV_2D" and graph.tensors[op.inputs[1]].shape[1:3] == (1, 1):
             expected = "forward" if out.shape[3] <= src.shape[3] else "reverse"
-            assert op.attrs["inplace_order"] == expected and op.attrs["scratch_bytes"] == src.shape[3]
-    # The first conv is 3x3 stride 2: its neighbourhood reads forbid writing over its input.
-    assert "inplace" not in graph.ops[0].attrs
+            assert op.attrs["inplace_order"] == expected and op.attrs["inplace_scratch_bytes"] == src.shape[3]
+    # The first conv is 3x3 stride 2: it writes row by row, its output starting no later than its input.
+    first = graph.ops[0].attrs
+    assert first["inplace_order"] == "rows" and first["inplace_offset"] <= 0 and first["inplace_offset"] % 16 == 0
 
 
 def test_no_inplace_over_a_tensor_read_later():
@@ -101,3 +102,22 @@ def test_prepare_for_engine_records_origins_of_every_original_op():
     prepared = prepare_for_engine(graph)
     origins = sorted(i for op in prepared.ops for i in op.attrs["origins"])
     assert origins == list(range(len(graph.ops)))
+
+
+def test_rows_inplace_offset_keeps_unread_rows():
+    """Simulate the row-by-row schedule: every input row must still be intact when an output row reads it."""
+    from tflite_patch.passes import op_window, rows_inplace_offset
+    graph = model("vww")
+    for op in graph.ops:
+        if op.kind != "CONV_2D" or graph.tensors[op.inputs[1]].shape[1] == 1:
+            continue
+        delta = rows_inplace_offset(graph, op)
+        _, in_h, in_w, in_c = graph.tensors[op.inputs[0]].shape
+        _, out_h, out_w, out_c = graph.tensors[op.outputs[0]].shape
+        kh, _, sh, _ = op_window(graph, op)
+        top = op_padding(graph, op)[0]
+        written_end = delta  # bytes [delta, written_end) of the input's frame hold output rows
+        for y in range(out_h):
+            first_row = max(y * sh - top, 0)
+            assert written_end <= first_row * in_w * in_c  # rows this output row reads are intact
+            written_end = delta + (y + 1) * out_w * out_c

@@ -6,7 +6,7 @@ from conftest import MLPERF, mlperf_ids, read
 from tflite_patch import load_tflite, save_tflite
 from tflite_patch.graph import Graph, Op, Quantization, Tensor
 from tflite_patch.passes import prepare_for_engine, prepare_for_tflm
-from tflite_patch.planner import arena_buffers, check_plan, lower_bound_bytes, plan_arena
+from tflite_patch.planner import arena_buffers, check_plan, inplace_candidates, lower_bound_bytes, plan_arena
 from tflite_patch.tflm import random_inputs, run_tflm, tflm_arena, with_offline_plan
 
 
@@ -38,7 +38,7 @@ def test_inplace_chain_grows_and_shrinks_with_its_tensors():
     # LOGISTIC is in-place capable: with in-place the chain is one buffer, sized per op.
     from tflite_patch.passes import mark_inplace
     graph = mark_inplace(chain([100, 100, 100]))
-    buffers = arena_buffers(graph, inplace=True)
+    buffers = arena_buffers(graph, inplace_candidates(graph))
     assert len(buffers) == 1 and buffers[0].size == 100
     assert plan_arena(graph, alignment=1).arena_bytes == 100
 

@@ -191,6 +191,37 @@ def fuse_conv_add(graph: Graph) -> Graph:
     return g
 
 
+# Distances between an input and the output written over it are multiples of this (any arena alignment
+# we use divides it).
+OFFSET_GRANULE = 16
+
+
+def _align_up(n: int) -> int:
+    return -(-n // OFFSET_GRANULE) * OFFSET_GRANULE
+
+
+def _align_down(n: int) -> int:
+    return n // OFFSET_GRANULE * OFFSET_GRANULE
+
+
+def rows_inplace_offset(graph: Graph, op: Op) -> int:
+    """Where a convolution may put its output relative to its own input when it writes one output row
+    at a time (from scratch) over an input that dies: output rows 0..y may only cover input rows that
+    no later output row reads. Returns the largest allowed (output - input) byte distance, at most 0,
+    rounded down to OFFSET_GRANULE."""
+    _, in_h, in_w, in_c = graph.tensors[op.inputs[0]].shape
+    _, out_h, out_w, out_c = graph.tensors[op.outputs[0]].shape
+    _, _, sh, _ = op_window(graph, op)
+    top = op_padding(graph, op)[0]
+    row_in, row_out = in_w * in_c, out_w * out_c
+    limit = 0
+    for y in range(out_h):
+        done = y + 1
+        free_rows = in_h if done == out_h else min(max(done * sh - top, 0), in_h)
+        limit = min(limit, free_rows * row_in - done * row_out)
+    return _align_down(limit)
+
+
 def _pointwise_inplace_order(src, out) -> str:
     """Forward when each output element is no larger than its input element, else reverse."""
     return "forward" if out.nbytes <= src.nbytes else "reverse"
@@ -201,7 +232,8 @@ def mark_inplace(graph: Graph) -> Graph:
 
     `attrs["inplace"]` is the position of the overwritten input; `attrs["inplace_order"]` tells in which
     order the kernel must produce its output so that it never overwrites bytes it still has to read;
-    `attrs["scratch_bytes"]` is the scratch the in-place kernel needs.
+    `attrs["inplace_scratch_bytes"]` is the scratch the in-place kernel needs. The planner decides which
+    marked ops do run in place (`ArenaPlan.inplace_ops`).
     - DEPTHWISE_CONV_2D, depth multiplier 1: one output channel at a time into scratch (out_h*out_w),
       then copied over the input channel it replaces (TinyEngine's in-place depthwise); any stride.
     - CONV_2D 1x1, stride 1, no padding: each input pixel is copied to scratch (in_c bytes) and its
@@ -209,8 +241,13 @@ def mark_inplace(graph: Graph) -> Graph:
       the buffer holds the larger of the two tensors.
     - CONV_2D fused with an ADD (`fuse_conv_add`): each output pixel is written over the skip pixel it
       adds, right after reading it (the conv pixel waits in the fused op's scratch).
-    - ADD, MUL, HARD_SWISH, LOGISTIC, QUANTIZE on an input of the output's shape whose elements are at
-      least as wide: element by element, forward.
+    - Other CONV_2D (any kernel and stride): one output row at a time into scratch (out_w*out_c), then
+      copied to the output, which starts `attrs["inplace_offset"]` bytes from the input
+      (`rows_inplace_offset`: no row written covers input rows still to be read).
+    - QUANTIZE float32 -> int8: backwards, the int8 tensor at the tail of the float buffer;
+      DEQUANTIZE int8 -> float32: forwards, the float buffer starting 3 bytes per element before it.
+    - ADD, MUL, HARD_SWISH, LOGISTIC, int8 QUANTIZE on an input of the output's shape and element size:
+      element by element, forward.
     """
     g = copy.deepcopy(graph)
     groups = alias_groups(g)
@@ -225,24 +262,42 @@ def mark_inplace(graph: Graph) -> Graph:
         if op.kind == "DEPTHWISE_CONV_2D":
             if src.shape[3] == out.shape[3] and out.nbytes <= src.nbytes and dies_here(op.inputs[0], i) \
                     and src.itemsize == out.itemsize == 1:
-                op.attrs.update(inplace=0, inplace_order="channel", scratch_bytes=int(out.shape[1] * out.shape[2]))
+                op.attrs.update(inplace=0, inplace_order="channel",
+                                inplace_scratch_bytes=int(out.shape[1] * out.shape[2]))
         elif op.kind == "CONV_2D" and "fused_add" in op.attrs:
             skip_pos = len(op.inputs) - 1
             if dies_here(op.inputs[skip_pos], i) and op.inputs.count(op.inputs[skip_pos]) == 1:
                 op.attrs.update(inplace=skip_pos, inplace_order="forward")
-        elif op.kind == "CONV_2D":
+        elif op.kind == "CONV_2D" and dies_here(op.inputs[0], i):
             kh, kw, sh, sw = op_window(g, op)
             if (kh, kw, sh, sw) == (1, 1, 1, 1) and op_padding(g, op) == (0, 0, 0, 0) \
-                    and src.shape[1:3] == out.shape[1:3] and dies_here(op.inputs[0], i):
+                    and src.shape[1:3] == out.shape[1:3]:
                 op.attrs.update(inplace=0, inplace_order=_pointwise_inplace_order(src, out),
-                                scratch_bytes=int(src.shape[3]))
+                                inplace_scratch_bytes=int(src.shape[3]))
+            elif len(src.shape) == 4 and src.shape[0] == 1 and src.itemsize == out.itemsize == 1:
+                op.attrs.update(inplace=0, inplace_order="rows", inplace_offset=rows_inplace_offset(g, op),
+                                inplace_scratch_bytes=int(out.shape[2] * out.shape[3]))
+        elif op.kind == "QUANTIZE" and src.shape == out.shape and out.itemsize < src.itemsize \
+                and dies_here(op.inputs[0], i):
+            # float32 -> int8: backwards, each int8 value written into the tail of the float buffer.
+            # The other way, forwards into the head of the float buffer, is listed as an alternative:
+            # which one fits better depends on what the next ops put around it (the planner tries both).
+            n = int(np.prod(out.shape))
+            op.attrs.update(inplace=0, inplace_order="reverse",
+                            inplace_offset=_align_up((src.itemsize - out.itemsize) * (n - 1)),
+                            inplace_alternatives=[{"inplace_order": "forward", "inplace_offset": 0}])
+        elif op.kind == "DEQUANTIZE" and src.shape == out.shape and out.itemsize > src.itemsize \
+                and dies_here(op.inputs[0], i):
+            # int8 -> float32: forwards, the float buffer starting before the int8 one.
+            n = int(np.prod(out.shape))
+            op.attrs.update(inplace=0, inplace_order="forward",
+                            inplace_offset=-_align_up((out.itemsize - src.itemsize) * n))
         elif op.kind in ELEMENTWISE_INPLACE_KINDS:
             for pos, t in enumerate(op.inputs[:2]):
                 if t < 0:
                     continue
                 cand = g.tensors[t]
-                # Element kernels run forward only: the output element may not be wider than the input's.
-                if cand.shape == out.shape and out.itemsize <= cand.itemsize and dies_here(t, i) \
+                if cand.shape == out.shape and out.itemsize == cand.itemsize and dies_here(t, i) \
                         and op.inputs.count(t) == 1:
                     op.attrs.update(inplace=pos, inplace_order="forward")
                     break

@@ -11,36 +11,57 @@ in-place outputs) form one buffer whose lifetime is the union of theirs.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Callable, Collection
 
 from tflite_patch.graph import Graph
 from tflite_patch.passes import alias_groups
 
 
 @dataclasses.dataclass
+class Segment:
+    """One tensor's stay in its buffer: live from op `first` to op `last`, `size` bytes starting `rel`
+    bytes after the buffer's offset."""
+    first: int
+    last: int
+    size: int
+    rel: int = 0
+    tensor: int | None = None
+
+
+@dataclasses.dataclass
 class Buffer:
-    """A region of the arena that starts at one offset: tensors sharing bytes (reshape aliases, in-place
-    outputs), or one op's scratch (`scratch_of`). Each segment (first_op, last_op, bytes) is one member's
-    lifetime; at any op the buffer occupies the largest segment live then, so an in-place chain grows
-    and shrinks with its tensors instead of holding its largest size for its whole life."""
+    """A region of the arena placed at one offset: tensors that share bytes (reshape aliases, in-place
+    outputs, outputs written at a fixed distance from the input they overwrite), or one op's scratch
+    (`scratch_of`). At any op the buffer occupies only its live segments, so an in-place chain grows and
+    shrinks with its tensors instead of holding its largest size for its whole life."""
     tensors: list[int]
-    segments: list[tuple[int, int, int]]
+    segments: list[Segment]
     scratch_of: int | None = None
 
     @property
     def size(self) -> int:
-        return max(size for _, _, size in self.segments)
+        return max(s.rel + s.size for s in self.segments)
 
     @property
     def first(self) -> int:
-        return min(first for first, _, _ in self.segments)
+        return min(s.first for s in self.segments)
 
     @property
     def last(self) -> int:
-        return max(last for _, last, _ in self.segments)
+        return max(s.last for s in self.segments)
 
     def bytes_at(self, op: int) -> int:
-        return max((size for first, last, size in self.segments if first <= op <= last), default=0)
+        """Bytes the buffer's live segments cover at `op` (the union of their intervals)."""
+        spans = sorted((s.rel, s.rel + s.size) for s in self.segments if s.first <= op <= s.last)
+        total, end = 0, None
+        for lo, hi in spans:
+            if end is None or lo >= end:
+                total += hi - lo
+                end = hi
+            elif hi > end:
+                total += hi - end
+                end = hi
+        return total
 
 
 @dataclasses.dataclass
@@ -55,29 +76,60 @@ class ArenaPlan:
     heuristic: str
     alignment: int
     inplace: bool
+    inplace_ops: frozenset = frozenset()
+    inplace_choice: dict = dataclasses.field(default_factory=dict)  # op -> in-place alternative (1-based)
 
 
 def _align(n: int, alignment: int) -> int:
     return (n + alignment - 1) // alignment * alignment
 
 
-def arena_buffers(graph: Graph, inplace: bool = True,
+def inplace_candidates(graph: Graph) -> list[int]:
+    """Ops that `passes.mark_inplace` allows to write over an input."""
+    return [i for i, op in enumerate(graph.ops) if "inplace" in op.attrs]
+
+
+def with_alternatives(graph: Graph, choice: dict[int, int]) -> Graph:
+    """A copy of `graph` where op i uses its in-place alternative `choice[i]` (1-based index into
+    `attrs["inplace_alternatives"]`; 0 keeps the op's first mode)."""
+    import copy
+    g = copy.copy(graph)
+    g.ops = list(graph.ops)
+    for i, k in choice.items():
+        if k:
+            op = copy.copy(graph.ops[i])
+            op.attrs = dict(op.attrs)
+            op.attrs.update(op.attrs["inplace_alternatives"][k - 1])
+            g.ops[i] = op
+    return g
+
+
+def arena_buffers(graph: Graph, inplace_ops: Collection[int] = (),
                   scratch_bytes: dict[int, int] | None = None) -> list[Buffer]:
     """Group the graph's activation tensors into buffers with lifetimes, plus per-op scratch buffers.
 
-    With `inplace`, ops marked by `passes.mark_inplace` share their output's buffer with the input they
-    overwrite and get their scratch. `scratch_bytes` (op index -> bytes) replaces the marked scratch
-    sizes when the engine knows better (e.g. kernels that need an im2col buffer).
+    Ops in `inplace_ops` (marked by `passes.mark_inplace`) share their output's buffer with the input
+    they overwrite and get their in-place scratch (`attrs["inplace_scratch_bytes"]`); every op gets its
+    `attrs["scratch_bytes"]`. `scratch_bytes` (op index -> bytes) replaces an op's total scratch when
+    the engine knows better (e.g. kernels that need an im2col buffer).
     """
-    groups = dict(alias_groups(graph))
-    if inplace:
-        for op in graph.ops:
-            if "inplace" in op.attrs:
-                src = op.inputs[op.attrs["inplace"]]
-                out_root, src_root = groups[op.outputs[0]], groups[src]
-                for t, r in groups.items():
-                    if r == out_root:
-                        groups[t] = src_root
+    # Walk the ops in order: a reshape alias or an in-place output joins its input's group at a
+    # fixed distance (`attrs["inplace_offset"]`, 0 unless the kernel writes at an offset).
+    chosen = set(inplace_ops)
+    root = {t: t for t in range(len(graph.tensors))}
+    rel = {t: 0 for t in range(len(graph.tensors))}
+    for i, op in enumerate(graph.ops):
+        if op.attrs.get("alias"):
+            src, out = op.inputs[0], op.outputs[0]
+        elif i in chosen:
+            src, out = op.inputs[op.attrs["inplace"]], op.outputs[0]
+        else:
+            continue
+        for t, r in list(root.items()):
+            if r == root[out] and t != out:
+                root[t], rel[t] = root[src], rel[src] + op.attrs.get("inplace_offset", 0) + rel[t] - rel[out]
+        root[out], rel[out] = root[src], rel[src] + (0 if op.attrs.get("alias") else op.attrs.get("inplace_offset", 0))
+    groups = root
     n_ops = len(graph.ops)
     first: dict[int, int] = {}
     last: dict[int, int] = {}
@@ -99,13 +151,17 @@ def arena_buffers(graph: Graph, inplace: bool = True,
     for t in graph.activation_tensors():
         if t in first:
             members.setdefault(groups[t], []).append(t)
-    buffers = [Buffer(tensors=sorted(ts), segments=[(first[t], last[t], graph.tensors[t].nbytes) for t in sorted(ts)])
-               for ts in members.values()]
-    sizes = {i: op.attrs.get("scratch_bytes", 0) for i, op in enumerate(graph.ops)} if inplace else {}
+    buffers = []
+    for ts in members.values():
+        low = min(rel[t] for t in ts)
+        buffers.append(Buffer(tensors=sorted(ts), segments=[
+            Segment(first[t], last[t], graph.tensors[t].nbytes, rel[t] - low, t) for t in sorted(ts)]))
+    sizes = {i: op.attrs.get("scratch_bytes", 0) + (op.attrs.get("inplace_scratch_bytes", 0) if i in chosen else 0)
+             for i, op in enumerate(graph.ops)}
     sizes.update(scratch_bytes or {})
     for i, size in sorted(sizes.items()):
         if size > 0:
-            buffers.append(Buffer(tensors=[], segments=[(i, i, int(size))], scratch_of=i))
+            buffers.append(Buffer(tensors=[], segments=[Segment(i, i, int(size))], scratch_of=i))
     return buffers
 
 
@@ -115,8 +171,10 @@ def live_bytes_per_op(graph: Graph, buffers: list[Buffer]) -> list[int]:
 
 
 def lower_bound_bytes(graph: Graph, inplace: bool = True, scratch_bytes: dict[int, int] | None = None) -> int:
-    """The largest number of bytes live at once at any op: no placement of these buffers can use less."""
-    return max(live_bytes_per_op(graph, arena_buffers(graph, inplace, scratch_bytes)), default=0)
+    """The largest number of bytes live at once at any op, with every allowed op in place (`inplace`):
+    no placement of these buffers, and no choice of in-place ops, can use less."""
+    ops = inplace_candidates(graph) if inplace else ()
+    return max(live_bytes_per_op(graph, arena_buffers(graph, ops, scratch_bytes)), default=0)
 
 
 def _first_fit(order: list[Buffer], alignment: int) -> tuple[list[int], int]:
@@ -127,14 +185,15 @@ def _first_fit(order: list[Buffer], alignment: int) -> tuple[list[int], int]:
     offsets = []
     top = 0
     for b in order:
-        forbidden = []  # open intervals (lo, hi) of offsets that would collide
-        for first, last, size in b.segments:
-            size = _align(size, alignment)
-            forbidden += [(start - size, end) for f, l, start, end in placed if f <= last and first <= l]
-        candidates = sorted({0} | {_align(hi, alignment) for _, hi in forbidden})
+        forbidden = []  # open intervals (lo, hi) of buffer offsets that would collide
+        for seg in b.segments:
+            size = _align(seg.size, alignment)
+            forbidden += [(start - seg.rel - size, end - seg.rel) for f, l, start, end in placed
+                          if f <= seg.last and seg.first <= l]
+        candidates = sorted({0} | {_align(max(hi, 0), alignment) for _, hi in forbidden})
         offset = next(o for o in candidates if all(not (lo < o < hi) for lo, hi in forbidden))
-        for first, last, size in b.segments:
-            placed.append((first, last, offset, offset + _align(size, alignment)))
+        for seg in b.segments:
+            placed.append((seg.first, seg.last, offset + seg.rel, offset + seg.rel + _align(seg.size, alignment)))
         offsets.append(offset)
         top = max(top, offset + _align(b.size, alignment))
     return offsets, top
@@ -150,44 +209,90 @@ HEURISTICS: dict[str, Callable[[Buffer], tuple]] = {
 }
 
 
+def _needed_inplace(graph: Graph, marked: list[int]) -> list[int]:
+    """The marked ops without which the lower bound would rise: running an op in place only changes the
+    bytes live at that op, so an op whose separate output still fits under the all-in-place lower
+    bound gains nothing from sharing, and not sharing frees the placer (a chain of in-place ops must
+    keep one base offset for its whole life)."""
+    bound = max(live_bytes_per_op(graph, arena_buffers(graph, marked)), default=0)
+    keep = []
+    for i in marked:
+        alone = arena_buffers(graph, [j for j in marked if j != i])
+        if sum(b.bytes_at(i) for b in alone) > bound:
+            keep.append(i)
+    return keep
+
+
+def _inplace_policies(graph: Graph) -> dict[str, list[int]]:
+    """Sets of in-place ops to try. Sharing a base offset is not always a win: a long in-place chain
+    must fit one offset for its whole life, so elementwise ops (a float QUANTIZE at the input) can
+    cost more than they save."""
+    marked = inplace_candidates(graph)
+    convs = [i for i in marked if graph.ops[i].kind in ("CONV_2D", "DEPTHWISE_CONV_2D")]
+    depthwise = [i for i in marked if graph.ops[i].kind == "DEPTHWISE_CONV_2D"]
+    policies = {"all": marked, "needed": _needed_inplace(graph, marked), "convs": convs, "depthwise": depthwise}
+    return {name: ops for name, ops in policies.items()
+            if name == "all" or ops != policies["all"]}
+
+
 def plan_arena(graph: Graph, alignment: int = 4, inplace: bool = True,
                scratch_bytes: dict[int, int] | None = None) -> ArenaPlan:
     """Place every activation tensor (and per-op scratch) of `graph` in one arena.
 
-    Tries each ordering in `HEURISTICS` with first-fit placement and keeps the smallest arena.
-    `inplace=False` gives a plan without in-place sharing (for TFLM). Offsets are multiples of
-    `alignment`.
+    With `inplace`, tries several sets of in-place ops (`_inplace_policies`); for each, every ordering in
+    `HEURISTICS` with first-fit placement; keeps the smallest arena. `plan.inplace_ops` says which ops
+    must run in place. `inplace=False` gives a plan without in-place sharing (for TFLM). Offsets are
+    multiples of `alignment`.
     """
-    buffers = arena_buffers(graph, inplace, scratch_bytes)
-    live = live_bytes_per_op(graph, buffers)
+    policies = _inplace_policies(graph) if inplace else {"none": []}
+    alternatives = [i for i, op in enumerate(graph.ops) if op.attrs.get("inplace_alternatives")]
+    choices = [{}] + ([{i: 1 for i in alternatives}] if inplace and alternatives else [])
     best = None
-    for name, key in HEURISTICS.items():
-        order = sorted(buffers, key=key)
-        offsets, top = _first_fit(order, alignment)
-        if best is None or top < best[0]:
-            best = (top, name, order, offsets)
-    top, heuristic, order, offs = best if best else (0, "empty", [], [])
+    for choice in choices:
+        variant = with_alternatives(graph, choice)
+        for policy, ops in policies.items():
+            buffers = arena_buffers(variant, ops, scratch_bytes)
+            for name, key in HEURISTICS.items():
+                order = sorted(buffers, key=key)
+                offsets, top = _first_fit(order, alignment)
+                if best is None or top < best[0]:
+                    label = f"{name}, in place: {policy}{', alternatives' if choice else ''}"
+                    best = (top, label, order, offsets, ops, buffers, choice)
+    top, heuristic, order, offs, ops, buffers, choice = best
     tensor_offsets: dict[int, int] = {}
     scratch: dict[int, tuple[int, int]] = {}
     for b, off in zip(order, offs):
         if b.scratch_of is not None:
             scratch[b.scratch_of] = (off, b.size)
-        for t in b.tensors:
-            tensor_offsets[t] = off
+        for seg in b.segments:
+            if seg.tensor is not None:
+                tensor_offsets[seg.tensor] = off + seg.rel
     return ArenaPlan(offsets=tensor_offsets, scratch=scratch, arena_bytes=top,
-                     lower_bound_bytes=max(live, default=0), live_bytes=live, heuristic=heuristic,
-                     alignment=alignment, inplace=inplace)
+                     lower_bound_bytes=lower_bound_bytes(graph, inplace, scratch_bytes),
+                     live_bytes=live_bytes_per_op(graph, buffers), heuristic=heuristic,
+                     alignment=alignment, inplace=inplace, inplace_ops=frozenset(ops),
+                     inplace_choice={i: k for i, k in choice.items() if i in ops})
 
 
 def check_plan(graph: Graph, plan: ArenaPlan, scratch_bytes: dict[int, int] | None = None) -> None:
-    """Raise AssertionError if two buffers that are live at the same op overlap in the arena."""
-    buffers = arena_buffers(graph, plan.inplace, scratch_bytes)
+    """Raise AssertionError unless the plan is sound: every segment inside the arena and aligned, the
+    tensors of one buffer at their fixed distances, and no two segments of different buffers, or of
+    unrelated tensors, sharing bytes while both are live."""
+    buffers = arena_buffers(with_alternatives(graph, plan.inplace_choice), plan.inplace_ops, scratch_bytes)
     spans = []
     for b in buffers:
-        off = plan.scratch[b.scratch_of][0] if b.scratch_of is not None else plan.offsets[b.tensors[0]]
-        assert all(plan.offsets[t] == off for t in b.tensors), f"aliased tensors {b.tensors} split"
-        assert off % plan.alignment == 0 and off + b.size <= plan.arena_bytes, f"buffer {b} out of arena"
-        spans += [(f, l, off, off + size, b) for f, l, size in b.segments]
+        if b.scratch_of is not None:
+            base = plan.scratch[b.scratch_of][0]
+        else:
+            seg0 = b.segments[0]
+            base = plan.offsets[seg0.tensor] - seg0.rel
+        for seg in b.segments:
+            start = base + seg.rel
+            if seg.tensor is not None:
+                assert plan.offsets[seg.tensor] == start, f"tensor {seg.tensor} not at its distance in {b.tensors}"
+            assert start % plan.alignment == 0 and 0 <= start and start + seg.size <= plan.arena_bytes, \
+                f"segment {seg} out of the arena or unaligned"
+            spans.append((seg.first, seg.last, start, start + seg.size, b))
     for i, (f1, l1, s1, e1, b1) in enumerate(spans):
         for f2, l2, s2, e2, b2 in spans[i + 1:]:
             assert b1 is b2 or not (f1 <= l2 and f2 <= l1 and s1 < e2 and s2 < e1), f"{b1} and {b2} overlap"

@@ -76,7 +76,7 @@ def plan_model(model: bytes, name: str, inputs_checked: int = 10) -> tuple[PlanR
     identical = all(np.array_equal(a, b) for x, y in zip(run_tflm(model, sets, n_out), run_tflm(planned, sets, n_out))
                     for a, b in zip(x, y))
 
-    tflm_live = live_bytes_per_op(tflm_graph, arena_buffers(tflm_graph, inplace=False))
+    tflm_live = live_bytes_per_op(tflm_graph, arena_buffers(tflm_graph))
     live = [0] * len(graph.ops)
     for op, bytes_live in zip(engine.ops, ours.live_bytes):
         for i in op.attrs.get("origins", []):

@@ -105,7 +105,7 @@ def with_offline_plan(graph: Graph, plan: ArenaPlan) -> Graph:
     The plan must have been made without in-place ops (`plan_arena(..., inplace=False)` on
     `passes.prepare_for_tflm(graph)`): TFLM's kernels cannot read and write one buffer.
     """
-    if plan.inplace:
+    if plan.inplace_ops:
         raise ValueError("TFLM cannot run in place: plan with inplace=False")
     offsets = [plan.offsets.get(t, -1) for t in range(len(graph.tensors))]
     words = np.array([1, 1, len(offsets)] + offsets, dtype="<i4").tobytes()
