@@ -54,14 +54,80 @@ def convert_int8(model: keras.Model, representative_data, io_dtype: str = "int8"
 
 
 def tflite_op_names(data: bytes) -> list[str]:
-    """Builtin op names of the first subgraph of a .tflite flatbuffer, in execution order."""
-    from tensorflow.lite.python import schema_py_generated as schema
+    """Builtin op names of a .tflite model, in execution order."""
+    from tflite_patch.graph import load_tflite
+    return [op.kind for op in load_tflite(data).ops]
 
-    names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-    model = schema.Model.GetRootAsModel(data, 0)
-    codes = []
-    for i in range(model.OperatorCodesLength()):
-        code = model.OperatorCodes(i)
-        codes.append(max(code.BuiltinCode(), code.DeprecatedBuiltinCode()))
-    graph = model.Subgraphs(0)
-    return [names[codes[graph.Operators(i).OpcodeIndex()]] for i in range(graph.OperatorsLength())]
+
+def quantize_and_convert(model: keras.Model, representative_data, qat_epochs: int = 0, train_data=None,
+                         validation_data=None, io_dtype: str = "int8", learning_rate: float = 1e-4,
+                         batch_size: int = 32, from_logits: bool = True, verbose: int = 0) -> bytes:
+    """Quantization-aware fine-tuning with TF-MOT, then full-integer int8 conversion.
+
+    With `qat_epochs` > 0, `tfmot.quantization.keras.quantize_model` wraps the tf_keras `model` with fake
+    quantization, and it is fine-tuned on `train_data` = (x, y) (sparse labels; the model outputs logits
+    unless `from_logits=False`) with Adam at `learning_rate` decayed to zero over the epochs (cosine): QAT
+    starts from trained weights, so a small rate only adapts them to the int8 grid. The converter then
+    takes the scales learnt during QAT. With `qat_epochs=0` this is post-training quantization.
+    `representative_data` calibrates what QAT does not cover (the int8 input tensor). Returns .tflite bytes.
+    """
+    if qat_epochs <= 0:
+        return convert_int8(model, representative_data, io_dtype)
+    if train_data is None:
+        raise ValueError("quantization-aware training needs train_data=(x, y)")
+    if io_dtype not in IO_DTYPES:
+        raise ValueError(f"io_dtype must be one of {IO_DTYPES}, not {io_dtype!r}")
+    import tensorflow_model_optimization as tfmot
+
+    x, y = train_data
+    qat_model = tfmot.quantization.keras.quantize_model(model)
+    steps = qat_epochs * max(1, -(-len(x) // batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
+    qat_model.compile(optimizer=keras.optimizers.Adam(schedule),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
+                      metrics=["accuracy"])
+    qat_model.fit(x, y, batch_size=batch_size, epochs=qat_epochs, validation_data=validation_data, verbose=verbose)
+    converter = tf.lite.TFLiteConverter.from_keras_model(qat_model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = _representative_dataset(representative_data)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if io_dtype == "int8":
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
+        return bytes(converter.convert())
+
+
+def tflite_accuracy(data: bytes, x: np.ndarray, y: np.ndarray, runtime: str = "tflm") -> float:
+    """Top-1 accuracy of a .tflite classifier on float inputs `x` (quantized with the model's own input
+    parameters when its input is int8), run by TFLM (`runtime="tflm"`) or by `tf.lite.Interpreter`."""
+    from tflite_patch.graph import load_tflite
+    from tflite_patch.tflm import interpreter
+
+    graph = load_tflite(data)
+    inp = graph.tensors[graph.inputs[0]]
+    if inp.dtype in ("int8", "uint8"):
+        info = np.iinfo(inp.dtype)
+        scale, zero_point = float(inp.quant.scale[0]), int(inp.quant.zero_point[0])
+        xq = np.clip(np.round(x / scale) + zero_point, info.min, info.max).astype(inp.dtype)
+    else:
+        xq = x.astype(np.float32)
+    if runtime == "tflm":
+        it = interpreter(data)
+
+        def run(sample):
+            it.set_input(sample[None], 0)
+            it.invoke()
+            return it.get_output(0)
+    else:
+        it = tf.lite.Interpreter(model_content=data)
+        it.allocate_tensors()
+        i_idx, o_idx = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
+
+        def run(sample):
+            it.set_tensor(i_idx, sample[None])
+            it.invoke()
+            return it.get_tensor(o_idx)
+    predictions = np.array([int(np.argmax(run(sample))) for sample in xq])
+    return float(np.mean(predictions == np.asarray(y).reshape(-1)))

@@ -433,6 +433,27 @@ def _describe(e: _Emitter, op: Op) -> str:
     return f"{op.kind} -> {shapes} {' '.join(extra)}".strip()
 
 
+def kernel_scratch_bytes(graph: Graph) -> dict[int, int]:
+    """Scratch (op index -> bytes) the kernels chosen for each op need beyond what the passes marked;
+    it lives in the arena, so the planner places it."""
+    return {}
+
+
+def plan_engine(graph: Graph) -> tuple[Graph, ArenaPlan]:
+    """The engine's passes and memory plan for a checked graph: what `generate` emits, and what TinyNAS's
+    cost model calls on a graph built from a candidate's config, so both see the same arena bytes.
+    Returns the rewritten graph (marks of ops the plan does not run in place removed, chosen in-place
+    alternatives applied) and the plan."""
+    engine = prepare_for_engine(graph)
+    plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True, scratch_bytes=kernel_scratch_bytes(engine))
+    for i, op in enumerate(engine.ops):  # the plan decides which of the marked ops run in place, and how
+        if i not in plan.inplace_ops:
+            op.attrs.pop("inplace", None)
+        elif plan.inplace_choice.get(i):
+            op.attrs.update(op.attrs["inplace_alternatives"][plan.inplace_choice[i] - 1])
+    return engine, plan
+
+
 def generate(model: bytes, name: str = "model", target: str = "portable") -> GeneratedModel:
     """Generate C for an int8 .tflite model (bytes). Raises `ModelError` (one line) for models the
     engine does not take, naming the op and its index for unsupported ops."""
@@ -442,13 +463,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable") -> Gen
         raise ModelError(f"--name {name!r} is not a C identifier")
     graph = load_tflite(model)
     check_int8_model(graph)
-    engine = prepare_for_engine(graph)
-    plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True)
-    for i, op in enumerate(engine.ops):  # the plan decides which of the marked ops run in place, and how
-        if i not in plan.inplace_ops:
-            op.attrs.pop("inplace", None)
-        elif plan.inplace_choice.get(i):
-            op.attrs.update(op.attrs["inplace_alternatives"][plan.inplace_choice[i] - 1])
+    engine, plan = plan_engine(graph)
     e = _Emitter(engine, plan, name)
     for i, op in enumerate(engine.ops):
         e.kernel_files.update(KERNEL_FILES[op.kind])
