@@ -11,9 +11,9 @@ import time
 import numpy as np
 
 from micro_runtime import target_cortexm
-from micro_runtime.codegen import generate
+from micro_runtime.codegen import describe_op, generate
 from micro_runtime.target_host import HostModel
-from tflite_patch.costs import graph_macs
+from tflite_patch.costs import graph_macs, op_macs
 from tflite_patch.graph import load_tflite
 from tflite_patch.tflm import interpreter, random_inputs, tflm_arena
 
@@ -42,7 +42,9 @@ class BenchResult:
     ours_cm4_instructions_per_mac: float | None = None
     cm4_bit_exact: bool | None = None
     cm4_inputs_checked: int = 0
-    cm4_layer_instructions: list[int] | None = None
+    cm4_layers: list[dict] | None = None
+    ours_flash_bytes_os: int | None = None
+    ours_cm4_instructions_os: int | None = None
 
     @property
     def speedup_vs_tflm(self) -> float:
@@ -124,26 +126,53 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
 
     src = os.path.join(work, "src")
     cm_target = target if target.startswith("cortex-m") else "cortex-m4"
+    on_target = target.startswith("cortex-m")
     try:
-        n_cm = cm_inputs if target.startswith("cortex-m") else 1
+        n_cm = min(cm_inputs, len(packed)) if on_target else 1
         b = target_cortexm.build(src, "model", target=cm_target, opt="-O2", inputs=packed[:n_cm],
-                                 profile_layers=target.startswith("cortex-m"), out_dir=os.path.join(work, cm_target))
+                                 out_dir=os.path.join(work, cm_target + "-O2"))
     except target_cortexm.CortexMError as e:
         log(f"  {name}: no Cortex-M figures ({e})")
         return result
     result.ours_flash_bytes = b.model_linked_flash_bytes
     result.ours_ram_bytes = b.model_linked_ram_bytes
     result.ours_stack_bytes = b.max_stack_bytes
-    if target.startswith("cortex-m"):
+    if on_target:
         run = target_cortexm.run(b)
         result.cm4_inputs_checked = len(run.outputs)
-        result.cm4_bit_exact = all(o == e for o, e in zip(run.outputs, tflm_out)) and len(run.outputs) == n_cm
+        result.cm4_bit_exact = len(run.outputs) == n_cm and all(o == e for o, e in zip(run.outputs, tflm_out))
         result.ours_cm4_instructions = run.instructions[0]
         result.ours_cm4_instructions_per_mac = round(run.instructions[0] / max(result.macs, 1), 3)
-        result.cm4_layer_instructions = run.layer_instructions
-        log(f"  {name}: {cm_target} {len(run.outputs)} inputs, bit_exact={result.cm4_bit_exact}, "
+        log(f"  {name}: {cm_target} -O2 {len(run.outputs)} inputs, bit_exact={result.cm4_bit_exact}, "
             f"{run.instructions[0]:,} instructions")
+        # Per layer (marker calls add a few instructions per layer, so the total above is a separate build).
+        profiled = target_cortexm.run(target_cortexm.build(src, "model", target=cm_target, opt="-O2", inputs=packed[:1],
+                                                           profile_layers=True,
+                                                           out_dir=os.path.join(work, cm_target + "-prof")))
+        result.cm4_layers = [
+            {"layer": i, "op": describe_op(gen.graph, op), "macs": op_macs(gen.graph, op), "instructions": n,
+             "instructions_per_mac": round(n / op_macs(gen.graph, op), 3) if op_macs(gen.graph, op) else None}
+            for i, (op, n) in enumerate(zip(gen.graph.ops, profiled.layer_instructions))]
+        small = target_cortexm.build(src, "model", target=cm_target, opt="-Os", inputs=packed[:1],
+                                     out_dir=os.path.join(work, cm_target + "-Os"))
+        small_run = target_cortexm.run(small)
+        result.ours_flash_bytes_os = small.model_linked_flash_bytes
+        result.ours_cm4_instructions_os = small_run.instructions[0]
+        result.cm4_bit_exact = result.cm4_bit_exact and small_run.outputs[0] == tflm_out[0]
     return result
+
+
+def format_layers(result: BenchResult) -> str:
+    """Per-layer instruction table of one model (Cortex-M runs): where the instructions go."""
+    rows = [("layer", "op", "MACs", "instructions", "instr/MAC", "share")]
+    total = sum(layer["instructions"] for layer in result.cm4_layers or []) or 1
+    for layer in result.cm4_layers or []:
+        ipm = layer["instructions_per_mac"]
+        rows.append((str(layer["layer"]), layer["op"], f"{layer['macs']:,}", f"{layer['instructions']:,}",
+                     "-" if ipm is None else f"{ipm:.2f}", f"{100 * layer['instructions'] / total:.1f}%"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) if i == 1 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+                     for r in rows)
 
 
 def format_table(results: list[BenchResult]) -> str:
@@ -152,7 +181,7 @@ def format_table(results: list[BenchResult]) -> str:
               "stack B", "TFLM ms", "ours ms", "speed-up", "TFLite ref ms", "TFLite ms"]
     cm = any(r.ours_cm4_instructions is not None for r in results)
     if cm:
-        header += ["M-instr", "instr/MAC", "on-target exact"]
+        header += ["M4 instr -O2", "instr/MAC", "M4 instr -Os", "Flash -Os", "on-target exact"]
     rows = [header]
 
     def num(v, fmt="{:,}"):
@@ -166,6 +195,7 @@ def format_table(results: list[BenchResult]) -> str:
                f"{r.speedup_vs_tflm:.1f}x", num(r.tflite_ref_host_ms, "{:.3f}"), num(r.tflite_host_ms, "{:.3f}")]
         if cm:
             row += [num(r.ours_cm4_instructions), num(r.ours_cm4_instructions_per_mac, "{:.2f}"),
+                    num(r.ours_cm4_instructions_os), num(r.ours_flash_bytes_os),
                     "-" if r.cm4_bit_exact is None else ("yes" if r.cm4_bit_exact else "NO")]
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

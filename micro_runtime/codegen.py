@@ -423,14 +423,18 @@ EMITTERS = {
 }
 
 
-def _describe(e: _Emitter, op: Op) -> str:
-    shapes = " ".join("x".join(str(d) for d in e.t(t).shape) for t in op.outputs)
+def describe_op(graph: Graph, op: Op) -> str:
+    """One line for an engine op: kind, output shape, fusion and in-place mode (comments, tables)."""
+    shapes = " ".join("x".join(str(d) for d in graph.tensors[t].shape) for t in op.outputs)
     extra = []
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        kh, kw, sh, _ = op_window(graph, op)
+        extra.append(f"{kh}x{kw}/{sh}")
     if "fused_add" in op.attrs:
         extra.append("+ADD")
     if "inplace" in op.attrs:
         extra.append(f"in place ({op.attrs.get('inplace_order')})")
-    return f"{op.kind} -> {shapes} {' '.join(extra)}".strip()
+    return f"{op.kind} {' '.join(extra[:1])} -> {shapes} {' '.join(extra[1:])}".replace("  ", " ").strip()
 
 
 def kernel_scratch_bytes(graph: Graph) -> dict[int, int]:
@@ -467,7 +471,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable") -> Gen
     e = _Emitter(engine, plan, name)
     for i, op in enumerate(engine.ops):
         e.kernel_files.update(KERNEL_FILES[op.kind])
-        e.body.append(f"  /* {i}: {_describe(e, op)} */")
+        e.body.append(f"  /* {i}: {describe_op(engine, op)} */")
         e.body.append(f"  MR_LAYER_BEGIN({i});")
         if op.attrs.get("inplace_order") == "rows" and "inplace" in op.attrs:
             _emit_conv_rows(e, i, op)

@@ -15,7 +15,7 @@ from absl import app, flags
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from micro_runtime.bench import bench_model, format_table  # noqa: E402
+from micro_runtime.bench import bench_model, format_layers, format_table  # noqa: E402
 from micro_runtime.target_cortexm import CortexMError  # noqa: E402
 from tflite_patch.files import atomic_write_json  # noqa: E402
 from tflite_patch.graph import ModelError  # noqa: E402
@@ -26,6 +26,7 @@ JSON = flags.DEFINE_string("json", None, "write the results (a JSON list) here")
 INPUTS = flags.DEFINE_integer("inputs", 100, "random inputs per model, compared byte for byte with TFLM")
 CM_INPUTS = flags.DEFINE_integer("cm_inputs", 10, "of those, how many also run on the Cortex-M target")
 TFLITE = flags.DEFINE_bool("tflite_interpreter", True, "also time tf.lite.Interpreter (reference and default kernels)")
+LAYERS = flags.DEFINE_bool("layers", False, "with a Cortex-M target, print each model's per-layer instruction table")
 
 
 def main(argv):
@@ -46,6 +47,11 @@ def main(argv):
             sys.exit(f"error: {path}: {e}")
     if JSON.value:
         atomic_write_json(JSON.value, [r.to_json() for r in results])
+    if LAYERS.value:
+        for r in results:
+            if r.cm4_layers:
+                print(f"\n{r.model}: instructions per layer ({TARGET.value}, -O2)")
+                print(format_layers(r))
     print()
     print(format_table(results))
     if not all(r.bit_exact and r.cm4_bit_exact in (None, True) for r in results):
