@@ -29,8 +29,12 @@ venv: .venv/.installed
 	@touch $@
 
 # int8 models built from the MCUNet architecture configs (random weights, calibrated BN, int8 PTQ).
+# Built once per version of the code that makes them, in a cache shared by clones on this machine.
+MODEL_SOURCES := mcunet_tf/space.py mcunet_tf/zoo.py mcunet_tf/export.py scripts/build_models.py setup.py
+MODEL_CACHE = $(HOME)/.cache/mcunet-tf/models/$(shell cat $(MODEL_SOURCES) $(wildcard $(SHARED)/models/mcunet_configs/*.json) | sha1sum | cut -c1-16)
 models: setup
-	$(PY) scripts/build_models.py --out_dir=build/models
+	$(PY) scripts/build_models.py --out_dir=$(MODEL_CACHE)
+	@mkdir -p build && rm -rf build/models && ln -s $(MODEL_CACHE) build/models
 
 pytest: setup models
 	$(PY) -m pytest -q tests
