@@ -451,3 +451,48 @@ def check_int8_model(graph: Graph) -> None:
                 raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
             if not np.all(np.isfinite(tensor.quant.scale)) or np.any(tensor.quant.scale <= 0):
                 raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale")
+    for i, op in enumerate(graph.ops):
+        _check_operands(graph, i, op)
+
+
+# op kind -> (positions of inputs that must be constant, {position: required rank})
+_OPERANDS = {
+    "CONV_2D": ((1,), {0: 4, 1: 4}), "DEPTHWISE_CONV_2D": ((1,), {0: 4, 1: 4}),
+    "FULLY_CONNECTED": ((1,), {1: 2}), "PAD": ((1,), {1: 2}), "PADV2": ((1,), {1: 2}), "MEAN": ((1,), {}),
+    "TRANSPOSE": ((1,), {1: 1}), "RESIZE_NEAREST_NEIGHBOR": ((1,), {0: 4}), "AVERAGE_POOL_2D": ((), {0: 4}),
+    "MAX_POOL_2D": ((), {0: 4}),
+}
+
+
+def _check_operands(graph: Graph, i: int, op: Op) -> None:
+    """The structure the engine relies on: operand counts, constant weights with quantization, ranks."""
+    where = f"op {op.kind} at index {i}"
+    if not op.outputs or not op.inputs or op.inputs[0] < 0 or any(t < 0 for t in op.outputs):
+        raise ModelError(f"{where} has no input or output tensor")
+    constants, ranks = _OPERANDS.get(op.kind, ((), {}))
+    for pos in constants:
+        if pos >= len(op.inputs) or op.inputs[pos] < 0 or graph.tensors[op.inputs[pos]].data is None:
+            raise ModelError(f"{where}: input {pos} must be a constant tensor")
+    for pos, rank in ranks.items():
+        if pos < len(op.inputs) and len(graph.tensors[op.inputs[pos]].shape) != rank:
+            raise ModelError(f"{where}: input {pos} must have rank {rank}, "
+                             f"not {len(graph.tensors[op.inputs[pos]].shape)}")
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+        x, w, y = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
+        channels = w.shape[3] if op.kind == "DEPTHWISE_CONV_2D" else w.shape[0]
+        if w.dtype != "int8" or w.quant is None or not np.all(w.quant.scale > 0) \
+                or w.quant.scale.size not in (1, channels):
+            raise ModelError(f"{where}: weights must be int8 with positive scales (per tensor or per channel)")
+        if op.kind == "CONV_2D" and (len(y.shape) != 4 or w.shape[3] != x.shape[3] or y.shape[3] != channels):
+            raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
+                             f"and output {list(y.shape)}")
+        if op.kind == "DEPTHWISE_CONV_2D" and (len(y.shape) != 4 or channels % x.shape[3] or y.shape[3] != channels):
+            raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
+                             f"and output {list(y.shape)}")
+        if op.kind == "FULLY_CONNECTED" and (int(np.prod(x.shape)) % w.shape[1] or y.shape[-1] != w.shape[0]):
+            raise ModelError(f"{where}: weights {list(w.shape)} do not match input {list(x.shape)} "
+                             f"and output {list(y.shape)}")
+        if len(op.inputs) > 2 and op.inputs[2] >= 0:
+            b = graph.tensors[op.inputs[2]]
+            if b.data is None or b.dtype != "int32" or b.data.size != channels:
+                raise ModelError(f"{where}: bias must be a constant int32 vector of {channels}")
