@@ -1,0 +1,136 @@
+"""Every entry point refuses bad models with one line naming the problem, a non-zero exit, no traceback,
+and writes nothing."""
+import os
+import subprocess
+import sys
+
+import flatbuffers
+import numpy as np
+import pytest
+
+from conftest import MLPERF, ROOT, read
+from tflite_patch import load_tflite, save_tflite
+from tflite_patch.graph import schema
+
+KWS = next(p for p in MLPERF if "kws" in p)
+
+
+def kws_graph():
+    return load_tflite(read(KWS))
+
+
+def edited(edit):
+    graph = kws_graph()
+    edit(graph)
+    return save_tflite(graph)
+
+
+def several_subgraphs():
+    s = schema()
+    model = s.ModelT.InitFromObj(s.Model.GetRootAs(read(KWS), 0))
+    model.subgraphs = model.subgraphs * 2
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def other_flatbuffer():
+    builder = flatbuffers.Builder(64)
+    builder.StartObject(1)
+    builder.PrependInt32Slot(0, 42, 0)
+    builder.Finish(builder.EndObject(), file_identifier=b"ABCD")
+    return bytes(builder.Output())
+
+
+def bit_flipped():
+    data = bytearray(read(KWS))
+    data[4:8] = b"TFL4"
+    return bytes(data)
+
+
+def set_attr(index, **values):
+    def edit(graph):
+        for k, v in values.items():
+            setattr(graph.tensors[index], k, v)
+    return edit
+
+
+def activation(graph):
+    return graph.ops[1].outputs[0]
+
+
+def with_activation(**values):
+    def edit(graph):
+        for k, v in values.items():
+            setattr(graph.tensors[activation(graph)], k, v)
+    return edit
+
+
+def float_model():
+    from model_factory import float_model as make
+    return make()
+
+
+def unsupported(graph):
+    graph.ops[3].kind, graph.ops[3].options_type, graph.ops[3].options = "GELU", None, {}
+
+
+def bad_buffer(graph):
+    w = graph.ops[0].inputs[1]
+    graph.tensors[w].shape = (graph.tensors[w].shape[0] + 1,) + graph.tensors[w].shape[1:]
+
+
+def out_of_range(graph):
+    graph.ops[2].inputs[0] = 999
+
+
+def scale(value):
+    def edit(graph):
+        t = graph.tensors[activation(graph)]
+        t.quant.scale = np.array([value], np.float32)
+    return edit
+
+
+BAD = {
+    "empty": (lambda: b"", "not a TFLite model"),
+    "random bytes": (lambda: np.random.default_rng(0).bytes(5000), "not a TFLite model"),
+    "truncated": (lambda: read(KWS)[:3000], "TFLite"),
+    "bit-flipped identifier": (bit_flipped, "not a TFLite model"),
+    "other flatbuffer": (other_flatbuffer, "not a TFLite model"),
+    "float32 model": (float_model, "float model"),
+    "int16 activations": (lambda: edited(with_activation(dtype="int16")), "activations must be int8"),
+    "unsupported op": (lambda: edited(unsupported), "unsupported op GELU at index 3"),
+    "dynamic shape": (lambda: edited(with_activation(shape_signature=(1, -1, 5, 64))), "dynamic shape"),
+    "zero-sized shape": (lambda: edited(with_activation(shape=(1, 0, 5, 64))), "empty shape"),
+    "several subgraphs": (several_subgraphs, "2 subgraphs"),
+    "buffer size mismatch": (lambda: edited(bad_buffer), "buffer holds"),
+    "missing quantization": (lambda: edited(with_activation(quant=None)), "no quantization parameters"),
+    "zero scale": (lambda: edited(scale(0.0)), "non-positive quantization scale"),
+    "negative scale": (lambda: edited(scale(-0.5)), "non-positive quantization scale"),
+    "tensor index out of range": (lambda: edited(out_of_range), "refers to tensor 999"),
+}
+
+
+def run_script(script, *args):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", script), *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.mark.parametrize("kind", list(BAD))
+@pytest.mark.parametrize("script", ["plan.py", "codegen.py", "bench.py"])
+def test_bad_model_is_one_line_and_writes_nothing(tmp_path, kind, script):
+    make, message = BAD[kind]
+    model = tmp_path / "bad.tflite"
+    model.write_bytes(make())
+    if script == "plan.py":
+        args = [f"--tflite={model}", f"--report={tmp_path / 'r.json'}", f"--out={tmp_path / 'o.tflite'}"]
+    elif script == "codegen.py":
+        args = [f"--tflite={model}", f"--out_dir={tmp_path / 'gen'}"]
+    else:
+        args = [f"--tflite={model}", f"--json={tmp_path / 'b.json'}", "--inputs=2", "--notflite_interpreter"]
+    res = run_script(script, *args)
+    assert res.returncode != 0
+    assert "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], res.stderr
+    assert sorted(os.listdir(tmp_path)) == ["bad.tflite"]
