@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 SHARED ?= $(abspath ../shared)
-APT_PKGS := bazel-bootstrap bazel-rules-java gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc arduino-builder arduino-core-avr arduino-ctags simavr
+APT_PKGS := bazel-bootstrap bazel-rules-java gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc arduino-builder arduino-core-avr arduino-ctags simavr valgrind
 MLPERF := $(wildcard $(SHARED)/models/mlperf_tiny/*.tflite)
 export MCUNET_SHARED_MODELS := $(SHARED)/models
 export TF_CPP_MIN_LOG_LEVEL := 2

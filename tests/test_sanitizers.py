@@ -1,0 +1,69 @@
+"""Generated code under AddressSanitizer + UndefinedBehaviorSanitizer and under valgrind: no error, no
+leak, and still TFLM's bytes, on every reference model."""
+import glob
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import BUILT_MODELS, MLPERF, ROOT, read
+from micro_runtime.codegen import generate
+from tflite_patch import load_tflite
+from tflite_patch.tflm import random_inputs, run_tflm
+
+RUN_MODEL = os.path.join(ROOT, "micro_runtime", "host", "run_model.c")
+MODELS = MLPERF + sorted(glob.glob(os.path.join(BUILT_MODELS, "*.int8.tflite")))[:4] + \
+    sorted(glob.glob(os.path.join(BUILT_MODELS, "mcunet-10fps*.f32io.tflite")))
+IDS = [os.path.basename(p).rsplit(".tflite", 1)[0] for p in MODELS]
+
+
+def build(tmp_path, data, flags):
+    gen = generate(data, "m")
+    src = tmp_path / "src"
+    gen.write(str(src))
+    exe = tmp_path / "run"
+    defines = [f"-DMR_MODEL_HEADER=\"m.h\"", "-DMR_MODEL_INVOKE=m_invoke",
+               f"-DMR_MODEL_INPUT_BYTES={sum(gen.input_bytes)}", f"-DMR_MODEL_OUTPUT_BYTES={sum(gen.output_bytes)}"]
+    cmd = ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", *flags, f"-I{src}", *defines,
+           *sorted(glob.glob(str(src / "*.c"))), RUN_MODEL, "-lm", "-o", str(exe)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return exe
+
+
+def inputs_and_expected(data, count):
+    graph = load_tflite(data)
+    sets = random_inputs(graph, count, seed=7)
+    expected = b"".join(b"".join(o.tobytes() for o in outs) for outs in run_tflm(data, sets, len(graph.outputs)))
+    return b"".join(b"".join(a.tobytes() for a in s) for s in sets), expected
+
+
+@pytest.mark.parametrize("path", MODELS, ids=IDS)
+def test_asan_ubsan_clean_and_bit_exact(tmp_path, path):
+    data = read(path)
+    exe = build(tmp_path, data, ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                                 "-fno-omit-frame-pointer"])
+    inputs, expected = inputs_and_expected(data, 3)
+    (tmp_path / "in.bin").write_bytes(inputs)
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0", UBSAN_OPTIONS="print_stacktrace=1")
+    res = subprocess.run([str(exe), str(tmp_path / "in.bin"), str(tmp_path / "out.bin")], capture_output=True,
+                         text=True, env=env, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "runtime error" not in res.stderr and "Sanitizer" not in res.stderr
+    assert (tmp_path / "out.bin").read_bytes() == expected
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is installed by make test")
+@pytest.mark.parametrize("path", MLPERF + MODELS[len(MLPERF):len(MLPERF) + 1], ids=IDS[:len(MLPERF) + 1])
+def test_valgrind_clean_and_bit_exact(tmp_path, path):
+    data = read(path)
+    exe = build(tmp_path, data, ["-O1", "-g"])
+    inputs, expected = inputs_and_expected(data, 1)
+    (tmp_path / "in.bin").write_bytes(inputs)
+    res = subprocess.run(["valgrind", "--error-exitcode=9", "--leak-check=full", "--errors-for-leak-kinds=all",
+                          str(exe), str(tmp_path / "in.bin"), str(tmp_path / "out.bin")],
+                         capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "ERROR SUMMARY: 0 errors" in res.stderr
+    assert (tmp_path / "out.bin").read_bytes() == expected
