@@ -20,5 +20,5 @@ setup(
         "matplotlib>=3.7",
         "scikit-learn>=1.3",
     ],
-    extras_require={"test": ["pytest>=8", "hypothesis>=6.100"]},
+    extras_require={"test": ["pytest>=8", "hypothesis>=6.100", "atheris>=2.3"]},
 )

@@ -477,6 +477,8 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
         if pos < len(op.inputs) and len(graph.tensors[op.inputs[pos]].shape) != rank:
             raise ModelError(f"{where}: input {pos} must have rank {rank}, "
                              f"not {len(graph.tensors[op.inputs[pos]].shape)}")
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        _check_window(graph, where, op)
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         x, w, y = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
         channels = w.shape[3] if op.kind == "DEPTHWISE_CONV_2D" else w.shape[0]
@@ -496,3 +498,27 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
             b = graph.tensors[op.inputs[2]]
             if b.data is None or b.dtype != "int32" or b.data.size != channels:
                 raise ModelError(f"{where}: bias must be a constant int32 vector of {channels}")
+
+
+def _check_window(graph: Graph, where: str, op: Op) -> None:
+    """Strides, dilations and padding of a sliding-window op are valid and give its output's H and W
+    (TFLite's ComputeOutSize)."""
+    o = op.options
+    strides = (int(o.get("strideH", 0)), int(o.get("strideW", 0)))
+    dilations = (int(o.get("dilationHFactor", 1)), int(o.get("dilationWFactor", 1)))
+    if min(strides) < 1 or min(dilations) < 1 or int(o.get("padding", 0)) not in (0, 1):
+        raise ModelError(f"{where}: invalid strides {strides}, dilations {dilations} or padding")
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+        window = graph.tensors[op.inputs[1]].shape[1:3]
+    else:
+        window = (int(o.get("filterHeight", 0)), int(o.get("filterWidth", 0)))
+    x, y = graph.tensors[op.inputs[0]].shape, graph.tensors[op.outputs[0]].shape
+    if min(window) < 1 or len(y) != 4:
+        raise ModelError(f"{where}: invalid window {list(window)} or output rank")
+    expected = []
+    for size, k, s, d in zip(x[1:3], window, strides, dilations):
+        effective = (k - 1) * d + 1
+        expected.append((size + s - 1) // s if int(o.get("padding", 0)) == 0 else (size - effective + s) // s)
+    if tuple(expected) != tuple(y[1:3]) or y[0] != x[0]:
+        raise ModelError(f"{where}: output shape {list(y)} does not follow from input {list(x)}, window "
+                         f"{list(window)} and strides {list(strides)}")

@@ -1,0 +1,56 @@
+"""Coverage-guided fuzzing of the .tflite loader, the checks, the passes, the planner and the code
+generator with atheris (libFuzzer), seeded with the real models.
+
+  python scripts/fuzz.py [--seconds=60] [--corpus=build/fuzz_corpus] [--max_len=400000]
+
+Any exception other than ModelError (the one-line refusal of a bad model) is a crash: libFuzzer stops and
+writes the input as crash-* into --artifacts and exits non-zero. libFuzzer prints the executions and time
+("Done N runs in S second(s)") at the end.
+"""
+import glob
+import os
+import shutil
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+def main() -> int:
+    import argparse
+    import atheris
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=-1, help="stop after this many executions (-1: no limit)")
+    parser.add_argument("--corpus", default=os.path.join(ROOT, "build", "fuzz_corpus"))
+    parser.add_argument("--seeds", default=os.path.join(os.path.dirname(ROOT), "shared", "models", "mlperf_tiny"))
+    parser.add_argument("--max_len", type=int, default=400_000)
+    parser.add_argument("--artifacts", default=os.path.join(ROOT, "build", "fuzz_artifacts"))
+    args = parser.parse_args()
+
+    with atheris.instrument_imports():
+        from micro_runtime.codegen import generate
+        from tflite_patch.graph import ModelError
+
+    def test_one_input(data: bytes) -> None:
+        try:
+            generate(data, "m")
+        except ModelError:
+            pass
+
+    os.makedirs(args.corpus, exist_ok=True)
+    os.makedirs(args.artifacts, exist_ok=True)
+    for seed in glob.glob(os.path.join(args.seeds, "*.tflite")):
+        target = os.path.join(args.corpus, os.path.basename(seed))
+        if not os.path.exists(target):
+            shutil.copy(seed, target)
+    libfuzzer_args = [sys.argv[0], args.corpus, f"-max_total_time={args.seconds}", f"-max_len={args.max_len}",
+                      f"-artifact_prefix={args.artifacts}/", "-print_final_stats=1", f"-runs={args.runs}"]
+    atheris.Setup(libfuzzer_args, test_one_input)
+    atheris.Fuzz()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
