@@ -181,7 +181,7 @@ def format_table(results: list[BenchResult]) -> str:
               "stack B", "TFLM ms", "ours ms", "speed-up", "TFLite ref ms", "TFLite ms"]
     cm = any(r.ours_cm4_instructions is not None for r in results)
     if cm:
-        header += ["M4 instr -O2", "instr/MAC", "M4 instr -Os", "Flash -Os", "on-target exact"]
+        header += ["target instr -O2", "instr/MAC", "instr -Os", "Flash -Os", "on-target exact"]
     rows = [header]
 
     def num(v, fmt="{:,}"):

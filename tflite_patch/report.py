@@ -93,13 +93,14 @@ def plan_model(model: bytes, name: str, inputs_checked: int = 10) -> tuple[PlanR
 def format_table(reports: list[PlanReport]) -> str:
     """A plain-text table of the reports, one row per model."""
     header = ("model", "ops", "ours B", "lower bd B", "ours/lb", "TFLM total B", "TFLM head B", "ours/TFLM",
-              "ours/head", "TFLM+plan B", "same out")
+              "ours/head", "TFLM+plan B", "same out", "round trip")
     rows = [header]
     for r in reports:
         rows.append((r.model, str(r.ops), f"{r.arena_bytes:,}", f"{r.lower_bound_bytes:,}",
                      f"{r.arena_over_lower_bound:.3f}", f"{r.tflm_arena_bytes:,}", f"{r.tflm_head_bytes:,}",
                      f"{r.arena_over_tflm:.3f}", f"{r.arena_over_tflm_head:.3f}",
-                     f"{r.tflm_planned_arena_bytes:,}", "yes" if r.tflm_planned_outputs_identical else "NO"))
+                     f"{r.tflm_planned_arena_bytes:,}", "yes" if r.tflm_planned_outputs_identical else "NO",
+                     "lossless" if r.round_trip_lossless else "LOSSY"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in rows]
