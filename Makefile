@@ -44,9 +44,12 @@ bazel-test: setup
 
 test: pytest bazel-test
 
+# The main job on a built-in default: the planner against TFLM on the reference models, then the whole
+# pipeline (stage 1, TinyNAS, QAT, int8, C, benchmark) on scikit-learn's digits for a 64 kB / 256 kB MCU.
 demo: setup models
 	$(PY) scripts/plan.py $(addprefix --tflite=,$(MLPERF)) $(addprefix --tflite=,$(wildcard build/models/*.int8.tflite)) \
-	  --out_dir=out/demo --report=out/demo/plan_report.json
+	  --out_dir=out/demo/plan --report=out/demo/plan/plan_report.json
+	$(PY) scripts/mcunet.py --dataset=digits --sram_kb=64 --flash_kb=256 --out_dir=out/demo
 
 clean:
 	rm -rf build out bazel-*

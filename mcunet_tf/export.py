@@ -101,7 +101,8 @@ def quantize_and_convert(model: keras.Model, representative_data, qat_epochs: in
 
 def tflite_accuracy(data: bytes, x: np.ndarray, y: np.ndarray, runtime: str = "tflm") -> float:
     """Top-1 accuracy of a .tflite classifier on float inputs `x` (quantized with the model's own input
-    parameters when its input is int8), run by TFLM (`runtime="tflm"`) or by `tf.lite.Interpreter`."""
+    parameters when its input is int8), run by TFLM (`runtime="tflm"`) or by `tf.lite.Interpreter` with its
+    reference kernels (`runtime="tflite"`)."""
     from tflite_patch.graph import load_tflite
     from tflite_patch.tflm import interpreter
 
@@ -121,7 +122,9 @@ def tflite_accuracy(data: bytes, x: np.ndarray, y: np.ndarray, runtime: str = "t
             it.invoke()
             return it.get_output(0)
     else:
-        it = tf.lite.Interpreter(model_content=data)
+        # TF Lite's reference kernels: its default (optimised) kernels round some ops differently.
+        it = tf.lite.Interpreter(model_content=data,
+                                 experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
         it.allocate_tensors()
         i_idx, o_idx = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
 

@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 
-import numpy as np
 import pytest
 
 from conftest import BUILT_MODELS, MLPERF, ROOT, read
@@ -24,7 +23,7 @@ def build(tmp_path, data, flags):
     src = tmp_path / "src"
     gen.write(str(src))
     exe = tmp_path / "run"
-    defines = [f"-DMR_MODEL_HEADER=\"m.h\"", "-DMR_MODEL_INVOKE=m_invoke",
+    defines = ["-DMR_MODEL_HEADER=\"m.h\"", "-DMR_MODEL_INVOKE=m_invoke",
                f"-DMR_MODEL_INPUT_BYTES={sum(gen.input_bytes)}", f"-DMR_MODEL_OUTPUT_BYTES={sum(gen.output_bytes)}"]
     cmd = ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", *flags, f"-I{src}", *defines,
            *sorted(glob.glob(str(src / "*.c"))), RUN_MODEL, "-lm", "-o", str(exe)]

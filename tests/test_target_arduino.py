@@ -1,6 +1,5 @@
 """--target=arduino: a valid Arduino library whose example, compiled by arduino-builder for the Mega
 (ATmega2560) and run in simavr, prints exactly TFLM's output bytes."""
-import os
 
 import numpy as np
 

@@ -21,6 +21,15 @@ RESHAPE_KINDS = ("RESHAPE", "SQUEEZE")
 ELEMENTWISE_INPLACE_KINDS = ("ADD", "MUL", "HARD_SWISH", "LOGISTIC", "QUANTIZE", "DEQUANTIZE")
 
 
+def _copy_ops(graph: Graph) -> Graph:
+    """A copy of `graph` whose ops (and their attrs) may be changed; tensors are shared, passes do not
+    change them."""
+    import dataclasses
+    return dataclasses.replace(graph, ops=[
+        dataclasses.replace(op, inputs=list(op.inputs), outputs=list(op.outputs), options=dict(op.options),
+                            attrs=dict(op.attrs)) for op in graph.ops])
+
+
 def same_padding(in_size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
     """TFLite SAME padding (before, after) along one axis: output = ceil(in / stride)."""
     out = (in_size + stride - 1) // stride
@@ -65,7 +74,7 @@ def fold_pad_into_conv(graph: Graph) -> Graph:
     The conv keeps SAME when the total equals SAME's padding of the unpadded input; otherwise it gets
     `attrs["explicit_padding"] = (top, bottom, left, right)`, which the engine honours.
     """
-    g = copy.deepcopy(graph)
+    g = _copy_ops(graph)
     users = g.consumers()
     removed = set()
     for i, pad in enumerate(g.ops):
@@ -113,7 +122,7 @@ def alias_reshapes(graph: Graph) -> Graph:
     The planner gives both tensors one buffer and the engine emits no copy. TFLM's RESHAPE also skips
     its copy when the two tensors share an address, so an injected plan may alias them too.
     """
-    g = copy.deepcopy(graph)
+    g = _copy_ops(graph)
     for op in g.ops:
         if op.kind in RESHAPE_KINDS and not g.tensors[op.inputs[0]].is_constant \
                 and g.tensors[op.inputs[0]].nbytes == g.tensors[op.outputs[0]].nbytes:
@@ -159,7 +168,7 @@ def fuse_conv_add(graph: Graph) -> Graph:
     `attrs["fused_add"] = {"add": <the ADD op>, "conv_output": <tensor index>}` and
     `attrs["scratch_bytes"]` (one conv output pixel).
     """
-    g = copy.deepcopy(graph)
+    g = _copy_ops(graph)
     users = g.consumers()
     removed = set()
     for i, conv in enumerate(g.ops):
@@ -249,7 +258,7 @@ def mark_inplace(graph: Graph) -> Graph:
     - ADD, MUL, HARD_SWISH, LOGISTIC, int8 QUANTIZE on an input of the output's shape and element size:
       element by element, forward.
     """
-    g = copy.deepcopy(graph)
+    g = _copy_ops(graph)
     groups = alias_groups(g)
     last = last_use(g)
 
@@ -307,7 +316,7 @@ def mark_inplace(graph: Graph) -> Graph:
 def stamp_origins(graph: Graph) -> Graph:
     """Record in `attrs["origins"]` which ops of the original graph each op stands for (fusions and
     folds merge them), so that per-op figures can be drawn against the original op order."""
-    g = copy.deepcopy(graph)
+    g = _copy_ops(graph)
     for i, op in enumerate(g.ops):
         op.attrs.setdefault("origins", [i])
     return g

@@ -14,7 +14,6 @@ import dataclasses
 from typing import Callable, Collection
 
 from tflite_patch.graph import Graph
-from tflite_patch.passes import alias_groups
 
 
 @dataclasses.dataclass
@@ -125,9 +124,7 @@ def arena_buffers(graph: Graph, inplace_ops: Collection[int] = (),
             src, out = op.inputs[op.attrs["inplace"]], op.outputs[0]
         else:
             continue
-        for t, r in list(root.items()):
-            if r == root[out] and t != out:
-                root[t], rel[t] = root[src], rel[src] + op.attrs.get("inplace_offset", 0) + rel[t] - rel[out]
+        # `out` is written by this op, so no tensor has joined its group yet: it joins `src`'s.
         root[out], rel[out] = root[src], rel[src] + (0 if op.attrs.get("alias") else op.attrs.get("inplace_offset", 0))
     groups = root
     n_ops = len(graph.ops)
@@ -214,11 +211,16 @@ def _needed_inplace(graph: Graph, marked: list[int]) -> list[int]:
     bytes live at that op, so an op whose separate output still fits under the all-in-place lower
     bound gains nothing from sharing, and not sharing frees the placer (a chain of in-place ops must
     keep one base offset for its whole life)."""
-    bound = max(live_bytes_per_op(graph, arena_buffers(graph, marked)), default=0)
+    live = live_bytes_per_op(graph, arena_buffers(graph, marked))
+    bound = max(live, default=0)
     keep = []
     for i in marked:
-        alone = arena_buffers(graph, [j for j in marked if j != i])
-        if sum(b.bytes_at(i) for b in alone) > bound:
+        op = graph.ops[i]
+        src, out = graph.tensors[op.inputs[op.attrs["inplace"]]].nbytes, graph.tensors[op.outputs[0]].nbytes
+        d = op.attrs.get("inplace_offset", 0)
+        shared = max(src, d + out) - min(0, d)  # the two tensors' union when they share a base
+        alone = live[i] - shared + src + out - op.attrs.get("inplace_scratch_bytes", 0)
+        if alone > bound:
             keep.append(i)
     return keep
 

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from tflite_patch.graph import Graph, check_int8_model, load_tflite, save_tflite
+from tflite_patch.graph import check_int8_model, load_tflite, save_tflite
 from tflite_patch.passes import prepare_for_engine, prepare_for_tflm
 from tflite_patch.planner import check_plan, live_bytes_per_op, arena_buffers, plan_arena
 from tflite_patch.tflm import random_inputs, run_tflm, tflm_arena, with_offline_plan

@@ -32,6 +32,9 @@
 #include <stdint.h>
 
 #include "mr_common.h"
+/* The fast kernels generated code calls (same bytes, see each header). */
+#include "mr_depthwise_fast.h"
+#include "mr_fast.h"
 
 #ifdef __cplusplus
 extern "C" {

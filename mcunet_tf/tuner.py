@@ -1,0 +1,297 @@
+"""`TinyNAS`: the MCUNet search as a Keras Tuner tuner.
+
+```python
+tuner = TinyNAS(space, budget=Budget(sram_kb=256, flash_kb=1024), max_trials=100,
+                directory="runs", project_name="vww")
+tuner.search(x, y, validation_data=(xv, yv), epochs=10)   # epochs: supernet training epochs
+best = tuner.get_best_models(1)[0]                          # plain tf_keras functional model, fine-tuned
+```
+
+`search` trains the weight-sharing supernet once (sandwich rule; saved as `supernet.npz` in the project
+directory and reused when the search resumes), then every trial takes the subnet the `TinyNASOracle`
+proposes (always within the budget), copies its weights out of the supernet, re-calibrates its BatchNorm
+statistics on training images and measures `val_accuracy` (and `val_loss`); nothing is trained per trial.
+Each trial reports its cost too (`macs`, `params`, `sram_kb`, `flash_kb`) and prints one line.
+
+`get_best_models(n)` rebuilds the best subnets with their inherited weights and fine-tunes each for
+`finetune_epochs` (cached in the trial directory). Keras Tuner's `get_best_hyperparameters`,
+`results_summary`, `reload` and distributed mode (`KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP`,
+`KERASTUNER_ORACLE_PORT`; the chief serves the oracle, workers run trials) work as for any tuner. With
+several workers on one shared directory the first worker trains the supernet and the others wait for it
+(a file lock).
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+import warnings
+from typing import Any, Callable
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tf_keras as keras  # noqa: E402
+from keras_tuner.engine import base_tuner  # noqa: E402
+
+from mcunet_tf import zoo  # noqa: E402
+from mcunet_tf.oracle import TinyNASOracle, config_from_values, describe_budget  # noqa: E402
+from mcunet_tf.space import SearchSpace, SubnetConfig  # noqa: E402
+from mcunet_tf.supernet import Supernet, bn_statistics_of, set_bn_statistics  # noqa: E402
+
+SUPERNET_FILE = "supernet.npz"
+BN_FILE = "bn_statistics.npz"
+FINETUNED_FILE = "finetuned_weights.npz"
+
+
+@contextlib.contextmanager
+def _file_lock(path: str):
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict[str, float]:
+    """Top-1 accuracy and mean cross-entropy of a logits model (inference mode)."""
+    y = np.asarray(y).reshape(-1)
+    correct, loss = 0, 0.0
+    for start in range(0, len(x), batch_size):
+        logits = model(tf.constant(x[start:start + batch_size], tf.float32), training=False)
+        labels = y[start:start + batch_size]
+        correct += int(np.sum(np.argmax(logits.numpy(), axis=-1) == labels))
+        loss += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels.astype(np.int64), logits)))
+    return {"val_accuracy": correct / len(x), "val_loss": loss / len(x)}
+
+
+class TinyNAS(base_tuner.BaseTuner):
+    """Keras Tuner tuner for TinyNAS (see the module docstring).
+
+    Args:
+        space: the `SearchSpace`.
+        budget: a `mcunet_tf.cost.Budget` (SRAM / Flash / latency limits).
+        objective: "val_accuracy" (default) or "val_loss".
+        max_trials: subnets evaluated.
+        directory, project_name, overwrite: Keras Tuner's project directory (resume: same directory and
+            project_name, a larger max_trials).
+        supernet_epochs: supernet training epochs (`search(..., epochs=N)` overrides it).
+        finetune_epochs: fine-tuning epochs of each model `get_best_models` returns (0: inherited weights).
+        batch_size, learning_rate: supernet training (Adam, cosine decay). finetune_learning_rate likewise.
+        calibration_samples: training images BatchNorm statistics are re-calibrated on (MCUNet: 2000).
+        population_size, parent_ratio, mutation_ratio, mutate_prob, max_rejections, seed: `TinyNASOracle`.
+        cost_fn: `SubnetConfig -> Cost` (default `mcunet_tf.cost.subnet_cost`).
+        verbose: 1 prints the supernet epochs and one line per trial; 0 is silent.
+    """
+
+    def __init__(self, space: SearchSpace, budget, objective: str = "val_accuracy", max_trials: int = 100,
+                 directory: str | None = None, project_name: str | None = None, supernet_epochs: int = 10,
+                 finetune_epochs: int = 5, batch_size: int = 64, learning_rate: float = 3e-3,
+                 finetune_learning_rate: float = 1e-3, calibration_samples: int = 500,
+                 population_size: int | None = None, parent_ratio: float = 0.25, mutation_ratio: float = 0.5,
+                 mutate_prob: float = 0.1, max_rejections: int = 2000, seed: int | None = None,
+                 cost_fn: Callable[[SubnetConfig], Any] | None = None, overwrite: bool = False, verbose: int = 1,
+                 **kwargs):
+        oracle = TinyNASOracle(space, budget, objective=objective, max_trials=max_trials,
+                               population_size=population_size, parent_ratio=parent_ratio,
+                               mutation_ratio=mutation_ratio, mutate_prob=mutate_prob, max_rejections=max_rejections,
+                               cost_fn=cost_fn, seed=seed)
+        self.space = space
+        self.budget = budget
+        self.cost_fn = oracle.cost_fn
+        self.supernet_epochs = supernet_epochs
+        self.finetune_epochs = finetune_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.finetune_learning_rate = finetune_learning_rate
+        self.calibration_samples = calibration_samples
+        self.seed = 0 if seed is None else seed
+        self.verbose = verbose
+        self.supernet: Supernet | None = None
+        self._train_data: tuple[np.ndarray, np.ndarray] | None = None
+        self._validation_data: tuple[np.ndarray, np.ndarray] | None = None
+        super().__init__(oracle, hypermodel=None, directory=directory, project_name=project_name,
+                         overwrite=overwrite, **kwargs)
+
+    def _log(self, text: str) -> None:
+        if self.verbose:
+            print(text, flush=True)
+
+    # ---------------------------------------------------------------------------------------- search
+    def search(self, x, y, validation_data=None, epochs: int | None = None, batch_size: int | None = None,
+               **kwargs) -> None:
+        """Train (or reload) the supernet, then run trials until `max_trials` (Keras Tuner's loop).
+
+        `epochs` overrides `supernet_epochs`, `batch_size` the supernet batch size. `validation_data`
+        (x_val, y_val) is required: it is what trials are scored on.
+        """
+        if validation_data is None:
+            raise ValueError("TinyNAS.search needs validation_data=(x_val, y_val): trials are scored on it")
+        if kwargs:
+            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        if epochs is not None:
+            self.supernet_epochs = int(epochs)
+        if batch_size is not None:
+            self.batch_size = int(batch_size)
+        self._train_data = (np.asarray(x, np.float32), np.asarray(y).reshape(-1))
+        xv, yv = validation_data
+        self._validation_data = (np.asarray(xv, np.float32), np.asarray(yv).reshape(-1))
+        super().search(self._train_data[0], self._train_data[1], validation_data=self._validation_data)
+
+    def on_search_begin(self) -> None:
+        super().on_search_begin()
+        self._log(f"TinyNAS: {self.oracle.max_trials} trials, budget {describe_budget(self.budget)}, "
+                  f"{self.remaining_trials if not self._is_worker() else '?'} to go, project {self.project_dir}")
+        self.load_supernet(train=True)
+
+    def load_supernet(self, train: bool = False) -> Supernet:
+        """The project's supernet: loaded from `supernet.npz`, or (with `train` and data from `search`)
+        trained and saved. Concurrent workers serialise on a lock file; one trains, the others load."""
+        if self.supernet is not None:
+            return self.supernet
+        path = os.path.join(self.project_dir, SUPERNET_FILE)
+        with _file_lock(path + ".lock"):
+            if os.path.exists(path):
+                net = Supernet.load(path)
+                if net.space != self.space:
+                    raise ValueError(f"{path} was trained on a different search space")
+                self._log(f"TinyNAS: reusing the supernet in {path} ({net.epochs_trained} epochs)")
+            elif train and self._train_data is not None:
+                x, y = self._train_data
+                net = Supernet(self.space, seed=self.seed)
+                start = time.time()
+                self._log(f"TinyNAS: training the supernet ({len(net.slots)} block slots) for "
+                          f"{self.supernet_epochs} epochs on {len(x)} images")
+                net.train(x, y, epochs=self.supernet_epochs, batch_size=self.batch_size,
+                          learning_rate=self.learning_rate, seed=self.seed, verbose=self.verbose,
+                          log=self._log)
+                net.save(path)
+                self._log(f"TinyNAS: supernet trained in {time.time() - start:.1f} s, saved to {path}")
+            else:
+                raise RuntimeError(f"no trained supernet in {self.project_dir}: run search() first")
+        self.supernet = net
+        return net
+
+    def _calibration_images(self) -> np.ndarray:
+        x = self._train_data[0]
+        if len(x) <= self.calibration_samples:
+            return x
+        idx = np.random.default_rng(self.seed).choice(len(x), self.calibration_samples, replace=False)
+        return x[np.sort(idx)]
+
+    def config(self, trial_or_hp) -> SubnetConfig:
+        """The `SubnetConfig` of a trial (or of `HyperParameters`)."""
+        hp = getattr(trial_or_hp, "hyperparameters", trial_or_hp)
+        return config_from_values(self.space, hp)
+
+    def run_trial(self, trial, x, y, validation_data=None, **kwargs) -> dict[str, float]:
+        """Extract the trial's subnet with inherited weights, re-calibrate BN, score it; no training."""
+        start = time.time()
+        cfg = self.config(trial)
+        keras.backend.clear_session()
+        model = self.load_supernet().extract_subnet(cfg, self._calibration_images(), name=f"trial_{trial.trial_id}")
+        metrics = evaluate(model, *validation_data)
+        self._save_bn_statistics(trial.trial_id, model)
+        cost = self.cost_fn(cfg)
+        metrics.update(macs=float(cost.macs), params=float(cost.params), sram_kb=cost.sram_bytes / 1024,
+                       flash_kb=cost.flash_bytes / 1024)
+        self._log(f"trial {trial.trial_id}: MACs {cost.macs / 1e6:.2f}M | SRAM {metrics['sram_kb']:.1f} kB | "
+                  f"Flash {metrics['flash_kb']:.1f} kB | val_accuracy {metrics['val_accuracy']:.4f} | "
+                  f"{time.time() - start:.1f} s")
+        return metrics
+
+    # ---------------------------------------------------------------------------------------- models
+    def _save_bn_statistics(self, trial_id: str, model: keras.Model) -> None:
+        arrays = {}
+        for name, (mean, var) in bn_statistics_of(model).items():
+            arrays[f"{name}/mean"], arrays[f"{name}/variance"] = mean, var
+        np.savez(os.path.join(self.get_trial_dir(trial_id), BN_FILE), **arrays)
+
+    def _load_bn_statistics(self, trial_id: str) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+        path = os.path.join(self.get_trial_dir(trial_id), BN_FILE)
+        if not os.path.exists(path):
+            return None
+        with np.load(path) as data:
+            names = {k.rsplit("/", 1)[0] for k in data.files}
+            return {n: (data[f"{n}/mean"], data[f"{n}/variance"]) for n in names}
+
+    def save_model(self, trial_id: str, model: keras.Model, step: int = 0) -> None:
+        """All weights of `model` (a fine-tuned subnet) in the trial directory."""
+        np.savez(os.path.join(self.get_trial_dir(trial_id), FINETUNED_FILE),
+                 **{f"w{i}": w for i, w in enumerate(model.get_weights())})
+
+    def load_model(self, trial) -> keras.Model:
+        """The trial's subnet as a tf_keras model: fine-tuned weights when they exist (or can be made, with
+        `finetune_epochs` > 0 and training data from `search`), otherwise the inherited ones."""
+        cfg = self.config(trial)
+        name = f"tinynas_trial_{trial.trial_id}"
+        finetuned = os.path.join(self.get_trial_dir(trial.trial_id), FINETUNED_FILE)
+        if self.finetune_epochs > 0 and os.path.exists(finetuned):
+            model = zoo.build_keras_model(cfg, name=name)
+            with np.load(finetuned) as data:
+                model.set_weights([data[f"w{i}"] for i in range(len(data.files))])
+            return model
+        model = self.load_supernet().extract_subnet(cfg, name=name)
+        stats = self._load_bn_statistics(trial.trial_id)
+        if stats is not None:
+            set_bn_statistics(model, stats)
+        elif self._train_data is not None:
+            zoo.calibrate_batchnorm(model, self._calibration_images())
+        else:
+            raise RuntimeError(f"trial {trial.trial_id} has no BatchNorm statistics and there is no training data "
+                               "to calibrate them: call search() first")
+        if self.finetune_epochs > 0:
+            if self._train_data is None:
+                warnings.warn("get_best_models: no training data in this session, returning inherited weights "
+                              "without fine-tuning (call search(...) first, or fine_tune(model, x, y))")
+            else:
+                self.fine_tune(model, *self._train_data, validation_data=self._validation_data,
+                               trial_id=trial.trial_id)
+                self.save_model(trial.trial_id, model)
+        return model
+
+    def fine_tune(self, model: keras.Model, x, y, validation_data=None, epochs: int | None = None,
+                  trial_id: str | None = None) -> keras.Model:
+        """Train all weights for `epochs` (default `finetune_epochs`) with Adam (cosine decay from
+        `finetune_learning_rate`), then re-calibrate BatchNorm on training images. Returns `model`."""
+        epochs = self.finetune_epochs if epochs is None else epochs
+        before = evaluate(model, *validation_data)["val_accuracy"] if validation_data is not None else None
+        steps = epochs * max(1, len(x) // self.batch_size)
+        model.compile(optimizer=keras.optimizers.Adam(
+            keras.optimizers.schedules.CosineDecay(self.finetune_learning_rate, max(1, steps))),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, shuffle=True)
+        calibration = self._calibration_images() if self._train_data is not None else x[:self.calibration_samples]
+        zoo.calibrate_batchnorm(model, calibration)
+        if validation_data is not None:
+            after = evaluate(model, *validation_data)["val_accuracy"]
+            self._log(f"fine-tuned {'trial ' + str(trial_id) if trial_id is not None else model.name} for {epochs} "
+                      f"epochs: val_accuracy {before:.4f} -> {after:.4f}")
+        return model
+
+    # ---------------------------------------------------------------------------------------- results
+    def get_best_configs(self, num_configs: int = 1) -> list[SubnetConfig]:
+        """The best subnets' configs (from `get_best_hyperparameters`)."""
+        return [self.config(hp) for hp in self.get_best_hyperparameters(num_configs)]
+
+    def best_table(self, num_trials: int = 5) -> str:
+        """A text table of the best trials: val accuracy, MACs, SRAM kB, Flash kB, depth."""
+        rows = [f"{'rank':>4} {'trial':>6} {'val_acc':>8} {'MACs':>9} {'SRAM kB':>8} {'Flash kB':>9} {'blocks':>6}"]
+        for rank, trial in enumerate(self.oracle.get_best_trials(num_trials), 1):
+            m = trial.metrics
+            if not m.exists("val_accuracy"):
+                continue
+            cfg = self.config(trial)
+            rows.append(f"{rank:>4} {trial.trial_id:>6} {m.get_last_value('val_accuracy'):>8.4f} "
+                        f"{m.get_last_value('macs') / 1e6:>8.2f}M {m.get_last_value('sram_kb'):>8.1f} "
+                        f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6}")
+        return "\n".join(rows)
+
+    def results_summary(self, num_trials: int = 10) -> None:
+        """Keras Tuner's summary (hyperparameters and score of the best trials), then the cost table."""
+        super().results_summary(num_trials)
+        print()
+        print(self.best_table(num_trials))

@@ -1,0 +1,290 @@
+/* CONV_2D and FULLY_CONNECTED int8 with folded zero points (see mr_fast.h): one GEMM core, 2 pixels
+ * x 2 output channels per pass, fed by row loaders (a 1x1 conv reads its input pixels, other convs
+ * build an im2col row per output pixel, padded with the input zero point). */
+#include <string.h>
+
+#include "mr_fast.h"
+#include "mr_kernels.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
+#define MR_DSP 1
+#include <arm_acle.h>
+typedef int8_t mr_row_t; /* the DSP core widens int8 itself (__sxtb16) */
+#else
+typedef int16_t mr_row_t; /* gcc vectorises int8 x int16 dot products (pmaddwd on x86-64) */
+#endif
+
+/* Output stage of one layer: requantization, output offset, activation clamp. */
+typedef struct {
+  int32_t out_offset;
+  const int32_t *mult;
+  const int32_t *shift;
+  int32_t act_min, act_max;
+} mr_out_params;
+
+static inline int8_t mr_out_value(int32_t acc, int32_t mult, int32_t shift, const mr_out_params *q) {
+  const int32_t v = mr_requantize_fast(acc, mult, shift) + q->out_offset;
+  return (int8_t)mr_clamp_i32(v, q->act_min, q->act_max);
+}
+
+/* Row loaders: n int8 values, or n copies of one value, into a GEMM row; mr_row_pad zero-fills a
+ * row from k to MR_GEMM_ROW(k) (the portable core reads whole rows; the DSP core stops at k). */
+static void mr_row_load(mr_row_t *restrict dst, const int8_t *restrict src, int n) {
+#ifdef MR_DSP
+  memcpy(dst, src, (size_t)n);
+#else
+  const int n16 = (int)((unsigned)n & ~15u);
+  int i;
+  for (i = 0; i < n16; ++i) dst[i] = src[i];
+  for (i = n16; i < n; ++i) dst[i] = src[i];
+#endif
+}
+
+static void mr_row_fill(mr_row_t *dst, int32_t value, int n) {
+  int i;
+  for (i = 0; i < n; ++i) dst[i] = (mr_row_t)value;
+}
+
+static void mr_row_pad(mr_row_t *row, int k) {
+#ifdef MR_DSP
+  (void)row;
+  (void)k;
+#else
+  mr_row_fill(row + k, 0, MR_GEMM_ROW(k) - k);
+#endif
+}
+
+#ifdef MR_DSP
+static inline int32_t mr_read_s8x4(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4); /* one LDR: Cortex-M3 and up read unaligned words */
+  return v;
+}
+static inline int32_t mr_ror8(int32_t v) { return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24)); }
+#endif
+
+/* y0[oc] (from row x0) and y1[oc] (from row x1) for every output channel: acc = bias[oc] +
+ * sum_i filter[oc][i] * x[i]. x1 may equal x0 and y1 y0 (one pixel). */
+static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t *filter, const int32_t *bias,
+                     int out_c, int8_t *y0, int8_t *y1, const mr_out_params *q) {
+  const int k_row = (int)MR_GEMM_ROW(k);
+#ifndef MR_DSP
+  const int k16 = (int)((unsigned)k_row & ~15u); /* = k_row, written so the vectoriser sees a multiple of 16 */
+#endif
+  int oc;
+  for (oc = 0; oc < out_c; oc += 2) {
+    const int has_second = oc + 1 < out_c;
+    const int8_t *w0 = filter + (size_t)oc * (size_t)k_row;
+    const int8_t *w1 = has_second ? w0 + k_row : w0;
+    int32_t acc00 = bias[oc], acc10 = bias[oc];
+    int32_t acc01 = has_second ? bias[oc + 1] : 0, acc11 = acc01;
+    int i;
+#ifdef MR_DSP
+    for (i = 0; i + 4 <= k; i += 4) {
+      const int32_t a = mr_read_s8x4(x0 + i), b = mr_read_s8x4(x1 + i);
+      const int32_t u = mr_read_s8x4(w0 + i), v = mr_read_s8x4(w1 + i);
+      const int32_t a02 = __sxtb16(a), a13 = __sxtb16(mr_ror8(a));
+      const int32_t b02 = __sxtb16(b), b13 = __sxtb16(mr_ror8(b));
+      const int32_t u02 = __sxtb16(u), u13 = __sxtb16(mr_ror8(u));
+      const int32_t v02 = __sxtb16(v), v13 = __sxtb16(mr_ror8(v));
+      acc00 = __smlad(u02, a02, acc00);
+      acc01 = __smlad(v02, a02, acc01);
+      acc10 = __smlad(u02, b02, acc10);
+      acc11 = __smlad(v02, b02, acc11);
+      acc00 = __smlad(u13, a13, acc00);
+      acc01 = __smlad(v13, a13, acc01);
+      acc10 = __smlad(u13, b13, acc10);
+      acc11 = __smlad(v13, b13, acc11);
+    }
+    for (; i < k; ++i) {
+      acc00 += (int32_t)w0[i] * x0[i];
+      acc01 += (int32_t)w1[i] * x0[i];
+      acc10 += (int32_t)w0[i] * x1[i];
+      acc11 += (int32_t)w1[i] * x1[i];
+    }
+#else
+    /* whole padded rows: the scratch rows and the filter rows are zero beyond k */
+    for (i = 0; i < k16; ++i) {
+      acc00 += (int32_t)w0[i] * x0[i];
+      acc01 += (int32_t)w1[i] * x0[i];
+      acc10 += (int32_t)w0[i] * x1[i];
+      acc11 += (int32_t)w1[i] * x1[i];
+    }
+#endif
+    {
+      const int32_t m0 = q->mult[oc], s0 = q->shift[oc];
+      y0[oc] = mr_out_value(acc00, m0, s0, q);
+      y1[oc] = mr_out_value(acc10, m0, s0, q);
+    }
+    if (has_second) {
+      const int32_t m1 = q->mult[oc + 1], s1 = q->shift[oc + 1];
+      y0[oc + 1] = mr_out_value(acc01, m1, s1, q);
+      y1[oc + 1] = mr_out_value(acc11, m1, s1, q);
+    }
+  }
+}
+
+void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filter, const int32_t *bias,
+                        int out_c, int8_t *out, int8_t *scratch, int32_t out_offset,
+                        const int32_t *out_mult, const int32_t *out_shift, int32_t act_min, int32_t act_max) {
+  const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
+  int32_t r;
+  for (r = 0; r < rows; r += 2) {
+    const int32_t r1 = r + 1 < rows ? r + 1 : r;
+    const int8_t *p0 = in + (size_t)r * in_c, *p1 = in + (size_t)r1 * in_c;
+#ifdef MR_DSP
+    const mr_row_t *x0 = p0, *x1 = p1;
+    (void)scratch;
+#else
+    mr_row_t *x0 = (mr_row_t *)(void *)scratch, *x1 = x0 + MR_GEMM_ROW(in_c);
+    mr_row_load(x0, p0, in_c);
+    mr_row_load(x1, p1, in_c);
+    mr_row_pad(x0, in_c);
+    mr_row_pad(x1, in_c);
+#endif
+    mr_gemm2(x0, x1, in_c, filter, bias, out_c, out + (size_t)r * out_c, out + (size_t)r1 * out_c, &q);
+  }
+}
+
+void mr_conv1x1_inplace_fast_s8(int8_t *buf, int rows, int in_c, const int8_t *filter, const int32_t *bias,
+                                int out_c, int8_t *scratch, int32_t out_offset, const int32_t *out_mult,
+                                const int32_t *out_shift, int32_t act_min, int32_t act_max) {
+  /* Pixels p and p+1 (forward) or p and p-1 (backwards) are both copied before either output is
+   * written: the pair's outputs only reach input bytes of the pair itself or of pixels already done. */
+  const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
+  const int forward = out_c <= in_c;
+  mr_row_t *x0 = (mr_row_t *)(void *)scratch, *x1 = x0 + MR_GEMM_ROW(in_c);
+  int i;
+  mr_row_pad(x0, in_c);
+  mr_row_pad(x1, in_c);
+  for (i = 0; i < rows; i += 2) {
+    const int r0 = forward ? i : rows - 1 - i;
+    const int r1 = i + 1 < rows ? (forward ? r0 + 1 : r0 - 1) : r0;
+    mr_row_load(x0, buf + (size_t)r0 * in_c, in_c);
+    mr_row_load(x1, buf + (size_t)r1 * in_c, in_c);
+    mr_gemm2(x0, x1, in_c, filter, bias, out_c, buf + (size_t)r0 * out_c, buf + (size_t)r1 * out_c, &q);
+  }
+}
+
+/* Geometry of a convolution, for the im2col loader. */
+typedef struct {
+  const int8_t *in;
+  int in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w;
+  int32_t pad_value;
+} mr_conv_geometry;
+
+/* The im2col row of output pixel (out_y, out_x): k_h*k_w*in_c values in filter (OHWI) order. */
+static void mr_im2col(mr_row_t *row, const mr_conv_geometry *g, int out_y, int out_x) {
+  const int in_y0 = out_y * g->stride_h - g->pad_top;
+  const int in_x0 = out_x * g->stride_w - g->pad_left;
+  int ky, kx;
+  for (ky = 0; ky < g->k_h; ++ky) {
+    const int in_y = in_y0 + ky;
+    if (in_y < 0 || in_y >= g->in_h) {
+      mr_row_fill(row, g->pad_value, g->k_w * g->in_c);
+      row += g->k_w * g->in_c;
+      continue;
+    }
+    for (kx = 0; kx < g->k_w; ++kx) {
+      const int in_x = in_x0 + kx;
+      if (in_x < 0 || in_x >= g->in_w) {
+        mr_row_fill(row, g->pad_value, g->in_c);
+      } else if (kx + 1 < g->k_w && in_x + 1 < g->in_w && g->in_c < 16) {
+        /* Few channels (first layer): the taps of one row are contiguous, load them together. */
+        int run = 1;
+        while (kx + run < g->k_w && in_x + run < g->in_w) ++run;
+        mr_row_load(row, g->in + ((size_t)in_y * g->in_w + in_x) * g->in_c, run * g->in_c);
+        row += (run - 1) * g->in_c;
+        kx += run - 1;
+      } else {
+        mr_row_load(row, g->in + ((size_t)in_y * g->in_w + in_x) * g->in_c, g->in_c);
+      }
+      row += g->in_c;
+    }
+  }
+}
+
+/* Output pixels [first, first + count) of the conv (flat index y*out_w + x), pixel j written at
+ * out + j*out_c (out points at the output of pixel `first`). */
+static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t count, const int8_t *filter,
+                           const int32_t *bias, int out_c, int8_t *out, mr_row_t *rows, const mr_out_params *q) {
+  const int k = g->k_h * g->k_w * g->in_c;
+  mr_row_t *x0 = rows, *x1 = rows + MR_GEMM_ROW(k);
+  int32_t j;
+  mr_row_pad(x0, k);
+  mr_row_pad(x1, k);
+  for (j = 0; j < count; j += 2) {
+    const int32_t p0 = first + j;
+    const int32_t j1 = j + 1 < count ? j + 1 : j;
+    const int32_t p1 = first + j1;
+    mr_im2col(x0, g, (int)(p0 / g->out_w), (int)(p0 % g->out_w));
+    if (j1 != j) mr_im2col(x1, g, (int)(p1 / g->out_w), (int)(p1 % g->out_w));
+    mr_gemm2(x0, j1 != j ? x1 : x0, k, filter, bias, out_c, out + (size_t)j * out_c, out + (size_t)j1 * out_c, q);
+  }
+}
+
+void mr_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
+                       const int8_t *filter, const int32_t *bias, int out_c, int k_h, int k_w,
+                       int stride_h, int stride_w, int pad_top, int pad_left,
+                       int8_t *out, int out_h, int out_w, int8_t *scratch, int32_t in_zero_point,
+                       int32_t out_offset, const int32_t *out_mult, const int32_t *out_shift,
+                       int32_t act_min, int32_t act_max) {
+  const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
+  const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
+                              in_zero_point};
+  mr_conv_pixels(&g, 0, (int32_t)out_h * out_w, filter, bias, out_c, out, (mr_row_t *)(void *)scratch, &q);
+}
+
+void mr_conv2d_rows_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
+                            const int8_t *filter, const int32_t *bias, int out_c, int k_h, int k_w,
+                            int stride_h, int stride_w, int pad_top, int pad_left,
+                            int8_t *out, int out_h, int out_w, int8_t *scratch, int32_t in_zero_point,
+                            int32_t out_offset, const int32_t *out_mult, const int32_t *out_shift,
+                            int32_t act_min, int32_t act_max) {
+  const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
+  const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
+                              in_zero_point};
+  const size_t row_bytes = (size_t)out_w * (size_t)out_c;
+  mr_row_t *rows = (mr_row_t *)(void *)(scratch + MR_ALIGN4(row_bytes));
+  int y;
+  for (y = 0; y < out_h; ++y) {
+    mr_conv_pixels(&g, (int32_t)y * out_w, out_w, filter, bias, out_c, scratch, rows, &q);
+    memcpy(out + (size_t)y * row_bytes, scratch, row_bytes);
+  }
+}
+
+void mr_conv2d_add_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
+                           const int8_t *filter, const int32_t *bias, int out_c, int k_h, int k_w,
+                           int stride_h, int stride_w, int pad_top, int pad_left,
+                           const int8_t *skip, int8_t *out, int out_h, int out_w,
+                           int32_t in_zero_point, int32_t conv_out_offset, const int32_t *out_mult,
+                           const int32_t *out_shift, int32_t conv_act_min, int32_t conv_act_max,
+                           int8_t *scratch, int conv_is_input1,
+                           int32_t input1_offset, int32_t input2_offset, int32_t left_shift,
+                           int32_t input1_multiplier, int32_t input1_shift,
+                           int32_t input2_multiplier, int32_t input2_shift,
+                           int32_t output_offset, int32_t output_multiplier, int32_t output_shift,
+                           int32_t act_min, int32_t act_max) {
+  const mr_out_params q = {conv_out_offset, out_mult, out_shift, conv_act_min, conv_act_max};
+  const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
+                              in_zero_point};
+  mr_row_t *rows = (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * out_c));
+  const int32_t pixels = (int32_t)out_h * out_w;
+  int32_t p;
+  for (p = 0; p < pixels; p += 2) {
+    const int count = p + 1 < pixels ? 2 : 1;
+    const size_t at = (size_t)p * out_c;
+    const int32_t shape[4] = {1, 1, 1, count * out_c};
+    /* The pair's conv outputs wait in scratch; each skip byte is read just before it is replaced. */
+    mr_conv_pixels(&g, p, count, filter, bias, out_c, scratch, rows, &q);
+    if (conv_is_input1) {
+      mr_add_s8(scratch, shape, skip + at, shape, out + at, input1_offset, input2_offset, left_shift,
+                input1_multiplier, input1_shift, input2_multiplier, input2_shift, output_offset,
+                output_multiplier, output_shift, act_min, act_max);
+    } else {
+      mr_add_s8(skip + at, shape, scratch, shape, out + at, input1_offset, input2_offset, left_shift,
+                input1_multiplier, input1_shift, input2_multiplier, input2_shift, output_offset,
+                output_multiplier, output_shift, act_min, act_max);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/* mr_requantize_fast (one rounding, used by the fast kernels) must equal mr_requantize (TFLM's
+ * MultiplyByQuantizedMultiplier) for every accumulator: edge values and random ones, every shift. */
+#include <stdio.h>
+
+#include "mr_common.h"
+
+static uint32_t rng_state = 12345u;
+static uint32_t next_u32(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 17;
+  rng_state ^= rng_state << 5;
+  return rng_state;
+}
+
+int main(void) {
+  static const int32_t edge_acc[] = {0, 1, -1, 2, -2, 3, -3, 127, -128, 255, -256, 1 << 15, -(1 << 15),
+                                     (1 << 30) - 1, 1 << 30, -(1 << 30), -(1 << 30) - 1, INT32_MAX,
+                                     INT32_MAX - 1, INT32_MIN, INT32_MIN + 1};
+  static const int32_t edge_mult[] = {0, 1, 1 << 30, (1 << 30) + 1, INT32_MAX, INT32_MAX - 1, 1518500250,
+                                      1073741825, 2147483000};
+  long failures = 0, checked = 0;
+  int32_t shift;
+  size_t a, m;
+  long i;
+  for (shift = -31; shift <= 30; ++shift) {
+    for (a = 0; a < sizeof edge_acc / sizeof edge_acc[0]; ++a) {
+      for (m = 0; m < sizeof edge_mult / sizeof edge_mult[0]; ++m) {
+        const int32_t want = mr_requantize(edge_acc[a], edge_mult[m], shift);
+        const int32_t got = mr_requantize_fast(edge_acc[a], edge_mult[m], shift);
+        ++checked;
+        if (want != got) {
+          if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)edge_acc[a],
+                                      (long)edge_mult[m], (long)shift, (long)want, (long)got);
+        }
+      }
+    }
+    for (i = 0; i < 200000; ++i) {
+      /* accumulators of every magnitude, multipliers in TFLM's range [2^30, 2^31) */
+      const int bits = (int)(next_u32() % 32u);
+      const int32_t acc = (int32_t)(next_u32() >> (31 - bits)) * ((next_u32() & 1u) ? 1 : -1);
+      const int32_t mult = (int32_t)((1u << 30) | (next_u32() >> 2));
+      const int32_t want = mr_requantize(acc, mult, shift);
+      const int32_t got = mr_requantize_fast(acc, mult, shift);
+      ++checked;
+      if (want != got) {
+        if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)acc, (long)mult,
+                                    (long)shift, (long)want, (long)got);
+      }
+    }
+  }
+  printf("requantize_test: %ld checked, %ld failures\n", checked, failures);
+  return failures != 0;
+}
