@@ -46,7 +46,7 @@ def deploy(model, name: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np
     benchmark against TFLM. Writes `<name>.tflite`, `c/` (portable C), `arduino/<name>/` (library),
     `bench.json` and `plan.png` into `out_dir`; returns the figures for the report."""
     from micro_runtime.bench import bench_model
-    from micro_runtime.codegen import generate
+    from micro_runtime.codegen import generate, plan_engine
     from mcunet_tf import export
     from tflite_patch.report import plan_model, plot_live_bytes
 
@@ -64,7 +64,7 @@ def deploy(model, name: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np
     generate(tflite, name, "arduino").write(os.path.join(out_dir, "arduino", name))
     log(f"C written to {out_dir}/c and the Arduino library to {out_dir}/arduino/{name}")
 
-    plan, _ = plan_model(tflite, name, inputs_checked=5)
+    plan, _ = plan_model(tflite, name, inputs_checked=5, engine_plan=plan_engine)
     plot_live_bytes(plan, os.path.join(out_dir, "plan.png"))
     log(f"benchmark against TFLM ({bench_inputs} inputs on the host, {cm_inputs} on Cortex-M4 in QEMU)")
     result = bench_model(tflite, name, inputs=bench_inputs, target="cortex-m4", cm_inputs=cm_inputs,

@@ -24,6 +24,8 @@ def test_report_planned_model_and_plot(tmp_path):
     for key in ("arena_bytes", "lower_bound_bytes", "tflm_arena_bytes", "tflm_planned_arena_bytes", "live_bytes"):
         assert key in r
     assert r["arena_bytes"] < r["tflm_head_bytes"] and r["tflm_planned_outputs_identical"] is True
+    from micro_runtime.codegen import generate
+    assert r["arena_bytes"] == generate(open(model, "rb").read(), "m").arena_bytes  # one planner for both
     assert len(r["live_bytes"]) == len(load_tflite(model).ops)
     assert "OfflineMemoryAllocation" in load_tflite(out.read_bytes()).metadata_dict()
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -77,6 +77,7 @@ class ArenaPlan:
     inplace: bool
     inplace_ops: frozenset = frozenset()
     inplace_choice: dict = dataclasses.field(default_factory=dict)  # op -> in-place alternative (1-based)
+    scratch_bytes: dict = dataclasses.field(default_factory=dict)  # the extra scratch it was planned with
 
 
 def _align(n: int, alignment: int) -> int:
@@ -273,7 +274,8 @@ def plan_arena(graph: Graph, alignment: int = 4, inplace: bool = True,
                      lower_bound_bytes=lower_bound_bytes(graph, inplace, scratch_bytes),
                      live_bytes=live_bytes_per_op(graph, buffers), heuristic=heuristic,
                      alignment=alignment, inplace=inplace, inplace_ops=frozenset(ops),
-                     inplace_choice={i: k for i, k in choice.items() if i in ops})
+                     inplace_choice={i: k for i, k in choice.items() if i in ops},
+                     scratch_bytes=dict(scratch_bytes or {}))
 
 
 def check_plan(graph: Graph, plan: ArenaPlan, scratch_bytes: dict[int, int] | None = None) -> None:

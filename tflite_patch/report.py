@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Callable
 
 import numpy as np
 
-from tflite_patch.graph import check_int8_model, load_tflite, save_tflite
+from tflite_patch.graph import Graph, check_int8_model, load_tflite, save_tflite
 from tflite_patch.passes import prepare_for_engine, prepare_for_tflm
-from tflite_patch.planner import check_plan, live_bytes_per_op, arena_buffers, plan_arena
+from tflite_patch.planner import ArenaPlan, arena_buffers, check_plan, live_bytes_per_op, plan_arena
 from tflite_patch.tflm import random_inputs, run_tflm, tflm_arena, with_offline_plan
 
 ENGINE_ALIGNMENT = 4   # int8 kernels need no more; word loads on Cortex-M4 are fine at 4
@@ -54,16 +55,26 @@ class PlanReport:
         return d
 
 
-def plan_model(model: bytes, name: str, inputs_checked: int = 10) -> tuple[PlanReport, bytes]:
+def default_engine_plan(graph: Graph) -> tuple[Graph, ArenaPlan]:
+    """The engine passes and plan without any kernel scratch beyond the in-place marks."""
+    engine = prepare_for_engine(graph)
+    return engine, plan_arena(engine, alignment=ENGINE_ALIGNMENT, inplace=True)
+
+
+def plan_model(model: bytes, name: str, inputs_checked: int = 10,
+               engine_plan: Callable[[Graph], tuple[Graph, ArenaPlan]] = default_engine_plan
+               ) -> tuple[PlanReport, bytes]:
     """Plan `model`, measure TFLM on it and on its planned copy; returns the report and the planned
-    model (the original with our no-in-place plan as TFLM `OfflineMemoryAllocation` metadata)."""
+    model (the original with our no-in-place plan as TFLM `OfflineMemoryAllocation` metadata).
+
+    `engine_plan` makes our plan; the code generator's `micro_runtime.codegen.plan_engine` (which adds
+    the scratch its kernels need) gives exactly the arena of the generated code."""
     graph = load_tflite(model)
     check_int8_model(graph)
     round_trip = load_tflite(save_tflite(graph)) == graph
 
-    engine = prepare_for_engine(graph)
-    ours = plan_arena(engine, alignment=ENGINE_ALIGNMENT, inplace=True)
-    check_plan(engine, ours)
+    engine, ours = engine_plan(graph)
+    check_plan(engine, ours, ours.scratch_bytes)
 
     tflm_graph = prepare_for_tflm(graph)
     tflm_plan = plan_arena(tflm_graph, alignment=TFLM_ALIGNMENT, inplace=False)
