@@ -1,7 +1,7 @@
 """Coverage-guided fuzzing of the .tflite loader, the checks, the passes, the planner and the code
 generator with atheris (libFuzzer), seeded with the real models.
 
-  python scripts/fuzz.py [--seconds=60] [--corpus=build/fuzz_corpus] [--max_len=400000]
+  python scripts/fuzz.py [--seconds=60] [--runs=N] [--seed=S] [--corpus=build/fuzz_corpus] [--max_len=400000]
 
 Any exception other than ModelError (the one-line refusal of a bad model) is a crash: libFuzzer stops and
 writes the input as crash-* into --artifacts and exits non-zero. libFuzzer prints the executions and time
@@ -22,6 +22,7 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=0, help="libFuzzer's random seed (0: from the clock)")
     parser.add_argument("--runs", type=int, default=-1, help="stop after this many executions (-1: no limit)")
     parser.add_argument("--corpus", default=os.path.join(ROOT, "build", "fuzz_corpus"))
     parser.add_argument("--seeds", default=os.path.join(os.path.dirname(ROOT), "shared", "models", "mlperf_tiny"))
@@ -46,7 +47,8 @@ def main() -> int:
         if not os.path.exists(target):
             shutil.copy(seed, target)
     libfuzzer_args = [sys.argv[0], args.corpus, f"-max_total_time={args.seconds}", f"-max_len={args.max_len}",
-                      f"-artifact_prefix={args.artifacts}/", "-print_final_stats=1", f"-runs={args.runs}"]
+                      f"-artifact_prefix={args.artifacts}/", "-print_final_stats=1", f"-runs={args.runs}",
+                      f"-seed={args.seed}"]
     atheris.Setup(libfuzzer_args, test_one_input)
     atheris.Fuzz()
     return 0

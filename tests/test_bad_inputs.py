@@ -84,6 +84,11 @@ def out_of_range(graph):
     graph.ops[2].inputs[0] = 999
 
 
+def one_input_add(graph):
+    graph.ops[3].kind, graph.ops[3].options_type, graph.ops[3].options = "ADD", None, {}
+    graph.ops[3].inputs = graph.ops[3].inputs[:1]
+
+
 def scale(value):
     def edit(graph):
         t = graph.tensors[activation(graph)]
@@ -108,6 +113,7 @@ BAD = {
     "zero scale": (lambda: edited(scale(0.0)), "non-positive quantization scale"),
     "negative scale": (lambda: edited(scale(-0.5)), "non-positive quantization scale"),
     "tensor index out of range": (lambda: edited(out_of_range), "refers to tensor 999"),
+    "ADD with one input": (lambda: edited(one_input_add), "op ADD at index 3 takes 2 input tensors, not 1"),
 }
 
 

@@ -462,6 +462,8 @@ _OPERANDS = {
     "TRANSPOSE": ((1,), {1: 1}), "RESIZE_NEAREST_NEIGHBOR": ((1,), {0: 4}), "AVERAGE_POOL_2D": ((), {0: 4}),
     "MAX_POOL_2D": ((), {0: 4}),
 }
+# op kind -> number of tensor inputs it must have (the rest take one data input and optional constants)
+_ARITY = {"ADD": 2, "MUL": 2}
 
 
 def _check_operands(graph: Graph, i: int, op: Op) -> None:
@@ -469,6 +471,9 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
     where = f"op {op.kind} at index {i}"
     if not op.outputs or not op.inputs or op.inputs[0] < 0 or any(t < 0 for t in op.outputs):
         raise ModelError(f"{where} has no input or output tensor")
+    arity = _ARITY.get(op.kind)
+    if arity is not None and (len(op.inputs) != arity or any(t < 0 for t in op.inputs)):
+        raise ModelError(f"{where} takes {arity} input tensors, not {sum(t >= 0 for t in op.inputs)}")
     constants, ranks = _OPERANDS.get(op.kind, ((), {}))
     for pos in constants:
         if pos >= len(op.inputs) or op.inputs[pos] < 0 or graph.tensors[op.inputs[pos]].data is None:
