@@ -83,6 +83,22 @@ DEVICES: dict[str, Budget] = {
 }
 
 
+def make_budget(device: str | None = None, sram_kb: float | None = None, flash_kb: float | None = None,
+                latency_ms: float | None = None, clock_mhz: float | None = None) -> Budget:
+    """A device preset of `DEVICES` (or none), with any explicit limit given on top. Raises ValueError for
+    an unknown device or when neither SRAM nor Flash is limited."""
+    if device is not None and device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; presets: {', '.join(sorted(DEVICES))}")
+    fields = dataclasses.asdict(DEVICES[device]) if device else {}
+    for key, value in (("sram_kb", sram_kb), ("flash_kb", flash_kb), ("latency_ms", latency_ms),
+                       ("clock_mhz", clock_mhz)):
+        if value is not None:
+            fields[key] = value
+    if fields.get("sram_kb") is None and fields.get("flash_kb") is None:
+        raise ValueError("give a budget: --device or --sram_kb/--flash_kb")
+    return Budget(**fields)
+
+
 # ------------------------------------------------------------------------------------------- cost
 @dataclasses.dataclass(frozen=True)
 class Cost:

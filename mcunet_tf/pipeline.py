@@ -77,16 +77,7 @@ def deploy(model, name: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np
 def make_budget(config: PipelineConfig):
     """The budget of `config`: its device preset, with explicit SRAM / Flash / latency on top."""
     from mcunet_tf import cost
-    if config.device is not None and config.device not in cost.DEVICES:
-        raise ValueError(f"unknown device {config.device!r}; presets: {', '.join(sorted(cost.DEVICES))}")
-    fields = dataclasses.asdict(cost.DEVICES[config.device]) if config.device else {}
-    for key in ("sram_kb", "flash_kb", "latency_ms", "clock_mhz"):
-        value = getattr(config, key)
-        if value is not None:
-            fields[key] = value
-    if fields.get("sram_kb") is None and fields.get("flash_kb") is None:
-        raise ValueError("give a budget: --device or --sram_kb/--flash_kb")
-    return cost.Budget(**fields)
+    return cost.make_budget(config.device, config.sram_kb, config.flash_kb, config.latency_ms, config.clock_mhz)
 
 
 def run(config: PipelineConfig, log=print) -> dict:

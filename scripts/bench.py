@@ -10,7 +10,9 @@ of instructions of one inference in QEMU (and on-target bit-exactness).
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
+
+import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -59,4 +61,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -16,7 +16,9 @@ import time
 
 import warnings
 
-from absl import app, flags, logging
+from absl import flags, logging
+
+import cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -116,4 +118,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -10,7 +10,9 @@ for scikit-learn's digits at the model's input resolution.
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
+
+import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
@@ -65,4 +67,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -11,7 +11,9 @@ interrupted run resumes its search from --out_dir/search.
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
+
+import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
@@ -62,4 +64,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -10,7 +10,9 @@ the planned model are identical to the original's.
 import os
 import sys
 
-from absl import app, flags
+from absl import flags
+
+import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -62,4 +64,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -9,18 +9,20 @@ prints a table of them. `--out_dir` is the Keras Tuner directory (rerun with mor
 it also gets best_subnets.json (configs, costs, accuracies) and best_model.keras (tf_keras).
 `--device` takes the budget from a preset of mcunet_tf.cost.DEVICES; --sram_kb / --flash_kb override it.
 """
-import json
+import dataclasses
 import os
 import sys
 import time
-from collections.abc import Mapping
 
-from absl import app, flags
+from absl import flags
+
+import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import mcunet_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow is imported)
 from mcunet_tf.data import DATASETS  # noqa: E402
+from tflite_patch.files import atomic_write_json  # noqa: E402
 
 DATASET = flags.DEFINE_enum("dataset", "digits", list(DATASETS), "offline data set")
 RESOLUTION = flags.DEFINE_integer("resolution", 24, "input resolution of the search space")
@@ -37,31 +39,16 @@ OUT_DIR = flags.DEFINE_string("out_dir", "out/search", "Keras Tuner directory an
 OVERWRITE = flags.DEFINE_bool("overwrite", False, "start over instead of resuming the project in --out_dir")
 
 
-def make_budget(cost):
-    """The Budget of --device (if any) with --sram_kb / --flash_kb applied on top."""
-    fields = {}
-    if DEVICE.value:
-        if DEVICE.value not in cost.DEVICES:
-            sys.exit(f"error: unknown --device={DEVICE.value}; presets: {', '.join(sorted(cost.DEVICES))}")
-        preset = cost.DEVICES[DEVICE.value]
-        source = preset if isinstance(preset, Mapping) else vars(preset)
-        fields = {k: source[k] for k in ("sram_kb", "flash_kb", "latency_ms", "clock_mhz") if k in source}
-    if SRAM_KB.value is not None:
-        fields["sram_kb"] = SRAM_KB.value
-    if FLASH_KB.value is not None:
-        fields["flash_kb"] = FLASH_KB.value
-    if fields.get("sram_kb") is None and fields.get("flash_kb") is None:
-        sys.exit("error: give a budget: --device, or --sram_kb and/or --flash_kb")
-    return cost.Budget(**fields)
-
-
 def main(argv):
     del argv
     from mcunet_tf import cost, data
     from mcunet_tf.space import SearchSpace
     from mcunet_tf.tuner import TinyNAS, evaluate
 
-    budget = make_budget(cost)
+    try:
+        budget = cost.make_budget(DEVICE.value, SRAM_KB.value, FLASH_KB.value)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
     (x, y), (xv, yv) = data.load(DATASET.value, RESOLUTION.value, seed=SEED.value)
     num_classes = int(max(y.max(), yv.max())) + 1
     space = SearchSpace.mcunet(width_multiplier=WIDTH.value, resolution=RESOLUTION.value, num_classes=num_classes)
@@ -92,9 +79,8 @@ def main(argv):
         rows.append(f"{rank:>4} {trial.trial_id:>6} {trial.score:>10.4f} {tuned:>10.4f} "
                     f"{m.get_last_value('macs') / 1e6:>8.2f}M {m.get_last_value('sram_kb'):>8.1f} "
                     f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6}")
-    with open(os.path.join(OUT_DIR.value, "best_subnets.json"), "w") as f:
-        json.dump({"budget": vars(budget) if hasattr(budget, "__dict__") else str(budget),
-                   "space": space.to_dict(), "best": results}, f, indent=1)
+    atomic_write_json(os.path.join(OUT_DIR.value, "best_subnets.json"),
+                      {"budget": dataclasses.asdict(budget), "space": space.to_dict(), "best": results})
     if models:
         models[0].save(os.path.join(OUT_DIR.value, "best_model.keras"))
     print()
@@ -108,4 +94,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -140,3 +140,14 @@ def test_bad_model_is_one_line_and_writes_nothing(tmp_path, kind, script):
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], res.stderr
     assert sorted(os.listdir(tmp_path)) == ["bad.tflite"]
+
+
+@pytest.mark.parametrize("script", ["plan.py", "codegen.py", "bench.py", "export.py", "search.py", "stage1.py",
+                                    "mcunet.py", "baseline.py", "build_models.py", "fit_latency.py"])
+def test_unknown_flag_is_one_line(tmp_path, script):
+    res = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", script), "--no_such_flag=1"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert res.returncode != 0
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert lines == ["error: Unknown command line flag 'no_such_flag'"], res.stderr
+    assert os.listdir(tmp_path) == []
