@@ -84,9 +84,10 @@ DEVICES: dict[str, Budget] = {
 
 
 def make_budget(device: str | None = None, sram_kb: float | None = None, flash_kb: float | None = None,
-                latency_ms: float | None = None, clock_mhz: float | None = None) -> Budget:
+                latency_ms: float | None = None, clock_mhz: float | None = None,
+                require_memory: bool = True) -> Budget:
     """A device preset of `DEVICES` (or none), with any explicit limit given on top. Raises ValueError for
-    an unknown device or when neither SRAM nor Flash is limited."""
+    an unknown device or, with `require_memory`, when neither SRAM nor Flash is limited."""
     if device is not None and device not in DEVICES:
         raise ValueError(f"unknown device {device!r}; presets: {', '.join(sorted(DEVICES))}")
     fields = dataclasses.asdict(DEVICES[device]) if device else {}
@@ -94,7 +95,7 @@ def make_budget(device: str | None = None, sram_kb: float | None = None, flash_k
                        ("clock_mhz", clock_mhz)):
         if value is not None:
             fields[key] = value
-    if fields.get("sram_kb") is None and fields.get("flash_kb") is None:
+    if require_memory and fields.get("sram_kb") is None and fields.get("flash_kb") is None:
         raise ValueError("give a budget: --device or --sram_kb/--flash_kb")
     return Budget(**fields)
 

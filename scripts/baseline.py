@@ -37,14 +37,13 @@ def main(argv):
     del argv
     from mcunet_tf import baseline, cost, data
 
+    widths, resolutions = cli.grid(WIDTHS.value, RESOLUTIONS.value)
+    if EPOCHS.value < 1:
+        sys.exit("error: --epochs must be >= 1")
     try:
         budget = cost.make_budget(DEVICE.value, SRAM_KB.value, FLASH_KB.value)
-        widths = [float(w) for w in WIDTHS.value]
-        resolutions = [int(r) for r in RESOLUTIONS.value]
     except ValueError as e:
-        sys.exit(f"error: {str(e).splitlines()[0]}")
-    if EPOCHS.value < 1 or not widths or not resolutions or min(widths) <= 0 or min(resolutions) < 8:
-        sys.exit("error: --epochs must be >= 1, --widths > 0 and --resolutions >= 8")
+        sys.exit(f"error: {e}")
     start = time.time()
     (x, y), (xv, yv) = data.load(DATASET.value, resolutions[0], seed=SEED.value)
     num_classes = int(max(y.max(), yv.max())) + 1

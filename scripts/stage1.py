@@ -21,7 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from mcunet_tf import stage1  # noqa: E402
-from mcunet_tf.cost import DEVICES, Budget  # noqa: E402
+from tflite_patch.files import atomic_write  # noqa: E402
+from mcunet_tf.cost import DEVICES, make_budget  # noqa: E402
 
 DEVICE = flags.DEFINE_enum("device", None, sorted(DEVICES), "device preset (SRAM, Flash, clock); --sram_kb, "
                            "--flash_kb and --clock_mhz override it")
@@ -39,24 +40,13 @@ PROCESSES = flags.DEFINE_integer("processes", None, "processes computing costs (
 OUT_DIR = flags.DEFINE_string("out_dir", "runs/stage1", "where stage1.json and stage1_cdf.png go")
 
 
-def budget_from_flags() -> Budget:
-    base = DEVICES[DEVICE.value] if DEVICE.value else Budget()
-    return Budget(sram_kb=SRAM_KB.value if SRAM_KB.value is not None else base.sram_kb,
-                  flash_kb=FLASH_KB.value if FLASH_KB.value is not None else base.flash_kb,
-                  latency_ms=LATENCY_MS.value if LATENCY_MS.value is not None else base.latency_ms,
-                  clock_mhz=CLOCK_MHZ.value if CLOCK_MHZ.value is not None else base.clock_mhz)
-
-
 def main(argv):
     del argv
-    try:
-        widths = [float(w) for w in WIDTHS.value]
-        resolutions = [int(r) for r in RESOLUTIONS.value]
-    except ValueError as e:
-        sys.exit(f"error: --widths takes numbers and --resolutions integers ({e})")
-    if SAMPLES.value < 1 or not widths or not resolutions or min(widths) <= 0 or min(resolutions) < 8:
-        sys.exit("error: need --samples >= 1, positive --widths and --resolutions >= 8")
-    budget = budget_from_flags()
+    widths, resolutions = cli.grid(WIDTHS.value, RESOLUTIONS.value)
+    if SAMPLES.value < 1:
+        sys.exit("error: need --samples >= 1")
+    budget = make_budget(DEVICE.value, SRAM_KB.value, FLASH_KB.value, LATENCY_MS.value, CLOCK_MHZ.value,
+                         require_memory=False)
     if budget.sram_kb is None and budget.flash_kb is None and budget.latency_ms is None:
         print("warning: no budget given (--device, --sram_kb, --flash_kb or --latency_ms): every subnet fits",
               file=sys.stderr)
@@ -68,9 +58,7 @@ def main(argv):
     os.makedirs(OUT_DIR.value, exist_ok=True)
     json_path = os.path.join(OUT_DIR.value, "stage1.json")
     png_path = os.path.join(OUT_DIR.value, "stage1_cdf.png")
-    with open(json_path + ".tmp", "w") as f:
-        f.write(result.to_json())
-    os.replace(json_path + ".tmp", json_path)
+    atomic_write(json_path, result.to_json())
     result.plot(png_path)
     print(result.table())
     print(f"wrote {json_path} and {png_path} in {time.time() - start:.0f} s")

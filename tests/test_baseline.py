@@ -44,7 +44,7 @@ def test_training_a_fitting_point_learns_digits():
 @pytest.mark.parametrize("args, message", [
     (["--flash_kb=-"], "flash_kb"),
     ([], "give a budget"),
-    (["--sram_kb=64", "--widths=a"], "could not convert"),
+    (["--sram_kb=64", "--widths=a"], "--widths takes numbers"),
     (["--sram_kb=64", "--epochs=0"], "--epochs must be >= 1"),
     (["--device=esp32"], "unknown device 'esp32'"),
 ])
