@@ -21,6 +21,8 @@ chief's gRPC service) work unchanged.
 """
 from __future__ import annotations
 
+import json
+import os
 import random
 from typing import Any, Callable, Mapping
 
@@ -28,6 +30,7 @@ import keras_tuner
 from keras_tuner.engine.trial import TrialStatus
 
 from mcunet_tf.space import BlockConfig, SearchSpace, SubnetConfig
+from tflite_patch.files import atomic_write
 
 
 # ---------------------------------------------------------------------------------------- encoding
@@ -323,6 +326,15 @@ class TinyNASOracle(keras_tuner.Oracle):
         state["tinynas"] = {"space": self.space.to_dict(), "over_budget": self.over_budget,
                             "duplicates": self.duplicates}
         return state
+
+    # A search killed at any instant (SIGKILL, power loss) must resume: Keras Tuner writes its JSON files in
+    # place, so a kill mid-write would leave a truncated oracle.json or trial.json. Write them atomically.
+    def save(self) -> None:
+        atomic_write(self._get_oracle_fname(), json.dumps(self.get_state()))
+
+    def _save_trial(self, trial) -> None:
+        atomic_write(os.path.join(self._get_trial_dir(trial.trial_id), "trial.json"),
+                     json.dumps(trial.get_state()))
 
     def set_state(self, state: dict[str, Any]) -> None:
         super().set_state(state)

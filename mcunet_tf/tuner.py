@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
+import json
 import os
 import time
 import warnings
@@ -40,6 +42,7 @@ from mcunet_tf import zoo  # noqa: E402
 from mcunet_tf.oracle import TinyNASOracle, config_from_values, describe_budget  # noqa: E402
 from mcunet_tf.space import SearchSpace, SubnetConfig  # noqa: E402
 from mcunet_tf.supernet import Supernet, bn_statistics_of, set_bn_statistics  # noqa: E402
+from tflite_patch.files import atomic_write  # noqa: E402
 
 SUPERNET_FILE = "supernet.npz"
 BN_FILE = "bn_statistics.npz"
@@ -54,6 +57,13 @@ def _file_lock(path: str):
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _savez_atomic(path: str, arrays: dict[str, np.ndarray]) -> None:
+    """np.savez via a temporary file and a rename: a search killed mid-write leaves the old file or none."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write(path, buffer.getvalue())
 
 
 def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict[str, float]:
@@ -141,6 +151,12 @@ class TinyNAS(base_tuner.BaseTuner):
         self._validation_data = (np.asarray(xv, np.float32), np.asarray(yv).reshape(-1))
         super().search(self._train_data[0], self._train_data[1], validation_data=self._validation_data)
 
+    def save(self) -> None:
+        """The oracle's and this tuner's state, each file written atomically (see `TinyNASOracle.save`)."""
+        if not self._is_worker():
+            self.oracle.save()
+        atomic_write(self._get_tuner_fname(), json.dumps(self.get_state()))
+
     def on_search_begin(self) -> None:
         super().on_search_begin()
         self._log(f"TinyNAS: {self.oracle.max_trials} trials, budget {describe_budget(self.budget)}, "
@@ -208,7 +224,7 @@ class TinyNAS(base_tuner.BaseTuner):
         arrays = {}
         for name, (mean, var) in bn_statistics_of(model).items():
             arrays[f"{name}/mean"], arrays[f"{name}/variance"] = mean, var
-        np.savez(os.path.join(self.get_trial_dir(trial_id), BN_FILE), **arrays)
+        _savez_atomic(os.path.join(self.get_trial_dir(trial_id), BN_FILE), arrays)
 
     def _load_bn_statistics(self, trial_id: str) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
         path = os.path.join(self.get_trial_dir(trial_id), BN_FILE)
@@ -220,8 +236,8 @@ class TinyNAS(base_tuner.BaseTuner):
 
     def save_model(self, trial_id: str, model: keras.Model, step: int = 0) -> None:
         """All weights of `model` (a fine-tuned subnet) in the trial directory."""
-        np.savez(os.path.join(self.get_trial_dir(trial_id), FINETUNED_FILE),
-                 **{f"w{i}": w for i, w in enumerate(model.get_weights())})
+        _savez_atomic(os.path.join(self.get_trial_dir(trial_id), FINETUNED_FILE),
+                      {f"w{i}": w for i, w in enumerate(model.get_weights())})
 
     def load_model(self, trial) -> keras.Model:
         """The trial's subnet as a tf_keras model: fine-tuned weights when they exist (or can be made, with
