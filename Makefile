@@ -46,10 +46,14 @@ test: pytest bazel-test
 
 # The main job on a built-in default: the planner against TFLM on the reference models, then the whole
 # pipeline (stage 1, TinyNAS, QAT, int8, C, benchmark) on scikit-learn's digits for a 64 kB / 256 kB MCU.
+# DEMO_OUT, DEMO_FLAGS (scripts/mcunet.py flags) and PLAN_MODELS can be overridden (tests/test_pipeline.py).
+DEMO_OUT ?= out/demo
+DEMO_FLAGS ?= --sram_kb=64 --flash_kb=256
+PLAN_MODELS ?= $(MLPERF) $(wildcard build/models/*.int8.tflite)
 demo: setup models
-	$(PY) scripts/plan.py $(addprefix --tflite=,$(MLPERF)) $(addprefix --tflite=,$(wildcard build/models/*.int8.tflite)) \
-	  --out_dir=out/demo/plan --report=out/demo/plan/plan_report.json
-	$(PY) scripts/mcunet.py --dataset=digits --sram_kb=64 --flash_kb=256 --out_dir=out/demo
+	$(PY) scripts/plan.py $(addprefix --tflite=,$(PLAN_MODELS)) --out_dir=$(DEMO_OUT)/plan \
+	  --report=$(DEMO_OUT)/plan/plan_report.json
+	$(PY) scripts/mcunet.py --dataset=digits $(DEMO_FLAGS) --out_dir=$(DEMO_OUT)
 
 clean:
 	rm -rf build out bazel-*
