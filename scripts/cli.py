@@ -1,8 +1,16 @@
 """The absl entry point the scripts share: a bad flag is refused like a bad model, with one line
 (`error: ...`) and a non-zero exit, instead of absl's two-line FATAL message."""
+import logging
+import os
 import sys
+import warnings
 
 from absl import app, flags
+from absl import logging as absl_logging
+
+# Imported before TensorFlow by every script: TF's C++ start-up lines (oneDNN, CUDA probing) say nothing
+# about the user's model. An explicit TF_CPP_MIN_LOG_LEVEL wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _parse_flags(argv: list[str]) -> list[str]:
@@ -12,9 +20,22 @@ def _parse_flags(argv: list[str]) -> list[str]:
         sys.exit(f"error: {e}")
 
 
+def _quiet_libraries() -> None:
+    """Progress lines are ours; TensorFlow's INFO chatter (SavedModel, converter) and its retracing and
+    deprecation warnings would bury them. `--verbosity=0` (or higher) brings them back."""
+    if flags.FLAGS["verbosity"].present:
+        return
+    absl_logging.set_verbosity(absl_logging.WARNING)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=r".*tf\.lite\.Interpreter is deprecated")
+
+
 def run(main) -> None:
-    """`absl.app.run(main)` with one-line flag errors."""
-    app.run(main, flags_parser=_parse_flags)
+    """`absl.app.run(main)` with one-line flag errors and quiet library logging."""
+    def quiet_main(argv):
+        _quiet_libraries()
+        return main(argv)
+    app.run(quiet_main, flags_parser=_parse_flags)
 
 
 def grid(widths: list[str], resolutions: list[str]) -> tuple[list[float], list[int]]:

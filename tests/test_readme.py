@@ -21,6 +21,8 @@ RUN_ELSEWHERE = {
     "bazel test //...": "make test",
     "scripts/mcunet.py --dataset=digits --device=stm32f412": "tests/test_pipeline.py (same driver, tiny budget)",
     "scripts/mcunet.py --dataset=digits --sram_kb=64": "tests/test_pipeline.py (make demo, whose defaults these are)",
+    "scripts/baseline.py": "tests/test_baseline.py (a grid point trained; the script's flags and errors)",
+    "scripts/fuzz.py": "tests/test_fuzz.py (same script, 6,000 executions, fixed seed)",
 }
 
 
