@@ -89,6 +89,15 @@ def one_input_add(graph):
     graph.ops[3].inputs = graph.ops[3].inputs[:1]
 
 
+def no_zero_points(graph):
+    graph.tensors[activation(graph)].quant.zero_point = np.zeros(0, np.int64)
+
+
+def per_channel_off_axis(graph):
+    w = graph.tensors[graph.ops[0].inputs[1]]
+    w.quant.axis = 3  # 1 input channel on axis 3; the 64 scales belong to axis 0
+
+
 def scale(value):
     def edit(graph):
         t = graph.tensors[activation(graph)]
@@ -112,6 +121,8 @@ BAD = {
     "missing quantization": (lambda: edited(with_activation(quant=None)), "no quantization parameters"),
     "zero scale": (lambda: edited(scale(0.0)), "non-positive quantization scale"),
     "negative scale": (lambda: edited(scale(-0.5)), "non-positive quantization scale"),
+    "zero points missing": (lambda: edited(no_zero_points), "quantization has 1 scales but 0 zero points"),
+    "per-channel scales off axis": (lambda: edited(per_channel_off_axis), "64 per-channel scales along axis 3"),
     "tensor index out of range": (lambda: edited(out_of_range), "refers to tensor 999"),
     "ADD with one input": (lambda: edited(one_input_add), "op ADD at index 3 takes 2 input tensors, not 1"),
 }

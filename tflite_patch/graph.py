@@ -280,6 +280,7 @@ def _graph_from_model(model) -> Graph:
                                  zero_point=np.asarray(q.zeroPoint if q.zeroPoint is not None else
                                                        np.zeros(len(q.scale)), dtype=np.int64),
                                  axis=int(q.quantizedDimension))
+            _check_quantization(i, _decode(tt.name), shape, quant)
         tensors.append(Tensor(name=_decode(tt.name), shape=shape, dtype=dtype, quant=quant, data=data,
                               shape_signature=signature, is_variable=bool(tt.isVariable)))
 
@@ -453,6 +454,18 @@ def check_int8_model(graph: Graph) -> None:
                 raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale")
     for i, op in enumerate(graph.ops):
         _check_operands(graph, i, op)
+
+
+def _check_quantization(index: int, name: str, shape: tuple[int, ...], quant: Quantization) -> None:
+    """One zero point per scale, and per-channel parameters along an axis that has that many channels
+    (TFLM's kernels index both arrays by channel)."""
+    n = quant.scale.size
+    if quant.zero_point.size != n:
+        raise ModelError(f"tensor {index} ({name}): quantization has {n} scales but "
+                         f"{quant.zero_point.size} zero points")
+    if n > 1 and not (0 <= quant.axis < len(shape) and shape[quant.axis] == n):
+        raise ModelError(f"tensor {index} ({name}): {n} per-channel scales along axis {quant.axis} "
+                         f"of shape {list(shape)}")
 
 
 # op kind -> (positions of inputs that must be constant, {position: required rank})
