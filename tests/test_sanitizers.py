@@ -13,7 +13,8 @@ from tflite_patch import load_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
 RUN_MODEL = os.path.join(ROOT, "micro_runtime", "host", "run_model.c")
-MODELS = MLPERF + sorted(glob.glob(os.path.join(BUILT_MODELS, "*.int8.tflite")))[:4] + \
+# Every reference model: the MLPerf Tiny models, the int8 models of all MCUNet configs, one float-I/O variant.
+MODELS = MLPERF + sorted(glob.glob(os.path.join(BUILT_MODELS, "*.int8.tflite"))) + \
     sorted(glob.glob(os.path.join(BUILT_MODELS, "mcunet-10fps*.f32io.tflite")))
 IDS = [os.path.basename(p).rsplit(".tflite", 1)[0] for p in MODELS]
 
@@ -54,7 +55,7 @@ def test_asan_ubsan_clean_and_bit_exact(tmp_path, path):
 
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is installed by make test")
-@pytest.mark.parametrize("path", MLPERF + MODELS[len(MLPERF):len(MLPERF) + 1], ids=IDS[:len(MLPERF) + 1])
+@pytest.mark.parametrize("path", MODELS, ids=IDS)
 def test_valgrind_clean_and_bit_exact(tmp_path, path):
     data = read(path)
     exe = build(tmp_path, data, ["-O1", "-g"])
