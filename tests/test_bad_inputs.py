@@ -113,6 +113,7 @@ BAD = {
     "other flatbuffer": (other_flatbuffer, "not a TFLite model"),
     "float32 model": (float_model, "float model"),
     "int16 activations": (lambda: edited(with_activation(dtype="int16")), "activations must be int8"),
+    "complex activations": (lambda: edited(with_activation(dtype="complex128")), "is complex128"),
     "unsupported op": (lambda: edited(unsupported), "unsupported op GELU at index 3"),
     "dynamic shape": (lambda: edited(with_activation(shape_signature=(1, -1, 5, 64))), "dynamic shape"),
     "zero-sized shape": (lambda: edited(with_activation(shape=(1, 0, 5, 64))), "empty shape"),

@@ -442,11 +442,11 @@ def check_int8_model(graph: Graph) -> None:
         tensor = graph.tensors[j]
         if tensor.shape_signature is not None and any(d < 0 for d in tensor.shape_signature[1:]):
             raise ModelError(f"tensor {j} ({tensor.name}) has a dynamic shape {list(tensor.shape_signature)}")
+        allowed = ("int8", "uint8", "float32", "int32") if j in boundary else ("int8", "int32")
+        if tensor.dtype not in allowed:  # first: the size of other types may not even be known
+            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
         if any(d <= 0 for d in tensor.shape) or tensor.nbytes == 0:
             raise ModelError(f"tensor {j} ({tensor.name}) has an empty shape {list(tensor.shape)}")
-        allowed = ("int8", "uint8", "float32", "int32") if j in boundary else ("int8", "int32")
-        if tensor.dtype not in allowed:
-            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
         if tensor.dtype in ("int8", "uint8"):
             if tensor.quant is None:
                 raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
