@@ -581,10 +581,13 @@ def generate(model: bytes, name: str = "model", target: str = "portable") -> Gen
         e.kernel_files.update(KERNEL_FILES[op.kind])
         e.body.append(f"  /* {i}: {describe_op(engine, op)} */")
         e.body.append(f"  MR_LAYER_BEGIN({i});")
-        if op.attrs.get("inplace_order") == "rows" and "inplace" in op.attrs:
-            _emit_conv_rows(e, i, op)
-        else:
-            EMITTERS[op.kind](e, i, op)
+        try:
+            if op.attrs.get("inplace_order") == "rows" and "inplace" in op.attrs:
+                _emit_conv_rows(e, i, op)
+            else:
+                EMITTERS[op.kind](e, i, op)
+        except quant.QuantRangeError as err:
+            raise ModelError(f"op {op.kind} at index {i}: {err}") from None
         e.body.append(f"  MR_LAYER_END({i});")
 
     upper = name.upper()

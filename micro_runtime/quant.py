@@ -57,6 +57,10 @@ def round_half_away(x: float) -> float:
     return math.copysign(r, x)
 
 
+class QuantRangeError(ValueError):
+    """Quantization parameters outside what TFLM accepts (its TFLITE_CHECKs would abort at Prepare)."""
+
+
 def quantize_multiplier(real: float) -> Tuple[int, int]:
     """TFLM QuantizeMultiplier(double): real = multiplier * 2^(shift - 31).
 
@@ -66,6 +70,8 @@ def quantize_multiplier(real: float) -> Tuple[int, int]:
     """
     if real == 0.0:
         return 0, 0
+    if not math.isfinite(real):
+        raise QuantRangeError(f"rescale factor {real} is not finite")
     q, shift = math.frexp(real)
     q_fixed = int(round_half_away(q * float(1 << 31)))
     assert q_fixed <= (1 << 31)
@@ -81,7 +87,8 @@ def quantize_multiplier(real: float) -> Tuple[int, int]:
 
 def quantize_multiplier_smaller_than_one_exp(real: float) -> Tuple[int, int]:
     """TFLM QuantizeMultiplierSmallerThanOneExp: requires 0 < real < 1; shift <= 0."""
-    assert 0.0 < real < 1.0, real
+    if not 0.0 < real < 1.0:
+        raise QuantRangeError(f"rescale factor {real:.6g} must be in (0, 1)")
     multiplier, shift = quantize_multiplier(real)
     assert shift <= 0
     return multiplier, shift
@@ -89,7 +96,8 @@ def quantize_multiplier_smaller_than_one_exp(real: float) -> Tuple[int, int]:
 
 def quantize_multiplier_greater_than_one(real: float) -> Tuple[int, int]:
     """TFLM QuantizeMultiplierGreaterThanOne: requires real > 1; left shift >= 0."""
-    assert real > 1.0, real
+    if not real > 1.0:
+        raise QuantRangeError(f"rescale factor {real:.6g} must be > 1 (input scale too small)")
     multiplier, shift = quantize_multiplier(real)
     assert shift >= 0
     return multiplier, shift
@@ -235,7 +243,8 @@ def hard_swish_params(input_scale: float, input_zero_point: int, output_scale: f
     reluish_scale = f32(3.0) / f32(32768.0)
     output_multiplier = float(f32(hires_input_scale / f32(output_scale)))
     om32, out_exp = quantize_multiplier(output_multiplier)
-    assert out_exp <= 0, "TFLM requires output_multiplier_exponent <= 0"
+    if out_exp > 0:
+        raise QuantRangeError(f"input scale / 128 over output scale is {output_multiplier:.6g}; TFLM needs <= 1")
     reluish_multiplier = float(f32(hires_input_scale / reluish_scale))
     rm32, rel_exp = quantize_multiplier(reluish_multiplier)
     return dict(input_zero_point=int(input_zero_point), output_zero_point=int(output_zero_point),

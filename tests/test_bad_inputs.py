@@ -98,6 +98,15 @@ def per_channel_off_axis(graph):
     w.quant.axis = 3  # 1 input channel on axis 3; the 64 scales belong to axis 0
 
 
+def tiny_softmax_beta(graph):
+    next(op for op in graph.ops if op.kind == "SOFTMAX").options["beta"] = 1e-9
+
+
+def fc_bias_scale_off(graph):
+    fc = next(op for op in graph.ops if op.kind == "FULLY_CONNECTED")
+    graph.tensors[fc.outputs[0]].quant.scale = np.array([1e-12], np.float32)
+
+
 def scale(value):
     def edit(graph):
         t = graph.tensors[activation(graph)]
@@ -124,6 +133,8 @@ BAD = {
     "negative scale": (lambda: edited(scale(-0.5)), "non-positive quantization scale"),
     "zero points missing": (lambda: edited(no_zero_points), "quantization has 1 scales but 0 zero points"),
     "per-channel scales off axis": (lambda: edited(per_channel_off_axis), "64 per-channel scales along axis 3"),
+    "softmax beta TFLM refuses": (lambda: edited(tiny_softmax_beta), "op SOFTMAX at index 12: rescale factor"),
+    "FC bias scale TFLM refuses": (lambda: edited(fc_bias_scale_off), "bias scale"),
     "tensor index out of range": (lambda: edited(out_of_range), "refers to tensor 999"),
     "ADD with one input": (lambda: edited(one_input_add), "op ADD at index 3 takes 2 input tensors, not 1"),
 }

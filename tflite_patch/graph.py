@@ -516,6 +516,14 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
             b = graph.tensors[op.inputs[2]]
             if b.data is None or b.dtype != "int32" or b.data.size != channels:
                 raise ModelError(f"{where}: bias must be a constant int32 vector of {channels}")
+            if op.kind == "FULLY_CONNECTED" and w.quant.scale.size == 1 and x.quant is not None \
+                    and y.quant is not None:
+                # TFLM's GetQuantizedConvolutionMultipler refuses a bias scale far from input x weight scale.
+                product = float(x.quant.scale[0]) * float(w.quant.scale[0])
+                bias_scale = float(b.quant.scale[0]) if b.quant is not None else 0.0
+                if abs(product - bias_scale) / float(y.quant.scale[0]) > 0.02:
+                    raise ModelError(f"{where}: bias scale {bias_scale:.6g} differs from input x weight scale "
+                                     f"{product:.6g} by more than 0.02 output steps (TFLM refuses it)")
 
 
 def _check_window(graph: Graph, where: str, op: Op) -> None:

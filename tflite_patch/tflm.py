@@ -10,7 +10,7 @@ import tempfile
 
 import numpy as np
 
-from tflite_patch.graph import Graph
+from tflite_patch.graph import Graph, ModelError
 from tflite_patch.planner import ArenaPlan
 
 OFFLINE_PLAN_METADATA = "OfflineMemoryAllocation"
@@ -52,8 +52,18 @@ def _captured_fds():
 
 
 def interpreter(model: bytes, arena_size: int = DEFAULT_ARENA):
-    """A TFLM interpreter on `model` (its kernels are TFLM's reference kernels)."""
-    return _runtime().Interpreter.from_bytes(bytes(model), arena_size=arena_size)
+    """A TFLM interpreter on `model` (its kernels are TFLM's reference kernels). A model TFLM refuses
+    (a kernel's Prepare check fails) raises ModelError with TFLM's own first message, not its log."""
+    failure = None
+    with _captured_fds() as log:
+        try:
+            it = _runtime().Interpreter.from_bytes(bytes(model), arena_size=arena_size)
+        except RuntimeError as err:
+            failure = err
+    if failure is not None:
+        lines = [ln.strip() for ln in log["text"].splitlines() if ln.strip()]
+        raise ModelError(f"TFLM refuses the model: {lines[0] if lines else failure}")
+    return it
 
 
 def tflm_arena(model: bytes) -> TflmArena:
