@@ -404,3 +404,11 @@ def subnet_cost(cfg: SubnetConfig, budget_clock_mhz: float = DEFAULT_CLOCK_MHZ,
     budget = None if patch_sram_kb is None else int(patch_sram_kb * 1024)
     return _cost_from_json(cfg.to_json(), float(budget_clock_mhz), os.path.abspath(model_path or LATENCY_MODEL_PATH),
                            str(patch), budget)
+
+
+def patch_cost_fn(budget: Budget):
+    """The cost function of a search that lets subnets run patch by patch (MCUNetV2): each candidate is
+    costed with the patch schedule of fewest extra MACs that fits `budget.sram_kb` (`TinyNAS(...,
+    cost_fn=patch_cost_fn(budget))`); a subnet that fits layer by layer keeps that schedule."""
+    return functools.partial(subnet_cost, budget_clock_mhz=budget.clock_mhz, patch="auto",
+                             patch_sram_kb=budget.sram_kb)

@@ -668,6 +668,8 @@ def _header(graph: Graph, name: str, upper: str, plan: ArenaPlan, in_sizes, out_
     lines += ["", "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
               "/* Runs one inference. `input`: the model's input tensors back to back (NHWC, their own dtype);",
               " * `output`: receives the output tensors back to back. Returns 0 on success. */",
+              *(["/* Patch-based: the input is read in place, window by window, during the call (it is not",
+                 f" * copied into the {plan.arena_bytes}-byte arena). */"] if plan.external else []),
               f"int {name}_invoke(const void *input, void *output);",
               "/* The same with one pointer per input and per output tensor. */",
               f"int {name}_invoke_n(const void *const *inputs, void *const *outputs);",

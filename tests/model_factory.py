@@ -62,7 +62,7 @@ def tiny_cnn_model(seed=0):
     return convert(keras.Model(x, y), (8, 8, 1), seed=seed)
 
 
-def patch_stage_model(size=23, seed=0):
+def patch_stage_model(size=23, seed=0, io_dtype="int8"):
     """Every op kind the patch stage runs, on an odd-sized input (uneven patches): a SAME stride-2 conv,
     depthwise (stride 1 and 2), a residual ADD, a PAD folded into a conv and one that is not (before a
     max pool), an average pool, then a head that only runs layer by layer."""
@@ -82,4 +82,4 @@ def patch_stage_model(size=23, seed=0):
     y = keras.layers.Conv2D(16, 1, activation="relu6")(y)
     y = keras.layers.GlobalAveragePooling2D()(y)
     y = keras.layers.Dense(10)(y)
-    return convert(keras.Model(x, y), (size, size, 3), seed=seed)
+    return convert(keras.Model(x, y), (size, size, 3), seed=seed, io_dtype=io_dtype)

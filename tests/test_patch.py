@@ -76,6 +76,14 @@ def test_every_split_is_bit_exact_with_tflm(stage_model, split):
         assert_bit_exact(stage_model, patch=PatchSpec(split, n))
 
 
+def test_float_input_is_quantized_patch_by_patch():
+    data = model_factory.patch_stage_model(io_dtype="float32")
+    engine = prepare_for_engine(load_tflite(data))
+    assert engine.ops[0].kind == "QUANTIZE" and split_candidates(engine)[:2] == [0, 1]
+    for spec in (PatchSpec(0, 2), PatchSpec(4, 3)):
+        assert_bit_exact(data, patch=spec)
+
+
 def test_patch_arena_is_planned_without_the_input_and_smaller(stage_model):
     graph = load_tflite(stage_model)
     layer = plan_engine(graph)[1]

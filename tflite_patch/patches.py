@@ -24,7 +24,7 @@ from tflite_patch.graph import Graph, ModelError, Op, Tensor
 from tflite_patch.passes import CONV_KINDS, POOL_KINDS, _copy_ops, mark_inplace, op_padding, op_window
 
 # Ops a patch can run on a window of its input: convolutions and pooling (exact padding per side),
-# PAD, and elementwise ops on operands of the output's shape.
+# PAD, and elementwise ops on operands of the output's shape (QUANTIZE of a float input included).
 WINDOW_KINDS = CONV_KINDS + POOL_KINDS
 ELEMENTWISE_KINDS = ("ADD", "MUL", "HARD_SWISH", "LOGISTIC", "QUANTIZE")
 PAD_KINDS = ("PAD", "PADV2")
@@ -80,8 +80,7 @@ def _stage_op_ok(graph: Graph, op: Op) -> bool:
         return True
     if op.kind in ELEMENTWISE_KINDS:
         inputs = [t for t in op.inputs if t >= 0]
-        return all(not graph.tensors[t].is_constant and graph.tensors[t].shape == out_shape for t in inputs) \
-            and (op.kind != "QUANTIZE" or graph.tensors[op.inputs[0]].dtype in ("int8", "uint8"))
+        return all(not graph.tensors[t].is_constant and graph.tensors[t].shape == out_shape for t in inputs)
     if op.kind in PAD_KINDS:
         pads = graph.tensors[op.inputs[1]].data
         if pads is None or pads.shape != (4, 2) or pads[0].any() or pads[3].any() or pads.min() < 0:
