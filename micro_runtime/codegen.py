@@ -526,10 +526,15 @@ def describe_op(graph: Graph, op: Op) -> str:
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
         kh, kw, sh, _ = op_window(graph, op)
         extra.append(f"{kh}x{kw}/{sh}")
+    if op.kind == "PATCH_COPY":
+        extra.append("{}x{} window".format(*op.attrs["window"][4:]))
     if "fused_add" in op.attrs:
         extra.append("+ADD")
     if "inplace" in op.attrs:
         extra.append(f"in place ({op.attrs.get('inplace_order')})")
+    if "patch" in op.attrs:
+        source = op.attrs.get("patch_source")
+        extra.append(f"[patch {op.attrs['patch']}{'' if source is None else f', op {source}'}]")
     return f"{op.kind} {' '.join(extra[:1])} -> {shapes} {' '.join(extra[1:])}".replace("  ", " ").strip()
 
 

@@ -186,9 +186,10 @@ def _window_padding(graph: Graph, op: Op, out: Region, window: Region) -> tuple[
     return pad_top, pad_bottom, pad_left, pad_right
 
 
-def _copy_op(src: int, dst: int, src_at: tuple[int, int], dst_at: tuple[int, int], size: tuple[int, int]) -> Op:
-    """A PATCH_COPY: `size` (rows, cols) pixels from `src` at `src_at` to `dst` at `dst_at`."""
-    return Op("PATCH_COPY", [src], [dst], attrs={"window": (*src_at, *dst_at, *size)})
+def _copy_op(src: int, dst: int, src_at: tuple[int, int], dst_at: tuple[int, int], size: tuple[int, int],
+             patch: int) -> Op:
+    """A PATCH_COPY of patch `patch`: `size` (rows, cols) pixels from `src` at `src_at` to `dst` at `dst_at`."""
+    return Op("PATCH_COPY", [src], [dst], attrs={"window": (*src_at, *dst_at, *size), "patch": patch})
 
 
 def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
@@ -211,12 +212,12 @@ def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
         local: dict[int, int] = {}
         win = region[image]
         local[image] = new_tensor(image, win, f"patch{p}")
-        ops.append(_copy_op(image, local[image], (win[0], win[2]), (0, 0), (win[1] - win[0], win[3] - win[2])))
+        ops.append(_copy_op(image, local[image], (win[0], win[2]), (0, 0), (win[1] - win[0], win[3] - win[2]), p))
         for k in range(spec.split + 1):
             op = g.ops[k]
             clone = dataclasses.replace(op, inputs=list(op.inputs), options=dict(op.options),
                                         attrs={a: v for a, v in op.attrs.items() if a not in INPLACE_KEYS})
-            clone.attrs["patch_source"] = k
+            clone.attrs.update(patch_source=k, patch=p)
             for pos in _activation_inputs(graph, op):
                 t, need = op.inputs[pos], reads[(k, pos)]
                 if need == region[t]:
@@ -224,7 +225,7 @@ def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
                     continue
                 crop = new_tensor(t, need, f"patch{p}/op{k}")
                 ops.append(_copy_op(local[t], crop, (need[0] - region[t][0], need[2] - region[t][2]), (0, 0),
-                                    (need[1] - need[0], need[3] - need[2])))
+                                    (need[1] - need[0], need[3] - need[2]), p))
                 clone.inputs[pos] = crop
             out = op.outputs[0]
             local[out] = new_tensor(out, region[out], f"patch{p}")
@@ -243,7 +244,7 @@ def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
                                         data=local_pads))
                 clone.inputs[1] = len(g.tensors) - 1
             ops.append(clone)
-        ops.append(_copy_op(local[split_t], split_t, (0, 0), (own[0], own[2]), (own[1] - own[0], own[3] - own[2])))
+        ops.append(_copy_op(local[split_t], split_t, (0, 0), (own[0], own[2]), (own[1] - own[0], own[3] - own[2]), p))
     for op in g.ops[spec.split + 1:]:
         op.attrs = {a: v for a, v in op.attrs.items() if a not in INPLACE_KEYS}
     g.ops = ops + g.ops[spec.split + 1:]
