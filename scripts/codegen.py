@@ -29,7 +29,8 @@ TFLITE = flags.DEFINE_string("tflite", None, "int8 .tflite model", required=True
 OUT_DIR = flags.DEFINE_string("out_dir", None, "output directory (replaced as a whole)", required=True)
 NAME = flags.DEFINE_string("name", "model", "C prefix of the generated API")
 TARGET = flags.DEFINE_enum("target", "portable", list(TARGETS), "what to generate for")
-PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (engine op : patches per side)")
+PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (last op run per patch : "
+                            "patches per side)")
 SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit; default: smallest arena")
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import model_factory
-from conftest import BUILT_MODELS, MLPERF, ROOT
+from conftest import BUILT_MODELS, ROOT
 from micro_runtime.codegen import generate, plan_engine
-from micro_runtime.patching import choose_patch, resolve_patch
+from micro_runtime.patching import choose_patch
 from micro_runtime.target_host import HostModel
 from tflite_patch import load_tflite
 from tflite_patch.graph import ModelError

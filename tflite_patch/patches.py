@@ -31,6 +31,8 @@ PAD_KINDS = ("PAD", "PADV2")
 INPLACE_KEYS = ("inplace", "inplace_order", "inplace_offset", "inplace_scratch_bytes", "inplace_alternatives")
 
 Region = tuple[int, int, int, int]  # rows [r0, r1), cols [c0, c1)
+# One patch: its slice of the split tensor, the window of each stage tensor, the window each (op, input) reads.
+PatchWindows = tuple[Region, dict[int, Region], dict[tuple[int, int], Region]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,7 +142,7 @@ def _activation_inputs(graph: Graph, op: Op) -> list[int]:
     return [p for p, t in enumerate(op.inputs) if t >= 0]
 
 
-def patch_regions(graph: Graph, spec: PatchSpec) -> list[tuple[Region, dict[int, Region], dict[tuple[int, int], Region]]]:
+def patch_regions(graph: Graph, spec: PatchSpec) -> list[PatchWindows]:
     """Per patch (row-major): its slice of the split tensor, the window of every stage tensor it computes
     (the union of what its readers need), and the window each (op, input position) reads."""
     split_t = graph.ops[spec.split].outputs[0]
@@ -234,7 +236,6 @@ def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
                 clone.attrs["explicit_padding"] = _window_padding(graph, op, region[out], reads[(k, 0)])
             elif op.kind in PAD_KINDS:
                 window = reads[(k, 0)]
-                _, in_h, in_w, _ = graph.tensors[op.inputs[0]].shape
                 pads = graph.tensors[op.inputs[1]].data.astype(np.int32)
                 o = region[out]
                 local_pads = np.array([[0, 0], [window[0] + pads[1, 0] - o[0], o[1] - (window[1] + pads[1, 0])],

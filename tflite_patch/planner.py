@@ -236,7 +236,8 @@ def _inplace_policies(graph: Graph, external: Collection[int] = ()) -> dict[str,
     marked = inplace_candidates(graph)
     convs = [i for i in marked if graph.ops[i].kind in ("CONV_2D", "DEPTHWISE_CONV_2D")]
     depthwise = [i for i in marked if graph.ops[i].kind == "DEPTHWISE_CONV_2D"]
-    policies = {"all": marked, "needed": _needed_inplace(graph, marked, external), "convs": convs, "depthwise": depthwise}
+    policies = {"all": marked, "needed": _needed_inplace(graph, marked, external), "convs": convs,
+                "depthwise": depthwise}
     return {name: ops for name, ops in policies.items()
             if name == "all" or ops != policies["all"]}
 
