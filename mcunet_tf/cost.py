@@ -115,6 +115,8 @@ class Cost:
     code_bytes: int = 0
     clock_mhz: float = DEFAULT_CLOCK_MHZ
     cycles_per_instruction: float = 1.0
+    patch: str = "off"  # the patch-based schedule costed ("off", or "SPLIT:N": micro_runtime.patching)
+    patch_extra_macs: int = 0  # MACs the patch schedule recomputes (overlapping windows), beyond `macs`
 
     def latency_ms(self, clock_mhz: float | None = None) -> float:
         """Predicted time of one inference at `clock_mhz` (default: the clock the cost was made for)."""
@@ -330,9 +332,15 @@ def data_bytes(graph: Graph) -> int:
 
     gemm_row = getattr(codegen, "_gemm_row", None)
     total = 0
+    shared: set[int] = set()  # per-patch copies of one op share its arrays (`patch_source`)
     for op in graph.ops:
         if op.kind not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
             continue
+        source = op.attrs.get("patch_source")
+        if source is not None:
+            if source in shared:
+                continue
+            shared.add(source)
         w = graph.tensors[op.inputs[1]]
         has_bias = len(op.inputs) > 2 and op.inputs[2] >= 0
         if op.kind == "DEPTHWISE_CONV_2D":
@@ -367,24 +375,40 @@ def engine_cost(engine: Graph, plan=None, model: dict[str, Any] | None = None) -
 
 
 @functools.lru_cache(maxsize=4096)
-def _cost_from_json(text: str, clock_mhz: float, model_path: str) -> Cost:
+def _cost_from_json(text: str, clock_mhz: float, model_path: str, patch: str, patch_sram_bytes: int | None) -> Cost:
     from micro_runtime.codegen import plan_engine
+    from micro_runtime.patching import resolve_patch
 
     cfg = SubnetConfig.from_json(text)
     model = latency_model(model_path)
-    engine, plan = plan_engine(subnet_graph(cfg))
+    graph = subnet_graph(cfg)
+    choice = None if patch == "off" else resolve_patch(graph, patch, patch_sram_bytes)
+    engine, plan = plan_engine(graph, choice.spec if choice else None)
     data, code, instructions = engine_cost(engine, plan, model)
     return Cost(macs=count_macs(cfg), params=count_params(cfg), sram_bytes=int(plan.arena_bytes),
                 flash_bytes=data + code, instructions=int(round(instructions)), data_bytes=data, code_bytes=code,
                 clock_mhz=float(clock_mhz),
-                cycles_per_instruction=float(model["latency"].get("cycles_per_instruction", 1.0)))
+                cycles_per_instruction=float(model["latency"].get("cycles_per_instruction", 1.0)),
+                patch=choice.label if choice else "off", patch_extra_macs=int(choice.extra_macs) if choice else 0)
 
 
 def subnet_cost(cfg: SubnetConfig, budget_clock_mhz: float = DEFAULT_CLOCK_MHZ,
-                model_path: str | None = None) -> Cost:
+                model_path: str | None = None, patch: str = "off", patch_sram_kb: float | None = None) -> Cost:
     """MACs, parameters, SRAM (the generated arena, exactly), Flash and predicted instructions of `cfg`.
 
-    `budget_clock_mhz` is the clock `Cost.latency_ms()` uses when called without one. Results are cached
-    per config (TinyNAS asks about the same candidate more than once).
+    `budget_clock_mhz` is the clock `Cost.latency_ms()` uses when called without one. `patch` ("off",
+    "auto" or "SPLIT:N", as `scripts/codegen.py --patch`) costs a patch-based schedule: "auto" picks the
+    fewest extra MACs whose arena fits `patch_sram_kb` (None: the smallest arena), exactly as the code
+    generator does. Results are cached per config (TinyNAS asks about the same candidate more than once).
     """
-    return _cost_from_json(cfg.to_json(), float(budget_clock_mhz), os.path.abspath(model_path or LATENCY_MODEL_PATH))
+    budget = None if patch_sram_kb is None else int(patch_sram_kb * 1024)
+    return _cost_from_json(cfg.to_json(), float(budget_clock_mhz), os.path.abspath(model_path or LATENCY_MODEL_PATH),
+                           str(patch), budget)
+
+
+def patch_cost_fn(budget: Budget):
+    """The cost function of a search that lets subnets run patch by patch (MCUNetV2): each candidate is
+    costed with the patch schedule of fewest extra MACs that fits `budget.sram_kb` (`TinyNAS(...,
+    cost_fn=patch_cost_fn(budget))`); a subnet that fits layer by layer keeps that schedule."""
+    return functools.partial(subnet_cost, budget_clock_mhz=budget.clock_mhz, patch="auto",
+                             patch_sram_kb=budget.sram_kb)

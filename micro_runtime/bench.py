@@ -45,6 +45,10 @@ class BenchResult:
     cm4_layers: list[dict] | None = None
     ours_flash_bytes_os: int | None = None
     ours_cm4_instructions_os: int | None = None
+    patch: str = "off"  # the patch schedule of our code (micro_runtime.patching)
+    layer_arena_bytes: int | None = None  # our arena layer by layer, for comparison
+    patch_extra_macs: int = 0  # MACs recomputed by the patch schedule
+    patch_extra_macs_pct: float = 0.0
 
     @property
     def speedup_vs_tflm(self) -> float:
@@ -75,15 +79,19 @@ def _tflite_interpreter_ms(model: bytes, sets, reference: bool) -> float:
 
 
 def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host", cm_inputs: int = 10,
-                tflite_interpreter: bool = True, seed: int = 0, log=print) -> BenchResult:
+                tflite_interpreter: bool = True, seed: int = 0, log=print, patch=None,
+                sram_bytes: int | None = None) -> BenchResult:
     """Generate, compile and run `model` against TFLM on `inputs` random input sets.
 
     target "cortex-m4" (or -m7/-m55) also runs the first `cm_inputs` sets in QEMU, checks those outputs
     byte for byte against TFLM too, and counts the instructions of one inference (per layer as well).
     Flash, RAM and stack always come from a Cortex-M4 -O2 build when arm-none-eabi-gcc is installed.
+    `patch` / `sram_bytes`: our code's patch-based schedule (`codegen.generate`).
     """
     graph = load_tflite(model)
-    gen = generate(model, "model")
+    gen = generate(model, "model", patch=patch, sram_bytes=sram_bytes)
+    if gen.patch is not None:
+        log(f"  {name}: {gen.patch.describe()}")
     work = tempfile.mkdtemp(prefix=f"mr_bench_{name}_")
     host = HostModel(gen, work_dir=work)
     sets = random_inputs(graph, inputs, seed=seed)
@@ -120,6 +128,10 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
         ours_ram_bytes=None, ours_flash_bytes=None, ours_stack_bytes=None, weights_bytes=weights,
         tflm_host_ms=statistics.median(tflm_times) * 1e3, ours_host_ms=statistics.median(ours_times) * 1e3,
         target=target)
+    if gen.patch is not None:
+        result.patch, result.layer_arena_bytes = gen.patch.label, gen.patch.layer_arena_bytes
+        result.patch_extra_macs = gen.patch.extra_macs
+        result.patch_extra_macs_pct = round(gen.patch.extra_macs_pct, 2)
     if tflite_interpreter:
         result.tflite_ref_host_ms = _tflite_interpreter_ms(model, sets[:20], reference=True)
         result.tflite_host_ms = _tflite_interpreter_ms(model, sets[:20], reference=False)
@@ -180,6 +192,9 @@ def format_table(results: list[BenchResult]) -> str:
     header = ["model", "MACs", "bit-exact", "inputs", "TFLM arena B", "ours RAM B", "RAM ratio", "ours Flash B",
               "stack B", "TFLM ms", "ours ms", "speed-up", "TFLite ref ms", "TFLite ms"]
     cm = any(r.ours_cm4_instructions is not None for r in results)
+    patched = any(r.patch != "off" for r in results)
+    if patched:
+        header += ["patch", "ours arena B", "layer arena B", "extra MACs"]
     if cm:
         header += ["target instr -O2", "instr/MAC", "instr -Os", "Flash -Os", "on-target exact"]
     rows = [header]
@@ -193,6 +208,8 @@ def format_table(results: list[BenchResult]) -> str:
                num(r.ours_ram_bytes / r.tflm_arena_bytes if r.ours_ram_bytes else None, "{:.3f}"),
                num(r.ours_flash_bytes), num(r.ours_stack_bytes), f"{r.tflm_host_ms:.3f}", f"{r.ours_host_ms:.3f}",
                f"{r.speedup_vs_tflm:.1f}x", num(r.tflite_ref_host_ms, "{:.3f}"), num(r.tflite_host_ms, "{:.3f}")]
+        if patched:
+            row += [r.patch, num(r.ours_arena_bytes), num(r.layer_arena_bytes), f"{r.patch_extra_macs_pct:.1f}%"]
         if cm:
             row += [num(r.ours_cm4_instructions), num(r.ours_cm4_instructions_per_mac, "{:.2f}"),
                     num(r.ours_cm4_instructions_os), num(r.ours_flash_bytes_os),

@@ -17,7 +17,8 @@ import numpy as np
 
 from micro_runtime import quant
 from tflite_patch.graph import Graph, ModelError, Op, Tensor, check_int8_model, load_tflite
-from tflite_patch.passes import op_padding, op_window, prepare_for_engine
+from tflite_patch.passes import _copy_ops, op_padding, op_window, prepare_for_engine
+from tflite_patch.patches import PatchSpec, unroll_patches
 from tflite_patch.planner import ArenaPlan, arena_buffers, inplace_candidates, live_bytes_per_op, plan_arena
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -37,7 +38,7 @@ KERNEL_FILES = {
     "PADV2": ["pad.c"], "SOFTMAX": ["softmax.c"], "CONCATENATION": ["concatenation.c"],
     "RESIZE_NEAREST_NEIGHBOR": ["resize_nearest_neighbor.c"], "HARD_SWISH": ["hard_swish.c"],
     "LOGISTIC": ["logistic.c"], "QUANTIZE": ["quantize.c", "quantize_backward.c"], "DEQUANTIZE": ["dequantize.c"],
-    "TRANSPOSE": ["transpose.c"], "RESHAPE": [], "SQUEEZE": [],
+    "TRANSPOSE": ["transpose.c"], "RESHAPE": [], "SQUEEZE": [], "PATCH_COPY": ["copy_window.c"],
 }
 
 
@@ -50,6 +51,7 @@ class GeneratedModel:
     graph: Graph
     input_bytes: list[int]
     output_bytes: list[int]
+    patch: "PatchChoice | None" = None  # micro_runtime.patching: the schedule and its extra MACs
 
     @property
     def arena_bytes(self) -> int:
@@ -94,6 +96,7 @@ class _Emitter:
         self.body: list[str] = []
         self.consts: dict[int, str] = {}
         self.kernel_files: set[str] = set()
+        self.shared_params: dict[tuple[int, bool], dict] = {}
 
     # -- operands
     def t(self, index: int) -> Tensor:
@@ -158,6 +161,9 @@ def _conv_params(e: _Emitter, op: Op, folded: bool = True):
     if filt.quant is None or np.any(filt.quant.zero_point != 0):
         raise ModelError(f"{op.kind}: filter must be int8 with zero point 0")
     mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_out, out_c)
+    source = op.attrs.get("patch_source")  # the per-patch copies of one op share its constant arrays
+    if source is not None and (source, folded) in e.shared_params:
+        return e.shared_params[(source, folded)]
     conv_out = op.attrs.get("fused_add", {}).get("conv_output", y)
     s_conv, zp_conv = e.q(conv_out)
     if conv_out != y:  # the conv's own output quantization (its result feeds the fused ADD)
@@ -173,6 +179,8 @@ def _conv_params(e: _Emitter, op: Op, folded: bool = True):
     else:
         p["filter"] = e.const(w)
         p["bias"] = e.const(op.inputs[2]) if has_bias else "NULL"
+    if source is not None:
+        e.shared_params[(source, folded)] = p
     return p
 
 
@@ -485,13 +493,29 @@ def _emit_transpose(e: _Emitter, i: int, op: Op) -> None:
            e.ptr(y))
 
 
+def _emit_patch_copy(e: _Emitter, i: int, op: Op) -> None:
+    """A window of `src` (load, crop) into `dst`, or a patch's output into its slice of the split tensor
+    (`tflite_patch.patches`): rows of pixels, each tensor's own row stride."""
+    src, dst = e.t(op.inputs[0]), e.t(op.outputs[0])
+    src_row, src_col, dst_row, dst_col, rows, cols = op.attrs["window"]
+    pixel = src.shape[3] * src.itemsize
+    src_at = (src_row * src.shape[2] + src_col) * pixel
+    dst_at = e.plan.offsets[op.outputs[0]] + (dst_row * dst.shape[2] + dst_col) * pixel
+    if op.inputs[0] in e.plan.external:  # a graph input read straight from the caller's buffer
+        src_ptr = f"(const uint8_t *)inputs[{e.graph.inputs.index(op.inputs[0])}] + {src_at}"
+    else:
+        src_ptr = f"A + {e.plan.offsets[op.inputs[0]] + src_at}"
+    e.call("mr_copy_window", src_ptr, src.shape[2] * pixel, f"A + {dst_at}", dst.shape[2] * pixel, rows,
+           cols * pixel)
+
+
 EMITTERS = {
     "CONV_2D": _emit_conv, "DEPTHWISE_CONV_2D": _emit_depthwise, "FULLY_CONNECTED": _emit_fully_connected,
     "ADD": _emit_add_mul, "MUL": _emit_add_mul, "AVERAGE_POOL_2D": _emit_pool, "MAX_POOL_2D": _emit_pool,
     "MEAN": _emit_mean, "PAD": _emit_pad, "PADV2": _emit_pad, "RESHAPE": _emit_reshape, "SQUEEZE": _emit_reshape,
     "SOFTMAX": _emit_softmax, "CONCATENATION": _emit_concatenation, "RESIZE_NEAREST_NEIGHBOR": _emit_resize,
     "HARD_SWISH": _emit_hard_swish, "LOGISTIC": _emit_logistic, "QUANTIZE": _emit_quantize,
-    "DEQUANTIZE": _emit_dequantize, "TRANSPOSE": _emit_transpose,
+    "DEQUANTIZE": _emit_dequantize, "TRANSPOSE": _emit_transpose, "PATCH_COPY": _emit_patch_copy,
 }
 
 
@@ -502,14 +526,19 @@ def describe_op(graph: Graph, op: Op) -> str:
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
         kh, kw, sh, _ = op_window(graph, op)
         extra.append(f"{kh}x{kw}/{sh}")
+    if op.kind == "PATCH_COPY":
+        extra.append("{}x{} window".format(*op.attrs["window"][4:]))
     if "fused_add" in op.attrs:
         extra.append("+ADD")
     if "inplace" in op.attrs:
         extra.append(f"in place ({op.attrs.get('inplace_order')})")
+    if "patch" in op.attrs:
+        source = op.attrs.get("patch_source")
+        extra.append(f"[patch {op.attrs['patch']}{'' if source is None else f', op {source}'}]")
     return f"{op.kind} {' '.join(extra[:1])} -> {shapes} {' '.join(extra[1:])}".replace("  ", " ").strip()
 
 
-def kernel_scratch_bytes(graph: Graph) -> dict[int, int]:
+def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -> dict[int, int]:
     """Scratch (op index -> bytes) the kernels chosen for each op need beyond what the passes marked;
     it lives in the arena, so the planner places it. The sizes are those of mr_fast.h /
     mr_depthwise_fast.h (each replaces the op's total: in-place scratch included)."""
@@ -544,20 +573,33 @@ def kernel_scratch_bytes(graph: Graph) -> dict[int, int]:
     # The in-place depthwise runs much faster by rows (all channels vectorised) than channel by channel;
     # give it the bigger scratch wherever that keeps the op under the graph's peak of live bytes.
     if upgrades:
-        live = live_bytes_per_op(graph, arena_buffers(graph, inplace_candidates(graph), sizes))
+        live = live_bytes_per_op(graph, arena_buffers(graph, inplace_candidates(graph), sizes, external))
         peak = max(live, default=0)
         for i, rows in upgrades.items():
             if live[i] + rows - sizes[i] <= peak:
                 sizes[i] = rows
     return sizes
 
-def plan_engine(graph: Graph) -> tuple[Graph, ArenaPlan]:
+def plan_engine(graph: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
     """The engine's passes and memory plan for a checked graph: what `generate` emits, and what TinyNAS's
     cost model calls on a graph built from a candidate's config, so both see the same arena bytes.
+    `patch`: run engine ops 0..patch.split patch by patch (`tflite_patch.patches.unroll_patches`).
     Returns the rewritten graph (marks of ops the plan does not run in place removed, chosen in-place
     alternatives applied) and the plan."""
-    engine = prepare_for_engine(graph)
-    plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True, scratch_bytes=kernel_scratch_bytes(engine))
+    return plan_prepared(prepare_for_engine(graph), patch)
+
+
+def plan_prepared(engine: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
+    """`plan_engine` on a graph the engine passes already ran on (`prepare_for_engine`): the patch
+    search plans many schedules of one graph."""
+    external: frozenset[int] = frozenset()
+    engine = _copy_ops(engine)  # the marks of ops not run in place are removed below
+    if patch is not None:
+        # The patch stage loads input windows itself: the input stays in the caller's buffer.
+        engine = unroll_patches(engine, patch)
+        external = frozenset(engine.inputs)
+    plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True,
+                      scratch_bytes=kernel_scratch_bytes(engine, external), external=external)
     for i, op in enumerate(engine.ops):  # the plan decides which of the marked ops run in place, and how
         if i not in plan.inplace_ops:
             op.attrs.pop("inplace", None)
@@ -566,16 +608,23 @@ def plan_engine(graph: Graph) -> tuple[Graph, ArenaPlan]:
     return engine, plan
 
 
-def generate(model: bytes, name: str = "model", target: str = "portable") -> GeneratedModel:
+def generate(model: bytes, name: str = "model", target: str = "portable", patch: str | PatchSpec | None = None,
+             sram_bytes: int | None = None) -> GeneratedModel:
     """Generate C for an int8 .tflite model (bytes). Raises `ModelError` (one line) for models the
-    engine does not take, naming the op and its index for unsupported ops."""
+    engine does not take, naming the op and its index for unsupported ops. `patch` ("auto", "off",
+    "SPLIT:N" or a PatchSpec): run the first ops patch by patch (`micro_runtime.patching`); "auto"
+    chooses for the SRAM budget `sram_bytes` (None: the smallest arena)."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     if not name.isidentifier():
         raise ModelError(f"--name {name!r} is not a C identifier")
     graph = load_tflite(model)
     check_int8_model(graph)
-    engine, plan = plan_engine(graph)
+    choice = None
+    if patch is not None:
+        from micro_runtime.patching import resolve_patch
+        choice = resolve_patch(graph, patch, sram_bytes)
+    engine, plan = plan_engine(graph, choice.spec if choice else None)
     e = _Emitter(engine, plan, name)
     for i, op in enumerate(engine.ops):
         e.kernel_files.update(KERNEL_FILES[op.kind])
@@ -605,7 +654,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable") -> Gen
     if target == "arduino":
         files = _arduino_library(files, engine, name, upper, in_sizes)
     return GeneratedModel(name=name, files=files, plan=plan, graph=engine, input_bytes=in_sizes,
-                          output_bytes=out_sizes)
+                          output_bytes=out_sizes, patch=choice)
 
 
 def _header(graph: Graph, name: str, upper: str, plan: ArenaPlan, in_sizes, out_sizes) -> str:
@@ -627,6 +676,8 @@ def _header(graph: Graph, name: str, upper: str, plan: ArenaPlan, in_sizes, out_
     lines += ["", "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
               "/* Runs one inference. `input`: the model's input tensors back to back (NHWC, their own dtype);",
               " * `output`: receives the output tensors back to back. Returns 0 on success. */",
+              *(["/* Patch-based: the input is read in place, window by window, during the call (it is not",
+                 f" * copied into the {plan.arena_bytes}-byte arena). */"] if plan.external else []),
               f"int {name}_invoke(const void *input, void *output);",
               "/* The same with one pointer per input and per output tensor. */",
               f"int {name}_invoke_n(const void *const *inputs, void *const *outputs);",
@@ -643,13 +694,14 @@ def _source(e: _Emitter, graph: Graph, name: str, upper: str, in_sizes, out_size
              f"static union {{ int32_t align; uint8_t bytes[{max(e.plan.arena_bytes, 1)}]; }} arena;",
              "#define A (arena.bytes)", ""]
     lines += e.data
-    lines += ["", f"static void {name}_run(void) {{"] + e.body + ["}", ""]
+    lines += ["", f"static void {name}_run(const void *const *inputs) {{", "  (void)inputs;"] + e.body + ["}", ""]
     lines += [f"int {name}_invoke_n(const void *const *inputs, void *const *outputs) {{",
               "  if (!inputs || !outputs) return 1;"]
     for j, t in enumerate(graph.inputs):
         lines.append(f"  if (!inputs[{j}]) return 1;")
-        lines.append(f"  memcpy(A + {e.plan.offsets[t]}, inputs[{j}], {in_sizes[j]});")
-    lines.append(f"  {name}_run();")
+        if t not in e.plan.external:
+            lines.append(f"  memcpy(A + {e.plan.offsets[t]}, inputs[{j}], {in_sizes[j]});")
+    lines.append(f"  {name}_run(inputs);")
     for j, t in enumerate(graph.outputs):
         lines.append(f"  if (!outputs[{j}]) return 1;")
         lines.append(f"  memcpy(outputs[{j}], A + {e.plan.offsets[t]}, {out_sizes[j]});")

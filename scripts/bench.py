@@ -1,11 +1,14 @@
 """Benchmark generated code against stock TF Lite Micro, side by side, in one run.
 
   python scripts/bench.py --tflite=A.tflite [--tflite=B.tflite ...] [--target=host|cortex-m4] --json=OUT.json
+                          [--patch=auto|off|SPLIT:N [--sram_kb=KB]]
 
 For each model: bit-exactness on --inputs random inputs (every output byte against the tflite-micro
 wheel), TFLM's arena against our RAM (Cortex-M4 build: arena + static state) and Flash, host time of
 both (medians), TF Lite's own interpreter for context, and with --target=cortex-m4 the exact number
-of instructions of one inference in QEMU (and on-target bit-exactness).
+of instructions of one inference in QEMU (and on-target bit-exactness). With --patch, our code runs the
+first ops patch by patch (scripts/codegen.py); the JSON then also has the layer-by-layer arena and the
+extra MACs of the patch schedule.
 """
 import os
 import sys
@@ -21,6 +24,7 @@ from micro_runtime.bench import bench_model, format_layers, format_table  # noqa
 from micro_runtime.target_cortexm import CortexMError  # noqa: E402
 from tflite_patch.files import atomic_write_json  # noqa: E402
 from tflite_patch.graph import ModelError  # noqa: E402
+from tflite_patch.patches import parse_patch  # noqa: E402
 
 MODELS = flags.DEFINE_multi_string("tflite", None, "int8 .tflite model(s)", required=True)
 TARGET = flags.DEFINE_enum("target", "host", ["host", "cortex-m4", "cortex-m7", "cortex-m55"], "where ours runs")
@@ -28,11 +32,18 @@ JSON = flags.DEFINE_string("json", None, "write the results (a JSON list) here")
 INPUTS = flags.DEFINE_integer("inputs", 100, "random inputs per model, compared byte for byte with TFLM")
 CM_INPUTS = flags.DEFINE_integer("cm_inputs", 10, "of those, how many also run on the Cortex-M target")
 TFLITE = flags.DEFINE_bool("tflite_interpreter", True, "also time tf.lite.Interpreter (reference and default kernels)")
+PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (scripts/codegen.py)")
+SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit; default: smallest arena")
 LAYERS = flags.DEFINE_bool("layers", False, "with a Cortex-M target, print each model's per-layer instruction table")
 
 
 def main(argv):
     del argv
+    try:
+        patch = parse_patch(PATCH.value)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
+    sram = None if SRAM_KB.value is None else int(SRAM_KB.value * 1024)
     results = []
     for path in MODELS.value:
         name = os.path.basename(path).rsplit(".tflite", 1)[0]
@@ -42,7 +53,7 @@ def main(argv):
                 model = f.read()
             results.append(bench_model(model, name, inputs=INPUTS.value, target=TARGET.value,
                                        cm_inputs=CM_INPUTS.value, tflite_interpreter=TFLITE.value,
-                                       log=lambda s: print(s, flush=True)))
+                                       log=lambda s: print(s, flush=True), patch=patch, sram_bytes=sram))
         except OSError as e:
             sys.exit(f"error: cannot read {path}: {e.strerror}")
         except (ModelError, CortexMError) as e:

@@ -1,11 +1,16 @@
 """Generate self-contained C99 for an int8 .tflite model.
 
   python scripts/codegen.py --tflite=M.tflite --out_dir=DIR [--name=model] [--target=portable|cortex-m|arduino]
+                            [--patch=auto|off|SPLIT:N [--sram_kb=KB]]
 
 DIR gets <name>.h (int <name>_invoke(const void *input, void *output); <NAME>_INPUT_BYTES,
 <NAME>_OUTPUT_BYTES, <NAME>_ARENA_BYTES), <name>.c (weights as const data, one kernel call per op
 with constant arguments, a static arena planned ahead of time) and the kernels it uses. No heap, no
 interpreter, no flatbuffer at run time.
+
+--patch runs the first ops patch by patch (MCUNetV2): SPLIT:N runs engine ops 0..SPLIT (the numbers in
+the generated comments) over an N x N grid of patches; auto searches the split and N for the fewest
+extra MACs whose arena fits --sram_kb, or the smallest arena without --sram_kb.
 """
 import os
 import sys
@@ -18,19 +23,28 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from micro_runtime.codegen import TARGETS, generate  # noqa: E402
 from tflite_patch.graph import ModelError  # noqa: E402
+from tflite_patch.patches import parse_patch  # noqa: E402
 
 TFLITE = flags.DEFINE_string("tflite", None, "int8 .tflite model", required=True)
 OUT_DIR = flags.DEFINE_string("out_dir", None, "output directory (replaced as a whole)", required=True)
 NAME = flags.DEFINE_string("name", "model", "C prefix of the generated API")
 TARGET = flags.DEFINE_enum("target", "portable", list(TARGETS), "what to generate for")
+PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (last op run per patch : "
+                            "patches per side)")
+SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit; default: smallest arena")
 
 
 def main(argv):
     del argv
     try:
+        patch = parse_patch(PATCH.value)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
+    sram = None if SRAM_KB.value is None else int(SRAM_KB.value * 1024)
+    try:
         with open(TFLITE.value, "rb") as f:
             model = f.read()
-        gen = generate(model, NAME.value, TARGET.value)
+        gen = generate(model, NAME.value, TARGET.value, patch=patch, sram_bytes=sram)
         gen.write(OUT_DIR.value)
     except OSError as e:
         sys.exit(f"error: cannot read {TFLITE.value}: {e.strerror}")
@@ -38,6 +52,8 @@ def main(argv):
         sys.exit(f"error: {TFLITE.value}: {e}")
     print(f"wrote {len(gen.files)} files to {OUT_DIR.value}: {NAME.value}_invoke, arena {gen.arena_bytes:,} bytes, "
           f"{len(gen.graph.ops)} ops")
+    if gen.patch is not None:
+        print(gen.patch.describe())
 
 
 if __name__ == "__main__":

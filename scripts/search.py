@@ -8,6 +8,9 @@ trial id, MACs, SRAM kB, Flash kB, val_accuracy, time), fine-tunes the best subn
 prints a table of them. `--out_dir` is the Keras Tuner directory (rerun with more trials to resume);
 it also gets best_subnets.json (configs, costs, accuracies) and best_model.keras (tf_keras).
 `--device` takes the budget from a preset of mcunet_tf.cost.DEVICES; --sram_kb / --flash_kb override it.
+`--patch` lets subnets run their first layers patch by patch (MCUNetV2): each candidate is costed with the
+patch schedule of fewest extra MACs that fits the SRAM budget (`cost.patch_cost_fn`), as
+`scripts/codegen.py --patch=auto --sram_kb=...` will generate it.
 """
 import dataclasses
 import os
@@ -36,6 +39,7 @@ SUPERNET_EPOCHS = flags.DEFINE_integer("supernet_epochs", 4, "supernet training 
 TOP = flags.DEFINE_integer("top", 3, "best subnets to fine-tune and list")
 SEED = flags.DEFINE_integer("seed", 0, "seed of the data split, the supernet and the evolution")
 OUT_DIR = flags.DEFINE_string("out_dir", "out/search", "Keras Tuner directory and results")
+PATCH = flags.DEFINE_bool("patch", False, "cost subnets with patch-based inference within the SRAM budget")
 OVERWRITE = flags.DEFINE_bool("overwrite", False, "start over instead of resuming the project in --out_dir")
 
 
@@ -57,7 +61,7 @@ def main(argv):
     try:
         tuner = TinyNAS(space, budget, max_trials=TRIALS.value, directory=OUT_DIR.value, project_name=project,
                         supernet_epochs=SUPERNET_EPOCHS.value, finetune_epochs=EPOCHS.value, seed=SEED.value,
-                        overwrite=OVERWRITE.value)
+                        overwrite=OVERWRITE.value, cost_fn=cost.patch_cost_fn(budget) if PATCH.value else None)
     except ValueError as e:
         sys.exit(f"error: {e}")
     tuner.search(x, y, validation_data=(xv, yv))
@@ -75,7 +79,8 @@ def main(argv):
         results.append({"rank": rank, "trial": trial.trial_id, "val_accuracy_inherited": trial.score,
                         "val_accuracy_finetuned": tuned, "macs": int(m.get_last_value("macs")),
                         "params": int(m.get_last_value("params")), "sram_kb": m.get_last_value("sram_kb"),
-                        "flash_kb": m.get_last_value("flash_kb"), "config": cfg.to_dict()})
+                        "flash_kb": m.get_last_value("flash_kb"), "patch": getattr(tuner.cost_fn(cfg), "patch", "off"),
+                        "config": cfg.to_dict()})
         rows.append(f"{rank:>4} {trial.trial_id:>6} {trial.score:>10.4f} {tuned:>10.4f} "
                     f"{m.get_last_value('macs') / 1e6:>8.2f}M {m.get_last_value('sram_kb'):>8.1f} "
                     f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6}")

@@ -60,3 +60,26 @@ def tiny_cnn_model(seed=0):
     y = keras.layers.Dense(10)(y)
     y = keras.layers.Softmax()(y)
     return convert(keras.Model(x, y), (8, 8, 1), seed=seed)
+
+
+def patch_stage_model(size=23, seed=0, io_dtype="int8"):
+    """Every op kind the patch stage runs, on an odd-sized input (uneven patches): a SAME stride-2 conv,
+    depthwise (stride 1 and 2), a residual ADD, a PAD folded into a conv and one that is not (before a
+    max pool), an average pool, then a head that only runs layer by layer."""
+    _, keras = _tf()
+    keras.utils.set_random_seed(seed)
+    x = keras.Input((size, size, 3))
+    y = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu6")(x)
+    r = keras.layers.DepthwiseConv2D(3, padding="same", activation="relu6")(y)
+    r = keras.layers.Conv2D(8, 1)(r)
+    y = keras.layers.Add()([y, r])
+    y = keras.layers.DepthwiseConv2D(3, strides=2, padding="same", activation="relu6")(y)
+    y = keras.layers.ZeroPadding2D(((1, 0), (0, 1)))(y)
+    y = keras.layers.Conv2D(12, 3, padding="valid", activation="relu")(y)
+    y = keras.layers.ZeroPadding2D(((0, 1), (1, 1)))(y)
+    y = keras.layers.MaxPooling2D(2, strides=1)(y)
+    y = keras.layers.AveragePooling2D(3, strides=1, padding="same")(y)
+    y = keras.layers.Conv2D(16, 1, activation="relu6")(y)
+    y = keras.layers.GlobalAveragePooling2D()(y)
+    y = keras.layers.Dense(10)(y)
+    return convert(keras.Model(x, y), (size, size, 3), seed=seed, io_dtype=io_dtype)

@@ -173,3 +173,41 @@ def test_cost_is_cached_and_deterministic():
     again = subnet_cost(SubnetConfig.from_json(cfg.to_json()))
     assert again == first and time.time() - start < 0.01
     assert subnet_cost(cfg, budget_clock_mhz=100.0).latency_ms() == pytest.approx(first.latency_ms(100.0))
+
+
+def test_patch_cost_is_the_generated_arena_exactly(converted):
+    from micro_runtime.codegen import generate
+
+    for cfg, data in converted[:2]:
+        for budget_kb in (None, 0.75 * subnet_cost(cfg).sram_bytes / 1024):
+            cost = subnet_cost(cfg, patch="auto", patch_sram_kb=budget_kb)
+            gen = generate(data, "net", patch="auto", sram_bytes=None if budget_kb is None else int(budget_kb * 1024))
+            assert cost.sram_bytes == gen.arena_bytes and cost.patch == gen.patch.label
+            assert cost.patch_extra_macs == gen.patch.extra_macs and cost.macs == count_macs(cfg)
+        assert subnet_cost(cfg, patch=cost.patch).sram_bytes == cost.sram_bytes
+
+
+def test_patch_cost_of_mbv2():
+    stem = "mbv2-w0.35-r144_imagenet"
+    built = os.path.join(BUILT_MODELS, stem + ".int8.tflite")
+    if not os.path.exists(built):
+        pytest.skip("build/models not built")
+    from micro_runtime.patching import resolve_patch
+    from tflite_patch.graph import load_tflite
+    cfg = SubnetConfig.from_proxyless_json(os.path.join(CONFIG_DIR, stem + ".json"))
+    layer, patched = subnet_cost(cfg), subnet_cost(cfg, patch="auto")
+    choice = resolve_patch(load_tflite(built), "auto")
+    assert patched.sram_bytes == choice.arena_bytes <= layer.sram_bytes / 3
+    assert patched.patch == choice.label and patched.patch_extra_macs == choice.extra_macs > 0
+    assert patched.instructions > layer.instructions  # the recomputation costs time
+    assert abs(patched.data_bytes - layer.data_bytes) <= 0.01 * layer.data_bytes  # weights emitted once
+
+
+def test_patch_cost_fn_lets_a_search_fit_a_smaller_budget():
+    from mcunet_tf.cost import patch_cost_fn
+    cfg = SubnetConfig.from_proxyless_json(os.path.join(CONFIG_DIR, "mbv2-w0.35-r144_imagenet.json"))
+    budget = Budget(sram_kb=100, flash_kb=1024)
+    assert not budget.fits(subnet_cost(cfg))
+    cost = patch_cost_fn(budget)(cfg)
+    assert budget.fits(cost) and cost.patch != "off" and cost.sram_bytes <= 100 * 1024
+    assert patch_cost_fn(Budget(sram_kb=512))(cfg).patch == "off"  # fits layer by layer: no recomputation

@@ -234,3 +234,18 @@ def test_resume_runs_only_the_missing_trials(searched, digits16, tmp_path, capsy
         assert trials[tid].hyperparameters.values == values and trials[tid].score == score
     configs = {tuner.config(t).to_json() for t in trials.values()}
     assert len(configs) == 5
+
+
+def test_oracle_with_the_patch_cost_proposes_subnets_that_fit_only_patch_by_patch(tmp_path):
+    from mcunet_tf.cost import Budget, patch_cost_fn, subnet_cost
+    from mcunet_tf.oracle import TinyNASOracle
+    space = tiny_space(resolution=48)
+    layer_sram = [subnet_cost(space.sample(seed)).sram_bytes for seed in range(30)]
+    budget = Budget(sram_kb=float(np.percentile(layer_sram, 10)) / 1024)
+    cost_fn = patch_cost_fn(budget)
+    oracle = TinyNASOracle(space, budget, max_trials=8, population_size=4, cost_fn=cost_fn, seed=1)
+    oracle._set_project_dir(str(tmp_path), "patch")
+    trials = _drive(oracle, lambda cfg: count_macs(cfg) / 1e6, 8)
+    assert len(trials) == 8 and all(budget.fits(cost_fn(cfg)) for _, cfg in trials)
+    patched = [cfg for _, cfg in trials if cost_fn(cfg).patch != "off"]
+    assert patched and not any(budget.fits(subnet_cost(cfg)) for cfg in patched)

@@ -78,6 +78,7 @@ class ArenaPlan:
     inplace_ops: frozenset = frozenset()
     inplace_choice: dict = dataclasses.field(default_factory=dict)  # op -> in-place alternative (1-based)
     scratch_bytes: dict = dataclasses.field(default_factory=dict)  # the extra scratch it was planned with
+    external: frozenset = frozenset()  # graph inputs read from the caller's buffer, not placed in the arena
 
 
 def _align(n: int, alignment: int) -> int:
@@ -105,13 +106,14 @@ def with_alternatives(graph: Graph, choice: dict[int, int]) -> Graph:
 
 
 def arena_buffers(graph: Graph, inplace_ops: Collection[int] = (),
-                  scratch_bytes: dict[int, int] | None = None) -> list[Buffer]:
+                  scratch_bytes: dict[int, int] | None = None, external: Collection[int] = ()) -> list[Buffer]:
     """Group the graph's activation tensors into buffers with lifetimes, plus per-op scratch buffers.
 
     Ops in `inplace_ops` (marked by `passes.mark_inplace`) share their output's buffer with the input
     they overwrite and get their in-place scratch (`attrs["inplace_scratch_bytes"]`); every op gets its
     `attrs["scratch_bytes"]`. `scratch_bytes` (op index -> bytes) replaces an op's total scratch when
-    the engine knows better (e.g. kernels that need an im2col buffer).
+    the engine knows better (e.g. kernels that need an im2col buffer). Tensors in `external` (graph
+    inputs the code reads straight from the caller's buffer) get no buffer.
     """
     # Walk the ops in order: a reshape alias or an in-place output joins its input's group at a
     # fixed distance (`attrs["inplace_offset"]`, 0 unless the kernel writes at an offset).
@@ -147,7 +149,7 @@ def arena_buffers(graph: Graph, inplace_ops: Collection[int] = (),
 
     members: dict[int, list[int]] = {}
     for t in graph.activation_tensors():
-        if t in first:
+        if t in first and t not in external:
             members.setdefault(groups[t], []).append(t)
     buffers = []
     for ts in members.values():
@@ -168,11 +170,12 @@ def live_bytes_per_op(graph: Graph, buffers: list[Buffer]) -> list[int]:
     return [sum(b.bytes_at(i) for b in buffers) for i in range(max(len(graph.ops), 1))]
 
 
-def lower_bound_bytes(graph: Graph, inplace: bool = True, scratch_bytes: dict[int, int] | None = None) -> int:
+def lower_bound_bytes(graph: Graph, inplace: bool = True, scratch_bytes: dict[int, int] | None = None,
+                      external: Collection[int] = ()) -> int:
     """The largest number of bytes live at once at any op, with every allowed op in place (`inplace`):
     no placement of these buffers, and no choice of in-place ops, can use less."""
     ops = inplace_candidates(graph) if inplace else ()
-    return max(live_bytes_per_op(graph, arena_buffers(graph, ops, scratch_bytes)), default=0)
+    return max(live_bytes_per_op(graph, arena_buffers(graph, ops, scratch_bytes, external)), default=0)
 
 
 def _first_fit(order: list[Buffer], alignment: int) -> tuple[list[int], int]:
@@ -207,12 +210,12 @@ HEURISTICS: dict[str, Callable[[Buffer], tuple]] = {
 }
 
 
-def _needed_inplace(graph: Graph, marked: list[int]) -> list[int]:
+def _needed_inplace(graph: Graph, marked: list[int], external: Collection[int] = ()) -> list[int]:
     """The marked ops without which the lower bound would rise: running an op in place only changes the
     bytes live at that op, so an op whose separate output still fits under the all-in-place lower
     bound gains nothing from sharing, and not sharing frees the placer (a chain of in-place ops must
     keep one base offset for its whole life)."""
-    live = live_bytes_per_op(graph, arena_buffers(graph, marked))
+    live = live_bytes_per_op(graph, arena_buffers(graph, marked, external=external))
     bound = max(live, default=0)
     keep = []
     for i in marked:
@@ -226,35 +229,37 @@ def _needed_inplace(graph: Graph, marked: list[int]) -> list[int]:
     return keep
 
 
-def _inplace_policies(graph: Graph) -> dict[str, list[int]]:
+def _inplace_policies(graph: Graph, external: Collection[int] = ()) -> dict[str, list[int]]:
     """Sets of in-place ops to try. Sharing a base offset is not always a win: a long in-place chain
     must fit one offset for its whole life, so elementwise ops (a float QUANTIZE at the input) can
     cost more than they save."""
     marked = inplace_candidates(graph)
     convs = [i for i in marked if graph.ops[i].kind in ("CONV_2D", "DEPTHWISE_CONV_2D")]
     depthwise = [i for i in marked if graph.ops[i].kind == "DEPTHWISE_CONV_2D"]
-    policies = {"all": marked, "needed": _needed_inplace(graph, marked), "convs": convs, "depthwise": depthwise}
+    policies = {"all": marked, "needed": _needed_inplace(graph, marked, external), "convs": convs,
+                "depthwise": depthwise}
     return {name: ops for name, ops in policies.items()
             if name == "all" or ops != policies["all"]}
 
 
 def plan_arena(graph: Graph, alignment: int = 4, inplace: bool = True,
-               scratch_bytes: dict[int, int] | None = None) -> ArenaPlan:
+               scratch_bytes: dict[int, int] | None = None, external: Collection[int] = ()) -> ArenaPlan:
     """Place every activation tensor (and per-op scratch) of `graph` in one arena.
 
     With `inplace`, tries several sets of in-place ops (`_inplace_policies`); for each, every ordering in
     `HEURISTICS` with first-fit placement; keeps the smallest arena. `plan.inplace_ops` says which ops
     must run in place. `inplace=False` gives a plan without in-place sharing (for TFLM). Offsets are
-    multiples of `alignment`.
+    multiples of `alignment`. Graph inputs in `external` are read from the caller's buffer (no offset).
     """
-    policies = _inplace_policies(graph) if inplace else {"none": []}
+    external = frozenset(external)
+    policies = _inplace_policies(graph, external) if inplace else {"none": []}
     alternatives = [i for i, op in enumerate(graph.ops) if op.attrs.get("inplace_alternatives")]
     choices = [{}] + ([{i: 1 for i in alternatives}] if inplace and alternatives else [])
     best = None
     for choice in choices:
         variant = with_alternatives(graph, choice)
         for policy, ops in policies.items():
-            buffers = arena_buffers(variant, ops, scratch_bytes)
+            buffers = arena_buffers(variant, ops, scratch_bytes, external)
             for name, key in HEURISTICS.items():
                 order = sorted(buffers, key=key)
                 offsets, top = _first_fit(order, alignment)
@@ -271,18 +276,19 @@ def plan_arena(graph: Graph, alignment: int = 4, inplace: bool = True,
             if seg.tensor is not None:
                 tensor_offsets[seg.tensor] = off + seg.rel
     return ArenaPlan(offsets=tensor_offsets, scratch=scratch, arena_bytes=top,
-                     lower_bound_bytes=lower_bound_bytes(graph, inplace, scratch_bytes),
+                     lower_bound_bytes=lower_bound_bytes(graph, inplace, scratch_bytes, external),
                      live_bytes=live_bytes_per_op(graph, buffers), heuristic=heuristic,
                      alignment=alignment, inplace=inplace, inplace_ops=frozenset(ops),
                      inplace_choice={i: k for i, k in choice.items() if i in ops},
-                     scratch_bytes=dict(scratch_bytes or {}))
+                     scratch_bytes=dict(scratch_bytes or {}), external=external)
 
 
 def check_plan(graph: Graph, plan: ArenaPlan, scratch_bytes: dict[int, int] | None = None) -> None:
     """Raise AssertionError unless the plan is sound: every segment inside the arena and aligned, the
     tensors of one buffer at their fixed distances, and no two segments of different buffers, or of
     unrelated tensors, sharing bytes while both are live."""
-    buffers = arena_buffers(with_alternatives(graph, plan.inplace_choice), plan.inplace_ops, scratch_bytes)
+    buffers = arena_buffers(with_alternatives(graph, plan.inplace_choice), plan.inplace_ops, scratch_bytes,
+                            plan.external)
     spans = []
     for b in buffers:
         if b.scratch_of is not None:

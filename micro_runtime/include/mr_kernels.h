@@ -269,6 +269,13 @@ void mr_dequantize_u8_f32(const uint8_t *in, int n, float *out, float scale, int
 void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, const int32_t *perm,
                      int8_t *out);
 
+/* ------------------------------------------------------------ PATCH WINDOW */
+
+/* Copies `rows` rows of `row_bytes` bytes from `src` (rows src_stride bytes
+ * apart) to `dst` (rows dst_stride bytes apart): the loads, crops and stores of
+ * patch-based inference (copy_window.c). */
+void mr_copy_window(const void *src, int src_stride, void *dst, int dst_stride, int rows, int row_bytes);
+
 #ifdef __cplusplus
 }
 #endif
