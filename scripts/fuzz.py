@@ -1,5 +1,5 @@
 """Coverage-guided fuzzing of the .tflite loader, the checks, the passes, the planner and the code
-generator with atheris (libFuzzer), seeded with the real models.
+generator (layer by layer and patch by patch) with atheris (libFuzzer), seeded with the real models.
 
   python scripts/fuzz.py [--seconds=60] [--runs=N] [--seed=S] [--corpus=build/fuzz_corpus] [--max_len=400000]
 
@@ -37,6 +37,8 @@ def main() -> int:
     def test_one_input(data: bytes) -> None:
         try:
             generate(data, "m")
+            # The patch-based schedule too, at a split and grid taken from the input's last bytes.
+            generate(data, "m", patch=f"{1 + data[-1] % 4}:{2 + data[-2] % 2}")
         except ModelError:
             pass
 

@@ -107,6 +107,10 @@ def fc_bias_scale_off(graph):
     graph.tensors[fc.outputs[0]].quant.scale = np.array([1e-12], np.float32)
 
 
+def unknown_activation(graph):
+    graph.ops[0].options["fusedActivationFunction"] = 68
+
+
 def scale(value):
     def edit(graph):
         t = graph.tensors[activation(graph)]
@@ -135,6 +139,7 @@ BAD = {
     "per-channel scales off axis": (lambda: edited(per_channel_off_axis), "64 per-channel scales along axis 3"),
     "softmax beta TFLM refuses": (lambda: edited(tiny_softmax_beta), "op SOFTMAX at index 12: rescale factor"),
     "FC bias scale TFLM refuses": (lambda: edited(fc_bias_scale_off), "bias scale"),
+    "unknown fused activation": (lambda: edited(unknown_activation), "op CONV_2D at index 0 has an unknown fused activation 68"),
     "tensor index out of range": (lambda: edited(out_of_range), "refers to tensor 999"),
     "ADD with one input": (lambda: edited(one_input_add), "op ADD at index 3 takes 2 input tensors, not 1"),
 }

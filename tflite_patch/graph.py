@@ -484,6 +484,8 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
     where = f"op {op.kind} at index {i}"
     if not op.outputs or not op.inputs or op.inputs[0] < 0 or any(t < 0 for t in op.outputs):
         raise ModelError(f"{where} has no input or output tensor")
+    if op.options.get("fusedActivationFunction", 0) not in _tables()["activation"]:
+        raise ModelError(f"{where} has an unknown fused activation {op.options['fusedActivationFunction']}")
     arity = _ARITY.get(op.kind)
     if arity is not None and (len(op.inputs) != arity or any(t < 0 for t in op.inputs)):
         raise ModelError(f"{where} takes {arity} input tensors, not {sum(t >= 0 for t in op.inputs)}")
