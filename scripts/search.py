@@ -71,31 +71,40 @@ def main(argv):
 
     trials = tuner.oracle.get_best_trials(TOP.value)
     models = tuner.get_best_models(len(trials))
-    rows, results = [], []
+    rows, results, tuned_scores = [], [], []
     for rank, (trial, model) in enumerate(zip(trials, models), 1):
         m = trial.metrics
         tuned = evaluate(model, xv, yv)["val_accuracy"]
+        tuned_scores.append(tuned)
         cfg = tuner.config(trial)
+        patch = getattr(tuner.cost_fn(cfg), "patch", None) or "off"
         results.append({"rank": rank, "trial": trial.trial_id, "val_accuracy_inherited": trial.score,
                         "val_accuracy_finetuned": tuned, "macs": int(m.get_last_value("macs")),
                         "params": int(m.get_last_value("params")), "sram_kb": m.get_last_value("sram_kb"),
-                        "flash_kb": m.get_last_value("flash_kb"), "patch": getattr(tuner.cost_fn(cfg), "patch", "off"),
+                        "flash_kb": m.get_last_value("flash_kb"), "patch": patch,
                         "config": cfg.to_dict()})
         rows.append(f"{rank:>4} {trial.trial_id:>6} {trial.score:>10.4f} {tuned:>10.4f} "
                     f"{m.get_last_value('macs') / 1e6:>8.2f}M {m.get_last_value('sram_kb'):>8.1f} "
-                    f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6}")
+                    f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6} {str(patch):>6}")
+    # The oracle ranks by inherited-weight accuracy; after fine-tuning, the model to keep is the one that
+    # fine-tuned best (the first in rank order on a tie).
+    chosen = max(range(len(models)), key=lambda k: (tuned_scores[k], -k)) if models else None
     atomic_write_json(os.path.join(OUT_DIR.value, "best_subnets.json"),
-                      {"budget": dataclasses.asdict(budget), "space": space.to_dict(), "best": results})
+                      {"budget": dataclasses.asdict(budget), "space": space.to_dict(), "best": results,
+                       "chosen_trial": results[chosen]["trial"] if models else None})
     if models:
-        models[0].save(os.path.join(OUT_DIR.value, "best_model.keras"))
+        models[chosen].save(os.path.join(OUT_DIR.value, "best_model.keras"))
     print()
     print(f"best subnets of {len(tuner.oracle.trials)} trials ({searched:.0f} s search, "
           f"{time.time() - start - searched:.0f} s fine-tuning; {DATASET.value} {RESOLUTION.value}px, "
           f"width {WIDTH.value:g}):")
     print(f"{'rank':>4} {'trial':>6} {'inherited':>10} {'finetuned':>10} {'MACs':>9} {'SRAM kB':>8} "
-          f"{'Flash kB':>9} {'blocks':>6}")
+          f"{'Flash kB':>9} {'blocks':>6} {'patch':>6}")
     print("\n".join(rows))
-    print(f"wrote {os.path.join(OUT_DIR.value, 'best_subnets.json')} and best_model.keras")
+    if models:
+        print(f"best after fine-tuning: trial {results[chosen]['trial']} ({tuned_scores[chosen]:.4f}), "
+              f"saved as best_model.keras")
+    print(f"wrote {os.path.join(OUT_DIR.value, 'best_subnets.json')}")
 
 
 if __name__ == "__main__":
