@@ -57,6 +57,12 @@ class GeneratedModel:
     def arena_bytes(self) -> int:
         return self.plan.arena_bytes
 
+    @property
+    def outside_arena_input_bytes(self) -> int:
+        """Bytes of inputs the code reads in place from the caller's buffer (patch-based schedules): RAM
+        the inference needs beyond the arena, so the bench adds them to ours."""
+        return sum(size for t, size in zip(self.graph.inputs, self.input_bytes) if t in self.plan.external)
+
     def write(self, out_dir: str) -> None:
         """Write every file into `out_dir` at once: built in a temporary directory, then renamed, so a
         failure leaves nothing half-written. An existing `out_dir` is replaced."""
@@ -681,6 +687,16 @@ def _header(graph: Graph, name: str, upper: str, plan: ArenaPlan, in_sizes, out_
               f"int {name}_invoke(const void *input, void *output);",
               "/* The same with one pointer per input and per output tensor. */",
               f"int {name}_invoke_n(const void *const *inputs, void *const *outputs);",
+              "",
+              "/* Without copies, as with TFLM's interpreter->input(i)->data: write input i where",
+              f" * {name}_input(i) points, call {name}_run(), read output j at {name}_output(j) (valid until the",
+              f" * next run). The {plan.arena_bytes}-byte arena is then all the RAM inference needs; invoke's buffers",
+              " * are the caller's. NULL for an index out of range"
+              + (" and for an input read in place (patch-based: keep it in" if plan.external else ". */"),
+              *([" * your own buffer and use invoke); run then returns 1. */"] if plan.external else []),
+              f"void *{name}_input(int i);",
+              f"const void *{name}_output(int j);",
+              f"int {name}_run(void);",
               "", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {upper}_H_ */", ""]
     return "\n".join(lines)
 
@@ -694,14 +710,14 @@ def _source(e: _Emitter, graph: Graph, name: str, upper: str, in_sizes, out_size
              f"static union {{ int32_t align; uint8_t bytes[{max(e.plan.arena_bytes, 1)}]; }} arena;",
              "#define A (arena.bytes)", ""]
     lines += e.data
-    lines += ["", f"static void {name}_run(const void *const *inputs) {{", "  (void)inputs;"] + e.body + ["}", ""]
+    lines += ["", f"static void {name}_layers(const void *const *inputs) {{", "  (void)inputs;"] + e.body + ["}", ""]
     lines += [f"int {name}_invoke_n(const void *const *inputs, void *const *outputs) {{",
               "  if (!inputs || !outputs) return 1;"]
     for j, t in enumerate(graph.inputs):
         lines.append(f"  if (!inputs[{j}]) return 1;")
         if t not in e.plan.external:
             lines.append(f"  memcpy(A + {e.plan.offsets[t]}, inputs[{j}], {in_sizes[j]});")
-    lines.append(f"  {name}_run(inputs);")
+    lines.append(f"  {name}_layers(inputs);")
     for j, t in enumerate(graph.outputs):
         lines.append(f"  if (!outputs[{j}]) return 1;")
         lines.append(f"  memcpy(outputs[{j}], A + {e.plan.offsets[t]}, {out_sizes[j]});")
@@ -713,6 +729,18 @@ def _source(e: _Emitter, graph: Graph, name: str, upper: str, in_sizes, out_size
     lines += [f"  {{ const void *const in[{len(in_sizes)}] = {{{ins}}};",
               f"    void *const out[{len(out_sizes)}] = {{{outs}}};",
               f"    return {name}_invoke_n(in, out); }}", "}", ""]
+    # Zero-copy entry points: pointers into the arena (None where an input is read in place).
+    in_ptrs = ["NULL" if t in e.plan.external else f"A + {e.plan.offsets[t]}" for t in graph.inputs]
+    out_ptrs = [f"A + {e.plan.offsets[t]}" for t in graph.outputs]
+    lines += [f"void *{name}_input(int i) {{",
+              *[f"  if (i == {j}) return {p};" for j, p in enumerate(in_ptrs)], "  return NULL;", "}", "",
+              f"const void *{name}_output(int j) {{",
+              *[f"  if (j == {j}) return {p};" for j, p in enumerate(out_ptrs)], "  return NULL;", "}", "",
+              f"int {name}_run(void) {{"]
+    if e.plan.external:
+        lines += ["  return 1; /* an input is read in place: use invoke */", "}", ""]
+    else:
+        lines += [f"  {name}_layers(NULL);", "  return 0;", "}", ""]
     return "\n".join(lines)
 
 

@@ -98,3 +98,30 @@ def test_generated_sources_are_identical_across_processes(tmp_path):
                         f"--out_dir={out}"], check=True, env=env, capture_output=True)
         trees.append({f: (out / f).read_bytes() for f in sorted(os.listdir(out))})
     assert trees[0] == trees[1]
+
+
+@pytest.mark.parametrize("patch", [None, "2:2"])
+def test_zero_copy_api_gives_invokes_bytes(patch):
+    """m_input/m_run/m_output (TFLM-style, no caller buffers) give TFLM's bytes; a patch-based schedule
+    reads its input in place, so there m_input is NULL and m_run refuses."""
+    import ctypes
+    data = read(next(p for p in MLPERF if "vww" in p))
+    graph = load_tflite(data)
+    sets = random_inputs(graph, 2, seed=5)
+    expected = run_tflm(data, sets, 1)
+    host = HostModel(generate(data, "m", patch=patch))
+    lib = host.lib
+    lib.m_input.restype = lib.m_output.restype = ctypes.c_void_p
+    lib.m_input.argtypes = lib.m_output.argtypes = [ctypes.c_int]
+    assert lib.m_input(1) is None and lib.m_output(1) is None
+    if patch:
+        assert lib.m_input(0) is None and lib.m_run() == 1
+        assert host.gen.outside_arena_input_bytes == 96 * 96 * 3
+        return
+    assert host.gen.outside_arena_input_bytes == 0
+    for inputs, outs in zip(sets, expected):
+        raw = inputs[0].tobytes()
+        ctypes.memmove(lib.m_input(0), raw, len(raw))
+        assert lib.m_run() == 0
+        got = ctypes.string_at(lib.m_output(0), outs[0].nbytes)
+        assert got == outs[0].tobytes()
