@@ -1,6 +1,6 @@
 """Benchmark generated code against stock TF Lite Micro, side by side, in one run.
 
-  python scripts/bench.py --tflite=A.tflite [--tflite=B.tflite ...] [--target=host|cortex-m4] --json=OUT.json
+  python scripts/bench.py --tflite=A.tflite [--tflite=B.tflite ...] [--target=host|cortex-m4] [--portable] --json=OUT.json
 
 For each model: bit-exactness on --inputs random inputs (every output byte against the tflite-micro
 wheel), TFLM's arena against our RAM (Cortex-M4 build: arena + static state) and Flash, host time of
@@ -28,6 +28,8 @@ JSON = flags.DEFINE_string("json", None, "write the results (a JSON list) here")
 INPUTS = flags.DEFINE_integer("inputs", 100, "random inputs per model, compared byte for byte with TFLM")
 CM_INPUTS = flags.DEFINE_integer("cm_inputs", 10, "of those, how many also run on the Cortex-M target")
 TFLITE = flags.DEFINE_bool("tflite_interpreter", True, "also time tf.lite.Interpreter (reference and default kernels)")
+PORTABLE = flags.DEFINE_bool("portable", False, "with a Cortex-M target, also count the portable C kernels "
+                              "(-DMR_PORTABLE) on one input")
 LAYERS = flags.DEFINE_bool("layers", False, "with a Cortex-M target, print each model's per-layer instruction table")
 
 
@@ -42,6 +44,7 @@ def main(argv):
                 model = f.read()
             results.append(bench_model(model, name, inputs=INPUTS.value, target=TARGET.value,
                                        cm_inputs=CM_INPUTS.value, tflite_interpreter=TFLITE.value,
+                                       portable=PORTABLE.value,
                                        log=lambda s: print(s, flush=True)))
         except OSError as e:
             sys.exit(f"error: cannot read {path}: {e.strerror}")
