@@ -103,6 +103,57 @@ static inline int32_t mr_requantize_fast(int32_t acc, int32_t multiplier, int32_
 #endif
 }
 
+/* mr_requantize_fast with the work that depends only on (multiplier, shift) done once, for kernels
+ * that requantize many accumulators of one channel: mr_requant_prepare, then mr_requant_apply per
+ * accumulator (equal to mr_requantize_fast(acc, multiplier, shift); requantize_test.c checks it).
+ * With e = -shift > 0 the sum of mr_requantize_fast is x*m + round - [x < 0]*2^31, round = 2^30 + 2^(30+e);
+ * its high word shifted right by e - 1 is the result. With shift >= 0 it is ((acc << shift)*m + 2^30) >> 31. */
+typedef struct {
+  int64_t round;          /* 2^30 + 2^(30-shift) when shift < 0, else 2^30 */
+  int32_t multiplier;
+  int32_t left_shift;     /* shift when shift > 0, else 0 */
+  int32_t right_shift_m1; /* -shift - 1 when shift < 0, else -1 */
+} mr_requant;
+
+static inline mr_requant mr_requant_prepare(int32_t multiplier, int32_t shift) {
+  mr_requant r;
+  r.round = ((int64_t)1 << 30) + (shift < 0 ? ((int64_t)1 << (30 - shift)) : 0);
+  r.multiplier = multiplier;
+  r.left_shift = shift > 0 ? shift : 0;
+  r.right_shift_m1 = shift < 0 ? -shift - 1 : -1;
+  return r;
+}
+
+/* The two cases of mr_requant_apply, for loops that test r->right_shift_m1 >= 0 once. */
+static inline int32_t mr_requant_apply_right(int32_t acc, const mr_requant *r) { /* right_shift_m1 >= 0 */
+  /* round + acc*m + [acc < 0]*(-2^31): two widening multiply-accumulates */
+  const int32_t negative = (int32_t)((uint32_t)acc >> 31);
+#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
+  /* gcc turns the second product into shifts and adds; SMLAL is one instruction */
+  uint32_t lo = (uint32_t)r->round;
+  int32_t hi = (int32_t)(r->round >> 32);
+  __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(acc), "r"(r->multiplier));
+  __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(negative), "r"(INT32_MIN));
+  return hi >> r->right_shift_m1;
+#else
+  const int64_t sum = r->round + (int64_t)acc * r->multiplier + (int64_t)negative * (int64_t)INT32_MIN;
+  return (int32_t)(sum >> 32) >> r->right_shift_m1;
+#endif
+}
+
+static inline int32_t mr_requant_apply_left(int32_t acc, const mr_requant *r) { /* right_shift_m1 < 0 */
+  const int64_t v = (int64_t)mr_shift_left_wrap(acc, (int)r->left_shift) * r->multiplier + r->round;
+  return (int32_t)(v >> 31);
+}
+
+static inline int32_t mr_requant_apply(int32_t acc, const mr_requant *r) {
+#ifdef MR_SINGLE_ROUNDING
+  return mr_requantize(acc, r->multiplier, r->right_shift_m1 >= 0 ? -(r->right_shift_m1 + 1) : r->left_shift);
+#else
+  return r->right_shift_m1 >= 0 ? mr_requant_apply_right(acc, r) : mr_requant_apply_left(acc, r);
+#endif
+}
+
 /* TFLM MultiplyByQuantizedMultiplierSmallerThanOneExp (ADD's input/output
  * scaling): shift <= 0. Identical to mr_requantize for those shifts. */
 static inline int32_t mr_requantize_smaller_than_one(int32_t x, int32_t multiplier, int32_t shift) {

@@ -6,9 +6,9 @@
 #include "mr_fast.h"
 #include "mr_kernels.h"
 
-#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
-#define MR_DSP 1
-#include <arm_acle.h>
+#include "mr_dsp.h"
+
+#ifdef MR_DSP
 typedef int8_t mr_row_t; /* the DSP core widens int8 itself (__sxtb16) */
 #else
 typedef int16_t mr_row_t; /* gcc vectorises int8 x int16 dot products (pmaddwd on x86-64) */
@@ -25,6 +25,22 @@ typedef struct {
 static inline int8_t mr_out_value(int32_t acc, int32_t mult, int32_t shift, const mr_out_params *q) {
   const int32_t v = mr_requantize_fast(acc, mult, shift) + q->out_offset;
   return (int8_t)mr_clamp_i32(v, q->act_min, q->act_max);
+}
+
+/* Output channel oc of two pixels: one requantization set-up (mr_requant_prepare) for both. */
+static inline void mr_out_pair(int32_t acc_a, int32_t acc_b, int oc, const mr_out_params *q, int8_t *y_a,
+                               int8_t *y_b) {
+  const mr_requant r = mr_requant_prepare(q->mult[oc], q->shift[oc]);
+  int32_t a, b;
+  if (r.right_shift_m1 >= 0) {
+    a = mr_requant_apply_right(acc_a, &r);
+    b = mr_requant_apply_right(acc_b, &r);
+  } else {
+    a = mr_requant_apply_left(acc_a, &r);
+    b = mr_requant_apply_left(acc_b, &r);
+  }
+  *y_a = (int8_t)mr_clamp_i32(a + q->out_offset, q->act_min, q->act_max);
+  *y_b = (int8_t)mr_clamp_i32(b + q->out_offset, q->act_min, q->act_max);
 }
 
 /* Row loaders: n int8 values, or n copies of one value, into a GEMM row; mr_row_pad zero-fills a
@@ -54,19 +70,75 @@ static void mr_row_pad(mr_row_t *row, int k) {
 #endif
 }
 
+
 #ifdef MR_DSP
-static inline int32_t mr_read_s8x4(const int8_t *p) {
-  int32_t v;
-  memcpy(&v, p, 4); /* one LDR: Cortex-M3 and up read unaligned words */
-  return v;
+/* The DSP core of mr_gemm2: acc[r][o] += sum_i row_r[i] * filter_o[i] over the first k & ~3 values (returns
+ * that count). Four values of each row per step: 4 LDR, 8 SXTB16, 8 SMLAD for 16 multiply-accumulates,
+ * two steps per loop. In assembly: written in C, gcc runs out of registers (4 accumulators, 4 pointers,
+ * 6 temporaries) and spills accumulators inside the loop. */
+#define MR_GEMM_STEP                                  \
+  "ldr %[u], [%[u_ptr]], #4\n\t"                      \
+  "ldr %[a], [%[a_ptr]], #4\n\t"                      \
+  "sxtb16 %[t0], %[u]\n\t"                            \
+  "sxtb16 %[u], %[u], ror #8\n\t"                     \
+  "sxtb16 %[t1], %[a]\n\t"                            \
+  "sxtb16 %[a], %[a], ror #8\n\t"                     \
+  "smlad %[c00], %[t0], %[t1], %[c00]\n\t"            \
+  "smlad %[c00], %[u], %[a], %[c00]\n\t"              \
+  "ldr %[v], [%[v_ptr]], #4\n\t"                      \
+  "sxtb16 %[t2], %[v]\n\t"                            \
+  "sxtb16 %[v], %[v], ror #8\n\t"                     \
+  "smlad %[c01], %[t2], %[t1], %[c01]\n\t"            \
+  "smlad %[c01], %[v], %[a], %[c01]\n\t"              \
+  "ldr %[a], [%[b_ptr]], #4\n\t"                      \
+  "sxtb16 %[t1], %[a]\n\t"                            \
+  "sxtb16 %[a], %[a], ror #8\n\t"                     \
+  "smlad %[c10], %[t0], %[t1], %[c10]\n\t"            \
+  "smlad %[c10], %[u], %[a], %[c10]\n\t"              \
+  "smlad %[c11], %[t2], %[t1], %[c11]\n\t"            \
+  "smlad %[c11], %[v], %[a], %[c11]\n\t"
+
+static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, const int8_t *u_ptr,
+                                  const int8_t *v_ptr, int k, int32_t *acc00, int32_t *acc01, int32_t *acc10,
+                                  int32_t *acc11) {
+  const int8_t *const start = a_ptr;
+  const int8_t *const end8 = a_ptr + ((unsigned)k & ~7u);
+  int32_t c00 = *acc00, c01 = *acc01, c10 = *acc10, c11 = *acc11;
+  int32_t u, v, a, t0, t1, t2;
+  if (a_ptr != end8) {
+    __asm__ volatile("1:\n\t" MR_GEMM_STEP MR_GEMM_STEP
+                     "ldr %[t2], %[end]\n\t"
+                     "cmp %[a_ptr], %[t2]\n\t"
+                     "bne 1b\n\t"
+                     : [c00] "+r"(c00), [c01] "+r"(c01), [c10] "+r"(c10), [c11] "+r"(c11), [a_ptr] "+r"(a_ptr),
+                       [b_ptr] "+r"(b_ptr), [u_ptr] "+r"(u_ptr), [v_ptr] "+r"(v_ptr), [u] "=&r"(u), [v] "=&r"(v),
+                       [a] "=&r"(a), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
+                     : [end] "m"(end8)
+                     : "cc", "memory");
+  }
+  if ((unsigned)k & 4u) {
+    __asm__ volatile(MR_GEMM_STEP
+                     : [c00] "+r"(c00), [c01] "+r"(c01), [c10] "+r"(c10), [c11] "+r"(c11), [a_ptr] "+r"(a_ptr),
+                       [b_ptr] "+r"(b_ptr), [u_ptr] "+r"(u_ptr), [v_ptr] "+r"(v_ptr), [u] "=&r"(u), [v] "=&r"(v),
+                       [a] "=&r"(a), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
+                     :
+                     : "memory");
+  }
+  *acc00 = c00;
+  *acc01 = c01;
+  *acc10 = c10;
+  *acc11 = c11;
+  return (int)(a_ptr - start);
 }
-static inline int32_t mr_ror8(int32_t v) { return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24)); }
+#undef MR_GEMM_STEP
 #endif
 
 /* y0[oc] (from row x0) and y1[oc] (from row x1) for every output channel: acc = bias[oc] +
  * sum_i filter[oc][i] * x[i]. x1 may equal x0 and y1 y0 (one pixel). */
 static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t *filter, const int32_t *bias,
-                     int out_c, int8_t *y0, int8_t *y1, const mr_out_params *q) {
+                     int out_c, int8_t *y0, int8_t *y1, const mr_out_params *params) {
+  /* a copy: the int8 output stores may alias *params, which would make gcc reload it after each one */
+  const mr_out_params copy = *params, *const q = &copy;
   const int k_row = (int)MR_GEMM_ROW(k);
 #ifndef MR_DSP
   const int k16 = (int)((unsigned)k_row & ~15u); /* = k_row, written so the vectoriser sees a multiple of 16 */
@@ -80,22 +152,7 @@ static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t
     int32_t acc01 = has_second ? bias[oc + 1] : 0, acc11 = acc01;
     int i;
 #ifdef MR_DSP
-    for (i = 0; i + 4 <= k; i += 4) {
-      const int32_t a = mr_read_s8x4(x0 + i), b = mr_read_s8x4(x1 + i);
-      const int32_t u = mr_read_s8x4(w0 + i), v = mr_read_s8x4(w1 + i);
-      const int32_t a02 = __sxtb16(a), a13 = __sxtb16(mr_ror8(a));
-      const int32_t b02 = __sxtb16(b), b13 = __sxtb16(mr_ror8(b));
-      const int32_t u02 = __sxtb16(u), u13 = __sxtb16(mr_ror8(u));
-      const int32_t v02 = __sxtb16(v), v13 = __sxtb16(mr_ror8(v));
-      acc00 = __smlad(u02, a02, acc00);
-      acc01 = __smlad(v02, a02, acc01);
-      acc10 = __smlad(u02, b02, acc10);
-      acc11 = __smlad(v02, b02, acc11);
-      acc00 = __smlad(u13, a13, acc00);
-      acc01 = __smlad(v13, a13, acc01);
-      acc10 = __smlad(u13, b13, acc10);
-      acc11 = __smlad(v13, b13, acc11);
-    }
+    i = mr_gemm_2x2_dsp(x0, x1, w0, w1, k, &acc00, &acc01, &acc10, &acc11);
     for (; i < k; ++i) {
       acc00 += (int32_t)w0[i] * x0[i];
       acc01 += (int32_t)w1[i] * x0[i];
@@ -111,16 +168,8 @@ static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t
       acc11 += (int32_t)w1[i] * x1[i];
     }
 #endif
-    {
-      const int32_t m0 = q->mult[oc], s0 = q->shift[oc];
-      y0[oc] = mr_out_value(acc00, m0, s0, q);
-      y1[oc] = mr_out_value(acc10, m0, s0, q);
-    }
-    if (has_second) {
-      const int32_t m1 = q->mult[oc + 1], s1 = q->shift[oc + 1];
-      y0[oc + 1] = mr_out_value(acc01, m1, s1, q);
-      y1[oc + 1] = mr_out_value(acc11, m1, s1, q);
-    }
+    mr_out_pair(acc00, acc10, oc, q, y0 + oc, y1 + oc);
+    if (has_second) mr_out_pair(acc01, acc11, oc + 1, q, y0 + oc + 1, y1 + oc + 1);
   }
 }
 
