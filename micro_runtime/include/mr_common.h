@@ -117,7 +117,12 @@ typedef struct {
 
 static inline mr_requant mr_requant_prepare(int32_t multiplier, int32_t shift) {
   mr_requant r;
-  r.round = ((int64_t)1 << 30) + (shift < 0 ? ((int64_t)1 << (30 - shift)) : 0);
+  /* 2^30 + 2^(30+e) from its two words: 2^(30+e) is the low word's top bit when e = 1, else 2^(e-2) in
+   * the high word (a 64-bit shift by a variable costs a dozen Thumb instructions) */
+  const int32_t e = shift < 0 ? -shift : 0;
+  const uint32_t round_lo = 0x40000000u + (e == 1 ? 0x80000000u : 0u);
+  const uint32_t round_hi = e >= 2 ? 1u << (e - 2) : 0u;
+  r.round = (int64_t)(((uint64_t)round_hi << 32) | round_lo);
   r.multiplier = multiplier;
   r.left_shift = shift > 0 ? shift : 0;
   r.right_shift_m1 = shift < 0 ? -shift - 1 : -1;
