@@ -101,7 +101,6 @@ static void mr_row_pad(mr_row_t *row, int k) {
 static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, const int8_t *u_ptr,
                                   const int8_t *v_ptr, int k, int32_t *acc00, int32_t *acc01, int32_t *acc10,
                                   int32_t *acc11) {
-  const int8_t *const start = a_ptr;
   const int8_t *const end8 = a_ptr + ((unsigned)k & ~7u);
   int32_t c00 = *acc00, c01 = *acc01, c10 = *acc10, c11 = *acc11;
   int32_t u, v, a, t0, t1, t2;
@@ -128,15 +127,16 @@ static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, cons
   *acc01 = c01;
   *acc10 = c10;
   *acc11 = c11;
-  return (int)(a_ptr - start);
+  return (int)((unsigned)k & ~3u); /* = a_ptr - start, in a form the compiler can follow */
 }
 #undef MR_GEMM_STEP
 #endif
 
 /* y0[oc] (from row x0) and y1[oc] (from row x1) for every output channel: acc = bias[oc] +
  * sum_i filter[oc][i] * x[i]. x1 may equal x0 and y1 y0 (one pixel). */
-static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t *filter, const int32_t *bias,
-                     int out_c, int8_t *y0, int8_t *y1, const mr_out_params *params) {
+static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0, const mr_row_t *x1, int k,
+                                                              const int8_t *filter, const int32_t *bias, int out_c,
+                                                              int8_t *y0, int8_t *y1, const mr_out_params *params) {
   /* a copy: the int8 output stores may alias *params, which would make gcc reload it after each one */
   const mr_out_params copy = *params, *const q = &copy;
   const int k_row = (int)MR_GEMM_ROW(k);
@@ -145,11 +145,10 @@ static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t
 #endif
   int oc;
   for (oc = 0; oc < out_c; oc += 2) {
-    const int has_second = oc + 1 < out_c;
-    const int8_t *w0 = filter + (size_t)oc * (size_t)k_row;
-    const int8_t *w1 = has_second ? w0 + k_row : w0;
-    int32_t acc00 = bias[oc], acc10 = bias[oc];
-    int32_t acc01 = has_second ? bias[oc + 1] : 0, acc11 = acc01;
+    /* an odd last channel is computed twice over (w1 = w0) and written once */
+    const int second = oc + 1 < out_c ? oc + 1 : oc;
+    const int8_t *w0 = filter + (size_t)oc * (size_t)k_row, *w1 = filter + (size_t)second * (size_t)k_row;
+    int32_t acc00 = bias[oc], acc10 = acc00, acc01 = bias[second], acc11 = acc01;
     int i;
 #ifdef MR_DSP
     i = mr_gemm_2x2_dsp(x0, x1, w0, w1, k, &acc00, &acc01, &acc10, &acc11);
@@ -168,9 +167,18 @@ static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t
       acc11 += (int32_t)w1[i] * x1[i];
     }
 #endif
+    mr_out_pair(acc01, acc11, second, q, y0 + second, y1 + second);
     mr_out_pair(acc00, acc10, oc, q, y0 + oc, y1 + oc);
-    if (has_second) mr_out_pair(acc01, acc11, oc + 1, q, y0 + oc + 1, y1 + oc + 1);
   }
+}
+
+/* mr_gemm2_k with the row length a constant for the short rows of expansion 1x1 convs (8 or 16 input
+ * channels), where the per-channel overhead outweighs the dot products. */
+static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t *filter, const int32_t *bias,
+                     int out_c, int8_t *y0, int8_t *y1, const mr_out_params *params) {
+  if (k == 8) mr_gemm2_k(x0, x1, 8, filter, bias, out_c, y0, y1, params);
+  else if (k == 16) mr_gemm2_k(x0, x1, 16, filter, bias, out_c, y0, y1, params);
+  else mr_gemm2_k(x0, x1, k, filter, bias, out_c, y0, y1, params);
 }
 
 void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filter, const int32_t *bias,
