@@ -121,7 +121,7 @@ static inline mr_requant mr_requant_prepare(int32_t multiplier, int32_t shift) {
    * the high word (a 64-bit shift by a variable costs a dozen Thumb instructions) */
   const int32_t e = shift < 0 ? -shift : 0;
   const uint32_t round_lo = 0x40000000u + (e == 1 ? 0x80000000u : 0u);
-  const uint32_t round_hi = e >= 2 ? 1u << (e - 2) : 0u;
+  const uint32_t round_hi = e >= 2 ? (uint32_t)1 << (e - 2) : 0u; /* uint32_t: 16-bit int on AVR */
   r.round = (int64_t)(((uint64_t)round_hi << 32) | round_lo);
   r.multiplier = multiplier;
   r.left_shift = shift > 0 ? shift : 0;
