@@ -73,40 +73,10 @@ static inline int32_t mr_requantize(int32_t acc, int32_t multiplier, int32_t shi
 #endif
 }
 
-/* mr_requantize in one rounding step, for the fast kernels. Equal to mr_requantize (double
- * rounding) for every int32 acc, every multiplier in [0, 2^31) and shift in [-31, 30]:
- * with x = acc << left_shift and e = right shift, TFLM computes s = floor((x*m + 2^30) / 2^31)
- * (its nudge for negative products turns the truncating division into this floor), then rounds
- * s / 2^e half away from zero, i.e. floor((s + 2^(e-1) - [s < 0]) / 2^e). Nested floors of
- * integer divisions merge: the result is floor((x*m + 2^30 + 2^(30+e) - [s < 0]*2^31) / 2^(31+e))
- * for e >= 1, and s < 0 may be replaced by x < 0 (the only cases where they differ, x*m in
- * (-2^30, 0], give 0 both ways). |x*m| < 2^62, so the int64 sum never overflows.
- * micro_runtime/kernels/requantize_test.c checks it against mr_requantize. */
-static inline int32_t mr_requantize_fast(int32_t acc, int32_t multiplier, int32_t shift) {
-#ifdef MR_SINGLE_ROUNDING
-  return mr_requantize(acc, multiplier, shift);
-#else
-  const int left_shift = shift > 0 ? (int)shift : 0;
-  const int right_shift = shift > 0 ? 0 : (int)-shift;
-  const int32_t x = mr_shift_left_wrap(acc, left_shift);
-  int64_t v = (int64_t)x * multiplier + ((int64_t)1 << 30);
-  if (right_shift > 0) {
-    v += ((int64_t)1 << (30 + right_shift)) - (x < 0 ? ((int64_t)1 << 31) : 0);
-  }
-#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
-  /* 32-bit cores: the shift by 31 + e >= 32 only needs the high word. */
-  if (right_shift > 0) return (int32_t)(v >> 32) >> (right_shift - 1);
-  return (int32_t)(((uint32_t)(v >> 32) << 1) | ((uint32_t)v >> 31));
-#else
-  return (int32_t)(v >> (31 + right_shift));
-#endif
-#endif
-}
-
-/* mr_requantize_fast with the work that depends only on (multiplier, shift) done once, for kernels
+/* mr_requantize_fast (below) with the work that depends only on (multiplier, shift) done once, for kernels
  * that requantize many accumulators of one channel: mr_requant_prepare, then mr_requant_apply per
  * accumulator (equal to mr_requantize_fast(acc, multiplier, shift); requantize_test.c checks it).
- * With e = -shift > 0 the sum of mr_requantize_fast is x*m + round - [x < 0]*2^31, round = 2^30 + 2^(30+e);
+ * With e = -shift > 0 the sum mr_requantize_fast derives is x*m + round - [x < 0]*2^31, round = 2^30 + 2^(30+e);
  * its high word shifted right by e - 1 is the result. With shift >= 0 it is ((acc << shift)*m + 2^30) >> 31. */
 typedef struct {
   int64_t round;          /* 2^30 + 2^(30-shift) when shift < 0, else 2^30 */
@@ -156,6 +126,34 @@ static inline int32_t mr_requant_apply(int32_t acc, const mr_requant *r) {
   return mr_requantize(acc, r->multiplier, r->right_shift_m1 >= 0 ? -(r->right_shift_m1 + 1) : r->left_shift);
 #else
   return r->right_shift_m1 >= 0 ? mr_requant_apply_right(acc, r) : mr_requant_apply_left(acc, r);
+#endif
+}
+
+/* mr_requantize in one rounding step, for the fast kernels. Equal to mr_requantize (double
+ * rounding) for every int32 acc, every multiplier in [0, 2^31) and shift in [-31, 30]:
+ * with x = acc << left_shift and e = right shift, TFLM computes s = floor((x*m + 2^30) / 2^31)
+ * (its nudge for negative products turns the truncating division into this floor), then rounds
+ * s / 2^e half away from zero, i.e. floor((s + 2^(e-1) - [s < 0]) / 2^e). Nested floors of
+ * integer divisions merge: the result is floor((x*m + 2^30 + 2^(30+e) - [s < 0]*2^31) / 2^(31+e))
+ * for e >= 1, and s < 0 may be replaced by x < 0 (the only cases where they differ, x*m in
+ * (-2^30, 0], give 0 both ways). |x*m| < 2^62, so the int64 sum never overflows.
+ * micro_runtime/kernels/requantize_test.c checks it against mr_requantize. */
+static inline int32_t mr_requantize_fast(int32_t acc, int32_t multiplier, int32_t shift) {
+#ifdef MR_SINGLE_ROUNDING
+  return mr_requantize(acc, multiplier, shift);
+#elif defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
+  /* 32-bit cores: the same sum through mr_requant_prepare / mr_requant_apply (32-bit words, SMLAL) */
+  const mr_requant r = mr_requant_prepare(multiplier, shift);
+  return mr_requant_apply(acc, &r);
+#else
+  const int left_shift = shift > 0 ? (int)shift : 0;
+  const int right_shift = shift > 0 ? 0 : (int)-shift;
+  const int32_t x = mr_shift_left_wrap(acc, left_shift);
+  int64_t v = (int64_t)x * multiplier + ((int64_t)1 << 30);
+  if (right_shift > 0) {
+    v += ((int64_t)1 << (30 + right_shift)) - (x < 0 ? ((int64_t)1 << 31) : 0);
+  }
+  return (int32_t)(v >> (31 + right_shift));
 #endif
 }
 
