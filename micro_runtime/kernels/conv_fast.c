@@ -63,8 +63,7 @@ static void mr_row_fill(mr_row_t *dst, int32_t value, int n) {
 
 static void mr_row_pad(mr_row_t *row, int k) {
 #ifdef MR_DSP
-  (void)row;
-  (void)k;
+  mr_row_fill(row + k, 0, ((k + 3) & ~3) - k); /* im2col rows: the DSP core reads whole words */
 #else
   mr_row_fill(row + k, 0, MR_GEMM_ROW(k) - k);
 #endif
@@ -266,6 +265,12 @@ static void mr_im2col(mr_row_t *row, const mr_conv_geometry *g, int out_y, int o
 static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t count, const int8_t *filter,
                            const int32_t *bias, int out_c, int8_t *out, mr_row_t *rows, const mr_out_params *q) {
   const int k = g->k_h * g->k_w * g->in_c;
+#ifdef MR_DSP
+  /* rows and filter rows are zero from k to a multiple of 4 (mr_row_pad, MR_GEMM_ROW): no scalar tail */
+  const int k_gemm = (k + 3) & ~3;
+#else
+  const int k_gemm = k;
+#endif
   mr_row_t *x0 = rows, *x1 = rows + MR_GEMM_ROW(k);
   int32_t j;
   mr_row_pad(x0, k);
@@ -276,7 +281,8 @@ static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t cou
     const int32_t p1 = first + j1;
     mr_im2col(x0, g, (int)(p0 / g->out_w), (int)(p0 % g->out_w));
     if (j1 != j) mr_im2col(x1, g, (int)(p1 / g->out_w), (int)(p1 % g->out_w));
-    mr_gemm2(x0, j1 != j ? x1 : x0, k, filter, bias, out_c, out + (size_t)j * out_c, out + (size_t)j1 * out_c, q);
+    mr_gemm2(x0, j1 != j ? x1 : x0, k_gemm, filter, bias, out_c, out + (size_t)j * out_c, out + (size_t)j1 * out_c,
+             q);
   }
 }
 
