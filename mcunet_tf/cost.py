@@ -267,8 +267,8 @@ def latency_model(path: str | None = None) -> dict[str, Any]:
 def kernel_family(graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
     """The kernel call the generator emits for an op of the engine graph (`plan_engine`'s output), as in
     `micro_runtime.codegen`: the unit the per-layer instruction model is fitted on. `scratch_bytes` (the
-    op's scratch in the plan) tells an in-place depthwise conv's mode: by rows when its scratch holds the
-    rows it must delay (`mr_depthwise_inplace_row_delay`), else channel by channel."""
+    op's scratch in the plan) tells an in-place depthwise conv's mode (`codegen.depthwise_inplace_mode`):
+    through a ring of int16 or int8 input rows, by rows, or channel by channel."""
     from micro_runtime import codegen
     from tflite_patch.passes import op_padding, op_window
 
@@ -285,16 +285,16 @@ def kernel_family(graph: Graph, op: Op, scratch_bytes: int | None = None) -> str
             return "conv1x1"
         return "conv"
     if op.kind == "DEPTHWISE_CONV_2D":
-        kh, _, sh, _ = op_window(graph, op)
+        kh, kw, sh, sw = op_window(graph, op)
         mode = ""
         if "inplace" in op.attrs:
             mode = "_inplace"
-            row_delay = getattr(codegen, "_depthwise_row_delay", None)
-            if row_delay is not None and scratch_bytes is not None:
+            if scratch_bytes is not None:
                 _, in_h, in_w, c = graph.tensors[op.inputs[0]].shape
-                _, out_h, out_w, out_c = graph.tensors[op.outputs[0]].shape
-                rows = row_delay(in_w, c, sh, op_padding(graph, op)[0], out_h, out_w) * out_w * out_c
-                mode += "_rows" if rows <= scratch_bytes else "_channels"
+                _, out_h, out_w, _ = graph.tensors[op.outputs[0]].shape
+                top, _, left, _ = op_padding(graph, op)
+                mode += "_" + codegen.depthwise_inplace_mode(in_h, in_w, c, kh, kw, sh, sw, top, left, out_h, out_w,
+                                                             scratch_bytes)
         return f"depthwise{mode}_k{kh}s{sh}"
     if op.kind == "FULLY_CONNECTED":
         w = graph.tensors[op.inputs[1]]

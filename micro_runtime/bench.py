@@ -49,6 +49,8 @@ class BenchResult:
     layer_arena_bytes: int | None = None  # our arena layer by layer, for comparison
     patch_extra_macs: int = 0  # MACs recomputed by the patch schedule
     patch_extra_macs_pct: float = 0.0
+    ours_cm4_instructions_portable: int | None = None
+    ours_cm4_instructions_per_mac_portable: float | None = None
 
     @property
     def speedup_vs_tflm(self) -> float:
@@ -79,13 +81,15 @@ def _tflite_interpreter_ms(model: bytes, sets, reference: bool) -> float:
 
 
 def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host", cm_inputs: int = 10,
-                tflite_interpreter: bool = True, seed: int = 0, log=print, patch=None,
-                sram_bytes: int | None = None) -> BenchResult:
+                tflite_interpreter: bool = True, seed: int = 0, portable: bool = False, log=print,
+                patch=None, sram_bytes: int | None = None) -> BenchResult:
     """Generate, compile and run `model` against TFLM on `inputs` random input sets.
 
     target "cortex-m4" (or -m7/-m55) also runs the first `cm_inputs` sets in QEMU, checks those outputs
     byte for byte against TFLM too, and counts the instructions of one inference (per layer as well).
     Flash, RAM and stack always come from a Cortex-M4 -O2 build when arm-none-eabi-gcc is installed.
+    portable: with a Cortex-M target, also count one inference of the portable C kernels (-DMR_PORTABLE),
+    checked against TFLM like the others.
     `patch` / `sram_bytes`: our code's patch-based schedule (`codegen.generate`).
     """
     graph = load_tflite(model)
@@ -172,6 +176,13 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
         result.ours_flash_bytes_os = small.model_linked_flash_bytes
         result.ours_cm4_instructions_os = small_run.instructions[0]
         result.cm4_bit_exact = result.cm4_bit_exact and small_run.outputs[0] == tflm_out[0]
+        if portable:
+            plain = target_cortexm.run(target_cortexm.build(src, "model", target=cm_target, opt="-O2", inputs=packed[:1],
+                                                            extra_cflags=["-DMR_PORTABLE"],
+                                                            out_dir=os.path.join(work, cm_target + "-portable")))
+            result.ours_cm4_instructions_portable = plain.instructions[0]
+            result.ours_cm4_instructions_per_mac_portable = round(plain.instructions[0] / max(result.macs, 1), 3)
+            result.cm4_bit_exact = result.cm4_bit_exact and plain.outputs[0] == tflm_out[0]
     return result
 
 
@@ -198,6 +209,9 @@ def format_table(results: list[BenchResult]) -> str:
         header += ["patch", "ours arena B", "layer arena B", "extra MACs"]
     if cm:
         header += ["target instr -O2", "instr/MAC", "instr -Os", "Flash -Os", "on-target exact"]
+    portable = any(r.ours_cm4_instructions_portable is not None for r in results)
+    if portable:
+        header += ["portable instr/MAC", "ours/portable", "Flash - weights B"]
     rows = [header]
 
     def num(v, fmt="{:,}"):
@@ -215,6 +229,11 @@ def format_table(results: list[BenchResult]) -> str:
             row += [num(r.ours_cm4_instructions), num(r.ours_cm4_instructions_per_mac, "{:.2f}"),
                     num(r.ours_cm4_instructions_os), num(r.ours_flash_bytes_os),
                     "-" if r.cm4_bit_exact is None else ("yes" if r.cm4_bit_exact else "NO")]
+        if portable:
+            ratio = (r.ours_cm4_instructions / r.ours_cm4_instructions_portable
+                     if r.ours_cm4_instructions and r.ours_cm4_instructions_portable else None)
+            row += [num(r.ours_cm4_instructions_per_mac_portable, "{:.2f}"), num(ratio, "{:.3f}"),
+                    num(r.ours_flash_bytes - r.weights_bytes if r.ours_flash_bytes else None)]
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))

@@ -231,6 +231,34 @@ def _depthwise_row_delay(in_w: int, c: int, stride_h: int, pad_top: int, out_h: 
     return out_h
 
 
+DW_RING_MIN_PIXELS = 64  # MR_DW_RING_MIN_PIXELS
+
+
+def _depthwise_ring_bytes(kh: int, kw: int, sw: int, top: int, left: int, out_h: int, out_w: int,
+                          narrow: bool) -> int | None:
+    """mr_depthwise_ring_bytes (int16 rows, or int8 when `narrow`) when mr_depthwise_ring_fits (the in-place
+    depthwise's ring mode), else None."""
+    if kh != kw or kh not in (3, 5, 7) or sw not in (1, 2) or top < 0 or left < 0 or out_h * out_w < DW_RING_MIN_PIXELS:
+        return None
+    return kh * ((out_w - 1) * sw + kw + (1 if narrow else 0)) * (1 if narrow else 2)
+
+
+def depthwise_inplace_mode(in_h: int, in_w: int, c: int, kh: int, kw: int, sh: int, sw: int, top: int, left: int,
+                           out_h: int, out_w: int, scratch_bytes: int) -> str:
+    """The mode mr_depthwise_conv2d_inplace_fast_s8 takes with `scratch_bytes` of scratch: "ring16", "ring8"
+    (a ring of int16 / int8 input rows, channel by channel), "rows" or "channels" (mr_depthwise_fast.h)."""
+    for narrow, mode in ((False, "ring16"), (True, "ring8")):
+        ring = _depthwise_ring_bytes(kh, kw, sw, top, left, out_h, out_w, narrow)
+        if ring is not None and ring <= scratch_bytes:
+            gathered = [y * sh - top + kh for y in range(out_h)]
+            if all(g >= in_h or (y + 1) * out_w <= g * in_w for y, g in enumerate(gathered)):
+                return mode
+            break
+    if _depthwise_row_delay(in_w, c, sh, top, out_h, out_w) * out_w * c <= scratch_bytes:
+        return "rows"
+    return "channels"
+
+
 def _window(e: _Emitter, i: int, op: Op) -> tuple[int, ...]:
     """(in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, dilation_h,
     dilation_w) of a convolution, folded PADs included."""
@@ -574,16 +602,23 @@ def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -
         elif "inplace" in op.attrs:
             rows = _depthwise_row_delay(in_w, in_c, sh, top, out_h, out_w) * out_w * out_c
             sizes[i] = min(rows, out_h * out_w)
-            if rows > out_h * out_w:
-                upgrades[i] = rows
-    # The in-place depthwise runs much faster by rows (all channels vectorised) than channel by channel;
-    # give it the bigger scratch wherever that keeps the op under the graph's peak of live bytes.
+            ring = [_depthwise_ring_bytes(kh, kw, op_window(graph, op)[3], top, op_padding(graph, op)[2], out_h,
+                                          out_w, narrow) for narrow in (False, True)]
+            wanted = [n for n in ring + [rows] if n is not None and n > sizes[i]]
+            if ring[1] is not None and ring[1] <= sizes[i]:
+                wanted = [n for n in wanted if n == ring[0]]  # an int8 ring already fits: only int16 is better
+            if wanted:
+                upgrades[i] = wanted
+    # The in-place depthwise runs fastest through a ring of input rows (mr_depthwise_fast.h), else by
+    # rows (all channels vectorised) rather than channel by channel; give it the scratch that takes
+    # wherever that keeps the op under the graph's peak of live bytes.
     if upgrades:
         live = live_bytes_per_op(graph, arena_buffers(graph, inplace_candidates(graph), sizes, external))
         peak = max(live, default=0)
-        for i, rows in upgrades.items():
-            if live[i] + rows - sizes[i] <= peak:
-                sizes[i] = rows
+        for i, wanted in upgrades.items():  # the fastest mode that fits
+            affordable = [n for n in wanted if live[i] + n - sizes[i] <= peak]
+            if affordable:
+                sizes[i] = affordable[0]
     return sizes
 
 def plan_engine(graph: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:

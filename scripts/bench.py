@@ -1,7 +1,7 @@
 """Benchmark generated code against stock TF Lite Micro, side by side, in one run.
 
-  python scripts/bench.py --tflite=A.tflite [--tflite=B.tflite ...] [--target=host|cortex-m4] --json=OUT.json
-                          [--patch=auto|off|SPLIT:N [--sram_kb=KB]]
+  python scripts/bench.py --tflite=A.tflite [--tflite=B.tflite ...] [--target=host|cortex-m4] [--portable]
+                          --json=OUT.json [--patch=auto|off|SPLIT:N [--sram_kb=KB]]
 
 For each model: bit-exactness on --inputs random inputs (every output byte against the tflite-micro
 wheel), TFLM's arena against our RAM (Cortex-M4 build: arena + static state) and Flash, host time of
@@ -34,6 +34,8 @@ CM_INPUTS = flags.DEFINE_integer("cm_inputs", 10, "of those, how many also run o
 TFLITE = flags.DEFINE_bool("tflite_interpreter", True, "also time tf.lite.Interpreter (reference and default kernels)")
 PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (scripts/codegen.py)")
 SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit; default: smallest arena")
+PORTABLE = flags.DEFINE_bool("portable", False, "with a Cortex-M target, also count the portable C kernels "
+                              "(-DMR_PORTABLE) on one input")
 LAYERS = flags.DEFINE_bool("layers", False, "with a Cortex-M target, print each model's per-layer instruction table")
 
 
@@ -53,7 +55,8 @@ def main(argv):
                 model = f.read()
             results.append(bench_model(model, name, inputs=INPUTS.value, target=TARGET.value,
                                        cm_inputs=CM_INPUTS.value, tflite_interpreter=TFLITE.value,
-                                       log=lambda s: print(s, flush=True), patch=patch, sram_bytes=sram))
+                                       portable=PORTABLE.value, log=lambda s: print(s, flush=True),
+                                       patch=patch, sram_bytes=sram))
         except OSError as e:
             sys.exit(f"error: cannot read {path}: {e.strerror}")
         except (ModelError, CortexMError) as e:

@@ -73,6 +73,62 @@ static inline int32_t mr_requantize(int32_t acc, int32_t multiplier, int32_t shi
 #endif
 }
 
+/* mr_requantize_fast (below) with the work that depends only on (multiplier, shift) done once, for kernels
+ * that requantize many accumulators of one channel: mr_requant_prepare, then mr_requant_apply per
+ * accumulator (equal to mr_requantize_fast(acc, multiplier, shift); requantize_test.c checks it).
+ * With e = -shift > 0 the sum mr_requantize_fast derives is x*m + round - [x < 0]*2^31, round = 2^30 + 2^(30+e);
+ * its high word shifted right by e - 1 is the result. With shift >= 0 it is ((acc << shift)*m + 2^30) >> 31. */
+typedef struct {
+  int64_t round;          /* 2^30 + 2^(30-shift) when shift < 0, else 2^30 */
+  int32_t multiplier;
+  int32_t left_shift;     /* shift when shift > 0, else 0 */
+  int32_t right_shift_m1; /* -shift - 1 when shift < 0, else -1 */
+} mr_requant;
+
+static inline mr_requant mr_requant_prepare(int32_t multiplier, int32_t shift) {
+  mr_requant r;
+  /* 2^30 + 2^(30+e) from its two words: 2^(30+e) is the low word's top bit when e = 1, else 2^(e-2) in
+   * the high word (a 64-bit shift by a variable costs a dozen Thumb instructions) */
+  const int32_t e = shift < 0 ? -shift : 0;
+  const uint32_t round_lo = 0x40000000u + (e == 1 ? 0x80000000u : 0u);
+  const uint32_t round_hi = e >= 2 ? (uint32_t)1 << (e - 2) : 0u; /* uint32_t: 16-bit int on AVR */
+  r.round = (int64_t)(((uint64_t)round_hi << 32) | round_lo);
+  r.multiplier = multiplier;
+  r.left_shift = shift > 0 ? shift : 0;
+  r.right_shift_m1 = shift < 0 ? -shift - 1 : -1;
+  return r;
+}
+
+/* The two cases of mr_requant_apply, for loops that test r->right_shift_m1 >= 0 once. */
+static inline int32_t mr_requant_apply_right(int32_t acc, const mr_requant *r) { /* right_shift_m1 >= 0 */
+  /* round + acc*m + [acc < 0]*(-2^31): two widening multiply-accumulates */
+  const int32_t negative = (int32_t)((uint32_t)acc >> 31);
+#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
+  /* gcc turns the second product into shifts and adds; SMLAL is one instruction */
+  uint32_t lo = (uint32_t)r->round;
+  int32_t hi = (int32_t)(r->round >> 32);
+  __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(acc), "r"(r->multiplier));
+  __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(negative), "r"(INT32_MIN));
+  return hi >> r->right_shift_m1;
+#else
+  const int64_t sum = r->round + (int64_t)acc * r->multiplier + (int64_t)negative * (int64_t)INT32_MIN;
+  return (int32_t)(sum >> 32) >> r->right_shift_m1;
+#endif
+}
+
+static inline int32_t mr_requant_apply_left(int32_t acc, const mr_requant *r) { /* right_shift_m1 < 0 */
+  const int64_t v = (int64_t)mr_shift_left_wrap(acc, (int)r->left_shift) * r->multiplier + r->round;
+  return (int32_t)(v >> 31);
+}
+
+static inline int32_t mr_requant_apply(int32_t acc, const mr_requant *r) {
+#ifdef MR_SINGLE_ROUNDING
+  return mr_requantize(acc, r->multiplier, r->right_shift_m1 >= 0 ? -(r->right_shift_m1 + 1) : r->left_shift);
+#else
+  return r->right_shift_m1 >= 0 ? mr_requant_apply_right(acc, r) : mr_requant_apply_left(acc, r);
+#endif
+}
+
 /* mr_requantize in one rounding step, for the fast kernels. Equal to mr_requantize (double
  * rounding) for every int32 acc, every multiplier in [0, 2^31) and shift in [-31, 30]:
  * with x = acc << left_shift and e = right shift, TFLM computes s = floor((x*m + 2^30) / 2^31)
@@ -85,6 +141,10 @@ static inline int32_t mr_requantize(int32_t acc, int32_t multiplier, int32_t shi
 static inline int32_t mr_requantize_fast(int32_t acc, int32_t multiplier, int32_t shift) {
 #ifdef MR_SINGLE_ROUNDING
   return mr_requantize(acc, multiplier, shift);
+#elif defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
+  /* 32-bit cores: the same sum through mr_requant_prepare / mr_requant_apply (32-bit words, SMLAL) */
+  const mr_requant r = mr_requant_prepare(multiplier, shift);
+  return mr_requant_apply(acc, &r);
 #else
   const int left_shift = shift > 0 ? (int)shift : 0;
   const int right_shift = shift > 0 ? 0 : (int)-shift;
@@ -93,13 +153,7 @@ static inline int32_t mr_requantize_fast(int32_t acc, int32_t multiplier, int32_
   if (right_shift > 0) {
     v += ((int64_t)1 << (30 + right_shift)) - (x < 0 ? ((int64_t)1 << 31) : 0);
   }
-#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
-  /* 32-bit cores: the shift by 31 + e >= 32 only needs the high word. */
-  if (right_shift > 0) return (int32_t)(v >> 32) >> (right_shift - 1);
-  return (int32_t)(((uint32_t)(v >> 32) << 1) | ((uint32_t)v >> 31));
-#else
   return (int32_t)(v >> (31 + right_shift));
-#endif
 #endif
 }
 

@@ -6,9 +6,9 @@
 #include "mr_fast.h"
 #include "mr_kernels.h"
 
-#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
-#define MR_DSP 1
-#include <arm_acle.h>
+#include "mr_dsp.h"
+
+#ifdef MR_DSP
 typedef int8_t mr_row_t; /* the DSP core widens int8 itself (__sxtb16) */
 #else
 typedef int16_t mr_row_t; /* gcc vectorises int8 x int16 dot products (pmaddwd on x86-64) */
@@ -25,6 +25,22 @@ typedef struct {
 static inline int8_t mr_out_value(int32_t acc, int32_t mult, int32_t shift, const mr_out_params *q) {
   const int32_t v = mr_requantize_fast(acc, mult, shift) + q->out_offset;
   return (int8_t)mr_clamp_i32(v, q->act_min, q->act_max);
+}
+
+/* Output channel oc of two pixels: one requantization set-up (mr_requant_prepare) for both. */
+static inline void mr_out_pair(int32_t acc_a, int32_t acc_b, int oc, const mr_out_params *q, int8_t *y_a,
+                               int8_t *y_b) {
+  const mr_requant r = mr_requant_prepare(q->mult[oc], q->shift[oc]);
+  int32_t a, b;
+  if (r.right_shift_m1 >= 0) {
+    a = mr_requant_apply_right(acc_a, &r);
+    b = mr_requant_apply_right(acc_b, &r);
+  } else {
+    a = mr_requant_apply_left(acc_a, &r);
+    b = mr_requant_apply_left(acc_b, &r);
+  }
+  *y_a = (int8_t)mr_clamp_i32(a + q->out_offset, q->act_min, q->act_max);
+  *y_b = (int8_t)mr_clamp_i32(b + q->out_offset, q->act_min, q->act_max);
 }
 
 /* Row loaders: n int8 values, or n copies of one value, into a GEMM row; mr_row_pad zero-fills a
@@ -47,55 +63,94 @@ static void mr_row_fill(mr_row_t *dst, int32_t value, int n) {
 
 static void mr_row_pad(mr_row_t *row, int k) {
 #ifdef MR_DSP
-  (void)row;
-  (void)k;
+  mr_row_fill(row + k, 0, ((k + 3) & ~3) - k); /* im2col rows: the DSP core reads whole words */
 #else
   mr_row_fill(row + k, 0, MR_GEMM_ROW(k) - k);
 #endif
 }
 
+
 #ifdef MR_DSP
-static inline int32_t mr_read_s8x4(const int8_t *p) {
-  int32_t v;
-  memcpy(&v, p, 4); /* one LDR: Cortex-M3 and up read unaligned words */
-  return v;
+/* The DSP core of mr_gemm2: acc[r][o] += sum_i row_r[i] * filter_o[i] over the first k & ~3 values (returns
+ * that count). Four values of each row per step: 4 LDR, 8 SXTB16, 8 SMLAD for 16 multiply-accumulates,
+ * two steps per loop. In assembly: written in C, gcc runs out of registers (4 accumulators, 4 pointers,
+ * 6 temporaries) and spills accumulators inside the loop. */
+#define MR_GEMM_STEP                                  \
+  "ldr %[u], [%[u_ptr]], #4\n\t"                      \
+  "ldr %[a], [%[a_ptr]], #4\n\t"                      \
+  "sxtb16 %[t0], %[u]\n\t"                            \
+  "sxtb16 %[u], %[u], ror #8\n\t"                     \
+  "sxtb16 %[t1], %[a]\n\t"                            \
+  "sxtb16 %[a], %[a], ror #8\n\t"                     \
+  "smlad %[c00], %[t0], %[t1], %[c00]\n\t"            \
+  "smlad %[c00], %[u], %[a], %[c00]\n\t"              \
+  "ldr %[v], [%[v_ptr]], #4\n\t"                      \
+  "sxtb16 %[t2], %[v]\n\t"                            \
+  "sxtb16 %[v], %[v], ror #8\n\t"                     \
+  "smlad %[c01], %[t2], %[t1], %[c01]\n\t"            \
+  "smlad %[c01], %[v], %[a], %[c01]\n\t"              \
+  "ldr %[a], [%[b_ptr]], #4\n\t"                      \
+  "sxtb16 %[t1], %[a]\n\t"                            \
+  "sxtb16 %[a], %[a], ror #8\n\t"                     \
+  "smlad %[c10], %[t0], %[t1], %[c10]\n\t"            \
+  "smlad %[c10], %[u], %[a], %[c10]\n\t"              \
+  "smlad %[c11], %[t2], %[t1], %[c11]\n\t"            \
+  "smlad %[c11], %[v], %[a], %[c11]\n\t"
+
+static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, const int8_t *u_ptr,
+                                  const int8_t *v_ptr, int k, int32_t *acc00, int32_t *acc01, int32_t *acc10,
+                                  int32_t *acc11) {
+  const int8_t *const end8 = a_ptr + ((unsigned)k & ~7u);
+  int32_t c00 = *acc00, c01 = *acc01, c10 = *acc10, c11 = *acc11;
+  int32_t u, v, a, t0, t1, t2;
+  if (a_ptr != end8) {
+    __asm__ volatile("1:\n\t" MR_GEMM_STEP MR_GEMM_STEP
+                     "ldr %[t2], %[end]\n\t"
+                     "cmp %[a_ptr], %[t2]\n\t"
+                     "bne 1b\n\t"
+                     : [c00] "+r"(c00), [c01] "+r"(c01), [c10] "+r"(c10), [c11] "+r"(c11), [a_ptr] "+r"(a_ptr),
+                       [b_ptr] "+r"(b_ptr), [u_ptr] "+r"(u_ptr), [v_ptr] "+r"(v_ptr), [u] "=&r"(u), [v] "=&r"(v),
+                       [a] "=&r"(a), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
+                     : [end] "m"(end8)
+                     : "cc", "memory");
+  }
+  if ((unsigned)k & 4u) {
+    __asm__ volatile(MR_GEMM_STEP
+                     : [c00] "+r"(c00), [c01] "+r"(c01), [c10] "+r"(c10), [c11] "+r"(c11), [a_ptr] "+r"(a_ptr),
+                       [b_ptr] "+r"(b_ptr), [u_ptr] "+r"(u_ptr), [v_ptr] "+r"(v_ptr), [u] "=&r"(u), [v] "=&r"(v),
+                       [a] "=&r"(a), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
+                     :
+                     : "memory");
+  }
+  *acc00 = c00;
+  *acc01 = c01;
+  *acc10 = c10;
+  *acc11 = c11;
+  return (int)((unsigned)k & ~3u); /* = a_ptr - start, in a form the compiler can follow */
 }
-static inline int32_t mr_ror8(int32_t v) { return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24)); }
+#undef MR_GEMM_STEP
 #endif
 
 /* y0[oc] (from row x0) and y1[oc] (from row x1) for every output channel: acc = bias[oc] +
  * sum_i filter[oc][i] * x[i]. x1 may equal x0 and y1 y0 (one pixel). */
-static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t *filter, const int32_t *bias,
-                     int out_c, int8_t *y0, int8_t *y1, const mr_out_params *q) {
+static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0, const mr_row_t *x1, int k,
+                                                              const int8_t *filter, const int32_t *bias, int out_c,
+                                                              int8_t *y0, int8_t *y1, const mr_out_params *params) {
+  /* a copy: the int8 output stores may alias *params, which would make gcc reload it after each one */
+  const mr_out_params copy = *params, *const q = &copy;
   const int k_row = (int)MR_GEMM_ROW(k);
 #ifndef MR_DSP
   const int k16 = (int)((unsigned)k_row & ~15u); /* = k_row, written so the vectoriser sees a multiple of 16 */
 #endif
   int oc;
   for (oc = 0; oc < out_c; oc += 2) {
-    const int has_second = oc + 1 < out_c;
-    const int8_t *w0 = filter + (size_t)oc * (size_t)k_row;
-    const int8_t *w1 = has_second ? w0 + k_row : w0;
-    int32_t acc00 = bias[oc], acc10 = bias[oc];
-    int32_t acc01 = has_second ? bias[oc + 1] : 0, acc11 = acc01;
+    /* an odd last channel is computed twice over (w1 = w0) and written once */
+    const int second = oc + 1 < out_c ? oc + 1 : oc;
+    const int8_t *w0 = filter + (size_t)oc * (size_t)k_row, *w1 = filter + (size_t)second * (size_t)k_row;
+    int32_t acc00 = bias[oc], acc10 = acc00, acc01 = bias[second], acc11 = acc01;
     int i;
 #ifdef MR_DSP
-    for (i = 0; i + 4 <= k; i += 4) {
-      const int32_t a = mr_read_s8x4(x0 + i), b = mr_read_s8x4(x1 + i);
-      const int32_t u = mr_read_s8x4(w0 + i), v = mr_read_s8x4(w1 + i);
-      const int32_t a02 = __sxtb16(a), a13 = __sxtb16(mr_ror8(a));
-      const int32_t b02 = __sxtb16(b), b13 = __sxtb16(mr_ror8(b));
-      const int32_t u02 = __sxtb16(u), u13 = __sxtb16(mr_ror8(u));
-      const int32_t v02 = __sxtb16(v), v13 = __sxtb16(mr_ror8(v));
-      acc00 = __smlad(u02, a02, acc00);
-      acc01 = __smlad(v02, a02, acc01);
-      acc10 = __smlad(u02, b02, acc10);
-      acc11 = __smlad(v02, b02, acc11);
-      acc00 = __smlad(u13, a13, acc00);
-      acc01 = __smlad(v13, a13, acc01);
-      acc10 = __smlad(u13, b13, acc10);
-      acc11 = __smlad(v13, b13, acc11);
-    }
+    i = mr_gemm_2x2_dsp(x0, x1, w0, w1, k, &acc00, &acc01, &acc10, &acc11);
     for (; i < k; ++i) {
       acc00 += (int32_t)w0[i] * x0[i];
       acc01 += (int32_t)w1[i] * x0[i];
@@ -111,17 +166,18 @@ static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t
       acc11 += (int32_t)w1[i] * x1[i];
     }
 #endif
-    {
-      const int32_t m0 = q->mult[oc], s0 = q->shift[oc];
-      y0[oc] = mr_out_value(acc00, m0, s0, q);
-      y1[oc] = mr_out_value(acc10, m0, s0, q);
-    }
-    if (has_second) {
-      const int32_t m1 = q->mult[oc + 1], s1 = q->shift[oc + 1];
-      y0[oc + 1] = mr_out_value(acc01, m1, s1, q);
-      y1[oc + 1] = mr_out_value(acc11, m1, s1, q);
-    }
+    mr_out_pair(acc01, acc11, second, q, y0 + second, y1 + second);
+    mr_out_pair(acc00, acc10, oc, q, y0 + oc, y1 + oc);
   }
+}
+
+/* mr_gemm2_k with the row length a constant for the short rows of expansion 1x1 convs (8 or 16 input
+ * channels), where the per-channel overhead outweighs the dot products. */
+static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t *filter, const int32_t *bias,
+                     int out_c, int8_t *y0, int8_t *y1, const mr_out_params *params) {
+  if (k == 8) mr_gemm2_k(x0, x1, 8, filter, bias, out_c, y0, y1, params);
+  else if (k == 16) mr_gemm2_k(x0, x1, 16, filter, bias, out_c, y0, y1, params);
+  else mr_gemm2_k(x0, x1, k, filter, bias, out_c, y0, y1, params);
 }
 
 void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filter, const int32_t *bias,
@@ -209,6 +265,12 @@ static void mr_im2col(mr_row_t *row, const mr_conv_geometry *g, int out_y, int o
 static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t count, const int8_t *filter,
                            const int32_t *bias, int out_c, int8_t *out, mr_row_t *rows, const mr_out_params *q) {
   const int k = g->k_h * g->k_w * g->in_c;
+#ifdef MR_DSP
+  /* rows and filter rows are zero from k to a multiple of 4 (mr_row_pad, MR_GEMM_ROW): no scalar tail */
+  const int k_gemm = (k + 3) & ~3;
+#else
+  const int k_gemm = k;
+#endif
   mr_row_t *x0 = rows, *x1 = rows + MR_GEMM_ROW(k);
   int32_t j;
   mr_row_pad(x0, k);
@@ -219,7 +281,8 @@ static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t cou
     const int32_t p1 = first + j1;
     mr_im2col(x0, g, (int)(p0 / g->out_w), (int)(p0 % g->out_w));
     if (j1 != j) mr_im2col(x1, g, (int)(p1 / g->out_w), (int)(p1 % g->out_w));
-    mr_gemm2(x0, j1 != j ? x1 : x0, k, filter, bias, out_c, out + (size_t)j * out_c, out + (size_t)j1 * out_c, q);
+    mr_gemm2(x0, j1 != j ? x1 : x0, k_gemm, filter, bias, out_c, out + (size_t)j * out_c, out + (size_t)j1 * out_c,
+             q);
   }
 }
 

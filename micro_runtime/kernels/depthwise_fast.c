@@ -8,10 +8,7 @@
 
 #include "mr_depthwise_fast.h"
 
-#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
-#define MR_DSP 1
-#include <arm_acle.h>
-#endif
+#include "mr_dsp.h"
 
 typedef struct {
   int in_h, in_w, c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w;
@@ -22,14 +19,6 @@ typedef struct {
   int32_t act_min, act_max;
 } mr_dw_params;
 
-#ifdef MR_DSP
-static inline int32_t mr_dw_read4(const int8_t *p) {
-  int32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-static inline int32_t mr_dw_ror8(int32_t v) { return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24)); }
-#endif
 
 /* Channels [c0, c0 + n) of output row out_y, pixels [0, out_w), written at out + x*out_stride + (ch - c0).
  * `in` is the whole input (NHWC). */
@@ -56,9 +45,9 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
         const int8_t *xr = in + ((size_t)(in_y0 + ky) * p->in_w + in_x0) * c + ch;
         const int8_t *wr = p->filter + (size_t)ky * p->k_w * c + ch;
         for (kx = kx0; kx < kx1; ++kx) {
-          const int32_t xv = mr_dw_read4(xr + (size_t)kx * c), wv = mr_dw_read4(wr + (size_t)kx * c);
-          const int32_t x02 = __sxtab16(off2, xv), x13 = __sxtab16(off2, mr_dw_ror8(xv));
-          const int32_t w02 = __sxtb16(wv), w13 = __sxtb16(mr_dw_ror8(wv));
+          const int32_t xv = mr_read_s8x4(xr + (size_t)kx * c), wv = mr_read_s8x4(wr + (size_t)kx * c);
+          const int32_t x02 = __sxtab16(off2, xv), x13 = __sxtab16(off2, (int32_t)(((uint32_t)xv >> 8) | ((uint32_t)xv << 24)));
+          const int32_t w02 = __sxtb16(wv), w13 = mr_sxtb16_ror8(wv);
           a0 = __smlabb(w02, x02, a0);
           a2 = __smlatt(w02, x02, a2);
           a1 = __smlabb(w13, x13, a1);
@@ -157,6 +146,235 @@ int32_t mr_depthwise_inplace_row_delay(int in_h, int in_w, int c, int stride_h, 
   return out_h;
 }
 
+/* In-place channel mode through a ring of input rows. For one channel, the k_h input rows an output
+ * row reads are gathered into a ring of rows in scratch, each padded to ring_w = (out_w - 1)*stride_w +
+ * k_w values with the input zero point (so padded taps add filter * (zero point + in_offset) = 0, as
+ * TFLM's skipped taps do, and every output pixel takes the same unrolled code: k, stride_w and the ring's
+ * element size are constants in each instance of mr_dw_acc_row). The accumulator starts at bias +
+ * in_offset * sum(filter) and adds filter * raw input. Rows are int16 when scratch holds them (DSP: one
+ * __smlad per two horizontal taps), else int8 with one byte of slack (DSP: __sxtb16 splits four taps
+ * into pairs (0, 2) and (1, 3)). Output row y goes straight over input channel ch at pixels
+ * [y*out_w, (y+1)*out_w), all of them in input rows already gathered (mr_dw_channel_rows checks it). */
+#define MR_DW_MAX_K 7
+
+/* Filter taps of one channel in the forms the tap loops read. */
+typedef struct {
+  int32_t tap[MR_DW_MAX_K][MR_DW_MAX_K];           /* portable path */
+  int32_t pair[MR_DW_MAX_K][(MR_DW_MAX_K + 1) / 2]; /* int16 rings: (kx, kx+1) as (low, high) halves */
+  int32_t even[MR_DW_MAX_K][2], odd[MR_DW_MAX_K][2]; /* int8 rings: (4g, 4g+2) and (4g+1, 4g+3) */
+} mr_dw_taps;
+
+static inline int32_t mr_dw_pack(int32_t low, int32_t high) {
+  return (int32_t)(((uint32_t)high << 16) | ((uint32_t)low & 0xffffu));
+}
+
+/* Sum over the K_W taps of one ring row starting at r (int16 or int8 elements, NARROW). */
+static inline __attribute__((always_inline)) int32_t mr_dw_row_taps(const void *r, const mr_dw_taps *w, int ky,
+                                                                     int32_t acc, const int K_W, const int NARROW) {
+  int kx;
+#ifdef MR_DSP
+  if (NARROW) {
+    const int8_t *x = (const int8_t *)r;
+#pragma GCC unroll 2
+    for (kx = 0; kx + 2 < K_W; kx += 4) { /* taps kx..kx+3; beyond K_W their filter halves are 0 */
+      const int32_t v = mr_read_s8x4(x + kx);
+      acc = __smlad(__sxtb16(v), w->even[ky][kx / 4], acc);
+      acc = __smlad(mr_sxtb16_ror8(v), w->odd[ky][kx / 4], acc);
+    }
+    if (K_W % 4 == 1) acc += w->tap[ky][K_W - 1] * x[K_W - 1];
+  } else {
+    const int16_t *x = (const int16_t *)r;
+#pragma GCC unroll 4
+    for (kx = 0; kx + 1 < K_W; kx += 2) {
+      int32_t v;
+      memcpy(&v, x + kx, 4);
+      acc = __smlad(v, w->pair[ky][kx / 2], acc);
+    }
+    if (K_W % 2) acc += w->tap[ky][K_W - 1] * x[K_W - 1];
+  }
+#else
+#pragma GCC unroll 7
+  for (kx = 0; kx < K_W; ++kx) {
+    acc += w->tap[ky][kx] * (NARROW ? (int32_t)((const int8_t *)r)[kx] : (int32_t)((const int16_t *)r)[kx]);
+  }
+#endif
+  return acc;
+}
+
+/* Accumulators of output pixels [x0, x0 + n) of one row from the ring rows: K, S_W and NARROW are
+ * constants in each instance (mr_dw_acc_k<K>s<S_W>n<NARROW>), the only code specialised per shape. */
+static inline __attribute__((always_inline)) void mr_dw_acc_row(const void *const *rows, int x0, int n,
+                                                                 const mr_dw_taps *w, int32_t acc0, int32_t *acc,
+                                                                 const int K, const int S_W, const int NARROW) {
+  const int size = NARROW ? 1 : 2;
+  const char *r[MR_DW_MAX_K];
+  mr_dw_taps taps; /* the rows of taps this shape reads, in locals: registers where they fit */
+  int x, ky;
+  for (ky = 0; ky < K; ++ky) {
+    r[ky] = (const char *)rows[ky] + (size_t)x0 * S_W * size;
+#ifdef MR_DSP
+    int g;
+    taps.tap[ky][K - 1] = w->tap[ky][K - 1];
+    for (g = 0; g < (K + 1) / 2 && !NARROW; ++g) taps.pair[ky][g] = w->pair[ky][g];
+    for (g = 0; g < (K + 1) / 4 && NARROW; ++g) {
+      taps.even[ky][g] = w->even[ky][g];
+      taps.odd[ky][g] = w->odd[ky][g];
+    }
+#else
+    memcpy(taps.tap[ky], w->tap[ky], sizeof taps.tap[ky]);
+#endif
+  }
+  for (x = 0; x < n; ++x) {
+    int32_t a = acc0;
+#pragma GCC unroll 7
+    for (ky = 0; ky < K; ++ky) a = mr_dw_row_taps(r[ky] + (size_t)x * S_W * size, &taps, ky, a, K, NARROW);
+    acc[x] = a;
+  }
+}
+
+typedef void (*mr_dw_acc_fn)(const void *const *rows, int x0, int n, const mr_dw_taps *w, int32_t acc0,
+                             int32_t *acc);
+#define MR_DW_ACC_INSTANCE(k, stride, narrow)                                                               \
+  static void mr_dw_acc_k##k##s##stride##n##narrow(const void *const *rows, int x0, int n, const mr_dw_taps *w, \
+                                                   int32_t acc0, int32_t *acc) {                            \
+    mr_dw_acc_row(rows, x0, n, w, acc0, acc, k, stride, narrow);                                            \
+  }
+#define MR_DW_ACC_INSTANCES(narrow)                                                                   \
+  MR_DW_ACC_INSTANCE(3, 1, narrow)                                                                    \
+  MR_DW_ACC_INSTANCE(3, 2, narrow)                                                                    \
+  MR_DW_ACC_INSTANCE(5, 1, narrow)                                                                    \
+  MR_DW_ACC_INSTANCE(5, 2, narrow)                                                                    \
+  MR_DW_ACC_INSTANCE(7, 1, narrow)                                                                    \
+  MR_DW_ACC_INSTANCE(7, 2, narrow)
+MR_DW_ACC_INSTANCES(0)
+MR_DW_ACC_INSTANCES(1)
+#undef MR_DW_ACC_INSTANCES
+#undef MR_DW_ACC_INSTANCE
+
+#define MR_DW_CHUNK 32 /* output pixels accumulated before they are requantized */
+
+/* Ring row length in elements: ring_w, plus the byte the int8 tap loops may read past it. */
+static inline int32_t mr_dw_ring_stride(int k, int stride_w, int out_w, int narrow) {
+  return (int32_t)(out_w - 1) * stride_w + k + (narrow ? 1 : 0);
+}
+
+/* Ring row `slot` (an element offset): `left` zero points, n input values read `c` apart, zero points up to
+ * `stride` elements; int8 (NARROW) or int16 elements. */
+static inline __attribute__((always_inline)) void mr_dw_gather(void *ring, size_t slot, const int8_t *src, int c,
+                                                               int left, int n, int stride, int32_t zero_point,
+                                                               const int NARROW) {
+  int8_t *narrow_dst = (int8_t *)ring + slot;
+  int16_t *wide_dst = (int16_t *)ring + slot;
+  int x;
+#define MR_DW_STORE(i, v) (NARROW ? (void)(narrow_dst[i] = (int8_t)(v)) : (void)(wide_dst[i] = (int16_t)(v)))
+  for (x = 0; x < left; ++x) MR_DW_STORE(x, zero_point);
+  for (x = 0; x < n; ++x) MR_DW_STORE(left + x, src[(size_t)x * c]);
+  for (x = left + n; x < stride; ++x) MR_DW_STORE(x, zero_point);
+#undef MR_DW_STORE
+}
+
+/* One channel of the ring mode: gather rows, accumulate (acc_row), requantize, write over the input. */
+static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int ch, void *ring, int narrow,
+                          mr_dw_acc_fn acc_row) {
+  const int c = p->c, in_w = p->in_w, out_w = p->out_w, k = p->k_h, size = narrow ? 1 : 2;
+  const int ring_w = (out_w - 1) * p->stride_w + k, stride = (int)mr_dw_ring_stride(k, p->stride_w, out_w, narrow);
+  const int32_t zero_point = -p->in_offset;
+  const mr_requant rq = mr_requant_prepare(p->out_mult[ch], p->out_shift[ch]);
+  const int32_t out_offset = p->out_offset, act_min = p->act_min, act_max = p->act_max;
+  mr_dw_taps w; /* every entry the tap loops read is set below */
+  uint32_t acc0 = p->bias ? (uint32_t)p->bias[ch] : 0u;
+  int32_t acc[MR_DW_CHUNK];
+  int next_row = -p->pad_top; /* next input row to gather */
+  int y, ky, kx;
+  for (ky = 0; ky < k; ++ky) {
+    for (kx = 0; kx < k; ++kx) {
+      const int32_t t = p->filter[(size_t)(ky * k + kx) * c + ch];
+      w.tap[ky][kx] = t;
+      acc0 += (uint32_t)t * (uint32_t)p->in_offset;
+    }
+    for (kx = 0; kx < k; ++kx) {
+      const int32_t next = kx + 1 < k ? w.tap[ky][kx + 1] : 0, next2 = kx + 2 < k ? w.tap[ky][kx + 2] : 0;
+      if (kx % 2 == 0) w.pair[ky][kx / 2] = mr_dw_pack(w.tap[ky][kx], next);
+      if (kx % 4 == 0) w.even[ky][kx / 4] = mr_dw_pack(w.tap[ky][kx], next2);
+      if (kx % 4 == 1) w.odd[ky][kx / 4] = mr_dw_pack(w.tap[ky][kx], next2);
+    }
+  }
+  for (y = 0; y < out_h; ++y) {
+    const int in_y0 = y * p->stride_h - p->pad_top;
+    const void *rows[MR_DW_MAX_K];
+    int8_t *o = inout + (size_t)y * out_w * c + ch;
+    int x0, x;
+    for (; next_row < in_y0 + k; ++next_row) {
+      const size_t slot = (size_t)((next_row + p->pad_top) % k) * stride;
+      const int8_t *src = inout + (size_t)next_row * in_w * c + ch;
+      const int in_image = next_row >= 0 && next_row < p->in_h;
+      const int left = in_image ? p->pad_left : ring_w;
+      const int n = !in_image ? 0 : ring_w - left < in_w ? ring_w - left : in_w;
+      if (narrow) {
+        mr_dw_gather(ring, slot, src, c, left, n, stride, zero_point, 1);
+      } else {
+        mr_dw_gather(ring, slot, src, c, left, n, stride, zero_point, 0);
+      }
+    }
+    for (ky = 0; ky < k; ++ky) rows[ky] = (const char *)ring + (size_t)((in_y0 + ky + p->pad_top) % k) * stride * size;
+    for (x0 = 0; x0 < out_w; x0 += MR_DW_CHUNK) {
+      /* MR_DW_CHUNK accumulators, then their requantization: two loops, so that neither runs out of
+       * registers on Cortex-M */
+      const int n = out_w - x0 < MR_DW_CHUNK ? out_w - x0 : MR_DW_CHUNK;
+      int8_t *out = o + (size_t)x0 * c;
+      acc_row(rows, x0, n, &w, (int32_t)acc0, acc);
+#ifdef MR_SINGLE_ROUNDING
+      for (x = 0; x < n; ++x) {
+        out[(size_t)x * c] = (int8_t)mr_clamp_i32(mr_requant_apply(acc[x], &rq) + out_offset, act_min, act_max);
+      }
+#else
+      if (rq.right_shift_m1 >= 0) {
+        for (x = 0; x < n; ++x) {
+          out[(size_t)x * c] =
+              (int8_t)mr_clamp_i32(mr_requant_apply_right(acc[x], &rq) + out_offset, act_min, act_max);
+        }
+      } else {
+        for (x = 0; x < n; ++x) {
+          out[(size_t)x * c] = (int8_t)mr_clamp_i32(mr_requant_apply_left(acc[x], &rq) + out_offset, act_min, act_max);
+        }
+      }
+#endif
+    }
+  }
+}
+
+int mr_depthwise_ring_fits(int k_h, int k_w, int stride_w, int pad_top, int pad_left, int out_h, int out_w) {
+  return k_h == k_w && (k_h == 3 || k_h == 5 || k_h == 7) && (stride_w == 1 || stride_w == 2) && pad_top >= 0 &&
+         pad_left >= 0 && (int32_t)out_h * out_w >= MR_DW_RING_MIN_PIXELS;
+}
+
+int32_t mr_depthwise_ring_bytes(int k, int stride_w, int out_w, int narrow) {
+  return (int32_t)k * mr_dw_ring_stride(k, stride_w, out_w, narrow) * (narrow ? 1 : 2);
+}
+
+/* The ring mode, when the shape takes it and scratch holds a ring (int16 rows if it can, else int8);
+ * returns 0 (nothing done) otherwise. */
+static int mr_dw_channel_rows(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch,
+                              int32_t scratch_bytes) {
+  static const mr_dw_acc_fn instances[2][3][2] = {
+      {{mr_dw_acc_k3s1n0, mr_dw_acc_k3s2n0}, {mr_dw_acc_k5s1n0, mr_dw_acc_k5s2n0}, {mr_dw_acc_k7s1n0, mr_dw_acc_k7s2n0}},
+      {{mr_dw_acc_k3s1n1, mr_dw_acc_k3s2n1}, {mr_dw_acc_k5s1n1, mr_dw_acc_k5s2n1}, {mr_dw_acc_k7s1n1, mr_dw_acc_k7s2n1}}};
+  const int k = p->k_h, s_w = p->stride_w;
+  int y, ch, narrow;
+  mr_dw_acc_fn acc_row;
+  if (!mr_depthwise_ring_fits(k, p->k_w, s_w, p->pad_top, p->pad_left, out_h, p->out_w)) return 0;
+  if (mr_depthwise_ring_bytes(k, s_w, p->out_w, 0) <= scratch_bytes) narrow = 0;
+  else if (mr_depthwise_ring_bytes(k, s_w, p->out_w, 1) <= scratch_bytes) narrow = 1;
+  else return 0;
+  for (y = 0; y < out_h; ++y) { /* output row y covers only gathered input rows */
+    const int32_t gathered = y * p->stride_h - p->pad_top + k;
+    if (gathered < p->in_h && (int32_t)(y + 1) * p->out_w > gathered * p->in_w) return 0;
+  }
+  acc_row = instances[narrow][(k - 3) / 2][s_w - 1];
+  for (ch = 0; ch < p->c; ++ch) mr_dw_channel(inout, p, out_h, ch, scratch, narrow, acc_row);
+  return 1;
+}
+
 void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int c,
                                          const int8_t *filter, const int32_t *bias, int k_h, int k_w,
                                          int stride_h, int stride_w, int pad_top, int pad_left,
@@ -167,7 +385,9 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
                           in_offset, out_offset, out_mult, out_shift, act_min, act_max};
   const int32_t row_bytes = (int32_t)out_w * c;
   const int32_t delay = mr_depthwise_inplace_row_delay(in_h, in_w, c, stride_h, pad_top, out_h, out_w);
-  if (delay * row_bytes <= scratch_bytes) {
+  if (mr_dw_channel_rows(inout, &p, out_h, scratch, scratch_bytes)) {
+    return; /* channel by channel through a ring of input rows */
+  } else if (delay * row_bytes <= scratch_bytes) {
     /* Rows, all channels at once: row y is computed into ring slot y % delay and written back `delay - 1`
      * rows later, once no row still to be computed reads the input bytes it covers. */
     int32_t y;

@@ -5,17 +5,7 @@
 
 #include "mr_fast.h"
 
-#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
-#define MR_DSP 1
-#include <arm_acle.h>
-
-static inline int32_t mr_fc_read4(const int8_t *p) {
-  int32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-static inline int32_t mr_fc_ror8(int32_t v) { return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24)); }
-#endif
+#include "mr_dsp.h"
 
 void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const int8_t *filter,
                                 const int32_t *bias, int out_n, int8_t *out, int32_t out_offset,
@@ -36,12 +26,12 @@ void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const i
       int i;
 #ifdef MR_DSP
       for (i = 0; i + 4 <= in_n; i += 4) {
-        const int32_t a = mr_fc_read4(x + i), u = mr_fc_read4(w0 + i), v = mr_fc_read4(w1 + i);
-        const int32_t a02 = __sxtb16(a), a13 = __sxtb16(mr_fc_ror8(a));
+        const int32_t a = mr_read_s8x4(x + i), u = mr_read_s8x4(w0 + i), v = mr_read_s8x4(w1 + i);
+        const int32_t a02 = __sxtb16(a), a13 = mr_sxtb16_ror8(a);
         acc0 = __smlad(__sxtb16(u), a02, acc0);
         acc1 = __smlad(__sxtb16(v), a02, acc1);
-        acc0 = __smlad(__sxtb16(mr_fc_ror8(u)), a13, acc0);
-        acc1 = __smlad(__sxtb16(mr_fc_ror8(v)), a13, acc1);
+        acc0 = __smlad(mr_sxtb16_ror8(u), a13, acc0);
+        acc1 = __smlad(mr_sxtb16_ror8(v), a13, acc1);
       }
 #else
       for (i = 0; i < n16; ++i) {

@@ -1,4 +1,4 @@
-/* mr_requantize_fast (one rounding, used by the fast kernels) must equal mr_requantize (TFLM's
+/* mr_requantize_fast and mr_requant_prepare/apply (one rounding, used by the fast kernels) must equal mr_requantize (TFLM's
  * MultiplyByQuantizedMultiplier) for every accumulator: edge values and random ones, every shift. */
 #include <stdio.h>
 
@@ -26,9 +26,11 @@ int main(void) {
     for (a = 0; a < sizeof edge_acc / sizeof edge_acc[0]; ++a) {
       for (m = 0; m < sizeof edge_mult / sizeof edge_mult[0]; ++m) {
         const int32_t want = mr_requantize(edge_acc[a], edge_mult[m], shift);
+        const mr_requant prepared = mr_requant_prepare(edge_mult[m], shift);
         const int32_t got = mr_requantize_fast(edge_acc[a], edge_mult[m], shift);
+        const int32_t got_prepared = mr_requant_apply(edge_acc[a], &prepared);
         ++checked;
-        if (want != got) {
+        if (want != got || want != got_prepared) {
           if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)edge_acc[a],
                                       (long)edge_mult[m], (long)shift, (long)want, (long)got);
         }
@@ -40,9 +42,11 @@ int main(void) {
       const int32_t acc = (int32_t)(next_u32() >> (31 - bits)) * ((next_u32() & 1u) ? 1 : -1);
       const int32_t mult = (int32_t)((1u << 30) | (next_u32() >> 2));
       const int32_t want = mr_requantize(acc, mult, shift);
+      const mr_requant prepared = mr_requant_prepare(mult, shift);
       const int32_t got = mr_requantize_fast(acc, mult, shift);
+      const int32_t got_prepared = mr_requant_apply(acc, &prepared);
       ++checked;
-      if (want != got) {
+      if (want != got || want != got_prepared) {
         if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)acc, (long)mult,
                                     (long)shift, (long)want, (long)got);
       }
