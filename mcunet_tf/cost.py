@@ -376,7 +376,7 @@ def engine_cost(engine: Graph, plan=None, model: dict[str, Any] | None = None) -
 
 @functools.lru_cache(maxsize=4096)
 def _cost_from_json(text: str, clock_mhz: float, model_path: str, patch: str, patch_sram_bytes: int | None) -> Cost:
-    from micro_runtime.codegen import plan_engine
+    from micro_runtime.codegen import plan_engine, ram_bytes
     from micro_runtime.patching import resolve_patch
 
     cfg = SubnetConfig.from_json(text)
@@ -385,7 +385,8 @@ def _cost_from_json(text: str, clock_mhz: float, model_path: str, patch: str, pa
     choice = None if patch == "off" else resolve_patch(graph, patch, patch_sram_bytes)
     engine, plan = plan_engine(graph, choice.spec if choice else None)
     data, code, instructions = engine_cost(engine, plan, model)
-    return Cost(macs=count_macs(cfg), params=count_params(cfg), sram_bytes=int(plan.arena_bytes),
+    # SRAM: the arena, plus an input a patch stage reads in place from the caller's buffer.
+    return Cost(macs=count_macs(cfg), params=count_params(cfg), sram_bytes=int(ram_bytes(engine, plan)),
                 flash_bytes=data + code, instructions=int(round(instructions)), data_bytes=data, code_bytes=code,
                 clock_mhz=float(clock_mhz),
                 cycles_per_instruction=float(model["latency"].get("cycles_per_instruction", 1.0)),
@@ -398,7 +399,7 @@ def subnet_cost(cfg: SubnetConfig, budget_clock_mhz: float = DEFAULT_CLOCK_MHZ,
 
     `budget_clock_mhz` is the clock `Cost.latency_ms()` uses when called without one. `patch` ("off",
     "auto" or "SPLIT:N", as `scripts/codegen.py --patch`) costs a patch-based schedule: "auto" picks the
-    fewest extra MACs whose arena fits `patch_sram_kb` (None: the smallest arena), exactly as the code
+    fewest extra MACs whose RAM fits `patch_sram_kb` (None: the least RAM), exactly as the code
     generator does. Results are cached per config (TinyNAS asks about the same candidate more than once).
     """
     budget = None if patch_sram_kb is None else int(patch_sram_kb * 1024)

@@ -59,9 +59,14 @@ class GeneratedModel:
 
     @property
     def outside_arena_input_bytes(self) -> int:
-        """Bytes of inputs the code reads in place from the caller's buffer (patch-based schedules): RAM
-        the inference needs beyond the arena, so the bench adds them to ours."""
+        """Bytes of inputs the code reads in place from the caller's buffer (some patch-based schedules):
+        RAM the inference needs beyond the arena, so the bench adds them to ours."""
         return sum(size for t, size in zip(self.graph.inputs, self.input_bytes) if t in self.plan.external)
+
+    @property
+    def ram_bytes(self) -> int:
+        """The arena plus the inputs read in place: all the RAM inference needs besides the stack."""
+        return self.arena_bytes + self.outside_arena_input_bytes
 
     def write(self, out_dir: str) -> None:
         """Write every file into `out_dir` at once: built in a temporary directory, then renamed, so a
@@ -630,15 +635,29 @@ def plan_engine(graph: Graph, patch: PatchSpec | None = None) -> tuple[Graph, Ar
     return plan_prepared(prepare_for_engine(graph), patch)
 
 
+def ram_bytes(engine: Graph, plan: ArenaPlan) -> int:
+    """All the RAM a schedule needs: the arena, plus the inputs it reads in place from the caller's
+    buffer (which must then stay there for the whole call)."""
+    return plan.arena_bytes + sum(engine.tensors[t].nbytes for t in plan.external)
+
+
 def plan_prepared(engine: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
     """`plan_engine` on a graph the engine passes already ran on (`prepare_for_engine`): the patch
-    search plans many schedules of one graph."""
-    external: frozenset[int] = frozenset()
+    search plans many schedules of one graph. A patch stage loads its input windows itself, so the
+    input may stay in the caller's buffer or be copied into the arena, where its bytes are reused once
+    the patch stage is done; both are planned and the one needing less RAM (`ram_bytes`) is kept."""
+    if patch is None:
+        return _plan_schedule(engine, None, False)
+    outside = _plan_schedule(engine, patch, True)
+    inside = _plan_schedule(engine, patch, False)
+    return inside if ram_bytes(*inside) < ram_bytes(*outside) else outside
+
+
+def _plan_schedule(engine: Graph, patch: PatchSpec | None, input_outside: bool) -> tuple[Graph, ArenaPlan]:
     engine = _copy_ops(engine)  # the marks of ops not run in place are removed below
     if patch is not None:
-        # The patch stage loads input windows itself: the input stays in the caller's buffer.
         engine = unroll_patches(engine, patch)
-        external = frozenset(engine.inputs)
+    external = frozenset(engine.inputs) if input_outside else frozenset()
     plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True,
                       scratch_bytes=kernel_scratch_bytes(engine, external), external=external)
     for i, op in enumerate(engine.ops):  # the plan decides which of the marked ops run in place, and how

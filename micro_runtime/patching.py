@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from micro_runtime.codegen import plan_prepared
+from micro_runtime.codegen import plan_prepared, ram_bytes
 from tflite_patch.costs import graph_macs
 from tflite_patch.graph import Graph, ModelError
 from tflite_patch.passes import prepare_for_engine
@@ -21,12 +21,18 @@ MAX_EXTRA_MACS = 0.3  # options recomputing more than this fraction of the model
 
 @dataclasses.dataclass(frozen=True)
 class PatchChoice:
-    """A schedule and what it costs: `spec` None is layer by layer."""
+    """A schedule and what it costs: `spec` None is layer by layer. `ram_bytes` is the arena plus an
+    input read in place from the caller's buffer (`codegen.ram_bytes`): what schedules are compared on."""
     spec: PatchSpec | None
     arena_bytes: int
     layer_arena_bytes: int
     macs: int
     extra_macs: int
+    ram_bytes: int = 0
+
+    def __post_init__(self):
+        if not self.ram_bytes:
+            object.__setattr__(self, "ram_bytes", self.arena_bytes)
 
     @property
     def extra_macs_pct(self) -> float:
@@ -39,9 +45,11 @@ class PatchChoice:
     def describe(self) -> str:
         if self.spec is None:
             return f"patch off: arena {self.arena_bytes:,} B"
-        return (f"patch {self.spec} (ops 0..{self.spec.split} over {self.spec.n}x{self.spec.n} patches): arena "
-                f"{self.arena_bytes:,} B vs {self.layer_arena_bytes:,} B layer by layer "
-                f"({self.arena_bytes / self.layer_arena_bytes:.3f}x), extra MACs {self.extra_macs_pct:.1f}%")
+        outside = self.ram_bytes - self.arena_bytes
+        held = f" + {outside:,} B input read in place" if outside else ""
+        return (f"patch {self.spec} (ops 0..{self.spec.split} over {self.spec.n}x{self.spec.n} patches): RAM "
+                f"{self.ram_bytes:,} B (arena {self.arena_bytes:,} B{held}) vs {self.layer_arena_bytes:,} B layer by "
+                f"layer ({self.ram_bytes / self.layer_arena_bytes:.3f}x), extra MACs {self.extra_macs_pct:.1f}%")
 
 
 def _options(engine: Graph, max_n: int, max_extra: float) -> list[tuple[int, PatchSpec, Graph]]:
@@ -66,29 +74,38 @@ def _options(engine: Graph, max_n: int, max_extra: float) -> list[tuple[int, Pat
 def choose_patch(engine: Graph, sram_bytes: int | None = None, max_n: int = MAX_PATCHES_PER_SIDE,
                  max_extra_macs: float = MAX_EXTRA_MACS) -> PatchChoice:
     """The schedule for an engine graph (`prepare_for_engine`). With `sram_bytes`: the fewest extra MACs
-    whose arena fits (layer by layer when it fits already; the smallest arena when nothing fits).
-    Without: the smallest arena, ties to fewer extra MACs. Options recomputing more than
+    whose RAM (arena + an input read in place) fits (layer by layer when it fits already; the least RAM
+    when nothing fits). Without: the least RAM, ties to fewer extra MACs. Options recomputing more than
     `max_extra_macs` of the model's MACs are not considered."""
     macs = graph_macs(engine)
     layer = plan_prepared(engine)[1].arena_bytes
     off = PatchChoice(None, layer, layer, macs, 0)
     options = _options(engine, max_n, max_extra_macs)
+
+    def planned(spec: PatchSpec, extra: int) -> PatchChoice:
+        unrolled, plan = plan_prepared(engine, spec)
+        return PatchChoice(spec, plan.arena_bytes, layer, macs, extra, ram_bytes(unrolled, plan))
+
+    # With the input in the arena nothing is held outside it, so this bound holds for both placements.
+    def bound(unrolled: Graph) -> int:
+        return lower_bound_bytes(unrolled, True, None)
+
     if sram_bytes is not None:
         if layer <= sram_bytes:
             return off
         for extra, spec, unrolled in options:
-            if lower_bound_bytes(unrolled, True, None, frozenset(unrolled.inputs)) > sram_bytes:
+            if bound(unrolled) > sram_bytes:
                 continue  # cannot fit
-            arena = plan_prepared(engine, spec)[1].arena_bytes
-            if arena <= sram_bytes:
-                return PatchChoice(spec, arena, layer, macs, extra)  # the fewest extra MACs that fit
+            choice = planned(spec, extra)
+            if choice.ram_bytes <= sram_bytes:
+                return choice  # the fewest extra MACs that fit
     best = off
     for extra, spec, unrolled in options:
-        if lower_bound_bytes(unrolled, True, None, frozenset(unrolled.inputs)) >= best.arena_bytes:
+        if bound(unrolled) >= best.ram_bytes:
             continue  # cannot beat the best so far
-        arena = plan_prepared(engine, spec)[1].arena_bytes
-        if (arena, extra) < (best.arena_bytes, best.extra_macs):
-            best = PatchChoice(spec, arena, layer, macs, extra)
+        choice = planned(spec, extra)
+        if (choice.ram_bytes, extra) < (best.ram_bytes, best.extra_macs):
+            best = choice
     return best
 
 
@@ -109,4 +126,4 @@ def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int |
         return PatchChoice(None, layer, layer, macs, 0)
     check_spec(engine, patch)
     unrolled, plan = plan_prepared(engine, patch)
-    return PatchChoice(patch, plan.arena_bytes, layer, macs, extra_macs(engine, unrolled))
+    return PatchChoice(patch, plan.arena_bytes, layer, macs, extra_macs(engine, unrolled), ram_bytes(unrolled, plan))

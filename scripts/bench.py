@@ -33,7 +33,7 @@ INPUTS = flags.DEFINE_integer("inputs", 100, "random inputs per model, compared 
 CM_INPUTS = flags.DEFINE_integer("cm_inputs", 10, "of those, how many also run on the Cortex-M target")
 TFLITE = flags.DEFINE_bool("tflite_interpreter", True, "also time tf.lite.Interpreter (reference and default kernels)")
 PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (scripts/codegen.py)")
-SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit; default: smallest arena")
+SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit (arena + an input read in place); default: least RAM")
 PORTABLE = flags.DEFINE_bool("portable", False, "with a Cortex-M target, also count the portable C kernels "
                               "(-DMR_PORTABLE) on one input")
 LAYERS = flags.DEFINE_bool("layers", False, "with a Cortex-M target, print each model's per-layer instruction table")

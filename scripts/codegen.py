@@ -10,7 +10,7 @@ interpreter, no flatbuffer at run time.
 
 --patch runs the first ops patch by patch (MCUNetV2): SPLIT:N runs engine ops 0..SPLIT (the numbers in
 the generated comments) over an N x N grid of patches; auto searches the split and N for the fewest
-extra MACs whose arena fits --sram_kb, or the smallest arena without --sram_kb.
+extra MACs whose RAM (arena + an input read in place) fits --sram_kb, or the least RAM without it.
 """
 import os
 import sys
@@ -31,7 +31,7 @@ NAME = flags.DEFINE_string("name", "model", "C prefix of the generated API")
 TARGET = flags.DEFINE_enum("target", "portable", list(TARGETS), "what to generate for")
 PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (last op run per patch : "
                             "patches per side)")
-SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit; default: smallest arena")
+SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit (arena + an input read in place); default: least RAM")
 
 
 def main(argv):

@@ -62,16 +62,17 @@ def tiny_cnn_model(seed=0):
     return convert(keras.Model(x, y), (8, 8, 1), seed=seed)
 
 
-def patch_stage_model(size=23, seed=0, io_dtype="int8"):
-    """Every op kind the patch stage runs, on an odd-sized input (uneven patches): a SAME stride-2 conv,
-    depthwise (stride 1 and 2), a residual ADD, a PAD folded into a conv and one that is not (before a
-    max pool), an average pool, then a head that only runs layer by layer."""
+def patch_stage_model(size=23, seed=0, io_dtype="int8", width=8, first_stride=2):
+    """Every op kind the patch stage runs, on an odd-sized input (uneven patches): a SAME conv (stride
+    `first_stride`, `width` channels), depthwise (stride 1 and 2), a residual ADD, a PAD folded into a conv
+    and one that is not (before a max pool), an average pool, then a head that only runs layer by layer.
+    Wide and at stride 1, its first tensors dominate the RAM, as in MobileNets: there patching pays."""
     _, keras = _tf()
     keras.utils.set_random_seed(seed)
     x = keras.Input((size, size, 3))
-    y = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu6")(x)
+    y = keras.layers.Conv2D(width, 3, strides=first_stride, padding="same", activation="relu6")(x)
     r = keras.layers.DepthwiseConv2D(3, padding="same", activation="relu6")(y)
-    r = keras.layers.Conv2D(8, 1)(r)
+    r = keras.layers.Conv2D(width, 1)(r)
     y = keras.layers.Add()([y, r])
     y = keras.layers.DepthwiseConv2D(3, strides=2, padding="same", activation="relu6")(y)
     y = keras.layers.ZeroPadding2D(((1, 0), (0, 1)))(y)

@@ -100,21 +100,26 @@ def test_generated_sources_are_identical_across_processes(tmp_path):
     assert trees[0] == trees[1]
 
 
-@pytest.mark.parametrize("patch", [None, "2:2"])
-def test_zero_copy_api_gives_invokes_bytes(patch):
+@pytest.mark.parametrize("patch,input_outside", [(None, False), ("2:2", False), ("2:2", True)])
+def test_zero_copy_api_gives_invokes_bytes(patch, input_outside, monkeypatch):
     """m_input/m_run/m_output (TFLM-style, no caller buffers) give TFLM's bytes; a patch-based schedule
-    reads its input in place, so there m_input is NULL and m_run refuses."""
+    that reads its input in place from the caller's buffer has no m_input, and m_run refuses."""
     import ctypes
+
+    import micro_runtime.codegen as codegen
+    if patch:  # pin where the patch stage's input lives
+        monkeypatch.setattr(codegen, "plan_prepared", lambda engine, spec=None: codegen._plan_schedule(
+            engine, spec, input_outside and spec is not None))
     data = read(next(p for p in MLPERF if "vww" in p))
     graph = load_tflite(data)
     sets = random_inputs(graph, 2, seed=5)
     expected = run_tflm(data, sets, 1)
-    host = HostModel(generate(data, "m", patch=patch))
+    host = HostModel(codegen.generate(data, "m", patch=patch))
     lib = host.lib
     lib.m_input.restype = lib.m_output.restype = ctypes.c_void_p
     lib.m_input.argtypes = lib.m_output.argtypes = [ctypes.c_int]
     assert lib.m_input(1) is None and lib.m_output(1) is None
-    if patch:
+    if input_outside:
         assert lib.m_input(0) is None and lib.m_run() == 1
         assert host.gen.outside_arena_input_bytes == 96 * 96 * 3
         return

@@ -182,7 +182,7 @@ def test_patch_cost_is_the_generated_arena_exactly(converted):
         for budget_kb in (None, 0.75 * subnet_cost(cfg).sram_bytes / 1024):
             cost = subnet_cost(cfg, patch="auto", patch_sram_kb=budget_kb)
             gen = generate(data, "net", patch="auto", sram_bytes=None if budget_kb is None else int(budget_kb * 1024))
-            assert cost.sram_bytes == gen.arena_bytes and cost.patch == gen.patch.label
+            assert cost.sram_bytes == gen.ram_bytes and cost.patch == gen.patch.label
             assert cost.patch_extra_macs == gen.patch.extra_macs and cost.macs == count_macs(cfg)
         assert subnet_cost(cfg, patch=cost.patch).sram_bytes == cost.sram_bytes
 
@@ -197,7 +197,7 @@ def test_patch_cost_of_mbv2():
     cfg = SubnetConfig.from_proxyless_json(os.path.join(CONFIG_DIR, stem + ".json"))
     layer, patched = subnet_cost(cfg), subnet_cost(cfg, patch="auto")
     choice = resolve_patch(load_tflite(built), "auto")
-    assert patched.sram_bytes == choice.arena_bytes <= layer.sram_bytes / 3
+    assert patched.sram_bytes == choice.ram_bytes <= layer.sram_bytes / 3
     assert patched.patch == choice.label and patched.patch_extra_macs == choice.extra_macs > 0
     assert patched.instructions > layer.instructions  # the recomputation costs time
     assert abs(patched.data_bytes - layer.data_bytes) <= 0.01 * layer.data_bytes  # weights emitted once

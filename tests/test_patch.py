@@ -28,6 +28,12 @@ def stage_model():
     return model_factory.patch_stage_model()
 
 
+@pytest.fixture(scope="module")
+def wide_stage_model():
+    """One where patching needs less RAM than layer by layer (so auto chooses it)."""
+    return model_factory.patch_stage_model(width=32, first_stride=1)
+
+
 def assert_bit_exact(data, count=3, **kwargs):
     graph = load_tflite(data)
     gen = generate(data, "m", **kwargs)
@@ -84,26 +90,43 @@ def test_float_input_is_quantized_patch_by_patch():
         assert_bit_exact(data, patch=spec)
 
 
-def test_patch_arena_is_planned_without_the_input_and_smaller(stage_model):
+def test_the_input_goes_where_it_costs_less_ram_and_both_placements_are_exact(stage_model):
+    from micro_runtime.codegen import _plan_schedule, ram_bytes
     graph = load_tflite(stage_model)
-    layer = plan_engine(graph)[1]
-    engine, plan = plan_engine(graph, PatchSpec(3, 3))
-    assert graph.inputs[0] in plan.external and graph.inputs[0] not in plan.offsets
-    assert plan.arena_bytes < layer.arena_bytes
-    copies = [op for op in engine.ops if op.kind == "PATCH_COPY"]
+    engine = prepare_for_engine(graph)
+    spec = PatchSpec(3, 3)
+    outside, inside = _plan_schedule(engine, spec, True), _plan_schedule(engine, spec, False)
+    assert graph.inputs[0] in outside[1].external and graph.inputs[0] not in outside[1].offsets
+    assert not inside[1].external and graph.inputs[0] in inside[1].offsets
+    # RAM of the outside placement counts the caller's input buffer.
+    assert ram_bytes(*outside) == outside[1].arena_bytes + graph.tensors[graph.inputs[0]].nbytes
+    chosen_engine, chosen = plan_engine(graph, spec)
+    assert ram_bytes(chosen_engine, chosen) == min(ram_bytes(*outside), ram_bytes(*inside))
+    assert inside[1].arena_bytes > outside[1].arena_bytes  # the input's bytes are in the arena
+    copies = [op for op in chosen_engine.ops if op.kind == "PATCH_COPY"]
     assert len(copies) >= 2 * 9  # a load and a store per patch (plus crops for the residual)
 
 
-def test_auto_respects_the_sram_budget(stage_model):
-    engine = prepare_for_engine(load_tflite(stage_model))
+def test_input_read_in_place_is_bit_exact_and_counted_as_ram(stage_model, monkeypatch):
+    """Force the other placement (input left in the caller's buffer) and check it end to end."""
+    import micro_runtime.codegen as codegen
+    monkeypatch.setattr(codegen, "plan_prepared", lambda engine, patch=None: codegen._plan_schedule(
+        engine, patch, patch is not None))
+    gen = assert_bit_exact(stage_model, patch=PatchSpec(3, 3))
+    assert gen.outside_arena_input_bytes == gen.graph.tensors[gen.graph.inputs[0]].nbytes > 0
+    assert gen.ram_bytes == gen.arena_bytes + gen.outside_arena_input_bytes
+
+
+def test_auto_respects_the_sram_budget(wide_stage_model):
+    engine = prepare_for_engine(load_tflite(wide_stage_model))
     smallest = choose_patch(engine)
     layer = smallest.layer_arena_bytes
-    assert smallest.spec is not None and smallest.arena_bytes < layer
+    assert smallest.spec is not None and smallest.ram_bytes < layer
     assert choose_patch(engine, sram_bytes=layer).spec is None  # fits already: no recomputation
-    budget = (smallest.arena_bytes + layer) // 2
+    budget = (smallest.ram_bytes + layer) // 2
     fit = choose_patch(engine, sram_bytes=budget)
-    assert fit.arena_bytes <= budget and fit.extra_macs <= smallest.extra_macs
-    assert_bit_exact(stage_model, patch="auto", sram_bytes=budget)
+    assert fit.ram_bytes <= budget and fit.extra_macs <= smallest.extra_macs
+    assert_bit_exact(wide_stage_model, patch="auto", sram_bytes=budget)
 
 
 def test_parse_patch():
@@ -114,12 +137,13 @@ def test_parse_patch():
 
 
 @pytest.mark.skipif(not os.path.exists(MBV2), reason="build/models not built")
-def test_mbv2_auto_needs_a_third_of_the_layer_by_layer_arena():
+def test_mbv2_auto_needs_a_third_of_the_layer_by_layer_ram():
     with open(MBV2, "rb") as f:
         data = f.read()
     gen = assert_bit_exact(data, count=2, patch="auto")
     assert gen.patch.layer_arena_bytes == LAYER_ARENA_MBV2
-    assert gen.arena_bytes == gen.patch.arena_bytes <= LAYER_ARENA_MBV2 / 3
+    assert gen.arena_bytes == gen.patch.arena_bytes and gen.ram_bytes == gen.patch.ram_bytes
+    assert gen.ram_bytes <= LAYER_ARENA_MBV2 / 3  # the input counted, wherever it is kept
     assert 0 < gen.patch.extra_macs_pct < 30
     assert f"#define M_ARENA_BYTES {gen.arena_bytes}" in gen.files["m.h"]
 
@@ -135,9 +159,9 @@ def run_script(name, *args):
                           text=True, timeout=300)
 
 
-def test_scripts_take_patch_and_refuse_bad_values(stage_model, tmp_path):
+def test_scripts_take_patch_and_refuse_bad_values(wide_stage_model, tmp_path):
     path = tmp_path / "m.tflite"
-    path.write_bytes(stage_model)
+    path.write_bytes(wide_stage_model)
     res = run_script("codegen.py", f"--tflite={path}", f"--out_dir={tmp_path / 'gen'}", "--patch=auto")
     assert res.returncode == 0, res.stderr
     assert "extra MACs" in res.stdout and (tmp_path / "gen" / "model.c").exists()
@@ -151,9 +175,11 @@ def test_scripts_take_patch_and_refuse_bad_values(stage_model, tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
-def test_bench_reports_the_patch_schedule(stage_model):
+def test_bench_reports_the_patch_schedule(wide_stage_model):
     from micro_runtime.bench import bench_model, format_table
-    r = bench_model(stage_model, "stage", inputs=5, tflite_interpreter=False, patch="auto", log=lambda s: None)
+    r = bench_model(wide_stage_model, "stage", inputs=5, tflite_interpreter=False, patch="auto", log=lambda s: None)
     assert r.bit_exact and r.patch != "off" and r.ours_arena_bytes < r.layer_arena_bytes
+    if r.ours_ram_bytes is not None:  # a Cortex-M build: arena + static state, + an input read in place
+        assert r.ours_ram_bytes >= r.ours_arena_bytes
     assert r.to_json()["patch_extra_macs_pct"] == r.patch_extra_macs_pct >= 0
     assert "extra MACs" in format_table([r])
