@@ -463,7 +463,7 @@ def build(src_dir: str | os.PathLike, name: str, target: str = "cortex-m4", opt:
     elf, map_file = out / "model.elf", out / "model.map"
     _run_tool([GCC, *spec.cpu_flags, "--specs=rdimon.specs", "-nostartfiles", "-T", spec.linker_script,
                f"-L{CORTEXM_DIR}", "-Wl,--gc-sections", f"-Wl,-Map={map_file}",
-               f"-Wl,--defsym=__stack_size={int(stack_bytes)}", *map(str, objects), "-lrdimon", "-o", str(elf)],
+               f"-Wl,--defsym=__stack_size={int(stack_bytes)}", *map(str, objects), "-lm", "-lrdimon", "-o", str(elf)],
               f"linking {name} for {target}")
 
     obj_sizes = _berkeley_sizes(model_objects)

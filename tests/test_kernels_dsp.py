@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import MLPERF, read
+from conftest import BUILT_MODELS, MLPERF, read
 from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
 from tflite_patch import load_tflite
@@ -18,8 +18,12 @@ needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shut
                                reason="arm-none-eabi-gcc / qemu-system-arm not installed")
 
 
+# The MLPerf Tiny models, and one float-I/O model (QUANTIZE/DEQUANTIZE at the ends: libm on the target).
+MODELS = MLPERF + [os.path.join(BUILT_MODELS, "mcunet-10fps_imagenet.f32io.tflite")]
+
+
 @needs_arm
-@pytest.mark.parametrize("path", MLPERF, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in MLPERF])
+@pytest.mark.parametrize("path", MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in MODELS])
 def test_dsp_and_portable_paths_are_bit_exact_on_cortex_m4(path, tmp_path):
     data = read(path)
     graph = load_tflite(data)
