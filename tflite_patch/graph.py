@@ -523,9 +523,10 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
                 # TFLM's GetQuantizedConvolutionMultipler refuses a bias scale far from input x weight scale.
                 product = float(x.quant.scale[0]) * float(w.quant.scale[0])
                 bias_scale = float(b.quant.scale[0]) if b.quant is not None else 0.0
-                if abs(product - bias_scale) / float(y.quant.scale[0]) > 0.02:
-                    raise ModelError(f"{where}: bias scale {bias_scale:.6g} differs from input x weight scale "
-                                     f"{product:.6g} by more than 0.02 output steps (TFLM refuses it)")
+                ratio = abs(product - bias_scale) / float(y.quant.scale[0])
+                if ratio > 0.02:
+                    raise ModelError(f"{where}: bias scale {bias_scale:.6g} vs input x weight scale {product:.6g}: "
+                                     f"|difference| / output scale = {ratio:.3g} > 0.02 (TFLM refuses it)")
 
 
 def _check_window(graph: Graph, where: str, op: Op) -> None:
