@@ -33,6 +33,7 @@ class PipelineConfig:
     trials: int = 10
     supernet_epochs: int = 6
     finetune_epochs: int = 6
+    finetune_top: int = 3  # the best subnets (by inherited-weight accuracy) fine-tuned; the best after wins
     qat_epochs: int = 2
     bench_inputs: int = 100
     cm_inputs: int = 10
@@ -115,10 +116,17 @@ def run(config: PipelineConfig, log=print) -> dict:
                     supernet_epochs=config.supernet_epochs, finetune_epochs=config.finetune_epochs,
                     seed=config.seed)
     tuner.search(x, y, validation_data=(xv, yv))
-    best_cfg = tuner.get_best_configs(1)[0]
-    model = tuner.get_best_models(1)[0]
+    # Inherited-weight accuracy ranks candidates; fine-tuning can reorder the closest ones.
+    from mcunet_tf.tuner import evaluate
+    configs = tuner.get_best_configs(max(config.finetune_top, 1))
+    models = tuner.get_best_models(len(configs))
+    tuned = [evaluate(m, xv, yv)["val_accuracy"] for m in models]
+    pick = max(range(len(models)), key=lambda k: (tuned[k], -k))
+    best_cfg, model = configs[pick], models[pick]
     atomic_write(os.path.join(config.out_dir, "best_subnet.json"), best_cfg.to_json())
     log(tuner.best_table(5))
+    log(f"kept rank {pick + 1} of the {len(models)} fine-tuned: val_accuracy "
+        + ", ".join(f"{a:.4f}" for a in tuned))
 
     name = "mcunet_model"
     figures = deploy(model, name, (x, y), (xv, yv), config.out_dir, qat_epochs=config.qat_epochs,

@@ -33,7 +33,8 @@ RESOLUTIONS = flags.DEFINE_list("resolutions", ["24", "32"], "stage 1 input reso
 STAGE1_SAMPLES = flags.DEFINE_integer("stage1_samples", 200, "subnets sampled per (width, resolution)")
 TRIALS = flags.DEFINE_integer("trials", 10, "TinyNAS trials (subnets evaluated)")
 SUPERNET_EPOCHS = flags.DEFINE_integer("supernet_epochs", 6, "supernet training epochs")
-FINETUNE_EPOCHS = flags.DEFINE_integer("finetune_epochs", 6, "fine-tuning epochs of the best subnet")
+FINETUNE_EPOCHS = flags.DEFINE_integer("finetune_epochs", 6, "fine-tuning epochs of each of the best subnets")
+FINETUNE_TOP = flags.DEFINE_integer("finetune_top", 3, "best subnets fine-tuned; the best after fine-tuning is kept")
 QAT_EPOCHS = flags.DEFINE_integer("qat_epochs", 2, "quantization-aware training epochs")
 BENCH_INPUTS = flags.DEFINE_integer("bench_inputs", 100, "random inputs compared with TFLM on the host")
 CM_INPUTS = flags.DEFINE_integer("cm_inputs", 10, "of those, how many run on Cortex-M4 in QEMU")
@@ -50,8 +51,8 @@ def main(argv):
             flash_kb=FLASH_KB.value, latency_ms=LATENCY_MS.value, clock_mhz=CLOCK_MHZ.value,
             widths=tuple(float(w) for w in WIDTHS.value), resolutions=tuple(int(r) for r in RESOLUTIONS.value),
             stage1_samples=STAGE1_SAMPLES.value, trials=TRIALS.value, supernet_epochs=SUPERNET_EPOCHS.value,
-            finetune_epochs=FINETUNE_EPOCHS.value, qat_epochs=QAT_EPOCHS.value, bench_inputs=BENCH_INPUTS.value,
-            cm_inputs=CM_INPUTS.value, seed=SEED.value)
+            finetune_epochs=FINETUNE_EPOCHS.value, finetune_top=FINETUNE_TOP.value, qat_epochs=QAT_EPOCHS.value,
+            bench_inputs=BENCH_INPUTS.value, cm_inputs=CM_INPUTS.value, seed=SEED.value)
         report = run(config, log=lambda s: print(s, flush=True))
     except ValueError as e:
         sys.exit(f"error: {str(e).splitlines()[0]}")
