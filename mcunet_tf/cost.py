@@ -383,7 +383,7 @@ def _cost_from_json(text: str, clock_mhz: float, model_path: str, patch: str, pa
     model = latency_model(model_path)
     graph = subnet_graph(cfg)
     choice = None if patch == "off" else resolve_patch(graph, patch, patch_sram_bytes)
-    engine, plan = plan_engine(graph, choice.spec if choice else None)
+    engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
     data, code, instructions = engine_cost(engine, plan, model)
     # SRAM: the arena, plus an input a patch stage reads in place from the caller's buffer.
     return Cost(macs=count_macs(cfg), params=count_params(cfg), sram_bytes=int(ram_bytes(engine, plan)),

@@ -116,13 +116,8 @@ def run(config: PipelineConfig, log=print) -> dict:
                     supernet_epochs=config.supernet_epochs, finetune_epochs=config.finetune_epochs,
                     seed=config.seed)
     tuner.search(x, y, validation_data=(xv, yv))
-    # Inherited-weight accuracy ranks candidates; fine-tuning can reorder the closest ones.
-    from mcunet_tf.tuner import evaluate
-    configs = tuner.get_best_configs(max(config.finetune_top, 1))
-    models = tuner.get_best_models(len(configs))
-    tuned = [evaluate(m, xv, yv)["val_accuracy"] for m in models]
-    pick = max(range(len(models)), key=lambda k: (tuned[k], -k))
-    best_cfg, model = configs[pick], models[pick]
+    trials, models, tuned, pick = tuner.best_after_fine_tuning(config.finetune_top, xv, yv)
+    best_cfg, model = tuner.config(trials[pick]), models[pick]
     atomic_write(os.path.join(config.out_dir, "best_subnet.json"), best_cfg.to_json())
     log(tuner.best_table(5))
     log(f"kept rank {pick + 1} of the {len(models)} fine-tuned: val_accuracy "

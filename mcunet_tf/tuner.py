@@ -289,6 +289,16 @@ class TinyNAS(base_tuner.BaseTuner):
         return model
 
     # ---------------------------------------------------------------------------------------- results
+    def best_after_fine_tuning(self, num_models: int, x_val, y_val) -> tuple[list, list, list[float], int | None]:
+        """The `num_models` best trials by the search objective (inherited weights), their fine-tuned models
+        (`get_best_models`), those models' validation accuracies, and the index of the most accurate (the
+        first on a tie; None without trials): fine-tuning can reorder the closest candidates."""
+        trials = self.oracle.get_best_trials(max(num_models, 1))
+        models = self.get_best_models(len(trials))
+        accuracies = [evaluate(m, x_val, y_val)["val_accuracy"] for m in models]
+        best = max(range(len(models)), key=lambda k: (accuracies[k], -k)) if models else None
+        return trials, models, accuracies, best
+
     def get_best_configs(self, num_configs: int = 1) -> list[SubnetConfig]:
         """The best subnets' configs (from `get_best_hyperparameters`)."""
         return [self.config(hp) for hp in self.get_best_hyperparameters(num_configs)]

@@ -61,12 +61,12 @@ class GeneratedModel:
     def outside_arena_input_bytes(self) -> int:
         """Bytes of inputs the code reads in place from the caller's buffer (some patch-based schedules):
         RAM the inference needs beyond the arena, so the bench adds them to ours."""
-        return sum(size for t, size in zip(self.graph.inputs, self.input_bytes) if t in self.plan.external)
+        return outside_input_bytes(self.graph, self.plan)
 
     @property
     def ram_bytes(self) -> int:
         """The arena plus the inputs read in place: all the RAM inference needs besides the stack."""
-        return self.arena_bytes + self.outside_arena_input_bytes
+        return ram_bytes(self.graph, self.plan)
 
     def write(self, out_dir: str) -> None:
         """Write every file into `out_dir` at once: built in a temporary directory, then renamed, so a
@@ -594,8 +594,8 @@ def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -
             continue
         _, in_h, in_w, in_c = src.shape
         _, out_h, out_w, out_c = out.shape
-        kh, kw, sh, _ = op_window(graph, op)
-        top = op_padding(graph, op)[0]
+        kh, kw, sh, sw = op_window(graph, op)
+        top, _, left, _ = op_padding(graph, op)
         if op.kind == "CONV_2D":
             im2col = _conv_scratch_bytes(kh, kw, in_c)
             if "fused_add" in op.attrs:
@@ -607,8 +607,7 @@ def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -
         elif "inplace" in op.attrs:
             rows = _depthwise_row_delay(in_w, in_c, sh, top, out_h, out_w) * out_w * out_c
             sizes[i] = min(rows, out_h * out_w)
-            ring = [_depthwise_ring_bytes(kh, kw, op_window(graph, op)[3], top, op_padding(graph, op)[2], out_h,
-                                          out_w, narrow) for narrow in (False, True)]
+            ring = [_depthwise_ring_bytes(kh, kw, sw, top, left, out_h, out_w, narrow) for narrow in (False, True)]
             wanted = [n for n in ring + [rows] if n is not None and n > sizes[i]]
             if ring[1] is not None and ring[1] <= sizes[i]:
                 wanted = [n for n in wanted if n == ring[0]]  # an int8 ring already fits: only int16 is better
@@ -635,10 +634,15 @@ def plan_engine(graph: Graph, patch: PatchSpec | None = None) -> tuple[Graph, Ar
     return plan_prepared(prepare_for_engine(graph), patch)
 
 
+def outside_input_bytes(engine: Graph, plan: ArenaPlan) -> int:
+    """Bytes of the inputs a schedule reads in place from the caller's buffer (not in its arena)."""
+    return sum(engine.tensors[t].nbytes for t in plan.external)
+
+
 def ram_bytes(engine: Graph, plan: ArenaPlan) -> int:
     """All the RAM a schedule needs: the arena, plus the inputs it reads in place from the caller's
     buffer (which must then stay there for the whole call)."""
-    return plan.arena_bytes + sum(engine.tensors[t].nbytes for t in plan.external)
+    return plan.arena_bytes + outside_input_bytes(engine, plan)
 
 
 def plan_prepared(engine: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
@@ -684,7 +688,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     if patch is not None:
         from micro_runtime.patching import resolve_patch
         choice = resolve_patch(graph, patch, sram_bytes)
-    engine, plan = plan_engine(graph, choice.spec if choice else None)
+    engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
     e = _Emitter(engine, plan, name)
     for i, op in enumerate(engine.ops):
         e.kernel_files.update(KERNEL_FILES[op.kind])
@@ -745,9 +749,10 @@ def _header(graph: Graph, name: str, upper: str, plan: ArenaPlan, in_sizes, out_
               "/* Without copies, as with TFLM's interpreter->input(i)->data: write input i where",
               f" * {name}_input(i) points, call {name}_run(), read output j at {name}_output(j) (valid until the",
               f" * next run). The {plan.arena_bytes}-byte arena is then all the RAM inference needs; invoke's buffers",
-              " * are the caller's. NULL for an index out of range"
-              + (" and for an input read in place (patch-based: keep it in" if plan.external else ". */"),
-              *([" * your own buffer and use invoke); run then returns 1. */"] if plan.external else []),
+              " * are the caller's. NULL for an index out of range.",
+              *([" * Here the input is read in place (patch-based): input() is NULL and run() returns 1; keep the",
+                 " * input in your own buffer and use invoke."] if plan.external else []),
+              " */",
               f"void *{name}_input(int i);",
               f"const void *{name}_output(int j);",
               f"int {name}_run(void);",

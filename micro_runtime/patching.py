@@ -13,7 +13,7 @@ from tflite_patch.costs import graph_macs
 from tflite_patch.graph import Graph, ModelError
 from tflite_patch.passes import prepare_for_engine
 from tflite_patch.patches import PatchSpec, check_spec, extra_macs, parse_patch, split_candidates, unroll_patches
-from tflite_patch.planner import lower_bound_bytes
+from tflite_patch.planner import ArenaPlan, lower_bound_bytes
 
 MAX_PATCHES_PER_SIDE = 8
 MAX_EXTRA_MACS = 0.3  # options recomputing more than this fraction of the model's MACs are not considered
@@ -21,18 +21,23 @@ MAX_EXTRA_MACS = 0.3  # options recomputing more than this fraction of the model
 
 @dataclasses.dataclass(frozen=True)
 class PatchChoice:
-    """A schedule and what it costs: `spec` None is layer by layer. `ram_bytes` is the arena plus an
-    input read in place from the caller's buffer (`codegen.ram_bytes`): what schedules are compared on."""
+    """A schedule and what it costs: `spec` None is layer by layer. `engine` / `plan` are the planned
+    schedule itself (what `codegen.generate` emits); `ram_bytes` is its arena plus an input read in place
+    from the caller's buffer (`codegen.ram_bytes`): what schedules are compared on."""
     spec: PatchSpec | None
-    arena_bytes: int
+    engine: Graph = dataclasses.field(repr=False, compare=False)
+    plan: ArenaPlan = dataclasses.field(repr=False, compare=False)
     layer_arena_bytes: int
     macs: int
     extra_macs: int
-    ram_bytes: int = 0
 
-    def __post_init__(self):
-        if not self.ram_bytes:
-            object.__setattr__(self, "ram_bytes", self.arena_bytes)
+    @property
+    def arena_bytes(self) -> int:
+        return self.plan.arena_bytes
+
+    @property
+    def ram_bytes(self) -> int:
+        return ram_bytes(self.engine, self.plan)
 
     @property
     def extra_macs_pct(self) -> float:
@@ -77,14 +82,12 @@ def choose_patch(engine: Graph, sram_bytes: int | None = None, max_n: int = MAX_
     whose RAM (arena + an input read in place) fits (layer by layer when it fits already; the least RAM
     when nothing fits). Without: the least RAM, ties to fewer extra MACs. Options recomputing more than
     `max_extra_macs` of the model's MACs are not considered."""
-    macs = graph_macs(engine)
-    layer = plan_prepared(engine)[1].arena_bytes
-    off = PatchChoice(None, layer, layer, macs, 0)
+    off = layer_by_layer(engine)
+    layer, macs = off.arena_bytes, off.macs
     options = _options(engine, max_n, max_extra_macs)
 
     def planned(spec: PatchSpec, extra: int) -> PatchChoice:
-        unrolled, plan = plan_prepared(engine, spec)
-        return PatchChoice(spec, plan.arena_bytes, layer, macs, extra, ram_bytes(unrolled, plan))
+        return PatchChoice(spec, *plan_prepared(engine, spec), layer, macs, extra)
 
     # With the input in the arena nothing is held outside it, so this bound holds for both placements.
     def bound(unrolled: Graph) -> int:
@@ -120,10 +123,15 @@ def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int |
     engine = prepare_for_engine(graph)
     if patch == "auto":
         return choose_patch(engine, sram_bytes)
-    macs = graph_macs(engine)
-    layer = plan_prepared(engine)[1].arena_bytes
+    off = layer_by_layer(engine)
     if patch is None:
-        return PatchChoice(None, layer, layer, macs, 0)
+        return off
     check_spec(engine, patch)
     unrolled, plan = plan_prepared(engine, patch)
-    return PatchChoice(patch, plan.arena_bytes, layer, macs, extra_macs(engine, unrolled), ram_bytes(unrolled, plan))
+    return PatchChoice(patch, unrolled, plan, off.arena_bytes, off.macs, extra_macs(engine, unrolled))
+
+
+def layer_by_layer(engine: Graph) -> PatchChoice:
+    """The layer-by-layer schedule of an engine graph, as a choice (no extra MACs)."""
+    layer_engine, plan = plan_prepared(engine)
+    return PatchChoice(None, layer_engine, plan, plan.arena_bytes, graph_macs(engine), 0)

@@ -18,13 +18,11 @@ from absl import flags
 import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from micro_runtime.bench import bench_model, format_layers, format_table  # noqa: E402
 from micro_runtime.target_cortexm import CortexMError  # noqa: E402
 from tflite_patch.files import atomic_write_json  # noqa: E402
 from tflite_patch.graph import ModelError  # noqa: E402
-from tflite_patch.patches import parse_patch  # noqa: E402
 
 MODELS = flags.DEFINE_multi_string("tflite", None, "int8 .tflite model(s)", required=True)
 TARGET = flags.DEFINE_enum("target", "host", ["host", "cortex-m4", "cortex-m7", "cortex-m55"], "where ours runs")
@@ -32,8 +30,7 @@ JSON = flags.DEFINE_string("json", None, "write the results (a JSON list) here")
 INPUTS = flags.DEFINE_integer("inputs", 100, "random inputs per model, compared byte for byte with TFLM")
 CM_INPUTS = flags.DEFINE_integer("cm_inputs", 10, "of those, how many also run on the Cortex-M target")
 TFLITE = flags.DEFINE_bool("tflite_interpreter", True, "also time tf.lite.Interpreter (reference and default kernels)")
-PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (scripts/codegen.py)")
-SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit (arena + an input read in place); default: least RAM")
+PATCH, SRAM_KB = cli.patch_flags("patch-based inference: auto, off or SPLIT:N (scripts/codegen.py)")
 PORTABLE = flags.DEFINE_bool("portable", False, "with a Cortex-M target, also count the portable C kernels "
                               "(-DMR_PORTABLE) on one input")
 LAYERS = flags.DEFINE_bool("layers", False, "with a Cortex-M target, print each model's per-layer instruction table")
@@ -41,11 +38,7 @@ LAYERS = flags.DEFINE_bool("layers", False, "with a Cortex-M target, print each 
 
 def main(argv):
     del argv
-    try:
-        patch = parse_patch(PATCH.value)
-    except ValueError as e:
-        sys.exit(f"error: {e}")
-    sram = None if SRAM_KB.value is None else int(SRAM_KB.value * 1024)
+    patch, sram = cli.patch_schedule(PATCH, SRAM_KB)
     results = []
     for path in MODELS.value:
         name = os.path.basename(path).rsplit(".tflite", 1)[0]

@@ -23,7 +23,6 @@ import cli
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 SHARED_MODELS = os.environ.get("MCUNET_SHARED_MODELS", os.path.join(os.path.dirname(ROOT), "shared", "models"))
 CONFIG_DIR = os.path.join(SHARED_MODELS, "mcunet_configs")

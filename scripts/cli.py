@@ -38,6 +38,23 @@ def run(main) -> None:
     app.run(quiet_main, flags_parser=_parse_flags)
 
 
+def patch_flags(help_patch: str):
+    """--patch and --sram_kb, as scripts/codegen.py and scripts/bench.py take them."""
+    return (flags.DEFINE_string("patch", "off", help_patch),
+            flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit (arena + an input read "
+                               "in place); default: least RAM"))
+
+
+def patch_schedule(patch_flag, sram_flag):
+    """(patch, sram_bytes) for `micro_runtime.codegen.generate`; exits with one line for a bad --patch."""
+    from tflite_patch.patches import parse_patch
+    try:
+        patch = parse_patch(patch_flag.value)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
+    return patch, None if sram_flag.value is None else int(sram_flag.value * 1024)
+
+
 def grid(widths: list[str], resolutions: list[str]) -> tuple[list[float], list[int]]:
     """--widths / --resolutions as numbers; exits with one line unless widths > 0 and resolutions >= 8."""
     try:

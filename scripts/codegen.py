@@ -23,24 +23,18 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from micro_runtime.codegen import TARGETS, generate  # noqa: E402
 from tflite_patch.graph import ModelError  # noqa: E402
-from tflite_patch.patches import parse_patch  # noqa: E402
 
 TFLITE = flags.DEFINE_string("tflite", None, "int8 .tflite model", required=True)
 OUT_DIR = flags.DEFINE_string("out_dir", None, "output directory (replaced as a whole)", required=True)
 NAME = flags.DEFINE_string("name", "model", "C prefix of the generated API")
 TARGET = flags.DEFINE_enum("target", "portable", list(TARGETS), "what to generate for")
-PATCH = flags.DEFINE_string("patch", "off", "patch-based inference: auto, off or SPLIT:N (last op run per patch : "
-                            "patches per side)")
-SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit (arena + an input read in place); default: least RAM")
+PATCH, SRAM_KB = cli.patch_flags("patch-based inference: auto, off or SPLIT:N (last op run per patch : "
+                                  "patches per side)")
 
 
 def main(argv):
     del argv
-    try:
-        patch = parse_patch(PATCH.value)
-    except ValueError as e:
-        sys.exit(f"error: {e}")
-    sram = None if SRAM_KB.value is None else int(SRAM_KB.value * 1024)
+    patch, sram = cli.patch_schedule(PATCH, SRAM_KB)
     try:
         with open(TFLITE.value, "rb") as f:
             model = f.read()

@@ -16,7 +16,6 @@ import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 KERAS_MODEL = flags.DEFINE_string("keras_model", None, "a saved tf_keras model (.keras, .h5 or SavedModel dir)",
                                   required=True)

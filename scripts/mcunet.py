@@ -17,7 +17,6 @@ import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from mcunet_tf.pipeline import PipelineConfig, format_report, run  # noqa: E402
 

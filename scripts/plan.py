@@ -16,7 +16,7 @@ import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from micro_runtime.codegen import generate, plan_engine  # noqa: E402
+from micro_runtime.codegen import generate  # noqa: E402
 from tflite_patch.files import atomic_write, atomic_write_json  # noqa: E402
 from tflite_patch.graph import ModelError  # noqa: E402
 from tflite_patch.report import format_table, plan_model, plot_live_bytes  # noqa: E402
@@ -42,9 +42,9 @@ def main(argv):
             with open(path, "rb") as f:
                 model = f.read()
             # TFLM aborts the process when a kernel's Prepare check fails; the generator computes the
-            # same parameters and refuses such a model first, with one line.
-            generate(model, "m")
-            report, planned = plan_model(model, stem, INPUTS.value, engine_plan=plan_engine)
+            # same parameters and refuses such a model first, with one line. Its plan is the report's.
+            gen = generate(model, "m")
+            report, planned = plan_model(model, stem, INPUTS.value, engine_plan=lambda graph: (gen.graph, gen.plan))
         except OSError as e:
             sys.exit(f"error: cannot read {path}: {e.strerror}")
         except ModelError as e:

@@ -47,7 +47,7 @@ def main(argv):
     del argv
     from mcunet_tf import cost, data
     from mcunet_tf.space import SearchSpace
-    from mcunet_tf.tuner import TinyNAS, evaluate
+    from mcunet_tf.tuner import TinyNAS
 
     try:
         budget = cost.make_budget(DEVICE.value, SRAM_KB.value, FLASH_KB.value)
@@ -69,13 +69,10 @@ def main(argv):
         return  # distributed: results live with the chief's project directory
     searched = time.time() - start
 
-    trials = tuner.oracle.get_best_trials(TOP.value)
-    models = tuner.get_best_models(len(trials))
-    rows, results, tuned_scores = [], [], []
-    for rank, (trial, model) in enumerate(zip(trials, models), 1):
+    trials, models, tuned_scores, chosen = tuner.best_after_fine_tuning(TOP.value, xv, yv)
+    rows, results = [], []
+    for rank, (trial, tuned) in enumerate(zip(trials, tuned_scores), 1):
         m = trial.metrics
-        tuned = evaluate(model, xv, yv)["val_accuracy"]
-        tuned_scores.append(tuned)
         cfg = tuner.config(trial)
         patch = getattr(tuner.cost_fn(cfg), "patch", None) or "off"
         results.append({"rank": rank, "trial": trial.trial_id, "val_accuracy_inherited": trial.score,
@@ -86,9 +83,6 @@ def main(argv):
         rows.append(f"{rank:>4} {trial.trial_id:>6} {trial.score:>10.4f} {tuned:>10.4f} "
                     f"{m.get_last_value('macs') / 1e6:>8.2f}M {m.get_last_value('sram_kb'):>8.1f} "
                     f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6} {str(patch):>6}")
-    # The oracle ranks by inherited-weight accuracy; after fine-tuning, the model to keep is the one that
-    # fine-tuned best (the first in rank order on a tie).
-    chosen = max(range(len(models)), key=lambda k: (tuned_scores[k], -k)) if models else None
     atomic_write_json(os.path.join(OUT_DIR.value, "best_subnets.json"),
                       {"budget": dataclasses.asdict(budget), "space": space.to_dict(), "best": results,
                        "chosen_trial": results[chosen]["trial"] if models else None})

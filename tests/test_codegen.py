@@ -107,8 +107,9 @@ def test_zero_copy_api_gives_invokes_bytes(patch, input_outside, monkeypatch):
     import ctypes
 
     import micro_runtime.codegen as codegen
-    if patch:  # pin where the patch stage's input lives
-        monkeypatch.setattr(codegen, "plan_prepared", lambda engine, spec=None: codegen._plan_schedule(
+    import micro_runtime.patching as patching
+    if patch:  # pin where the patch stage's input lives (the schedule the patch choice plans is emitted)
+        monkeypatch.setattr(patching, "plan_prepared", lambda engine, spec=None: codegen._plan_schedule(
             engine, spec, input_outside and spec is not None))
     data = read(next(p for p in MLPERF if "vww" in p))
     graph = load_tflite(data)
