@@ -61,7 +61,7 @@ def tflite_op_names(data: bytes) -> list[str]:
 
 def quantize_and_convert(model: keras.Model, representative_data, qat_epochs: int = 0, train_data=None,
                          validation_data=None, io_dtype: str = "int8", learning_rate: float = 1e-4,
-                         batch_size: int = 32, from_logits: bool = True, verbose: int = 0) -> bytes:
+                         batch_size: int = 32, from_logits: bool = True, verbose: int = 0, seed: int = 0) -> bytes:
     """Quantization-aware fine-tuning with TF-MOT, then full-integer int8 conversion.
 
     With `qat_epochs` > 0, `tfmot.quantization.keras.quantize_model` wraps the tf_keras `model` with fake
@@ -69,7 +69,8 @@ def quantize_and_convert(model: keras.Model, representative_data, qat_epochs: in
     unless `from_logits=False`) with Adam at `learning_rate` decayed to zero over the epochs (cosine): QAT
     starts from trained weights, so a small rate only adapts them to the int8 grid. The converter then
     takes the scales learnt during QAT. With `qat_epochs=0` this is post-training quantization.
-    `representative_data` calibrates what QAT does not cover (the int8 input tensor). Returns .tflite bytes.
+    `representative_data` calibrates what QAT does not cover (the int8 input tensor). `seed` fixes QAT's
+    shuffles, so the same call gives the same model. Returns .tflite bytes.
     """
     if qat_epochs <= 0:
         return convert_int8(model, representative_data, io_dtype)
@@ -86,6 +87,7 @@ def quantize_and_convert(model: keras.Model, representative_data, qat_epochs: in
     qat_model.compile(optimizer=keras.optimizers.Adam(schedule),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
                       metrics=["accuracy"])
+    keras.utils.set_random_seed(seed)
     qat_model.fit(x, y, batch_size=batch_size, epochs=qat_epochs, validation_data=validation_data, verbose=verbose)
     converter = tf.lite.TFLiteConverter.from_keras_model(qat_model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]

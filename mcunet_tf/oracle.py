@@ -223,6 +223,8 @@ class TinyNASOracle(keras_tuner.Oracle):
         super().__init__(objective=objective, max_trials=max_trials, hyperparameters=hyperparameters_of(space),
                          seed=seed, max_retries_per_trial=max_retries_per_trial,
                          max_consecutive_failed_trials=max_consecutive_failed_trials)
+        if seed is not None:  # Keras Tuner takes `seed or random.randint(...)`: seed 0 would be random
+            self.seed = self._seed_state = int(seed)
         if population_size is None:
             population_size = max(10, min(100, (max_trials or 500) // 5))
         if not 0.0 < parent_ratio <= 1.0 or not 0.0 <= mutation_ratio <= 1.0 or not 0.0 <= mutate_prob <= 1.0:

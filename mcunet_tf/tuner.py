@@ -27,6 +27,7 @@ import fcntl
 import io
 import json
 import os
+import zlib
 import time
 import warnings
 from typing import Any, Callable
@@ -279,6 +280,8 @@ class TinyNAS(base_tuner.BaseTuner):
         model.compile(optimizer=keras.optimizers.Adam(
             keras.optimizers.schedules.CosineDecay(self.finetune_learning_rate, max(1, steps))),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        # the same seed, the same shuffles: a search re-run with its seed fine-tunes to the same numbers
+        keras.utils.set_random_seed(zlib.crc32(f"{self.seed}/{trial_id}/{model.name}".encode()))
         model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, shuffle=True)
         calibration = self._calibration_images() if self._train_data is not None else x[:self.calibration_samples]
         zoo.calibrate_batchnorm(model, calibration)

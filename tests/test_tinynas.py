@@ -137,6 +137,21 @@ def test_oracle_never_proposes_over_budget_or_twice(tmp_path):
     assert np.mean(evolved) > np.mean(initial)
 
 
+@pytest.mark.parametrize("seed", [0, 3])
+def test_the_same_seed_proposes_the_same_trials(tmp_path, seed):
+    """Seed 0 included: Keras Tuner's Oracle turns a falsy seed into a random one."""
+    from mcunet_tf.oracle import TinyNASOracle
+    subnet_cost, budget_class = cost_model()
+    space = tiny_space()
+    budget = tiny_budget(space, subnet_cost, budget_class)
+    runs = []
+    for run in range(2):
+        oracle = TinyNASOracle(space, budget, max_trials=12, population_size=4, cost_fn=subnet_cost, seed=seed)
+        oracle._set_project_dir(str(tmp_path / str(run)), "oracle")
+        runs.append([cfg.to_json() for _, cfg in _drive(oracle, lambda cfg: count_macs(cfg) / 1e6, 12)])
+    assert len(runs[0]) == 12 and runs[0] == runs[1]
+
+
 def test_oracle_stops_when_the_budget_leaves_nothing_new(tmp_path, capsys):
     from mcunet_tf.oracle import TinyNASOracle
     subnet_cost, budget_class = cost_model()
