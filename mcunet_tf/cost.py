@@ -327,9 +327,9 @@ def data_bytes(graph: Graph) -> int:
     filters (CONV_2D rows MR_GEMM_STRIDE apart with the GEMM kernels' slack after the last,
     `codegen.gemm_filter_bytes`), int32 biases (folded with the input offset for CONV_2D and for a
     FULLY_CONNECTED that has a bias: always emitted for CONV_2D, none for a FULLY_CONNECTED without), the int32
-    output multipliers and the output shifts (int8 for CONV_2D and FULLY_CONNECTED, int32 for
-    DEPTHWISE_CONV_2D; per channel, one each for a per-tensor FULLY_CONNECTED). PAD paddings and MEAN axes
-    become immediates."""
+    output multipliers and the output shifts (int8 for the fast kernels, int32 for the reference ones a dilated
+    or depth-multiplier depthwise conv takes; per channel, one each for a per-tensor FULLY_CONNECTED). PAD
+    paddings and MEAN axes become immediates."""
     from micro_runtime import codegen
 
     total = 0
@@ -346,7 +346,9 @@ def data_bytes(graph: Graph) -> int:
         has_bias = len(op.inputs) > 2 and op.inputs[2] >= 0
         if op.kind == "DEPTHWISE_CONV_2D":
             channels = w.shape[3]
-            total += w.nbytes + (4 * channels if has_bias else 0) + 8 * channels
+            dilated = (op.options.get("dilationHFactor", 1), op.options.get("dilationWFactor", 1)) != (1, 1)
+            fast = not dilated and channels == graph.tensors[op.inputs[0]].shape[-1]  # mr_depthwise_fast.h
+            total += w.nbytes + (4 * channels if has_bias else 0) + (5 if fast else 8) * channels
         elif op.kind == "CONV_2D":
             channels = w.shape[0]
             total += codegen.gemm_filter_bytes(channels, int(np.prod(w.shape[1:]))) + 4 * channels + 5 * channels

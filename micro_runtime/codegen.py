@@ -164,7 +164,7 @@ def _single_batch(e: _Emitter, i: int, op: Op, index: int) -> tuple[int, int, in
 
 def _conv_params(e: _Emitter, op: Op, folded: bool = True, fast: bool = True):
     """Parameters of a conv-like op; `folded`: the fast kernels' folded bias (`folded_bias`), else TFLite's (`bias`);
-    `fast`: the shifts as the CONV_2D fast kernels take them (`_shift_array`), else as TFLM's."""
+    `fast`: the shifts as the fast kernels take them (`_shift_array`), else as the reference kernels."""
     x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
     s_in, zp_in = e.q(x)
     s_out, zp_out = e.q(y)
@@ -197,13 +197,14 @@ def _conv_params(e: _Emitter, op: Op, folded: bool = True, fast: bool = True):
 
 
 def _shift_array(e: _Emitter, shifts, rshift_m1: bool) -> str:
-    """Per-channel output shifts: as the CONV_2D / FULLY_CONNECTED fast kernels take them (`rshift_m1`: -1 - shift
-    as int8, see mr_requant_prepare_rshift_m1; TFLM's shifts are in [-31, 30]), else int32 as TFLM's (the
-    depthwise and reference kernels)."""
+    """Per-channel output shifts: as the fast kernels take them (`rshift_m1`: -1 - shift as int8, see
+    mr_requant_prepare_rshift_m1; TFLM's shifts are in [-31, 30]), else int32 as TFLM's (the reference kernels)."""
     if not rshift_m1:
         return e.array("s", shifts)
     shifts = np.asarray(shifts, np.int64)
-    assert shifts.min() >= -31 and shifts.max() <= 30, shifts
+    if shifts.min() < -31 or shifts.max() > 30:
+        bad = int(shifts[(shifts < -31) | (shifts > 30)][0])
+        raise ModelError(f"output shift {bad} outside TFLM's [-31, 30]: input, filter and output scales out of range")
     return e.array("s", -1 - shifts, "int8_t")
 
 
@@ -355,7 +356,7 @@ def _emit_conv_rows(e: _Emitter, i: int, op: Op) -> None:
 def _emit_depthwise(e: _Emitter, i: int, op: Op) -> None:
     x, y = op.inputs[0], op.outputs[0]
     in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, sh, sw, top, left, dh, dw = _window(e, i, op)
-    p = _conv_params(e, op, folded=False, fast=False)
+    p = _conv_params(e, op, folded=False, fast=(dh, dw) == (1, 1) and ("inplace" in op.attrs or out_c == in_c))
     tail = (p["in_offset"], p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
     if "inplace" in op.attrs and (dh, dw) == (1, 1):
         assert e.plan.offsets[x] == e.plan.offsets[y]
