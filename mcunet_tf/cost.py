@@ -10,7 +10,7 @@ runs (DESIGN.md, "Co-design, in code"):
   `<NAME>_ARENA_BYTES` for the converted model. No separate estimate: improve the planner and the search
   sees it on its next run.
 - `flash_bytes` is the constant data the generator emits for the engine graph (`data_bytes`: int8 weights
-  with the GEMM row padding, int32 (folded) biases, per-channel output multipliers and shifts; checked
+  with the GEMM kernels' row stride, int32 (folded) biases, per-channel output multipliers and shifts; checked
   against the generated arrays byte for byte by `scripts/fit_latency.py`) plus its code: a constant for the
   kernels and a per-layer term, fitted by that script to Cortex-M4 -O2 builds (`model_linked_flash_bytes`).
 - `instructions` is a per-layer linear model (instructions = a*MACs + b*output elements + c*output channels
@@ -324,13 +324,14 @@ def predict_layer_instructions(family: str, features: dict[str, float], model: d
 
 def data_bytes(graph: Graph) -> int:
     """Constant bytes the generator emits for an engine graph, following `micro_runtime.codegen`: convolution
-    filters (CONV_2D rows zero-padded to the GEMM kernels' row length, `codegen._gemm_row`, when the
-    generator has them), int32 biases (folded with the input offset for CONV_2D and FULLY_CONNECTED: always
-    emitted), and the int32 output multiplier and shift arrays (per channel; one each for a per-tensor
-    FULLY_CONNECTED). PAD paddings and MEAN axes become immediates."""
+    filters (CONV_2D rows MR_GEMM_STRIDE apart with the GEMM kernels' slack after the last,
+    `codegen.gemm_filter_bytes`), int32 biases (folded with the input offset for CONV_2D and for a
+    FULLY_CONNECTED that has a bias: always emitted for CONV_2D, none for a FULLY_CONNECTED without), the int32
+    output multipliers and the output shifts (int8 for the fast kernels, int32 for the reference ones a dilated
+    or depth-multiplier depthwise conv takes; per channel, one each for a per-tensor FULLY_CONNECTED). PAD
+    paddings and MEAN axes become immediates."""
     from micro_runtime import codegen
 
-    gemm_row = getattr(codegen, "_gemm_row", None)
     total = 0
     shared: set[int] = set()  # per-patch copies of one op share its arrays (`patch_source`)
     for op in graph.ops:
@@ -345,18 +346,16 @@ def data_bytes(graph: Graph) -> int:
         has_bias = len(op.inputs) > 2 and op.inputs[2] >= 0
         if op.kind == "DEPTHWISE_CONV_2D":
             channels = w.shape[3]
-            total += w.nbytes + (4 * channels if has_bias else 0) + 8 * channels
+            dilated = (op.options.get("dilationHFactor", 1), op.options.get("dilationWFactor", 1)) != (1, 1)
+            fast = not dilated and channels == graph.tensors[op.inputs[0]].shape[-1]  # mr_depthwise_fast.h
+            total += w.nbytes + (4 * channels if has_bias else 0) + (5 if fast else 8) * channels
         elif op.kind == "CONV_2D":
             channels = w.shape[0]
-            row = int(np.prod(w.shape[1:]))
-            total += channels * (gemm_row(row) if gemm_row else row)
-            total += 4 * channels if (gemm_row or has_bias) else 0
-            total += 8 * channels
+            total += codegen.gemm_filter_bytes(channels, int(np.prod(w.shape[1:]))) + 4 * channels + 5 * channels
         else:
             channels = w.shape[0]
             per_channel = w.quant is not None and w.quant.per_channel
-            total += w.nbytes + (4 * channels if (gemm_row or has_bias) else 0)
-            total += 8 * (channels if per_channel else 1) if (gemm_row or per_channel) else 0
+            total += w.nbytes + (4 * channels if has_bias else 0) + 5 * (channels if per_channel else 1)
     return int(total)
 
 

@@ -162,8 +162,9 @@ def _single_batch(e: _Emitter, i: int, op: Op, index: int) -> tuple[int, int, in
     return h, w, c
 
 
-def _conv_params(e: _Emitter, op: Op, folded: bool = True):
-    """Parameters of a conv-like op; `folded`: the fast kernels' folded bias (`folded_bias`), else TFLite's (`bias`)."""
+def _conv_params(e: _Emitter, op: Op, folded: bool = True, fast: bool = True):
+    """Parameters of a conv-like op; `folded`: the fast kernels' folded bias (`folded_bias`), else TFLite's (`bias`);
+    `fast`: the shifts as the fast kernels take them (`_shift_array`), else as the reference kernels."""
     x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
     s_in, zp_in = e.q(x)
     s_out, zp_out = e.q(y)
@@ -173,8 +174,8 @@ def _conv_params(e: _Emitter, op: Op, folded: bool = True):
         raise ModelError(f"{op.kind}: filter must be int8 with zero point 0")
     mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_out, out_c)
     source = op.attrs.get("patch_source")  # the per-patch copies of one op share its constant arrays
-    if source is not None and (source, folded) in e.shared_params:
-        return e.shared_params[(source, folded)]
+    if source is not None and (source, folded, fast) in e.shared_params:
+        return e.shared_params[(source, folded, fast)]
     conv_out = op.attrs.get("fused_add", {}).get("conv_output", y)
     s_conv, zp_conv = e.q(conv_out)
     if conv_out != y:  # the conv's own output quantization (its result feeds the fused ADD)
@@ -182,7 +183,7 @@ def _conv_params(e: _Emitter, op: Op, folded: bool = True):
     act = quant.activation_range(op.activation(), s_conv, zp_conv)
     has_bias = len(op.inputs) > 2 and op.inputs[2] >= 0
     p = dict(in_offset=-zp_in, in_zero_point=zp_in, out_offset=zp_conv, mult=e.array("m", mults),
-             shift=e.array("s", shifts), act=act)
+             shift=_shift_array(e, shifts, fast), act=act)
     if folded:
         p["folded_bias"] = e.array("bf", _folded_bias(e.t(w).data, e.t(op.inputs[2]).data if has_bias else None,
                                                       -zp_in))
@@ -191,8 +192,20 @@ def _conv_params(e: _Emitter, op: Op, folded: bool = True):
         p["filter"] = e.const(w)
         p["bias"] = e.const(op.inputs[2]) if has_bias else "NULL"
     if source is not None:
-        e.shared_params[(source, folded)] = p
+        e.shared_params[(source, folded, fast)] = p
     return p
+
+
+def _shift_array(e: _Emitter, shifts, rshift_m1: bool) -> str:
+    """Per-channel output shifts: as the fast kernels take them (`rshift_m1`: -1 - shift as int8, see
+    mr_requant_prepare_rshift_m1; TFLM's shifts are in [-31, 30]), else int32 as TFLM's (the reference kernels)."""
+    if not rshift_m1:
+        return e.array("s", shifts)
+    shifts = np.asarray(shifts, np.int64)
+    if shifts.min() < -31 or shifts.max() > 30:
+        bad = int(shifts[(shifts < -31) | (shifts > 30)][0])
+        raise ModelError(f"output shift {bad} outside TFLM's [-31, 30]: input, filter and output scales out of range")
+    return e.array("s", -1 - shifts, "int8_t")
 
 
 def _folded_bias(filt: np.ndarray, bias: np.ndarray | None, in_offset: int) -> np.ndarray:
@@ -204,18 +217,31 @@ def _folded_bias(filt: np.ndarray, bias: np.ndarray | None, in_offset: int) -> n
 
 
 def _gemm_row(k: int) -> int:
-    """MR_GEMM_ROW: filter rows of the GEMM kernels are padded with zeros to a multiple of 16."""
+    """MR_GEMM_ROW: the values of each input and filter row the GEMM kernels read (a multiple of 16)."""
     return (k + 15) // 16 * 16
 
 
+def _gemm_stride(k: int) -> int:
+    """MR_GEMM_STRIDE: the distance between filter rows of the GEMM kernels (k rounded up to a word)."""
+    return _align4(k)
+
+
+def gemm_filter_bytes(out_c: int, k: int) -> int:
+    """Bytes of a GEMM filter (`_gemm_filter`): out_c rows MR_GEMM_STRIDE(k) apart, then the zeros the last
+    row's read of MR_GEMM_ROW(k) values runs into."""
+    return out_c * _gemm_stride(k) + _gemm_row(k) - _gemm_stride(k)
+
+
 def _gemm_filter(e: _Emitter, w: int) -> str:
-    """The filter of a GEMM conv kernel (mr_fast.h): OHWI rows padded with zeros to MR_GEMM_ROW."""
+    """The filter of a GEMM conv kernel (mr_fast.h): OHWI rows zero-padded to MR_GEMM_STRIDE, then zeros up to
+    MR_GEMM_ROW after the last row (the values a row read finds past its own multiply zero inputs)."""
     data = e.t(w).data
     rows = data.reshape(data.shape[0], -1)
     k = rows.shape[1]
     if _gemm_row(k) == k:
         return e.const(w)
-    return e.const(w, np.pad(rows, ((0, 0), (0, _gemm_row(k) - k))))
+    flat = np.pad(rows, ((0, 0), (0, _gemm_stride(k) - k))).reshape(-1)
+    return e.const(w, np.pad(flat, (0, _gemm_row(k) - _gemm_stride(k))))
 
 
 def _conv_scratch_bytes(kh: int, kw: int, in_c: int) -> int:
@@ -278,7 +304,7 @@ def _window(e: _Emitter, i: int, op: Op) -> tuple[int, ...]:
 def _emit_conv(e: _Emitter, i: int, op: Op) -> None:
     x, y = op.inputs[0], op.outputs[0]
     in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, sh, sw, top, left, dh, dw = _window(e, i, op)
-    p = _conv_params(e, op, folded=(dh, dw) == (1, 1))
+    p = _conv_params(e, op, folded=(dh, dw) == (1, 1), fast=(dh, dw) == (1, 1))
     tail = (p["in_offset"], p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
     fast_tail = (p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
     e.kernel_files.add("conv_fast.c")
@@ -330,7 +356,7 @@ def _emit_conv_rows(e: _Emitter, i: int, op: Op) -> None:
 def _emit_depthwise(e: _Emitter, i: int, op: Op) -> None:
     x, y = op.inputs[0], op.outputs[0]
     in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, sh, sw, top, left, dh, dw = _window(e, i, op)
-    p = _conv_params(e, op, folded=False)
+    p = _conv_params(e, op, folded=False, fast=(dh, dw) == (1, 1) and ("inplace" in op.attrs or out_c == in_c))
     tail = (p["in_offset"], p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
     if "inplace" in op.attrs and (dh, dw) == (1, 1):
         assert e.plan.offsets[x] == e.plan.offsets[y]
@@ -365,9 +391,14 @@ def _emit_fully_connected(e: _Emitter, i: int, op: Op) -> None:
         mults, shifts = [m], [s]
     if filt.dtype == "int8" and not np.any(filt.quant.zero_point != 0):
         e.kernel_files.add("fully_connected_fast.c")
-        folded = _folded_bias(filt.data, e.t(op.inputs[2]).data if has_bias else None, -zp_in)
-        e.call("mr_fully_connected_fast_s8", e.ptr(x, True), batches, in_n, e.const(w), e.array("bf", folded), out_n,
-               e.ptr(y), zp_out, e.array("m", mults), e.array("s", shifts), int(bool(filt.quant.per_channel)), *act)
+        tail = (zp_out, e.array("m", mults), _shift_array(e, shifts, True), int(bool(filt.quant.per_channel)), *act)
+        if has_bias:
+            folded = _folded_bias(filt.data, e.t(op.inputs[2]).data, -zp_in)
+            e.call("mr_fully_connected_fast_s8", e.ptr(x, True), batches, in_n, e.const(w), e.array("bf", folded),
+                   out_n, e.ptr(y), *tail)
+        else:  # no folded bias: it would be 4 bytes per output the model does not have
+            e.call("mr_fully_connected_nobias_fast_s8", e.ptr(x, True), batches, in_n, e.const(w), out_n, e.ptr(y),
+                   -zp_in, *tail)
         return
     bias = e.const(op.inputs[2]) if has_bias else "NULL"
     if filt.quant.per_channel:

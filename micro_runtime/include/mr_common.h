@@ -99,6 +99,21 @@ static inline mr_requant mr_requant_prepare(int32_t multiplier, int32_t shift) {
   return r;
 }
 
+/* mr_requant_prepare(multiplier, shift) from rshift_m1 = -1 - shift instead of shift: the right shift minus
+ * one when shift < 0, else the complement (~) of the left shift. The form in which the fast kernels
+ * (mr_fast.h, mr_depthwise_fast.h) take their per-channel shifts, as int8 arrays: it spares the negations
+ * mr_requant_prepare does for every output channel. */
+static inline mr_requant mr_requant_prepare_rshift_m1(int32_t multiplier, int32_t rshift_m1) {
+  mr_requant r;
+  const uint32_t round_lo = 0x40000000u + (rshift_m1 == 0 ? 0x80000000u : 0u);
+  const uint32_t round_hi = rshift_m1 >= 1 ? (uint32_t)1 << (rshift_m1 - 1) : 0u;
+  r.round = (int64_t)(((uint64_t)round_hi << 32) | round_lo);
+  r.multiplier = multiplier;
+  r.left_shift = rshift_m1 < 0 ? ~rshift_m1 : 0;
+  r.right_shift_m1 = rshift_m1 >= 0 ? rshift_m1 : -1;
+  return r;
+}
+
 /* The two cases of mr_requant_apply, for loops that test r->right_shift_m1 >= 0 once. */
 static inline int32_t mr_requant_apply_right(int32_t acc, const mr_requant *r) { /* right_shift_m1 >= 0 */
   /* round + acc*m + [acc < 0]*(-2^31): two widening multiply-accumulates */
@@ -154,6 +169,16 @@ static inline int32_t mr_requantize_fast(int32_t acc, int32_t multiplier, int32_
     v += ((int64_t)1 << (30 + right_shift)) - (x < 0 ? ((int64_t)1 << 31) : 0);
   }
   return (int32_t)(v >> (31 + right_shift));
+#endif
+}
+
+/* mr_requantize_fast with the shift as rshift_m1 = -1 - shift (mr_requant_prepare_rshift_m1). */
+static inline int32_t mr_requantize_fast_rshift_m1(int32_t acc, int32_t multiplier, int32_t rshift_m1) {
+#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE) && !defined(MR_SINGLE_ROUNDING)
+  const mr_requant r = mr_requant_prepare_rshift_m1(multiplier, rshift_m1);
+  return mr_requant_apply(acc, &r);
+#else
+  return mr_requantize_fast(acc, multiplier, -1 - rshift_m1);
 #endif
 }
 

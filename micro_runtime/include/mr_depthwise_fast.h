@@ -1,6 +1,7 @@
 /* mr_depthwise_fast.h - DEPTHWISE_CONV_2D (depth multiplier 1, dilation 1) as generated code calls it:
  * the bytes of mr_depthwise_conv2d_s8 / mr_depthwise_conv2d_inplace_s8, computed with channels as the
- * vector dimension (see depthwise_fast.c). Arguments are those of the reference kernels. */
+ * vector dimension (see depthwise_fast.c). Arguments are those of the reference kernels but for the shifts:
+ * out_rshift_m1 holds -1 - shift per channel as int8 (mr_requant_prepare_rshift_m1). */
 #ifndef MR_DEPTHWISE_FAST_H_
 #define MR_DEPTHWISE_FAST_H_
 
@@ -18,7 +19,7 @@ void mr_depthwise_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int c,
                                  int stride_h, int stride_w, int pad_top, int pad_left,
                                  int8_t *out, int out_h, int out_w,
                                  int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                                 const int32_t *out_shift, int32_t act_min, int32_t act_max);
+                                 const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max);
 
 /* In place (output over the input, same base). Three modes, chosen from scratch_bytes:
  *  - ring: k x k kernels (k = 3, 5, 7), stride_w 1 or 2, at least MR_DW_RING_MIN_PIXELS output pixels,
@@ -34,7 +35,7 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
                                          int stride_h, int stride_w, int pad_top, int pad_left,
                                          int out_h, int out_w, int8_t *scratch, int32_t scratch_bytes,
                                          int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                                         const int32_t *out_shift, int32_t act_min, int32_t act_max);
+                                         const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max);
 
 /* The ring mode: whether the shape takes it (below this many output pixels the per-channel set-up
  * outweighs it and the rows/channel modes run faster), and the scratch it needs (codegen.py mirrors

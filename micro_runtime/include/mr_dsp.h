@@ -25,6 +25,13 @@ static inline int32_t mr_sxtb16_ror8(int32_t v) {
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
 }
+
+/* The same added to the two int16 halves of acc (SXTAB16 with its rotation). */
+static inline int32_t mr_sxtab16_ror8(int32_t acc, int32_t v) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(v));
+  return r;
+}
 #endif
 
 #endif /* MR_DSP_H_ */

@@ -18,7 +18,7 @@ typedef int16_t mr_row_t; /* gcc vectorises int8 x int16 dot products (pmaddwd o
 typedef struct {
   int32_t out_offset;
   const int32_t *mult;
-  const int32_t *shift;
+  const int8_t *rshift_m1; /* -1 - shift (mr_requant_prepare_rshift_m1) */
   int32_t act_min, act_max;
 } mr_out_params;
 
@@ -27,10 +27,10 @@ static inline int8_t mr_out_value(int32_t acc, int32_t mult, int32_t shift, cons
   return (int8_t)mr_clamp_i32(v, q->act_min, q->act_max);
 }
 
-/* Output channel oc of two pixels: one requantization set-up (mr_requant_prepare) for both. */
+/* Output channel oc of two pixels: one requantization set-up (mr_requant_prepare_rshift_m1) for both. */
 static inline void mr_out_pair(int32_t acc_a, int32_t acc_b, int oc, const mr_out_params *q, int8_t *y_a,
                                int8_t *y_b) {
-  const mr_requant r = mr_requant_prepare(q->mult[oc], q->shift[oc]);
+  const mr_requant r = mr_requant_prepare_rshift_m1(q->mult[oc], q->rshift_m1[oc]);
   int32_t a, b;
   if (r.right_shift_m1 >= 0) {
     a = mr_requant_apply_right(acc_a, &r);
@@ -138,15 +138,15 @@ static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0,
                                                               int8_t *y0, int8_t *y1, const mr_out_params *params) {
   /* a copy: the int8 output stores may alias *params, which would make gcc reload it after each one */
   const mr_out_params copy = *params, *const q = &copy;
-  const int k_row = (int)MR_GEMM_ROW(k);
+  const int stride = (int)MR_GEMM_STRIDE(k);
 #ifndef MR_DSP
-  const int k16 = (int)((unsigned)k_row & ~15u); /* = k_row, written so the vectoriser sees a multiple of 16 */
+  const int k16 = (int)((unsigned)MR_GEMM_ROW(k) & ~15u); /* written so the vectoriser sees a multiple of 16 */
 #endif
   int oc;
   for (oc = 0; oc < out_c; oc += 2) {
     /* an odd last channel is computed twice over (w1 = w0) and written once */
     const int second = oc + 1 < out_c ? oc + 1 : oc;
-    const int8_t *w0 = filter + (size_t)oc * (size_t)k_row, *w1 = filter + (size_t)second * (size_t)k_row;
+    const int8_t *w0 = filter + (size_t)oc * (size_t)stride, *w1 = filter + (size_t)second * (size_t)stride;
     int32_t acc00 = bias[oc], acc10 = acc00, acc01 = bias[second], acc11 = acc01;
     int i;
 #ifdef MR_DSP
@@ -158,7 +158,8 @@ static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0,
       acc11 += (int32_t)w1[i] * x1[i];
     }
 #else
-    /* whole padded rows: the scratch rows and the filter rows are zero beyond k */
+    /* MR_GEMM_ROW(k) values: the scratch rows are zero beyond k (the filter values there, up to the next
+     * row's, multiply zeros) */
     for (i = 0; i < k16; ++i) {
       acc00 += (int32_t)w0[i] * x0[i];
       acc01 += (int32_t)w1[i] * x0[i];
@@ -182,8 +183,8 @@ static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t
 
 void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filter, const int32_t *bias,
                         int out_c, int8_t *out, int8_t *scratch, int32_t out_offset,
-                        const int32_t *out_mult, const int32_t *out_shift, int32_t act_min, int32_t act_max) {
-  const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
+                        const int32_t *out_mult, const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max) {
+  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
   int32_t r;
   for (r = 0; r < rows; r += 2) {
     const int32_t r1 = r + 1 < rows ? r + 1 : r;
@@ -204,10 +205,10 @@ void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filt
 
 void mr_conv1x1_inplace_fast_s8(int8_t *buf, int rows, int in_c, const int8_t *filter, const int32_t *bias,
                                 int out_c, int8_t *scratch, int32_t out_offset, const int32_t *out_mult,
-                                const int32_t *out_shift, int32_t act_min, int32_t act_max) {
+                                const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max) {
   /* Pixels p and p+1 (forward) or p and p-1 (backwards) are both copied before either output is
    * written: the pair's outputs only reach input bytes of the pair itself or of pixels already done. */
-  const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
+  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
   const int forward = out_c <= in_c;
   mr_row_t *x0 = (mr_row_t *)(void *)scratch, *x1 = x0 + MR_GEMM_ROW(in_c);
   int i;
@@ -266,7 +267,7 @@ static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t cou
                            const int32_t *bias, int out_c, int8_t *out, mr_row_t *rows, const mr_out_params *q) {
   const int k = g->k_h * g->k_w * g->in_c;
 #ifdef MR_DSP
-  /* rows and filter rows are zero from k to a multiple of 4 (mr_row_pad, MR_GEMM_ROW): no scalar tail */
+  /* rows and filter rows are zero from k to a multiple of 4 (mr_row_pad, MR_GEMM_STRIDE): no scalar tail */
   const int k_gemm = (k + 3) & ~3;
 #else
   const int k_gemm = k;
@@ -290,9 +291,9 @@ void mr_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                        const int8_t *filter, const int32_t *bias, int out_c, int k_h, int k_w,
                        int stride_h, int stride_w, int pad_top, int pad_left,
                        int8_t *out, int out_h, int out_w, int8_t *scratch, int32_t in_zero_point,
-                       int32_t out_offset, const int32_t *out_mult, const int32_t *out_shift,
+                       int32_t out_offset, const int32_t *out_mult, const int8_t *out_rshift_m1,
                        int32_t act_min, int32_t act_max) {
-  const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
+  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
   const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
                               in_zero_point};
   mr_conv_pixels(&g, 0, (int32_t)out_h * out_w, filter, bias, out_c, out, (mr_row_t *)(void *)scratch, &q);
@@ -302,9 +303,9 @@ void mr_conv2d_rows_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                             const int8_t *filter, const int32_t *bias, int out_c, int k_h, int k_w,
                             int stride_h, int stride_w, int pad_top, int pad_left,
                             int8_t *out, int out_h, int out_w, int8_t *scratch, int32_t in_zero_point,
-                            int32_t out_offset, const int32_t *out_mult, const int32_t *out_shift,
+                            int32_t out_offset, const int32_t *out_mult, const int8_t *out_rshift_m1,
                             int32_t act_min, int32_t act_max) {
-  const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
+  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
   const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
                               in_zero_point};
   const size_t row_bytes = (size_t)out_w * (size_t)out_c;
@@ -321,14 +322,14 @@ void mr_conv2d_add_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                            int stride_h, int stride_w, int pad_top, int pad_left,
                            const int8_t *skip, int8_t *out, int out_h, int out_w,
                            int32_t in_zero_point, int32_t conv_out_offset, const int32_t *out_mult,
-                           const int32_t *out_shift, int32_t conv_act_min, int32_t conv_act_max,
+                           const int8_t *out_rshift_m1, int32_t conv_act_min, int32_t conv_act_max,
                            int8_t *scratch, int conv_is_input1,
                            int32_t input1_offset, int32_t input2_offset, int32_t left_shift,
                            int32_t input1_multiplier, int32_t input1_shift,
                            int32_t input2_multiplier, int32_t input2_shift,
                            int32_t output_offset, int32_t output_multiplier, int32_t output_shift,
                            int32_t act_min, int32_t act_max) {
-  const mr_out_params q = {conv_out_offset, out_mult, out_shift, conv_act_min, conv_act_max};
+  const mr_out_params q = {conv_out_offset, out_mult, out_rshift_m1, conv_act_min, conv_act_max};
   const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
                               in_zero_point};
   mr_row_t *rows = (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * out_c));

@@ -15,9 +15,20 @@ typedef struct {
   const int8_t *filter;
   const int32_t *bias;
   int32_t in_offset, out_offset;
-  const int32_t *out_mult, *out_shift;
+  const int32_t *out_mult;
+  const int8_t *out_rshift_m1; /* -1 - shift (mr_requant_prepare_rshift_m1) */
   int32_t act_min, act_max;
 } mr_dw_params;
+
+/* Output channel ch of one pixel: requantized, offset, clamped. */
+static inline int8_t mr_dw_out_shift(int32_t acc, const mr_dw_params *p, int ch, int32_t rshift_m1) {
+  const int32_t v = mr_requantize_fast_rshift_m1(acc, p->out_mult[ch], rshift_m1) + p->out_offset;
+  return (int8_t)mr_clamp_i32(v, p->act_min, p->act_max);
+}
+
+static inline int8_t mr_dw_out(int32_t acc, const mr_dw_params *p, int ch) {
+  return mr_dw_out_shift(acc, p, ch, p->out_rshift_m1[ch]);
+}
 
 
 /* Channels [c0, c0 + n) of output row out_y, pixels [0, out_w), written at out + x*out_stride + (ch - c0).
@@ -54,14 +65,13 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
           a3 = __smlatt(w13, x13, a3);
         }
       }
-      o[j] = (int8_t)mr_clamp_i32(mr_requantize_fast(a0, p->out_mult[ch], p->out_shift[ch]) + p->out_offset,
-                                  p->act_min, p->act_max);
-      o[j + 1] = (int8_t)mr_clamp_i32(
-          mr_requantize_fast(a1, p->out_mult[ch + 1], p->out_shift[ch + 1]) + p->out_offset, p->act_min, p->act_max);
-      o[j + 2] = (int8_t)mr_clamp_i32(
-          mr_requantize_fast(a2, p->out_mult[ch + 2], p->out_shift[ch + 2]) + p->out_offset, p->act_min, p->act_max);
-      o[j + 3] = (int8_t)mr_clamp_i32(
-          mr_requantize_fast(a3, p->out_mult[ch + 3], p->out_shift[ch + 3]) + p->out_offset, p->act_min, p->act_max);
+      {
+        const int32_t s4 = mr_read_s8x4(p->out_rshift_m1 + ch); /* four channels' shifts in one load */
+        o[j] = mr_dw_out_shift(a0, p, ch, (int8_t)s4);
+        o[j + 1] = mr_dw_out_shift(a1, p, ch + 1, (int8_t)(s4 >> 8));
+        o[j + 2] = mr_dw_out_shift(a2, p, ch + 2, (int8_t)(s4 >> 16));
+        o[j + 3] = mr_dw_out_shift(a3, p, ch + 3, (int8_t)(s4 >> 24));
+      }
     }
 #else
     const int16_t off = (int16_t)p->in_offset;
@@ -79,9 +89,7 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
         }
       }
       for (i = 0; i < 16; ++i) {
-        o[j + i] = (int8_t)mr_clamp_i32(
-            mr_requantize_fast(acc[i], p->out_mult[ch + i], p->out_shift[ch + i]) + p->out_offset,
-            p->act_min, p->act_max);
+        o[j + i] = mr_dw_out(acc[i], p, ch + i);
       }
     }
     for (; j + 8 <= n; j += 8) { /* 8 channels left (or 8 in all) */
@@ -98,9 +106,7 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
         }
       }
       for (i = 0; i < 8; ++i) {
-        o[j + i] = (int8_t)mr_clamp_i32(
-            mr_requantize_fast(acc[i], p->out_mult[ch + i], p->out_shift[ch + i]) + p->out_offset,
-            p->act_min, p->act_max);
+        o[j + i] = mr_dw_out(acc[i], p, ch + i);
       }
     }
 #endif
@@ -112,8 +118,7 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
         const int8_t *wr = p->filter + (size_t)ky * p->k_w * c + ch;
         for (kx = kx0; kx < kx1; ++kx) acc += (int32_t)wr[(size_t)kx * c] * ((int32_t)xr[(size_t)kx * c] + p->in_offset);
       }
-      o[j] = (int8_t)mr_clamp_i32(mr_requantize_fast(acc, p->out_mult[ch], p->out_shift[ch]) + p->out_offset,
-                                  p->act_min, p->act_max);
+      o[j] = mr_dw_out(acc, p, ch);
     }
   }
 }
@@ -123,9 +128,9 @@ void mr_depthwise_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int c,
                                  int stride_h, int stride_w, int pad_top, int pad_left,
                                  int8_t *out, int out_h, int out_w,
                                  int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                                 const int32_t *out_shift, int32_t act_min, int32_t act_max) {
+                                 const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max) {
   const mr_dw_params p = {in_h, in_w, c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w, filter, bias,
-                          in_offset, out_offset, out_mult, out_shift, act_min, act_max};
+                          in_offset, out_offset, out_mult, out_rshift_m1, act_min, act_max};
   int y;
   for (y = 0; y < out_h; ++y) mr_dw_row(in, &p, y, 0, c, out + (size_t)y * out_w * c, c);
 }
@@ -279,7 +284,8 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
   const int c = p->c, in_w = p->in_w, out_w = p->out_w, k = p->k_h, size = narrow ? 1 : 2;
   const int ring_w = (out_w - 1) * p->stride_w + k, stride = (int)mr_dw_ring_stride(k, p->stride_w, out_w, narrow);
   const int32_t zero_point = -p->in_offset;
-  const mr_requant rq = mr_requant_prepare(p->out_mult[ch], p->out_shift[ch]);
+  /* from the shift itself: here mr_requant_prepare_rshift_m1 costs gcc 16 more bytes of stack frame */
+  const mr_requant rq = mr_requant_prepare(p->out_mult[ch], -1 - p->out_rshift_m1[ch]);
   const int32_t out_offset = p->out_offset, act_min = p->act_min, act_max = p->act_max;
   mr_dw_taps w; /* every entry the tap loops read is set below */
   uint32_t acc0 = p->bias ? (uint32_t)p->bias[ch] : 0u;
@@ -380,9 +386,9 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
                                          int stride_h, int stride_w, int pad_top, int pad_left,
                                          int out_h, int out_w, int8_t *scratch, int32_t scratch_bytes,
                                          int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                                         const int32_t *out_shift, int32_t act_min, int32_t act_max) {
+                                         const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max) {
   const mr_dw_params p = {in_h, in_w, c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w, filter, bias,
-                          in_offset, out_offset, out_mult, out_shift, act_min, act_max};
+                          in_offset, out_offset, out_mult, out_rshift_m1, act_min, act_max};
   const int32_t row_bytes = (int32_t)out_w * c;
   const int32_t delay = mr_depthwise_inplace_row_delay(in_h, in_w, c, stride_h, pad_top, out_h, out_w);
   if (mr_dw_channel_rows(inout, &p, out_h, scratch, scratch_bytes)) {

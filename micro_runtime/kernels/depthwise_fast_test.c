@@ -12,6 +12,7 @@
 static int8_t out_buf[1 << 16];
 static int8_t inout_buf[1 << 16];
 static int32_t scratch_buf[1 << 12]; /* 4-byte aligned, as the arena gives it */
+static int8_t rshift_m1[1 << 12];     /* the golden case's shifts as the fast kernels take them: -1 - shift */
 
 int main(void) {
   int i, mode;
@@ -25,11 +26,13 @@ int main(void) {
     const int32_t narrow = mr_depthwise_ring_bytes(t->k_h, t->stride_w, t->out_w, 1);
     /* scratch sizes: channel mode (out_h*out_w), rows mode (when no ring fits it), int8 ring, int16 ring */
     const int32_t sizes[4] = {pixels < narrow ? pixels : narrow - 1, rows < narrow ? rows : narrow - 1, narrow, ring};
+    int ch;
     if (t->depth_mult != 1) continue;
+    for (ch = 0; ch < t->in_c; ++ch) rshift_m1[ch] = (int8_t)(-1 - t->out_shift[ch]);
     memset(out_buf, 0x55, n);
     mr_depthwise_conv2d_fast_s8(t->input, t->in_h, t->in_w, t->in_c, t->filter, t->bias, t->k_h, t->k_w,
                                 t->stride_h, t->stride_w, t->pad_top, t->pad_left, out_buf, t->out_h, t->out_w,
-                                t->in_offset, t->out_offset, t->out_mult, t->out_shift, t->act_min, t->act_max);
+                                t->in_offset, t->out_offset, t->out_mult, rshift_m1, t->act_min, t->act_max);
     mr_check_bytes("depthwise_fast", t->name, out_buf, t->expected, n);
     if (t->out_h > t->in_h || t->out_w > t->in_w) continue;
     for (mode = 0; mode < 4; ++mode) {
@@ -38,7 +41,7 @@ int main(void) {
       mr_depthwise_conv2d_inplace_fast_s8(inout_buf, t->in_h, t->in_w, t->in_c, t->filter, t->bias, t->k_h, t->k_w,
                                           t->stride_h, t->stride_w, t->pad_top, t->pad_left, t->out_h, t->out_w,
                                           (int8_t *)scratch_buf, sizes[mode], t->in_offset, t->out_offset,
-                                          t->out_mult, t->out_shift, t->act_min, t->act_max);
+                                          t->out_mult, rshift_m1, t->act_min, t->act_max);
       {
         static const char *const names[4] = {"depthwise_inplace_channel", "depthwise_inplace_rows",
                                               "depthwise_inplace_ring_int8", "depthwise_inplace_ring_int16"};

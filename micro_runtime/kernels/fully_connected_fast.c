@@ -1,18 +1,23 @@
-/* FULLY_CONNECTED int8 with the folded zero point (see mr_fast.h): two output neurons per pass over
- * the input row; __sxtb16 / __smlad on the Arm DSP path, an int8 x int16 dot product gcc vectorises
- * on the portable path. No scratch. */
+/* FULLY_CONNECTED int8 (see mr_fast.h): two output neurons per pass over the input row; __sxtb16 / __smlad
+ * on the Arm DSP path, an int8 x int16 dot product gcc vectorises on the portable path. No scratch.
+ * With the folded bias (mr_fully_connected_fast_s8) or, for a layer without bias, none: the input offset
+ * is then added as the inputs are widened (__sxtab16), mr_fully_connected_nobias_fast_s8. */
 #include <string.h>
 
 #include "mr_fast.h"
 
 #include "mr_dsp.h"
 
-void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const int8_t *filter,
-                                const int32_t *bias, int out_n, int8_t *out, int32_t out_offset,
-                                const int32_t *out_mult, const int32_t *out_shift, int per_channel,
-                                int32_t act_min, int32_t act_max) {
-#ifndef MR_DSP
+/* bias: the folded bias, or NULL (then has_offset is 1 and in_offset is added to the inputs). */
+static inline __attribute__((always_inline)) void mr_fully_connected_body(
+    const int8_t *in, int batches, int in_n, const int8_t *filter, const int32_t *bias, int out_n, int8_t *out,
+    int has_offset, int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
+    const int8_t *out_rshift_m1, int per_channel, int32_t act_min, int32_t act_max) {
+#ifdef MR_DSP
+  const int32_t offset2 = (int32_t)(((uint32_t)(uint16_t)in_offset << 16) | (uint16_t)in_offset); /* two int16 */
+#else
   const int n16 = (int)((unsigned)in_n & ~15u); /* a multiple of 16 the vectoriser can see */
+  const int16_t offset = (int16_t)(has_offset ? in_offset : 0);
 #endif
   int b, o;
   for (b = 0; b < batches; ++b) {
@@ -22,12 +27,13 @@ void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const i
       const int has_second = o + 1 < out_n;
       const int8_t *w0 = filter + (size_t)o * (size_t)in_n;
       const int8_t *w1 = has_second ? w0 + in_n : w0;
-      int32_t acc0 = bias[o], acc1 = has_second ? bias[o + 1] : 0;
+      int32_t acc0 = has_offset ? 0 : bias[o], acc1 = has_offset || !has_second ? 0 : bias[o + 1];
       int i;
 #ifdef MR_DSP
       for (i = 0; i + 4 <= in_n; i += 4) {
         const int32_t a = mr_read_s8x4(x + i), u = mr_read_s8x4(w0 + i), v = mr_read_s8x4(w1 + i);
-        const int32_t a02 = __sxtb16(a), a13 = mr_sxtb16_ror8(a);
+        const int32_t a02 = has_offset ? __sxtab16(offset2, a) : __sxtb16(a);
+        const int32_t a13 = has_offset ? mr_sxtab16_ror8(offset2, a) : mr_sxtb16_ror8(a);
         acc0 = __smlad(__sxtb16(u), a02, acc0);
         acc1 = __smlad(__sxtb16(v), a02, acc1);
         acc0 = __smlad(mr_sxtb16_ror8(u), a13, acc0);
@@ -35,23 +41,40 @@ void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const i
       }
 #else
       for (i = 0; i < n16; ++i) {
-        acc0 += (int32_t)w0[i] * x[i];
-        acc1 += (int32_t)w1[i] * x[i];
+        acc0 += (int32_t)w0[i] * (int16_t)(x[i] + offset);
+        acc1 += (int32_t)w1[i] * (int16_t)(x[i] + offset);
       }
 #endif
       for (; i < in_n; ++i) {
-        acc0 += (int32_t)w0[i] * x[i];
-        acc1 += (int32_t)w1[i] * x[i];
+        acc0 += (int32_t)w0[i] * (has_offset ? x[i] + in_offset : x[i]);
+        acc1 += (int32_t)w1[i] * (has_offset ? x[i] + in_offset : x[i]);
       }
       {
         const int c0 = per_channel ? o : 0, c1 = per_channel ? o + 1 : 0;
-        int32_t v0 = mr_requantize_fast(acc0, out_mult[c0], out_shift[c0]) + out_offset;
+        const mr_requant r0 = mr_requant_prepare_rshift_m1(out_mult[c0], out_rshift_m1[c0]);
+        int32_t v0 = mr_requant_apply(acc0, &r0) + out_offset;
         y[o] = (int8_t)mr_clamp_i32(v0, act_min, act_max);
         if (has_second) {
-          int32_t v1 = mr_requantize_fast(acc1, out_mult[c1], out_shift[c1]) + out_offset;
+          const mr_requant r1 = mr_requant_prepare_rshift_m1(out_mult[c1], out_rshift_m1[c1]);
+          int32_t v1 = mr_requant_apply(acc1, &r1) + out_offset;
           y[o + 1] = (int8_t)mr_clamp_i32(v1, act_min, act_max);
         }
       }
     }
   }
+}
+
+void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const int8_t *filter,
+                                const int32_t *bias, int out_n, int8_t *out, int32_t out_offset,
+                                const int32_t *out_mult, const int8_t *out_rshift_m1, int per_channel,
+                                int32_t act_min, int32_t act_max) {
+  mr_fully_connected_body(in, batches, in_n, filter, bias, out_n, out, 0, 0, out_offset, out_mult,
+                          out_rshift_m1, per_channel, act_min, act_max);
+}
+
+void mr_fully_connected_nobias_fast_s8(const int8_t *in, int batches, int in_n, const int8_t *filter, int out_n,
+                                       int8_t *out, int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
+                                       const int8_t *out_rshift_m1, int per_channel, int32_t act_min, int32_t act_max) {
+  mr_fully_connected_body(in, batches, in_n, filter, NULL, out_n, out, 1, in_offset, out_offset, out_mult,
+                          out_rshift_m1, per_channel, act_min, act_max);
 }

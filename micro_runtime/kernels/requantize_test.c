@@ -1,5 +1,7 @@
 /* mr_requantize_fast and mr_requant_prepare/apply (one rounding, used by the fast kernels) must equal mr_requantize (TFLM's
- * MultiplyByQuantizedMultiplier) for every accumulator: edge values and random ones, every shift. */
+ * MultiplyByQuantizedMultiplier) for every accumulator: edge values and random ones, every shift; so must
+ * mr_requant_prepare_rshift_m1(multiplier, -1 - shift)/apply and mr_requantize_fast_rshift_m1 (the fast
+ * kernels' form of the shift). */
 #include <stdio.h>
 
 #include "mr_common.h"
@@ -29,8 +31,11 @@ int main(void) {
         const mr_requant prepared = mr_requant_prepare(edge_mult[m], shift);
         const int32_t got = mr_requantize_fast(edge_acc[a], edge_mult[m], shift);
         const int32_t got_prepared = mr_requant_apply(edge_acc[a], &prepared);
+        const mr_requant from_rshift_m1 = mr_requant_prepare_rshift_m1(edge_mult[m], -1 - shift);
+        const int32_t got_rshift_m1 = mr_requant_apply(edge_acc[a], &from_rshift_m1);
+        const int32_t got_fast_rshift_m1 = mr_requantize_fast_rshift_m1(edge_acc[a], edge_mult[m], -1 - shift);
         ++checked;
-        if (want != got || want != got_prepared) {
+        if (want != got || want != got_prepared || want != got_rshift_m1 || want != got_fast_rshift_m1) {
           if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)edge_acc[a],
                                       (long)edge_mult[m], (long)shift, (long)want, (long)got);
         }
@@ -45,8 +50,11 @@ int main(void) {
       const mr_requant prepared = mr_requant_prepare(mult, shift);
       const int32_t got = mr_requantize_fast(acc, mult, shift);
       const int32_t got_prepared = mr_requant_apply(acc, &prepared);
+      const mr_requant from_rshift_m1 = mr_requant_prepare_rshift_m1(mult, -1 - shift);
+      const int32_t got_rshift_m1 = mr_requant_apply(acc, &from_rshift_m1);
+      const int32_t got_fast_rshift_m1 = mr_requantize_fast_rshift_m1(acc, mult, -1 - shift);
       ++checked;
-      if (want != got || want != got_prepared) {
+      if (want != got || want != got_prepared || want != got_rshift_m1 || want != got_fast_rshift_m1) {
         if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)acc, (long)mult,
                                     (long)shift, (long)want, (long)got);
       }
