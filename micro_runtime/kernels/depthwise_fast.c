@@ -9,6 +9,7 @@
 #include "mr_depthwise_fast.h"
 
 #include "mr_dsp.h"
+#include "mr_x86.h"
 
 typedef struct {
   int in_h, in_w, c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w;
@@ -232,6 +233,7 @@ static inline __attribute__((always_inline)) void mr_dw_acc_row(const void *cons
   }
 }
 
+#ifndef MR_SSE2
 typedef void (*mr_dw_acc_fn)(const void *const *rows, int x0, int n, const mr_dw_taps *w, int32_t acc0,
                              int32_t *acc);
 #define MR_DW_ACC_INSTANCE(k, stride, narrow)                                                               \
@@ -239,19 +241,104 @@ typedef void (*mr_dw_acc_fn)(const void *const *rows, int x0, int n, const mr_dw
                                                    int32_t acc0, int32_t *acc) {                            \
     mr_dw_acc_row(rows, x0, n, w, acc0, acc, k, stride, narrow);                                            \
   }
-#define MR_DW_ACC_INSTANCES(narrow)                                                                   \
-  MR_DW_ACC_INSTANCE(3, 1, narrow)                                                                    \
-  MR_DW_ACC_INSTANCE(3, 2, narrow)                                                                    \
-  MR_DW_ACC_INSTANCE(5, 1, narrow)                                                                    \
-  MR_DW_ACC_INSTANCE(5, 2, narrow)                                                                    \
-  MR_DW_ACC_INSTANCE(7, 1, narrow)                                                                    \
-  MR_DW_ACC_INSTANCE(7, 2, narrow)
-MR_DW_ACC_INSTANCES(0)
-MR_DW_ACC_INSTANCES(1)
-#undef MR_DW_ACC_INSTANCES
+#endif
+/* The shapes of the ring mode, one INSTANCE(k, stride, narrow) each (mr_dw_channel_rows' table). */
+#define MR_DW_RING_SHAPES(INSTANCE) \
+  INSTANCE(3, 1, 0) INSTANCE(3, 2, 0) INSTANCE(5, 1, 0) INSTANCE(5, 2, 0) INSTANCE(7, 1, 0) INSTANCE(7, 2, 0) \
+  INSTANCE(3, 1, 1) INSTANCE(3, 2, 1) INSTANCE(5, 1, 1) INSTANCE(5, 2, 1) INSTANCE(7, 1, 1) INSTANCE(7, 2, 1)
+#ifndef MR_SSE2
+MR_DW_RING_SHAPES(MR_DW_ACC_INSTANCE)
 #undef MR_DW_ACC_INSTANCE
+#endif
 
 #define MR_DW_CHUNK 32 /* output pixels accumulated before they are requantized */
+
+#ifdef MR_SSE2
+/* x86: output pixels are the vector dimension. Eight int16 ring values from element e (int8 rings widened). */
+static inline __attribute__((always_inline)) __m128i mr_dw_load8(const void *r, int e, const int NARROW) {
+  if (NARROW) {
+    const __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)((const int8_t *)r + e));
+    return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8);
+  }
+  return _mm_loadu_si128((const __m128i *)(const void *)((const int16_t *)r + e));
+}
+
+/* One output row of the ring mode, requantized and written at out + x*c: eight pixels per step with
+ * _mm_madd_epi16 on the (kx, kx+1) tap pairs (mr_dw_taps.pair; the pair past an odd K's last tap is 0).
+ * Stride 1: the pairs at element x+kx give pixels x, x+2, x+4, x+6 and at x+1+kx pixels x+1, x+3, ...;
+ * stride 2: the pairs at 2x+kx are the taps of pixels x..x+3 as they stand. A step at x reads ring
+ * elements up to (x+7)*S_W + K (the 0 tap past K included): within the row while x + 8 < out_w (int16
+ * rows) or x + 8 <= out_w (int8 rows, one element of slack). The last step is moved back to end there
+ * (recomputing a few pixels: the output goes over input the ring already holds), the pixel past it
+ * (int16 rows) takes the scalar taps. */
+static inline __attribute__((always_inline)) void mr_dw_out_row_x86(const void *const *rows, int out_w,
+                                                                     const mr_dw_taps *w, int32_t acc0,
+                                                                     const mr_requant *rq, const mr_dw_params *p,
+                                                                     int8_t *out, const int K, const int S_W,
+                                                                     const int NARROW) {
+  const int c = p->c, last = out_w - (NARROW ? 8 : 9); /* the last step's start */
+  const mr_requant_x4 rq4 = mr_requant_prepare_x4(rq);
+  const __m128i out_offset = _mm_set1_epi32(p->out_offset), act_min = _mm_set1_epi16((int16_t)p->act_min);
+  const __m128i act_max = _mm_set1_epi16((int16_t)p->act_max), start = _mm_set1_epi32(acc0);
+  __m128i taps[MR_DW_MAX_K][(MR_DW_MAX_K + 1) / 2];
+  int x = 0, ky, g, i;
+  for (ky = 0; ky < K; ++ky) {
+    for (g = 0; g < (K + 1) / 2; ++g) taps[ky][g] = _mm_set1_epi32(w->pair[ky][g]);
+  }
+  for (; last >= 0; x += 8) {
+    __m128i lo = start, hi = start;
+    union {
+      __m128i v;
+      int8_t b[16];
+    } y;
+    if (x > last) x = last;
+#pragma GCC unroll 7
+    for (ky = 0; ky < K; ++ky) {
+#pragma GCC unroll 4
+      for (g = 0; g < (K + 1) / 2; ++g) {
+        if (S_W == 1) {
+          lo = _mm_add_epi32(lo, _mm_madd_epi16(mr_dw_load8(rows[ky], x + 2 * g, NARROW), taps[ky][g]));
+          hi = _mm_add_epi32(hi, _mm_madd_epi16(mr_dw_load8(rows[ky], x + 1 + 2 * g, NARROW), taps[ky][g]));
+        } else {
+          lo = _mm_add_epi32(lo, _mm_madd_epi16(mr_dw_load8(rows[ky], 2 * x + 2 * g, NARROW), taps[ky][g]));
+          hi = _mm_add_epi32(hi, _mm_madd_epi16(mr_dw_load8(rows[ky], 2 * x + 8 + 2 * g, NARROW), taps[ky][g]));
+        }
+      }
+    }
+    if (S_W == 1) { /* even and odd pixels back in order */
+      const __m128i even = lo;
+      lo = _mm_unpacklo_epi32(even, hi);
+      hi = _mm_unpackhi_epi32(even, hi);
+    }
+    y.v = mr_requant_clamp_x8(lo, hi, &rq4, out_offset, act_min, act_max);
+    for (i = 0; i < 8; ++i) out[(size_t)(x + i) * c] = y.b[i];
+    if (x == last) {
+      x += 8;
+      break;
+    }
+  }
+  for (; x < out_w; ++x) { /* what the steps leave: the whole row when out_w < 9 */
+    int32_t a = acc0;
+#pragma GCC unroll 7
+    for (ky = 0; ky < K; ++ky) {
+      a = mr_dw_row_taps((const char *)rows[ky] + (size_t)x * S_W * (NARROW ? 1 : 2), w, ky, a, K, NARROW);
+    }
+    out[(size_t)x * c] = (int8_t)mr_clamp_i32(mr_requant_apply(a, rq) + p->out_offset, p->act_min, p->act_max);
+  }
+}
+
+/* the instances take the names and table of the portable/DSP accumulator rows (mr_dw_channel_rows) */
+typedef void (*mr_dw_acc_fn)(const void *const *rows, int out_w, const mr_dw_taps *w, int32_t acc0,
+                             const mr_requant *rq, const mr_dw_params *p, int8_t *out);
+#define MR_DW_ROW_INSTANCE(k, stride, narrow)                                                                   \
+  static void mr_dw_acc_k##k##s##stride##n##narrow(const void *const *rows, int out_w, const mr_dw_taps *w,     \
+                                                   int32_t acc0, const mr_requant *rq, const mr_dw_params *p,     \
+                                                   int8_t *out) {                                                 \
+    mr_dw_out_row_x86(rows, out_w, w, acc0, rq, p, out, k, stride, narrow);                                     \
+  }
+MR_DW_RING_SHAPES(MR_DW_ROW_INSTANCE)
+#undef MR_DW_ROW_INSTANCE
+#endif
 
 /* Ring row length in elements: ring_w, plus the byte the int8 tap loops may read past it. */
 static inline int32_t mr_dw_ring_stride(int k, int stride_w, int out_w, int narrow) {
@@ -283,7 +370,9 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
   const int32_t out_offset = p->out_offset, act_min = p->act_min, act_max = p->act_max;
   mr_dw_taps w; /* every entry the tap loops read is set below */
   uint32_t acc0 = p->bias ? (uint32_t)p->bias[ch] : 0u;
+#ifndef MR_SSE2
   int32_t acc[MR_DW_CHUNK];
+#endif
   int next_row = -p->pad_top; /* next input row to gather */
   int y, ky, kx;
   for (ky = 0; ky < k; ++ky) {
@@ -303,7 +392,9 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
     const int in_y0 = y * p->stride_h - p->pad_top;
     const void *rows[MR_DW_MAX_K];
     int8_t *o = inout + (size_t)y * out_w * c + ch;
+#ifndef MR_SSE2
     int x0, x;
+#endif
     for (; next_row < in_y0 + k; ++next_row) {
       const size_t slot = (size_t)((next_row + p->pad_top) % k) * stride;
       const int8_t *src = inout + (size_t)next_row * in_w * c + ch;
@@ -317,6 +408,12 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
       }
     }
     for (ky = 0; ky < k; ++ky) rows[ky] = (const char *)ring + (size_t)((in_y0 + ky + p->pad_top) % k) * stride * size;
+#ifdef MR_SSE2
+    acc_row(rows, out_w, &w, (int32_t)acc0, &rq, p, o);
+    (void)out_offset;
+    (void)act_min;
+    (void)act_max;
+#else
     for (x0 = 0; x0 < out_w; x0 += MR_DW_CHUNK) {
       /* MR_DW_CHUNK accumulators, then their requantization: two loops, so that neither runs out of
        * registers on Cortex-M */
@@ -340,6 +437,7 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
       }
 #endif
     }
+#endif
   }
 }
 

@@ -1,8 +1,10 @@
 /* mr_requantize_fast and mr_requant_prepare/apply (one rounding, used by the fast kernels) must equal mr_requantize (TFLM's
- * MultiplyByQuantizedMultiplier) for every accumulator: edge values and random ones, every shift. */
+ * MultiplyByQuantizedMultiplier) for every accumulator: edge values and random ones, every shift; on x86, so must
+ * the SSE2 mr_requant_apply_x4 (mr_x86.h), each accumulator in each of the four lanes. */
 #include <stdio.h>
 
 #include "mr_common.h"
+#include "mr_x86.h"
 
 static uint32_t rng_state = 12345u;
 static uint32_t next_u32(void) {
@@ -10,6 +12,26 @@ static uint32_t next_u32(void) {
   rng_state ^= rng_state >> 17;
   rng_state ^= rng_state << 5;
   return rng_state;
+}
+
+/* mr_requant_apply_x4 on acc in every lane (the other lanes hold other values): 1 if it gives want */
+static int x4_agrees(int32_t acc, const mr_requant *r, int32_t want) {
+#ifdef MR_SSE2
+  const mr_requant_x4 v = mr_requant_prepare_x4(r);
+  int32_t lanes[4];
+  int lane;
+  for (lane = 0; lane < 4; ++lane) {
+    const __m128i x = _mm_set_epi32(lane == 3 ? acc : -7, lane == 2 ? acc : INT32_MIN, lane == 1 ? acc : 1 << 20,
+                                    lane == 0 ? acc : -1);
+    _mm_storeu_si128((__m128i *)(void *)lanes, mr_requant_apply_x4(x, &v));
+    if (lanes[lane] != want) return 0;
+  }
+#else
+  (void)acc;
+  (void)r;
+  (void)want;
+#endif
+  return 1;
 }
 
 int main(void) {
@@ -30,7 +52,7 @@ int main(void) {
         const int32_t got = mr_requantize_fast(edge_acc[a], edge_mult[m], shift);
         const int32_t got_prepared = mr_requant_apply(edge_acc[a], &prepared);
         ++checked;
-        if (want != got || want != got_prepared) {
+        if (want != got || want != got_prepared || !x4_agrees(edge_acc[a], &prepared, want)) {
           if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)edge_acc[a],
                                       (long)edge_mult[m], (long)shift, (long)want, (long)got);
         }
@@ -46,7 +68,7 @@ int main(void) {
       const int32_t got = mr_requantize_fast(acc, mult, shift);
       const int32_t got_prepared = mr_requant_apply(acc, &prepared);
       ++checked;
-      if (want != got || want != got_prepared) {
+      if (want != got || want != got_prepared || !x4_agrees(acc, &prepared, want)) {
         if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)acc, (long)mult,
                                     (long)shift, (long)want, (long)got);
       }
