@@ -26,14 +26,14 @@ typedef struct {
   int right;          /* shift < 0 */
 } mr_requant_x4;
 
-static inline mr_requant_x4 mr_requant_prepare_x4(const mr_requant *r) {
+static inline mr_requant_x4 mr_requant_prepare_x4(int32_t multiplier, int32_t shift) {
   mr_requant_x4 v;
-  const int64_t high = (int64_t)((uint64_t)(uint32_t)r->multiplier << 32);
-  v.right = r->right_shift_m1 >= 0;
-  v.multiplier = _mm_set1_epi32(r->multiplier);
-  v.round = _mm_set1_epi64x(r->round);
+  const int64_t high = (int64_t)((uint64_t)(uint32_t)multiplier << 32);
+  v.right = shift < 0;
+  v.multiplier = _mm_set1_epi32(multiplier);
+  v.round = _mm_set1_epi64x(((int64_t)1 << 30) + (v.right ? (int64_t)1 << (30 - shift) : 0));
   v.correction = _mm_set1_epi64x(v.right ? high + ((int64_t)1 << 31) : high);
-  v.shift = _mm_cvtsi32_si128(v.right ? r->right_shift_m1 : r->left_shift);
+  v.shift = _mm_cvtsi32_si128(v.right ? -shift - 1 : shift);
   return v;
 }
 

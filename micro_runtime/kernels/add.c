@@ -66,19 +66,15 @@ void mr_add_s8(const int8_t *in1, const int32_t shape1[4], const int8_t *in2, co
     int32_t i = 0;
 #ifdef MR_SSE2
     mr_add_x86 a;
-    mr_requant r;
     a.input1_offset = _mm_set1_epi32(input1_offset);
     a.input2_offset = _mm_set1_epi32(input2_offset);
     a.output_offset = _mm_set1_epi32(output_offset);
     a.act_min = _mm_set1_epi16((int16_t)act_min);
     a.act_max = _mm_set1_epi16((int16_t)act_max);
     a.left_shift = _mm_cvtsi32_si128(left_shift);
-    r = mr_requant_prepare(input1_multiplier, input1_shift);
-    a.input1 = mr_requant_prepare_x4(&r);
-    r = mr_requant_prepare(input2_multiplier, input2_shift);
-    a.input2 = mr_requant_prepare_x4(&r);
-    r = mr_requant_prepare(output_multiplier, output_shift);
-    a.output = mr_requant_prepare_x4(&r);
+    a.input1 = mr_requant_prepare_x4(input1_multiplier, input1_shift);
+    a.input2 = mr_requant_prepare_x4(input2_multiplier, input2_shift);
+    a.output = mr_requant_prepare_x4(output_multiplier, output_shift);
     for (; i + 8 <= n; i += 8) { /* out may be in1 or in2: each group is read before it is written */
       _mm_storel_epi64((__m128i *)(void *)(out + i),
                        mr_add_x8(_mm_loadl_epi64((const __m128i *)(const void *)(in1 + i)),

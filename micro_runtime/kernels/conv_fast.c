@@ -134,13 +134,14 @@ static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, cons
 
 #ifdef MR_SSE2
 /* The SSE2 core: four rows (pixels) x two output channels per pass, int8 rows and filter rows widened to
- * int16 in registers (unpack + arithmetic shift), _mm_madd_epi16 over whole padded rows (MR_GEMM_ROW: rows and
- * filter rows are zero from k on). The four accumulators of one channel reduce to one vector with the pixels
+ * int16 in registers (even and odd bytes sign-extended apart: their two _mm_madd_epi16 add the same products),
+ * _mm_madd_epi16 over whole padded rows (MR_GEMM_ROW: rows and filter rows are zero from k on; k <= 8 reads eight). The four accumulators of one channel reduce to one vector with the pixels
  * as lanes, so each channel is requantized once for four pixels (mr_requant_apply_x4). y[p][oc] = output of
  * row x[p]; rows may repeat (fewer than four pixels), their outputs are then written twice, alike. NPIX 2:
  * rows 0 and 1 only (the fused conv + add keeps two pixels' outputs in scratch). */
-static inline __m128i mr_widen_lo(__m128i v) { return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8); }
-static inline __m128i mr_widen_hi(__m128i v) { return _mm_srai_epi16(_mm_unpackhi_epi8(v, v), 8); }
+static inline __m128i mr_even_s16(__m128i v) { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
+static inline __m128i mr_odd_s16(__m128i v) { return _mm_srai_epi16(v, 8); }
+static inline __m128i mr_widen8(__m128i v) { return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8); } /* low 8 bytes */
 
 /* The sums of a, b, c, d as the four lanes of one vector. */
 static inline __m128i mr_sum_x4(__m128i a, __m128i b, __m128i c, __m128i d) {
@@ -170,15 +171,25 @@ static inline __attribute__((always_inline)) void mr_gemm4_k(const mr_row_t *con
     } out;
     int i, p;
     for (i = 0; i < k_row; i += 16) {
-      const __m128i f0 = _mm_loadu_si128((const __m128i *)(const void *)(w0 + i));
-      const __m128i f1 = _mm_loadu_si128((const __m128i *)(const void *)(w1 + i));
-      const __m128i f0l = mr_widen_lo(f0), f0h = mr_widen_hi(f0), f1l = mr_widen_lo(f1), f1h = mr_widen_hi(f1);
-#define MR_GEMM_PIXEL(xp, a0, a1)                                                            \
-  do {                                                                                       \
-    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)((xp) + i));            \
-    const __m128i vl = mr_widen_lo(v), vh = mr_widen_hi(v);                                  \
-    a0 = _mm_add_epi32(a0, _mm_add_epi32(_mm_madd_epi16(vl, f0l), _mm_madd_epi16(vh, f0h))); \
-    a1 = _mm_add_epi32(a1, _mm_add_epi32(_mm_madd_epi16(vl, f1l), _mm_madd_epi16(vh, f1h))); \
+      /* k <= 8: the first eight values only (the rest is padding), one int16 vector each */
+      const __m128i f0 = k <= 8 ? _mm_loadl_epi64((const __m128i *)(const void *)(w0 + i))
+                                : _mm_loadu_si128((const __m128i *)(const void *)(w0 + i));
+      const __m128i f1 = k <= 8 ? _mm_loadl_epi64((const __m128i *)(const void *)(w1 + i))
+                                : _mm_loadu_si128((const __m128i *)(const void *)(w1 + i));
+      const __m128i f0l = k <= 8 ? mr_widen8(f0) : mr_even_s16(f0), f0h = mr_odd_s16(f0);
+      const __m128i f1l = k <= 8 ? mr_widen8(f1) : mr_even_s16(f1), f1h = mr_odd_s16(f1);
+#define MR_GEMM_PIXEL(xp, a0, a1)                                                                        \
+  do {                                                                                                   \
+    if (k <= 8) {                                                                                        \
+      const __m128i vl = mr_widen8(_mm_loadl_epi64((const __m128i *)(const void *)((xp) + i)));          \
+      a0 = _mm_add_epi32(a0, _mm_madd_epi16(vl, f0l));                                                   \
+      a1 = _mm_add_epi32(a1, _mm_madd_epi16(vl, f1l));                                                   \
+    } else {                                                                                             \
+      const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)((xp) + i));                      \
+      const __m128i vl = mr_even_s16(v), vh = mr_odd_s16(v);                                             \
+      a0 = _mm_add_epi32(a0, _mm_add_epi32(_mm_madd_epi16(vl, f0l), _mm_madd_epi16(vh, f0h)));           \
+      a1 = _mm_add_epi32(a1, _mm_add_epi32(_mm_madd_epi16(vl, f1l), _mm_madd_epi16(vh, f1h)));           \
+    }                                                                                                    \
   } while (0)
       MR_GEMM_PIXEL(x0, a00, a01);
       MR_GEMM_PIXEL(x1, a10, a11);
@@ -188,12 +199,8 @@ static inline __attribute__((always_inline)) void mr_gemm4_k(const mr_row_t *con
       }
 #undef MR_GEMM_PIXEL
     }
-    {
-      const mr_requant p0 = mr_requant_prepare(q->mult[oc], q->shift[oc]);
-      const mr_requant p1 = mr_requant_prepare(q->mult[second], q->shift[second]);
-      r0 = mr_requant_prepare_x4(&p0);
-      r1 = mr_requant_prepare_x4(&p1);
-    }
+    r0 = mr_requant_prepare_x4(q->mult[oc], q->shift[oc]);
+    r1 = mr_requant_prepare_x4(q->mult[second], q->shift[second]);
     a00 = _mm_add_epi32(mr_sum_x4(a00, a10, a20, a30), _mm_set1_epi32(bias[oc]));
     a01 = _mm_add_epi32(mr_sum_x4(a01, a11, a21, a31), _mm_set1_epi32(bias[second]));
     a00 = _mm_add_epi32(mr_requant_apply_x4(a00, &r0), out_offset);
@@ -210,7 +217,8 @@ static inline __attribute__((always_inline)) void mr_gemm4_k(const mr_row_t *con
 /* mr_gemm4_k with the row length a constant for the short rows of expansion 1x1 convs. */
 static void mr_gemm4(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
                      int8_t *const *y, const mr_out_params *params) {
-  if (k <= 16) mr_gemm4_k(x, 16, filter, bias, out_c, y, params, 4);
+  if (k <= 8) mr_gemm4_k(x, 8, filter, bias, out_c, y, params, 4);
+  else if (k <= 16) mr_gemm4_k(x, 16, filter, bias, out_c, y, params, 4);
   else mr_gemm4_k(x, k, filter, bias, out_c, y, params, 4);
 }
 

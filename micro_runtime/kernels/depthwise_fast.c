@@ -263,21 +263,32 @@ static inline __attribute__((always_inline)) __m128i mr_dw_load8(const void *r, 
   return _mm_loadu_si128((const __m128i *)(const void *)((const int16_t *)r + e));
 }
 
+/* Four int16 ring values from element e in the low half. */
+static inline __attribute__((always_inline)) __m128i mr_dw_load4(const void *r, int e, const int NARROW) {
+  if (NARROW) {
+    int32_t v;
+    memcpy(&v, (const int8_t *)r + e, 4);
+    return _mm_srai_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(v), _mm_cvtsi32_si128(v)), 8);
+  }
+  return _mm_loadl_epi64((const __m128i *)(const void *)((const int16_t *)r + e));
+}
+
 /* One output row of the ring mode, requantized and written at out + x*c: eight pixels per step with
  * _mm_madd_epi16 on the (kx, kx+1) tap pairs (mr_dw_taps.pair; the pair past an odd K's last tap is 0).
  * Stride 1: the pairs at element x+kx give pixels x, x+2, x+4, x+6 and at x+1+kx pixels x+1, x+3, ...;
  * stride 2: the pairs at 2x+kx are the taps of pixels x..x+3 as they stand. A step at x reads ring
  * elements up to (x+7)*S_W + K (the 0 tap past K included): within the row while x + 8 < out_w (int16
  * rows) or x + 8 <= out_w (int8 rows, one element of slack). The last step is moved back to end there
- * (recomputing a few pixels: the output goes over input the ring already holds), the pixel past it
- * (int16 rows) takes the scalar taps. */
+ * (recomputing a few pixels: the output goes over input the ring already holds). Narrow rows (out_w < 9) take
+ * steps of four pixels under the same bound (x + 4 < out_w, or <=), the pixels left the scalar taps. */
 static inline __attribute__((always_inline)) void mr_dw_out_row_x86(const void *const *rows, int out_w,
                                                                      const mr_dw_taps *w, int32_t acc0,
                                                                      const mr_requant *rq, const mr_dw_params *p,
                                                                      int8_t *out, const int K, const int S_W,
                                                                      const int NARROW) {
   const int c = p->c, last = out_w - (NARROW ? 8 : 9); /* the last step's start */
-  const mr_requant_x4 rq4 = mr_requant_prepare_x4(rq);
+  const mr_requant_x4 rq4 =
+      mr_requant_prepare_x4(rq->multiplier, rq->right_shift_m1 >= 0 ? -rq->right_shift_m1 - 1 : rq->left_shift);
   const __m128i out_offset = _mm_set1_epi32(p->out_offset), act_min = _mm_set1_epi16((int16_t)p->act_min);
   const __m128i act_max = _mm_set1_epi16((int16_t)p->act_max), start = _mm_set1_epi32(acc0);
   __m128i taps[MR_DW_MAX_K][(MR_DW_MAX_K + 1) / 2];
@@ -317,7 +328,28 @@ static inline __attribute__((always_inline)) void mr_dw_out_row_x86(const void *
       break;
     }
   }
-  for (; x < out_w; ++x) { /* what the steps leave: the whole row when out_w < 9 */
+  /* narrow rows: four pixels per step while they fit (stride 1: pairs of two loads of four values interleaved) */
+  for (; x + (NARROW ? 4 : 5) <= out_w; x += 4) {
+    __m128i a = start;
+    union {
+      __m128i v;
+      int8_t b[16];
+    } y;
+#pragma GCC unroll 7
+    for (ky = 0; ky < K; ++ky) {
+#pragma GCC unroll 4
+      for (g = 0; g < (K + 1) / 2; ++g) {
+        __m128i v;
+        if (S_W == 1) v = _mm_unpacklo_epi16(mr_dw_load4(rows[ky], x + 2 * g, NARROW),
+                                             mr_dw_load4(rows[ky], x + 2 * g + 1, NARROW));
+        else v = mr_dw_load8(rows[ky], 2 * x + 2 * g, NARROW);
+        a = _mm_add_epi32(a, _mm_madd_epi16(v, taps[ky][g]));
+      }
+    }
+    y.v = mr_requant_clamp_x8(a, a, &rq4, out_offset, act_min, act_max);
+    for (i = 0; i < 4; ++i) out[(size_t)(x + i) * c] = y.b[i];
+  }
+  for (; x < out_w; ++x) { /* what the steps leave */
     int32_t a = acc0;
 #pragma GCC unroll 7
     for (ky = 0; ky < K; ++ky) {

@@ -6,6 +6,54 @@
 #include "mr_fast.h"
 
 #include "mr_dsp.h"
+#include "mr_x86.h"
+
+#ifdef MR_SSE2
+/* x86: four output neurons per pass. Sixteen int8 values split into their even and odd bytes, each
+ * sign-extended to int16 (shift left then arithmetic right, or arithmetic right alone): _mm_madd_epi16 of the
+ * even and of the odd halves adds the same products as the dot product. */
+static inline __m128i mr_even_s16(__m128i v) { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
+static inline __m128i mr_odd_s16(__m128i v) { return _mm_srai_epi16(v, 8); }
+
+static inline __m128i mr_dot16(__m128i x_even, __m128i x_odd, const int8_t *w) {
+  const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)w);
+  return _mm_add_epi32(_mm_madd_epi16(x_even, mr_even_s16(v)), _mm_madd_epi16(x_odd, mr_odd_s16(v)));
+}
+
+/* The sums of a, b, c, d as the four lanes of one vector. */
+static inline __m128i mr_fc_sum_x4(__m128i a, __m128i b, __m128i c, __m128i d) {
+  const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
+  const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
+  return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
+}
+
+/* Outputs [o, o + 4) of one batch row x: accumulators in acc (bias included), the dot products over the
+ * first in_n & ~15 inputs vectorised, the rest scalar. */
+static void mr_fc_dot4(const int8_t *x, int in_n, const int8_t *w, const int32_t *bias, int32_t *acc) {
+  const int n16 = (int)((unsigned)in_n & ~15u);
+  __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+  union {
+    __m128i v;
+    int32_t i[4];
+  } sum;
+  int i, j;
+  for (i = 0; i < n16; i += 16) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(x + i));
+    const __m128i x_even = mr_even_s16(v), x_odd = mr_odd_s16(v);
+    a0 = _mm_add_epi32(a0, mr_dot16(x_even, x_odd, w + i));
+    a1 = _mm_add_epi32(a1, mr_dot16(x_even, x_odd, w + (size_t)in_n + i));
+    a2 = _mm_add_epi32(a2, mr_dot16(x_even, x_odd, w + (size_t)2 * in_n + i));
+    a3 = _mm_add_epi32(a3, mr_dot16(x_even, x_odd, w + (size_t)3 * in_n + i));
+  }
+  sum.v = _mm_add_epi32(mr_fc_sum_x4(a0, a1, a2, a3), _mm_loadu_si128((const __m128i *)(const void *)bias));
+  for (j = 0; j < 4; ++j) {
+    const int8_t *wj = w + (size_t)j * in_n;
+    int32_t a = sum.i[j];
+    for (i = n16; i < in_n; ++i) a += (int32_t)wj[i] * x[i];
+    acc[j] = a;
+  }
+}
+#endif
 
 void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const int8_t *filter,
                                 const int32_t *bias, int out_n, int8_t *out, int32_t out_offset,
@@ -18,7 +66,20 @@ void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const i
   for (b = 0; b < batches; ++b) {
     const int8_t *x = in + (size_t)b * in_n;
     int8_t *y = out + (size_t)b * out_n;
-    for (o = 0; o < out_n; o += 2) {
+    o = 0;
+#ifdef MR_SSE2
+    for (; o + 4 <= out_n; o += 4) {
+      int32_t acc[4];
+      int j;
+      mr_fc_dot4(x, in_n, filter + (size_t)o * (size_t)in_n, bias + o, acc);
+      for (j = 0; j < 4; ++j) {
+        const int ch = per_channel ? o + j : 0;
+        y[o + j] = (int8_t)mr_clamp_i32(mr_requantize_fast(acc[j], out_mult[ch], out_shift[ch]) + out_offset,
+                                        act_min, act_max);
+      }
+    }
+#endif
+    for (; o < out_n; o += 2) {
       const int has_second = o + 1 < out_n;
       const int8_t *w0 = filter + (size_t)o * (size_t)in_n;
       const int8_t *w1 = has_second ? w0 + in_n : w0;
