@@ -64,6 +64,23 @@ static inline __m128i mr_requant_clamp_x8(__m128i lo, __m128i hi, const mr_requa
   const __m128i v = _mm_min_epi16(_mm_max_epi16(_mm_packs_epi32(a, b), act_min), act_max);
   return _mm_packs_epi16(v, v);
 }
+
+/* The same for four accumulators (bytes 0..3). */
+static inline __m128i mr_requant_clamp_x4(__m128i acc, const mr_requant_x4 *r, __m128i out_offset, __m128i act_min,
+                                          __m128i act_max) {
+  const __m128i a = _mm_add_epi32(mr_requant_apply_x4(acc, r), out_offset);
+  const __m128i v = _mm_min_epi16(_mm_max_epi16(_mm_packs_epi32(a, a), act_min), act_max);
+  return _mm_packs_epi16(v, v);
+}
+
+/* Byte i (i < n, n <= 8) of v at out[i * stride], through general registers (not a store and byte reloads,
+ * which wait for store forwarding). */
+static inline void mr_store_bytes_strided(int8_t *out, size_t stride, __m128i v, int n) {
+  uint32_t lo = (uint32_t)_mm_cvtsi128_si32(v), hi = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(v, 4));
+  int i;
+  for (i = 0; i < n && i < 4; ++i, lo >>= 8) out[(size_t)i * stride] = (int8_t)(uint8_t)lo;
+  for (; i < n; ++i, hi >>= 8) out[(size_t)i * stride] = (int8_t)(uint8_t)hi;
+}
 #endif
 
 #endif /* MR_X86_H_ */

@@ -165,10 +165,6 @@ static inline __attribute__((always_inline)) void mr_gemm4_k(const mr_row_t *con
     __m128i a00 = _mm_setzero_si128(), a10 = a00, a20 = a00, a30 = a00; /* a<pixel><channel> */
     __m128i a01 = a00, a11 = a00, a21 = a00, a31 = a00;
     mr_requant_x4 r0, r1;
-    union {
-      __m128i v;
-      int8_t b[16];
-    } out;
     int i, p;
     for (i = 0; i < k_row; i += 16) {
       /* k <= 8: the first eight values only (the rest is padding), one int16 vector each */
@@ -206,10 +202,15 @@ static inline __attribute__((always_inline)) void mr_gemm4_k(const mr_row_t *con
     a00 = _mm_add_epi32(mr_requant_apply_x4(a00, &r0), out_offset);
     a01 = _mm_add_epi32(mr_requant_apply_x4(a01, &r1), out_offset);
     a00 = _mm_min_epi16(_mm_max_epi16(_mm_packs_epi32(a00, a01), act_min), act_max);
-    out.v = _mm_packs_epi16(a00, a00);
-    for (p = 0; p < NPIX; ++p) {
-      y[p][second] = out.b[4 + p];
-      y[p][oc] = out.b[p];
+    {
+      /* bytes: channel oc of pixels 0..3, then channel `second`; stored as they come (an odd last channel:
+       * `second` = oc, its byte written twice) */
+      uint32_t first = (uint32_t)_mm_cvtsi128_si32(_mm_packs_epi16(a00, a00));
+      uint32_t next = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(_mm_packs_epi16(a00, a00), 4));
+      for (p = 0; p < NPIX; ++p, first >>= 8, next >>= 8) {
+        y[p][oc] = (int8_t)(uint8_t)first;
+        y[p][second] = (int8_t)(uint8_t)next;
+      }
     }
   }
 }

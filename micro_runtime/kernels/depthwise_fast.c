@@ -273,35 +273,53 @@ static inline __attribute__((always_inline)) __m128i mr_dw_load4(const void *r, 
   return _mm_loadl_epi64((const __m128i *)(const void *)((const int16_t *)r + e));
 }
 
+/* What the rows of one channel share, set up once per channel (mr_dw_x86_prepare). */
+typedef struct {
+  __m128i taps[MR_DW_MAX_K][(MR_DW_MAX_K + 1) / 2]; /* mr_dw_taps.pair in every lane */
+  mr_requant_x4 rq4;
+  __m128i out_offset, act_min, act_max, start; /* start: the accumulators' first value, acc0 */
+  int slack; /* scratch holds 16 bytes or more past the ring: steps may read one element past a row */
+} mr_dw_x86;
+
+static void mr_dw_x86_prepare(mr_dw_x86 *v, const mr_dw_taps *w, int k, int32_t acc0, const mr_requant *rq,
+                              const mr_dw_params *p, int slack) {
+  int ky, g;
+  for (ky = 0; ky < k; ++ky) {
+    for (g = 0; g < (k + 1) / 2; ++g) v->taps[ky][g] = _mm_set1_epi32(w->pair[ky][g]);
+  }
+  v->rq4 = mr_requant_prepare_x4(rq->multiplier, rq->right_shift_m1 >= 0 ? -rq->right_shift_m1 - 1 : rq->left_shift);
+  v->out_offset = _mm_set1_epi32(p->out_offset);
+  v->act_min = _mm_set1_epi16((int16_t)p->act_min);
+  v->act_max = _mm_set1_epi16((int16_t)p->act_max);
+  v->start = _mm_set1_epi32(acc0);
+  v->slack = slack;
+}
+
 /* One output row of the ring mode, requantized and written at out + x*c: eight pixels per step with
  * _mm_madd_epi16 on the (kx, kx+1) tap pairs (mr_dw_taps.pair; the pair past an odd K's last tap is 0).
  * Stride 1: the pairs at element x+kx give pixels x, x+2, x+4, x+6 and at x+1+kx pixels x+1, x+3, ...;
  * stride 2: the pairs at 2x+kx are the taps of pixels x..x+3 as they stand. A step at x reads ring
  * elements up to (x+7)*S_W + K (the 0 tap past K included): within the row while x + 8 < out_w (int16
- * rows) or x + 8 <= out_w (int8 rows, one element of slack). The last step is moved back to end there
- * (recomputing a few pixels: the output goes over input the ring already holds). Narrow rows (out_w < 9) take
- * steps of four pixels under the same bound (x + 4 < out_w, or <=), the pixels left the scalar taps. */
+ * rows), one element past it (multiplied by that 0 tap) while x + 8 <= out_w, allowed for int8 rows (one
+ * element of slack) and where scratch goes on past the ring (mr_dw_x86.slack). The last step is moved back to
+ * end there (recomputing a few pixels: the output goes over input the ring already holds). Narrow rows
+ * (out_w < 8 or 9) take steps of four pixels within the row (x + 4 < out_w for int16 rows, x + 4 <= out_w for
+ * int8), the pixels left the scalar taps. */
+
 static inline __attribute__((always_inline)) void mr_dw_out_row_x86(const void *const *rows, int out_w,
-                                                                     const mr_dw_taps *w, int32_t acc0,
-                                                                     const mr_requant *rq, const mr_dw_params *p,
-                                                                     int8_t *out, const int K, const int S_W,
-                                                                     const int NARROW) {
-  const int c = p->c, last = out_w - (NARROW ? 8 : 9); /* the last step's start */
-  const mr_requant_x4 rq4 =
-      mr_requant_prepare_x4(rq->multiplier, rq->right_shift_m1 >= 0 ? -rq->right_shift_m1 - 1 : rq->left_shift);
-  const __m128i out_offset = _mm_set1_epi32(p->out_offset), act_min = _mm_set1_epi16((int16_t)p->act_min);
-  const __m128i act_max = _mm_set1_epi16((int16_t)p->act_max), start = _mm_set1_epi32(acc0);
-  __m128i taps[MR_DW_MAX_K][(MR_DW_MAX_K + 1) / 2];
-  int x = 0, ky, g, i;
-  for (ky = 0; ky < K; ++ky) {
-    for (g = 0; g < (K + 1) / 2; ++g) taps[ky][g] = _mm_set1_epi32(w->pair[ky][g]);
-  }
+                                                                     const mr_dw_taps *w, const mr_dw_x86 *v,
+                                                                     int32_t acc0, const mr_requant *rq,
+                                                                     const mr_dw_params *p, int8_t *out, const int K,
+                                                                     const int S_W, const int NARROW) {
+  const int c = p->c, past = NARROW || v->slack; /* whether a step may read one element past the row */
+  /* the last steps' starts; the steps of four stay within the row (two of them and no scalar pixel are slower) */
+  const int last = out_w - (past ? 8 : 9), last4 = out_w - (NARROW ? 4 : 5);
+  const mr_requant_x4 rq4 = v->rq4;
+  const __m128i out_offset = v->out_offset, act_min = v->act_min, act_max = v->act_max, start = v->start;
+  const __m128i(*const taps)[(MR_DW_MAX_K + 1) / 2] = v->taps;
+  int x = 0, ky, g;
   for (; last >= 0; x += 8) {
     __m128i lo = start, hi = start;
-    union {
-      __m128i v;
-      int8_t b[16];
-    } y;
     if (x > last) x = last;
 #pragma GCC unroll 7
     for (ky = 0; ky < K; ++ky) {
@@ -321,20 +339,17 @@ static inline __attribute__((always_inline)) void mr_dw_out_row_x86(const void *
       lo = _mm_unpacklo_epi32(even, hi);
       hi = _mm_unpackhi_epi32(even, hi);
     }
-    y.v = mr_requant_clamp_x8(lo, hi, &rq4, out_offset, act_min, act_max);
-    for (i = 0; i < 8; ++i) out[(size_t)(x + i) * c] = y.b[i];
+    mr_store_bytes_strided(out + (size_t)x * c, (size_t)c,
+                           mr_requant_clamp_x8(lo, hi, &rq4, out_offset, act_min, act_max), 8);
     if (x == last) {
       x += 8;
       break;
     }
   }
-  /* narrow rows: four pixels per step while they fit (stride 1: pairs of two loads of four values interleaved) */
-  for (; x + (NARROW ? 4 : 5) <= out_w; x += 4) {
+  /* narrow rows: four pixels per step (stride 1: pairs of two loads of four values interleaved) */
+  for (; last < 0 && last4 >= 0; x += 4) {
     __m128i a = start;
-    union {
-      __m128i v;
-      int8_t b[16];
-    } y;
+    if (x > last4) x = last4;
 #pragma GCC unroll 7
     for (ky = 0; ky < K; ++ky) {
 #pragma GCC unroll 4
@@ -346,8 +361,12 @@ static inline __attribute__((always_inline)) void mr_dw_out_row_x86(const void *
         a = _mm_add_epi32(a, _mm_madd_epi16(v, taps[ky][g]));
       }
     }
-    y.v = mr_requant_clamp_x8(a, a, &rq4, out_offset, act_min, act_max);
-    for (i = 0; i < 4; ++i) out[(size_t)(x + i) * c] = y.b[i];
+    mr_store_bytes_strided(out + (size_t)x * c, (size_t)c, mr_requant_clamp_x4(a, &rq4, out_offset, act_min, act_max),
+                           4);
+    if (x == last4) {
+      x += 4;
+      break;
+    }
   }
   for (; x < out_w; ++x) { /* what the steps leave */
     int32_t a = acc0;
@@ -360,13 +379,13 @@ static inline __attribute__((always_inline)) void mr_dw_out_row_x86(const void *
 }
 
 /* the instances take the names and table of the portable/DSP accumulator rows (mr_dw_channel_rows) */
-typedef void (*mr_dw_acc_fn)(const void *const *rows, int out_w, const mr_dw_taps *w, int32_t acc0,
-                             const mr_requant *rq, const mr_dw_params *p, int8_t *out);
+typedef void (*mr_dw_acc_fn)(const void *const *rows, int out_w, const mr_dw_taps *w, const mr_dw_x86 *v,
+                             int32_t acc0, const mr_requant *rq, const mr_dw_params *p, int8_t *out);
 #define MR_DW_ROW_INSTANCE(k, stride, narrow)                                                                   \
   static void mr_dw_acc_k##k##s##stride##n##narrow(const void *const *rows, int out_w, const mr_dw_taps *w,     \
-                                                   int32_t acc0, const mr_requant *rq, const mr_dw_params *p,     \
-                                                   int8_t *out) {                                                 \
-    mr_dw_out_row_x86(rows, out_w, w, acc0, rq, p, out, k, stride, narrow);                                     \
+                                                   const mr_dw_x86 *v, int32_t acc0, const mr_requant *rq,        \
+                                                   const mr_dw_params *p, int8_t *out) {                          \
+    mr_dw_out_row_x86(rows, out_w, w, v, acc0, rq, p, out, k, stride, narrow);                                  \
   }
 MR_DW_RING_SHAPES(MR_DW_ROW_INSTANCE)
 #undef MR_DW_ROW_INSTANCE
@@ -393,7 +412,7 @@ static inline __attribute__((always_inline)) void mr_dw_gather(void *ring, size_
 }
 
 /* One channel of the ring mode: gather rows, accumulate (acc_row), requantize, write over the input. */
-static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int ch, void *ring, int narrow,
+static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int ch, void *ring, int narrow, int slack,
                           mr_dw_acc_fn acc_row) {
   const int c = p->c, in_w = p->in_w, out_w = p->out_w, k = p->k_h, size = narrow ? 1 : 2;
   const int ring_w = (out_w - 1) * p->stride_w + k, stride = (int)mr_dw_ring_stride(k, p->stride_w, out_w, narrow);
@@ -402,7 +421,9 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
   const int32_t out_offset = p->out_offset, act_min = p->act_min, act_max = p->act_max;
   mr_dw_taps w; /* every entry the tap loops read is set below */
   uint32_t acc0 = p->bias ? (uint32_t)p->bias[ch] : 0u;
-#ifndef MR_SSE2
+#ifdef MR_SSE2
+  mr_dw_x86 x86;
+#else
   int32_t acc[MR_DW_CHUNK];
 #endif
   int next_row = -p->pad_top; /* next input row to gather */
@@ -420,6 +441,11 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
       if (kx % 4 == 1) w.odd[ky][kx / 4] = mr_dw_pack(w.tap[ky][kx], next2);
     }
   }
+#ifdef MR_SSE2
+  mr_dw_x86_prepare(&x86, &w, k, (int32_t)acc0, &rq, p, slack);
+#else
+  (void)slack;
+#endif
   for (y = 0; y < out_h; ++y) {
     const int in_y0 = y * p->stride_h - p->pad_top;
     const void *rows[MR_DW_MAX_K];
@@ -441,7 +467,7 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
     }
     for (ky = 0; ky < k; ++ky) rows[ky] = (const char *)ring + (size_t)((in_y0 + ky + p->pad_top) % k) * stride * size;
 #ifdef MR_SSE2
-    acc_row(rows, out_w, &w, (int32_t)acc0, &rq, p, o);
+    acc_row(rows, out_w, &w, &x86, (int32_t)acc0, &rq, p, o);
     (void)out_offset;
     (void)act_min;
     (void)act_max;
@@ -490,7 +516,7 @@ static int mr_dw_channel_rows(int8_t *inout, const mr_dw_params *p, int out_h, i
       {{mr_dw_acc_k3s1n0, mr_dw_acc_k3s2n0}, {mr_dw_acc_k5s1n0, mr_dw_acc_k5s2n0}, {mr_dw_acc_k7s1n0, mr_dw_acc_k7s2n0}},
       {{mr_dw_acc_k3s1n1, mr_dw_acc_k3s2n1}, {mr_dw_acc_k5s1n1, mr_dw_acc_k5s2n1}, {mr_dw_acc_k7s1n1, mr_dw_acc_k7s2n1}}};
   const int k = p->k_h, s_w = p->stride_w;
-  int y, ch, narrow;
+  int y, ch, narrow, slack;
   mr_dw_acc_fn acc_row;
   if (!mr_depthwise_ring_fits(k, p->k_w, s_w, p->pad_top, p->pad_left, out_h, p->out_w)) return 0;
   if (mr_depthwise_ring_bytes(k, s_w, p->out_w, 0) <= scratch_bytes) narrow = 0;
@@ -501,7 +527,8 @@ static int mr_dw_channel_rows(int8_t *inout, const mr_dw_params *p, int out_h, i
     if (gathered < p->in_h && (int32_t)(y + 1) * p->out_w > gathered * p->in_w) return 0;
   }
   acc_row = instances[narrow][(k - 3) / 2][s_w - 1];
-  for (ch = 0; ch < p->c; ++ch) mr_dw_channel(inout, p, out_h, ch, scratch, narrow, acc_row);
+  slack = scratch_bytes - mr_depthwise_ring_bytes(k, s_w, p->out_w, narrow) >= 16;
+  for (ch = 0; ch < p->c; ++ch) mr_dw_channel(inout, p, out_h, ch, scratch, narrow, slack, acc_row);
   return 1;
 }
 
