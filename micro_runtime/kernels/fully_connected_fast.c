@@ -27,9 +27,9 @@ static inline __m128i mr_fc_sum_x4(__m128i a, __m128i b, __m128i c, __m128i d) {
   return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
 }
 
-/* Outputs [o, o + 4) of one batch row x: accumulators in acc (bias included), the dot products over the
- * first in_n & ~15 inputs vectorised, the rest scalar. */
-static void mr_fc_dot4(const int8_t *x, int in_n, const int8_t *w, const int32_t *bias, int32_t *acc) {
+/* Outputs [o, o + 4) of one batch row x: their accumulators (bias included) as the four lanes, the dot
+ * products over the first in_n & ~15 inputs vectorised, the rest scalar. */
+static __m128i mr_fc_dot4(const int8_t *x, int in_n, const int8_t *w, const int32_t *bias) {
   const int n16 = (int)((unsigned)in_n & ~15u);
   __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
   union {
@@ -46,12 +46,11 @@ static void mr_fc_dot4(const int8_t *x, int in_n, const int8_t *w, const int32_t
     a3 = _mm_add_epi32(a3, mr_dot16(x_even, x_odd, w + (size_t)3 * in_n + i));
   }
   sum.v = _mm_add_epi32(mr_fc_sum_x4(a0, a1, a2, a3), _mm_loadu_si128((const __m128i *)(const void *)bias));
-  for (j = 0; j < 4; ++j) {
+  for (j = 0; j < 4 && n16 < in_n; ++j) {
     const int8_t *wj = w + (size_t)j * in_n;
-    int32_t a = sum.i[j];
-    for (i = n16; i < in_n; ++i) a += (int32_t)wj[i] * x[i];
-    acc[j] = a;
+    for (i = n16; i < in_n; ++i) sum.i[j] += (int32_t)wj[i] * x[i];
   }
+  return sum.v;
 }
 #endif
 
@@ -68,14 +67,27 @@ void mr_fully_connected_fast_s8(const int8_t *in, int batches, int in_n, const i
     int8_t *y = out + (size_t)b * out_n;
     o = 0;
 #ifdef MR_SSE2
-    for (; o + 4 <= out_n; o += 4) {
-      int32_t acc[4];
-      int j;
-      mr_fc_dot4(x, in_n, filter + (size_t)o * (size_t)in_n, bias + o, acc);
-      for (j = 0; j < 4; ++j) {
-        const int ch = per_channel ? o + j : 0;
-        y[o + j] = (int8_t)mr_clamp_i32(mr_requantize_fast(acc[j], out_mult[ch], out_shift[ch]) + out_offset,
-                                        act_min, act_max);
+    {
+      /* one multiplier and shift (per tensor): four outputs requantized at once */
+      const mr_requant_x4 r = mr_requant_prepare_x4(out_mult[0], out_shift[0]);
+      const __m128i offset = _mm_set1_epi32(out_offset), lo = _mm_set1_epi16((int16_t)act_min);
+      const __m128i hi = _mm_set1_epi16((int16_t)act_max);
+      for (; o + 4 <= out_n; o += 4) {
+        union {
+          __m128i v;
+          int32_t i[4];
+        } acc;
+        int j;
+        acc.v = mr_fc_dot4(x, in_n, filter + (size_t)o * (size_t)in_n, bias + o);
+        if (!per_channel) {
+          const int32_t bytes = _mm_cvtsi128_si32(mr_requant_clamp_x4(acc.v, &r, offset, lo, hi));
+          memcpy(y + o, &bytes, 4);
+          continue;
+        }
+        for (j = 0; j < 4; ++j) {
+          y[o + j] = (int8_t)mr_clamp_i32(mr_requantize_fast(acc.i[j], out_mult[o + j], out_shift[o + j]) + out_offset,
+                                          act_min, act_max);
+        }
       }
     }
 #endif
