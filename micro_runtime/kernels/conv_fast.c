@@ -223,13 +223,53 @@ static void mr_gemm4(const mr_row_t *const *x, int k, const int8_t *filter, cons
   else mr_gemm4_k(x, k, filter, bias, out_c, y, params, 4);
 }
 
-/* The four int8 rows of scratch the SSE2 core reads, zero-padded from k to MR_GEMM_ROW(k), into x. */
-static void mr_rows4(mr_row_t *scratch, int k, const mr_row_t **x) {
-  int j;
-  for (j = 0; j < 4; ++j) {
-    x[j] = scratch + j * MR_GEMM_ROW(k);
-    mr_row_pad(scratch + j * MR_GEMM_ROW(k), k);
+/* k <= 8 (expansion 1x1 convs from few channels): eight pixels x one output channel per pass, the eight rows
+ * widened once for all channels, one requantization set-up per channel for the eight. */
+static void mr_gemm8_k8(const mr_row_t *const *x, const int8_t *filter, const int32_t *bias, int out_c,
+                        int8_t *const *y, const mr_out_params *params) {
+  const mr_out_params copy = *params, *const q = &copy;
+  const __m128i out_offset = _mm_set1_epi32(q->out_offset), act_min = _mm_set1_epi16((int16_t)q->act_min);
+  const __m128i act_max = _mm_set1_epi16((int16_t)q->act_max);
+  __m128i v[8];
+  int oc, p;
+  for (p = 0; p < 8; ++p) v[p] = mr_widen8(_mm_loadl_epi64((const __m128i *)(const void *)x[p]));
+  for (oc = 0; oc < out_c; ++oc) {
+    const __m128i f = mr_widen8(_mm_loadl_epi64((const __m128i *)(const void *)(filter + (size_t)oc * 16)));
+    const __m128i b = _mm_set1_epi32(bias[oc]);
+    const mr_requant_x4 r = mr_requant_prepare_x4(q->mult[oc], q->shift[oc]);
+    const __m128i lo = _mm_add_epi32(mr_sum_x4(_mm_madd_epi16(v[0], f), _mm_madd_epi16(v[1], f),
+                                               _mm_madd_epi16(v[2], f), _mm_madd_epi16(v[3], f)), b);
+    const __m128i hi = _mm_add_epi32(mr_sum_x4(_mm_madd_epi16(v[4], f), _mm_madd_epi16(v[5], f),
+                                               _mm_madd_epi16(v[6], f), _mm_madd_epi16(v[7], f)), b);
+    const __m128i bytes = mr_requant_clamp_x8(lo, hi, &r, out_offset, act_min, act_max);
+    uint32_t b03 = (uint32_t)_mm_cvtsi128_si32(bytes), b47 = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(bytes, 4));
+    for (p = 0; p < 4; ++p, b03 >>= 8, b47 >>= 8) {
+      y[p][oc] = (int8_t)(uint8_t)b03;
+      y[p + 4][oc] = (int8_t)(uint8_t)b47;
+    }
   }
+}
+
+/* Pixels per pass of the SSE2 1x1 convs: eight rows of eight values when k <= 8 (mr_gemm8_k8), else four rows
+ * of MR_GEMM_ROW(k) (mr_gemm4): the scratch of two int16 rows holds either. */
+static int mr_pixels_x86(int k) { return k <= 8 ? 8 : 4; }
+
+/* The `pixels` int8 rows of scratch the SSE2 cores read, zero-padded from k, into x; returns their length. */
+static int mr_rows_x86(mr_row_t *scratch, int k, int pixels, const mr_row_t **x) {
+  const int row = pixels == 8 ? 8 : (int)MR_GEMM_ROW(k);
+  int j;
+  for (j = 0; j < pixels; ++j) {
+    x[j] = scratch + j * row;
+    if (pixels == 8) mr_row_fill(scratch + j * row + k, 0, row - k);
+    else mr_row_pad(scratch + j * row, k);
+  }
+  return row;
+}
+
+static void mr_gemm_x86(const mr_row_t *const *x, int pixels, int k, const int8_t *filter, const int32_t *bias,
+                        int out_c, int8_t *const *y, const mr_out_params *params) {
+  if (pixels == 8) mr_gemm8_k8(x, filter, bias, out_c, y, params);
+  else mr_gemm4(x, k, filter, bias, out_c, y, params);
 }
 
 static void mr_gemm2_x86(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
@@ -293,23 +333,19 @@ void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filt
   const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
   int32_t r;
 #ifdef MR_SSE2
-  const int32_t k_row = MR_GEMM_ROW(in_c);
-  const mr_row_t *x[4];
-  int8_t *y[4];
+  const int pixels = mr_pixels_x86(in_c), direct = in_c == MR_GEMM_ROW(in_c); /* direct: whole rows, no copy */
+  const mr_row_t *x[8];
+  int8_t *y[8];
+  const int row = mr_rows_x86(scratch, in_c, pixels, x);
   int j;
-  mr_rows4(scratch, in_c, x);
-  for (r = 0; r < rows; r += 4) {
-    for (j = 0; j < 4; ++j) { /* past the last pixel: the last pixel again */
+  for (r = 0; r < rows; r += pixels) {
+    for (j = 0; j < pixels; ++j) { /* past the last pixel: the last pixel again */
       const int32_t rj = r + j < rows ? r + j : rows - 1;
-      if (in_c == k_row) {
-        x[j] = in + (size_t)rj * in_c; /* whole rows in place: no copy */
-      } else {
-        mr_row_load(scratch + j * k_row, in + (size_t)rj * in_c, in_c);
-        x[j] = scratch + j * k_row;
-      }
+      if (direct) x[j] = in + (size_t)rj * in_c;
+      else mr_row_load(scratch + j * row, in + (size_t)rj * in_c, in_c);
       y[j] = out + (size_t)rj * out_c;
     }
-    mr_gemm4(x, in_c, filter, bias, out_c, y, &q);
+    mr_gemm_x86(x, pixels, in_c, filter, bias, out_c, y, &q);
   }
 #else
   for (r = 0; r < rows; r += 2) {
@@ -338,20 +374,20 @@ void mr_conv1x1_inplace_fast_s8(int8_t *buf, int rows, int in_c, const int8_t *f
   const mr_out_params q = {out_offset, out_mult, out_shift, act_min, act_max};
   const int forward = out_c <= in_c;
 #ifdef MR_SSE2
-  /* four pixels at a time, all copied before any output is written (the same argument as for two) */
-  const int32_t k_row = MR_GEMM_ROW(in_c);
-  const mr_row_t *x[4];
-  int8_t *y[4];
+  /* four or eight pixels at a time, all copied before any output is written (the same argument as for two) */
+  const int pixels = mr_pixels_x86(in_c);
+  const mr_row_t *x[8];
+  int8_t *y[8];
+  const int row = mr_rows_x86(scratch, in_c, pixels, x);
   int i, j;
-  mr_rows4(scratch, in_c, x);
-  for (i = 0; i < rows; i += 4) {
-    for (j = 0; j < 4; ++j) {
+  for (i = 0; i < rows; i += pixels) {
+    for (j = 0; j < pixels; ++j) {
       const int n = i + j < rows ? i + j : rows - 1; /* past the last pixel: the last pixel again */
       const int r = forward ? n : rows - 1 - n;
-      mr_row_load(scratch + j * k_row, buf + (size_t)r * in_c, in_c);
+      mr_row_load(scratch + j * row, buf + (size_t)r * in_c, in_c);
       y[j] = buf + (size_t)r * out_c;
     }
-    mr_gemm4(x, in_c, filter, bias, out_c, y, &q);
+    mr_gemm_x86(x, pixels, in_c, filter, bias, out_c, y, &q);
   }
 #else
   mr_row_t *x0 = (mr_row_t *)(void *)scratch, *x1 = x0 + MR_GEMM_ROW(in_c);
@@ -418,7 +454,7 @@ static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t cou
   int8_t *y[4];
   int32_t j;
   int i;
-  mr_rows4(rows, k, x);
+  mr_rows_x86(rows, k, 4, x);
   for (j = 0; j < count; j += 4) {
     for (i = 0; i < 4; ++i) {
       const int32_t n = j + i < count ? j + i : count - 1; /* past the last pixel: the last pixel again */
