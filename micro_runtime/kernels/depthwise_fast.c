@@ -20,6 +20,85 @@ typedef struct {
   int32_t act_min, act_max;
 } mr_dw_params;
 
+#define MR_DW_MAX_K 7
+
+#ifdef MR_SSE2
+/* x86, channels as the vector dimension (for outputs too narrow for the ring mode's steps of eight pixels):
+ * a block of eight channels, its taps widened once as pairs (kx, kx+1) interleaved per channel for
+ * _mm_madd_epi16 (four channels per vector), its requantization set up once (mr_dw_block_prepare); a tap
+ * outside the image takes input 0 (skipped, as TFLM skips it). k_h, k_w <= MR_DW_MAX_K. */
+typedef struct {
+  __m128i w_lo[MR_DW_MAX_K][(MR_DW_MAX_K + 1) / 2], w_hi[MR_DW_MAX_K][(MR_DW_MAX_K + 1) / 2];
+  __m128i bias_lo, bias_hi;
+  mr_requant rq[8];
+  int ch;
+} mr_dw_block_x86;
+
+static void mr_dw_block_prepare(mr_dw_block_x86 *b, const mr_dw_params *p, int ch) {
+  const int c = p->c, k_w = p->k_w;
+  const __m128i zero = _mm_setzero_si128();
+  int ky, g, i;
+  for (ky = 0; ky < p->k_h; ++ky) {
+    for (g = 0; g < (k_w + 1) / 2; ++g) {
+      const int8_t *w = p->filter + ((size_t)ky * k_w + 2 * g) * c + ch;
+      const __m128i t0 = _mm_loadl_epi64((const __m128i *)(const void *)w);
+      const __m128i t1 = 2 * g + 1 < k_w ? _mm_loadl_epi64((const __m128i *)(const void *)(w + c)) : zero;
+      const __m128i w0 = _mm_srai_epi16(_mm_unpacklo_epi8(t0, t0), 8);
+      const __m128i w1 = _mm_srai_epi16(_mm_unpacklo_epi8(t1, t1), 8);
+      b->w_lo[ky][g] = _mm_unpacklo_epi16(w0, w1);
+      b->w_hi[ky][g] = _mm_unpackhi_epi16(w0, w1);
+    }
+  }
+  b->bias_lo = p->bias ? _mm_loadu_si128((const __m128i *)(const void *)(p->bias + ch)) : zero;
+  b->bias_hi = p->bias ? _mm_loadu_si128((const __m128i *)(const void *)(p->bias + ch + 4)) : zero;
+  for (i = 0; i < 8; ++i) b->rq[i] = mr_requant_prepare(p->out_mult[ch + i], p->out_shift[ch + i]);
+  b->ch = ch;
+}
+
+/* The block's channels of output row out_y, pixel x at out + x*out_stride. */
+static void mr_dw_block_row(const int8_t *in, const mr_dw_params *p, const mr_dw_block_x86 *b, int out_y,
+                            int8_t *out, int out_stride) {
+  const int c = p->c, k_w = p->k_w, pairs = (p->k_w + 1) / 2, ch = b->ch;
+  const int in_y0 = out_y * p->stride_h - p->pad_top;
+  const int ky0 = in_y0 < 0 ? -in_y0 : 0;
+  const int ky1 = in_y0 + p->k_h > p->in_h ? p->in_h - in_y0 : p->k_h;
+  const __m128i off = _mm_set1_epi16((int16_t)p->in_offset), zero = _mm_setzero_si128();
+  int x, ky, g, i;
+  for (x = 0; x < p->out_w; ++x) {
+    const int in_x0 = x * p->stride_w - p->pad_left;
+    const int kx0 = in_x0 < 0 ? -in_x0 : 0;
+    const int kx1 = in_x0 + k_w > p->in_w ? p->in_w - in_x0 : k_w;
+    __m128i lo = b->bias_lo, hi = b->bias_hi;
+    union {
+      __m128i v[2];
+      int32_t a[8];
+    } acc;
+    int8_t *o = out + (size_t)x * out_stride;
+    for (ky = ky0; ky < ky1; ++ky) {
+      const int8_t *xr = in + ((size_t)(in_y0 + ky) * p->in_w + in_x0) * c + ch;
+      for (g = 0; g < pairs; ++g) {
+        const int kx = 2 * g;
+        __m128i t0 = zero, t1 = zero;
+        if (kx >= kx0 && kx < kx1) {
+          t0 = _mm_loadl_epi64((const __m128i *)(const void *)(xr + (size_t)kx * c));
+          t0 = _mm_add_epi16(_mm_srai_epi16(_mm_unpacklo_epi8(t0, t0), 8), off);
+        }
+        if (kx + 1 >= kx0 && kx + 1 < kx1) {
+          t1 = _mm_loadl_epi64((const __m128i *)(const void *)(xr + (size_t)(kx + 1) * c));
+          t1 = _mm_add_epi16(_mm_srai_epi16(_mm_unpacklo_epi8(t1, t1), 8), off);
+        }
+        lo = _mm_add_epi32(lo, _mm_madd_epi16(_mm_unpacklo_epi16(t0, t1), b->w_lo[ky][g]));
+        hi = _mm_add_epi32(hi, _mm_madd_epi16(_mm_unpackhi_epi16(t0, t1), b->w_hi[ky][g]));
+      }
+    }
+    acc.v[0] = lo;
+    acc.v[1] = hi;
+    for (i = 0; i < 8; ++i) {
+      o[i] = (int8_t)mr_clamp_i32(mr_requant_apply(acc.a[i], &b->rq[i]) + p->out_offset, p->act_min, p->act_max);
+    }
+  }
+}
+#endif
 
 /* Channels [c0, c0 + n) of output row out_y, pixels [0, out_w), written at out + x*out_stride + (ch - c0).
  * `in` is the whole input (NHWC). */
@@ -156,8 +235,6 @@ int32_t mr_depthwise_inplace_row_delay(int in_h, int in_w, int c, int stride_h, 
  * __smlad per two horizontal taps), else int8 with one byte of slack (DSP: __sxtb16 splits four taps
  * into pairs (0, 2) and (1, 3)). Output row y goes straight over input channel ch at pixels
  * [y*out_w, (y+1)*out_w), all of them in input rows already gathered (mr_dw_channel_rows checks it). */
-#define MR_DW_MAX_K 7
-
 /* Filter taps of one channel in the forms the tap loops read. */
 typedef struct {
   int32_t tap[MR_DW_MAX_K][MR_DW_MAX_K];           /* portable path */
@@ -542,6 +619,27 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
                           in_offset, out_offset, out_mult, out_shift, act_min, act_max};
   const int32_t row_bytes = (int32_t)out_w * c;
   const int32_t delay = mr_depthwise_inplace_row_delay(in_h, in_w, c, stride_h, pad_top, out_h, out_w);
+#ifdef MR_SSE2
+  if (out_w < 9 && c % 8 == 0 && delay * out_w * 8 <= scratch_bytes && k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K) {
+    /* x86, narrow outputs: the rows mode below on blocks of eight channels (mr_dw_block_x86), each block's
+     * rows through `delay` rows of eight-channel pixels in scratch. A block's rows only replace its own
+     * channels, and within the block the rows mode's argument holds as it is. */
+    mr_dw_block_x86 b;
+    int c0, x;
+    int32_t y;
+    for (c0 = 0; c0 < c; c0 += 8) {
+      mr_dw_block_prepare(&b, &p, c0);
+      for (y = 0; y < out_h + delay - 1; ++y) {
+        if (y < out_h) mr_dw_block_row(inout, &p, &b, (int)y, scratch + (y % delay) * out_w * 8, 8);
+        for (x = 0; y - delay + 1 >= 0 && x < out_w; ++x) { /* row w = y - delay + 1 back over its input */
+          const int32_t w = y - delay + 1;
+          memcpy(inout + ((size_t)w * out_w + x) * c + c0, scratch + ((w % delay) * out_w + x) * 8, 8);
+        }
+      }
+    }
+    return;
+  }
+#endif
   if (mr_dw_channel_rows(inout, &p, out_h, scratch, scratch_bytes)) {
     return; /* channel by channel through a ring of input rows */
   } else if (delay * row_bytes <= scratch_bytes) {
