@@ -2,14 +2,16 @@
 bytes: on the Cortex-M4 the Arm DSP path (__sxtb16 / __smlad, the default where __ARM_FEATURE_DSP is defined)
 in QEMU, where it also runs fewer instructions; on an x86 host the SSE2 path (mr_x86.h, the default where
 __SSE2__ is defined)."""
+import glob
 import os
 import platform
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
 
-from conftest import BUILT_MODELS, MLPERF, read
+from conftest import BUILT_MODELS, MLPERF, ROOT, read
 from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
@@ -66,3 +68,27 @@ def test_sse2_and_portable_paths_are_bit_exact_on_host(path, tmp_path):
     for label, flags in (("sse2", ()), ("portable", ("-DMR_PORTABLE",))):
         host = HostModel(gen, work_dir=str(tmp_path / label), cflags=HOST_CFLAGS + flags)
         assert [host.invoke_bytes(p)[0] for p in packed] == expected, f"{label} path differs from TFLM"
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="the SSE2 path is x86-64's")
+def test_sse2_and_portable_paths_agree_on_random_shapes(tmp_path):
+    """micro_runtime/host/fast_kernels_random.c: every fast kernel on random shapes and quantization, the SSE2
+    build against the portable one (-DMR_PORTABLE), output hashes equal case by case; the in-place depthwise
+    of a case equal under every scratch size (each selects another mode) and to the out-of-place one."""
+    kernels = [f for f in sorted(glob.glob(os.path.join(ROOT, "micro_runtime", "kernels", "*.c")))
+               if not f.endswith("_test.c")]
+    outputs = {}
+    for label, flags in (("sse2", ()), ("portable", ("-DMR_PORTABLE",))):
+        exe = str(tmp_path / label)
+        subprocess.run(["cc", *HOST_CFLAGS, *flags, "-I", os.path.join(ROOT, "micro_runtime", "include"),
+                        os.path.join(ROOT, "micro_runtime", "host", "fast_kernels_random.c"), *kernels, "-lm",
+                        "-o", exe], check=True)
+        outputs[label] = subprocess.run([exe, "1500", "12345"], check=True, capture_output=True, text=True).stdout
+    assert outputs["sse2"] == outputs["portable"]
+    lines = outputs["sse2"].splitlines()
+    assert len(lines) > 15000
+    depthwise = {}
+    for line in lines:
+        if line.startswith("depthwise"):
+            depthwise.setdefault(line.split()[1].rstrip(":"), set()).add(line.split()[-1])
+    assert all(len(hashes) == 1 for hashes in depthwise.values())
