@@ -58,7 +58,8 @@ static void depthwise_case(int n) {
   const int32_t act_min = uniform(0, 1) ? -128 : uniform(-128, 0), act_max = uniform(0, 1) ? 127 : uniform(0, 127);
   const int32_t delay = mr_depthwise_inplace_row_delay(in_h, in_w, c, stride, pad, out_h, out_w);
   const int32_t pixels = out_h * out_w, rows = delay * out_w * c;
-  const int32_t ring16 = mr_depthwise_ring_bytes(k, stride, out_w, 0), ring8 = mr_depthwise_ring_bytes(k, stride, out_w, 1);
+  const int32_t ring16 = mr_depthwise_ring_bytes(k, stride, out_w, 0);
+  const int32_t ring8 = mr_depthwise_ring_bytes(k, stride, out_w, 1);
   const int32_t least = pixels < rows ? pixels : rows; /* what the generator always gives */
   const int32_t sizes[8] = {least, ring8, ring16, ring16 + 2, ring16 + 64, 2 * ring16 + 16, delay * out_w * 8, rows};
   const size_t bytes = (size_t)in_h * in_w * c;
@@ -84,8 +85,10 @@ static void depthwise_case(int n) {
 }
 
 static void conv_case(int n) {
-  const int in_c = uniform(0, 2) ? uniform(1, 20) : uniform(1, 80), out_c = uniform(1, 70);
-  const int k_h = uniform(1, 5), k_w = uniform(1, 5), stride = uniform(1, 2);
+  const int pointwise = uniform(0, 3) == 0; /* 1x1 stride 1 on whole GEMM rows: the fused conv + add's direct path */
+  const int in_c = pointwise ? 16 * uniform(1, 5) : uniform(0, 2) ? uniform(1, 20) : uniform(1, 80);
+  const int out_c = uniform(1, 70), k_h = pointwise ? 1 : uniform(1, 5), k_w = pointwise ? 1 : uniform(1, 5);
+  const int stride = pointwise ? 1 : uniform(1, 2);
   const int in_h = uniform(k_h, 14), in_w = uniform(k_w, 14), pad_top = (k_h - 1) / 2, pad_left = (k_w - 1) / 2;
   const int out_h = (in_h + stride - 1) / stride, out_w = (in_w + stride - 1) / stride;
   const int32_t k_row = MR_GEMM_ROW(k_h * k_w * in_c), k1_row = MR_GEMM_ROW(in_c);

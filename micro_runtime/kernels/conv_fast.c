@@ -135,10 +135,11 @@ static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, cons
 #ifdef MR_SSE2
 /* The SSE2 core: four rows (pixels) x two output channels per pass, int8 rows and filter rows widened to
  * int16 in registers (even and odd bytes sign-extended apart: their two _mm_madd_epi16 add the same products),
- * _mm_madd_epi16 over whole padded rows (MR_GEMM_ROW: rows and filter rows are zero from k on; k <= 8 reads eight). The four accumulators of one channel reduce to one vector with the pixels
- * as lanes, so each channel is requantized once for four pixels (mr_requant_apply_x4). y[p][oc] = output of
- * row x[p]; rows may repeat (fewer than four pixels), their outputs are then written twice, alike. NPIX 2:
- * rows 0 and 1 only (the fused conv + add keeps two pixels' outputs in scratch). */
+ * _mm_madd_epi16 over whole padded rows (MR_GEMM_ROW: rows and filter rows are zero from k on; k <= 8 reads
+ * eight). The four accumulators of one channel reduce to one vector with the pixels as lanes, so each channel
+ * is requantized once for four pixels (mr_requant_apply_x4). y[p][oc] = output of row x[p]; rows may repeat
+ * (fewer than four pixels), their outputs are then written twice, alike. NPIX 2: rows 0 and 1 only (the fused
+ * conv + add keeps two pixels' outputs in scratch when it builds im2col rows there). */
 static inline __m128i mr_even_s16(__m128i v) { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
 static inline __m128i mr_odd_s16(__m128i v) { return _mm_srai_epi16(v, 8); }
 static inline __m128i mr_widen8(__m128i v) { return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8); } /* low 8 bytes */
@@ -536,12 +537,33 @@ void mr_conv2d_add_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                               in_zero_point};
   mr_row_t *rows = (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * out_c));
   const int32_t pixels = (int32_t)out_h * out_w;
+#ifdef MR_SSE2
+  /* x86, a 1x1 stride-1 conv on whole GEMM rows (in_c a multiple of 16): the SSE2 core reads the input pixels
+   * where they are, so scratch holds the outputs of four pixels instead of two rows */
+  const int direct = k_h == 1 && k_w == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 && pad_left == 0 &&
+                     in_c == MR_GEMM_ROW(in_c) && 4 * out_c <= MR_CONV_ADD_SCRATCH_BYTES(1, 1, in_c, out_c);
+  const int step = direct ? 4 : 2;
+#else
+  const int step = 2;
+#endif
   int32_t p;
-  for (p = 0; p < pixels; p += 2) {
-    const int count = p + 1 < pixels ? 2 : 1;
+  for (p = 0; p < pixels; p += step) {
+    const int count = pixels - p < step ? (int)(pixels - p) : step;
     const size_t at = (size_t)p * out_c;
     const int32_t shape[4] = {1, 1, 1, count * out_c};
-    /* The pair's conv outputs wait in scratch; each skip byte is read just before it is replaced. */
+    /* The pixels' conv outputs wait in scratch; each skip byte is read just before it is replaced. */
+#ifdef MR_SSE2
+    if (direct) {
+      const mr_row_t *x[4];
+      int8_t *y[4];
+      int j;
+      for (j = 0; j < 4; ++j) { /* past the last pixel: the last pixel again */
+        x[j] = in + (size_t)(j < count ? p + j : p + count - 1) * in_c;
+        y[j] = scratch + (size_t)(j < count ? j : count - 1) * out_c;
+      }
+      mr_gemm4(x, in_c, filter, bias, out_c, y, &q);
+    } else
+#endif
     mr_conv_pixels(&g, p, count, filter, bias, out_c, scratch, rows, &q);
     if (conv_is_input1) {
       mr_add_s8(scratch, shape, skip + at, shape, out + at, input1_offset, input2_offset, left_shift,
