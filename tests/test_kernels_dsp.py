@@ -1,15 +1,20 @@
-"""The Cortex-M4 kernels: the Arm DSP path (__sxtb16 / __smlad, the default where __ARM_FEATURE_DSP is
-defined) and the portable C path (-DMR_PORTABLE) both give TFLM's bytes on whole MLPerf Tiny models in
-QEMU, and the DSP path runs fewer instructions."""
+"""The kernels' fast paths against their portable C path (-DMR_PORTABLE), on whole models, both giving TFLM's
+bytes: on the Cortex-M4 the Arm DSP path (__sxtb16 / __smlad, the default where __ARM_FEATURE_DSP is defined)
+in QEMU, where it also runs fewer instructions; on an x86 host the SSE2 path (mr_x86.h, the default where
+__SSE2__ is defined)."""
+import glob
 import os
+import platform
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
 
-from conftest import BUILT_MODELS, MLPERF, read
+from conftest import BUILT_MODELS, MLPERF, ROOT, read
 from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
+from micro_runtime.target_host import HOST_CFLAGS, HostModel
 from tflite_patch import load_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
@@ -22,15 +27,21 @@ needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shut
 MODELS = MLPERF + [os.path.join(BUILT_MODELS, "mcunet-10fps_imagenet.f32io.tflite")]
 
 
-@needs_arm
-@pytest.mark.parametrize("path", MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in MODELS])
-def test_dsp_and_portable_paths_are_bit_exact_on_cortex_m4(path, tmp_path):
+def tflm_case(path):
+    """(model bytes, packed inputs, TFLM's packed outputs) on INPUTS random inputs."""
     data = read(path)
     graph = load_tflite(data)
     sets = random_inputs(graph, INPUTS, seed=1)
     expected = [b"".join(np.ascontiguousarray(o).tobytes() for o in outs)
                 for outs in run_tflm(data, sets, len(graph.outputs))]
     packed = [b"".join(np.ascontiguousarray(a).tobytes() for a in s) for s in sets]
+    return data, packed, expected
+
+
+@needs_arm
+@pytest.mark.parametrize("path", MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in MODELS])
+def test_dsp_and_portable_paths_are_bit_exact_on_cortex_m4(path, tmp_path):
+    data, packed, expected = tflm_case(path)
     src = tmp_path / "src"
     generate(data, "model", target="cortex-m").write(str(src))
     instructions = {}
@@ -41,3 +52,43 @@ def test_dsp_and_portable_paths_are_bit_exact_on_cortex_m4(path, tmp_path):
         assert run.outputs == expected, f"{label} path differs from TFLM"
         instructions[label] = run.instructions[0]
     assert instructions["dsp"] < instructions["portable"], instructions
+
+
+# Every model family the host path meets: the MLPerf Tiny models and the built ImageNet ones (depthwise ring modes
+# with and without slack, 1x1 expansions with k <= 8, fused conv + add, 7x7 and 5x5 depthwise).
+HOST_MODELS = MODELS + [os.path.join(BUILT_MODELS, f"{stem}_imagenet.int8.tflite")
+                        for stem in ("mbv2-w0.35-r144", "mcunet-320kb-1mb", "proxyless-w0.3-r176")]
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="the SSE2 path is x86-64's")
+@pytest.mark.parametrize("path", HOST_MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in HOST_MODELS])
+def test_sse2_and_portable_paths_are_bit_exact_on_host(path, tmp_path):
+    data, packed, expected = tflm_case(path)
+    gen = generate(data, "model")
+    for label, flags in (("sse2", ()), ("portable", ("-DMR_PORTABLE",))):
+        host = HostModel(gen, work_dir=str(tmp_path / label), cflags=HOST_CFLAGS + flags)
+        assert [host.invoke_bytes(p)[0] for p in packed] == expected, f"{label} path differs from TFLM"
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="the SSE2 path is x86-64's")
+def test_sse2_and_portable_paths_agree_on_random_shapes(tmp_path):
+    """micro_runtime/host/fast_kernels_random.c: every fast kernel on random shapes and quantization, the SSE2
+    build against the portable one (-DMR_PORTABLE), output hashes equal case by case; the in-place depthwise
+    of a case equal under every scratch size (each selects another mode) and to the out-of-place one."""
+    kernels = [f for f in sorted(glob.glob(os.path.join(ROOT, "micro_runtime", "kernels", "*.c")))
+               if not f.endswith("_test.c")]
+    outputs = {}
+    for label, flags in (("sse2", ()), ("portable", ("-DMR_PORTABLE",))):
+        exe = str(tmp_path / label)
+        subprocess.run(["cc", *HOST_CFLAGS, *flags, "-I", os.path.join(ROOT, "micro_runtime", "include"),
+                        os.path.join(ROOT, "micro_runtime", "host", "fast_kernels_random.c"), *kernels, "-lm",
+                        "-o", exe], check=True)
+        outputs[label] = subprocess.run([exe, "1500", "12345"], check=True, capture_output=True, text=True).stdout
+    assert outputs["sse2"] == outputs["portable"]
+    lines = outputs["sse2"].splitlines()
+    assert len(lines) > 15000
+    depthwise = {}
+    for line in lines:
+        if line.startswith("depthwise"):
+            depthwise.setdefault(line.split()[1].rstrip(":"), set()).add(line.split()[-1])
+    assert all(len(hashes) == 1 for hashes in depthwise.values())

@@ -7,9 +7,10 @@
 #include "mr_kernels.h"
 
 #include "mr_dsp.h"
+#include "mr_x86.h"
 
-#ifdef MR_DSP
-typedef int8_t mr_row_t; /* the DSP core widens int8 itself (__sxtb16) */
+#if defined(MR_DSP) || defined(MR_SSE2)
+typedef int8_t mr_row_t; /* the DSP and SSE2 cores widen int8 themselves (__sxtb16, unpack + shift) */
 #else
 typedef int16_t mr_row_t; /* gcc vectorises int8 x int16 dot products (pmaddwd on x86-64) */
 #endif
@@ -46,7 +47,7 @@ static inline void mr_out_pair(int32_t acc_a, int32_t acc_b, int oc, const mr_ou
 /* Row loaders: n int8 values, or n copies of one value, into a GEMM row; mr_row_pad zero-fills a
  * row from k to MR_GEMM_ROW(k) (the portable core reads whole rows; the DSP core stops at k). */
 static void mr_row_load(mr_row_t *restrict dst, const int8_t *restrict src, int n) {
-#ifdef MR_DSP
+#if defined(MR_DSP) || defined(MR_SSE2)
   memcpy(dst, src, (size_t)n);
 #else
   const int n16 = (int)((unsigned)n & ~15u);
@@ -131,6 +132,157 @@ static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, cons
 #undef MR_GEMM_STEP
 #endif
 
+#ifdef MR_SSE2
+/* The SSE2 core: four rows (pixels) x two output channels per pass, int8 rows and filter rows widened to
+ * int16 in registers (even and odd bytes sign-extended apart: their two _mm_madd_epi16 add the same products),
+ * _mm_madd_epi16 over whole padded rows (MR_GEMM_ROW: rows and filter rows are zero from k on; k <= 8 reads
+ * eight). The four accumulators of one channel reduce to one vector with the pixels as lanes, so each channel
+ * is requantized once for four pixels (mr_requant_apply_x4). y[p][oc] = output of row x[p]; rows may repeat
+ * (fewer than four pixels), their outputs are then written twice, alike. NPIX 2: rows 0 and 1 only (the fused
+ * conv + add keeps two pixels' outputs in scratch when it builds im2col rows there). */
+static inline __m128i mr_even_s16(__m128i v) { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
+static inline __m128i mr_odd_s16(__m128i v) { return _mm_srai_epi16(v, 8); }
+static inline __m128i mr_widen8(__m128i v) { return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8); } /* low 8 bytes */
+
+/* The sums of a, b, c, d as the four lanes of one vector. */
+static inline __m128i mr_sum_x4(__m128i a, __m128i b, __m128i c, __m128i d) {
+  const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
+  const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
+  return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
+}
+
+/* k: the row length the loops take (8 or 16 for the specialised short rows); stride: MR_GEMM_STRIDE of the
+ * filter's true row length (filter rows are that far apart; values read past a row multiply zero inputs). */
+static inline __attribute__((always_inline)) void mr_gemm4_k(const mr_row_t *const *x, int k, int stride,
+                                                              const int8_t *filter, const int32_t *bias, int out_c,
+                                                              int8_t *const *y, const mr_out_params *params,
+                                                              const int NPIX) {
+  const mr_out_params copy = *params, *const q = &copy;
+  const int k_row = (int)MR_GEMM_ROW(k);
+  const __m128i out_offset = _mm_set1_epi32(q->out_offset), act_min = _mm_set1_epi16((int16_t)q->act_min);
+  const __m128i act_max = _mm_set1_epi16((int16_t)q->act_max);
+  const mr_row_t *const x0 = x[0], *const x1 = x[1], *const x2 = x[NPIX - 2], *const x3 = x[NPIX - 1];
+  int oc;
+  for (oc = 0; oc < out_c; oc += 2) {
+    const int second = oc + 1 < out_c ? oc + 1 : oc; /* an odd last channel: computed twice, written once */
+    const int8_t *w0 = filter + (size_t)oc * (size_t)stride, *w1 = filter + (size_t)second * (size_t)stride;
+    __m128i a00 = _mm_setzero_si128(), a10 = a00, a20 = a00, a30 = a00; /* a<pixel><channel> */
+    __m128i a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+    mr_requant_x4 r0, r1;
+    int i, p;
+    for (i = 0; i < k_row; i += 16) {
+      /* k <= 8: the first eight values only (the rest is padding), one int16 vector each */
+      const __m128i f0 = k <= 8 ? _mm_loadl_epi64((const __m128i *)(const void *)(w0 + i))
+                                : _mm_loadu_si128((const __m128i *)(const void *)(w0 + i));
+      const __m128i f1 = k <= 8 ? _mm_loadl_epi64((const __m128i *)(const void *)(w1 + i))
+                                : _mm_loadu_si128((const __m128i *)(const void *)(w1 + i));
+      const __m128i f0l = k <= 8 ? mr_widen8(f0) : mr_even_s16(f0), f0h = mr_odd_s16(f0);
+      const __m128i f1l = k <= 8 ? mr_widen8(f1) : mr_even_s16(f1), f1h = mr_odd_s16(f1);
+#define MR_GEMM_PIXEL(xp, a0, a1)                                                                        \
+  do {                                                                                                   \
+    if (k <= 8) {                                                                                        \
+      const __m128i vl = mr_widen8(_mm_loadl_epi64((const __m128i *)(const void *)((xp) + i)));          \
+      a0 = _mm_add_epi32(a0, _mm_madd_epi16(vl, f0l));                                                   \
+      a1 = _mm_add_epi32(a1, _mm_madd_epi16(vl, f1l));                                                   \
+    } else {                                                                                             \
+      const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)((xp) + i));                      \
+      const __m128i vl = mr_even_s16(v), vh = mr_odd_s16(v);                                             \
+      a0 = _mm_add_epi32(a0, _mm_add_epi32(_mm_madd_epi16(vl, f0l), _mm_madd_epi16(vh, f0h)));           \
+      a1 = _mm_add_epi32(a1, _mm_add_epi32(_mm_madd_epi16(vl, f1l), _mm_madd_epi16(vh, f1h)));           \
+    }                                                                                                    \
+  } while (0)
+      MR_GEMM_PIXEL(x0, a00, a01);
+      MR_GEMM_PIXEL(x1, a10, a11);
+      if (NPIX == 4) {
+        MR_GEMM_PIXEL(x2, a20, a21);
+        MR_GEMM_PIXEL(x3, a30, a31);
+      }
+#undef MR_GEMM_PIXEL
+    }
+    r0 = mr_requant_prepare_x4(q->mult[oc], -1 - q->rshift_m1[oc]);
+    r1 = mr_requant_prepare_x4(q->mult[second], -1 - q->rshift_m1[second]);
+    a00 = _mm_add_epi32(mr_sum_x4(a00, a10, a20, a30), _mm_set1_epi32(bias[oc]));
+    a01 = _mm_add_epi32(mr_sum_x4(a01, a11, a21, a31), _mm_set1_epi32(bias[second]));
+    a00 = _mm_add_epi32(mr_requant_apply_x4(a00, &r0), out_offset);
+    a01 = _mm_add_epi32(mr_requant_apply_x4(a01, &r1), out_offset);
+    a00 = _mm_min_epi16(_mm_max_epi16(_mm_packs_epi32(a00, a01), act_min), act_max);
+    {
+      /* bytes: channel oc of pixels 0..3, then channel `second`; stored as they come (an odd last channel:
+       * `second` = oc, its byte written twice) */
+      uint32_t first = (uint32_t)_mm_cvtsi128_si32(_mm_packs_epi16(a00, a00));
+      uint32_t next = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(_mm_packs_epi16(a00, a00), 4));
+      for (p = 0; p < NPIX; ++p, first >>= 8, next >>= 8) {
+        y[p][oc] = (int8_t)(uint8_t)first;
+        y[p][second] = (int8_t)(uint8_t)next;
+      }
+    }
+  }
+}
+
+/* mr_gemm4_k with the row length a constant for the short rows of expansion 1x1 convs. */
+static void mr_gemm4(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
+                     int8_t *const *y, const mr_out_params *params) {
+  const int stride = (int)MR_GEMM_STRIDE(k);
+  if (k <= 8) mr_gemm4_k(x, 8, stride, filter, bias, out_c, y, params, 4);
+  else if (k <= 16) mr_gemm4_k(x, 16, stride, filter, bias, out_c, y, params, 4);
+  else mr_gemm4_k(x, k, stride, filter, bias, out_c, y, params, 4);
+}
+
+/* k <= 8 (expansion 1x1 convs from few channels): eight pixels x one output channel per pass, the eight rows
+ * widened once for all channels, one requantization set-up per channel for the eight. */
+static void mr_gemm8_k8(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
+                        int8_t *const *y, const mr_out_params *params) {
+  const size_t stride = (size_t)MR_GEMM_STRIDE(k); /* eight values read from each row: past k they multiply zeros */
+  const mr_out_params copy = *params, *const q = &copy;
+  const __m128i out_offset = _mm_set1_epi32(q->out_offset), act_min = _mm_set1_epi16((int16_t)q->act_min);
+  const __m128i act_max = _mm_set1_epi16((int16_t)q->act_max);
+  __m128i v[8];
+  int oc, p;
+  for (p = 0; p < 8; ++p) v[p] = mr_widen8(_mm_loadl_epi64((const __m128i *)(const void *)x[p]));
+  for (oc = 0; oc < out_c; ++oc) {
+    const __m128i f = mr_widen8(_mm_loadl_epi64((const __m128i *)(const void *)(filter + (size_t)oc * stride)));
+    const __m128i b = _mm_set1_epi32(bias[oc]);
+    const mr_requant_x4 r = mr_requant_prepare_x4(q->mult[oc], -1 - q->rshift_m1[oc]);
+    const __m128i lo = _mm_add_epi32(mr_sum_x4(_mm_madd_epi16(v[0], f), _mm_madd_epi16(v[1], f),
+                                               _mm_madd_epi16(v[2], f), _mm_madd_epi16(v[3], f)), b);
+    const __m128i hi = _mm_add_epi32(mr_sum_x4(_mm_madd_epi16(v[4], f), _mm_madd_epi16(v[5], f),
+                                               _mm_madd_epi16(v[6], f), _mm_madd_epi16(v[7], f)), b);
+    const __m128i bytes = mr_requant_clamp_x8(lo, hi, &r, out_offset, act_min, act_max);
+    uint32_t b03 = (uint32_t)_mm_cvtsi128_si32(bytes), b47 = (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(bytes, 4));
+    for (p = 0; p < 4; ++p, b03 >>= 8, b47 >>= 8) {
+      y[p][oc] = (int8_t)(uint8_t)b03;
+      y[p + 4][oc] = (int8_t)(uint8_t)b47;
+    }
+  }
+}
+
+/* Pixels per pass of the SSE2 1x1 convs: eight rows of eight values when k <= 8 (mr_gemm8_k8), else four rows
+ * of MR_GEMM_ROW(k) (mr_gemm4): the scratch of two int16 rows holds either. */
+static int mr_pixels_x86(int k) { return k <= 8 ? 8 : 4; }
+
+/* The `pixels` int8 rows of scratch the SSE2 cores read, zero-padded from k, into x; returns their length. */
+static int mr_rows_x86(mr_row_t *scratch, int k, int pixels, const mr_row_t **x) {
+  const int row = pixels == 8 ? 8 : (int)MR_GEMM_ROW(k);
+  int j;
+  for (j = 0; j < pixels; ++j) {
+    x[j] = scratch + j * row;
+    if (pixels == 8) mr_row_fill(scratch + j * row + k, 0, row - k);
+    else mr_row_pad(scratch + j * row, k);
+  }
+  return row;
+}
+
+static void mr_gemm_x86(const mr_row_t *const *x, int pixels, int k, const int8_t *filter, const int32_t *bias,
+                        int out_c, int8_t *const *y, const mr_out_params *params) {
+  if (pixels == 8) mr_gemm8_k8(x, k, filter, bias, out_c, y, params);
+  else mr_gemm4(x, k, filter, bias, out_c, y, params);
+}
+
+static void mr_gemm2_x86(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
+                         int8_t *const *y, const mr_out_params *params) {
+  mr_gemm4_k(x, k, (int)MR_GEMM_STRIDE(k), filter, bias, out_c, y, params, 2);
+}
+#else
 /* y0[oc] (from row x0) and y1[oc] (from row x1) for every output channel: acc = bias[oc] +
  * sum_i filter[oc][i] * x[i]. x1 may equal x0 and y1 y0 (one pixel). */
 static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0, const mr_row_t *x1, int k,
@@ -180,12 +332,29 @@ static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t
   else if (k == 16) mr_gemm2_k(x0, x1, 16, filter, bias, out_c, y0, y1, params);
   else mr_gemm2_k(x0, x1, k, filter, bias, out_c, y0, y1, params);
 }
+#endif
 
 void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filter, const int32_t *bias,
                         int out_c, int8_t *out, int8_t *scratch, int32_t out_offset,
                         const int32_t *out_mult, const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max) {
   const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
   int32_t r;
+#ifdef MR_SSE2
+  const int pixels = mr_pixels_x86(in_c), direct = in_c == MR_GEMM_ROW(in_c); /* direct: whole rows, no copy */
+  const mr_row_t *x[8];
+  int8_t *y[8];
+  const int row = mr_rows_x86(scratch, in_c, pixels, x);
+  int j;
+  for (r = 0; r < rows; r += pixels) {
+    for (j = 0; j < pixels; ++j) { /* past the last pixel: the last pixel again */
+      const int32_t rj = r + j < rows ? r + j : rows - 1;
+      if (direct) x[j] = in + (size_t)rj * in_c;
+      else mr_row_load(scratch + j * row, in + (size_t)rj * in_c, in_c);
+      y[j] = out + (size_t)rj * out_c;
+    }
+    mr_gemm_x86(x, pixels, in_c, filter, bias, out_c, y, &q);
+  }
+#else
   for (r = 0; r < rows; r += 2) {
     const int32_t r1 = r + 1 < rows ? r + 1 : r;
     const int8_t *p0 = in + (size_t)r * in_c, *p1 = in + (size_t)r1 * in_c;
@@ -201,6 +370,7 @@ void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filt
 #endif
     mr_gemm2(x0, x1, in_c, filter, bias, out_c, out + (size_t)r * out_c, out + (size_t)r1 * out_c, &q);
   }
+#endif
 }
 
 void mr_conv1x1_inplace_fast_s8(int8_t *buf, int rows, int in_c, const int8_t *filter, const int32_t *bias,
@@ -210,6 +380,23 @@ void mr_conv1x1_inplace_fast_s8(int8_t *buf, int rows, int in_c, const int8_t *f
    * written: the pair's outputs only reach input bytes of the pair itself or of pixels already done. */
   const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
   const int forward = out_c <= in_c;
+#ifdef MR_SSE2
+  /* four or eight pixels at a time, all copied before any output is written (the same argument as for two) */
+  const int pixels = mr_pixels_x86(in_c);
+  const mr_row_t *x[8];
+  int8_t *y[8];
+  const int row = mr_rows_x86(scratch, in_c, pixels, x);
+  int i, j;
+  for (i = 0; i < rows; i += pixels) {
+    for (j = 0; j < pixels; ++j) {
+      const int n = i + j < rows ? i + j : rows - 1; /* past the last pixel: the last pixel again */
+      const int r = forward ? n : rows - 1 - n;
+      mr_row_load(scratch + j * row, buf + (size_t)r * in_c, in_c);
+      y[j] = buf + (size_t)r * out_c;
+    }
+    mr_gemm_x86(x, pixels, in_c, filter, bias, out_c, y, &q);
+  }
+#else
   mr_row_t *x0 = (mr_row_t *)(void *)scratch, *x1 = x0 + MR_GEMM_ROW(in_c);
   int i;
   mr_row_pad(x0, in_c);
@@ -221,6 +408,7 @@ void mr_conv1x1_inplace_fast_s8(int8_t *buf, int rows, int in_c, const int8_t *f
     mr_row_load(x1, buf + (size_t)r1 * in_c, in_c);
     mr_gemm2(x0, x1, in_c, filter, bias, out_c, buf + (size_t)r0 * out_c, buf + (size_t)r1 * out_c, &q);
   }
+#endif
 }
 
 /* Geometry of a convolution, for the im2col loader. */
@@ -266,6 +454,26 @@ static void mr_im2col(mr_row_t *row, const mr_conv_geometry *g, int out_y, int o
 static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t count, const int8_t *filter,
                            const int32_t *bias, int out_c, int8_t *out, mr_row_t *rows, const mr_out_params *q) {
   const int k = g->k_h * g->k_w * g->in_c;
+#ifdef MR_SSE2
+  /* four im2col rows (int8) in the scratch of two int16 ones */
+  const int32_t k_row = MR_GEMM_ROW(k);
+  const mr_row_t *x[4];
+  int8_t *y[4];
+  int32_t j;
+  int i;
+  mr_rows_x86(rows, k, 4, x);
+  for (j = 0; j < count; j += 4) {
+    for (i = 0; i < 4; ++i) {
+      const int32_t n = j + i < count ? j + i : count - 1; /* past the last pixel: the last pixel again */
+      const int32_t p = first + n;
+      if (j + i < count) mr_im2col(rows + i * k_row, g, (int)(p / g->out_w), (int)(p % g->out_w));
+      else x[i] = x[i - 1];
+      y[i] = out + (size_t)n * out_c;
+    }
+    if (count - j <= 2) mr_gemm2_x86(x, k, filter, bias, out_c, y, q);
+    else mr_gemm4(x, k, filter, bias, out_c, y, q);
+  }
+#else
 #ifdef MR_DSP
   /* rows and filter rows are zero from k to a multiple of 4 (mr_row_pad, MR_GEMM_STRIDE): no scalar tail */
   const int k_gemm = (k + 3) & ~3;
@@ -285,6 +493,7 @@ static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t cou
     mr_gemm2(x0, j1 != j ? x1 : x0, k_gemm, filter, bias, out_c, out + (size_t)j * out_c, out + (size_t)j1 * out_c,
              q);
   }
+#endif
 }
 
 void mr_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
@@ -334,12 +543,33 @@ void mr_conv2d_add_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                               in_zero_point};
   mr_row_t *rows = (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * out_c));
   const int32_t pixels = (int32_t)out_h * out_w;
+#ifdef MR_SSE2
+  /* x86, a 1x1 stride-1 conv on whole GEMM rows (in_c a multiple of 16): the SSE2 core reads the input pixels
+   * where they are, so scratch holds the outputs of four pixels instead of two rows */
+  const int direct = k_h == 1 && k_w == 1 && stride_h == 1 && stride_w == 1 && pad_top == 0 && pad_left == 0 &&
+                     in_c == MR_GEMM_ROW(in_c) && 4 * out_c <= MR_CONV_ADD_SCRATCH_BYTES(1, 1, in_c, out_c);
+  const int step = direct ? 4 : 2;
+#else
+  const int step = 2;
+#endif
   int32_t p;
-  for (p = 0; p < pixels; p += 2) {
-    const int count = p + 1 < pixels ? 2 : 1;
+  for (p = 0; p < pixels; p += step) {
+    const int count = pixels - p < step ? (int)(pixels - p) : step;
     const size_t at = (size_t)p * out_c;
     const int32_t shape[4] = {1, 1, 1, count * out_c};
-    /* The pair's conv outputs wait in scratch; each skip byte is read just before it is replaced. */
+    /* The pixels' conv outputs wait in scratch; each skip byte is read just before it is replaced. */
+#ifdef MR_SSE2
+    if (direct) {
+      const mr_row_t *x[4];
+      int8_t *y[4];
+      int j;
+      for (j = 0; j < 4; ++j) { /* past the last pixel: the last pixel again */
+        x[j] = in + (size_t)(j < count ? p + j : p + count - 1) * in_c;
+        y[j] = scratch + (size_t)(j < count ? j : count - 1) * out_c;
+      }
+      mr_gemm4(x, in_c, filter, bias, out_c, y, &q);
+    } else
+#endif
     mr_conv_pixels(&g, p, count, filter, bias, out_c, scratch, rows, &q);
     if (conv_is_input1) {
       mr_add_s8(scratch, shape, skip + at, shape, out + at, input1_offset, input2_offset, left_shift,

@@ -7,6 +7,56 @@
 #include "mr_fast.h"
 
 #include "mr_dsp.h"
+#include "mr_x86.h"
+
+#ifdef MR_SSE2
+/* x86: four output neurons per pass. Sixteen int8 values split into their even and odd bytes, each
+ * sign-extended to int16 (shift left then arithmetic right, or arithmetic right alone): _mm_madd_epi16 of the
+ * even and of the odd halves adds the same products as the dot product. */
+static inline __m128i mr_even_s16(__m128i v) { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
+static inline __m128i mr_odd_s16(__m128i v) { return _mm_srai_epi16(v, 8); }
+
+static inline __m128i mr_dot16(__m128i x_even, __m128i x_odd, const int8_t *w) {
+  const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)w);
+  return _mm_add_epi32(_mm_madd_epi16(x_even, mr_even_s16(v)), _mm_madd_epi16(x_odd, mr_odd_s16(v)));
+}
+
+/* The sums of a, b, c, d as the four lanes of one vector. */
+static inline __m128i mr_fc_sum_x4(__m128i a, __m128i b, __m128i c, __m128i d) {
+  const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
+  const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
+  return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
+}
+
+/* Outputs [o, o + 4) of one batch row x: their accumulators (bias included; NULL: none) as the four lanes,
+ * in_offset added to every input (0 with a folded bias), the dot products over the first in_n & ~15 inputs
+ * vectorised, the rest scalar. */
+static __m128i mr_fc_dot4(const int8_t *x, int in_n, const int8_t *w, const int32_t *bias, int32_t in_offset) {
+  const __m128i offset = _mm_set1_epi16((int16_t)in_offset);
+  const int n16 = (int)((unsigned)in_n & ~15u);
+  __m128i a0 = _mm_setzero_si128(), a1 = a0, a2 = a0, a3 = a0;
+  union {
+    __m128i v;
+    int32_t i[4];
+  } sum;
+  int i, j;
+  for (i = 0; i < n16; i += 16) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(x + i));
+    const __m128i x_even = _mm_add_epi16(mr_even_s16(v), offset), x_odd = _mm_add_epi16(mr_odd_s16(v), offset);
+    a0 = _mm_add_epi32(a0, mr_dot16(x_even, x_odd, w + i));
+    a1 = _mm_add_epi32(a1, mr_dot16(x_even, x_odd, w + (size_t)in_n + i));
+    a2 = _mm_add_epi32(a2, mr_dot16(x_even, x_odd, w + (size_t)2 * in_n + i));
+    a3 = _mm_add_epi32(a3, mr_dot16(x_even, x_odd, w + (size_t)3 * in_n + i));
+  }
+  sum.v = mr_fc_sum_x4(a0, a1, a2, a3);
+  if (bias) sum.v = _mm_add_epi32(sum.v, _mm_loadu_si128((const __m128i *)(const void *)bias));
+  for (j = 0; j < 4 && n16 < in_n; ++j) {
+    const int8_t *wj = w + (size_t)j * in_n;
+    for (i = n16; i < in_n; ++i) sum.i[j] += (int32_t)wj[i] * (x[i] + in_offset);
+  }
+  return sum.v;
+}
+#endif
 
 /* bias: the folded bias, or NULL (then has_offset is 1 and in_offset is added to the inputs). */
 static inline __attribute__((always_inline)) void mr_fully_connected_body(
@@ -23,7 +73,35 @@ static inline __attribute__((always_inline)) void mr_fully_connected_body(
   for (b = 0; b < batches; ++b) {
     const int8_t *x = in + (size_t)b * in_n;
     int8_t *y = out + (size_t)b * out_n;
-    for (o = 0; o < out_n; o += 2) {
+    o = 0;
+#ifdef MR_SSE2
+    {
+      /* one multiplier and shift (per tensor): four outputs requantized at once */
+      const mr_requant_x4 r = mr_requant_prepare_x4(out_mult[0], -1 - out_rshift_m1[0]);
+      const __m128i offset = _mm_set1_epi32(out_offset), lo = _mm_set1_epi16((int16_t)act_min);
+      const __m128i hi = _mm_set1_epi16((int16_t)act_max);
+      for (; o + 4 <= out_n; o += 4) {
+        union {
+          __m128i v;
+          int32_t i[4];
+        } acc;
+        int j;
+        acc.v = mr_fc_dot4(x, in_n, filter + (size_t)o * (size_t)in_n, has_offset ? NULL : bias + o,
+                           has_offset ? in_offset : 0);
+        if (!per_channel) {
+          const int32_t bytes = _mm_cvtsi128_si32(mr_requant_clamp_x4(acc.v, &r, offset, lo, hi));
+          memcpy(y + o, &bytes, 4);
+          continue;
+        }
+        for (j = 0; j < 4; ++j) {
+          y[o + j] = (int8_t)mr_clamp_i32(
+              mr_requantize_fast_rshift_m1(acc.i[j], out_mult[o + j], out_rshift_m1[o + j]) + out_offset, act_min,
+              act_max);
+        }
+      }
+    }
+#endif
+    for (; o < out_n; o += 2) {
       const int has_second = o + 1 < out_n;
       const int8_t *w0 = filter + (size_t)o * (size_t)in_n;
       const int8_t *w1 = has_second ? w0 + in_n : w0;

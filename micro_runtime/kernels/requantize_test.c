@@ -1,10 +1,12 @@
 /* mr_requantize_fast and mr_requant_prepare/apply (one rounding, used by the fast kernels) must equal mr_requantize (TFLM's
  * MultiplyByQuantizedMultiplier) for every accumulator: edge values and random ones, every shift; so must
  * mr_requant_prepare_rshift_m1(multiplier, -1 - shift)/apply and mr_requantize_fast_rshift_m1 (the fast
- * kernels' form of the shift). */
+ * kernels' form of the shift), and on x86 the SSE2 mr_requant_apply_x4 (mr_x86.h), each accumulator in
+ * each of the four lanes. */
 #include <stdio.h>
 
 #include "mr_common.h"
+#include "mr_x86.h"
 
 static uint32_t rng_state = 12345u;
 static uint32_t next_u32(void) {
@@ -12,6 +14,27 @@ static uint32_t next_u32(void) {
   rng_state ^= rng_state >> 17;
   rng_state ^= rng_state << 5;
   return rng_state;
+}
+
+/* mr_requant_apply_x4 on acc in every lane (the other lanes hold other values): 1 if it gives want */
+static int x4_agrees(int32_t acc, int32_t mult, int32_t shift, int32_t want) {
+#ifdef MR_SSE2
+  const mr_requant_x4 v = mr_requant_prepare_x4(mult, shift);
+  int32_t lanes[4];
+  int lane;
+  for (lane = 0; lane < 4; ++lane) {
+    const __m128i x = _mm_set_epi32(lane == 3 ? acc : -7, lane == 2 ? acc : INT32_MIN, lane == 1 ? acc : 1 << 20,
+                                    lane == 0 ? acc : -1);
+    _mm_storeu_si128((__m128i *)(void *)lanes, mr_requant_apply_x4(x, &v));
+    if (lanes[lane] != want) return 0;
+  }
+#else
+  (void)acc;
+  (void)mult;
+  (void)shift;
+  (void)want;
+#endif
+  return 1;
 }
 
 int main(void) {
@@ -35,7 +58,8 @@ int main(void) {
         const int32_t got_rshift_m1 = mr_requant_apply(edge_acc[a], &from_rshift_m1);
         const int32_t got_fast_rshift_m1 = mr_requantize_fast_rshift_m1(edge_acc[a], edge_mult[m], -1 - shift);
         ++checked;
-        if (want != got || want != got_prepared || want != got_rshift_m1 || want != got_fast_rshift_m1) {
+        if (want != got || want != got_prepared || want != got_rshift_m1 || want != got_fast_rshift_m1 ||
+            !x4_agrees(edge_acc[a], edge_mult[m], shift, want)) {
           if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)edge_acc[a],
                                       (long)edge_mult[m], (long)shift, (long)want, (long)got);
         }
@@ -54,7 +78,8 @@ int main(void) {
       const int32_t got_rshift_m1 = mr_requant_apply(acc, &from_rshift_m1);
       const int32_t got_fast_rshift_m1 = mr_requantize_fast_rshift_m1(acc, mult, -1 - shift);
       ++checked;
-      if (want != got || want != got_prepared || want != got_rshift_m1 || want != got_fast_rshift_m1) {
+      if (want != got || want != got_prepared || want != got_rshift_m1 || want != got_fast_rshift_m1 ||
+          !x4_agrees(acc, mult, shift, want)) {
         if (failures++ < 10) printf("acc %ld mult %ld shift %ld: want %ld got %ld\n", (long)acc, (long)mult,
                                     (long)shift, (long)want, (long)got);
       }

@@ -1,0 +1,170 @@
+/* The fast kernels on random shapes and quantization, one line per case: the kernel, the shape and a hash of
+ * its output bytes. Built twice, with the path this machine takes (SSE2 on x86-64) and with -DMR_PORTABLE,
+ * the two outputs must be the same text (tests/test_kernels_dsp.py): the portable path is the one checked
+ * against TFLM. Covers the in-place depthwise with every scratch size that selects a mode (int16 and int8
+ * rings, with and without spare bytes past them, the rows mode, eight-channel blocks, channel by channel),
+ * the 1x1 convs (in place both ways, k <= 8 included), im2col convs, the fused conv + add, fully connected
+ * (per tensor and per channel) and ADD. The in-place depthwise of one case gives the same hash with every
+ * scratch size (and the out-of-place one). Usage: fast_kernels_random [cases] [seed]. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mr_depthwise_fast.h"
+#include "mr_fast.h"
+#include "mr_kernels.h"
+
+static uint32_t rng_state;
+static uint32_t next_u32(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 17;
+  rng_state ^= rng_state << 5;
+  return rng_state;
+}
+static int uniform(int lo, int hi) { return lo + (int)(next_u32() % (uint32_t)(hi - lo + 1)); } /* [lo, hi] */
+
+static void fill_s8(int8_t *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; ++i) p[i] = (int8_t)(next_u32() & 0xffu);
+}
+
+static uint32_t fnv1a(const int8_t *p, size_t n) {
+  uint32_t h = 2166136261u;
+  size_t i;
+  for (i = 0; i < n; ++i) h = (h ^ (uint8_t)p[i]) * 16777619u;
+  return h;
+}
+
+/* Requantization of n channels: multipliers in TFLM's range, shifts mostly right, sometimes left. */
+static void fill_requant(int32_t *mult, int32_t *shift, int n) {
+  int i;
+  for (i = 0; i < n; ++i) {
+    mult[i] = (int32_t)((1u << 30) | (next_u32() >> 2));
+    shift[i] = uniform(-12, 1);
+  }
+}
+
+#define MAX_BYTES (1 << 16)
+static int8_t in_buf[MAX_BYTES], out_buf[MAX_BYTES], skip_buf[MAX_BYTES], filter[MAX_BYTES];
+static int32_t scratch[MAX_BYTES / 4];
+static int32_t bias[1024], mult[1024], shift[1024];
+
+static void depthwise_case(int n) {
+  const int k = 3 + 2 * uniform(0, 2), stride = uniform(1, 2), c = uniform(1, 40);
+  const int in_h = uniform(k, 30), in_w = uniform(k, 30), pad = (k - 1) / 2;
+  const int out_h = (in_h + stride - 1) / stride, out_w = (in_w + stride - 1) / stride;
+  const int32_t in_offset = uniform(-127, 128), out_offset = uniform(-128, 127);
+  const int32_t act_min = uniform(0, 1) ? -128 : uniform(-128, 0), act_max = uniform(0, 1) ? 127 : uniform(0, 127);
+  const int32_t delay = mr_depthwise_inplace_row_delay(in_h, in_w, c, stride, pad, out_h, out_w);
+  const int32_t pixels = out_h * out_w, rows = delay * out_w * c;
+  const int32_t ring16 = mr_depthwise_ring_bytes(k, stride, out_w, 0);
+  const int32_t ring8 = mr_depthwise_ring_bytes(k, stride, out_w, 1);
+  const int32_t least = pixels < rows ? pixels : rows; /* what the generator always gives */
+  const int32_t sizes[8] = {least, ring8, ring16, ring16 + 2, ring16 + 64, 2 * ring16 + 16, delay * out_w * 8, rows};
+  const size_t bytes = (size_t)in_h * in_w * c;
+  const int32_t *b = uniform(0, 3) ? bias : NULL;
+  int s;
+  if (bytes > MAX_BYTES / 2) return;
+  fill_s8(filter, (size_t)k * k * c);
+  fill_s8(in_buf, bytes);
+  fill_requant(mult, shift, c);
+  for (s = 0; s < c; ++s) bias[s] = uniform(-5000, 5000);
+  for (s = 0; s < 8; ++s) {
+    if (sizes[s] < least || sizes[s] > (int32_t)sizeof scratch) continue;
+    memcpy(out_buf, in_buf, bytes);
+    mr_depthwise_conv2d_inplace_fast_s8(out_buf, in_h, in_w, c, filter, b, k, k, stride,
+                                        stride, pad, pad, out_h, out_w, (int8_t *)scratch, sizes[s], in_offset,
+                                        out_offset, mult, shift, act_min, act_max);
+    printf("depthwise_inplace %d: %dx%dx%d k%d s%d scratch %ld -> %08lx\n", n, in_h, in_w, c, k, stride,
+           (long)sizes[s], (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * c));
+  }
+  mr_depthwise_conv2d_fast_s8(in_buf, in_h, in_w, c, filter, b, k, k, stride, stride, pad, pad, out_buf, out_h,
+                              out_w, in_offset, out_offset, mult, shift, act_min, act_max);
+  printf("depthwise %d -> %08lx\n", n, (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * c));
+}
+
+static void conv_case(int n) {
+  const int pointwise = uniform(0, 3) == 0; /* 1x1 stride 1 on whole GEMM rows: the fused conv + add's direct path */
+  const int in_c = pointwise ? 16 * uniform(1, 5) : uniform(0, 2) ? uniform(1, 20) : uniform(1, 80);
+  const int out_c = uniform(1, 70), k_h = pointwise ? 1 : uniform(1, 5), k_w = pointwise ? 1 : uniform(1, 5);
+  const int stride = pointwise ? 1 : uniform(1, 2);
+  const int in_h = uniform(k_h, 14), in_w = uniform(k_w, 14), pad_top = (k_h - 1) / 2, pad_left = (k_w - 1) / 2;
+  const int out_h = (in_h + stride - 1) / stride, out_w = (in_w + stride - 1) / stride;
+  const int32_t k_row = MR_GEMM_ROW(k_h * k_w * in_c), k1_row = MR_GEMM_ROW(in_c);
+  const int32_t out_offset = uniform(-128, 127), zero_point = uniform(-128, 127);
+  const int32_t act_min = uniform(0, 1) ? -128 : uniform(-128, 0), act_max = uniform(0, 1) ? 127 : uniform(0, 127);
+  const int rows = in_h * in_w;
+  const size_t in_bytes = (size_t)rows * in_c, big = (size_t)rows * (in_c > out_c ? in_c : out_c);
+  int i;
+  if ((size_t)out_c * k_row > MAX_BYTES || big > MAX_BYTES || (size_t)out_h * out_w * out_c > MAX_BYTES) return;
+  fill_s8(in_buf, in_bytes);
+  fill_requant(mult, shift, out_c);
+  for (i = 0; i < out_c; ++i) bias[i] = uniform(-20000, 20000);
+  /* 1x1: filter rows padded to MR_GEMM_ROW(in_c) with zeros */
+  memset(filter, 0, (size_t)out_c * k1_row);
+  for (i = 0; i < out_c; ++i) fill_s8(filter + (size_t)i * k1_row, (size_t)in_c);
+  mr_conv1x1_fast_s8(in_buf, rows, in_c, filter, bias, out_c, out_buf, (int8_t *)scratch, out_offset, mult, shift,
+                     act_min, act_max);
+  printf("conv1x1 %d: %d x %d -> %d -> %08lx\n", n, rows, in_c, out_c,
+         (unsigned long)fnv1a(out_buf, (size_t)rows * out_c));
+  memcpy(out_buf, in_buf, in_bytes);
+  mr_conv1x1_inplace_fast_s8(out_buf, rows, in_c, filter, bias, out_c, (int8_t *)scratch, out_offset, mult, shift,
+                             act_min, act_max);
+  printf("conv1x1_inplace %d -> %08lx\n", n, (unsigned long)fnv1a(out_buf, (size_t)rows * out_c));
+  /* im2col convs: rows of k_h*k_w*in_c padded to MR_GEMM_ROW */
+  memset(filter, 0, (size_t)out_c * k_row);
+  for (i = 0; i < out_c; ++i) fill_s8(filter + (size_t)i * k_row, (size_t)k_h * k_w * in_c);
+  mr_conv2d_fast_s8(in_buf, in_h, in_w, in_c, filter, bias, out_c, k_h, k_w, stride, stride, pad_top, pad_left, out_buf,
+                    out_h, out_w, (int8_t *)scratch, zero_point, out_offset, mult, shift, act_min, act_max);
+  printf("conv2d %d: %dx%dx%d k%dx%d s%d -> %d -> %08lx\n", n, in_h, in_w, in_c, k_h, k_w, stride, out_c,
+         (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * out_c));
+  fill_s8(skip_buf, (size_t)out_h * out_w * out_c);
+  mr_conv2d_add_fast_s8(in_buf, in_h, in_w, in_c, filter, bias, out_c, k_h, k_w, stride, stride, pad_top, pad_left,
+                        skip_buf, skip_buf, out_h, out_w, zero_point, out_offset, mult, shift, act_min, act_max,
+                        (int8_t *)scratch, uniform(0, 1), uniform(-127, 128), uniform(-127, 128), 20,
+                        (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-3, 0),
+                        (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-3, 0),
+                        uniform(-128, 127), (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-20, -15),
+                        uniform(0, 1) ? -128 : uniform(-128, 0), 127);
+  printf("conv2d_add %d -> %08lx\n", n, (unsigned long)fnv1a(skip_buf, (size_t)out_h * out_w * out_c));
+}
+
+static void fully_connected_case(int n) {
+  const int batches = uniform(1, 3), in_n = uniform(1, 300), out_n = uniform(1, 40), per_channel = uniform(0, 1);
+  const int32_t out_offset = uniform(-128, 127);
+  int i;
+  fill_s8(in_buf, (size_t)batches * in_n);
+  fill_s8(filter, (size_t)out_n * in_n);
+  fill_requant(mult, shift, out_n);
+  for (i = 0; i < out_n; ++i) bias[i] = uniform(-20000, 20000);
+  mr_fully_connected_fast_s8(in_buf, batches, in_n, filter, bias, out_n, out_buf, out_offset, mult, shift, per_channel,
+                             uniform(0, 1) ? -128 : uniform(-128, 0), 127);
+  printf("fully_connected %d: %dx%d -> %d pc%d -> %08lx\n", n, batches, in_n, out_n, per_channel,
+         (unsigned long)fnv1a(out_buf, (size_t)batches * out_n));
+}
+
+static void add_case(int n) {
+  const int32_t count = uniform(1, 200);
+  const int32_t shape[4] = {1, 1, 1, count};
+  fill_s8(in_buf, (size_t)count);
+  fill_s8(skip_buf, (size_t)count);
+  mr_add_s8(in_buf, shape, skip_buf, shape, out_buf, uniform(-127, 128), uniform(-127, 128), 20,
+            (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-3, 0), (int32_t)((1u << 30) | (next_u32() >> 2)),
+            uniform(-3, 0), uniform(-128, 127), (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-20, -15),
+            uniform(0, 1) ? -128 : uniform(-128, 0), uniform(0, 1) ? 127 : uniform(0, 127));
+  printf("add %d: %ld -> %08lx\n", n, (long)count, (unsigned long)fnv1a(out_buf, (size_t)count));
+}
+
+int main(int argc, char **argv) {
+  const int cases = argc > 1 ? atoi(argv[1]) : 200;
+  int n;
+  rng_state = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) | 1u : 2463534242u;
+  for (n = 0; n < cases; ++n) {
+    depthwise_case(n);
+    conv_case(n);
+    fully_connected_case(n);
+    add_case(n);
+  }
+  return 0;
+}
