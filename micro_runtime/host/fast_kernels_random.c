@@ -36,19 +36,32 @@ static uint32_t fnv1a(const int8_t *p, size_t n) {
   return h;
 }
 
-/* Requantization of n channels: multipliers in TFLM's range, shifts mostly right, sometimes left. */
-static void fill_requant(int32_t *mult, int32_t *shift, int n) {
+/* Requantization of n channels: multipliers in TFLM's range, shifts mostly right, sometimes left, as the fast
+ * kernels take them (-1 - shift, int8). */
+static void fill_requant(int32_t *mult, int8_t *rshift_m1, int n) {
   int i;
   for (i = 0; i < n; ++i) {
     mult[i] = (int32_t)((1u << 30) | (next_u32() >> 2));
-    shift[i] = uniform(-12, 1);
+    rshift_m1[i] = (int8_t)(-1 - uniform(-12, 1));
   }
 }
+
 
 #define MAX_BYTES (1 << 16)
 static int8_t in_buf[MAX_BYTES], out_buf[MAX_BYTES], skip_buf[MAX_BYTES], filter[MAX_BYTES];
 static int32_t scratch[MAX_BYTES / 4];
-static int32_t bias[1024], mult[1024], shift[1024];
+static int32_t bias[1024], mult[1024];
+static int8_t shift[1024]; /* -1 - shift */
+
+/* out_c GEMM filter rows of k random values, MR_GEMM_STRIDE(k) apart (zeros between), then the zeros up to
+ * MR_GEMM_ROW(k) after the last row (codegen.gemm_filter_bytes); returns the bytes. */
+static size_t fill_gemm_filter(int out_c, int k) {
+  const size_t stride = (size_t)MR_GEMM_STRIDE(k), bytes = (size_t)out_c * stride + MR_GEMM_ROW(k) - stride;
+  int i;
+  memset(filter, 0, bytes);
+  for (i = 0; i < out_c; ++i) fill_s8(filter + (size_t)i * stride, (size_t)k);
+  return bytes;
+}
 
 static void depthwise_case(int n) {
   const int k = 3 + 2 * uniform(0, 2), stride = uniform(1, 2), c = uniform(1, 40);
@@ -91,19 +104,18 @@ static void conv_case(int n) {
   const int stride = pointwise ? 1 : uniform(1, 2);
   const int in_h = uniform(k_h, 14), in_w = uniform(k_w, 14), pad_top = (k_h - 1) / 2, pad_left = (k_w - 1) / 2;
   const int out_h = (in_h + stride - 1) / stride, out_w = (in_w + stride - 1) / stride;
-  const int32_t k_row = MR_GEMM_ROW(k_h * k_w * in_c), k1_row = MR_GEMM_ROW(in_c);
+  const int32_t k_row = MR_GEMM_ROW(k_h * k_w * in_c);
   const int32_t out_offset = uniform(-128, 127), zero_point = uniform(-128, 127);
   const int32_t act_min = uniform(0, 1) ? -128 : uniform(-128, 0), act_max = uniform(0, 1) ? 127 : uniform(0, 127);
   const int rows = in_h * in_w;
   const size_t in_bytes = (size_t)rows * in_c, big = (size_t)rows * (in_c > out_c ? in_c : out_c);
   int i;
-  if ((size_t)out_c * k_row > MAX_BYTES || big > MAX_BYTES || (size_t)out_h * out_w * out_c > MAX_BYTES) return;
+  if ((size_t)out_c * k_row + k_row > MAX_BYTES || big > MAX_BYTES || (size_t)out_h * out_w * out_c > MAX_BYTES) return;
   fill_s8(in_buf, in_bytes);
   fill_requant(mult, shift, out_c);
   for (i = 0; i < out_c; ++i) bias[i] = uniform(-20000, 20000);
-  /* 1x1: filter rows padded to MR_GEMM_ROW(in_c) with zeros */
-  memset(filter, 0, (size_t)out_c * k1_row);
-  for (i = 0; i < out_c; ++i) fill_s8(filter + (size_t)i * k1_row, (size_t)in_c);
+  /* 1x1: filter rows MR_GEMM_STRIDE(in_c) apart */
+  fill_gemm_filter(out_c, in_c);
   mr_conv1x1_fast_s8(in_buf, rows, in_c, filter, bias, out_c, out_buf, (int8_t *)scratch, out_offset, mult, shift,
                      act_min, act_max);
   printf("conv1x1 %d: %d x %d -> %d -> %08lx\n", n, rows, in_c, out_c,
@@ -112,9 +124,8 @@ static void conv_case(int n) {
   mr_conv1x1_inplace_fast_s8(out_buf, rows, in_c, filter, bias, out_c, (int8_t *)scratch, out_offset, mult, shift,
                              act_min, act_max);
   printf("conv1x1_inplace %d -> %08lx\n", n, (unsigned long)fnv1a(out_buf, (size_t)rows * out_c));
-  /* im2col convs: rows of k_h*k_w*in_c padded to MR_GEMM_ROW */
-  memset(filter, 0, (size_t)out_c * k_row);
-  for (i = 0; i < out_c; ++i) fill_s8(filter + (size_t)i * k_row, (size_t)k_h * k_w * in_c);
+  /* im2col convs: rows of k_h*k_w*in_c, MR_GEMM_STRIDE apart */
+  fill_gemm_filter(out_c, k_h * k_w * in_c);
   mr_conv2d_fast_s8(in_buf, in_h, in_w, in_c, filter, bias, out_c, k_h, k_w, stride, stride, pad_top, pad_left, out_buf,
                     out_h, out_w, (int8_t *)scratch, zero_point, out_offset, mult, shift, act_min, act_max);
   printf("conv2d %d: %dx%dx%d k%dx%d s%d -> %d -> %08lx\n", n, in_h, in_w, in_c, k_h, k_w, stride, out_c,
@@ -142,6 +153,9 @@ static void fully_connected_case(int n) {
                              uniform(0, 1) ? -128 : uniform(-128, 0), 127);
   printf("fully_connected %d: %dx%d -> %d pc%d -> %08lx\n", n, batches, in_n, out_n, per_channel,
          (unsigned long)fnv1a(out_buf, (size_t)batches * out_n));
+  mr_fully_connected_nobias_fast_s8(in_buf, batches, in_n, filter, out_n, out_buf, uniform(-127, 128), out_offset,
+                                    mult, shift, per_channel, uniform(0, 1) ? -128 : uniform(-128, 0), 127);
+  printf("fully_connected_nobias %d -> %08lx\n", n, (unsigned long)fnv1a(out_buf, (size_t)batches * out_n));
 }
 
 static void add_case(int n) {
