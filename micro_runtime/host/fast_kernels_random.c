@@ -4,7 +4,7 @@
  * against TFLM. Covers the in-place depthwise with every scratch size that selects a mode (int16 and int8
  * rings, with and without spare bytes past them, the rows mode, eight-channel blocks, channel by channel),
  * the 1x1 convs (in place both ways, k <= 8 included), im2col convs, the fused conv + add, fully connected
- * (per tensor and per channel) and ADD. The in-place depthwise of one case gives the same hash with every
+ * (per tensor and per channel, with and without bias), ADD and float32 -> int8 QUANTIZE. The in-place depthwise of one case gives the same hash with every
  * scratch size (and the out-of-place one). Usage: fast_kernels_random [cases] [seed]. */
 #include <stdint.h>
 #include <stdio.h>
@@ -170,6 +170,25 @@ static void add_case(int n) {
   printf("add %d: %ld -> %08lx\n", n, (long)count, (unsigned long)fnv1a(out_buf, (size_t)count));
 }
 
+/* float32 -> int8 QUANTIZE (a model's float input): random values, exact halves of the scale among them, and
+ * random bit patterns (huge, tiny); in place, as the generated code runs it. */
+static void quantize_case(int n) {
+  float *values = (float *)(void *)scratch;
+  const int count = uniform(1, 600), zero_point = uniform(-128, 127);
+  const float scale = (float)uniform(1, 4096) / (float)(1 << uniform(4, 20));
+  int i;
+  for (i = 0; i < count; ++i) {
+    const uint32_t bits = next_u32();
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    values[i] = i % 3 == 0 ? (float)uniform(-600, 600) * 0.5f * scale
+                : i % 3 == 1 ? (f == f && f - f == 0.0f ? f : 1.0f) /* finite */
+                             : (float)uniform(-100000, 100000) / 997.0f;
+  }
+  mr_quantize_f32_s8(values, count, (int8_t *)(void *)values, scale, zero_point);
+  printf("quantize %d: %d -> %08lx\n", n, count, (unsigned long)fnv1a((const int8_t *)(void *)values, (size_t)count));
+}
+
 int main(int argc, char **argv) {
   const int cases = argc > 1 ? atoi(argv[1]) : 200;
   int n;
@@ -179,6 +198,7 @@ int main(int argc, char **argv) {
     conv_case(n);
     fully_connected_case(n);
     add_case(n);
+    quantize_case(n);
   }
   return 0;
 }

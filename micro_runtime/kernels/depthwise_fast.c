@@ -203,6 +203,9 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
   }
 }
 
+static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, int8_t *scratch,
+                              int32_t scratch_bytes);
+
 void mr_depthwise_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int c,
                                  const int8_t *filter, const int32_t *bias, int k_h, int k_w,
                                  int stride_h, int stride_w, int pad_top, int pad_left,
@@ -212,6 +215,22 @@ void mr_depthwise_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int c,
   const mr_dw_params p = {in_h, in_w, c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w, filter, bias,
                           in_offset, out_offset, out_mult, out_rshift_m1, act_min, act_max};
   int y;
+#ifdef MR_SSE2
+  {
+    /* x86: the ring mode (vectorised over pixels), its ring in a stack buffer (no scratch out of place) */
+    int32_t ring[1024];
+    if (mr_dw_channel_rows(in, out, &p, out_h, (int8_t *)(void *)ring, (int32_t)sizeof ring)) return;
+  }
+  if (c % 8 == 0 && k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K) { /* x86: blocks of eight channels */
+    mr_dw_block_x86 b;
+    int c0;
+    for (c0 = 0; c0 < c; c0 += 8) {
+      mr_dw_block_prepare(&b, &p, c0);
+      for (y = 0; y < out_h; ++y) mr_dw_block_row(in, &p, &b, y, out + (size_t)y * out_w * c + c0, c);
+    }
+    return;
+  }
+#endif
   for (y = 0; y < out_h; ++y) mr_dw_row(in, &p, y, 0, c, out + (size_t)y * out_w * c, c);
 }
 
@@ -493,9 +512,10 @@ static inline __attribute__((always_inline)) void mr_dw_gather(void *ring, size_
 #undef MR_DW_STORE
 }
 
-/* One channel of the ring mode: gather rows, accumulate (acc_row), requantize, write over the input. */
-static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int ch, void *ring, int narrow, int slack,
-                          mr_dw_acc_fn acc_row) {
+/* One channel of the ring mode: gather rows of `in`, accumulate (acc_row), requantize, write to `out` (in place:
+ * out = in, over the input). */
+static void mr_dw_channel(const int8_t *in, int8_t *out_base, const mr_dw_params *p, int out_h, int ch, void *ring,
+                          int narrow, int slack, mr_dw_acc_fn acc_row) {
   const int c = p->c, in_w = p->in_w, out_w = p->out_w, k = p->k_h, size = narrow ? 1 : 2;
   const int ring_w = (out_w - 1) * p->stride_w + k, stride = (int)mr_dw_ring_stride(k, p->stride_w, out_w, narrow);
   const int32_t zero_point = -p->in_offset;
@@ -532,13 +552,13 @@ static void mr_dw_channel(int8_t *inout, const mr_dw_params *p, int out_h, int c
   for (y = 0; y < out_h; ++y) {
     const int in_y0 = y * p->stride_h - p->pad_top;
     const void *rows[MR_DW_MAX_K];
-    int8_t *o = inout + (size_t)y * out_w * c + ch;
+    int8_t *o = out_base + (size_t)y * out_w * c + ch;
 #ifndef MR_SSE2
     int x0, x;
 #endif
     for (; next_row < in_y0 + k; ++next_row) {
       const size_t slot = (size_t)((next_row + p->pad_top) % k) * stride;
-      const int8_t *src = inout + (size_t)next_row * in_w * c + ch;
+      const int8_t *src = in + (size_t)next_row * in_w * c + ch;
       const int in_image = next_row >= 0 && next_row < p->in_h;
       const int left = in_image ? p->pad_left : ring_w;
       const int n = !in_image ? 0 : ring_w - left < in_w ? ring_w - left : in_w;
@@ -593,7 +613,7 @@ int32_t mr_depthwise_ring_bytes(int k, int stride_w, int out_w, int narrow) {
 
 /* The ring mode, when the shape takes it and scratch holds a ring (int16 rows if it can, else int8);
  * returns 0 (nothing done) otherwise. */
-static int mr_dw_channel_rows(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch,
+static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, int8_t *scratch,
                               int32_t scratch_bytes) {
   static const mr_dw_acc_fn instances[2][3][2] = {
       {{mr_dw_acc_k3s1n0, mr_dw_acc_k3s2n0}, {mr_dw_acc_k5s1n0, mr_dw_acc_k5s2n0}, {mr_dw_acc_k7s1n0, mr_dw_acc_k7s2n0}},
@@ -605,13 +625,13 @@ static int mr_dw_channel_rows(int8_t *inout, const mr_dw_params *p, int out_h, i
   if (mr_depthwise_ring_bytes(k, s_w, p->out_w, 0) <= scratch_bytes) narrow = 0;
   else if (mr_depthwise_ring_bytes(k, s_w, p->out_w, 1) <= scratch_bytes) narrow = 1;
   else return 0;
-  for (y = 0; y < out_h; ++y) { /* output row y covers only gathered input rows */
+  for (y = 0; y < out_h && in == out; ++y) { /* in place: output row y covers only gathered input rows */
     const int32_t gathered = y * p->stride_h - p->pad_top + k;
     if (gathered < p->in_h && (int32_t)(y + 1) * p->out_w > gathered * p->in_w) return 0;
   }
   acc_row = instances[narrow][(k - 3) / 2][s_w - 1];
   slack = scratch_bytes - mr_depthwise_ring_bytes(k, s_w, p->out_w, narrow) >= 16;
-  for (ch = 0; ch < p->c; ++ch) mr_dw_channel(inout, p, out_h, ch, scratch, narrow, slack, acc_row);
+  for (ch = 0; ch < p->c; ++ch) mr_dw_channel(in, out, p, out_h, ch, scratch, narrow, slack, acc_row);
   return 1;
 }
 
@@ -646,7 +666,7 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
     return;
   }
 #endif
-  if (mr_dw_channel_rows(inout, &p, out_h, scratch, scratch_bytes)) {
+  if (mr_dw_channel_rows(inout, inout, &p, out_h, scratch, scratch_bytes)) {
     return; /* channel by channel through a ring of input rows */
   } else if (delay * row_bytes <= scratch_bytes) {
     /* Rows, all channels at once: row y is computed into ring slot y % delay and written back `delay - 1`
