@@ -217,8 +217,9 @@ void mr_depthwise_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int c,
   int y;
 #ifdef MR_SSE2
   {
-    /* x86: the ring mode (vectorised over pixels), its ring in a stack buffer (no scratch out of place) */
-    int32_t ring[1024];
+    /* x86: the ring mode (vectorised over pixels), its ring in a stack buffer (no scratch out of place); zeroed,
+     * as the 8-pixel steps may read past a ring row into the slack */
+    int32_t ring[1024] = {0};
     if (mr_dw_channel_rows(in, out, &p, out_h, (int8_t *)(void *)ring, (int32_t)sizeof ring)) return;
   }
   if (c % 8 == 0 && k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K) { /* x86: blocks of eight channels */
