@@ -73,6 +73,20 @@ static inline __m128i mr_requant_clamp_x4(__m128i acc, const mr_requant_x4 *r, _
   return _mm_packs_epi16(v, v);
 }
 
+/* int8 -> int16: the low 8 bytes of v sign-extended (mr_widen8); or all sixteen as their even and their odd
+ * bytes apart (mr_even_s16, mr_odd_s16: a _mm_madd_epi16 of each with the same split of the other operand adds
+ * the same products as the whole dot product). */
+static inline __m128i mr_widen8(__m128i v) { return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8); }
+static inline __m128i mr_even_s16(__m128i v) { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
+static inline __m128i mr_odd_s16(__m128i v) { return _mm_srai_epi16(v, 8); }
+
+/* The sums of a, b, c, d as the four lanes of one vector. */
+static inline __m128i mr_sum_x4(__m128i a, __m128i b, __m128i c, __m128i d) {
+  const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
+  const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
+  return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
+}
+
 /* Byte i (i < n, n <= 8) of v at out[i * stride], through general registers (not a store and byte reloads,
  * which wait for store forwarding). */
 static inline void mr_store_bytes_strided(int8_t *out, size_t stride, __m128i v, int n) {

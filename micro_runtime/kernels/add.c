@@ -80,7 +80,7 @@ typedef struct {
 } mr_add_x86;
 
 static __m128i mr_add_x8(__m128i x, __m128i y, const mr_add_x86 *a) {
-  const __m128i x16 = _mm_srai_epi16(_mm_unpacklo_epi8(x, x), 8), y16 = _mm_srai_epi16(_mm_unpacklo_epi8(y, y), 8);
+  const __m128i x16 = mr_widen8(x), y16 = mr_widen8(y);
   __m128i half[2];
   int h;
   for (h = 0; h < 2; ++h) {

@@ -135,22 +135,11 @@ static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, cons
 #ifdef MR_SSE2
 /* The SSE2 core: four rows (pixels) x two output channels per pass, int8 rows and filter rows widened to
  * int16 in registers (even and odd bytes sign-extended apart: their two _mm_madd_epi16 add the same products),
- * _mm_madd_epi16 over whole padded rows (MR_GEMM_ROW: rows and filter rows are zero from k on; k <= 8 reads
- * eight). The four accumulators of one channel reduce to one vector with the pixels as lanes, so each channel
+ * _mm_madd_epi16 over MR_GEMM_ROW(k) values (k <= 8: eight): the rows are zero from k on, so the filter values
+ * read past a row's k, the next row's, add nothing. The four accumulators of one channel reduce to one vector with the pixels as lanes, so each channel
  * is requantized once for four pixels (mr_requant_apply_x4). y[p][oc] = output of row x[p]; rows may repeat
  * (fewer than four pixels), their outputs are then written twice, alike. NPIX 2: rows 0 and 1 only (the fused
  * conv + add keeps two pixels' outputs in scratch when it builds im2col rows there). */
-static inline __m128i mr_even_s16(__m128i v) { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
-static inline __m128i mr_odd_s16(__m128i v) { return _mm_srai_epi16(v, 8); }
-static inline __m128i mr_widen8(__m128i v) { return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8); } /* low 8 bytes */
-
-/* The sums of a, b, c, d as the four lanes of one vector. */
-static inline __m128i mr_sum_x4(__m128i a, __m128i b, __m128i c, __m128i d) {
-  const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
-  const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
-  return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
-}
-
 /* k: the row length the loops take (8 or 16 for the specialised short rows); stride: MR_GEMM_STRIDE of the
  * filter's true row length (filter rows are that far apart; values read past a row multiply zero inputs). */
 static inline __attribute__((always_inline)) void mr_gemm4_k(const mr_row_t *const *x, int k, int stride,

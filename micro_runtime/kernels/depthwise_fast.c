@@ -54,8 +54,7 @@ static void mr_dw_block_prepare(mr_dw_block_x86 *b, const mr_dw_params *p, int c
       const int8_t *w = p->filter + ((size_t)ky * k_w + 2 * g) * c + ch;
       const __m128i t0 = _mm_loadl_epi64((const __m128i *)(const void *)w);
       const __m128i t1 = 2 * g + 1 < k_w ? _mm_loadl_epi64((const __m128i *)(const void *)(w + c)) : zero;
-      const __m128i w0 = _mm_srai_epi16(_mm_unpacklo_epi8(t0, t0), 8);
-      const __m128i w1 = _mm_srai_epi16(_mm_unpacklo_epi8(t1, t1), 8);
+      const __m128i w0 = mr_widen8(t0), w1 = mr_widen8(t1);
       b->w_lo[ky][g] = _mm_unpacklo_epi16(w0, w1);
       b->w_hi[ky][g] = _mm_unpackhi_epi16(w0, w1);
     }
@@ -92,11 +91,11 @@ static void mr_dw_block_row(const int8_t *in, const mr_dw_params *p, const mr_dw
         __m128i t0 = zero, t1 = zero;
         if (kx >= kx0 && kx < kx1) {
           t0 = _mm_loadl_epi64((const __m128i *)(const void *)(xr + (size_t)kx * c));
-          t0 = _mm_add_epi16(_mm_srai_epi16(_mm_unpacklo_epi8(t0, t0), 8), off);
+          t0 = _mm_add_epi16(mr_widen8(t0), off);
         }
         if (kx + 1 >= kx0 && kx + 1 < kx1) {
           t1 = _mm_loadl_epi64((const __m128i *)(const void *)(xr + (size_t)(kx + 1) * c));
-          t1 = _mm_add_epi16(_mm_srai_epi16(_mm_unpacklo_epi8(t1, t1), 8), off);
+          t1 = _mm_add_epi16(mr_widen8(t1), off);
         }
         lo = _mm_add_epi32(lo, _mm_madd_epi16(_mm_unpacklo_epi16(t0, t1), b->w_lo[ky][g]));
         hi = _mm_add_epi32(hi, _mm_madd_epi16(_mm_unpackhi_epi16(t0, t1), b->w_hi[ky][g]));
@@ -359,8 +358,7 @@ MR_DW_RING_SHAPES(MR_DW_ACC_INSTANCE)
 /* x86: output pixels are the vector dimension. Eight int16 ring values from element e (int8 rings widened). */
 static inline __attribute__((always_inline)) __m128i mr_dw_load8(const void *r, int e, const int NARROW) {
   if (NARROW) {
-    const __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)((const int8_t *)r + e));
-    return _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8);
+    return mr_widen8(_mm_loadl_epi64((const __m128i *)(const void *)((const int8_t *)r + e)));
   }
   return _mm_loadu_si128((const __m128i *)(const void *)((const int16_t *)r + e));
 }
@@ -370,7 +368,7 @@ static inline __attribute__((always_inline)) __m128i mr_dw_load4(const void *r, 
   if (NARROW) {
     int32_t v;
     memcpy(&v, (const int8_t *)r + e, 4);
-    return _mm_srai_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(v), _mm_cvtsi32_si128(v)), 8);
+    return mr_widen8(_mm_cvtsi32_si128(v));
   }
   return _mm_loadl_epi64((const __m128i *)(const void *)((const int16_t *)r + e));
 }
@@ -383,13 +381,13 @@ typedef struct {
   int slack; /* scratch holds 16 bytes or more past the ring: steps may read one element past a row */
 } mr_dw_x86;
 
-static void mr_dw_x86_prepare(mr_dw_x86 *v, const mr_dw_taps *w, int k, int32_t acc0, const mr_requant *rq,
-                              const mr_dw_params *p, int slack) {
+static void mr_dw_x86_prepare(mr_dw_x86 *v, const mr_dw_taps *w, int k, int32_t acc0, const mr_dw_params *p, int ch,
+                              int slack) {
   int ky, g;
   for (ky = 0; ky < k; ++ky) {
     for (g = 0; g < (k + 1) / 2; ++g) v->taps[ky][g] = _mm_set1_epi32(w->pair[ky][g]);
   }
-  v->rq4 = mr_requant_prepare_x4(rq->multiplier, rq->right_shift_m1 >= 0 ? -rq->right_shift_m1 - 1 : rq->left_shift);
+  v->rq4 = mr_requant_prepare_x4(p->out_mult[ch], -1 - p->out_rshift_m1[ch]);
   v->out_offset = _mm_set1_epi32(p->out_offset);
   v->act_min = _mm_set1_epi16((int16_t)p->act_min);
   v->act_max = _mm_set1_epi16((int16_t)p->act_max);
@@ -546,7 +544,7 @@ static void mr_dw_channel(const int8_t *in, int8_t *out_base, const mr_dw_params
     }
   }
 #ifdef MR_SSE2
-  mr_dw_x86_prepare(&x86, &w, k, (int32_t)acc0, &rq, p, slack);
+  mr_dw_x86_prepare(&x86, &w, k, (int32_t)acc0, p, ch, slack);
 #else
   (void)slack;
 #endif

@@ -13,19 +13,9 @@
 /* x86: four output neurons per pass. Sixteen int8 values split into their even and odd bytes, each
  * sign-extended to int16 (shift left then arithmetic right, or arithmetic right alone): _mm_madd_epi16 of the
  * even and of the odd halves adds the same products as the dot product. */
-static inline __m128i mr_even_s16(__m128i v) { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
-static inline __m128i mr_odd_s16(__m128i v) { return _mm_srai_epi16(v, 8); }
-
 static inline __m128i mr_dot16(__m128i x_even, __m128i x_odd, const int8_t *w) {
   const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)w);
   return _mm_add_epi32(_mm_madd_epi16(x_even, mr_even_s16(v)), _mm_madd_epi16(x_odd, mr_odd_s16(v)));
-}
-
-/* The sums of a, b, c, d as the four lanes of one vector. */
-static inline __m128i mr_fc_sum_x4(__m128i a, __m128i b, __m128i c, __m128i d) {
-  const __m128i ab = _mm_add_epi32(_mm_unpacklo_epi32(a, b), _mm_unpackhi_epi32(a, b));
-  const __m128i cd = _mm_add_epi32(_mm_unpacklo_epi32(c, d), _mm_unpackhi_epi32(c, d));
-  return _mm_add_epi32(_mm_unpacklo_epi64(ab, cd), _mm_unpackhi_epi64(ab, cd));
 }
 
 /* Outputs [o, o + 4) of one batch row x: their accumulators (bias included; NULL: none) as the four lanes,
@@ -48,7 +38,7 @@ static __m128i mr_fc_dot4(const int8_t *x, int in_n, const int8_t *w, const int3
     a2 = _mm_add_epi32(a2, mr_dot16(x_even, x_odd, w + (size_t)2 * in_n + i));
     a3 = _mm_add_epi32(a3, mr_dot16(x_even, x_odd, w + (size_t)3 * in_n + i));
   }
-  sum.v = mr_fc_sum_x4(a0, a1, a2, a3);
+  sum.v = mr_sum_x4(a0, a1, a2, a3);
   if (bias) sum.v = _mm_add_epi32(sum.v, _mm_loadu_si128((const __m128i *)(const void *)bias));
   for (j = 0; j < 4 && n16 < in_n; ++j) {
     const int8_t *wj = w + (size_t)j * in_n;
