@@ -9,10 +9,10 @@
 #include "mr_dsp.h"
 #include "mr_x86.h"
 
-#if defined(MR_DSP) || defined(MR_SSE2)
-typedef int8_t mr_row_t; /* the DSP and SSE2 cores widen int8 themselves (__sxtb16, unpack + shift) */
+#ifdef MR_SSE2
+typedef int8_t mr_row_t; /* the SSE2 cores widen int8 themselves (unpack + shift) */
 #else
-typedef int16_t mr_row_t; /* gcc vectorises int8 x int16 dot products (pmaddwd on x86-64) */
+typedef int16_t mr_row_t; /* portable: gcc vectorises int8 x int16 dot products; DSP: see MR_DSP_AT */
 #endif
 
 /* Output stage of one layer: requantization, output offset, activation clamp. */
@@ -44,12 +44,70 @@ static inline void mr_out_pair(int32_t acc_a, int32_t acc_b, int oc, const mr_ou
   *y_b = (int8_t)mr_clamp_i32(b + q->out_offset, q->act_min, q->act_max);
 }
 
-/* Row loaders: n int8 values, or n copies of one value, into a GEMM row; mr_row_pad zero-fills a
- * row from k to MR_GEMM_ROW(k) (the portable core reads whole rows; the DSP core stops at k). */
-static void mr_row_load(mr_row_t *restrict dst, const int8_t *restrict src, int n) {
-#if defined(MR_DSP) || defined(MR_SSE2)
-  memcpy(dst, src, (size_t)n);
+#ifdef MR_DSP
+/* DSP rows: the GEMM rows of two pixels, widened to int16 and interleaved in the order SXTB16 gives. For each
+ * four values v0..v3 of a row: the words (v0, v2) and (v1, v3) of pixel 0, then those of pixel 1; pixel p's row
+ * starts 4*p halfwords in (MR_PIXEL_ROW). The core then reads four values of both pixels with one LDM and widens
+ * only the filter (SXTB16 of a filter word gives (w0, w2), with ROR 8 (w1, w3): the same pairing). Value i of a
+ * pixel's row sits at halfword: */
+#define MR_DSP_AT(i) ((((i) >> 2) << 3) | (((i) & 1) << 1) | (((i) >> 1) & 1))
+#define MR_PIXEL_ROW(rows, p, k) ((rows) + 4 * (p))
 #else
+#define MR_PIXEL_ROW(rows, p, k) ((rows) + (p) * MR_GEMM_ROW(k))
+#endif
+
+/* Row loaders: values [pos, pos + n) of a GEMM row from n int8 values, or n copies of one value; mr_row_pad
+ * zero-fills a row from k to the length the core reads (DSP: a multiple of 4, portable: MR_GEMM_ROW(k)). */
+#ifdef MR_DSP
+/* groups x four int8 values from src, widened, into a DSP row at d (each group's two words, then 8 bytes of the
+ * other pixel's: 16 bytes apart); groups >= 1. 5.5 instructions per group, where gcc's loop took 9. */
+static inline void mr_row_widen(int32_t *d, const int8_t *src, int groups) {
+  int32_t v, lo, v2, lo2;
+  if (groups & 1) {
+    __asm__ volatile("ldr %[v], [%[s]], #4\n\t"
+                     "sxtb16 %[lo], %[v]\n\t"
+                     "sxtb16 %[v], %[v], ror #8\n\t"
+                     "strd %[lo], %[v], [%[d]], #16\n\t"
+                     : [s] "+r"(src), [d] "+r"(d), [v] "=&r"(v), [lo] "=&r"(lo) : : "memory");
+  }
+  groups >>= 1;
+  if (groups) {
+    __asm__ volatile("1:\n\t"
+                     "ldr %[v2], [%[s], #4]\n\t"
+                     "ldr %[v], [%[s]], #8\n\t"
+                     "sxtb16 %[lo], %[v]\n\t"
+                     "sxtb16 %[v], %[v], ror #8\n\t"
+                     "sxtb16 %[lo2], %[v2]\n\t"
+                     "sxtb16 %[v2], %[v2], ror #8\n\t"
+                     "strd %[lo], %[v], [%[d]], #16\n\t"
+                     "strd %[lo2], %[v2], [%[d]], #16\n\t"
+                     "subs %[n], %[n], #1\n\t"
+                     "bne 1b\n\t"
+                     : [s] "+r"(src), [d] "+r"(d), [n] "+r"(groups), [v] "=&r"(v), [lo] "=&r"(lo), [v2] "=&r"(v2),
+                       [lo2] "=&r"(lo2)
+                     :
+                     : "cc", "memory");
+  }
+}
+#endif
+
+static inline void mr_row_load(mr_row_t *restrict row, int pos, const int8_t *restrict src, int n) {
+#ifdef MR_DSP
+  int i = 0;
+  if ((((unsigned)pos | (unsigned)n) & 3u) == 0) { /* the common case: whole groups (in_c a multiple of 4) */
+    if (n) mr_row_widen((int32_t *)(void *)(row + MR_DSP_AT(pos)), src, n >> 2);
+    return;
+  }
+  for (; i < n && ((pos + i) & 3) != 0; ++i) row[MR_DSP_AT(pos + i)] = src[i];
+  if (i + 4 <= n) {
+    mr_row_widen((int32_t *)(void *)(row + MR_DSP_AT(pos + i)), src + i, (n - i) >> 2);
+    i += (n - i) & ~3;
+  }
+  for (; i < n; ++i) row[MR_DSP_AT(pos + i)] = src[i];
+#elif defined(MR_SSE2)
+  memcpy(row + pos, src, (size_t)n);
+#else
+  mr_row_t *restrict dst = row + pos;
   const int n16 = (int)((unsigned)n & ~15u);
   int i;
   for (i = 0; i < n16; ++i) dst[i] = src[i];
@@ -57,79 +115,124 @@ static void mr_row_load(mr_row_t *restrict dst, const int8_t *restrict src, int 
 #endif
 }
 
-static void mr_row_fill(mr_row_t *dst, int32_t value, int n) {
-  int i;
-  for (i = 0; i < n; ++i) dst[i] = (mr_row_t)value;
+static void mr_row_fill(mr_row_t *row, int pos, int32_t value, int n) {
+  int i = 0;
+#ifdef MR_DSP
+  for (; i < n && ((pos + i) & 3) != 0; ++i) row[MR_DSP_AT(pos + i)] = (mr_row_t)value;
+  if (i + 4 <= n) {
+    const int32_t pair = (int32_t)(((uint32_t)value << 16) | ((uint32_t)value & 0xffffu));
+    int32_t *d = (int32_t *)(void *)(row + MR_DSP_AT(pos + i));
+    for (; i + 4 <= n; i += 4, d += 4) d[0] = d[1] = pair;
+  }
+  for (; i < n; ++i) row[MR_DSP_AT(pos + i)] = (mr_row_t)value;
+#else
+  for (; i < n; ++i) row[pos + i] = (mr_row_t)value;
+#endif
 }
 
 static void mr_row_pad(mr_row_t *row, int k) {
 #ifdef MR_DSP
-  mr_row_fill(row + k, 0, ((k + 3) & ~3) - k); /* im2col rows: the DSP core reads whole words */
+  mr_row_fill(row, k, 0, MR_ALIGN4(k) - k); /* the DSP core reads whole groups of four */
 #else
-  mr_row_fill(row + k, 0, MR_GEMM_ROW(k) - k);
+  mr_row_fill(row, k, 0, MR_GEMM_ROW(k) - k);
 #endif
 }
 
 
 #ifdef MR_DSP
-/* The DSP core of mr_gemm2: acc[r][o] += sum_i row_r[i] * filter_o[i] over the first k & ~3 values (returns
- * that count). Four values of each row per step: 4 LDR, 8 SXTB16, 8 SMLAD for 16 multiply-accumulates,
- * two steps per loop. In assembly: written in C, gcc runs out of registers (4 accumulators, 4 pointers,
- * 6 temporaries) and spills accumulators inside the loop. */
-#define MR_GEMM_STEP                                  \
-  "ldr %[u], [%[u_ptr]], #4\n\t"                      \
-  "ldr %[a], [%[a_ptr]], #4\n\t"                      \
-  "sxtb16 %[t0], %[u]\n\t"                            \
-  "sxtb16 %[u], %[u], ror #8\n\t"                     \
-  "sxtb16 %[t1], %[a]\n\t"                            \
-  "sxtb16 %[a], %[a], ror #8\n\t"                     \
-  "smlad %[c00], %[t0], %[t1], %[c00]\n\t"            \
-  "smlad %[c00], %[u], %[a], %[c00]\n\t"              \
-  "ldr %[v], [%[v_ptr]], #4\n\t"                      \
-  "sxtb16 %[t2], %[v]\n\t"                            \
-  "sxtb16 %[v], %[v], ror #8\n\t"                     \
-  "smlad %[c01], %[t2], %[t1], %[c01]\n\t"            \
-  "smlad %[c01], %[v], %[a], %[c01]\n\t"              \
-  "ldr %[a], [%[b_ptr]], #4\n\t"                      \
-  "sxtb16 %[t1], %[a]\n\t"                            \
-  "sxtb16 %[a], %[a], ror #8\n\t"                     \
-  "smlad %[c10], %[t0], %[t1], %[c10]\n\t"            \
-  "smlad %[c10], %[u], %[a], %[c10]\n\t"              \
-  "smlad %[c11], %[t2], %[t1], %[c11]\n\t"            \
-  "smlad %[c11], %[v], %[a], %[c11]\n\t"
+/* The DSP core: the four accumulators acc = {(pixel 0, u), (pixel 1, u), (pixel 0, v), (pixel 1, v)} += the dot
+ * products of the two pixels' rows (x, MR_DSP_AT layout) with filter rows u and v, over `groups` groups of four
+ * values. Per group: one LDM (four values of both pixels, already int16), two LDR and four SXTB16 (the filter
+ * words), eight SMLAD for 16 multiply-accumulates; four groups per loop pass. In assembly: written in C, gcc runs
+ * out of registers (13 live values) and spills inside the loop; the LDM's registers are fixed because its list
+ * must ascend. */
+#define MR_GEMM_GROUP                                 \
+  "ldm %[x]!, {%[a0], %[a1], %[b0], %[b1]}\n\t"       \
+  "ldr %[w], [%[u]], #4\n\t"                          \
+  "sxtb16 %[t], %[w]\n\t"                             \
+  "sxtb16 %[w], %[w], ror #8\n\t"                     \
+  "smlad %[c0u], %[a0], %[t], %[c0u]\n\t"             \
+  "smlad %[c0u], %[a1], %[w], %[c0u]\n\t"             \
+  "smlad %[c1u], %[b0], %[t], %[c1u]\n\t"             \
+  "smlad %[c1u], %[b1], %[w], %[c1u]\n\t"             \
+  "ldr %[w], [%[v]], #4\n\t"                          \
+  "sxtb16 %[t], %[w]\n\t"                             \
+  "sxtb16 %[w], %[w], ror #8\n\t"                     \
+  "smlad %[c0v], %[a0], %[t], %[c0v]\n\t"             \
+  "smlad %[c0v], %[a1], %[w], %[c0v]\n\t"             \
+  "smlad %[c1v], %[b0], %[t], %[c1v]\n\t"             \
+  "smlad %[c1v], %[b1], %[w], %[c1v]\n\t"
+#define MR_GEMM_OPERANDS                                                                                      \
+  [c0u] "+r"(c0u), [c1u] "+r"(c1u), [c0v] "+r"(c0v), [c1v] "+r"(c1v), [x] "+r"(x), [u] "+r"(u), [v] "+r"(v), \
+      [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [t] "=&r"(t), [w] "=&r"(w)
 
-static inline int mr_gemm_2x2_dsp(const int8_t *a_ptr, const int8_t *b_ptr, const int8_t *u_ptr,
-                                  const int8_t *v_ptr, int k, int32_t *acc00, int32_t *acc01, int32_t *acc10,
-                                  int32_t *acc11) {
-  const int8_t *const end8 = a_ptr + ((unsigned)k & ~7u);
-  int32_t c00 = *acc00, c01 = *acc01, c10 = *acc10, c11 = *acc11;
-  int32_t u, v, a, t0, t1, t2;
-  if (a_ptr != end8) {
-    __asm__ volatile("1:\n\t" MR_GEMM_STEP MR_GEMM_STEP
-                     "ldr %[t2], %[end]\n\t"
-                     "cmp %[a_ptr], %[t2]\n\t"
+static inline void mr_gemm_2x2_dsp(const mr_row_t *x, const int8_t *u, const int8_t *v, int groups, int32_t *acc) {
+  register int32_t a0 __asm__("r8"), a1 __asm__("r9"), b0 __asm__("r10"), b1 __asm__("r11");
+  int32_t c0u = acc[0], c1u = acc[1], c0v = acc[2], c1v = acc[3], t, w;
+  if (groups >= 4) {
+    const mr_row_t *const end = x + 8 * (groups & ~3);
+    __asm__ volatile("1:\n\t" MR_GEMM_GROUP MR_GEMM_GROUP MR_GEMM_GROUP MR_GEMM_GROUP
+                     "ldr %[t], %[end]\n\t"
+                     "cmp %[x], %[t]\n\t"
                      "bne 1b\n\t"
-                     : [c00] "+r"(c00), [c01] "+r"(c01), [c10] "+r"(c10), [c11] "+r"(c11), [a_ptr] "+r"(a_ptr),
-                       [b_ptr] "+r"(b_ptr), [u_ptr] "+r"(u_ptr), [v_ptr] "+r"(v_ptr), [u] "=&r"(u), [v] "=&r"(v),
-                       [a] "=&r"(a), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
-                     : [end] "m"(end8)
+                     : MR_GEMM_OPERANDS
+                     : [end] "m"(end)
                      : "cc", "memory");
   }
-  if ((unsigned)k & 4u) {
-    __asm__ volatile(MR_GEMM_STEP
-                     : [c00] "+r"(c00), [c01] "+r"(c01), [c10] "+r"(c10), [c11] "+r"(c11), [a_ptr] "+r"(a_ptr),
-                       [b_ptr] "+r"(b_ptr), [u_ptr] "+r"(u_ptr), [v_ptr] "+r"(v_ptr), [u] "=&r"(u), [v] "=&r"(v),
-                       [a] "=&r"(a), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2)
-                     :
-                     : "memory");
-  }
-  *acc00 = c00;
-  *acc01 = c01;
-  *acc10 = c10;
-  *acc11 = c11;
-  return (int)((unsigned)k & ~3u); /* = a_ptr - start, in a form the compiler can follow */
+  if (groups & 2) __asm__ volatile(MR_GEMM_GROUP MR_GEMM_GROUP : MR_GEMM_OPERANDS : : "memory");
+  if (groups & 1) __asm__ volatile(MR_GEMM_GROUP : MR_GEMM_OPERANDS : : "memory");
+  acc[0] = c0u;
+  acc[1] = c1u;
+  acc[2] = c0v;
+  acc[3] = c1v;
 }
-#undef MR_GEMM_STEP
+#undef MR_GEMM_GROUP
+#undef MR_GEMM_OPERANDS
+
+/* Output channels whose accumulators (two pixels each) wait on the stack between the core and the requantization
+ * loop: the loop then runs with few live values (inline after the core, gcc spilled the set-up around the asm). */
+#define MR_DSP_CHUNK 32
+
+/* y0[j], y1[j] for channels j in [0, n) from acc[2j], acc[2j + 1]; mult, rshift_m1 start at channel 0. */
+static void mr_out_pairs(const int32_t *acc, int n, const int32_t *mult, const int8_t *rshift_m1,
+                         const mr_out_params *q, int8_t *y0, int8_t *y1) {
+  const int32_t offset = q->out_offset, lo = q->act_min, hi = q->act_max;
+  int j;
+  for (j = 0; j < n; ++j) {
+    const mr_requant r = mr_requant_prepare_rshift_m1(mult[j], rshift_m1[j]);
+    int32_t a, b;
+    if (r.right_shift_m1 >= 0) {
+      a = mr_requant_apply_right(acc[2 * j], &r);
+      b = mr_requant_apply_right(acc[2 * j + 1], &r);
+    } else {
+      a = mr_requant_apply_left(acc[2 * j], &r);
+      b = mr_requant_apply_left(acc[2 * j + 1], &r);
+    }
+    y0[j] = (int8_t)mr_clamp_i32(a + offset, lo, hi);
+    y1[j] = (int8_t)mr_clamp_i32(b + offset, lo, hi);
+  }
+}
+
+/* y0[oc], y1[oc] (pixels 0 and 1 of rows, MR_DSP_AT layout) for every output channel: acc = bias[oc] +
+ * sum_i filter[oc][i] * x[i], requantized. y1 may equal y0 (one pixel loaded twice). */
+static void mr_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int32_t *bias, int out_c, int8_t *y0,
+                     int8_t *y1, const mr_out_params *q) {
+  const int stride = (int)MR_GEMM_STRIDE(k), groups = (k + 3) >> 2;
+  int32_t acc[2 * MR_DSP_CHUNK + 2]; /* + 2: an odd last channel is computed twice over (v = u) */
+  int oc0, j;
+  for (oc0 = 0; oc0 < out_c; oc0 += MR_DSP_CHUNK) {
+    const int n = out_c - oc0 < MR_DSP_CHUNK ? out_c - oc0 : MR_DSP_CHUNK;
+    const int8_t *w = filter + (size_t)oc0 * (size_t)stride;
+    for (j = 0; j < n; j += 2, w += 2 * stride) {
+      const int second = j + 1 < n;
+      int32_t *a = acc + 2 * j;
+      a[0] = a[1] = bias[oc0 + j];
+      a[2] = a[3] = bias[oc0 + j + second];
+      mr_gemm_2x2_dsp(rows, w, w + second * stride, groups, a);
+    }
+    mr_out_pairs(acc, n, q->mult + oc0, q->rshift_m1 + oc0, q, y0 + oc0, y1 + oc0);
+  }
+}
 #endif
 
 #ifdef MR_SSE2
@@ -255,7 +358,7 @@ static int mr_rows_x86(mr_row_t *scratch, int k, int pixels, const mr_row_t **x)
   int j;
   for (j = 0; j < pixels; ++j) {
     x[j] = scratch + j * row;
-    if (pixels == 8) mr_row_fill(scratch + j * row + k, 0, row - k);
+    if (pixels == 8) mr_row_fill(scratch + j * row, k, 0, row - k);
     else mr_row_pad(scratch + j * row, k);
   }
   return row;
@@ -271,18 +374,16 @@ static void mr_gemm2_x86(const mr_row_t *const *x, int k, const int8_t *filter, 
                          int8_t *const *y, const mr_out_params *params) {
   mr_gemm4_k(x, k, (int)MR_GEMM_STRIDE(k), filter, bias, out_c, y, params, 2);
 }
-#else
+#elif !defined(MR_DSP)
 /* y0[oc] (from row x0) and y1[oc] (from row x1) for every output channel: acc = bias[oc] +
- * sum_i filter[oc][i] * x[i]. x1 may equal x0 and y1 y0 (one pixel). */
+ * sum_i filter[oc][i] * x[i]. y1 may equal y0 (one pixel loaded twice). */
 static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0, const mr_row_t *x1, int k,
                                                               const int8_t *filter, const int32_t *bias, int out_c,
                                                               int8_t *y0, int8_t *y1, const mr_out_params *params) {
   /* a copy: the int8 output stores may alias *params, which would make gcc reload it after each one */
   const mr_out_params copy = *params, *const q = &copy;
   const int stride = (int)MR_GEMM_STRIDE(k);
-#ifndef MR_DSP
   const int k16 = (int)((unsigned)MR_GEMM_ROW(k) & ~15u); /* written so the vectoriser sees a multiple of 16 */
-#endif
   int oc;
   for (oc = 0; oc < out_c; oc += 2) {
     /* an odd last channel is computed twice over (w1 = w0) and written once */
@@ -290,15 +391,6 @@ static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0,
     const int8_t *w0 = filter + (size_t)oc * (size_t)stride, *w1 = filter + (size_t)second * (size_t)stride;
     int32_t acc00 = bias[oc], acc10 = acc00, acc01 = bias[second], acc11 = acc01;
     int i;
-#ifdef MR_DSP
-    i = mr_gemm_2x2_dsp(x0, x1, w0, w1, k, &acc00, &acc01, &acc10, &acc11);
-    for (; i < k; ++i) {
-      acc00 += (int32_t)w0[i] * x0[i];
-      acc01 += (int32_t)w1[i] * x0[i];
-      acc10 += (int32_t)w0[i] * x1[i];
-      acc11 += (int32_t)w1[i] * x1[i];
-    }
-#else
     /* MR_GEMM_ROW(k) values: the scratch rows are zero beyond k (the filter values there, up to the next
      * row's, multiply zeros) */
     for (i = 0; i < k16; ++i) {
@@ -307,16 +399,17 @@ static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0,
       acc10 += (int32_t)w0[i] * x1[i];
       acc11 += (int32_t)w1[i] * x1[i];
     }
-#endif
     mr_out_pair(acc01, acc11, second, q, y0 + second, y1 + second);
     mr_out_pair(acc00, acc10, oc, q, y0 + oc, y1 + oc);
   }
 }
 
-/* mr_gemm2_k with the row length a constant for the short rows of expansion 1x1 convs (8 or 16 input
- * channels), where the per-channel overhead outweighs the dot products. */
-static void mr_gemm2(const mr_row_t *x0, const mr_row_t *x1, int k, const int8_t *filter, const int32_t *bias,
-                     int out_c, int8_t *y0, int8_t *y1, const mr_out_params *params) {
+/* The two pixels' rows (MR_PIXEL_ROW) times every filter row, requantized (mr_gemm2_k); the row length a constant
+ * for the short rows of expansion 1x1 convs (8 or 16 input channels), where the per-channel overhead outweighs
+ * the dot products. */
+static void mr_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int32_t *bias, int out_c, int8_t *y0,
+                     int8_t *y1, const mr_out_params *params) {
+  const mr_row_t *x0 = MR_PIXEL_ROW(rows, 0, k), *x1 = MR_PIXEL_ROW(rows, 1, k);
   if (k == 8) mr_gemm2_k(x0, x1, 8, filter, bias, out_c, y0, y1, params);
   else if (k == 16) mr_gemm2_k(x0, x1, 16, filter, bias, out_c, y0, y1, params);
   else mr_gemm2_k(x0, x1, k, filter, bias, out_c, y0, y1, params);
@@ -338,26 +431,20 @@ void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filt
     for (j = 0; j < pixels; ++j) { /* past the last pixel: the last pixel again */
       const int32_t rj = r + j < rows ? r + j : rows - 1;
       if (direct) x[j] = in + (size_t)rj * in_c;
-      else mr_row_load(scratch + j * row, in + (size_t)rj * in_c, in_c);
+      else mr_row_load(scratch + j * row, 0, in + (size_t)rj * in_c, in_c);
       y[j] = out + (size_t)rj * out_c;
     }
     mr_gemm_x86(x, pixels, in_c, filter, bias, out_c, y, &q);
   }
 #else
+  mr_row_t *const x = (mr_row_t *)(void *)scratch, *x0 = MR_PIXEL_ROW(x, 0, in_c), *x1 = MR_PIXEL_ROW(x, 1, in_c);
+  mr_row_pad(x0, in_c);
+  mr_row_pad(x1, in_c);
   for (r = 0; r < rows; r += 2) {
     const int32_t r1 = r + 1 < rows ? r + 1 : r;
-    const int8_t *p0 = in + (size_t)r * in_c, *p1 = in + (size_t)r1 * in_c;
-#ifdef MR_DSP
-    const mr_row_t *x0 = p0, *x1 = p1;
-    (void)scratch;
-#else
-    mr_row_t *x0 = (mr_row_t *)(void *)scratch, *x1 = x0 + MR_GEMM_ROW(in_c);
-    mr_row_load(x0, p0, in_c);
-    mr_row_load(x1, p1, in_c);
-    mr_row_pad(x0, in_c);
-    mr_row_pad(x1, in_c);
-#endif
-    mr_gemm2(x0, x1, in_c, filter, bias, out_c, out + (size_t)r * out_c, out + (size_t)r1 * out_c, &q);
+    mr_row_load(x0, 0, in + (size_t)r * in_c, in_c);
+    mr_row_load(x1, 0, in + (size_t)r1 * in_c, in_c);
+    mr_gemm2(x, in_c, filter, bias, out_c, out + (size_t)r * out_c, out + (size_t)r1 * out_c, &q);
   }
 #endif
 }
@@ -380,22 +467,22 @@ void mr_conv1x1_inplace_fast_s8(int8_t *buf, int rows, int in_c, const int8_t *f
     for (j = 0; j < pixels; ++j) {
       const int n = i + j < rows ? i + j : rows - 1; /* past the last pixel: the last pixel again */
       const int r = forward ? n : rows - 1 - n;
-      mr_row_load(scratch + j * row, buf + (size_t)r * in_c, in_c);
+      mr_row_load(scratch + j * row, 0, buf + (size_t)r * in_c, in_c);
       y[j] = buf + (size_t)r * out_c;
     }
     mr_gemm_x86(x, pixels, in_c, filter, bias, out_c, y, &q);
   }
 #else
-  mr_row_t *x0 = (mr_row_t *)(void *)scratch, *x1 = x0 + MR_GEMM_ROW(in_c);
+  mr_row_t *const x = (mr_row_t *)(void *)scratch, *x0 = MR_PIXEL_ROW(x, 0, in_c), *x1 = MR_PIXEL_ROW(x, 1, in_c);
   int i;
   mr_row_pad(x0, in_c);
   mr_row_pad(x1, in_c);
   for (i = 0; i < rows; i += 2) {
     const int r0 = forward ? i : rows - 1 - i;
     const int r1 = i + 1 < rows ? (forward ? r0 + 1 : r0 - 1) : r0;
-    mr_row_load(x0, buf + (size_t)r0 * in_c, in_c);
-    mr_row_load(x1, buf + (size_t)r1 * in_c, in_c);
-    mr_gemm2(x0, x1, in_c, filter, bias, out_c, buf + (size_t)r0 * out_c, buf + (size_t)r1 * out_c, &q);
+    mr_row_load(x0, 0, buf + (size_t)r0 * in_c, in_c);
+    mr_row_load(x1, 0, buf + (size_t)r1 * in_c, in_c);
+    mr_gemm2(x, in_c, filter, bias, out_c, buf + (size_t)r0 * out_c, buf + (size_t)r1 * out_c, &q);
   }
 #endif
 }
@@ -407,34 +494,24 @@ typedef struct {
   int32_t pad_value;
 } mr_conv_geometry;
 
-/* The im2col row of output pixel (out_y, out_x): k_h*k_w*in_c values in filter (OHWI) order. */
+/* The im2col row of output pixel (out_y, out_x): k_h*k_w*in_c values in filter (OHWI) order. The taps of one
+ * kernel row that fall inside the input are contiguous in it (NHWC): one load each. */
 static void mr_im2col(mr_row_t *row, const mr_conv_geometry *g, int out_y, int out_x) {
   const int in_y0 = out_y * g->stride_h - g->pad_top;
   const int in_x0 = out_x * g->stride_w - g->pad_left;
-  int ky, kx;
-  for (ky = 0; ky < g->k_h; ++ky) {
+  const int kx0 = in_x0 < 0 ? -in_x0 : 0;
+  const int kx1 = in_x0 + g->k_w > g->in_w ? g->in_w - in_x0 : g->k_w;
+  const int c = g->in_c, row_len = g->k_w * c;
+  int ky, pos = 0;
+  for (ky = 0; ky < g->k_h; ++ky, pos += row_len) {
     const int in_y = in_y0 + ky;
-    if (in_y < 0 || in_y >= g->in_h) {
-      mr_row_fill(row, g->pad_value, g->k_w * g->in_c);
-      row += g->k_w * g->in_c;
+    if (in_y < 0 || in_y >= g->in_h || kx1 <= kx0) {
+      mr_row_fill(row, pos, g->pad_value, row_len);
       continue;
     }
-    for (kx = 0; kx < g->k_w; ++kx) {
-      const int in_x = in_x0 + kx;
-      if (in_x < 0 || in_x >= g->in_w) {
-        mr_row_fill(row, g->pad_value, g->in_c);
-      } else if (kx + 1 < g->k_w && in_x + 1 < g->in_w && g->in_c < 16) {
-        /* Few channels (first layer): the taps of one row are contiguous, load them together. */
-        int run = 1;
-        while (kx + run < g->k_w && in_x + run < g->in_w) ++run;
-        mr_row_load(row, g->in + ((size_t)in_y * g->in_w + in_x) * g->in_c, run * g->in_c);
-        row += (run - 1) * g->in_c;
-        kx += run - 1;
-      } else {
-        mr_row_load(row, g->in + ((size_t)in_y * g->in_w + in_x) * g->in_c, g->in_c);
-      }
-      row += g->in_c;
-    }
+    if (kx0 > 0) mr_row_fill(row, pos, g->pad_value, kx0 * c);
+    mr_row_load(row, pos + kx0 * c, g->in + ((size_t)in_y * g->in_w + in_x0 + kx0) * c, (kx1 - kx0) * c);
+    if (kx1 < g->k_w) mr_row_fill(row, pos + kx1 * c, g->pad_value, (g->k_w - kx1) * c);
   }
 }
 
@@ -463,24 +540,17 @@ static void mr_conv_pixels(const mr_conv_geometry *g, int32_t first, int32_t cou
     else mr_gemm4(x, k, filter, bias, out_c, y, q);
   }
 #else
-#ifdef MR_DSP
-  /* rows and filter rows are zero from k to a multiple of 4 (mr_row_pad, MR_GEMM_STRIDE): no scalar tail */
-  const int k_gemm = (k + 3) & ~3;
-#else
-  const int k_gemm = k;
-#endif
-  mr_row_t *x0 = rows, *x1 = rows + MR_GEMM_ROW(k);
+  mr_row_t *x0 = MR_PIXEL_ROW(rows, 0, k), *x1 = MR_PIXEL_ROW(rows, 1, k);
   int32_t j;
   mr_row_pad(x0, k);
   mr_row_pad(x1, k);
   for (j = 0; j < count; j += 2) {
     const int32_t p0 = first + j;
-    const int32_t j1 = j + 1 < count ? j + 1 : j;
+    const int32_t j1 = j + 1 < count ? j + 1 : j; /* one pixel left: loaded into both rows */
     const int32_t p1 = first + j1;
     mr_im2col(x0, g, (int)(p0 / g->out_w), (int)(p0 % g->out_w));
-    if (j1 != j) mr_im2col(x1, g, (int)(p1 / g->out_w), (int)(p1 % g->out_w));
-    mr_gemm2(x0, j1 != j ? x1 : x0, k_gemm, filter, bias, out_c, out + (size_t)j * out_c, out + (size_t)j1 * out_c,
-             q);
+    mr_im2col(x1, g, (int)(p1 / g->out_w), (int)(p1 % g->out_w));
+    mr_gemm2(rows, k, filter, bias, out_c, out + (size_t)j * out_c, out + (size_t)j1 * out_c, q);
   }
 #endif
 }
