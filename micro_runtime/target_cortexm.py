@@ -490,6 +490,47 @@ def build(src_dir: str | os.PathLike, name: str, target: str = "cortex-m4", opt:
         model_objects=model_objects, cflags=model_flags)
 
 
+def build_program(sources: Sequence[str | os.PathLike], out_dir: str | os.PathLike, target: str = "cortex-m4",
+                  opt: str = "-O2", cflags: Sequence[str] = ()) -> Path:
+    """Link C `sources` (one defines `int main(void)`) with the startup code into a bare-metal ELF for `target`:
+    a test program that prints through semihosting (run_program). Returns the ELF's path.
+    Raises CortexMError (one-line message) on a missing toolchain or a failed compile/link."""
+    if target not in TARGETS:
+        raise CortexMError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
+    _check_toolchain()
+    spec = TARGETS[target]
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    flags = [*spec.cpu_flags, opt, "-std=c99", "-ffunction-sections", "-fdata-sections", *cflags]
+    jobs = [(Path(s), out / f"{i}_{Path(s).stem}.o", flags) for i, s in enumerate(sources)]
+    jobs.append((CORTEXM_DIR / "startup.c", out / "startup.o", [*spec.cpu_flags, opt, "-std=c99"]))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for future in [pool.submit(_compile, *job) for job in jobs]:
+            future.result()
+    elf = out / "program.elf"
+    _run_tool([GCC, *spec.cpu_flags, "--specs=rdimon.specs", "-nostartfiles", "-T", spec.linker_script,
+               f"-L{CORTEXM_DIR}", "-Wl,--gc-sections", f"-Wl,--defsym=__stack_size={DEFAULT_STACK_BYTES}",
+               *[str(o) for _, o, _ in jobs], "-lm", "-lrdimon", "-o", str(elf)], f"linking {elf.name} for {target}")
+    return elf
+
+
+def run_program(elf: str | os.PathLike, target: str = "cortex-m4", timeout: float = 600.0) -> str:
+    """Run a build_program ELF in QEMU; returns what it printed. Raises CortexMError if it faults, exits
+    non-zero or runs past `timeout` seconds."""
+    _require_tool(QEMU, "qemu-system-arm")
+    spec = TARGETS[target]
+    cmd = [QEMU, "-M", spec.machine, "-cpu", spec.qemu_cpu, "-nographic", "-monitor", "none", "-serial", "null",
+           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise CortexMError(f"QEMU ({spec.machine}) timed out after {timeout:g} s running {Path(elf).name}") from e
+    if proc.returncode != 0 or "MR_FAULT" in proc.stdout + proc.stderr:
+        raise CortexMError(f"{Path(elf).name} on {target} failed (status {proc.returncode}): "
+                           f"{_first_error_line(proc.stderr or proc.stdout)}", detail=proc.stdout + proc.stderr)
+    return proc.stdout
+
+
 def qemu_command(b: Build, plugin: Path | None, plugin_out: Path | None) -> list[str]:
     """The qemu-system-arm command line that runs `b` (with the counting plugin when `plugin` is given)."""
     cmd = [QEMU, "-M", b.machine, "-cpu", b.qemu_cpu, "-nographic", "-monitor", "none", "-serial", "null",

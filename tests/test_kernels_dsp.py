@@ -92,3 +92,22 @@ def test_sse2_and_portable_paths_agree_on_random_shapes(tmp_path):
         if line.startswith("depthwise"):
             depthwise.setdefault(line.split()[1].rstrip(":"), set()).add(line.split()[-1])
     assert all(len(hashes) == 1 for hashes in depthwise.values())
+
+
+@needs_arm
+def test_dsp_and_portable_paths_agree_on_random_shapes_on_cortex_m4(tmp_path):
+    """fast_kernels_random.c built for the Cortex-M4 (the Arm DSP path) and with -DMR_PORTABLE, run in QEMU: the
+    same hash for every case (im2col convs with any in_c, odd output channels and pixel counts, 1x1 convs both
+    ways in place, depthwise modes, fully connected, ADD, QUANTIZE). The whole-model test above meets only the
+    shapes of four models."""
+    kernels = [f for f in sorted(glob.glob(os.path.join(ROOT, "micro_runtime", "kernels", "*.c")))
+               if not f.endswith("_test.c")]
+    outputs = {}
+    for label, flags in (("dsp", []), ("portable", ["-DMR_PORTABLE"])):
+        elf = target_cortexm.build_program(
+            [os.path.join(ROOT, "micro_runtime", "host", "fast_kernels_random.c"), *kernels], tmp_path / label,
+            cflags=["-I", os.path.join(ROOT, "micro_runtime", "include"), "-DMR_RANDOM_CASES=1500",
+                    "-DMR_RANDOM_SEED=12345", *flags])
+        outputs[label] = target_cortexm.run_program(elf)
+    assert outputs["dsp"] == outputs["portable"]
+    assert len(outputs["dsp"].splitlines()) > 15000

@@ -1,7 +1,8 @@
 /* The fast kernels on random shapes and quantization, one line per case: the kernel, the shape and a hash of
  * its output bytes. Built twice, with the path this machine takes (SSE2 on x86-64) and with -DMR_PORTABLE,
  * the two outputs must be the same text (tests/test_kernels_dsp.py): the portable path is the one checked
- * against TFLM. Covers the in-place depthwise with every scratch size that selects a mode (int16 and int8
+ * against TFLM. Also built bare metal for the Cortex-M4 (DSP path vs portable, run in QEMU; cases and seed
+ * then from -DMR_RANDOM_CASES / -DMR_RANDOM_SEED). Covers the in-place depthwise with every scratch size that selects a mode (int16 and int8
  * rings, with and without spare bytes past them, the rows mode, eight-channel blocks, channel by channel),
  * the 1x1 convs (in place both ways, k <= 8 included), im2col convs, the fused conv + add, fully connected
  * (per tensor and per channel, with and without bias), ADD and float32 -> int8 QUANTIZE. The in-place depthwise of one case gives the same hash with every
@@ -189,10 +190,8 @@ static void quantize_case(int n) {
   printf("quantize %d: %d -> %08lx\n", n, count, (unsigned long)fnv1a((const int8_t *)(void *)values, (size_t)count));
 }
 
-int main(int argc, char **argv) {
-  const int cases = argc > 1 ? atoi(argv[1]) : 200;
+static void run_cases(int cases) {
   int n;
-  rng_state = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) | 1u : 2463534242u;
   for (n = 0; n < cases; ++n) {
     depthwise_case(n);
     conv_case(n);
@@ -200,5 +199,19 @@ int main(int argc, char **argv) {
     add_case(n);
     quantize_case(n);
   }
+}
+
+#if defined(__arm__) && !defined(__linux__)
+/* Bare metal (the Cortex-M startup code calls main(void)): cases and seed from the build. */
+int main(void) {
+  rng_state = (uint32_t)MR_RANDOM_SEED | 1u;
+  run_cases(MR_RANDOM_CASES);
   return 0;
 }
+#else
+int main(int argc, char **argv) {
+  rng_state = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) | 1u : 2463534242u;
+  run_cases(argc > 1 ? atoi(argv[1]) : 200);
+  return 0;
+}
+#endif

@@ -193,6 +193,9 @@ static inline void mr_gemm_2x2_dsp(const mr_row_t *x, const int8_t *u, const int
  * loop: the loop then runs with few live values (inline after the core, gcc spilled the set-up around the asm). */
 #define MR_DSP_CHUNK 32
 
+/* The longest im2col row built in int8 first (mr_im2col): 3 input channels up to 7x7 kernels. */
+#define MR_IM2COL_S8_MAX 160
+
 /* y0[j], y1[j] for channels j in [0, n) from acc[2j], acc[2j + 1]; mult, rshift_m1 start at channel 0. */
 static void mr_out_pairs(const int32_t *acc, int n, const int32_t *mult, const int8_t *rshift_m1,
                          const mr_out_params *q, int8_t *y0, int8_t *y1) {
@@ -494,25 +497,51 @@ typedef struct {
   int32_t pad_value;
 } mr_conv_geometry;
 
-/* The im2col row of output pixel (out_y, out_x): k_h*k_w*in_c values in filter (OHWI) order. The taps of one
- * kernel row that fall inside the input are contiguous in it (NHWC): one load each. */
-static void mr_im2col(mr_row_t *row, const mr_conv_geometry *g, int out_y, int out_x) {
+/* The im2col row of output pixel (out_y, out_x): k_h*k_w*in_c values in filter (OHWI) order, into a GEMM row
+ * (NARROW 0) or plain int8 values (NARROW 1). The taps of one kernel row that fall inside the input are
+ * contiguous in it (NHWC): one load each. */
+static inline __attribute__((always_inline)) void mr_im2col_k(void *row, const mr_conv_geometry *g, int out_y,
+                                                               int out_x, const int NARROW) {
   const int in_y0 = out_y * g->stride_h - g->pad_top;
   const int in_x0 = out_x * g->stride_w - g->pad_left;
   const int kx0 = in_x0 < 0 ? -in_x0 : 0;
   const int kx1 = in_x0 + g->k_w > g->in_w ? g->in_w - in_x0 : g->k_w;
   const int c = g->in_c, row_len = g->k_w * c;
   int ky, pos = 0;
+#define MR_FILL(at, n)                                                         \
+  do {                                                                         \
+    if (NARROW) memset((int8_t *)row + (at), (int8_t)g->pad_value, (size_t)(n)); \
+    else mr_row_fill((mr_row_t *)row, at, g->pad_value, n);                    \
+  } while (0)
   for (ky = 0; ky < g->k_h; ++ky, pos += row_len) {
     const int in_y = in_y0 + ky;
+    const int8_t *src = g->in + ((size_t)in_y * g->in_w + in_x0 + kx0) * c;
     if (in_y < 0 || in_y >= g->in_h || kx1 <= kx0) {
-      mr_row_fill(row, pos, g->pad_value, row_len);
+      MR_FILL(pos, row_len);
       continue;
     }
-    if (kx0 > 0) mr_row_fill(row, pos, g->pad_value, kx0 * c);
-    mr_row_load(row, pos + kx0 * c, g->in + ((size_t)in_y * g->in_w + in_x0 + kx0) * c, (kx1 - kx0) * c);
-    if (kx1 < g->k_w) mr_row_fill(row, pos + kx1 * c, g->pad_value, (g->k_w - kx1) * c);
+    if (kx0 > 0) MR_FILL(pos, kx0 * c);
+    if (NARROW) memcpy((int8_t *)row + pos + kx0 * c, src, (size_t)(kx1 - kx0) * c);
+    else mr_row_load((mr_row_t *)row, pos + kx0 * c, src, (kx1 - kx0) * c);
+    if (kx1 < g->k_w) MR_FILL(pos + kx1 * c, (g->k_w - kx1) * c);
   }
+#undef MR_FILL
+}
+
+static void mr_im2col(mr_row_t *row, const mr_conv_geometry *g, int out_y, int out_x) {
+#ifdef MR_DSP
+  /* in_c not a multiple of 4 (first layers: 3 channels): the taps straddle the groups of four, which the DSP row
+   * loader would fill value by value; build the row in int8 first, then widen it whole */
+  const int k = g->k_h * g->k_w * g->in_c;
+  if ((g->in_c & 3) != 0 && k <= MR_IM2COL_S8_MAX) {
+    int32_t narrow[MR_IM2COL_S8_MAX / 4]; /* int32: word-aligned for the widening loads */
+    narrow[(k - 1) >> 2] = 0;             /* the values from k to a multiple of 4 (their filter values are 0) */
+    mr_im2col_k(narrow, g, out_y, out_x, 1);
+    mr_row_widen((int32_t *)(void *)row, (const int8_t *)narrow, (k + 3) >> 2);
+    return;
+  }
+#endif
+  mr_im2col_k(row, g, out_y, out_x, 0);
 }
 
 /* Output pixels [first, first + count) of the conv (flat index y*out_w + x), pixel j written at
