@@ -140,8 +140,8 @@ static void mr_row_pad(mr_row_t *row, int k) {
 
 
 #ifdef MR_DSP
-/* The DSP core: the four accumulators acc = {(pixel 0, u), (pixel 1, u), (pixel 0, v), (pixel 1, v)} += the dot
- * products of the two pixels' rows (x, MR_DSP_AT layout) with filter rows u and v, over `groups` groups of four
+/* The DSP core: the four accumulators acc = {(pixel 0, u), (pixel 1, u), (pixel 0, v), (pixel 1, v)} = the biases
+ * of u and v + the dot products of the two pixels' rows (x, MR_DSP_AT layout) with filter rows u and v, over `groups` groups of four
  * values. Per group: one LDM (four values of both pixels, already int16), two LDR and four SXTB16 (the filter
  * words), eight SMLAD for 16 multiply-accumulates; four groups per loop pass. In assembly: written in C, gcc runs
  * out of registers (13 live values) and spills inside the loop; the LDM's registers are fixed because its list
@@ -166,9 +166,10 @@ static void mr_row_pad(mr_row_t *row, int k) {
   [c0u] "+r"(c0u), [c1u] "+r"(c1u), [c0v] "+r"(c0v), [c1v] "+r"(c1v), [x] "+r"(x), [u] "+r"(u), [v] "+r"(v), \
       [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [t] "=&r"(t), [w] "=&r"(w)
 
-static inline void mr_gemm_2x2_dsp(const mr_row_t *x, const int8_t *u, const int8_t *v, int groups, int32_t *acc) {
+static inline void mr_gemm_2x2_dsp(const mr_row_t *x, const int8_t *u, const int8_t *v, int groups, int32_t bias_u,
+                                   int32_t bias_v, int32_t *acc) {
   register int32_t a0 __asm__("r8"), a1 __asm__("r9"), b0 __asm__("r10"), b1 __asm__("r11");
-  int32_t c0u = acc[0], c1u = acc[1], c0v = acc[2], c1v = acc[3], t, w;
+  int32_t c0u = bias_u, c1u = bias_u, c0v = bias_v, c1v = bias_v, t, w;
   if (groups >= 4) {
     const mr_row_t *const end = x + 8 * (groups & ~3);
     __asm__ volatile("1:\n\t" MR_GEMM_GROUP MR_GEMM_GROUP MR_GEMM_GROUP MR_GEMM_GROUP
@@ -196,9 +197,11 @@ static inline void mr_gemm_2x2_dsp(const mr_row_t *x, const int8_t *u, const int
 /* The longest im2col row built in int8 first (mr_im2col): 3 input channels up to 7x7 kernels. */
 #define MR_IM2COL_S8_MAX 160
 
-/* y0[j], y1[j] for channels j in [0, n) from acc[2j], acc[2j + 1]; mult, rshift_m1 start at channel 0. */
-static void mr_out_pairs(const int32_t *acc, int n, const int32_t *mult, const int8_t *rshift_m1,
-                         const mr_out_params *q, int8_t *y0, int8_t *y1) {
+/* y0[j], y1[j] for channels j in [0, n) from acc[2j], acc[2j + 1]; mult, rshift_m1 start at channel 0. CLAMP 0:
+ * the activation range is the whole int8 range (one SSAT), 1: [lo, 127] (ReLU: SSAT and a max), 2: any. */
+static inline __attribute__((always_inline)) void mr_out_pairs_k(const int32_t *acc, int n, const int32_t *mult,
+                                                                  const int8_t *rshift_m1, const mr_out_params *q,
+                                                                  int8_t *y0, int8_t *y1, const int CLAMP) {
   const int32_t offset = q->out_offset, lo = q->act_min, hi = q->act_max;
   int j;
   for (j = 0; j < n; ++j) {
@@ -211,9 +214,27 @@ static void mr_out_pairs(const int32_t *acc, int n, const int32_t *mult, const i
       a = mr_requant_apply_left(acc[2 * j], &r);
       b = mr_requant_apply_left(acc[2 * j + 1], &r);
     }
-    y0[j] = (int8_t)mr_clamp_i32(a + offset, lo, hi);
-    y1[j] = (int8_t)mr_clamp_i32(b + offset, lo, hi);
+    if (CLAMP == 2) {
+      a = mr_clamp_i32(a + offset, lo, hi);
+      b = mr_clamp_i32(b + offset, lo, hi);
+    } else {
+      a = __ssat(a + offset, 8);
+      b = __ssat(b + offset, 8);
+      if (CLAMP == 1) {
+        a = mr_max_i32(a, lo);
+        b = mr_max_i32(b, lo);
+      }
+    }
+    y0[j] = (int8_t)a;
+    y1[j] = (int8_t)b;
   }
+}
+
+static void mr_out_pairs(const int32_t *acc, int n, const int32_t *mult, const int8_t *rshift_m1,
+                         const mr_out_params *q, int8_t *y0, int8_t *y1) {
+  if (q->act_max != MR_INT8_MAX) mr_out_pairs_k(acc, n, mult, rshift_m1, q, y0, y1, 2);
+  else if (q->act_min == MR_INT8_MIN) mr_out_pairs_k(acc, n, mult, rshift_m1, q, y0, y1, 0);
+  else mr_out_pairs_k(acc, n, mult, rshift_m1, q, y0, y1, 1);
 }
 
 /* y0[oc], y1[oc] (pixels 0 and 1 of rows, MR_DSP_AT layout) for every output channel: acc = bias[oc] +
@@ -221,17 +242,21 @@ static void mr_out_pairs(const int32_t *acc, int n, const int32_t *mult, const i
 static void mr_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int32_t *bias, int out_c, int8_t *y0,
                      int8_t *y1, const mr_out_params *q) {
   const int stride = (int)MR_GEMM_STRIDE(k), groups = (k + 3) >> 2;
-  int32_t acc[2 * MR_DSP_CHUNK + 2]; /* + 2: an odd last channel is computed twice over (v = u) */
+  int32_t acc[2 * MR_DSP_CHUNK];
   int oc0, j;
   for (oc0 = 0; oc0 < out_c; oc0 += MR_DSP_CHUNK) {
     const int n = out_c - oc0 < MR_DSP_CHUNK ? out_c - oc0 : MR_DSP_CHUNK;
     const int8_t *w = filter + (size_t)oc0 * (size_t)stride;
-    for (j = 0; j < n; j += 2, w += 2 * stride) {
-      const int second = j + 1 < n;
-      int32_t *a = acc + 2 * j;
-      a[0] = a[1] = bias[oc0 + j];
-      a[2] = a[3] = bias[oc0 + j + second];
-      mr_gemm_2x2_dsp(rows, w, w + second * stride, groups, a);
+    const int32_t *b = bias + oc0;
+    int32_t *a = acc;
+    for (j = 0; j + 1 < n; j += 2, w += 2 * stride, b += 2, a += 4) {
+      mr_gemm_2x2_dsp(rows, w, w + stride, groups, b[0], b[1], a);
+    }
+    if (n & 1) { /* an odd last channel: computed twice over (v = u), u's accumulators kept */
+      int32_t last[4];
+      mr_gemm_2x2_dsp(rows, w, w, groups, b[0], b[0], last);
+      a[0] = last[0];
+      a[1] = last[1];
     }
     mr_out_pairs(acc, n, q->mult + oc0, q->rshift_m1 + oc0, q, y0 + oc0, y1 + oc0);
   }
