@@ -1,5 +1,5 @@
 /* mr_dsp.h - the few Arm DSP-extension helpers the fast kernels share (Cortex-M4/M7/M33/M55 with
- * __ARM_FEATURE_DSP; empty elsewhere or with MR_PORTABLE, where the kernels take their portable C path).
+ * __ARM_FEATURE_DSP; empty elsewhere, at -O0 or with MR_PORTABLE, where the kernels take their portable C path).
  * Defines MR_DSP when the DSP path is built. */
 #ifndef MR_DSP_H_
 #define MR_DSP_H_
@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
+/* Not at -O0: there gcc keeps a frame pointer in r7, and the GEMM core's assembly needs all 14 other registers. */
+#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE) && defined(__OPTIMIZE__)
 #define MR_DSP 1
 #include <arm_acle.h>
 

@@ -140,11 +140,25 @@ static void mr_row_pad(mr_row_t *row, int k) {
 
 
 #ifdef MR_DSP
-/* The DSP core: the four accumulators acc = {(pixel 0, u), (pixel 1, u), (pixel 0, v), (pixel 1, v)} = the biases
- * of u and v + the dot products of the two pixels' rows (x, MR_DSP_AT layout) with filter rows u and v, over `groups` groups of four
- * values. Per group: one LDM (four values of both pixels, already int16), two LDR and four SXTB16 (the filter
- * words), eight SMLAD for 16 multiply-accumulates; four groups per loop pass. In assembly: written in C, gcc runs
- * out of registers (13 live values) and spills inside the loop; the LDM's registers are fixed because its list
+/* What the DSP core reads besides its registers (it needs all 14 for itself): [J, #offset] in the assembly. */
+typedef struct {
+  const mr_row_t *rows;   /* #0: the two pixels' rows (MR_DSP_AT layout) */
+  const int32_t *bias;    /* #4: the next pair's two biases */
+  int32_t *acc;           /* #8: the next pair's four accumulators */
+  int32_t stride;         /* #12: bytes from one filter row to the next */
+  const mr_row_t *end4;   /* #16: rows + the groups the four-group loop takes */
+  int32_t rest;           /* #20: groups & 3 */
+  const int32_t *bias_end; /* #24: bias past the last pair */
+} mr_gemm_job;
+
+/* The DSP core, for output channel pairs (u, v) = (0, 1), (2, 3), ... until job->bias reaches job->bias_end: the four
+ * accumulators {(pixel 0, u), (pixel 1, u), (pixel 0, v), (pixel 1, v)} = the biases of u and v + the dot products of
+ * the two pixels' rows with filter rows u and v (u: the first filter row, v = u + stride), stored at job->acc.
+ * Per group of four values: one LDM (four values of both pixels, already int16), two LDR and four SXTB16 (the filter
+ * words), eight SMLAD for 16 multiply-accumulates; four groups per loop pass, then 2 and 1 as `rest` says. The rows
+ * are read again for each pair; a filter row ends where the next begins (stride = 4 * groups), so after a pair v
+ * points at the next pair's u. All in assembly: with the channel loop in C, gcc spilled and reloaded its loop state
+ * around the core (43 instructions per pair; here 24). The LDM's and STM's registers are fixed: their lists
  * must ascend. */
 #define MR_GEMM_GROUP                                 \
   "ldm %[x]!, {%[a0], %[a1], %[b0], %[b1]}\n\t"       \
@@ -162,33 +176,51 @@ static void mr_row_pad(mr_row_t *row, int k) {
   "smlad %[c0v], %[a1], %[w], %[c0v]\n\t"             \
   "smlad %[c1v], %[b0], %[t], %[c1v]\n\t"             \
   "smlad %[c1v], %[b1], %[w], %[c1v]\n\t"
-#define MR_GEMM_OPERANDS                                                                                      \
-  [c0u] "+r"(c0u), [c1u] "+r"(c1u), [c0v] "+r"(c0v), [c1v] "+r"(c1v), [x] "+r"(x), [u] "+r"(u), [v] "+r"(v), \
-      [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [t] "=&r"(t), [w] "=&r"(w)
 
-static inline void mr_gemm_2x2_dsp(const mr_row_t *x, const int8_t *u, const int8_t *v, int groups, int32_t bias_u,
-                                   int32_t bias_v, int32_t *acc) {
+static void mr_gemm_pairs_dsp(mr_gemm_job *job, const int8_t *u, const int8_t *v) {
   register int32_t a0 __asm__("r8"), a1 __asm__("r9"), b0 __asm__("r10"), b1 __asm__("r11");
-  int32_t c0u = bias_u, c1u = bias_u, c0v = bias_v, c1v = bias_v, t, w;
-  if (groups >= 4) {
-    const mr_row_t *const end = x + 8 * (groups & ~3);
-    __asm__ volatile("1:\n\t" MR_GEMM_GROUP MR_GEMM_GROUP MR_GEMM_GROUP MR_GEMM_GROUP
-                     "ldr %[t], %[end]\n\t"
-                     "cmp %[x], %[t]\n\t"
-                     "bne 1b\n\t"
-                     : MR_GEMM_OPERANDS
-                     : [end] "m"(end)
-                     : "cc", "memory");
-  }
-  if (groups & 2) __asm__ volatile(MR_GEMM_GROUP MR_GEMM_GROUP : MR_GEMM_OPERANDS : : "memory");
-  if (groups & 1) __asm__ volatile(MR_GEMM_GROUP : MR_GEMM_OPERANDS : : "memory");
-  acc[0] = c0u;
-  acc[1] = c1u;
-  acc[2] = c0v;
-  acc[3] = c1v;
+  register int32_t c0u __asm__("r2"), c1u __asm__("r3"), c0v __asm__("r4"), c1v __asm__("r5");
+  const mr_row_t *x;
+  int32_t t, w;
+  __asm__ volatile(
+      "2:\n\t" /* a pair: accumulators from the biases, rows from the start */
+      "ldr %[t], [%[J], #4]\n\t"
+      "ldr %[x], [%[J]]\n\t"
+      "ldr %[c0u], [%[t]], #4\n\t"
+      "ldr %[c0v], [%[t]], #4\n\t"
+      "str %[t], [%[J], #4]\n\t"
+      "mov %[c1u], %[c0u]\n\t"
+      "mov %[c1v], %[c0v]\n\t"
+      "ldr %[t], [%[J], #16]\n\t"
+      "cmp %[x], %[t]\n\t"
+      "beq 4f\n\t"
+      "3:\n\t" MR_GEMM_GROUP MR_GEMM_GROUP MR_GEMM_GROUP MR_GEMM_GROUP
+      "ldr %[t], [%[J], #16]\n\t"
+      "cmp %[x], %[t]\n\t"
+      "bne 3b\n\t"
+      "4:\n\t" /* the rest: bit 1 into C, bit 0 into N (the groups leave the flags alone) */
+      "ldr %[t], [%[J], #20]\n\t"
+      "lsls %[t], %[t], #31\n\t"
+      "bcc 5f\n\t" MR_GEMM_GROUP MR_GEMM_GROUP
+      "5:\n\t"
+      "bpl 6f\n\t" MR_GEMM_GROUP
+      "6:\n\t"
+      "ldr %[t], [%[J], #8]\n\t"
+      "stmia %[t]!, {%[c0u], %[c1u], %[c0v], %[c1v]}\n\t"
+      "str %[t], [%[J], #8]\n\t"
+      "mov %[u], %[v]\n\t" /* the next pair */
+      "ldr %[t], [%[J], #12]\n\t"
+      "add %[v], %[v], %[t]\n\t"
+      "ldr %[t], [%[J], #4]\n\t"
+      "ldr %[w], [%[J], #24]\n\t"
+      "cmp %[t], %[w]\n\t"
+      "bne 2b\n\t"
+      : [c0u] "=&r"(c0u), [c1u] "=&r"(c1u), [c0v] "=&r"(c0v), [c1v] "=&r"(c1v), [x] "=&r"(x), [u] "+r"(u),
+        [v] "+r"(v), [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [t] "=&r"(t), [w] "=&r"(w)
+      : [J] "r"(job)
+      : "cc", "memory");
 }
 #undef MR_GEMM_GROUP
-#undef MR_GEMM_OPERANDS
 
 /* Output channels whose accumulators (two pixels each) wait on the stack between the core and the requantization
  * loop: the loop then runs with few live values (inline after the core, gcc spilled the set-up around the asm). */
@@ -243,20 +275,31 @@ static void mr_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const in
                      int8_t *y1, const mr_out_params *q) {
   const int stride = (int)MR_GEMM_STRIDE(k), groups = (k + 3) >> 2;
   int32_t acc[2 * MR_DSP_CHUNK];
-  int oc0, j;
+  mr_gemm_job job;
+  int oc0;
+  job.rows = rows;
+  job.stride = stride;
+  job.end4 = rows + 8 * (groups & ~3);
+  job.rest = groups & 3;
   for (oc0 = 0; oc0 < out_c; oc0 += MR_DSP_CHUNK) {
     const int n = out_c - oc0 < MR_DSP_CHUNK ? out_c - oc0 : MR_DSP_CHUNK;
     const int8_t *w = filter + (size_t)oc0 * (size_t)stride;
-    const int32_t *b = bias + oc0;
-    int32_t *a = acc;
-    for (j = 0; j + 1 < n; j += 2, w += 2 * stride, b += 2, a += 4) {
-      mr_gemm_2x2_dsp(rows, w, w + stride, groups, b[0], b[1], a);
+    if (n >= 2) {
+      job.bias = bias + oc0;
+      job.bias_end = job.bias + (n & ~1);
+      job.acc = acc;
+      mr_gemm_pairs_dsp(&job, w, w + stride);
     }
     if (n & 1) { /* an odd last channel: computed twice over (v = u), u's accumulators kept */
+      const int32_t twice[2] = {bias[oc0 + n - 1], bias[oc0 + n - 1]};
       int32_t last[4];
-      mr_gemm_2x2_dsp(rows, w, w, groups, b[0], b[0], last);
-      a[0] = last[0];
-      a[1] = last[1];
+      w += (size_t)(n - 1) * (size_t)stride;
+      job.bias = twice;
+      job.bias_end = twice + 2;
+      job.acc = last;
+      mr_gemm_pairs_dsp(&job, w, w);
+      acc[2 * n - 2] = last[0];
+      acc[2 * n - 1] = last[1];
     }
     mr_out_pairs(acc, n, q->mult + oc0, q->rshift_m1 + oc0, q, y0 + oc0, y1 + oc0);
   }
