@@ -565,6 +565,19 @@ typedef struct {
   int32_t pad_value;
 } mr_conv_geometry;
 
+/* memcpy for the few bytes of a first layer's kernel row (9 for 3x3x3), without the library call's set-up (the
+ * empty asm keeps gcc from turning the loops back into one). */
+static inline void mr_copy_short(int8_t *restrict dst, const int8_t *restrict src, int n) {
+  for (; n >= 4; n -= 4, dst += 4, src += 4) {
+    memcpy(dst, src, 4); /* one LDR and one STR (unaligned is fine) */
+    __asm__ volatile("" ::: "memory");
+  }
+  for (; n > 0; --n) {
+    *dst++ = *src++;
+    __asm__ volatile("" ::: "memory");
+  }
+}
+
 /* The im2col row of output pixel (out_y, out_x): k_h*k_w*in_c values in filter (OHWI) order, into a GEMM row
  * (NARROW 0) or plain int8 values (NARROW 1). The taps of one kernel row that fall inside the input are
  * contiguous in it (NHWC): one load each. */
@@ -576,6 +589,15 @@ static inline __attribute__((always_inline)) void mr_im2col_k(void *row, const m
   const int kx1 = in_x0 + g->k_w > g->in_w ? g->in_w - in_x0 : g->k_w;
   const int c = g->in_c, row_len = g->k_w * c;
   int ky, pos = 0;
+  if (kx0 == 0 && kx1 == g->k_w && in_y0 >= 0 && in_y0 + g->k_h <= g->in_h) { /* inside: no padding */
+    const int8_t *src = g->in + ((size_t)in_y0 * g->in_w + in_x0) * c;
+    const size_t in_row = (size_t)g->in_w * c;
+    for (ky = 0; ky < g->k_h; ++ky, pos += row_len, src += in_row) {
+      if (NARROW) mr_copy_short((int8_t *)row + pos, src, row_len);
+      else mr_row_load((mr_row_t *)row, pos, src, row_len);
+    }
+    return;
+  }
 #define MR_FILL(at, n)                                                         \
   do {                                                                         \
     if (NARROW) memset((int8_t *)row + (at), (int8_t)g->pad_value, (size_t)(n)); \
@@ -589,7 +611,7 @@ static inline __attribute__((always_inline)) void mr_im2col_k(void *row, const m
       continue;
     }
     if (kx0 > 0) MR_FILL(pos, kx0 * c);
-    if (NARROW) memcpy((int8_t *)row + pos + kx0 * c, src, (size_t)(kx1 - kx0) * c);
+    if (NARROW) mr_copy_short((int8_t *)row + pos + kx0 * c, src, (kx1 - kx0) * c);
     else mr_row_load((mr_row_t *)row, pos + kx0 * c, src, (kx1 - kx0) * c);
     if (kx1 < g->k_w) MR_FILL(pos + kx1 * c, (g->k_w - kx1) * c);
   }
