@@ -14,9 +14,13 @@
  *  - portable C99 (the reference path; built where __ARM_FEATURE_DSP is absent or MR_PORTABLE is
  *    defined): loops shaped so that gcc -O2 vectorises them (int8 x int16 dot products whose trip
  *    count is a multiple of 16), input rows widened to int16 in scratch;
- *  - Arm DSP extension (Cortex-M4/M7/M33/M55 with __ARM_FEATURE_DSP): __sxtb16 / __smlad on four
- *    int8 values at a time, 2 pixels x 2 output channels per inner loop.
- * The blocking is 2 pixels x 2 output channels in both.
+ *  - Arm DSP extension (Cortex-M4/M7/M33/M55 with __ARM_FEATURE_DSP, -O1 and up): the two pixels' rows
+ *    widened to int16 once, in scratch, interleaved in SXTB16's order (conv_fast.c, MR_DSP_AT); an assembly
+ *    core reads four values of both pixels with one LDM, widens the filter words (SXTB16) and runs eight SMLAD
+ *    per 16 multiply-accumulates, over all output channel pairs; the accumulators are requantized in a
+ *    separate loop, 32 channels at a time;
+ *  - x86-64 SSE2 (the host build, mr_x86.h).
+ * The blocking is 2 pixels x 2 output channels (SSE2: 4 x 2).
  *
  * Scratch (int8_t *scratch, 4-byte aligned, in the arena) sizes are given by the MR_*_SCRATCH_BYTES
  * macros below; the generator asks the planner for exactly these (codegen.kernel_scratch_bytes).
