@@ -123,3 +123,14 @@ def test_every_optimisation_level_builds_and_is_bit_exact_on_cortex_m4(opt, tmp_
     generate(data, "model", target="cortex-m").write(str(src))
     build = target_cortexm.build(src, "model", target="cortex-m4", opt=opt, inputs=packed[:1], out_dir=tmp_path / "b")
     assert target_cortexm.run(build).outputs == expected[:1]
+
+
+@needs_arm
+def test_requantization_forms_are_exact_on_cortex_m4(tmp_path):
+    """micro_runtime/kernels/requantize_test.c on the Cortex-M4 (QEMU): the forms with Arm assembly (SMLAL in
+    mr_requant_apply_right, SMMLAR in mr_requantize_doubled) equal TFLM's MultiplyByQuantizedMultiplier."""
+    elf = target_cortexm.build_program([os.path.join(ROOT, "micro_runtime", "kernels", "requantize_test.c")],
+                                       tmp_path, cflags=["-I", os.path.join(ROOT, "micro_runtime", "include")])
+    out = target_cortexm.run_program(elf)
+    assert out.strip().endswith("checked, 0 failures"), out
+    assert int(out.split("requantize_test: ")[1].split()[0]) > 10_000_000

@@ -38,13 +38,21 @@ static uint32_t fnv1a(const int8_t *p, size_t n) {
 }
 
 /* Requantization of n channels: multipliers in TFLM's range, shifts mostly right, sometimes left, as the fast
- * kernels take them (-1 - shift, int8). */
+ * kernels take them (-1 - shift, int8); in half of the layers right shifts by 1..21 only (what trained models
+ * have, and what the DSP GEMM's one-multiply requantization needs). */
 static void fill_requant(int32_t *mult, int8_t *rshift_m1, int n) {
+  const int right_only = uniform(0, 1);
   int i;
   for (i = 0; i < n; ++i) {
     mult[i] = (int32_t)((1u << 30) | (next_u32() >> 2));
-    rshift_m1[i] = (int8_t)(-1 - uniform(-12, 1));
+    rshift_m1[i] = (int8_t)(-1 - (right_only ? uniform(-21, -1) : uniform(-12, 1)));
   }
+}
+
+/* Conv biases: small, or now and then within 2^18 of 2^30, where 2 * accumulator overflows for some inputs
+ * (the sums themselves stay in int32). */
+static int32_t random_bias(void) {
+  return uniform(0, 15) ? uniform(-20000, 20000) : ((1 << 30) - uniform(0, 1 << 18)) * (uniform(0, 1) ? 1 : -1);
 }
 
 
@@ -114,7 +122,7 @@ static void conv_case(int n) {
   if ((size_t)out_c * k_row + k_row > MAX_BYTES || big > MAX_BYTES || (size_t)out_h * out_w * out_c > MAX_BYTES) return;
   fill_s8(in_buf, in_bytes);
   fill_requant(mult, shift, out_c);
-  for (i = 0; i < out_c; ++i) bias[i] = uniform(-20000, 20000);
+  for (i = 0; i < out_c; ++i) bias[i] = random_bias();
   /* 1x1: filter rows MR_GEMM_STRIDE(in_c) apart */
   fill_gemm_filter(out_c, in_c);
   mr_conv1x1_fast_s8(in_buf, rows, in_c, filter, bias, out_c, out_buf, (int8_t *)scratch, out_offset, mult, shift,

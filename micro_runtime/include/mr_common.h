@@ -182,6 +182,30 @@ static inline int32_t mr_requantize_fast_rshift_m1(int32_t acc, int32_t multipli
 #endif
 }
 
+/* The requantization of a kernel that keeps 2*acc, in one multiply: for a right shift e = rshift_m1 + 1 in [1, 21]
+ * (rshift_m1 in [0, 20]) and |acc| < 2^30,
+ *   mr_requantize(acc, m, -e) + out_offset == mr_requantize_doubled(2*acc, m, mr_requant_doubled_add(...), e):
+ *  - TFLM's SaturatingRoundingDoublingHighMul(acc, m) = floor((acc*m + 2^30) / 2^31) (its nudge 1 - 2^30 for
+ *    negative products, then truncation, floors the same way; acc*m never is INT32_MIN^2), the high word of
+ *    x2*m + 2^31 with x2 = 2*acc: one SMMLAR, whose accumulate operand adds `add` to that word;
+ *  - RoundingDivideByPOT(h, e) = floor((h + 2^(e-1) - [h < 0]) / 2^e): [acc < 0], the sign bit of x2, may stand for
+ *    [h < 0] (they differ only for h = 0, acc < 0, where both give 0);
+ *  - out_offset enters as out_offset*2^e before the shift: add = 2^(e-1) + out_offset*2^e = (1 + 2*out_offset) << rshift_m1.
+ * Nothing wraps: |h| <= |acc| < 2^30 and |add| < 2^29 (|out_offset| <= 128). requantize_test.c checks it. */
+static inline int32_t mr_requant_doubled_add(int32_t out_offset, int32_t rshift_m1) {
+  return (int32_t)((uint32_t)(1 + 2 * out_offset) << rshift_m1);
+}
+
+static inline int32_t mr_requantize_doubled(int32_t x2, int32_t multiplier, int32_t add, int32_t e) {
+#if defined(__ARM_FEATURE_DSP) && !defined(MR_PORTABLE)
+  int32_t h;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(h) : "r"(x2), "r"(multiplier), "r"(add));
+#else
+  const int32_t h = (int32_t)(((int64_t)x2 * multiplier + ((int64_t)add << 32) + ((int64_t)1 << 31)) >> 32);
+#endif
+  return (h + (x2 >> 31)) >> e;
+}
+
 /* TFLM MultiplyByQuantizedMultiplierSmallerThanOneExp (ADD's input/output
  * scaling): shift <= 0. Identical to mr_requantize for those shifts. */
 static inline int32_t mr_requantize_smaller_than_one(int32_t x, int32_t multiplier, int32_t shift) {

@@ -21,7 +21,15 @@ typedef struct {
   const int32_t *mult;
   const int8_t *rshift_m1; /* -1 - shift (mr_requant_prepare_rshift_m1) */
   int32_t act_min, act_max;
+  int doubled; /* DSP path: every channel requantizes by mr_requantize_doubled (mr_doubled_exact) */
 } mr_out_params;
+
+#ifdef MR_DSP
+static int mr_doubled_exact(const int32_t *bias, int out_c, int k, const int8_t *rshift_m1);
+#define MR_DOUBLED(bias, out_c, k, rshift_m1) mr_doubled_exact(bias, out_c, k, rshift_m1)
+#else
+#define MR_DOUBLED(bias, out_c, k, rshift_m1) 0
+#endif
 
 static inline int8_t mr_out_value(int32_t acc, int32_t mult, int32_t shift, const mr_out_params *q) {
   const int32_t v = mr_requantize_fast(acc, mult, shift) + q->out_offset;
@@ -229,6 +237,21 @@ static void mr_gemm_pairs_dsp(mr_gemm_job *job, const int8_t *u, const int8_t *v
 /* The longest im2col row built in int8 first (mr_im2col): 3 input channels up to 7x7 kernels. */
 #define MR_IM2COL_S8_MAX 160
 
+/* Whether a layer's every output may take mr_requantize_doubled: each channel a right shift by 1..21 and every
+ * accumulator |acc| < 2^30, which |bias| + k * 2^14 < 2^30 guarantees (the products of int8 inputs, padding
+ * included, and int8 filters are at most 2^14). Checked once per layer call. */
+static int mr_doubled_exact(const int32_t *bias, int out_c, int k, const int8_t *rshift_m1) {
+  const int32_t room = k < (1 << 15) ? (int32_t)(1 << 30) - (int32_t)k * (1 << 14) : 0;
+  int c;
+#ifdef MR_SINGLE_ROUNDING
+  return 0; /* mr_requantize_doubled is TFLM's default, double rounding */
+#endif
+  for (c = 0; c < out_c; ++c) {
+    if (rshift_m1[c] < 0 || rshift_m1[c] > 20 || bias[c] >= room || bias[c] <= -room) return 0;
+  }
+  return 1;
+}
+
 /* y0[j], y1[j] for channels j in [0, n) from acc[2j], acc[2j + 1]; mult, rshift_m1 start at channel 0. CLAMP 0:
  * the activation range is the whole int8 range (one SSAT), 1: [lo, 127] (ReLU: SSAT and a max), 2: any. */
 static inline __attribute__((always_inline)) void mr_out_pairs_k(const int32_t *acc, int n, const int32_t *mult,
@@ -236,6 +259,27 @@ static inline __attribute__((always_inline)) void mr_out_pairs_k(const int32_t *
                                                                   int8_t *y0, int8_t *y1, const int CLAMP) {
   const int32_t offset = q->out_offset, lo = q->act_min, hi = q->act_max;
   int j;
+  if (q->doubled) { /* one SMMLAR per output; the output offset is in `add` */
+    const int32_t one_plus_2offset = 1 + 2 * offset;
+    for (j = 0; j < n; ++j) {
+      const int32_t m = mult[j], shift = rshift_m1[j], add = (int32_t)((uint32_t)one_plus_2offset << shift);
+      int32_t a = mr_requantize_doubled(2 * acc[2 * j], m, add, shift + 1);
+      int32_t b = mr_requantize_doubled(2 * acc[2 * j + 1], m, add, shift + 1);
+      a = __ssat(a, 8);
+      b = __ssat(b, 8);
+      if (CLAMP != 0) {
+        a = mr_max_i32(a, lo);
+        b = mr_max_i32(b, lo);
+      }
+      if (CLAMP == 2) {
+        a = mr_min_i32(a, hi);
+        b = mr_min_i32(b, hi);
+      }
+      y0[j] = (int8_t)a;
+      y1[j] = (int8_t)b;
+    }
+    return;
+  }
   for (j = 0; j < n; ++j) {
     const mr_requant r = mr_requant_prepare_rshift_m1(mult[j], rshift_m1[j]);
     int32_t a, b;
@@ -490,7 +534,8 @@ static void mr_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const in
 void mr_conv1x1_fast_s8(const int8_t *in, int rows, int in_c, const int8_t *filter, const int32_t *bias,
                         int out_c, int8_t *out, int8_t *scratch, int32_t out_offset,
                         const int32_t *out_mult, const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max) {
-  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
+  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max,
+                            MR_DOUBLED(bias, out_c, in_c, out_rshift_m1)};
   int32_t r;
 #ifdef MR_SSE2
   const int pixels = mr_pixels_x86(in_c), direct = in_c == MR_GEMM_ROW(in_c); /* direct: whole rows, no copy */
@@ -525,7 +570,8 @@ void mr_conv1x1_inplace_fast_s8(int8_t *buf, int rows, int in_c, const int8_t *f
                                 const int8_t *out_rshift_m1, int32_t act_min, int32_t act_max) {
   /* Pixels p and p+1 (forward) or p and p-1 (backwards) are both copied before either output is
    * written: the pair's outputs only reach input bytes of the pair itself or of pixels already done. */
-  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
+  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max,
+                            MR_DOUBLED(bias, out_c, in_c, out_rshift_m1)};
   const int forward = out_c <= in_c;
 #ifdef MR_SSE2
   /* four or eight pixels at a time, all copied before any output is written (the same argument as for two) */
@@ -680,7 +726,8 @@ void mr_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                        int8_t *out, int out_h, int out_w, int8_t *scratch, int32_t in_zero_point,
                        int32_t out_offset, const int32_t *out_mult, const int8_t *out_rshift_m1,
                        int32_t act_min, int32_t act_max) {
-  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
+  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max,
+                            MR_DOUBLED(bias, out_c, k_h * k_w * in_c, out_rshift_m1)};
   const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
                               in_zero_point};
   mr_conv_pixels(&g, 0, (int32_t)out_h * out_w, filter, bias, out_c, out, (mr_row_t *)(void *)scratch, &q);
@@ -692,7 +739,8 @@ void mr_conv2d_rows_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                             int8_t *out, int out_h, int out_w, int8_t *scratch, int32_t in_zero_point,
                             int32_t out_offset, const int32_t *out_mult, const int8_t *out_rshift_m1,
                             int32_t act_min, int32_t act_max) {
-  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max};
+  const mr_out_params q = {out_offset, out_mult, out_rshift_m1, act_min, act_max,
+                            MR_DOUBLED(bias, out_c, k_h * k_w * in_c, out_rshift_m1)};
   const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
                               in_zero_point};
   const size_t row_bytes = (size_t)out_w * (size_t)out_c;
@@ -716,7 +764,8 @@ void mr_conv2d_add_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                            int32_t input2_multiplier, int32_t input2_shift,
                            int32_t output_offset, int32_t output_multiplier, int32_t output_shift,
                            int32_t act_min, int32_t act_max) {
-  const mr_out_params q = {conv_out_offset, out_mult, out_rshift_m1, conv_act_min, conv_act_max};
+  const mr_out_params q = {conv_out_offset, out_mult, out_rshift_m1, conv_act_min, conv_act_max,
+                            MR_DOUBLED(bias, out_c, k_h * k_w * in_c, out_rshift_m1)};
   const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
                               in_zero_point};
   mr_row_t *rows = (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * out_c));

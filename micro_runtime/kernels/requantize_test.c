@@ -85,6 +85,23 @@ int main(void) {
       }
     }
   }
+  /* mr_requantize_doubled: right shifts by 1..21, |acc| < 2^30, every output offset's extremes and random ones */
+  for (shift = -21; shift <= -1; ++shift) {
+    for (i = 0; i < 100000; ++i) {
+      const int bits = (int)(next_u32() % 31u);
+      const int32_t acc = i < 4 ? ((i & 1) ? -1 : 1) * ((1 << 30) - 1 - (i >> 1))
+                                : (int32_t)(next_u32() >> (32 - (bits + 1))) * ((next_u32() & 1u) ? 1 : -1) / 2;
+      const int32_t mult = (int32_t)((1u << 30) | (next_u32() >> 2));
+      const int32_t out_offset = (int32_t)(next_u32() % 256u) - 128;
+      const int32_t want = mr_requantize(acc, mult, shift) + out_offset;
+      const int32_t got = mr_requantize_doubled(2 * acc, mult, mr_requant_doubled_add(out_offset, -1 - shift), -shift);
+      ++checked;
+      if (want != got && failures++ < 10) {
+        printf("doubled: acc %ld mult %ld shift %ld offset %ld: want %ld got %ld\n", (long)acc, (long)mult,
+               (long)shift, (long)out_offset, (long)want, (long)got);
+      }
+    }
+  }
   printf("requantize_test: %ld checked, %ld failures\n", checked, failures);
   return failures != 0;
 }
