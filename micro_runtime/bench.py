@@ -51,6 +51,11 @@ class BenchResult:
     patch_extra_macs_pct: float = 0.0
     ours_cm4_instructions_portable: int | None = None
     ours_cm4_instructions_per_mac_portable: float | None = None
+    # stack: ours_stack_bytes is the larger of the call-graph bound (gcc -fcallgraph-info; it cannot follow calls
+    # through function pointers, then `exact` is false) and the high-water mark measured on the target
+    ours_stack_bytes_static: int | None = None
+    ours_stack_bytes_static_exact: bool | None = None
+    ours_stack_bytes_measured: int | None = None
 
     @property
     def speedup_vs_tflm(self) -> float:
@@ -153,9 +158,12 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
     result.ours_flash_bytes = b.model_linked_flash_bytes
     # An input read in place (patch-based) must be held by the caller for the whole call: count it.
     result.ours_ram_bytes = b.model_linked_ram_bytes + gen.outside_arena_input_bytes
-    result.ours_stack_bytes = b.max_stack_bytes
+    result.ours_stack_bytes = result.ours_stack_bytes_static = b.max_stack_bytes
+    result.ours_stack_bytes_static_exact = b.stack.exact
     if on_target:
         run = target_cortexm.run(b)
+        result.ours_stack_bytes_measured = max(run.stack_bytes)
+        result.ours_stack_bytes = max(b.max_stack_bytes, result.ours_stack_bytes_measured)
         result.cm4_inputs_checked = len(run.outputs)
         result.cm4_bit_exact = len(run.outputs) == n_cm and all(o == e for o, e in zip(run.outputs, tflm_out))
         result.ours_cm4_instructions = run.instructions[0]
