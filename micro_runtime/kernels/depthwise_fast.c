@@ -274,32 +274,10 @@ static inline int32_t mr_dw_pack(int32_t low, int32_t high) {
 static inline __attribute__((always_inline)) int32_t mr_dw_row_taps(const void *r, const mr_dw_taps *w, int ky,
                                                                      int32_t acc, const int K_W, const int NARROW) {
   int kx;
-#ifdef MR_DSP
-  if (NARROW) {
-    const int8_t *x = (const int8_t *)r;
-#pragma GCC unroll 2
-    for (kx = 0; kx + 2 < K_W; kx += 4) { /* taps kx..kx+3; beyond K_W their filter halves are 0 */
-      const int32_t v = mr_read_s8x4(x + kx);
-      acc = __smlad(__sxtb16(v), w->even[ky][kx / 4], acc);
-      acc = __smlad(mr_sxtb16_ror8(v), w->odd[ky][kx / 4], acc);
-    }
-    if (K_W % 4 == 1) acc += w->tap[ky][K_W - 1] * x[K_W - 1];
-  } else {
-    const int16_t *x = (const int16_t *)r;
-#pragma GCC unroll 4
-    for (kx = 0; kx + 1 < K_W; kx += 2) {
-      int32_t v;
-      memcpy(&v, x + kx, 4);
-      acc = __smlad(v, w->pair[ky][kx / 2], acc);
-    }
-    if (K_W % 2) acc += w->tap[ky][K_W - 1] * x[K_W - 1];
-  }
-#else
 #pragma GCC unroll 7
   for (kx = 0; kx < K_W; ++kx) {
     acc += w->tap[ky][kx] * (NARROW ? (int32_t)((const int8_t *)r)[kx] : (int32_t)((const int16_t *)r)[kx]);
   }
-#endif
   return acc;
 }
 
@@ -314,17 +292,7 @@ static inline __attribute__((always_inline)) void mr_dw_acc_row(const void *cons
   int x, ky;
   for (ky = 0; ky < K; ++ky) {
     r[ky] = (const char *)rows[ky] + (size_t)x0 * S_W * size;
-#ifdef MR_DSP
-    int g;
-    taps.tap[ky][K - 1] = w->tap[ky][K - 1];
-    for (g = 0; g < (K + 1) / 2 && !NARROW; ++g) taps.pair[ky][g] = w->pair[ky][g];
-    for (g = 0; g < (K + 1) / 4 && NARROW; ++g) {
-      taps.even[ky][g] = w->even[ky][g];
-      taps.odd[ky][g] = w->odd[ky][g];
-    }
-#else
     memcpy(taps.tap[ky], w->tap[ky], sizeof taps.tap[ky]);
-#endif
   }
   for (x = 0; x < n; ++x) {
     int32_t a = acc0;
@@ -334,7 +302,7 @@ static inline __attribute__((always_inline)) void mr_dw_acc_row(const void *cons
   }
 }
 
-#ifndef MR_SSE2
+#if !defined(MR_SSE2) && !defined(MR_DSP)
 typedef void (*mr_dw_acc_fn)(const void *const *rows, int x0, int n, const mr_dw_taps *w, int32_t acc0,
                              int32_t *acc);
 #define MR_DW_ACC_INSTANCE(k, stride, narrow)                                                               \
@@ -347,7 +315,7 @@ typedef void (*mr_dw_acc_fn)(const void *const *rows, int x0, int n, const mr_dw
 #define MR_DW_RING_SHAPES(INSTANCE) \
   INSTANCE(3, 1, 0) INSTANCE(3, 2, 0) INSTANCE(5, 1, 0) INSTANCE(5, 2, 0) INSTANCE(7, 1, 0) INSTANCE(7, 2, 0) \
   INSTANCE(3, 1, 1) INSTANCE(3, 2, 1) INSTANCE(5, 1, 1) INSTANCE(5, 2, 1) INSTANCE(7, 1, 1) INSTANCE(7, 2, 1)
-#ifndef MR_SSE2
+#if !defined(MR_SSE2) && !defined(MR_DSP)
 MR_DW_RING_SHAPES(MR_DW_ACC_INSTANCE)
 #undef MR_DW_ACC_INSTANCE
 #endif
@@ -511,6 +479,7 @@ static inline __attribute__((always_inline)) void mr_dw_gather(void *ring, size_
 #undef MR_DW_STORE
 }
 
+#ifndef MR_DSP
 /* One channel of the ring mode: gather rows of `in`, accumulate (acc_row), requantize, write to `out` (in place:
  * out = in, over the input). */
 static void mr_dw_channel(const int8_t *in, int8_t *out_base, const mr_dw_params *p, int out_h, int ch, void *ring,
@@ -600,6 +569,348 @@ static void mr_dw_channel(const int8_t *in, int8_t *out_base, const mr_dw_params
 #endif
   }
 }
+#endif
+
+#ifdef MR_DSP
+/* Arm DSP (Cortex-M4): the ring mode with every output computed as 2*acc, which requantizes exactly in four
+ * instructions (mr_dw_rq_apply), from int16 rings (two output pixels per step: each word of a ring row feeds both)
+ * or int8 rings (one pixel per step). Per channel, mr_dw_channel_dsp sets up the taps once (doubled, in the words
+ * the shape's loops read) and runs, row by row, the gather, the accumulators of up to MR_DW_CHUNK pixels
+ * (mr_dw_dsp_k<K>s<S_W>n<NARROW>) and their requantization. */
+
+/* TFLM's double-rounding requantization of acc (SaturatingRoundingDoublingHighMul then RoundingDivideByPOT by
+ * e = rshift_m1 + 1 >= 1) plus out_offset, from acc2 = 2*acc (|acc| < 2^30):
+ *  - SRDHM(acc, m) = x = floor((acc*m + 2^30) / 2^31) (its nudge 1 - 2^30 on negative products, truncated,
+ *    floors the same), the high word of acc2*m + 2^31 (SMMLAR);
+ *  - RDBPOT(x, e) = floor((x + 2^(e-1) - [x < 0]) / 2^e); [acc < 0] in place of [x < 0] changes only x = 0
+ *    with acc < 0, where both give 0;
+ *  - + out_offset as out_offset*2^e before the shift.
+ * So (SMMLAR(acc2, m, 2^(e-1) + out_offset*2^e) + (acc2 >> 31)) >> e. With e <= 21 nothing wraps: |x| <= |acc|
+ * < 2^30, the constant < 2^29. */
+typedef struct {
+  int32_t mult, add, shift;
+} mr_dw_rq;
+
+static inline int mr_dw_rq_prepare(mr_dw_rq *q, int32_t mult, int32_t rshift_m1, int32_t out_offset) {
+#ifdef MR_SINGLE_ROUNDING
+  (void)q, (void)mult, (void)rshift_m1, (void)out_offset;
+  return 0;
+#else
+  if (rshift_m1 < 0 || rshift_m1 > 20) return 0;
+  q->mult = mult;
+  q->shift = rshift_m1 + 1;
+  q->add = (int32_t)((1u << rshift_m1) + ((uint32_t)out_offset << (rshift_m1 + 1)));
+  return 1;
+#endif
+}
+
+static inline int32_t mr_dw_rq_apply(int32_t acc2, int32_t mult, int32_t add, int32_t shift) {
+  int32_t t;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(t) : "r"(acc2), "r"(mult), "r"(add));
+  return (t + (acc2 >> 31)) >> shift;
+}
+
+/* |acc| < 2^30 for every accumulator when the start (bias + in_offset * taps) is below 2^29: the taps add at most
+ * 49 * 128 * 255 < 2^21 */
+#define MR_DW_ACC0_FAST ((int32_t)1 << 29)
+
+static inline int32_t mr_dw_read32(const void *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* Tap words of one ring row (mr_dw_dsp_taps), t_k the (doubled) taps, H = (K - 1) / 2:
+ *  int16, stride 1: E_0..E_{H-1}, O_1..O_H with E_j = (t_2j, t_2j+1), O_j = (t_2j-1, t_2j) (low, high halves);
+ *  int16, stride 2: E_0..E_{H-1}, (t_{K-1}, 0);
+ *  int8: (t_4g, t_4g+2), (t_4g+1, t_4g+3) for each group of four taps (0 past K), then t_4 alone when K = 5. */
+typedef int32_t mr_dw_dsp_taps[MR_DW_MAX_K][MR_DW_MAX_K - 1];
+
+static inline int32_t mr_dw_tap(const int32_t *t, int k, int K) { return k < K ? t[k] : 0; }
+
+static void mr_dw_dsp_prepare_taps(mr_dw_dsp_taps w, const int32_t (*t)[MR_DW_MAX_K], int K, int s_w, int narrow) {
+  const int H = (K - 1) / 2;
+  int ky, j;
+  for (ky = 0; ky < K; ++ky) {
+    const int32_t *r = t[ky];
+    if (narrow) {
+      for (j = 0; 4 * j + 2 < K; ++j) {
+        w[ky][2 * j] = mr_dw_pack(r[4 * j], mr_dw_tap(r, 4 * j + 2, K));
+        w[ky][2 * j + 1] = mr_dw_pack(r[4 * j + 1], mr_dw_tap(r, 4 * j + 3, K));
+      }
+      if (K % 4 == 1) w[ky][2 * j] = r[K - 1];
+    } else {
+      for (j = 0; j < H; ++j) w[ky][j] = mr_dw_pack(r[2 * j], r[2 * j + 1]);
+      if (s_w == 1) {
+        for (j = 1; j <= H; ++j) w[ky][H - 1 + j] = mr_dw_pack(r[2 * j - 1], r[2 * j]);
+      } else {
+        w[ky][H] = mr_dw_pack(r[K - 1], 0);
+      }
+    }
+  }
+}
+
+/* int16 rings, rows [KB, KE) of output pixels [0, n) into acc (FIRST: starting from acc0, else adding to acc). */
+static inline __attribute__((always_inline)) void mr_dw_dsp_pass16(const char *const *rows, int x0, int n,
+                                                                    const mr_dw_dsp_taps w, int32_t acc0, int32_t *acc,
+                                                                    const int K, const int S_W, const int KB,
+                                                                    const int KE, const int FIRST) {
+  const int H = (K - 1) / 2;
+  int32_t t[MR_DW_MAX_K][MR_DW_MAX_K - 1]; /* scalars once unrolled: registers */
+  const int16_t *q[MR_DW_MAX_K];
+  int32_t *a = acc, *const end = acc + (n & ~1);
+  int ky, j;
+#pragma GCC unroll 7
+  for (ky = KB; ky < KE; ++ky) {
+    q[ky] = (const int16_t *)(const void *)rows[ky] + (size_t)x0 * S_W;
+#pragma GCC unroll 6
+    for (j = 0; j < MR_DW_MAX_K - 1; ++j) {
+      if (j < (S_W == 1 ? K - 1 : H + 1)) t[ky][j] = w[ky][j];
+    }
+  }
+  for (; a != end; a += 2) {
+    int32_t p0 = FIRST ? acc0 : a[0], p1 = FIRST ? acc0 : a[1];
+#pragma GCC unroll 7
+    for (ky = KB; ky < KE; ++ky) {
+      const int16_t *x = q[ky];
+      if (S_W == 1) { /* pixel i: E_j on A_j, t_{K-1} (O_H's high half) on A_H's low; i+1: t_0 on A_0's high, O_j on A_j */
+        int32_t v = mr_dw_read32(x);
+        p0 = __smlad(v, t[ky][0], p0);
+        p1 = __smlatb(v, t[ky][0], p1);
+#pragma GCC unroll 4
+        for (j = 1; j <= H; ++j) {
+          v = mr_dw_read32(x + 2 * j);
+          if (j < H) p0 = __smlad(v, t[ky][j], p0);
+          else p0 = __smlabt(v, t[ky][2 * H - 1], p0);
+          p1 = __smlad(v, t[ky][H - 1 + j], p1);
+        }
+      } else { /* pixel i: E_j on A_j, t_{K-1} on A_H's low; i+1: E_j on A_{j+1}, t_{K-1} on element 2H+2 */
+        int32_t v = mr_dw_read32(x);
+#pragma GCC unroll 4
+        for (j = 0; j < H; ++j) {
+          const int32_t u = mr_dw_read32(x + 2 * j + 2);
+          p0 = __smlad(v, t[ky][j], p0);
+          p1 = __smlad(u, t[ky][j], p1);
+          v = u;
+        }
+        p0 = __smlabb(v, t[ky][H], p0);
+        p1 = __smlabb(x[2 * H + 2], t[ky][H], p1); /* a halfword: the row may end there */
+      }
+      q[ky] = x + 2 * S_W;
+    }
+    a[0] = p0;
+    a[1] = p1;
+  }
+  if (n & 1) { /* the last pixel of an odd count */
+    int32_t p = FIRST ? acc0 : a[0];
+#pragma GCC unroll 7
+    for (ky = KB; ky < KE; ++ky) {
+      const int16_t *x = q[ky];
+#pragma GCC unroll 4
+      for (j = 0; j < H; ++j) p = __smlad(mr_dw_read32(x + 2 * j), t[ky][j], p);
+      if (S_W == 1) p = __smlabt(x[K - 1], t[ky][2 * H - 1], p);
+      else p = __smlabb(x[K - 1], t[ky][H], p);
+    }
+    a[0] = p;
+  }
+}
+
+/* int8 rings: one pixel per step, four taps per word (their filter halves 0 past K; the ring row's slack byte). */
+static inline __attribute__((always_inline)) void mr_dw_dsp_pass8(const char *const *rows, int x0, int n,
+                                                                   const mr_dw_dsp_taps w, int32_t acc0, int32_t *acc,
+                                                                   const int K, const int S_W) {
+  int32_t t[MR_DW_MAX_K][MR_DW_MAX_K - 1];
+  const int8_t *q[MR_DW_MAX_K];
+  int i, ky, j;
+  for (ky = 0; ky < K; ++ky) {
+    q[ky] = (const int8_t *)rows[ky] + (size_t)x0 * S_W;
+    for (j = 0; j < (K + 1) / 4 * 2 + (K % 4 == 1); ++j) t[ky][j] = w[ky][j];
+  }
+  for (i = 0; i < n; ++i) {
+    int32_t p = acc0;
+#pragma GCC unroll 7
+    for (ky = 0; ky < K; ++ky) {
+      const int8_t *x = q[ky] + (size_t)i * S_W;
+#pragma GCC unroll 2
+      for (j = 0; 4 * j + 2 < K; ++j) {
+        const int32_t v = mr_dw_read32(x + 4 * j);
+        p = __smlad(__sxtb16(v), t[ky][2 * j], p);
+        p = __smlad(mr_sxtb16_ror8(v), t[ky][2 * j + 1], p);
+      }
+      if (K % 4 == 1) p += t[ky][(K + 1) / 4 * 2] * x[K - 1];
+    }
+    acc[i] = p;
+  }
+}
+
+static inline __attribute__((always_inline)) void mr_dw_dsp_acc(const char *const *rows, int x0, int n,
+                                                                 const mr_dw_dsp_taps w, int32_t acc0, int32_t *acc,
+                                                                 const int K, const int S_W, const int NARROW) {
+  if (NARROW) {
+    mr_dw_dsp_pass8(rows, x0, n, w, acc0, acc, K, S_W);
+  } else if (K == 3) { /* the three rows in one pass: their six tap words stay in registers */
+    mr_dw_dsp_pass16(rows, x0, n, w, acc0, acc, K, S_W, 0, 3, 1);
+  } else { /* a pass per row */
+    int ky;
+    mr_dw_dsp_pass16(rows, x0, n, w, acc0, acc, K, S_W, 0, 1, 1);
+#pragma GCC unroll 7
+    for (ky = 1; ky < K; ++ky) mr_dw_dsp_pass16(rows, x0, n, w, acc0, acc, K, S_W, ky, ky + 1, 0);
+  }
+}
+
+/* mr_dw_gather with four values per step (int16: two words of two; int8: one word of four). */
+static inline __attribute__((always_inline)) void mr_dw_gather_dsp(void *ring, size_t slot, const int8_t *src, int c,
+                                                                   int left, int n, int stride, int32_t zero_point,
+                                                                   const int NARROW) {
+  const int c2 = 2 * c, c3 = 3 * c, c4 = 4 * c;
+  int x = 0;
+  if (NARROW) {
+    int8_t *d = (int8_t *)ring + slot;
+    for (; x < left; ++x) d[x] = (int8_t)zero_point;
+    d += left;
+    for (x = 0; x + 4 <= n; x += 4, src += c4, d += 4) {
+      const uint32_t v = (uint32_t)(uint8_t)src[0] | (uint32_t)(uint8_t)src[c] << 8 |
+                         (uint32_t)(uint8_t)src[c2] << 16 | (uint32_t)(uint8_t)src[c3] << 24;
+      memcpy(d, &v, 4);
+    }
+    for (; x < n; ++x, src += c) *d++ = *src;
+    for (x = left + n; x < stride; ++x) *d++ = (int8_t)zero_point;
+  } else {
+    int16_t *d = (int16_t *)ring + slot;
+    for (; x < left; ++x) d[x] = (int16_t)zero_point;
+    d += left;
+    for (x = 0; x + 4 <= n; x += 4, src += c4, d += 4) {
+      const uint32_t v01 = ((uint32_t)src[0] & 0xffffu) | (uint32_t)src[c] << 16;
+      const uint32_t v23 = ((uint32_t)src[c2] & 0xffffu) | (uint32_t)src[c3] << 16;
+      memcpy(d, &v01, 4);
+      memcpy(d + 2, &v23, 4);
+    }
+    for (; x < n; ++x, src += c) *d++ = *src;
+    for (x = left + n; x < stride; ++x) *d++ = (int16_t)zero_point;
+  }
+}
+
+/* What the rows of one channel share on the DSP path, set up once per channel (mr_dw_channel_dsp). */
+typedef struct {
+  mr_dw_dsp_taps w;
+  int32_t acc0;   /* bias + in_offset * sum of the taps, doubled when fast */
+  int fast;       /* 2*acc requantized by mr_dw_rq_apply, else mr_requant_apply */
+  mr_dw_rq q;     /* fast */
+  mr_requant rq;  /* otherwise */
+  int32_t out_offset, act_min, act_max;
+  int c;          /* output pixels' stride */
+} mr_dw_dsp_channel;
+
+/* Accumulators acc[0..n) of one channel requantized to out[x*c] (the fast kernels' requantization loop inlines
+ * the common case: fast, activation range all of int8). */
+static inline __attribute__((always_inline)) int mr_dw_dsp_requant_inline(const int32_t *acc, int n, int8_t *out,
+                                                                         const mr_dw_dsp_channel *d) {
+  const int c = d->c;
+  const int32_t mult = d->q.mult, add = d->q.add, shift = d->q.shift;
+  int x;
+  if (!d->fast || d->act_min != MR_INT8_MIN || d->act_max != MR_INT8_MAX) return 0;
+  for (x = 0; x < n; ++x) out[(size_t)x * c] = (int8_t)__ssat(mr_dw_rq_apply(acc[x], mult, add, shift), 8);
+  return 1;
+}
+
+static __attribute__((noinline)) void mr_dw_dsp_requant(const int32_t *acc, int n, int8_t *out,
+                                                         const mr_dw_dsp_channel *d) {
+  const int c = d->c;
+  const int32_t act_min = d->act_min, act_max = d->act_max;
+  int x;
+  if (d->fast) {
+    const int32_t mult = d->q.mult, add = d->q.add, shift = d->q.shift;
+    for (x = 0; x < n; ++x) {
+      out[(size_t)x * c] = (int8_t)mr_clamp_i32(mr_dw_rq_apply(acc[x], mult, add, shift), act_min, act_max);
+    }
+  } else {
+    for (x = 0; x < n; ++x) {
+      out[(size_t)x * c] = (int8_t)mr_clamp_i32(mr_requant_apply(acc[x], &d->rq) + d->out_offset, act_min, act_max);
+    }
+  }
+}
+
+/* One output row of one channel from its ring rows: chunks of MR_DW_CHUNK accumulators, then their
+ * requantization. K, S_W and NARROW are constants in each instance (mr_dw_dsp_k<K>s<S_W>n<NARROW>). */
+static inline __attribute__((always_inline)) void mr_dw_dsp_row(const mr_dw_dsp_channel *d, const char *const *rows,
+                                                                int out_w, int8_t *out, const int K, const int S_W,
+                                                                const int NARROW) {
+  int32_t acc[MR_DW_CHUNK];
+  int x0;
+  for (x0 = 0; x0 < out_w; x0 += MR_DW_CHUNK) {
+    const int n = out_w - x0 < MR_DW_CHUNK ? out_w - x0 : MR_DW_CHUNK;
+    int8_t *o = out + (size_t)x0 * d->c;
+    mr_dw_dsp_acc(rows, x0, n, (const int32_t(*)[MR_DW_MAX_K - 1])d->w, d->acc0, acc, K, S_W, NARROW);
+    if (!mr_dw_dsp_requant_inline(acc, n, o, d)) mr_dw_dsp_requant(acc, n, o, d);
+  }
+}
+
+typedef void (*mr_dw_dsp_fn)(const mr_dw_dsp_channel *d, const char *const *rows, int out_w, int8_t *out);
+#define MR_DW_DSP_INSTANCE(k, stride, narrow)                                                                        \
+  static void mr_dw_dsp_k##k##s##stride##n##narrow(const mr_dw_dsp_channel *d, const char *const *rows, int out_w, \
+                                                   int8_t *out) {                                                   \
+    mr_dw_dsp_row(d, rows, out_w, out, k, stride, narrow);                                                         \
+  }
+MR_DW_RING_SHAPES(MR_DW_DSP_INSTANCE)
+#undef MR_DW_DSP_INSTANCE
+
+/* One channel of the ring mode on the DSP path (mr_dw_channel's job). */
+static void mr_dw_channel_dsp(const int8_t *in, int8_t *out_base, const mr_dw_params *p, int out_h, int ch, void *ring,
+                              int narrow, mr_dw_dsp_fn row_fn) {
+  const int c = p->c, in_w = p->in_w, out_w = p->out_w, k = p->k_h, s_w = p->stride_w, size = narrow ? 1 : 2;
+  const int ring_w = (out_w - 1) * s_w + k, stride = (int)mr_dw_ring_stride(k, s_w, out_w, narrow);
+  const int32_t zero_point = -p->in_offset;
+  int32_t t[MR_DW_MAX_K][MR_DW_MAX_K];
+  mr_dw_dsp_channel d;
+  uint32_t acc0 = p->bias ? (uint32_t)p->bias[ch] : 0u;
+  int next_row = -p->pad_top; /* next input row to gather, into ring slot `slot` */
+  int slot = 0, top = 0;      /* top: the slot of output row y's first input row */
+  int y, ky, kx;
+  for (ky = 0; ky < k; ++ky) {
+    for (kx = 0; kx < k; ++kx) {
+      t[ky][kx] = p->filter[(size_t)(ky * k + kx) * c + ch];
+      acc0 += (uint32_t)t[ky][kx] * (uint32_t)p->in_offset;
+    }
+  }
+  d.fast = mr_dw_rq_prepare(&d.q, p->out_mult[ch], p->out_rshift_m1[ch], p->out_offset) &&
+           (int32_t)acc0 > -MR_DW_ACC0_FAST && (int32_t)acc0 < MR_DW_ACC0_FAST;
+  if (d.fast) { /* 2*acc */
+    acc0 *= 2u;
+    for (ky = 0; ky < k; ++ky) {
+      for (kx = 0; kx < k; ++kx) t[ky][kx] *= 2;
+    }
+  }
+  d.acc0 = (int32_t)acc0;
+  d.rq = mr_requant_prepare_rshift_m1(p->out_mult[ch], p->out_rshift_m1[ch]);
+  d.out_offset = p->out_offset;
+  d.act_min = p->act_min;
+  d.act_max = p->act_max;
+  d.c = c;
+  mr_dw_dsp_prepare_taps(d.w, (const int32_t(*)[MR_DW_MAX_K])t, k, s_w, narrow);
+  for (y = 0; y < out_h; ++y) {
+    const int in_y0 = y * p->stride_h - p->pad_top;
+    const char *rows[MR_DW_MAX_K];
+    for (; next_row < in_y0 + k; ++next_row) {
+      const int8_t *src = in + (size_t)next_row * in_w * c + ch;
+      const int in_image = next_row >= 0 && next_row < p->in_h;
+      const int left = in_image ? p->pad_left : ring_w;
+      const int n = !in_image ? 0 : ring_w - left < in_w ? ring_w - left : in_w;
+      if (narrow) {
+        mr_dw_gather_dsp(ring, (size_t)slot * stride, src, c, left, n, stride, zero_point, 1);
+      } else {
+        mr_dw_gather_dsp(ring, (size_t)slot * stride, src, c, left, n, stride, zero_point, 0);
+      }
+      if (++slot == k) slot = 0;
+    }
+    for (ky = 0; ky < k; ++ky) {
+      const int s = top + ky < k ? top + ky : top + ky - k;
+      rows[ky] = (const char *)ring + (size_t)s * stride * size;
+    }
+    for (top += p->stride_h; top >= k;) top -= k;
+    row_fn(&d, rows, out_w, out_base + (size_t)y * out_w * c + ch);
+  }
+}
+#endif
 
 int mr_depthwise_ring_fits(int k_h, int k_w, int stride_w, int pad_top, int pad_left, int out_h, int out_w) {
   return k_h == k_w && (k_h == 3 || k_h == 5 || k_h == 7) && (stride_w == 1 || stride_w == 2) && pad_top >= 0 &&
@@ -614,12 +925,19 @@ int32_t mr_depthwise_ring_bytes(int k, int stride_w, int out_w, int narrow) {
  * returns 0 (nothing done) otherwise. */
 static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, int8_t *scratch,
                               int32_t scratch_bytes) {
+#ifdef MR_DSP
+  static const mr_dw_dsp_fn instances[2][3][2] = {
+      {{mr_dw_dsp_k3s1n0, mr_dw_dsp_k3s2n0}, {mr_dw_dsp_k5s1n0, mr_dw_dsp_k5s2n0}, {mr_dw_dsp_k7s1n0, mr_dw_dsp_k7s2n0}},
+      {{mr_dw_dsp_k3s1n1, mr_dw_dsp_k3s2n1}, {mr_dw_dsp_k5s1n1, mr_dw_dsp_k5s2n1}, {mr_dw_dsp_k7s1n1, mr_dw_dsp_k7s2n1}}};
+  mr_dw_dsp_fn acc_row;
+#else
   static const mr_dw_acc_fn instances[2][3][2] = {
       {{mr_dw_acc_k3s1n0, mr_dw_acc_k3s2n0}, {mr_dw_acc_k5s1n0, mr_dw_acc_k5s2n0}, {mr_dw_acc_k7s1n0, mr_dw_acc_k7s2n0}},
       {{mr_dw_acc_k3s1n1, mr_dw_acc_k3s2n1}, {mr_dw_acc_k5s1n1, mr_dw_acc_k5s2n1}, {mr_dw_acc_k7s1n1, mr_dw_acc_k7s2n1}}};
+  mr_dw_acc_fn acc_row;
+#endif
   const int k = p->k_h, s_w = p->stride_w;
   int y, ch, narrow, slack;
-  mr_dw_acc_fn acc_row;
   if (!mr_depthwise_ring_fits(k, p->k_w, s_w, p->pad_top, p->pad_left, out_h, p->out_w)) return 0;
   if (mr_depthwise_ring_bytes(k, s_w, p->out_w, 0) <= scratch_bytes) narrow = 0;
   else if (mr_depthwise_ring_bytes(k, s_w, p->out_w, 1) <= scratch_bytes) narrow = 1;
@@ -630,7 +948,12 @@ static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params 
   }
   acc_row = instances[narrow][(k - 3) / 2][s_w - 1];
   slack = scratch_bytes - mr_depthwise_ring_bytes(k, s_w, p->out_w, narrow) >= 16;
+#ifdef MR_DSP
+  (void)slack;
+  for (ch = 0; ch < p->c; ++ch) mr_dw_channel_dsp(in, out, p, out_h, ch, scratch, narrow, acc_row);
+#else
   for (ch = 0; ch < p->c; ++ch) mr_dw_channel(in, out, p, out_h, ch, scratch, narrow, slack, acc_row);
+#endif
   return 1;
 }
 
