@@ -33,6 +33,44 @@ static inline int8_t mr_dw_out(int32_t acc, const mr_dw_params *p, int ch) {
 
 #define MR_DW_MAX_K 7
 
+#ifdef MR_DSP
+/* TFLM's double-rounding requantization of acc (SaturatingRoundingDoublingHighMul then RoundingDivideByPOT by
+ * e = rshift_m1 + 1 >= 1) plus out_offset, from acc2 = 2*acc (|acc| < 2^30):
+ *  - SRDHM(acc, m) = x = floor((acc*m + 2^30) / 2^31) (its nudge 1 - 2^30 on negative products, truncated,
+ *    floors the same), the high word of acc2*m + 2^31 (SMMLAR);
+ *  - RDBPOT(x, e) = floor((x + 2^(e-1) - [x < 0]) / 2^e); [acc < 0] in place of [x < 0] changes only x = 0
+ *    with acc < 0, where both give 0;
+ *  - + out_offset as out_offset*2^e before the shift.
+ * So (SMMLAR(acc2, m, 2^(e-1) + out_offset*2^e) + (acc2 >> 31)) >> e. With e <= 21 nothing wraps: |x| <= |acc|
+ * < 2^30, the constant < 2^29. */
+typedef struct {
+  int32_t mult, add, shift;
+} mr_dw_rq;
+
+static inline int mr_dw_rq_prepare(mr_dw_rq *q, int32_t mult, int32_t rshift_m1, int32_t out_offset) {
+#ifdef MR_SINGLE_ROUNDING
+  (void)q, (void)mult, (void)rshift_m1, (void)out_offset;
+  return 0;
+#else
+  if (rshift_m1 < 0 || rshift_m1 > 20) return 0;
+  q->mult = mult;
+  q->shift = rshift_m1 + 1;
+  q->add = (int32_t)((1u << rshift_m1) + ((uint32_t)out_offset << (rshift_m1 + 1)));
+  return 1;
+#endif
+}
+
+static inline int32_t mr_dw_rq_apply(int32_t acc2, int32_t mult, int32_t add, int32_t shift) {
+  int32_t t;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(t) : "r"(acc2), "r"(mult), "r"(add));
+  return (t + (acc2 >> 31)) >> shift;
+}
+
+/* |acc| < 2^30 for every accumulator when the start (bias, or bias + in_offset * taps) is below 2^29: the taps add at
+ * most 49 * 128 * 255 < 2^21 */
+#define MR_DW_ACC0_FAST ((int32_t)1 << 29)
+#endif
+
 #ifdef MR_SSE2
 /* x86, channels as the vector dimension (for outputs too narrow for the ring mode's steps of eight pixels):
  * a block of eight channels, its taps widened once as pairs (kx, kx+1) interleaved per channel for
@@ -202,6 +240,88 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
   }
 }
 
+#ifdef MR_DSP
+/* All channels of output row out_y (mr_dw_row(in, p, out_y, 0, c, out, out_stride)) on the DSP path: blocks of four
+ * channels, each block's taps widened once per row into pairs (0, 2), (1, 3) (wide), its requantization set up once
+ * (mr_dw_rq on 2*acc); blocks whose requantization or bias the fast form does not take, and the channels past the
+ * last block, through mr_dw_row. */
+static void mr_dw_row_dsp(const int8_t *in, const mr_dw_params *p, int out_y, int8_t *out, int out_stride) {
+  const int c = p->c, k_w = p->k_w;
+  const int in_y0 = out_y * p->stride_h - p->pad_top;
+  const int ky0 = in_y0 < 0 ? -in_y0 : 0;
+  const int ky1 = in_y0 + p->k_h > p->in_h ? p->in_h - in_y0 : p->k_h;
+  const int32_t off2 = (int32_t)(((uint32_t)p->in_offset & 0xffffu) | ((uint32_t)p->in_offset << 16));
+  const int full = p->act_min == MR_INT8_MIN && p->act_max == MR_INT8_MAX;
+  int32_t wide[MR_DW_MAX_K * MR_DW_MAX_K][2];
+  int ch = 0;
+  if (p->k_h > MR_DW_MAX_K || k_w > MR_DW_MAX_K) {
+    mr_dw_row(in, p, out_y, 0, c, out, out_stride);
+    return;
+  }
+  for (; ch + 4 <= c; ch += 4) {
+    mr_dw_rq q[4];
+    int32_t b[4];
+    int fast = 1, i, x, ky, kx;
+    for (i = 0; i < 4; ++i) {
+      b[i] = p->bias ? p->bias[ch + i] : 0;
+      fast = mr_dw_rq_prepare(&q[i], p->out_mult[ch + i], p->out_rshift_m1[ch + i], p->out_offset) && fast &&
+             b[i] > -MR_DW_ACC0_FAST && b[i] < MR_DW_ACC0_FAST;
+    }
+    if (!fast) {
+      mr_dw_row(in, p, out_y, ch, 4, out + ch, out_stride);
+      continue;
+    }
+    for (ky = ky0; ky < ky1; ++ky) {
+      for (kx = 0; kx < k_w; ++kx) {
+        const int32_t v = mr_read_s8x4(p->filter + (size_t)(ky * k_w + kx) * c + ch);
+        wide[ky * k_w + kx][0] = __sxtb16(v);
+        wide[ky * k_w + kx][1] = mr_sxtb16_ror8(v);
+      }
+    }
+    for (x = 0; x < p->out_w; ++x) {
+      const int in_x0 = x * p->stride_w - p->pad_left;
+      const int kx0 = in_x0 < 0 ? -in_x0 : 0;
+      const int kx1 = in_x0 + k_w > p->in_w ? p->in_w - in_x0 : k_w;
+      int32_t a0 = b[0], a1 = b[1], a2 = b[2], a3 = b[3];
+      int8_t *o = out + (size_t)x * out_stride + ch;
+      for (ky = ky0; ky < ky1; ++ky) {
+        const int8_t *xr = in + ((size_t)(in_y0 + ky) * p->in_w + in_x0 + kx0) * c + ch;
+        const int32_t(*w)[2] = wide + ky * k_w + kx0, (*const w_end)[2] = wide + ky * k_w + kx1;
+        for (; w != w_end; ++w, xr += c) {
+          const int32_t xv = mr_read_s8x4(xr);
+          const int32_t x02 = __sxtab16(off2, xv), x13 = mr_sxtab16_ror8(off2, xv);
+          a0 = __smlabb((*w)[0], x02, a0);
+          a2 = __smlatt((*w)[0], x02, a2);
+          a1 = __smlabb((*w)[1], x13, a1);
+          a3 = __smlatt((*w)[1], x13, a3);
+        }
+      }
+      {
+        const int32_t r0 = mr_dw_rq_apply(a0 * 2, q[0].mult, q[0].add, q[0].shift);
+        const int32_t r1 = mr_dw_rq_apply(a1 * 2, q[1].mult, q[1].add, q[1].shift);
+        const int32_t r2 = mr_dw_rq_apply(a2 * 2, q[2].mult, q[2].add, q[2].shift);
+        const int32_t r3 = mr_dw_rq_apply(a3 * 2, q[3].mult, q[3].add, q[3].shift);
+        if (full) {
+          o[0] = (int8_t)__ssat(r0, 8);
+          o[1] = (int8_t)__ssat(r1, 8);
+          o[2] = (int8_t)__ssat(r2, 8);
+          o[3] = (int8_t)__ssat(r3, 8);
+        } else {
+          o[0] = (int8_t)mr_clamp_i32(r0, p->act_min, p->act_max);
+          o[1] = (int8_t)mr_clamp_i32(r1, p->act_min, p->act_max);
+          o[2] = (int8_t)mr_clamp_i32(r2, p->act_min, p->act_max);
+          o[3] = (int8_t)mr_clamp_i32(r3, p->act_min, p->act_max);
+        }
+      }
+    }
+  }
+  if (ch < c) mr_dw_row(in, p, out_y, ch, c - ch, out + ch, out_stride);
+}
+#define MR_DW_ROW_ALL(in, p, out_y, out, out_stride) mr_dw_row_dsp(in, p, out_y, out, out_stride)
+#else
+#define MR_DW_ROW_ALL(in, p, out_y, out, out_stride) mr_dw_row(in, p, out_y, 0, (p)->c, out, out_stride)
+#endif
+
 static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, int8_t *scratch,
                               int32_t scratch_bytes);
 
@@ -231,7 +351,7 @@ void mr_depthwise_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int c,
     return;
   }
 #endif
-  for (y = 0; y < out_h; ++y) mr_dw_row(in, &p, y, 0, c, out + (size_t)y * out_w * c, c);
+  for (y = 0; y < out_h; ++y) MR_DW_ROW_ALL(in, &p, y, out + (size_t)y * out_w * c, c);
 }
 
 int32_t mr_depthwise_inplace_row_delay(int in_h, int in_w, int c, int stride_h, int pad_top, int out_h,
@@ -578,42 +698,6 @@ static void mr_dw_channel(const int8_t *in, int8_t *out_base, const mr_dw_params
  * the shape's loops read) and runs, row by row, the gather, the accumulators of up to MR_DW_CHUNK pixels
  * (mr_dw_dsp_k<K>s<S_W>n<NARROW>) and their requantization. */
 
-/* TFLM's double-rounding requantization of acc (SaturatingRoundingDoublingHighMul then RoundingDivideByPOT by
- * e = rshift_m1 + 1 >= 1) plus out_offset, from acc2 = 2*acc (|acc| < 2^30):
- *  - SRDHM(acc, m) = x = floor((acc*m + 2^30) / 2^31) (its nudge 1 - 2^30 on negative products, truncated,
- *    floors the same), the high word of acc2*m + 2^31 (SMMLAR);
- *  - RDBPOT(x, e) = floor((x + 2^(e-1) - [x < 0]) / 2^e); [acc < 0] in place of [x < 0] changes only x = 0
- *    with acc < 0, where both give 0;
- *  - + out_offset as out_offset*2^e before the shift.
- * So (SMMLAR(acc2, m, 2^(e-1) + out_offset*2^e) + (acc2 >> 31)) >> e. With e <= 21 nothing wraps: |x| <= |acc|
- * < 2^30, the constant < 2^29. */
-typedef struct {
-  int32_t mult, add, shift;
-} mr_dw_rq;
-
-static inline int mr_dw_rq_prepare(mr_dw_rq *q, int32_t mult, int32_t rshift_m1, int32_t out_offset) {
-#ifdef MR_SINGLE_ROUNDING
-  (void)q, (void)mult, (void)rshift_m1, (void)out_offset;
-  return 0;
-#else
-  if (rshift_m1 < 0 || rshift_m1 > 20) return 0;
-  q->mult = mult;
-  q->shift = rshift_m1 + 1;
-  q->add = (int32_t)((1u << rshift_m1) + ((uint32_t)out_offset << (rshift_m1 + 1)));
-  return 1;
-#endif
-}
-
-static inline int32_t mr_dw_rq_apply(int32_t acc2, int32_t mult, int32_t add, int32_t shift) {
-  int32_t t;
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(t) : "r"(acc2), "r"(mult), "r"(add));
-  return (t + (acc2 >> 31)) >> shift;
-}
-
-/* |acc| < 2^30 for every accumulator when the start (bias + in_offset * taps) is below 2^29: the taps add at most
- * 49 * 128 * 255 < 2^21 */
-#define MR_DW_ACC0_FAST ((int32_t)1 << 29)
-
 static inline int32_t mr_dw_read32(const void *p) {
   int32_t v;
   memcpy(&v, p, 4);
@@ -758,36 +842,40 @@ static inline __attribute__((always_inline)) void mr_dw_dsp_acc(const char *cons
   }
 }
 
-/* mr_dw_gather with four values per step (int16: two words of two; int8: one word of four). */
-static inline __attribute__((always_inline)) void mr_dw_gather_dsp(void *ring, size_t slot, const int8_t *src, int c,
-                                                                   int left, int n, int stride, int32_t zero_point,
-                                                                   const int NARROW) {
-  const int c2 = 2 * c, c3 = 3 * c, c4 = 4 * c;
-  int x = 0;
-  if (NARROW) {
-    int8_t *d = (int8_t *)ring + slot;
-    for (; x < left; ++x) d[x] = (int8_t)zero_point;
-    d += left;
-    for (x = 0; x + 4 <= n; x += 4, src += c4, d += 4) {
-      const uint32_t v = (uint32_t)(uint8_t)src[0] | (uint32_t)(uint8_t)src[c] << 8 |
-                         (uint32_t)(uint8_t)src[c2] << 16 | (uint32_t)(uint8_t)src[c3] << 24;
-      memcpy(d, &v, 4);
-    }
-    for (; x < n; ++x, src += c) *d++ = *src;
-    for (x = left + n; x < stride; ++x) *d++ = (int8_t)zero_point;
-  } else {
-    int16_t *d = (int16_t *)ring + slot;
-    for (; x < left; ++x) d[x] = (int16_t)zero_point;
-    d += left;
-    for (x = 0; x + 4 <= n; x += 4, src += c4, d += 4) {
-      const uint32_t v01 = ((uint32_t)src[0] & 0xffffu) | (uint32_t)src[c] << 16;
-      const uint32_t v23 = ((uint32_t)src[c2] & 0xffffu) | (uint32_t)src[c3] << 16;
-      memcpy(d, &v01, 4);
-      memcpy(d + 2, &v23, 4);
-    }
-    for (; x < n; ++x, src += c) *d++ = *src;
-    for (x = left + n; x < stride; ++x) *d++ = (int16_t)zero_point;
+/* How the DSP ring mode gathers an input row of one channel into a ring row: `left` zero points, n input values
+ * read c apart (four per step), zero points up to `stride` elements (right = stride - left - n). */
+typedef struct {
+  int c, left, n, right;
+  int32_t zero_point;
+} mr_dw_dsp_gather;
+
+static __attribute__((noinline)) void mr_dw_dsp_gather16(int16_t *d, const int8_t *src, const mr_dw_dsp_gather *g) {
+  const int c = g->c, c2 = 2 * c, c3 = 3 * c, c4 = 4 * c;
+  const int16_t zp = (int16_t)g->zero_point;
+  int x;
+  for (x = g->left; x > 0; --x) *d++ = zp;
+  for (x = g->n; x >= 4; x -= 4, src += c4, d += 4) {
+    const uint32_t v01 = ((uint32_t)src[0] & 0xffffu) | (uint32_t)src[c] << 16;
+    const uint32_t v23 = ((uint32_t)src[c2] & 0xffffu) | (uint32_t)src[c3] << 16;
+    memcpy(d, &v01, 4);
+    memcpy(d + 2, &v23, 4);
   }
+  for (; x > 0; --x, src += c) *d++ = *src;
+  for (x = g->right; x > 0; --x) *d++ = zp;
+}
+
+static __attribute__((noinline)) void mr_dw_dsp_gather8(int8_t *d, const int8_t *src, const mr_dw_dsp_gather *g) {
+  const int c = g->c, c2 = 2 * c, c3 = 3 * c, c4 = 4 * c;
+  const int8_t zp = (int8_t)g->zero_point;
+  int x;
+  for (x = g->left; x > 0; --x) *d++ = zp;
+  for (x = g->n; x >= 4; x -= 4, src += c4, d += 4) {
+    const uint32_t v = (uint32_t)(uint8_t)src[0] | (uint32_t)(uint8_t)src[c] << 8 | (uint32_t)(uint8_t)src[c2] << 16 |
+                       (uint32_t)(uint8_t)src[c3] << 24;
+    memcpy(d, &v, 4);
+  }
+  for (; x > 0; --x, src += c) *d++ = *src;
+  for (x = g->right; x > 0; --x) *d++ = zp;
 }
 
 /* What the rows of one channel share on the DSP path, set up once per channel (mr_dw_channel_dsp). */
@@ -855,17 +943,21 @@ MR_DW_RING_SHAPES(MR_DW_DSP_INSTANCE)
 #undef MR_DW_DSP_INSTANCE
 
 /* One channel of the ring mode on the DSP path (mr_dw_channel's job). */
-static void mr_dw_channel_dsp(const int8_t *in, int8_t *out_base, const mr_dw_params *p, int out_h, int ch, void *ring,
-                              int narrow, mr_dw_dsp_fn row_fn) {
+static __attribute__((noinline)) void mr_dw_channel_dsp(const int8_t *in, int8_t *out_base, const mr_dw_params *p,
+                                                         int out_h, int ch, void *ring, int narrow,
+                                                         mr_dw_dsp_fn row_fn) {
   const int c = p->c, in_w = p->in_w, out_w = p->out_w, k = p->k_h, s_w = p->stride_w, size = narrow ? 1 : 2;
   const int ring_w = (out_w - 1) * s_w + k, stride = (int)mr_dw_ring_stride(k, s_w, out_w, narrow);
-  const int32_t zero_point = -p->in_offset;
+  const size_t in_row = (size_t)in_w * c, out_row = (size_t)out_w * c;
   int32_t t[MR_DW_MAX_K][MR_DW_MAX_K];
   mr_dw_dsp_channel d;
+  mr_dw_dsp_gather g;
+  const char *slots[2 * MR_DW_MAX_K]; /* ring row i % k at i: output row y reads slots[top..top+k) */
   uint32_t acc0 = p->bias ? (uint32_t)p->bias[ch] : 0u;
   int next_row = -p->pad_top; /* next input row to gather, into ring slot `slot` */
-  int slot = 0, top = 0;      /* top: the slot of output row y's first input row */
+  int slot = 0, top = 0;
   int y, ky, kx;
+  int8_t *out = out_base + ch;
   for (ky = 0; ky < k; ++ky) {
     for (kx = 0; kx < k; ++kx) {
       t[ky][kx] = p->filter[(size_t)(ky * k + kx) * c + ch];
@@ -887,27 +979,33 @@ static void mr_dw_channel_dsp(const int8_t *in, int8_t *out_base, const mr_dw_pa
   d.act_max = p->act_max;
   d.c = c;
   mr_dw_dsp_prepare_taps(d.w, (const int32_t(*)[MR_DW_MAX_K])t, k, s_w, narrow);
-  for (y = 0; y < out_h; ++y) {
-    const int in_y0 = y * p->stride_h - p->pad_top;
-    const char *rows[MR_DW_MAX_K];
-    for (; next_row < in_y0 + k; ++next_row) {
-      const int8_t *src = in + (size_t)next_row * in_w * c + ch;
-      const int in_image = next_row >= 0 && next_row < p->in_h;
-      const int left = in_image ? p->pad_left : ring_w;
-      const int n = !in_image ? 0 : ring_w - left < in_w ? ring_w - left : in_w;
-      if (narrow) {
-        mr_dw_gather_dsp(ring, (size_t)slot * stride, src, c, left, n, stride, zero_point, 1);
+  g.c = c;
+  g.left = p->pad_left;
+  g.n = ring_w - g.left < in_w ? ring_w - g.left : in_w;
+  g.right = stride - g.left - g.n;
+  g.zero_point = -p->in_offset;
+  for (ky = 0; ky < 2 * k; ++ky) slots[ky] = (const char *)ring + (size_t)(ky < k ? ky : ky - k) * stride * size;
+  for (y = 0; y < out_h; ++y, out += out_row) {
+    for (; next_row < y * p->stride_h - p->pad_top + k; ++next_row) {
+      void *dst = (void *)(uintptr_t)slots[slot];
+      if (next_row >= 0 && next_row < p->in_h) {
+        const int8_t *src = in + (size_t)next_row * in_row + ch;
+        if (narrow) mr_dw_dsp_gather8((int8_t *)dst, src, &g);
+        else mr_dw_dsp_gather16((int16_t *)dst, src, &g);
       } else {
-        mr_dw_gather_dsp(ring, (size_t)slot * stride, src, c, left, n, stride, zero_point, 0);
+        {
+          int x;
+          if (narrow) {
+            for (x = 0; x < stride; ++x) ((int8_t *)dst)[x] = (int8_t)g.zero_point;
+          } else {
+            for (x = 0; x < stride; ++x) ((int16_t *)dst)[x] = (int16_t)g.zero_point;
+          }
+        }
       }
       if (++slot == k) slot = 0;
     }
-    for (ky = 0; ky < k; ++ky) {
-      const int s = top + ky < k ? top + ky : top + ky - k;
-      rows[ky] = (const char *)ring + (size_t)s * stride * size;
-    }
+    row_fn(&d, slots + top, out_w, out);
     for (top += p->stride_h; top >= k;) top -= k;
-    row_fn(&d, rows, out_w, out_base + (size_t)y * out_w * c + ch);
   }
 }
 #endif
@@ -995,7 +1093,7 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
      * rows later, once no row still to be computed reads the input bytes it covers. */
     int32_t y;
     for (y = 0; y < out_h + delay - 1; ++y) {
-      if (y < out_h) mr_dw_row(inout, &p, (int)y, 0, c, scratch + (y % delay) * row_bytes, c);
+      if (y < out_h) MR_DW_ROW_ALL(inout, &p, (int)y, scratch + (y % delay) * row_bytes, c);
       if (y - delay + 1 >= 0) {
         const int32_t w = y - delay + 1;
         memcpy(inout + (size_t)w * row_bytes, scratch + (w % delay) * row_bytes, (size_t)row_bytes);
