@@ -241,86 +241,185 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
 }
 
 #ifdef MR_DSP
-/* All channels of output row out_y (mr_dw_row(in, p, out_y, 0, c, out, out_stride)) on the DSP path: blocks of four
- * channels, each block's taps widened once per row into pairs (0, 2), (1, 3) (wide), its requantization set up once
- * (mr_dw_rq on 2*acc); blocks whose requantization or bias the fast form does not take, and the channels past the
- * last block, through mr_dw_row. */
-static void mr_dw_row_dsp(const int8_t *in, const mr_dw_params *p, int out_y, int8_t *out, int out_stride) {
-  const int c = p->c, k_w = p->k_w;
+/* DSP path, outputs too small for the ring mode: a block of four channels, its taps widened once per layer into pairs
+ * (0, 2), (1, 3) of int16 halves (`wide`, k_w per row), its bias and requantization (mr_dw_rq on 2*acc). */
+typedef struct {
+  const int32_t (*w)[2]; /* the first tap a pixel reads: row ky0, column kx0 */
+  int nky, nkx, k_w, c;  /* nkx: taps per row (columns kx0..kx1) */
+  size_t in_row, px_step;
+  int32_t off2;          /* in_offset in both halves */
+  int32_t b[4];
+  mr_dw_rq q[4];
+  int full;              /* activation range all of int8 */
+  int32_t act_min, act_max;
+} mr_dw_block_dsp;
+
+/* n output pixels of a block, px_step input bytes and o_step output bytes apart, the first reading input at xr;
+ * NKX: k->nkx as a constant (its taps unrolled) or 0. */
+static inline __attribute__((always_inline)) void mr_dw_block_pixels(const mr_dw_block_dsp *k, const int8_t *xr, int n,
+                                                                     int8_t *o, size_t o_step, const int NKX) {
+  const int c = k->c;
+  const int32_t off2 = k->off2;
+  for (; n > 0; --n, xr += k->px_step, o += o_step) {
+    int32_t a0 = k->b[0], a1 = k->b[1], a2 = k->b[2], a3 = k->b[3];
+    const int8_t *r = xr;
+    const int32_t(*w)[2] = k->w;
+    int ky, kx;
+    for (ky = k->nky; ky > 0; --ky, r += k->in_row, w += k->k_w) {
+      const int8_t *x = r;
+#define MR_DW_BLOCK_TAP(kx)                                                        \
+  do {                                                                             \
+    const int32_t xv = mr_read_s8x4(x), x02 = __sxtab16(off2, xv), x13 = mr_sxtab16_ror8(off2, xv); \
+    a0 = __smlabb(w[kx][0], x02, a0);                                              \
+    a2 = __smlatt(w[kx][0], x02, a2);                                              \
+    a1 = __smlabb(w[kx][1], x13, a1);                                              \
+    a3 = __smlatt(w[kx][1], x13, a3);                                              \
+  } while (0)
+      if (NKX) {
+#pragma GCC unroll 7
+        for (kx = 0; kx < NKX; ++kx, x += c) MR_DW_BLOCK_TAP(kx);
+      } else {
+        for (kx = 0; kx < k->nkx; ++kx, x += c) MR_DW_BLOCK_TAP(kx);
+      }
+#undef MR_DW_BLOCK_TAP
+    }
+    a0 = mr_dw_rq_apply(a0 * 2, k->q[0].mult, k->q[0].add, k->q[0].shift);
+    a1 = mr_dw_rq_apply(a1 * 2, k->q[1].mult, k->q[1].add, k->q[1].shift);
+    a2 = mr_dw_rq_apply(a2 * 2, k->q[2].mult, k->q[2].add, k->q[2].shift);
+    a3 = mr_dw_rq_apply(a3 * 2, k->q[3].mult, k->q[3].add, k->q[3].shift);
+    if (k->full) {
+      o[0] = (int8_t)__ssat(a0, 8);
+      o[1] = (int8_t)__ssat(a1, 8);
+      o[2] = (int8_t)__ssat(a2, 8);
+      o[3] = (int8_t)__ssat(a3, 8);
+    } else {
+      o[0] = (int8_t)mr_clamp_i32(a0, k->act_min, k->act_max);
+      o[1] = (int8_t)mr_clamp_i32(a1, k->act_min, k->act_max);
+      o[2] = (int8_t)mr_clamp_i32(a2, k->act_min, k->act_max);
+      o[3] = (int8_t)mr_clamp_i32(a3, k->act_min, k->act_max);
+    }
+  }
+}
+
+typedef void (*mr_dw_block_fn)(const mr_dw_block_dsp *k, const int8_t *xr, int n, int8_t *o, size_t o_step);
+#define MR_DW_BLOCK_INSTANCE(nkx)                                                                                  \
+  static __attribute__((noinline)) void mr_dw_block_pixels##nkx(const mr_dw_block_dsp *k, const int8_t *xr, int n, \
+                                                                int8_t *o, size_t o_step) {                       \
+    mr_dw_block_pixels(k, xr, n, o, o_step, nkx);                                                                 \
+  }
+MR_DW_BLOCK_INSTANCE(0)
+MR_DW_BLOCK_INSTANCE(3)
+MR_DW_BLOCK_INSTANCE(5)
+MR_DW_BLOCK_INSTANCE(7)
+#undef MR_DW_BLOCK_INSTANCE
+
+/* Sets up the block of channels [ch, ch + 4): its taps widened into `wide` (k_h x k_w pairs), bias and
+ * requantization; returns whether the fast form takes them all (else mr_dw_row computes the block). */
+static int mr_dw_block_dsp_prepare(mr_dw_block_dsp *k, int32_t (*wide)[2], const mr_dw_params *p, int ch) {
+  const int c = p->c;
+  int fast = 1, i;
+  for (i = 0; i < 4; ++i) {
+    k->b[i] = p->bias ? p->bias[ch + i] : 0;
+    fast = mr_dw_rq_prepare(&k->q[i], p->out_mult[ch + i], p->out_rshift_m1[ch + i], p->out_offset) && fast &&
+           k->b[i] > -MR_DW_ACC0_FAST && k->b[i] < MR_DW_ACC0_FAST;
+  }
+  for (i = 0; i < p->k_h * p->k_w; ++i) {
+    const int32_t v = mr_read_s8x4(p->filter + (size_t)i * c + ch);
+    wide[i][0] = __sxtb16(v);
+    wide[i][1] = mr_sxtb16_ror8(v);
+  }
+  k->k_w = p->k_w;
+  k->c = c;
+  k->in_row = (size_t)p->in_w * c;
+  k->px_step = (size_t)p->stride_w * c;
+  k->off2 = (int32_t)(((uint32_t)p->in_offset & 0xffffu) | ((uint32_t)p->in_offset << 16));
+  k->full = p->act_min == MR_INT8_MIN && p->act_max == MR_INT8_MAX;
+  k->act_min = p->act_min;
+  k->act_max = p->act_max;
+  return fast;
+}
+
+/* Output row out_y of the block of channels [ch, ch + 4) (set up by mr_dw_block_dsp_prepare when `fast`), pixel x at
+ * out + x*o_step: the pixels whose window lies within the input's columns through the instance unrolled for k_w
+ * (3, 5 or 7), the others one by one. */
+static void mr_dw_block_row_dsp(const int8_t *in, const mr_dw_params *p, mr_dw_block_dsp *k, const int32_t (*wide)[2],
+                                int fast, int ch, int out_y, int8_t *out, size_t o_step) {
+  const int k_w = p->k_w, s_w = p->stride_w, out_w = p->out_w, c = p->c;
   const int in_y0 = out_y * p->stride_h - p->pad_top;
   const int ky0 = in_y0 < 0 ? -in_y0 : 0;
   const int ky1 = in_y0 + p->k_h > p->in_h ? p->in_h - in_y0 : p->k_h;
-  const int32_t off2 = (int32_t)(((uint32_t)p->in_offset & 0xffffu) | ((uint32_t)p->in_offset << 16));
-  const int full = p->act_min == MR_INT8_MIN && p->act_max == MR_INT8_MAX;
-  int32_t wide[MR_DW_MAX_K * MR_DW_MAX_K][2];
-  int ch = 0;
-  if (p->k_h > MR_DW_MAX_K || k_w > MR_DW_MAX_K) {
-    mr_dw_row(in, p, out_y, 0, c, out, out_stride);
+  /* pixels [x_a, x_b) read input columns in_x0 .. in_x0 + k_w - 1, all within the input */
+  const int x_a = (p->pad_left + s_w - 1) / s_w;
+  const int x_b_raw = (p->in_w - k_w + p->pad_left) / s_w + 1;
+  const int x_b = x_b_raw < x_a ? x_a : x_b_raw > out_w ? out_w : x_b_raw;
+  const int8_t *xr = in + (size_t)(in_y0 + ky0) * k->in_row + ch; /* input column 0 */
+  int x;
+  if (!fast || ky1 <= ky0) {
+    mr_dw_row(in, p, out_y, ch, 4, out, (int)o_step);
     return;
   }
-  for (; ch + 4 <= c; ch += 4) {
-    mr_dw_rq q[4];
-    int32_t b[4];
-    int fast = 1, i, x, ky, kx;
-    for (i = 0; i < 4; ++i) {
-      b[i] = p->bias ? p->bias[ch + i] : 0;
-      fast = mr_dw_rq_prepare(&q[i], p->out_mult[ch + i], p->out_rshift_m1[ch + i], p->out_offset) && fast &&
-             b[i] > -MR_DW_ACC0_FAST && b[i] < MR_DW_ACC0_FAST;
+  k->nky = ky1 - ky0;
+  for (x = 0; x < out_w; ++x) {
+    const int in_x0 = x * s_w - p->pad_left;
+    const int kx0 = in_x0 < 0 ? -in_x0 : 0;
+    const int kx1 = in_x0 + k_w > p->in_w ? p->in_w - in_x0 : k_w;
+    if (x == x_a && x_a < x_b) { /* the interior run */
+      k->w = wide + ky0 * k_w;
+      k->nkx = k_w;
+      (k_w == 3 ? mr_dw_block_pixels3 : k_w == 5 ? mr_dw_block_pixels5 : k_w == 7 ? mr_dw_block_pixels7
+                                                                          : mr_dw_block_pixels0)(
+          k, xr + (size_t)in_x0 * c, x_b - x_a, out + (size_t)x * o_step, o_step);
+      x = x_b - 1;
+    } else {
+      k->w = wide + ky0 * k_w + kx0;
+      k->nkx = kx1 - kx0;
+      mr_dw_block_pixels0(k, xr + (size_t)(in_x0 + kx0) * c, 1, out + (size_t)x * o_step, 0);
     }
-    if (!fast) {
-      mr_dw_row(in, p, out_y, ch, 4, out + ch, out_stride);
-      continue;
+  }
+}
+
+/* mr_depthwise_conv2d_fast_s8 on the DSP path: blocks of four channels (mr_dw_block_dsp), the rest by rows. */
+static __attribute__((noinline)) void mr_dw_blocks_dsp(const int8_t *in, int8_t *out, const mr_dw_params *p,
+                                                        int out_h) {
+  const int c = p->c;
+  const size_t row = (size_t)p->out_w * c;
+  int32_t wide[MR_DW_MAX_K * MR_DW_MAX_K][2];
+  mr_dw_block_dsp b;
+  int c0, y;
+  for (c0 = 0; c0 + 4 <= c; c0 += 4) {
+    const int fast = mr_dw_block_dsp_prepare(&b, wide, p, c0);
+    for (y = 0; y < out_h; ++y) {
+      mr_dw_block_row_dsp(in, p, &b, (const int32_t(*)[2])wide, fast, c0, y, out + y * row + c0, (size_t)c);
     }
-    for (ky = ky0; ky < ky1; ++ky) {
-      for (kx = 0; kx < k_w; ++kx) {
-        const int32_t v = mr_read_s8x4(p->filter + (size_t)(ky * k_w + kx) * c + ch);
-        wide[ky * k_w + kx][0] = __sxtb16(v);
-        wide[ky * k_w + kx][1] = mr_sxtb16_ror8(v);
+  }
+  for (y = 0; y < out_h && c0 < c; ++y) mr_dw_row(in, p, y, c0, c - c0, out + y * row + c0, c);
+}
+
+/* The in-place rows mode (mr_depthwise_conv2d_inplace_fast_s8) on blocks of four channels (c % 4 == 0), as x86 does
+ * on blocks of eight: each block's rows through `delay` rows of four-channel pixels in scratch. */
+static __attribute__((noinline)) void mr_dw_blocks_inplace_dsp(int8_t *inout, const mr_dw_params *p, int out_h,
+                                                                int8_t *scratch, int32_t delay) {
+  const int c = p->c, out_w = p->out_w;
+  int32_t wide[MR_DW_MAX_K * MR_DW_MAX_K][2];
+  mr_dw_block_dsp b;
+  int c0, x;
+  int32_t y;
+  for (c0 = 0; c0 < c; c0 += 4) {
+    const int fast = mr_dw_block_dsp_prepare(&b, wide, p, c0);
+    for (y = 0; y < out_h + delay - 1; ++y) {
+      if (y < out_h) {
+        mr_dw_block_row_dsp(inout, p, &b, (const int32_t(*)[2])wide, fast, c0, (int)y, scratch + (y % delay) * out_w * 4,
+                            4);
       }
-    }
-    for (x = 0; x < p->out_w; ++x) {
-      const int in_x0 = x * p->stride_w - p->pad_left;
-      const int kx0 = in_x0 < 0 ? -in_x0 : 0;
-      const int kx1 = in_x0 + k_w > p->in_w ? p->in_w - in_x0 : k_w;
-      int32_t a0 = b[0], a1 = b[1], a2 = b[2], a3 = b[3];
-      int8_t *o = out + (size_t)x * out_stride + ch;
-      for (ky = ky0; ky < ky1; ++ky) {
-        const int8_t *xr = in + ((size_t)(in_y0 + ky) * p->in_w + in_x0 + kx0) * c + ch;
-        const int32_t(*w)[2] = wide + ky * k_w + kx0, (*const w_end)[2] = wide + ky * k_w + kx1;
-        for (; w != w_end; ++w, xr += c) {
-          const int32_t xv = mr_read_s8x4(xr);
-          const int32_t x02 = __sxtab16(off2, xv), x13 = mr_sxtab16_ror8(off2, xv);
-          a0 = __smlabb((*w)[0], x02, a0);
-          a2 = __smlatt((*w)[0], x02, a2);
-          a1 = __smlabb((*w)[1], x13, a1);
-          a3 = __smlatt((*w)[1], x13, a3);
-        }
-      }
-      {
-        const int32_t r0 = mr_dw_rq_apply(a0 * 2, q[0].mult, q[0].add, q[0].shift);
-        const int32_t r1 = mr_dw_rq_apply(a1 * 2, q[1].mult, q[1].add, q[1].shift);
-        const int32_t r2 = mr_dw_rq_apply(a2 * 2, q[2].mult, q[2].add, q[2].shift);
-        const int32_t r3 = mr_dw_rq_apply(a3 * 2, q[3].mult, q[3].add, q[3].shift);
-        if (full) {
-          o[0] = (int8_t)__ssat(r0, 8);
-          o[1] = (int8_t)__ssat(r1, 8);
-          o[2] = (int8_t)__ssat(r2, 8);
-          o[3] = (int8_t)__ssat(r3, 8);
-        } else {
-          o[0] = (int8_t)mr_clamp_i32(r0, p->act_min, p->act_max);
-          o[1] = (int8_t)mr_clamp_i32(r1, p->act_min, p->act_max);
-          o[2] = (int8_t)mr_clamp_i32(r2, p->act_min, p->act_max);
-          o[3] = (int8_t)mr_clamp_i32(r3, p->act_min, p->act_max);
-        }
+      for (x = 0; y - delay + 1 >= 0 && x < out_w; ++x) { /* row w = y - delay + 1 back over its input */
+        const int32_t w = y - delay + 1;
+        memcpy(inout + ((size_t)w * out_w + x) * c + c0, scratch + ((w % delay) * out_w + x) * 4, 4);
       }
     }
   }
-  if (ch < c) mr_dw_row(in, p, out_y, ch, c - ch, out + ch, out_stride);
 }
-#define MR_DW_ROW_ALL(in, p, out_y, out, out_stride) mr_dw_row_dsp(in, p, out_y, out, out_stride)
-#else
-#define MR_DW_ROW_ALL(in, p, out_y, out, out_stride) mr_dw_row(in, p, out_y, 0, (p)->c, out, out_stride)
 #endif
+
 
 static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, int8_t *scratch,
                               int32_t scratch_bytes);
@@ -351,7 +450,13 @@ void mr_depthwise_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int c,
     return;
   }
 #endif
-  for (y = 0; y < out_h; ++y) MR_DW_ROW_ALL(in, &p, y, out + (size_t)y * out_w * c, c);
+#ifdef MR_DSP
+  if (k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K) {
+    mr_dw_blocks_dsp(in, out, &p, out_h);
+    return;
+  }
+#endif
+  for (y = 0; y < out_h; ++y) mr_dw_row(in, &p, y, 0, c, out + (size_t)y * out_w * c, c);
 }
 
 int32_t mr_depthwise_inplace_row_delay(int in_h, int in_w, int c, int stride_h, int pad_top, int out_h,
@@ -710,13 +815,13 @@ static inline int32_t mr_dw_read32(const void *p) {
  *  int8: (t_4g, t_4g+2), (t_4g+1, t_4g+3) for each group of four taps (0 past K), then t_4 alone when K = 5. */
 typedef int32_t mr_dw_dsp_taps[MR_DW_MAX_K][MR_DW_MAX_K - 1];
 
-static inline int32_t mr_dw_tap(const int32_t *t, int k, int K) { return k < K ? t[k] : 0; }
+static inline int32_t mr_dw_tap(const int16_t *t, int k, int K) { return k < K ? t[k] : 0; }
 
-static void mr_dw_dsp_prepare_taps(mr_dw_dsp_taps w, const int32_t (*t)[MR_DW_MAX_K], int K, int s_w, int narrow) {
+static void mr_dw_dsp_prepare_taps(mr_dw_dsp_taps w, const int16_t (*t)[MR_DW_MAX_K], int K, int s_w, int narrow) {
   const int H = (K - 1) / 2;
   int ky, j;
   for (ky = 0; ky < K; ++ky) {
-    const int32_t *r = t[ky];
+    const int16_t *r = t[ky];
     if (narrow) {
       for (j = 0; 4 * j + 2 < K; ++j) {
         w[ky][2 * j] = mr_dw_pack(r[4 * j], mr_dw_tap(r, 4 * j + 2, K));
@@ -801,15 +906,12 @@ static inline __attribute__((always_inline)) void mr_dw_dsp_pass16(const char *c
 
 /* int8 rings: one pixel per step, four taps per word (their filter halves 0 past K; the ring row's slack byte). */
 static inline __attribute__((always_inline)) void mr_dw_dsp_pass8(const char *const *rows, int x0, int n,
-                                                                   const mr_dw_dsp_taps w, int32_t acc0, int32_t *acc,
-                                                                   const int K, const int S_W) {
-  int32_t t[MR_DW_MAX_K][MR_DW_MAX_K - 1];
+                                                                   const mr_dw_dsp_taps w, int32_t acc0,
+                                                                   int32_t *restrict acc, const int K, const int S_W) {
   const int8_t *q[MR_DW_MAX_K];
   int i, ky, j;
-  for (ky = 0; ky < K; ++ky) {
-    q[ky] = (const int8_t *)rows[ky] + (size_t)x0 * S_W;
-    for (j = 0; j < (K + 1) / 4 * 2 + (K % 4 == 1); ++j) t[ky][j] = w[ky][j];
-  }
+#pragma GCC unroll 7
+  for (ky = 0; ky < K; ++ky) q[ky] = (const int8_t *)rows[ky] + (size_t)x0 * S_W;
   for (i = 0; i < n; ++i) {
     int32_t p = acc0;
 #pragma GCC unroll 7
@@ -818,10 +920,10 @@ static inline __attribute__((always_inline)) void mr_dw_dsp_pass8(const char *co
 #pragma GCC unroll 2
       for (j = 0; 4 * j + 2 < K; ++j) {
         const int32_t v = mr_dw_read32(x + 4 * j);
-        p = __smlad(__sxtb16(v), t[ky][2 * j], p);
-        p = __smlad(mr_sxtb16_ror8(v), t[ky][2 * j + 1], p);
+        p = __smlad(__sxtb16(v), w[ky][2 * j], p);
+        p = __smlad(mr_sxtb16_ror8(v), w[ky][2 * j + 1], p);
       }
-      if (K % 4 == 1) p += t[ky][(K + 1) / 4 * 2] * x[K - 1];
+      if (K % 4 == 1) p += w[ky][(K + 1) / 4 * 2] * x[K - 1];
     }
     acc[i] = p;
   }
@@ -949,7 +1051,7 @@ static __attribute__((noinline)) void mr_dw_channel_dsp(const int8_t *in, int8_t
   const int c = p->c, in_w = p->in_w, out_w = p->out_w, k = p->k_h, s_w = p->stride_w, size = narrow ? 1 : 2;
   const int ring_w = (out_w - 1) * s_w + k, stride = (int)mr_dw_ring_stride(k, s_w, out_w, narrow);
   const size_t in_row = (size_t)in_w * c, out_row = (size_t)out_w * c;
-  int32_t t[MR_DW_MAX_K][MR_DW_MAX_K];
+  int16_t t[MR_DW_MAX_K][MR_DW_MAX_K]; /* the channel's taps (doubled when fast) */
   mr_dw_dsp_channel d;
   mr_dw_dsp_gather g;
   const char *slots[2 * MR_DW_MAX_K]; /* ring row i % k at i: output row y reads slots[top..top+k) */
@@ -978,7 +1080,7 @@ static __attribute__((noinline)) void mr_dw_channel_dsp(const int8_t *in, int8_t
   d.act_min = p->act_min;
   d.act_max = p->act_max;
   d.c = c;
-  mr_dw_dsp_prepare_taps(d.w, (const int32_t(*)[MR_DW_MAX_K])t, k, s_w, narrow);
+  mr_dw_dsp_prepare_taps(d.w, (const int16_t(*)[MR_DW_MAX_K])t, k, s_w, narrow);
   g.c = c;
   g.left = p->pad_left;
   g.n = ring_w - g.left < in_w ? ring_w - g.left : in_w;
@@ -1088,12 +1190,19 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
 #endif
   if (mr_dw_channel_rows(inout, inout, &p, out_h, scratch, scratch_bytes)) {
     return; /* channel by channel through a ring of input rows */
-  } else if (delay * row_bytes <= scratch_bytes) {
+  }
+#ifdef MR_DSP
+  if (c % 4 == 0 && delay * out_w * 4 <= scratch_bytes && k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K) {
+    mr_dw_blocks_inplace_dsp(inout, &p, out_h, scratch, delay); /* the rows mode below on blocks of four channels */
+    return;
+  }
+#endif
+  if (delay * row_bytes <= scratch_bytes) {
     /* Rows, all channels at once: row y is computed into ring slot y % delay and written back `delay - 1`
      * rows later, once no row still to be computed reads the input bytes it covers. */
     int32_t y;
     for (y = 0; y < out_h + delay - 1; ++y) {
-      if (y < out_h) MR_DW_ROW_ALL(inout, &p, (int)y, scratch + (y % delay) * row_bytes, c);
+      if (y < out_h) mr_dw_row(inout, &p, (int)y, 0, c, scratch + (y % delay) * row_bytes, c);
       if (y - delay + 1 >= 0) {
         const int32_t w = y - delay + 1;
         memcpy(inout + (size_t)w * row_bytes, scratch + (w % delay) * row_bytes, (size_t)row_bytes);
