@@ -839,18 +839,19 @@ static void mr_dw_dsp_prepare_taps(mr_dw_dsp_taps w, const int16_t (*t)[MR_DW_MA
   }
 }
 
-/* int16 rings, rows [KB, KE) of output pixels [0, n) into acc (FIRST: starting from acc0, else adding to acc). */
+/* int16 rings: the NROWS ring rows at rows[0..NROWS) (taps w[0..NROWS)) of output pixels [x0, x0 + n) into acc
+ * (FIRST: starting from acc0, else adding to acc), two pixels per step. */
 static inline __attribute__((always_inline)) void mr_dw_dsp_pass16(const char *const *rows, int x0, int n,
                                                                     const mr_dw_dsp_taps w, int32_t acc0, int32_t *acc,
-                                                                    const int K, const int S_W, const int KB,
-                                                                    const int KE, const int FIRST) {
+                                                                    const int K, const int S_W, const int NROWS,
+                                                                    const int FIRST) {
   const int H = (K - 1) / 2;
   int32_t t[MR_DW_MAX_K][MR_DW_MAX_K - 1]; /* scalars once unrolled: registers */
   const int16_t *q[MR_DW_MAX_K];
   int32_t *a = acc, *const end = acc + (n & ~1);
   int ky, j;
 #pragma GCC unroll 7
-  for (ky = KB; ky < KE; ++ky) {
+  for (ky = 0; ky < NROWS; ++ky) {
     q[ky] = (const int16_t *)(const void *)rows[ky] + (size_t)x0 * S_W;
 #pragma GCC unroll 6
     for (j = 0; j < MR_DW_MAX_K - 1; ++j) {
@@ -860,7 +861,7 @@ static inline __attribute__((always_inline)) void mr_dw_dsp_pass16(const char *c
   for (; a != end; a += 2) {
     int32_t p0 = FIRST ? acc0 : a[0], p1 = FIRST ? acc0 : a[1];
 #pragma GCC unroll 7
-    for (ky = KB; ky < KE; ++ky) {
+    for (ky = 0; ky < NROWS; ++ky) {
       const int16_t *x = q[ky];
       if (S_W == 1) { /* pixel i: E_j on A_j, t_{K-1} (O_H's high half) on A_H's low; i+1: t_0 on A_0's high, O_j on A_j */
         int32_t v = mr_dw_read32(x);
@@ -893,7 +894,7 @@ static inline __attribute__((always_inline)) void mr_dw_dsp_pass16(const char *c
   if (n & 1) { /* the last pixel of an odd count */
     int32_t p = FIRST ? acc0 : a[0];
 #pragma GCC unroll 7
-    for (ky = KB; ky < KE; ++ky) {
+    for (ky = 0; ky < NROWS; ++ky) {
       const int16_t *x = q[ky];
 #pragma GCC unroll 4
       for (j = 0; j < H; ++j) p = __smlad(mr_dw_read32(x + 2 * j), t[ky][j], p);
@@ -907,16 +908,16 @@ static inline __attribute__((always_inline)) void mr_dw_dsp_pass16(const char *c
 /* int8 rings: one pixel per step, four taps per word (their filter halves 0 past K; the ring row's slack byte). */
 static inline __attribute__((always_inline)) void mr_dw_dsp_pass8(const char *const *rows, int x0, int n,
                                                                    const mr_dw_dsp_taps w, int32_t acc0,
-                                                                   int32_t *restrict acc, const int K, const int S_W) {
+                                                                   int32_t *restrict acc, const int K, int s_w) {
   const int8_t *q[MR_DW_MAX_K];
   int i, ky, j;
 #pragma GCC unroll 7
-  for (ky = 0; ky < K; ++ky) q[ky] = (const int8_t *)rows[ky] + (size_t)x0 * S_W;
+  for (ky = 0; ky < K; ++ky) q[ky] = (const int8_t *)rows[ky] + (size_t)x0 * s_w;
   for (i = 0; i < n; ++i) {
     int32_t p = acc0;
 #pragma GCC unroll 7
     for (ky = 0; ky < K; ++ky) {
-      const int8_t *x = q[ky] + (size_t)i * S_W;
+      const int8_t *x = q[ky] + (size_t)i * s_w;
 #pragma GCC unroll 2
       for (j = 0; 4 * j + 2 < K; ++j) {
         const int32_t v = mr_dw_read32(x + 4 * j);
@@ -931,16 +932,17 @@ static inline __attribute__((always_inline)) void mr_dw_dsp_pass8(const char *co
 
 static inline __attribute__((always_inline)) void mr_dw_dsp_acc(const char *const *rows, int x0, int n,
                                                                  const mr_dw_dsp_taps w, int32_t acc0, int32_t *acc,
-                                                                 const int K, const int S_W, const int NARROW) {
+                                                                 int s_w, const int K, const int S_W,
+                                                                 const int NARROW) {
   if (NARROW) {
-    mr_dw_dsp_pass8(rows, x0, n, w, acc0, acc, K, S_W);
+    mr_dw_dsp_pass8(rows, x0, n, w, acc0, acc, K, s_w);
   } else if (K == 3) { /* the three rows in one pass: their six tap words stay in registers */
-    mr_dw_dsp_pass16(rows, x0, n, w, acc0, acc, K, S_W, 0, 3, 1);
-  } else { /* a pass per row */
+    mr_dw_dsp_pass16(rows, x0, n, w, acc0, acc, K, S_W, 3, 1);
+  } else { /* a pass per row, the later ones one loop */
     int ky;
-    mr_dw_dsp_pass16(rows, x0, n, w, acc0, acc, K, S_W, 0, 1, 1);
-#pragma GCC unroll 7
-    for (ky = 1; ky < K; ++ky) mr_dw_dsp_pass16(rows, x0, n, w, acc0, acc, K, S_W, ky, ky + 1, 0);
+    mr_dw_dsp_pass16(rows, x0, n, w, acc0, acc, K, S_W, 1, 1);
+#pragma GCC unroll 1
+    for (ky = 1; ky < K; ++ky) mr_dw_dsp_pass16(rows + ky, x0, n, w + ky, acc0, acc, K, S_W, 1, 0);
   }
 }
 
@@ -951,16 +953,34 @@ typedef struct {
   int32_t zero_point;
 } mr_dw_dsp_gather;
 
+/* (low half of lo, low half of hi) in one PKHBT (gcc spells it UXTH and ORR) */
+static inline int32_t mr_dw_pkhbt(int32_t lo, int32_t hi) {
+  int32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+  return r;
+}
+
 static __attribute__((noinline)) void mr_dw_dsp_gather16(int16_t *d, const int8_t *src, const mr_dw_dsp_gather *g) {
   const int c = g->c, c2 = 2 * c, c3 = 3 * c, c4 = 4 * c;
   const int16_t zp = (int16_t)g->zero_point;
   int x;
   for (x = g->left; x > 0; --x) *d++ = zp;
-  for (x = g->n; x >= 4; x -= 4, src += c4, d += 4) {
-    const uint32_t v01 = ((uint32_t)src[0] & 0xffffu) | (uint32_t)src[c] << 16;
-    const uint32_t v23 = ((uint32_t)src[c2] & 0xffffu) | (uint32_t)src[c3] << 16;
-    memcpy(d, &v01, 4);
-    memcpy(d + 2, &v23, 4);
+  for (x = g->n; x >= 8; x -= 8, d += 8) {
+    const int32_t v0 = mr_dw_pkhbt(src[0], src[c]), v1 = mr_dw_pkhbt(src[c2], src[c3]);
+    const int32_t v2 = mr_dw_pkhbt(src[c4], src[c4 + c]), v3 = mr_dw_pkhbt(src[c4 + c2], src[c4 + c3]);
+    src += 2 * c4;
+    memcpy(d, &v0, 4);
+    memcpy(d + 2, &v1, 4);
+    memcpy(d + 4, &v2, 4);
+    memcpy(d + 6, &v3, 4);
+  }
+  if (x >= 4) {
+    const int32_t v0 = mr_dw_pkhbt(src[0], src[c]), v1 = mr_dw_pkhbt(src[c2], src[c3]);
+    memcpy(d, &v0, 4);
+    memcpy(d + 2, &v1, 4);
+    src += c4;
+    d += 4;
+    x -= 4;
   }
   for (; x > 0; --x, src += c) *d++ = *src;
   for (x = g->right; x > 0; --x) *d++ = zp;
@@ -989,6 +1009,7 @@ typedef struct {
   mr_requant rq;  /* otherwise */
   int32_t out_offset, act_min, act_max;
   int c;          /* output pixels' stride */
+  int s_w;        /* stride_w (the int8 rings' instances take it at run time) */
 } mr_dw_dsp_channel;
 
 /* Accumulators acc[0..n) of one channel requantized to out[x*c] (the fast kernels' requantization loop inlines
@@ -1030,7 +1051,7 @@ static inline __attribute__((always_inline)) void mr_dw_dsp_row(const mr_dw_dsp_
   for (x0 = 0; x0 < out_w; x0 += MR_DW_CHUNK) {
     const int n = out_w - x0 < MR_DW_CHUNK ? out_w - x0 : MR_DW_CHUNK;
     int8_t *o = out + (size_t)x0 * d->c;
-    mr_dw_dsp_acc(rows, x0, n, (const int32_t(*)[MR_DW_MAX_K - 1])d->w, d->acc0, acc, K, S_W, NARROW);
+    mr_dw_dsp_acc(rows, x0, n, (const int32_t(*)[MR_DW_MAX_K - 1])d->w, d->acc0, acc, d->s_w, K, S_W, NARROW);
     if (!mr_dw_dsp_requant_inline(acc, n, o, d)) mr_dw_dsp_requant(acc, n, o, d);
   }
 }
@@ -1041,7 +1062,10 @@ typedef void (*mr_dw_dsp_fn)(const mr_dw_dsp_channel *d, const char *const *rows
                                                    int8_t *out) {                                                   \
     mr_dw_dsp_row(d, rows, out_w, out, k, stride, narrow);                                                         \
   }
-MR_DW_RING_SHAPES(MR_DW_DSP_INSTANCE)
+/* int16 rings per (k, stride); int8 rings (scratch too small for int16 ones, rarer) per k, the stride at run time */
+MR_DW_DSP_INSTANCE(3, 1, 0) MR_DW_DSP_INSTANCE(3, 2, 0) MR_DW_DSP_INSTANCE(5, 1, 0) MR_DW_DSP_INSTANCE(5, 2, 0)
+MR_DW_DSP_INSTANCE(7, 1, 0) MR_DW_DSP_INSTANCE(7, 2, 0)
+MR_DW_DSP_INSTANCE(3, 0, 1) MR_DW_DSP_INSTANCE(5, 0, 1) MR_DW_DSP_INSTANCE(7, 0, 1)
 #undef MR_DW_DSP_INSTANCE
 
 /* One channel of the ring mode on the DSP path (mr_dw_channel's job). */
@@ -1080,6 +1104,7 @@ static __attribute__((noinline)) void mr_dw_channel_dsp(const int8_t *in, int8_t
   d.act_min = p->act_min;
   d.act_max = p->act_max;
   d.c = c;
+  d.s_w = s_w;
   mr_dw_dsp_prepare_taps(d.w, (const int16_t(*)[MR_DW_MAX_K])t, k, s_w, narrow);
   g.c = c;
   g.left = p->pad_left;
@@ -1128,7 +1153,7 @@ static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params 
 #ifdef MR_DSP
   static const mr_dw_dsp_fn instances[2][3][2] = {
       {{mr_dw_dsp_k3s1n0, mr_dw_dsp_k3s2n0}, {mr_dw_dsp_k5s1n0, mr_dw_dsp_k5s2n0}, {mr_dw_dsp_k7s1n0, mr_dw_dsp_k7s2n0}},
-      {{mr_dw_dsp_k3s1n1, mr_dw_dsp_k3s2n1}, {mr_dw_dsp_k5s1n1, mr_dw_dsp_k5s2n1}, {mr_dw_dsp_k7s1n1, mr_dw_dsp_k7s2n1}}};
+      {{mr_dw_dsp_k3s0n1, mr_dw_dsp_k3s0n1}, {mr_dw_dsp_k5s0n1, mr_dw_dsp_k5s0n1}, {mr_dw_dsp_k7s0n1, mr_dw_dsp_k7s0n1}}};
   mr_dw_dsp_fn acc_row;
 #else
   static const mr_dw_acc_fn instances[2][3][2] = {
