@@ -244,9 +244,9 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
 /* DSP path, outputs too small for the ring mode: a block of four channels, its taps widened once per layer into pairs
  * (0, 2), (1, 3) of int16 halves (`wide`, k_w per row), its bias and requantization (mr_dw_rq on 2*acc). */
 typedef struct {
-  const int32_t (*w)[2]; /* the first tap a pixel reads: row ky0, column kx0 */
-  int nky, nkx, k_w, c;  /* nkx: taps per row (columns kx0..kx1) */
-  size_t in_row, px_step;
+  const int32_t (*w)[2]; /* the taps of window row ky0 (the first within the input), column 0 */
+  int nky, k_w, c, s_w, pad_left, in_w;
+  size_t in_row;
   int32_t off2;          /* in_offset in both halves */
   int32_t b[4];
   mr_dw_rq q[4];
@@ -254,32 +254,36 @@ typedef struct {
   int32_t act_min, act_max;
 } mr_dw_block_dsp;
 
-/* n output pixels of a block, px_step input bytes and o_step output bytes apart, the first reading input at xr;
- * NKX: k->nkx as a constant (its taps unrolled) or 0. */
-static inline __attribute__((always_inline)) void mr_dw_block_pixels(const mr_dw_block_dsp *k, const int8_t *xr, int n,
-                                                                     int8_t *o, size_t o_step, const int NKX) {
+/* Output pixels [x, x + n) of a block in the window rows k->nky from the one whose column 0 is at xr, pixel x at o,
+ * o_step bytes apart. NKX: windows within the input's columns, k_w = NKX taps per row unrolled; 0: the taps within
+ * the input, in a loop. */
+static inline __attribute__((always_inline)) void mr_dw_block_pixels(const mr_dw_block_dsp *k, const int8_t *xr, int x,
+                                                                     int n, int8_t *o, size_t o_step, const int NKX) {
   const int c = k->c;
   const int32_t off2 = k->off2;
-  for (; n > 0; --n, xr += k->px_step, o += o_step) {
+  for (; n > 0; --n, ++x, o += o_step) {
+    const int in_x0 = x * k->s_w - k->pad_left;
+    const int kx0 = NKX || in_x0 >= 0 ? 0 : -in_x0;
+    const int nkx = NKX ? NKX : (in_x0 + k->k_w > k->in_w ? k->in_w - in_x0 : k->k_w) - kx0;
     int32_t a0 = k->b[0], a1 = k->b[1], a2 = k->b[2], a3 = k->b[3];
-    const int8_t *r = xr;
-    const int32_t(*w)[2] = k->w;
+    const int8_t *r = xr + (in_x0 + kx0) * c;
+    const int32_t(*w)[2] = k->w + kx0;
     int ky, kx;
     for (ky = k->nky; ky > 0; --ky, r += k->in_row, w += k->k_w) {
-      const int8_t *x = r;
-#define MR_DW_BLOCK_TAP(kx)                                                        \
-  do {                                                                             \
-    const int32_t xv = mr_read_s8x4(x), x02 = __sxtab16(off2, xv), x13 = mr_sxtab16_ror8(off2, xv); \
-    a0 = __smlabb(w[kx][0], x02, a0);                                              \
-    a2 = __smlatt(w[kx][0], x02, a2);                                              \
-    a1 = __smlabb(w[kx][1], x13, a1);                                              \
-    a3 = __smlatt(w[kx][1], x13, a3);                                              \
+      const int8_t *xp = r;
+#define MR_DW_BLOCK_TAP(kx)                                                                               \
+  do {                                                                                                    \
+    const int32_t xv = mr_read_s8x4(xp), x02 = __sxtab16(off2, xv), x13 = mr_sxtab16_ror8(off2, xv);    \
+    a0 = __smlabb(w[kx][0], x02, a0);                                                                     \
+    a2 = __smlatt(w[kx][0], x02, a2);                                                                     \
+    a1 = __smlabb(w[kx][1], x13, a1);                                                                     \
+    a3 = __smlatt(w[kx][1], x13, a3);                                                                     \
   } while (0)
       if (NKX) {
 #pragma GCC unroll 7
-        for (kx = 0; kx < NKX; ++kx, x += c) MR_DW_BLOCK_TAP(kx);
+        for (kx = 0; kx < NKX; ++kx, xp += c) MR_DW_BLOCK_TAP(kx);
       } else {
-        for (kx = 0; kx < k->nkx; ++kx, x += c) MR_DW_BLOCK_TAP(kx);
+        for (kx = 0; kx < nkx; ++kx, xp += c) MR_DW_BLOCK_TAP(kx);
       }
 #undef MR_DW_BLOCK_TAP
     }
@@ -301,11 +305,10 @@ static inline __attribute__((always_inline)) void mr_dw_block_pixels(const mr_dw
   }
 }
 
-typedef void (*mr_dw_block_fn)(const mr_dw_block_dsp *k, const int8_t *xr, int n, int8_t *o, size_t o_step);
 #define MR_DW_BLOCK_INSTANCE(nkx)                                                                                  \
-  static __attribute__((noinline)) void mr_dw_block_pixels##nkx(const mr_dw_block_dsp *k, const int8_t *xr, int n, \
-                                                                int8_t *o, size_t o_step) {                       \
-    mr_dw_block_pixels(k, xr, n, o, o_step, nkx);                                                                 \
+  static __attribute__((noinline)) void mr_dw_block_pixels##nkx(const mr_dw_block_dsp *k, const int8_t *xr, int x, \
+                                                                int n, int8_t *o, size_t o_step) {                \
+    mr_dw_block_pixels(k, xr, x, n, o, o_step, nkx);                                                              \
   }
 MR_DW_BLOCK_INSTANCE(0)
 MR_DW_BLOCK_INSTANCE(3)
@@ -313,25 +316,37 @@ MR_DW_BLOCK_INSTANCE(5)
 MR_DW_BLOCK_INSTANCE(7)
 #undef MR_DW_BLOCK_INSTANCE
 
-/* Sets up the block of channels [ch, ch + 4): its taps widened into `wide` (k_h x k_w pairs), bias and
- * requantization; returns whether the fast form takes them all (else mr_dw_row computes the block). */
-static int mr_dw_block_dsp_prepare(mr_dw_block_dsp *k, int32_t (*wide)[2], const mr_dw_params *p, int ch) {
-  const int c = p->c;
-  int fast = 1, i;
+/* Up to this many output pixels the blocks' set-up (taps widened, requantization) costs more than it saves: mr_dw_row
+ * computes such layers (measured on mcunet-10fps' 2x2 outputs). */
+#define MR_DW_BLOCK_MIN_PIXELS 4
+
+/* Sets up the block of channels [ch, ch + 4): the taps some output pixel reads widened into `wide` (k_h x k_w
+ * pairs), bias and requantization; returns whether the fast form takes them all (else mr_dw_row computes it). */
+static int mr_dw_block_dsp_prepare(mr_dw_block_dsp *k, int32_t (*wide)[2], const mr_dw_params *p, int out_h, int ch) {
+  const int c = p->c, k_w = p->k_w, bottom = (out_h - 1) * p->stride_h - p->pad_top;
+  const int right = (p->out_w - 1) * p->stride_w - p->pad_left;
+  /* window rows [ky_a, ky_b) and columns [kx_a, kx_b) are within the input for some output pixel */
+  const int ky_a = bottom < 0 ? -bottom : 0, ky_b = p->in_h + p->pad_top < p->k_h ? p->in_h + p->pad_top : p->k_h;
+  const int kx_a = right < 0 ? -right : 0, kx_b = p->in_w + p->pad_left < k_w ? p->in_w + p->pad_left : k_w;
+  int fast = 1, i, ky, kx;
   for (i = 0; i < 4; ++i) {
     k->b[i] = p->bias ? p->bias[ch + i] : 0;
     fast = mr_dw_rq_prepare(&k->q[i], p->out_mult[ch + i], p->out_rshift_m1[ch + i], p->out_offset) && fast &&
            k->b[i] > -MR_DW_ACC0_FAST && k->b[i] < MR_DW_ACC0_FAST;
   }
-  for (i = 0; i < p->k_h * p->k_w; ++i) {
-    const int32_t v = mr_read_s8x4(p->filter + (size_t)i * c + ch);
-    wide[i][0] = __sxtb16(v);
-    wide[i][1] = mr_sxtb16_ror8(v);
+  for (ky = ky_a; ky < ky_b; ++ky) {
+    for (kx = kx_a; kx < kx_b; ++kx) {
+      const int32_t v = mr_read_s8x4(p->filter + (size_t)(ky * k_w + kx) * c + ch);
+      wide[ky * k_w + kx][0] = __sxtb16(v);
+      wide[ky * k_w + kx][1] = mr_sxtb16_ror8(v);
+    }
   }
-  k->k_w = p->k_w;
+  k->k_w = k_w;
   k->c = c;
+  k->s_w = p->stride_w;
+  k->pad_left = p->pad_left;
+  k->in_w = p->in_w;
   k->in_row = (size_t)p->in_w * c;
-  k->px_step = (size_t)p->stride_w * c;
   k->off2 = (int32_t)(((uint32_t)p->in_offset & 0xffffu) | ((uint32_t)p->in_offset << 16));
   k->full = p->act_min == MR_INT8_MIN && p->act_max == MR_INT8_MAX;
   k->act_min = p->act_min;
@@ -341,41 +356,31 @@ static int mr_dw_block_dsp_prepare(mr_dw_block_dsp *k, int32_t (*wide)[2], const
 
 /* Output row out_y of the block of channels [ch, ch + 4) (set up by mr_dw_block_dsp_prepare when `fast`), pixel x at
  * out + x*o_step: the pixels whose window lies within the input's columns through the instance unrolled for k_w
- * (3, 5 or 7), the others one by one. */
+ * (3, 5 or 7), those before and after them through the general one. */
 static void mr_dw_block_row_dsp(const int8_t *in, const mr_dw_params *p, mr_dw_block_dsp *k, const int32_t (*wide)[2],
                                 int fast, int ch, int out_y, int8_t *out, size_t o_step) {
-  const int k_w = p->k_w, s_w = p->stride_w, out_w = p->out_w, c = p->c;
+  const int k_w = p->k_w, s_w = p->stride_w, out_w = p->out_w;
   const int in_y0 = out_y * p->stride_h - p->pad_top;
   const int ky0 = in_y0 < 0 ? -in_y0 : 0;
   const int ky1 = in_y0 + p->k_h > p->in_h ? p->in_h - in_y0 : p->k_h;
   /* pixels [x_a, x_b) read input columns in_x0 .. in_x0 + k_w - 1, all within the input */
-  const int x_a = (p->pad_left + s_w - 1) / s_w;
-  const int x_b_raw = (p->in_w - k_w + p->pad_left) / s_w + 1;
+  const int x_a_raw = (p->pad_left + s_w - 1) / s_w, x_a = x_a_raw < out_w ? x_a_raw : out_w;
+  const int span = p->in_w - k_w + p->pad_left, x_b_raw = span < 0 ? 0 : span / s_w + 1;
   const int x_b = x_b_raw < x_a ? x_a : x_b_raw > out_w ? out_w : x_b_raw;
   const int8_t *xr = in + (size_t)(in_y0 + ky0) * k->in_row + ch; /* input column 0 */
-  int x;
   if (!fast || ky1 <= ky0) {
     mr_dw_row(in, p, out_y, ch, 4, out, (int)o_step);
     return;
   }
   k->nky = ky1 - ky0;
-  for (x = 0; x < out_w; ++x) {
-    const int in_x0 = x * s_w - p->pad_left;
-    const int kx0 = in_x0 < 0 ? -in_x0 : 0;
-    const int kx1 = in_x0 + k_w > p->in_w ? p->in_w - in_x0 : k_w;
-    if (x == x_a && x_a < x_b) { /* the interior run */
-      k->w = wide + ky0 * k_w;
-      k->nkx = k_w;
-      (k_w == 3 ? mr_dw_block_pixels3 : k_w == 5 ? mr_dw_block_pixels5 : k_w == 7 ? mr_dw_block_pixels7
-                                                                          : mr_dw_block_pixels0)(
-          k, xr + (size_t)in_x0 * c, x_b - x_a, out + (size_t)x * o_step, o_step);
-      x = x_b - 1;
-    } else {
-      k->w = wide + ky0 * k_w + kx0;
-      k->nkx = kx1 - kx0;
-      mr_dw_block_pixels0(k, xr + (size_t)(in_x0 + kx0) * c, 1, out + (size_t)x * o_step, 0);
-    }
+  k->w = wide + ky0 * k_w;
+  if (x_a > 0) mr_dw_block_pixels0(k, xr, 0, x_a, out, o_step);
+  if (x_b > x_a) {
+    (k_w == 3 ? mr_dw_block_pixels3 : k_w == 5 ? mr_dw_block_pixels5 : k_w == 7 ? mr_dw_block_pixels7
+                                                                        : mr_dw_block_pixels0)(
+        k, xr, x_a, x_b - x_a, out + (size_t)x_a * o_step, o_step);
   }
+  if (out_w > x_b) mr_dw_block_pixels0(k, xr, x_b, out_w - x_b, out + (size_t)x_b * o_step, o_step);
 }
 
 /* mr_depthwise_conv2d_fast_s8 on the DSP path: blocks of four channels (mr_dw_block_dsp), the rest by rows. */
@@ -387,7 +392,7 @@ static __attribute__((noinline)) void mr_dw_blocks_dsp(const int8_t *in, int8_t 
   mr_dw_block_dsp b;
   int c0, y;
   for (c0 = 0; c0 + 4 <= c; c0 += 4) {
-    const int fast = mr_dw_block_dsp_prepare(&b, wide, p, c0);
+    const int fast = mr_dw_block_dsp_prepare(&b, wide, p, out_h, c0);
     for (y = 0; y < out_h; ++y) {
       mr_dw_block_row_dsp(in, p, &b, (const int32_t(*)[2])wide, fast, c0, y, out + y * row + c0, (size_t)c);
     }
@@ -405,7 +410,7 @@ static __attribute__((noinline)) void mr_dw_blocks_inplace_dsp(int8_t *inout, co
   int c0, x;
   int32_t y;
   for (c0 = 0; c0 < c; c0 += 4) {
-    const int fast = mr_dw_block_dsp_prepare(&b, wide, p, c0);
+    const int fast = mr_dw_block_dsp_prepare(&b, wide, p, out_h, c0);
     for (y = 0; y < out_h + delay - 1; ++y) {
       if (y < out_h) {
         mr_dw_block_row_dsp(inout, p, &b, (const int32_t(*)[2])wide, fast, c0, (int)y, scratch + (y % delay) * out_w * 4,
@@ -451,7 +456,7 @@ void mr_depthwise_conv2d_fast_s8(const int8_t *in, int in_h, int in_w, int c,
   }
 #endif
 #ifdef MR_DSP
-  if (k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K) {
+  if (k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K && (int32_t)out_h * out_w > MR_DW_BLOCK_MIN_PIXELS) {
     mr_dw_blocks_dsp(in, out, &p, out_h);
     return;
   }
@@ -1217,7 +1222,8 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
     return; /* channel by channel through a ring of input rows */
   }
 #ifdef MR_DSP
-  if (c % 4 == 0 && delay * out_w * 4 <= scratch_bytes && k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K) {
+  if (c % 4 == 0 && delay * out_w * 4 <= scratch_bytes && k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K &&
+      (int32_t)out_h * out_w > MR_DW_BLOCK_MIN_PIXELS) {
     mr_dw_blocks_inplace_dsp(inout, &p, out_h, scratch, delay); /* the rows mode below on blocks of four channels */
     return;
   }
