@@ -320,6 +320,15 @@ MR_DW_BLOCK_INSTANCE(7)
  * computes such layers (measured on mcunet-10fps' 2x2 outputs). */
 #define MR_DW_BLOCK_MIN_PIXELS 4
 
+/* Whether the in-place kernel takes the blocks over the ring mode where both work: int8 rings (one pixel per step),
+ * and 3x3 windows on narrow rows (stride 1: under 10 pixels, stride 2: up to 24), where the ring mode's per-row
+ * set-up weighs most (measured per layer on the 8 models: e.g. kws 25x5 7.18 -> 6.21, mbv2 9x9 stride 2 8.04 -> 5.50
+ * instr/MAC; 3x3 stride 1 at 11 pixels and every 5x5/7x7 int16 ring stay faster in the ring mode). */
+static int mr_dw_blocks_before_ring(int k, int stride_w, int out_w, int32_t scratch_bytes) {
+  if (mr_depthwise_ring_bytes(k, stride_w, out_w, 0) > scratch_bytes) return 1;
+  return k == 3 && (stride_w == 1 ? out_w < 10 : out_w <= 24);
+}
+
 /* Sets up the block of channels [ch, ch + 4): the taps some output pixel reads widened into `wide` (k_h x k_w
  * pairs), bias and requantization; returns whether the fast form takes them all (else mr_dw_row computes it). */
 static int mr_dw_block_dsp_prepare(mr_dw_block_dsp *k, int32_t (*wide)[2], const mr_dw_params *p, int out_h, int ch) {
@@ -1218,14 +1227,22 @@ void mr_depthwise_conv2d_inplace_fast_s8(int8_t *inout, int in_h, int in_w, int 
     return;
   }
 #endif
+#ifdef MR_DSP
+  {
+    const int blocks = c % 4 == 0 && delay * out_w * 4 <= scratch_bytes && k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K &&
+                       (int32_t)out_h * out_w > MR_DW_BLOCK_MIN_PIXELS;
+    if (!(blocks && mr_dw_blocks_before_ring(k_h, stride_w, out_w, scratch_bytes)) &&
+        mr_dw_channel_rows(inout, inout, &p, out_h, scratch, scratch_bytes)) {
+      return; /* channel by channel through a ring of input rows */
+    }
+    if (blocks) {
+      mr_dw_blocks_inplace_dsp(inout, &p, out_h, scratch, delay); /* the rows mode below on blocks of four channels */
+      return;
+    }
+  }
+#else
   if (mr_dw_channel_rows(inout, inout, &p, out_h, scratch, scratch_bytes)) {
     return; /* channel by channel through a ring of input rows */
-  }
-#ifdef MR_DSP
-  if (c % 4 == 0 && delay * out_w * 4 <= scratch_bytes && k_h <= MR_DW_MAX_K && k_w <= MR_DW_MAX_K &&
-      (int32_t)out_h * out_w > MR_DW_BLOCK_MIN_PIXELS) {
-    mr_dw_blocks_inplace_dsp(inout, &p, out_h, scratch, delay); /* the rows mode below on blocks of four channels */
-    return;
   }
 #endif
   if (delay * row_bytes <= scratch_bytes) {
