@@ -814,7 +814,7 @@ static void mr_dw_channel(const int8_t *in, int8_t *out_base, const mr_dw_params
 /* Arm DSP (Cortex-M4): the ring mode with every output computed as 2*acc, which requantizes exactly in four
  * instructions (mr_dw_rq_apply), from int16 rings (two output pixels per step: each word of a ring row feeds both)
  * or int8 rings (one pixel per step). Per channel, mr_dw_channel_dsp sets up the taps once (doubled, in the words
- * the shape's loops read) and runs, row by row, the gather, the accumulators of up to MR_DW_CHUNK pixels
+ * the shape's loops read) and runs, row by row, the gather, the accumulators of up to MR_DW_DSP_CHUNK pixels
  * (mr_dw_dsp_k<K>s<S_W>n<NARROW>) and their requantization. */
 
 static inline int32_t mr_dw_read32(const void *p) {
@@ -1055,15 +1055,19 @@ static __attribute__((noinline)) void mr_dw_dsp_requant(const int32_t *acc, int 
   }
 }
 
-/* One output row of one channel from its ring rows: chunks of MR_DW_CHUNK accumulators, then their
+/* Output pixels accumulated before they are requantized on the DSP path: the rows of most models in one chunk (a
+ * chunk's set-up costs about 50 instructions), 384 bytes of stack. */
+#define MR_DW_DSP_CHUNK 96
+
+/* One output row of one channel from its ring rows: chunks of MR_DW_DSP_CHUNK accumulators, then their
  * requantization. K, S_W and NARROW are constants in each instance (mr_dw_dsp_k<K>s<S_W>n<NARROW>). */
 static inline __attribute__((always_inline)) void mr_dw_dsp_row(const mr_dw_dsp_channel *d, const char *const *rows,
                                                                 int out_w, int8_t *out, const int K, const int S_W,
                                                                 const int NARROW) {
-  int32_t acc[MR_DW_CHUNK];
+  int32_t acc[MR_DW_DSP_CHUNK];
   int x0;
-  for (x0 = 0; x0 < out_w; x0 += MR_DW_CHUNK) {
-    const int n = out_w - x0 < MR_DW_CHUNK ? out_w - x0 : MR_DW_CHUNK;
+  for (x0 = 0; x0 < out_w; x0 += MR_DW_DSP_CHUNK) {
+    const int n = out_w - x0 < MR_DW_DSP_CHUNK ? out_w - x0 : MR_DW_DSP_CHUNK;
     int8_t *o = out + (size_t)x0 * d->c;
     mr_dw_dsp_acc(rows, x0, n, (const int32_t(*)[MR_DW_MAX_K - 1])d->w, d->acc0, acc, d->s_w, K, S_W, NARROW);
     if (!mr_dw_dsp_requant_inline(acc, n, o, d)) mr_dw_dsp_requant(acc, n, o, d);
