@@ -1032,9 +1032,13 @@ static inline __attribute__((always_inline)) int mr_dw_dsp_requant_inline(const 
                                                                          const mr_dw_dsp_channel *d) {
   const int c = d->c;
   const int32_t mult = d->q.mult, add = d->q.add, shift = d->q.shift;
-  int x;
+  const int32_t *a = acc, *const end = acc + (n & ~1);
   if (!d->fast || d->act_min != MR_INT8_MIN || d->act_max != MR_INT8_MAX) return 0;
-  for (x = 0; x < n; ++x) out[(size_t)x * c] = (int8_t)__ssat(mr_dw_rq_apply(acc[x], mult, add, shift), 8);
+  for (; a != end; a += 2, out += 2 * c) { /* pairs: one loop step per two pixels */
+    out[0] = (int8_t)__ssat(mr_dw_rq_apply(a[0], mult, add, shift), 8);
+    out[c] = (int8_t)__ssat(mr_dw_rq_apply(a[1], mult, add, shift), 8);
+  }
+  if (n & 1) out[0] = (int8_t)__ssat(mr_dw_rq_apply(a[0], mult, add, shift), 8);
   return 1;
 }
 
