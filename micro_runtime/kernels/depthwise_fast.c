@@ -34,15 +34,8 @@ static inline int8_t mr_dw_out(int32_t acc, const mr_dw_params *p, int ch) {
 #define MR_DW_MAX_K 7
 
 #ifdef MR_DSP
-/* TFLM's double-rounding requantization of acc (SaturatingRoundingDoublingHighMul then RoundingDivideByPOT by
- * e = rshift_m1 + 1 >= 1) plus out_offset, from acc2 = 2*acc (|acc| < 2^30):
- *  - SRDHM(acc, m) = x = floor((acc*m + 2^30) / 2^31) (its nudge 1 - 2^30 on negative products, truncated,
- *    floors the same), the high word of acc2*m + 2^31 (SMMLAR);
- *  - RDBPOT(x, e) = floor((x + 2^(e-1) - [x < 0]) / 2^e); [acc < 0] in place of [x < 0] changes only x = 0
- *    with acc < 0, where both give 0;
- *  - + out_offset as out_offset*2^e before the shift.
- * So (SMMLAR(acc2, m, 2^(e-1) + out_offset*2^e) + (acc2 >> 31)) >> e. With e <= 21 nothing wraps: |x| <= |acc|
- * < 2^30, the constant < 2^29. */
+/* The requantization of 2*acc in one SMMLAR (mr_requantize_doubled, mr_common.h: exact for right shifts by 1..21 and
+ * |acc| < 2^30), set up once per channel: mr_dw_rq_prepare says whether the channel's shift allows it. */
 typedef struct {
   int32_t mult, add, shift;
 } mr_dw_rq;
@@ -50,20 +43,14 @@ typedef struct {
 static inline int mr_dw_rq_prepare(mr_dw_rq *q, int32_t mult, int32_t rshift_m1, int32_t out_offset) {
 #ifdef MR_SINGLE_ROUNDING
   (void)q, (void)mult, (void)rshift_m1, (void)out_offset;
-  return 0;
+  return 0; /* mr_requantize_doubled is TFLM's default, double rounding */
 #else
   if (rshift_m1 < 0 || rshift_m1 > 20) return 0;
   q->mult = mult;
   q->shift = rshift_m1 + 1;
-  q->add = (int32_t)((1u << rshift_m1) + ((uint32_t)out_offset << (rshift_m1 + 1)));
+  q->add = mr_requant_doubled_add(out_offset, rshift_m1);
   return 1;
 #endif
-}
-
-static inline int32_t mr_dw_rq_apply(int32_t acc2, int32_t mult, int32_t add, int32_t shift) {
-  int32_t t;
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(t) : "r"(acc2), "r"(mult), "r"(add));
-  return (t + (acc2 >> 31)) >> shift;
 }
 
 /* |acc| < 2^30 for every accumulator when the start (bias, or bias + in_offset * taps) is below 2^29: the taps add at
@@ -287,10 +274,10 @@ static inline __attribute__((always_inline)) void mr_dw_block_pixels(const mr_dw
       }
 #undef MR_DW_BLOCK_TAP
     }
-    a0 = mr_dw_rq_apply(a0 * 2, k->q[0].mult, k->q[0].add, k->q[0].shift);
-    a1 = mr_dw_rq_apply(a1 * 2, k->q[1].mult, k->q[1].add, k->q[1].shift);
-    a2 = mr_dw_rq_apply(a2 * 2, k->q[2].mult, k->q[2].add, k->q[2].shift);
-    a3 = mr_dw_rq_apply(a3 * 2, k->q[3].mult, k->q[3].add, k->q[3].shift);
+    a0 = mr_requantize_doubled(a0 * 2, k->q[0].mult, k->q[0].add, k->q[0].shift);
+    a1 = mr_requantize_doubled(a1 * 2, k->q[1].mult, k->q[1].add, k->q[1].shift);
+    a2 = mr_requantize_doubled(a2 * 2, k->q[2].mult, k->q[2].add, k->q[2].shift);
+    a3 = mr_requantize_doubled(a3 * 2, k->q[3].mult, k->q[3].add, k->q[3].shift);
     if (k->full) {
       o[0] = (int8_t)__ssat(a0, 8);
       o[1] = (int8_t)__ssat(a1, 8);
@@ -812,7 +799,7 @@ static void mr_dw_channel(const int8_t *in, int8_t *out_base, const mr_dw_params
 
 #ifdef MR_DSP
 /* Arm DSP (Cortex-M4): the ring mode with every output computed as 2*acc, which requantizes exactly in four
- * instructions (mr_dw_rq_apply), from int16 rings (two output pixels per step: each word of a ring row feeds both)
+ * instructions (mr_requantize_doubled), from int16 rings (two output pixels per step: each word of a ring row feeds both)
  * or int8 rings (one pixel per step). Per channel, mr_dw_channel_dsp sets up the taps once (doubled, in the words
  * the shape's loops read) and runs, row by row, the gather, the accumulators of up to MR_DW_DSP_CHUNK pixels
  * (mr_dw_dsp_k<K>s<S_W>n<NARROW>) and their requantization. */
@@ -1018,7 +1005,7 @@ static __attribute__((noinline)) void mr_dw_dsp_gather8(int8_t *d, const int8_t 
 typedef struct {
   mr_dw_dsp_taps w;
   int32_t acc0;   /* bias + in_offset * sum of the taps, doubled when fast */
-  int fast;       /* 2*acc requantized by mr_dw_rq_apply, else mr_requant_apply */
+  int fast;       /* 2*acc requantized by mr_requantize_doubled, else mr_requant_apply */
   mr_dw_rq q;     /* fast */
   mr_requant rq;  /* otherwise */
   int32_t out_offset, act_min, act_max;
@@ -1035,10 +1022,10 @@ static inline __attribute__((always_inline)) int mr_dw_dsp_requant_inline(const 
   const int32_t *a = acc, *const end = acc + (n & ~1);
   if (!d->fast || d->act_min != MR_INT8_MIN || d->act_max != MR_INT8_MAX) return 0;
   for (; a != end; a += 2, out += 2 * c) { /* pairs: one loop step per two pixels */
-    out[0] = (int8_t)__ssat(mr_dw_rq_apply(a[0], mult, add, shift), 8);
-    out[c] = (int8_t)__ssat(mr_dw_rq_apply(a[1], mult, add, shift), 8);
+    out[0] = (int8_t)__ssat(mr_requantize_doubled(a[0], mult, add, shift), 8);
+    out[c] = (int8_t)__ssat(mr_requantize_doubled(a[1], mult, add, shift), 8);
   }
-  if (n & 1) out[0] = (int8_t)__ssat(mr_dw_rq_apply(a[0], mult, add, shift), 8);
+  if (n & 1) out[0] = (int8_t)__ssat(mr_requantize_doubled(a[0], mult, add, shift), 8);
   return 1;
 }
 
@@ -1050,7 +1037,7 @@ static __attribute__((noinline)) void mr_dw_dsp_requant(const int32_t *acc, int 
   if (d->fast) {
     const int32_t mult = d->q.mult, add = d->q.add, shift = d->q.shift;
     for (x = 0; x < n; ++x) {
-      out[(size_t)x * c] = (int8_t)mr_clamp_i32(mr_dw_rq_apply(acc[x], mult, add, shift), act_min, act_max);
+      out[(size_t)x * c] = (int8_t)mr_clamp_i32(mr_requantize_doubled(acc[x], mult, add, shift), act_min, act_max);
     }
   } else {
     for (x = 0; x < n; ++x) {
