@@ -240,6 +240,7 @@ class TinyNASOracle(keras_tuner.Oracle):
         self.choices = decision_choices(space)
         self.over_budget = 0    # candidates rejected by the budget, over the whole search
         self.duplicates = 0     # candidates rejected as already tried
+        self._reported_unfit: set[str] = set()  # trials get_best_trials has said no longer fit
         self.verbose = 0        # the tuner prints one line per trial instead of Keras Tuner's tables
         self._check_feasible()
 
@@ -350,3 +351,16 @@ class TinyNASOracle(keras_tuner.Oracle):
     def config(self, hp_or_values) -> SubnetConfig:
         """`config_from_values` for this oracle's space."""
         return config_from_values(self.space, hp_or_values)
+
+    def get_best_trials(self, num_trials: int = 1) -> list:
+        """Keras Tuner's best trials, less those that do not fit the budget under the cost model as it is now: a
+        search resumed after the kernels changed (and with them the fitted cost model, whose Flash and instruction
+        terms follow the code) holds trials costed by the old model, and one of them may no longer fit."""
+        ranked = super().get_best_trials(len(self.trials))
+        fitting = [t for t in ranked if self.budget.fits(self.cost_fn(self.config(t.hyperparameters)))]
+        dropped = [t.trial_id for t in ranked if t not in fitting and t.trial_id not in self._reported_unfit]
+        if dropped:
+            self._reported_unfit.update(dropped)
+            print(f"TinyNAS: trial(s) {', '.join(dropped)} no longer fit the budget ({describe_budget(self.budget)}) "
+                  "under the current cost model (costed by an earlier one?): left out of the best trials")
+        return fitting[:num_trials]

@@ -137,6 +137,31 @@ def test_oracle_never_proposes_over_budget_or_twice(tmp_path):
     assert np.mean(evolved) > np.mean(initial)
 
 
+def test_best_trials_leave_out_those_the_current_cost_model_puts_over_budget(tmp_path, capsys):
+    """A search resumed after the kernels (and so the fitted cost model) changed: the trials were costed by the
+    old model; the one that no longer fits is not among the best (make demo chose such a subnet once, and its
+    final check found it 4.8 kB over the Flash budget)."""
+    from mcunet_tf.oracle import TinyNASOracle
+    subnet_cost, budget_class = cost_model()
+    space = tiny_space()
+    budget = tiny_budget(space, subnet_cost, budget_class)
+    oracle = TinyNASOracle(space, budget, max_trials=10, population_size=4, cost_fn=subnet_cost, seed=2)
+    oracle._set_project_dir(str(tmp_path), "oracle")
+    _drive(oracle, lambda cfg: count_macs(cfg) / 1e6, 10)
+    before = oracle.get_best_trials(10)
+    assert len(before) == 10
+    best = oracle.config(before[0].hyperparameters)
+
+    def newer_cost(cfg):  # the new model puts the old best 1 MB over the Flash budget
+        cost = subnet_cost(cfg)
+        return dataclasses.replace(cost, flash_bytes=cost.flash_bytes + 2 ** 20) if cfg == best else cost
+
+    oracle.cost_fn = newer_cost
+    after = oracle.get_best_trials(3)
+    assert [t.trial_id for t in after] == [t.trial_id for t in before[1:4]]
+    assert f"trial(s) {before[0].trial_id} no longer fit" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("seed", [0, 3])
 def test_the_same_seed_proposes_the_same_trials(tmp_path, seed):
     """Seed 0 included: Keras Tuner's Oracle turns a falsy seed into a random one."""
