@@ -159,7 +159,8 @@ def test_best_trials_leave_out_those_the_current_cost_model_puts_over_budget(tmp
     oracle.cost_fn = newer_cost
     after = oracle.get_best_trials(3)
     assert [t.trial_id for t in after] == [t.trial_id for t in before[1:4]]
-    assert f"trial(s) {before[0].trial_id} no longer fit" in capsys.readouterr().out
+    oracle.get_best_trials(3)  # said once, not at every call
+    assert capsys.readouterr().out.count(f"trial(s) {before[0].trial_id} no longer fit") == 1
 
 
 @pytest.mark.parametrize("seed", [0, 3])
