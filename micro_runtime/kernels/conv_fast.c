@@ -31,11 +31,6 @@ static int mr_doubled_exact(const int32_t *bias, int out_c, int k, const int8_t 
 #define MR_DOUBLED(bias, out_c, k, rshift_m1) 0
 #endif
 
-static inline int8_t mr_out_value(int32_t acc, int32_t mult, int32_t shift, const mr_out_params *q) {
-  const int32_t v = mr_requantize_fast(acc, mult, shift) + q->out_offset;
-  return (int8_t)mr_clamp_i32(v, q->act_min, q->act_max);
-}
-
 /* Output channel oc of two pixels: one requantization set-up (mr_requant_prepare_rshift_m1) for both. */
 static inline void mr_out_pair(int32_t acc_a, int32_t acc_b, int oc, const mr_out_params *q, int8_t *y_a,
                                int8_t *y_b) {
