@@ -147,3 +147,29 @@ def test_bench_stack_is_the_larger_of_the_call_graph_bound_and_the_measured_mark
     assert r.cm4_bit_exact
     assert r.ours_stack_bytes_measured > 0 and r.ours_stack_bytes_static > 0
     assert r.ours_stack_bytes == max(r.ours_stack_bytes_static, r.ours_stack_bytes_measured) < 2048
+
+
+def test_a_model_config_without_5x5_and_7x7_depthwise_changes_no_byte(tmp_path):
+    """mr_model_config.h (written per model by the generator) drops the depthwise specialisations a model does not
+    use; one that leaves out sizes a model does use costs speed, not bytes: fast_kernels_random.c (depthwise 3x3,
+    5x5, 7x7) gives the same hashes with MR_DW_KERNEL_5/7 = 0 as with the default header, on the host's path."""
+    kernels = [f for f in sorted(glob.glob(os.path.join(ROOT, "micro_runtime", "kernels", "*.c")))
+               if not f.endswith("_test.c")]
+    outputs = {}
+    for label, flags in (("all", ()), ("none", ("-DMR_DW_KERNEL_5=0", "-DMR_DW_KERNEL_7=0"))):
+        exe = str(tmp_path / label)
+        subprocess.run(["cc", *HOST_CFLAGS, *flags, "-I", os.path.join(ROOT, "micro_runtime", "include"),
+                        os.path.join(ROOT, "micro_runtime", "host", "fast_kernels_random.c"), *kernels, "-lm",
+                        "-o", exe], check=True)
+        outputs[label] = subprocess.run([exe, "600", "99"], check=True, capture_output=True, text=True).stdout
+    assert outputs["all"] == outputs["none"] and len(outputs["all"].splitlines()) > 5000
+
+
+def test_the_generated_model_config_keeps_the_depthwise_sizes_the_model_uses():
+    configs = {}
+    for stem in ("mbv2-w0.35-r144", "mcunet-10fps"):
+        gen = generate(read(os.path.join(BUILT_MODELS, f"{stem}_imagenet.int8.tflite")), "model")
+        configs[stem] = gen.files["mr_model_config.h"]
+    mbv2, mcunet = configs["mbv2-w0.35-r144"], configs["mcunet-10fps"]  # 3x3 only; 3x3, 5x5 and 7x7
+    assert "#define MR_DW_KERNEL_5 0" in mbv2 and "#define MR_DW_KERNEL_7 0" in mbv2
+    assert "#define MR_DW_KERNEL_5 1" in mcunet and "#define MR_DW_KERNEL_7 1" in mcunet

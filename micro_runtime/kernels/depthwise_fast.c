@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mr_depthwise_fast.h"
+#include "mr_model_config.h"
 
 #include "mr_dsp.h"
 #include "mr_x86.h"
@@ -32,6 +33,18 @@ static inline int8_t mr_dw_out(int32_t acc, const mr_dw_params *p, int ch) {
 }
 
 #define MR_DW_MAX_K 7
+
+/* x where mr_model_config.h keeps the 5 (7) specialisations, else y */
+#if MR_DW_KERNEL_5
+#define MR_DW_IF_5(x, y) x
+#else
+#define MR_DW_IF_5(x, y) y
+#endif
+#if MR_DW_KERNEL_7
+#define MR_DW_IF_7(x, y) x
+#else
+#define MR_DW_IF_7(x, y) y
+#endif
 
 #ifdef MR_DSP
 /* The requantization of 2*acc in one SMMLAR (mr_requantize_doubled, mr_common.h: exact for right shifts by 1..21 and
@@ -299,8 +312,12 @@ static inline __attribute__((always_inline)) void mr_dw_block_pixels(const mr_dw
   }
 MR_DW_BLOCK_INSTANCE(0)
 MR_DW_BLOCK_INSTANCE(3)
+#if MR_DW_KERNEL_5
 MR_DW_BLOCK_INSTANCE(5)
+#endif
+#if MR_DW_KERNEL_7
 MR_DW_BLOCK_INSTANCE(7)
+#endif
 #undef MR_DW_BLOCK_INSTANCE
 
 /* Up to this many output pixels the blocks' set-up (taps widened, requantization) costs more than it saves: mr_dw_row
@@ -372,8 +389,8 @@ static void mr_dw_block_row_dsp(const int8_t *in, const mr_dw_params *p, mr_dw_b
   k->w = wide + ky0 * k_w;
   if (x_a > 0) mr_dw_block_pixels0(k, xr, 0, x_a, out, o_step);
   if (x_b > x_a) {
-    (k_w == 3 ? mr_dw_block_pixels3 : k_w == 5 ? mr_dw_block_pixels5 : k_w == 7 ? mr_dw_block_pixels7
-                                                                        : mr_dw_block_pixels0)(
+    (k_w == 3 ? mr_dw_block_pixels3 : k_w == 5 ? MR_DW_IF_5(mr_dw_block_pixels5, mr_dw_block_pixels0)
+              : k_w == 7 ? MR_DW_IF_7(mr_dw_block_pixels7, mr_dw_block_pixels0) : mr_dw_block_pixels0)(
         k, xr, x_a, x_b - x_a, out + (size_t)x_a * o_step, o_step);
   }
   if (out_w > x_b) mr_dw_block_pixels0(k, xr, x_b, out_w - x_b, out + (size_t)x_b * o_step, o_step);
@@ -537,10 +554,21 @@ typedef void (*mr_dw_acc_fn)(const void *const *rows, int x0, int n, const mr_dw
     mr_dw_acc_row(rows, x0, n, w, acc0, acc, k, stride, narrow);                                            \
   }
 #endif
-/* The shapes of the ring mode, one INSTANCE(k, stride, narrow) each (mr_dw_channel_rows' table). */
+/* The shapes of the ring mode, one INSTANCE(k, stride, narrow) each (mr_dw_channel_rows' table), those of 5 and 7
+ * only where mr_model_config.h keeps them. */
+#if MR_DW_KERNEL_5
+#define MR_DW_RING_SHAPES_5(INSTANCE) INSTANCE(5, 1, 0) INSTANCE(5, 2, 0) INSTANCE(5, 1, 1) INSTANCE(5, 2, 1)
+#else
+#define MR_DW_RING_SHAPES_5(INSTANCE)
+#endif
+#if MR_DW_KERNEL_7
+#define MR_DW_RING_SHAPES_7(INSTANCE) INSTANCE(7, 1, 0) INSTANCE(7, 2, 0) INSTANCE(7, 1, 1) INSTANCE(7, 2, 1)
+#else
+#define MR_DW_RING_SHAPES_7(INSTANCE)
+#endif
 #define MR_DW_RING_SHAPES(INSTANCE) \
-  INSTANCE(3, 1, 0) INSTANCE(3, 2, 0) INSTANCE(5, 1, 0) INSTANCE(5, 2, 0) INSTANCE(7, 1, 0) INSTANCE(7, 2, 0) \
-  INSTANCE(3, 1, 1) INSTANCE(3, 2, 1) INSTANCE(5, 1, 1) INSTANCE(5, 2, 1) INSTANCE(7, 1, 1) INSTANCE(7, 2, 1)
+  INSTANCE(3, 1, 0) INSTANCE(3, 2, 0) INSTANCE(3, 1, 1) INSTANCE(3, 2, 1) MR_DW_RING_SHAPES_5(INSTANCE) \
+  MR_DW_RING_SHAPES_7(INSTANCE)
 #if !defined(MR_SSE2) && !defined(MR_DSP)
 MR_DW_RING_SHAPES(MR_DW_ACC_INSTANCE)
 #undef MR_DW_ACC_INSTANCE
@@ -1072,9 +1100,13 @@ typedef void (*mr_dw_dsp_fn)(const mr_dw_dsp_channel *d, const char *const *rows
     mr_dw_dsp_row(d, rows, out_w, out, k, stride, narrow);                                                         \
   }
 /* int16 rings per (k, stride); int8 rings (scratch too small for int16 ones, rarer) per k, the stride at run time */
-MR_DW_DSP_INSTANCE(3, 1, 0) MR_DW_DSP_INSTANCE(3, 2, 0) MR_DW_DSP_INSTANCE(5, 1, 0) MR_DW_DSP_INSTANCE(5, 2, 0)
-MR_DW_DSP_INSTANCE(7, 1, 0) MR_DW_DSP_INSTANCE(7, 2, 0)
-MR_DW_DSP_INSTANCE(3, 0, 1) MR_DW_DSP_INSTANCE(5, 0, 1) MR_DW_DSP_INSTANCE(7, 0, 1)
+MR_DW_DSP_INSTANCE(3, 1, 0) MR_DW_DSP_INSTANCE(3, 2, 0) MR_DW_DSP_INSTANCE(3, 0, 1)
+#if MR_DW_KERNEL_5
+MR_DW_DSP_INSTANCE(5, 1, 0) MR_DW_DSP_INSTANCE(5, 2, 0) MR_DW_DSP_INSTANCE(5, 0, 1)
+#endif
+#if MR_DW_KERNEL_7
+MR_DW_DSP_INSTANCE(7, 1, 0) MR_DW_DSP_INSTANCE(7, 2, 0) MR_DW_DSP_INSTANCE(7, 0, 1)
+#endif
 #undef MR_DW_DSP_INSTANCE
 
 /* One channel of the ring mode on the DSP path (mr_dw_channel's job). */
@@ -1161,13 +1193,21 @@ static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params 
                               int32_t scratch_bytes) {
 #ifdef MR_DSP
   static const mr_dw_dsp_fn instances[2][3][2] = {
-      {{mr_dw_dsp_k3s1n0, mr_dw_dsp_k3s2n0}, {mr_dw_dsp_k5s1n0, mr_dw_dsp_k5s2n0}, {mr_dw_dsp_k7s1n0, mr_dw_dsp_k7s2n0}},
-      {{mr_dw_dsp_k3s0n1, mr_dw_dsp_k3s0n1}, {mr_dw_dsp_k5s0n1, mr_dw_dsp_k5s0n1}, {mr_dw_dsp_k7s0n1, mr_dw_dsp_k7s0n1}}};
+      {{mr_dw_dsp_k3s1n0, mr_dw_dsp_k3s2n0},
+       {MR_DW_IF_5(mr_dw_dsp_k5s1n0, NULL), MR_DW_IF_5(mr_dw_dsp_k5s2n0, NULL)},
+       {MR_DW_IF_7(mr_dw_dsp_k7s1n0, NULL), MR_DW_IF_7(mr_dw_dsp_k7s2n0, NULL)}},
+      {{mr_dw_dsp_k3s0n1, mr_dw_dsp_k3s0n1},
+       {MR_DW_IF_5(mr_dw_dsp_k5s0n1, NULL), MR_DW_IF_5(mr_dw_dsp_k5s0n1, NULL)},
+       {MR_DW_IF_7(mr_dw_dsp_k7s0n1, NULL), MR_DW_IF_7(mr_dw_dsp_k7s0n1, NULL)}}};
   mr_dw_dsp_fn acc_row;
 #else
   static const mr_dw_acc_fn instances[2][3][2] = {
-      {{mr_dw_acc_k3s1n0, mr_dw_acc_k3s2n0}, {mr_dw_acc_k5s1n0, mr_dw_acc_k5s2n0}, {mr_dw_acc_k7s1n0, mr_dw_acc_k7s2n0}},
-      {{mr_dw_acc_k3s1n1, mr_dw_acc_k3s2n1}, {mr_dw_acc_k5s1n1, mr_dw_acc_k5s2n1}, {mr_dw_acc_k7s1n1, mr_dw_acc_k7s2n1}}};
+      {{mr_dw_acc_k3s1n0, mr_dw_acc_k3s2n0},
+       {MR_DW_IF_5(mr_dw_acc_k5s1n0, NULL), MR_DW_IF_5(mr_dw_acc_k5s2n0, NULL)},
+       {MR_DW_IF_7(mr_dw_acc_k7s1n0, NULL), MR_DW_IF_7(mr_dw_acc_k7s2n0, NULL)}},
+      {{mr_dw_acc_k3s1n1, mr_dw_acc_k3s2n1},
+       {MR_DW_IF_5(mr_dw_acc_k5s1n1, NULL), MR_DW_IF_5(mr_dw_acc_k5s2n1, NULL)},
+       {MR_DW_IF_7(mr_dw_acc_k7s1n1, NULL), MR_DW_IF_7(mr_dw_acc_k7s2n1, NULL)}}};
   mr_dw_acc_fn acc_row;
 #endif
   const int k = p->k_h, s_w = p->stride_w;
@@ -1181,6 +1221,7 @@ static int mr_dw_channel_rows(const int8_t *in, int8_t *out, const mr_dw_params 
     if (gathered < p->in_h && (int32_t)(y + 1) * p->out_w > gathered * p->in_w) return 0;
   }
   acc_row = instances[narrow][(k - 3) / 2][s_w - 1];
+  if (acc_row == NULL) return 0; /* a kernel size mr_model_config.h leaves out: another mode */
   slack = scratch_bytes - mr_depthwise_ring_bytes(k, s_w, p->out_w, narrow) >= 16;
 #ifdef MR_DSP
   (void)slack;
