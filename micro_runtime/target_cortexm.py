@@ -259,6 +259,28 @@ def _compile(source: Path, obj: Path, flags: Sequence[str]) -> None:
     _run_tool([GCC, *flags, "-c", str(source), "-o", str(obj)], f"compiling {source.name}")
 
 
+def _compile_all(jobs: Sequence[tuple[Path, Path, Sequence[str]]]) -> None:
+    """_compile each (source, object, flags), as many at once as there are cores."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for future in [pool.submit(_compile, *job) for job in jobs]:
+            future.result()
+
+
+def _link(spec: TargetSpec, objects: Sequence[Path], elf: Path, what: str, stack_bytes: int,
+          map_file: Path | None = None) -> None:
+    """Link `objects` with newlib + semihosting (rdimon) into `elf` with the board's linker script."""
+    _run_tool([GCC, *spec.cpu_flags, "--specs=rdimon.specs", "-nostartfiles", "-T", spec.linker_script,
+               f"-L{CORTEXM_DIR}", "-Wl,--gc-sections", *([f"-Wl,-Map={map_file}"] if map_file else []),
+               f"-Wl,--defsym=__stack_size={int(stack_bytes)}", *map(str, objects), "-lm", "-lrdimon", "-o", str(elf)],
+              what)
+
+
+def _qemu_base(spec: TargetSpec, elf: Path) -> list[str]:
+    """qemu-system-arm running `elf` on the board of `spec`, with semihosting for its output."""
+    return [QEMU, "-M", spec.machine, "-cpu", spec.qemu_cpu, "-nographic", "-monitor", "none", "-serial", "null",
+            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+
+
 def _berkeley_sizes(files: Sequence[Path]) -> list[tuple[int, int, int]]:
     """(text, data, bss) per file from `arm-none-eabi-size` (Berkeley format)."""
     out = _run_tool([SIZE, *map(str, files)], "arm-none-eabi-size")
@@ -454,17 +476,12 @@ def build(src_dir: str | os.PathLike, name: str, target: str = "cortex-m4", opt:
 
     jobs = [(s, model_dir / (s.stem + ".o"), model_flags) for s in sources]
     jobs += [(CORTEXM_DIR / f, harness_dir / (Path(f).stem + ".o"), harness_flags) for f in ("harness.c", "startup.c")]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for future in [pool.submit(_compile, *job) for job in jobs]:
-            future.result()
+    _compile_all(jobs)
     model_objects = [obj for _, obj, _ in jobs[:len(sources)]]
     objects = [obj for _, obj, _ in jobs]
 
     elf, map_file = out / "model.elf", out / "model.map"
-    _run_tool([GCC, *spec.cpu_flags, "--specs=rdimon.specs", "-nostartfiles", "-T", spec.linker_script,
-               f"-L{CORTEXM_DIR}", "-Wl,--gc-sections", f"-Wl,-Map={map_file}",
-               f"-Wl,--defsym=__stack_size={int(stack_bytes)}", *map(str, objects), "-lm", "-lrdimon", "-o", str(elf)],
-              f"linking {name} for {target}")
+    _link(spec, objects, elf, f"linking {name} for {target}", stack_bytes, map_file)
 
     obj_sizes = _berkeley_sizes(model_objects)
     (image_text, image_data, image_bss), = _berkeley_sizes([elf])
@@ -504,13 +521,9 @@ def build_program(sources: Sequence[str | os.PathLike], out_dir: str | os.PathLi
     flags = [*spec.cpu_flags, opt, "-std=c99", "-ffunction-sections", "-fdata-sections", *cflags]
     jobs = [(Path(s), out / f"{i}_{Path(s).stem}.o", flags) for i, s in enumerate(sources)]
     jobs.append((CORTEXM_DIR / "startup.c", out / "startup.o", [*spec.cpu_flags, opt, "-std=c99"]))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for future in [pool.submit(_compile, *job) for job in jobs]:
-            future.result()
+    _compile_all(jobs)
     elf = out / "program.elf"
-    _run_tool([GCC, *spec.cpu_flags, "--specs=rdimon.specs", "-nostartfiles", "-T", spec.linker_script,
-               f"-L{CORTEXM_DIR}", "-Wl,--gc-sections", f"-Wl,--defsym=__stack_size={DEFAULT_STACK_BYTES}",
-               *[str(o) for _, o, _ in jobs], "-lm", "-lrdimon", "-o", str(elf)], f"linking {elf.name} for {target}")
+    _link(spec, [o for _, o, _ in jobs], elf, f"linking {elf.name} for {target}", DEFAULT_STACK_BYTES)
     return elf
 
 
@@ -519,8 +532,7 @@ def run_program(elf: str | os.PathLike, target: str = "cortex-m4", timeout: floa
     non-zero or runs past `timeout` seconds."""
     _require_tool(QEMU, "qemu-system-arm")
     spec = TARGETS[target]
-    cmd = [QEMU, "-M", spec.machine, "-cpu", spec.qemu_cpu, "-nographic", "-monitor", "none", "-serial", "null",
-           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+    cmd = _qemu_base(spec, Path(elf))
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:
@@ -533,8 +545,7 @@ def run_program(elf: str | os.PathLike, target: str = "cortex-m4", timeout: floa
 
 def qemu_command(b: Build, plugin: Path | None, plugin_out: Path | None) -> list[str]:
     """The qemu-system-arm command line that runs `b` (with the counting plugin when `plugin` is given)."""
-    cmd = [QEMU, "-M", b.machine, "-cpu", b.qemu_cpu, "-nographic", "-monitor", "none", "-serial", "null",
-           "-semihosting-config", "enable=on,target=native", "-kernel", str(b.elf)]
+    cmd = _qemu_base(TARGETS[b.target], b.elf)
     if plugin is not None:
         args = [str(plugin)] + [f"{k}={hex(v)}" for k, v in sorted(b.markers.items())]
         if plugin_out is not None:

@@ -192,6 +192,15 @@ static inline int32_t mr_requantize_fast_rshift_m1(int32_t acc, int32_t multipli
  *    [h < 0] (they differ only for h = 0, acc < 0, where both give 0);
  *  - out_offset enters as out_offset*2^e before the shift: add = 2^(e-1) + out_offset*2^e = (1 + 2*out_offset) << rshift_m1.
  * Nothing wraps: |h| <= |acc| < 2^30 and |add| < 2^29 (|out_offset| <= 128). requantize_test.c checks it. */
+static inline int mr_requant_doubled_allows(int32_t rshift_m1) { /* the shift condition above, in this build */
+#ifdef MR_SINGLE_ROUNDING
+  (void)rshift_m1;
+  return 0; /* the form is TFLM's default, double rounding */
+#else
+  return rshift_m1 >= 0 && rshift_m1 <= 20;
+#endif
+}
+
 static inline int32_t mr_requant_doubled_add(int32_t out_offset, int32_t rshift_m1) {
   return (int32_t)((uint32_t)(1 + 2 * out_offset) << rshift_m1);
 }
@@ -216,6 +225,11 @@ static inline int32_t mr_requantize_smaller_than_one(int32_t x, int32_t multipli
  * left shift >= 0, then the doubling high multiply. Always double rounding. */
 static inline int32_t mr_requantize_greater_than_one(int32_t x, int32_t multiplier, int left_shift) {
   return mr_saturating_rounding_doubling_high_mul(mr_shift_left_wrap(x, left_shift), multiplier);
+}
+
+/* Two int16 values as the halves of one word (low in bits 0-15): the operand form of SMLAD and SXTAB16. */
+static inline int32_t mr_pack_s16x2(int32_t low, int32_t high) {
+  return (int32_t)(((uint32_t)high << 16) | ((uint32_t)low & 0xffffu));
 }
 
 static inline int8_t mr_sat_s8(int32_t x) {

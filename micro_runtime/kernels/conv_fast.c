@@ -123,7 +123,7 @@ static void mr_row_fill(mr_row_t *row, int pos, int32_t value, int n) {
 #ifdef MR_DSP
   for (; i < n && ((pos + i) & 3) != 0; ++i) row[MR_DSP_AT(pos + i)] = (mr_row_t)value;
   if (i + 4 <= n) {
-    const int32_t pair = (int32_t)(((uint32_t)value << 16) | ((uint32_t)value & 0xffffu));
+    const int32_t pair = mr_pack_s16x2(value, value);
     int32_t *d = (int32_t *)(void *)(row + MR_DSP_AT(pos + i));
     for (; i + 4 <= n; i += 4, d += 4) d[0] = d[1] = pair;
   }
@@ -238,11 +238,8 @@ static void mr_gemm_pairs_dsp(mr_gemm_job *job, const int8_t *u, const int8_t *v
 static int mr_doubled_exact(const int32_t *bias, int out_c, int k, const int8_t *rshift_m1) {
   const int32_t room = k < (1 << 15) ? (int32_t)(1 << 30) - (int32_t)k * (1 << 14) : 0;
   int c;
-#ifdef MR_SINGLE_ROUNDING
-  return 0; /* mr_requantize_doubled is TFLM's default, double rounding */
-#endif
   for (c = 0; c < out_c; ++c) {
-    if (rshift_m1[c] < 0 || rshift_m1[c] > 20 || bias[c] >= room || bias[c] <= -room) return 0;
+    if (!mr_requant_doubled_allows(rshift_m1[c]) || bias[c] >= room || bias[c] <= -room) return 0;
   }
   return 1;
 }
@@ -255,9 +252,8 @@ static inline __attribute__((always_inline)) void mr_out_pairs_k(const int32_t *
   const int32_t offset = q->out_offset, lo = q->act_min, hi = q->act_max;
   int j;
   if (q->doubled) { /* one SMMLAR per output; the output offset is in `add` */
-    const int32_t one_plus_2offset = 1 + 2 * offset;
     for (j = 0; j < n; ++j) {
-      const int32_t m = mult[j], shift = rshift_m1[j], add = (int32_t)((uint32_t)one_plus_2offset << shift);
+      const int32_t m = mult[j], shift = rshift_m1[j], add = mr_requant_doubled_add(offset, shift);
       int32_t a = mr_requantize_doubled(2 * acc[2 * j], m, add, shift + 1);
       int32_t b = mr_requantize_doubled(2 * acc[2 * j + 1], m, add, shift + 1);
       a = __ssat(a, 8);
@@ -646,11 +642,12 @@ static inline __attribute__((always_inline)) void mr_im2col_k(void *row, const m
   } while (0)
   for (ky = 0; ky < g->k_h; ++ky, pos += row_len) {
     const int in_y = in_y0 + ky;
-    const int8_t *src = g->in + ((size_t)in_y * g->in_w + in_x0 + kx0) * c;
+    const int8_t *src;
     if (in_y < 0 || in_y >= g->in_h || kx1 <= kx0) {
       MR_FILL(pos, row_len);
       continue;
     }
+    src = g->in + ((size_t)in_y * g->in_w + in_x0 + kx0) * c; /* inside the input: formed only here */
     if (kx0 > 0) MR_FILL(pos, kx0 * c);
     if (NARROW) mr_copy_short((int8_t *)row + pos + kx0 * c, src, (kx1 - kx0) * c);
     else mr_row_load((mr_row_t *)row, pos + kx0 * c, src, (kx1 - kx0) * c);

@@ -54,16 +54,11 @@ typedef struct {
 } mr_dw_rq;
 
 static inline int mr_dw_rq_prepare(mr_dw_rq *q, int32_t mult, int32_t rshift_m1, int32_t out_offset) {
-#ifdef MR_SINGLE_ROUNDING
-  (void)q, (void)mult, (void)rshift_m1, (void)out_offset;
-  return 0; /* mr_requantize_doubled is TFLM's default, double rounding */
-#else
-  if (rshift_m1 < 0 || rshift_m1 > 20) return 0;
+  if (!mr_requant_doubled_allows(rshift_m1)) return 0;
   q->mult = mult;
   q->shift = rshift_m1 + 1;
   q->add = mr_requant_doubled_add(out_offset, rshift_m1);
   return 1;
-#endif
 }
 
 /* |acc| < 2^30 for every accumulator when the start (bias, or bias + in_offset * taps) is below 2^29: the taps add at
@@ -164,7 +159,7 @@ static void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0
     int8_t *o = out + (size_t)x * out_stride;
     int j = 0, ky, kx;
 #ifdef MR_DSP
-    const int32_t off2 = (int32_t)(((uint32_t)p->in_offset & 0xffffu) | ((uint32_t)p->in_offset << 16));
+    const int32_t off2 = mr_pack_s16x2(p->in_offset, p->in_offset);
     for (; j + 4 <= n; j += 4) {
       const int ch = c0 + j;
       int32_t a0 = p->bias ? p->bias[ch] : 0, a1 = p->bias ? p->bias[ch + 1] : 0;
@@ -360,7 +355,7 @@ static int mr_dw_block_dsp_prepare(mr_dw_block_dsp *k, int32_t (*wide)[2], const
   k->pad_left = p->pad_left;
   k->in_w = p->in_w;
   k->in_row = (size_t)p->in_w * c;
-  k->off2 = (int32_t)(((uint32_t)p->in_offset & 0xffffu) | ((uint32_t)p->in_offset << 16));
+  k->off2 = mr_pack_s16x2(p->in_offset, p->in_offset);
   k->full = p->act_min == MR_INT8_MIN && p->act_max == MR_INT8_MAX;
   k->act_min = p->act_min;
   k->act_max = p->act_max;
@@ -509,9 +504,6 @@ typedef struct {
   int32_t even[MR_DW_MAX_K][2], odd[MR_DW_MAX_K][2]; /* int8 rings: (4g, 4g+2) and (4g+1, 4g+3) */
 } mr_dw_taps;
 
-static inline int32_t mr_dw_pack(int32_t low, int32_t high) {
-  return (int32_t)(((uint32_t)high << 16) | ((uint32_t)low & 0xffffu));
-}
 
 /* Sum over the K_W taps of one ring row starting at r (int16 or int8 elements, NARROW). */
 static inline __attribute__((always_inline)) int32_t mr_dw_row_taps(const void *r, const mr_dw_taps *w, int ky,
@@ -761,9 +753,9 @@ static void mr_dw_channel(const int8_t *in, int8_t *out_base, const mr_dw_params
     }
     for (kx = 0; kx < k; ++kx) {
       const int32_t next = kx + 1 < k ? w.tap[ky][kx + 1] : 0, next2 = kx + 2 < k ? w.tap[ky][kx + 2] : 0;
-      if (kx % 2 == 0) w.pair[ky][kx / 2] = mr_dw_pack(w.tap[ky][kx], next);
-      if (kx % 4 == 0) w.even[ky][kx / 4] = mr_dw_pack(w.tap[ky][kx], next2);
-      if (kx % 4 == 1) w.odd[ky][kx / 4] = mr_dw_pack(w.tap[ky][kx], next2);
+      if (kx % 2 == 0) w.pair[ky][kx / 2] = mr_pack_s16x2(w.tap[ky][kx], next);
+      if (kx % 4 == 0) w.even[ky][kx / 4] = mr_pack_s16x2(w.tap[ky][kx], next2);
+      if (kx % 4 == 1) w.odd[ky][kx / 4] = mr_pack_s16x2(w.tap[ky][kx], next2);
     }
   }
 #ifdef MR_SSE2
@@ -853,16 +845,16 @@ static void mr_dw_dsp_prepare_taps(mr_dw_dsp_taps w, const int16_t (*t)[MR_DW_MA
     const int16_t *r = t[ky];
     if (narrow) {
       for (j = 0; 4 * j + 2 < K; ++j) {
-        w[ky][2 * j] = mr_dw_pack(r[4 * j], mr_dw_tap(r, 4 * j + 2, K));
-        w[ky][2 * j + 1] = mr_dw_pack(r[4 * j + 1], mr_dw_tap(r, 4 * j + 3, K));
+        w[ky][2 * j] = mr_pack_s16x2(r[4 * j], mr_dw_tap(r, 4 * j + 2, K));
+        w[ky][2 * j + 1] = mr_pack_s16x2(r[4 * j + 1], mr_dw_tap(r, 4 * j + 3, K));
       }
       if (K % 4 == 1) w[ky][2 * j] = r[K - 1];
     } else {
-      for (j = 0; j < H; ++j) w[ky][j] = mr_dw_pack(r[2 * j], r[2 * j + 1]);
+      for (j = 0; j < H; ++j) w[ky][j] = mr_pack_s16x2(r[2 * j], r[2 * j + 1]);
       if (s_w == 1) {
-        for (j = 1; j <= H; ++j) w[ky][H - 1 + j] = mr_dw_pack(r[2 * j - 1], r[2 * j]);
+        for (j = 1; j <= H; ++j) w[ky][H - 1 + j] = mr_pack_s16x2(r[2 * j - 1], r[2 * j]);
       } else {
-        w[ky][H] = mr_dw_pack(r[K - 1], 0);
+        w[ky][H] = mr_pack_s16x2(r[K - 1], 0);
       }
     }
   }

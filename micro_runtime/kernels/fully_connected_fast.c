@@ -54,7 +54,7 @@ static inline __attribute__((always_inline)) void mr_fully_connected_body(
     int has_offset, int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
     const int8_t *out_rshift_m1, int per_channel, int32_t act_min, int32_t act_max) {
 #ifdef MR_DSP
-  const int32_t offset2 = (int32_t)(((uint32_t)(uint16_t)in_offset << 16) | (uint16_t)in_offset); /* two int16 */
+  const int32_t offset2 = mr_pack_s16x2(in_offset, in_offset);
 #else
   const int n16 = (int)((unsigned)in_n & ~15u); /* a multiple of 16 the vectoriser can see */
   const int16_t offset = (int16_t)(has_offset ? in_offset : 0);
