@@ -6,7 +6,7 @@ Instead `subnet_graph(cfg)` builds, analytically, the int8 graph IR that the TFL
 layout; placeholder scales and zero weights), and the cost model runs on it the very code the generator
 runs (DESIGN.md, "Co-design, in code"):
 
-- `sram_bytes` is `micro_runtime.codegen.plan_engine(graph)[1].arena_bytes`: exactly the generated
+- `sram_bytes` is `micro_runtime.schedule.plan_engine(graph)[1].arena_bytes`: exactly the generated
   `<NAME>_ARENA_BYTES` for the converted model. No separate estimate: improve the planner and the search
   sees it on its next run.
 - `flash_bytes` is the constant data the generator emits for the engine graph (`data_bytes`: int8 weights
@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 
 from mcunet_tf.space import Layer, SubnetConfig, count_macs, count_params, layers
+from micro_runtime.lowering import lowering_for
+from micro_runtime.schedule import plan_engine, ram_bytes, resolve_patch
 from tflite_patch.graph import Graph, Op, Quantization, Tensor
 
 LATENCY_MODEL_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "latency_model.json")
@@ -115,7 +117,7 @@ class Cost:
     code_bytes: int = 0
     clock_mhz: float = DEFAULT_CLOCK_MHZ
     cycles_per_instruction: float = 1.0
-    patch: str = "off"  # the patch-based schedule costed ("off", or "SPLIT:N": micro_runtime.patching)
+    patch: str = "off"  # the patch-based schedule costed ("off", or "SPLIT:N": micro_runtime.schedule)
     patch_extra_macs: int = 0  # MACs the patch schedule recomputes (overlapping windows), beyond `macs`
 
     def latency_ms(self, clock_mhz: float | None = None) -> float:
@@ -265,52 +267,16 @@ def latency_model(path: str | None = None) -> dict[str, Any]:
 
 
 def kernel_family(graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
-    """The kernel call the generator emits for an op of the engine graph (`plan_engine`'s output), as in
-    `micro_runtime.codegen`: the unit the per-layer instruction model is fitted on. `scratch_bytes` (the
-    op's scratch in the plan) tells an in-place depthwise conv's mode (`codegen.depthwise_inplace_mode`):
-    through a ring of int16 or int8 input rows, by rows, or channel by channel."""
-    from micro_runtime import codegen
-    from tflite_patch.passes import op_padding, op_window
-
-    if op.kind == "CONV_2D":
-        kh, kw, sh, sw = op_window(graph, op)
-        if "fused_add" in op.attrs:
-            return "conv_add"
-        if "inplace" in op.attrs and op.attrs.get("inplace_order") == "rows":
-            return "conv_rows"
-        if "inplace" in op.attrs:
-            return "conv1x1_inplace"
-        x, y = graph.tensors[op.inputs[0]].shape, graph.tensors[op.outputs[0]].shape
-        if (kh, kw, sh, sw) == (1, 1, 1, 1) and op_padding(graph, op) == (0, 0, 0, 0) and x[1:3] == y[1:3]:
-            return "conv1x1"
-        return "conv"
-    if op.kind == "DEPTHWISE_CONV_2D":
-        kh, kw, sh, sw = op_window(graph, op)
-        mode = ""
-        if "inplace" in op.attrs:
-            mode = "_inplace"
-            if scratch_bytes is not None:
-                _, in_h, in_w, c = graph.tensors[op.inputs[0]].shape
-                _, out_h, out_w, _ = graph.tensors[op.outputs[0]].shape
-                top, _, left, _ = op_padding(graph, op)
-                mode += "_" + codegen.depthwise_inplace_mode(in_h, in_w, c, kh, kw, sh, sw, top, left, out_h, out_w,
-                                                             scratch_bytes)
-        return f"depthwise{mode}_k{kh}s{sh}"
-    if op.kind == "FULLY_CONNECTED":
-        w = graph.tensors[op.inputs[1]]
-        return "fully_connected_per_channel" if w.quant is not None and w.quant.per_channel else "fully_connected"
-    return op.kind.lower()
+    """The kernel call the generator emits for an op of the engine graph (`plan_engine`'s output), as its
+    lowering says (`micro_runtime.lowering`): the unit the per-layer instruction model is fitted on.
+    `scratch_bytes` (the op's scratch in the plan) tells an in-place depthwise conv's mode."""
+    return lowering_for(op).family(graph, op, scratch_bytes)
 
 
 def layer_features(graph: Graph, op: Op) -> dict[str, float]:
-    """The features of one engine op the instruction model uses: MACs, output and input elements, output
-    channels, output pixels (H*W), and a constant."""
-    from tflite_patch.costs import op_macs
-
-    out = graph.tensors[op.outputs[0]].shape
-    x = graph.tensors[op.inputs[0]].shape
-    return {"macs": float(op_macs(graph, op)), "out": float(np.prod(out)), "in": float(np.prod(x)),
-            "channels": float(out[-1]), "pixels": float(np.prod(out[1:-1])) if len(out) > 2 else 1.0, "one": 1.0}
+    """The features of one engine op the instruction model uses (`Lowering.features`): MACs, output and
+    input elements, output channels, output pixels (H*W), and a constant."""
+    return lowering_for(op).features(graph, op)
 
 
 def predict_layer_instructions(family: str, features: dict[str, float], model: dict[str, Any]) -> float:
@@ -323,39 +289,18 @@ def predict_layer_instructions(family: str, features: dict[str, float], model: d
 
 
 def data_bytes(graph: Graph) -> int:
-    """Constant bytes the generator emits for an engine graph, following `micro_runtime.codegen`: convolution
-    filters (CONV_2D rows MR_GEMM_STRIDE apart with the GEMM kernels' slack after the last,
-    `codegen.gemm_filter_bytes`), int32 biases (folded with the input offset for CONV_2D and for a
-    FULLY_CONNECTED that has a bias: always emitted for CONV_2D, none for a FULLY_CONNECTED without), the int32
-    output multipliers and the output shifts (int8 for the fast kernels, int32 for the reference ones a dilated
-    or depth-multiplier depthwise conv takes; per channel, one each for a per-tensor FULLY_CONNECTED). PAD
-    paddings and MEAN axes become immediates."""
-    from micro_runtime import codegen
-
+    """Constant bytes the generator emits for an engine graph: each op's `Lowering.constant_bytes`
+    (filters in the layout its kernel reads, (folded) biases, output multipliers and shifts); per-patch
+    copies of one op share its arrays (`attrs.patch_source`)."""
     total = 0
-    shared: set[int] = set()  # per-patch copies of one op share its arrays (`patch_source`)
+    shared: set[int] = set()
     for op in graph.ops:
-        if op.kind not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
-            continue
-        source = op.attrs.get("patch_source")
+        source = op.attrs.patch_source
         if source is not None:
             if source in shared:
                 continue
             shared.add(source)
-        w = graph.tensors[op.inputs[1]]
-        has_bias = len(op.inputs) > 2 and op.inputs[2] >= 0
-        if op.kind == "DEPTHWISE_CONV_2D":
-            channels = w.shape[3]
-            dilated = (op.options.get("dilationHFactor", 1), op.options.get("dilationWFactor", 1)) != (1, 1)
-            fast = not dilated and channels == graph.tensors[op.inputs[0]].shape[-1]  # mr_depthwise_fast.h
-            total += w.nbytes + (4 * channels if has_bias else 0) + (5 if fast else 8) * channels
-        elif op.kind == "CONV_2D":
-            channels = w.shape[0]
-            total += codegen.gemm_filter_bytes(channels, int(np.prod(w.shape[1:]))) + 4 * channels + 5 * channels
-        else:
-            channels = w.shape[0]
-            per_channel = w.quant is not None and w.quant.per_channel
-            total += w.nbytes + (4 * channels if has_bias else 0) + 5 * (channels if per_channel else 1)
+        total += lowering_for(op).constant_bytes(graph, op)
     return int(total)
 
 
@@ -375,9 +320,6 @@ def engine_cost(engine: Graph, plan=None, model: dict[str, Any] | None = None) -
 
 @functools.lru_cache(maxsize=4096)
 def _cost_from_json(text: str, clock_mhz: float, model_path: str, patch: str, patch_sram_bytes: int | None) -> Cost:
-    from micro_runtime.codegen import plan_engine, ram_bytes
-    from micro_runtime.patching import resolve_patch
-
     cfg = SubnetConfig.from_json(text)
     model = latency_model(model_path)
     graph = subnet_graph(cfg)

@@ -47,7 +47,8 @@ def deploy(model, name: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np
     benchmark against TFLM. Writes `<name>.tflite`, `c/` (portable C), `arduino/<name>/` (library),
     `bench.json` and `plan.png` into `out_dir`; returns the figures for the report."""
     from micro_runtime.bench import bench_model
-    from micro_runtime.codegen import generate, plan_engine
+    from micro_runtime.codegen import generate
+    from micro_runtime.schedule import plan_engine
     from mcunet_tf import export
     from tflite_patch.report import plan_model, plot_live_bytes
 

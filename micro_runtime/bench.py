@@ -11,7 +11,8 @@ import time
 import numpy as np
 
 from micro_runtime import target_cortexm
-from micro_runtime.codegen import describe_op, generate
+from micro_runtime.codegen import generate
+from micro_runtime.lowering import describe
 from micro_runtime.target_host import HostModel
 from tflite_patch.costs import graph_macs, op_macs
 from tflite_patch.graph import load_tflite
@@ -45,7 +46,7 @@ class BenchResult:
     cm4_layers: list[dict] | None = None
     ours_flash_bytes_os: int | None = None
     ours_cm4_instructions_os: int | None = None
-    patch: str = "off"  # the patch schedule of our code (micro_runtime.patching)
+    patch: str = "off"  # the patch schedule of our code (micro_runtime.schedule)
     layer_arena_bytes: int | None = None  # our arena layer by layer, for comparison
     patch_extra_macs: int = 0  # MACs recomputed by the patch schedule
     patch_extra_macs_pct: float = 0.0
@@ -175,7 +176,7 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
                                                            profile_layers=True,
                                                            out_dir=os.path.join(work, cm_target + "-prof")))
         result.cm4_layers = [
-            {"layer": i, "op": describe_op(gen.graph, op), "macs": op_macs(gen.graph, op), "instructions": n,
+            {"layer": i, "op": describe(gen.graph, op), "macs": op_macs(gen.graph, op), "instructions": n,
              "instructions_per_mac": round(n / op_macs(gen.graph, op), 3) if op_macs(gen.graph, op) else None}
             for i, (op, n) in enumerate(zip(gen.graph.ops, profiled.layer_instructions))]
         small = target_cortexm.build(src, "model", target=cm_target, opt="-Os", inputs=packed[:1],

@@ -107,9 +107,9 @@ def test_zero_copy_api_gives_invokes_bytes(patch, input_outside, monkeypatch):
     import ctypes
 
     import micro_runtime.codegen as codegen
-    import micro_runtime.patching as patching
+    import micro_runtime.schedule as schedule
     if patch:  # pin where the patch stage's input lives (the schedule the patch choice plans is emitted)
-        monkeypatch.setattr(patching, "plan_prepared", lambda engine, spec=None: codegen._plan_schedule(
+        monkeypatch.setattr(schedule, "plan_prepared", lambda engine, spec=None: schedule.plan_schedule(
             engine, spec, input_outside and spec is not None))
     data = read(next(p for p in MLPERF if "vww" in p))
     graph = load_tflite(data)

@@ -107,7 +107,7 @@ def test_published_configs(stem):
     assert 0 < cost.sram_bytes < cost.flash_bytes and cost.instructions > cost.macs
     built = os.path.join(BUILT_MODELS, stem + ".int8.tflite")
     if os.path.exists(built):  # scripts/build_models.py output: converter graph and arena, full size
-        from micro_runtime.codegen import plan_engine
+        from micro_runtime.schedule import plan_engine
         from tflite_patch.graph import load_tflite
         real = load_tflite(built)
         has_bias = any(op.kind == "FULLY_CONNECTED" and len(op.inputs) > 2 and op.inputs[2] >= 0 for op in real.ops)
@@ -192,7 +192,7 @@ def test_patch_cost_of_mbv2():
     built = os.path.join(BUILT_MODELS, stem + ".int8.tflite")
     if not os.path.exists(built):
         pytest.skip("build/models not built")
-    from micro_runtime.patching import resolve_patch
+    from micro_runtime.schedule import resolve_patch
     from tflite_patch.graph import load_tflite
     cfg = SubnetConfig.from_proxyless_json(os.path.join(CONFIG_DIR, stem + ".json"))
     layer, patched = subnet_cost(cfg), subnet_cost(cfg, patch="auto")

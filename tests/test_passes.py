@@ -31,7 +31,7 @@ def test_pad_matching_same_folds_into_a_same_conv_that_tflm_runs_identically():
     folded = fold_pad_into_conv(graph)
     assert "PAD" not in kinds(folded)
     conv = folded.ops[0]
-    assert conv.padding() == "SAME" and "explicit_padding" not in conv.attrs
+    assert conv.padding() == "SAME" and conv.attrs.explicit_padding is None
     assert conv.inputs[0] == graph.inputs[0]
     saved = save_tflite(folded)
     sets = random_inputs(graph, 8)
@@ -58,7 +58,7 @@ def test_pad_is_kept_when_its_output_has_other_readers():
 def test_reshape_is_an_alias():
     graph = alias_reshapes(model("vww"))
     reshapes = [op for op in graph.ops if op.kind == "RESHAPE"]
-    assert reshapes and all(op.attrs.get("alias") for op in reshapes)
+    assert reshapes and all(op.attrs.alias for op in reshapes)
 
 
 def test_inplace_depthwise_and_pointwise_orders():
@@ -66,21 +66,21 @@ def test_inplace_depthwise_and_pointwise_orders():
     for op in graph.ops:
         src, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
         if op.kind == "DEPTHWISE_CONV_2D":
-            assert op.attrs["inplace"] == 0 and op.attrs["inplace_scratch_bytes"] == out.shape[1] * out.shape[2]
+            assert op.attrs.inplace.position == 0 and op.attrs.inplace.scratch_bytes == out.shape[1] * out.shape[2]
         elif op.kind == "CONV_2D" and graph.tensors[op.inputs[1]].shape[1:3] == (1, 1):
             expected = "forward" if out.shape[3] <= src.shape[3] else "reverse"
-            assert op.attrs["inplace_order"] == expected and op.attrs["inplace_scratch_bytes"] == src.shape[3]
+            assert op.attrs.inplace.order == expected and op.attrs.inplace.scratch_bytes == src.shape[3]
     # The first conv is 3x3 stride 2: it writes row by row, its output starting no later than its input.
-    first = graph.ops[0].attrs
-    assert first["inplace_order"] == "rows" and first["inplace_offset"] <= 0 and first["inplace_offset"] % 16 == 0
+    first = graph.ops[0].attrs.inplace
+    assert first.order == "rows" and first.offset <= 0 and first.offset % 16 == 0
 
 
 def test_no_inplace_over_a_tensor_read_later():
     graph = mark_inplace(model("pretrainedResnet"))
     users = graph.consumers()
     for i, op in enumerate(graph.ops):
-        if "inplace" in op.attrs:
-            assert max(users[op.inputs[op.attrs["inplace"]]]) == i
+        if op.attrs.inplace is not None:
+            assert max(users[op.inputs[op.attrs.inplace.position]]) == i
 
 
 def test_convs_feeding_adds_are_fused_and_write_over_the_skip():
@@ -89,18 +89,18 @@ def test_convs_feeding_adds_are_fused_and_write_over_the_skip():
     fused = mark_inplace(fuse_conv_add(graph))
     assert "ADD" not in kinds(fused)
     producer = fused.producer()
-    for i, op in enumerate(op for op in fused.ops if "fused_add" in op.attrs):
-        add = op.attrs["fused_add"]["add"]
+    for i, op in enumerate(op for op in fused.ops if op.attrs.fused_add is not None):
+        add = op.attrs.fused_add.add
         assert op.outputs == add.outputs and op.inputs[-1] in add.inputs
-        assert op.attrs["fused_add"]["conv_output"] in add.inputs
+        assert op.attrs.fused_add.conv_output in add.inputs
         assert producer.get(op.inputs[-1], -1) < fused.ops.index(op)
-        assert op.attrs["inplace"] == len(op.inputs) - 1
+        assert op.attrs.inplace.position == len(op.inputs) - 1
 
 
 def test_prepare_for_engine_records_origins_of_every_original_op():
     graph = load_tflite(pad_conv_model(((1, 1), (1, 1))))
     prepared = prepare_for_engine(graph)
-    origins = sorted(i for op in prepared.ops for i in op.attrs["origins"])
+    origins = sorted(i for op in prepared.ops for i in op.attrs.origins)
     assert origins == list(range(len(graph.ops)))
 
 

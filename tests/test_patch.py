@@ -1,5 +1,5 @@
 """Patch-based inference (MCUNetV2): tflite_patch.patches unrolls the first ops patch by patch,
-micro_runtime.patching chooses the split and the grid; the generated code stays byte-exact with TFLM."""
+micro_runtime.schedule chooses the split and the grid; the generated code stays byte-exact with TFLM."""
 import os
 import subprocess
 import sys
@@ -9,8 +9,8 @@ import pytest
 
 import model_factory
 from conftest import BUILT_MODELS, ROOT
-from micro_runtime.codegen import generate, plan_engine
-from micro_runtime.patching import choose_patch
+from micro_runtime.codegen import generate
+from micro_runtime.schedule import choose_patch, plan_engine
 from micro_runtime.target_host import HostModel
 from tflite_patch import load_tflite
 from tflite_patch.graph import ModelError
@@ -91,11 +91,11 @@ def test_float_input_is_quantized_patch_by_patch():
 
 
 def test_the_input_goes_where_it_costs_less_ram_and_both_placements_are_exact(stage_model):
-    from micro_runtime.codegen import _plan_schedule, ram_bytes
+    from micro_runtime.schedule import plan_schedule, ram_bytes
     graph = load_tflite(stage_model)
     engine = prepare_for_engine(graph)
     spec = PatchSpec(3, 3)
-    outside, inside = _plan_schedule(engine, spec, True), _plan_schedule(engine, spec, False)
+    outside, inside = plan_schedule(engine, spec, True), plan_schedule(engine, spec, False)
     assert graph.inputs[0] in outside[1].external and graph.inputs[0] not in outside[1].offsets
     assert not inside[1].external and graph.inputs[0] in inside[1].offsets
     # RAM of the outside placement counts the caller's input buffer.
@@ -109,9 +109,8 @@ def test_the_input_goes_where_it_costs_less_ram_and_both_placements_are_exact(st
 
 def test_input_read_in_place_is_bit_exact_and_counted_as_ram(stage_model, monkeypatch):
     """Force the other placement (input left in the caller's buffer) and check it end to end."""
-    import micro_runtime.codegen as codegen
-    import micro_runtime.patching as patching
-    monkeypatch.setattr(patching, "plan_prepared", lambda engine, patch=None: codegen._plan_schedule(
+    import micro_runtime.schedule as schedule
+    monkeypatch.setattr(schedule, "plan_prepared", lambda engine, patch=None: schedule.plan_schedule(
         engine, patch, patch is not None))
     gen = assert_bit_exact(stage_model, patch=PatchSpec(3, 3))
     assert gen.outside_arena_input_bytes == gen.graph.tensors[gen.graph.inputs[0]].nbytes > 0

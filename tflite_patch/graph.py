@@ -11,7 +11,7 @@ import dataclasses
 import importlib.util
 import os
 from functools import lru_cache
-from typing import Any
+from typing import Any, Collection
 
 import numpy as np
 
@@ -57,13 +57,6 @@ NUMPY_DTYPES = {
     "int16": np.int16, "uint16": np.uint16, "int32": np.int32, "uint32": np.uint32, "int64": np.int64,
     "uint64": np.uint64, "bool": np.bool_,
 }
-
-# Ops the engine knows (issue 3's coverage); anything else is refused with its name and index.
-KNOWN_OPS = frozenset({
-    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "MUL", "AVERAGE_POOL_2D", "MAX_POOL_2D",
-    "MEAN", "PAD", "PADV2", "RESHAPE", "SOFTMAX", "CONCATENATION", "RESIZE_NEAREST_NEIGHBOR", "HARD_SWISH",
-    "LOGISTIC", "QUANTIZE", "DEQUANTIZE", "TRANSPOSE",
-})
 
 
 @dataclasses.dataclass
@@ -117,12 +110,63 @@ class Tensor:
 
 
 @dataclasses.dataclass
+class InPlace:
+    """An op that may write its output over its input at `position` (`passes.mark_inplace`; the planner
+    decides whether it does). `order`: how the kernel walks so it never overwrites bytes it still reads
+    ("forward", "reverse", "channel", "rows"); `offset`: output address - input address in bytes;
+    `scratch_bytes`: the scratch the in-place kernel needs; `alternatives`: other (order, offset) the
+    planner may choose instead."""
+    position: int
+    order: str
+    offset: int = 0
+    scratch_bytes: int = 0
+    alternatives: tuple[tuple[str, int], ...] = ()
+
+    def alternative(self, k: int) -> "InPlace":
+        """Mode k: 0 is this one, k >= 1 the k-th alternative."""
+        if k == 0:
+            return self
+        order, offset = self.alternatives[k - 1]
+        return dataclasses.replace(self, order=order, offset=offset)
+
+
+@dataclasses.dataclass
+class FusedAdd:
+    """A CONV_2D fused with the ADD that read it (`passes.fuse_conv_add`): `conv_output` is the conv's own
+    output tensor (its quantization), never stored."""
+    add: "Op"
+    conv_output: int
+
+
+@dataclasses.dataclass
+class EngineAttrs:
+    """What the engine passes know about an op beyond the .tflite file; never written back.
+
+    `origins`: the ops of the original graph this op stands for; `explicit_padding` (top, bottom, left,
+    right) after a PAD fold or for a patch's window; `alias`: a RESHAPE whose output shares its input's
+    bytes; `fused_add`; `scratch_bytes`: scratch the op needs whatever kernel runs it; `inplace`;
+    `patch` / `patch_source`: a per-patch copy (patch index, the op it copies); `window`: a PATCH_COPY's
+    (src_row, src_col, dst_row, dst_col, rows, cols)."""
+    origins: list[int] | None = None
+    explicit_padding: tuple[int, int, int, int] | None = None
+    alias: bool = False
+    fused_add: FusedAdd | None = None
+    scratch_bytes: int = 0
+    inplace: InPlace | None = None
+    patch: int | None = None
+    patch_source: int | None = None
+    window: tuple[int, int, int, int, int, int] | None = None
+
+    def copy(self) -> "EngineAttrs":
+        return dataclasses.replace(self, origins=None if self.origins is None else list(self.origins))
+
+
+@dataclasses.dataclass
 class Op:
     """One operator: `kind` is the builtin name (e.g. "CONV_2D"); `options` its builtin options as a dict.
 
-    `inputs` may hold -1 for an omitted optional input (e.g. no bias). Passes may add engine-level
-    attributes to `attrs` (explicit padding after a PAD fold, in-place decisions, scratch bytes); those
-    are not part of the .tflite file.
+    `inputs` may hold -1 for an omitted optional input (e.g. no bias). `attrs`: what the engine passes
+    add (`EngineAttrs`); not part of the .tflite file.
     """
     kind: str
     inputs: list[int]
@@ -132,7 +176,7 @@ class Op:
     version: int = 1
     custom_code: str | None = None
     custom_options: bytes | None = None
-    attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    attrs: EngineAttrs = dataclasses.field(default_factory=EngineAttrs)
 
     def activation(self) -> str:
         """The fused activation ("NONE", "RELU", "RELU6", ...)."""
@@ -385,7 +429,7 @@ def save_tflite(graph: Graph) -> bytes:
     model.operatorCodes = []
     sg.operators = []
     for i, op in enumerate(graph.ops):
-        if op.attrs.get("explicit_padding") is not None and not op.attrs.get("padding_expressible", False):
+        if op.attrs.explicit_padding is not None:
             raise ModelError(f"op {i} ({op.kind}) carries a folded PAD that TFLite cannot express; "
                              "save the graph before fold_pad_into_conv")
         key = (op.kind, op.version, op.custom_code)
@@ -427,11 +471,12 @@ def save_tflite(graph: Graph) -> bytes:
     return bytes(builder.Output())
 
 
-def check_int8_model(graph: Graph) -> None:
-    """Refuse, with one line, what the planner and engine do not take: unknown ops, float or int16
+def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None) -> None:
+    """Refuse, with one line, what the planner and engine do not take: ops not in `supported_ops` (the
+    engine's lowerings, `micro_runtime.lowering.SUPPORTED_OPS`; None: any op), float or int16
     activations, dynamic or empty shapes, missing or non-positive quantization scales."""
     for i, op in enumerate(graph.ops):
-        if op.kind not in KNOWN_OPS:
+        if supported_ops is not None and op.kind not in supported_ops:
             raise ModelError(f"unsupported op {op.kind} at index {i}")
     activations = graph.activation_tensors()
     if not any(graph.tensors[j].dtype == "int8" for j in activations):

@@ -9,10 +9,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 
-from tflite_patch.graph import Graph, Op
+from tflite_patch.graph import FusedAdd, Graph, InPlace, Op
 
 CONV_KINDS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 POOL_KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
@@ -21,13 +22,12 @@ RESHAPE_KINDS = ("RESHAPE", "SQUEEZE")
 ELEMENTWISE_INPLACE_KINDS = ("ADD", "MUL", "HARD_SWISH", "LOGISTIC", "QUANTIZE", "DEQUANTIZE")
 
 
-def _copy_ops(graph: Graph) -> Graph:
+def copy_ops(graph: Graph) -> Graph:
     """A copy of `graph` whose ops (and their attrs) may be changed; tensors are shared, passes do not
     change them."""
-    import dataclasses
     return dataclasses.replace(graph, ops=[
         dataclasses.replace(op, inputs=list(op.inputs), outputs=list(op.outputs), options=dict(op.options),
-                            attrs=dict(op.attrs)) for op in graph.ops])
+                            attrs=op.attrs.copy()) for op in graph.ops])
 
 
 def same_padding(in_size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
@@ -49,8 +49,8 @@ def op_window(graph: Graph, op: Op) -> tuple[int, int, int, int]:
 
 def op_padding(graph: Graph, op: Op) -> tuple[int, int, int, int]:
     """Explicit (top, bottom, left, right) padding of a conv or pooling op, folded PADs included."""
-    if "explicit_padding" in op.attrs:
-        return tuple(op.attrs["explicit_padding"])
+    if op.attrs.explicit_padding is not None:
+        return tuple(op.attrs.explicit_padding)
     if op.padding() != "SAME":
         return 0, 0, 0, 0
     _, in_h, in_w, _ = graph.tensors[op.inputs[0]].shape
@@ -72,9 +72,9 @@ def fold_pad_into_conv(graph: Graph) -> Graph:
     Allowed when the PAD pads only H and W, by non-negative amounts, with the input's zero point (what a
     conv's own padding contributes: nothing to the accumulator), and its output is not a graph output.
     The conv keeps SAME when the total equals SAME's padding of the unpadded input; otherwise it gets
-    `attrs["explicit_padding"] = (top, bottom, left, right)`, which the engine honours.
+    `attrs.explicit_padding = (top, bottom, left, right)`, which the engine honours.
     """
-    g = _copy_ops(graph)
+    g = copy_ops(graph)
     users = g.consumers()
     removed = set()
     for i, pad in enumerate(g.ops):
@@ -101,16 +101,16 @@ def fold_pad_into_conv(graph: Graph) -> Graph:
         total = (top + int(amounts[1, 0]), bottom + int(amounts[1, 1]),
                  left + int(amounts[2, 0]), right + int(amounts[2, 1]))
         conv.inputs[0] = pad.inputs[0]
-        conv.attrs["origins"] = pad.attrs.get("origins", []) + conv.attrs.get("origins", [])
+        conv.attrs.origins = (pad.attrs.origins or []) + (conv.attrs.origins or [])
         kh, kw, sh, sw = op_window(g, conv)
         _, in_h, in_w, _ = src.shape
-        conv.attrs.pop("explicit_padding", None)
+        conv.attrs.explicit_padding = None
         if total == same_padding(in_h, kh, sh) + same_padding(in_w, kw, sw):
             conv.options["padding"] = 0  # Padding.SAME
         elif total == (0, 0, 0, 0):
             conv.options["padding"] = 1  # Padding.VALID
         else:
-            conv.attrs["explicit_padding"] = total
+            conv.attrs.explicit_padding = total
         removed.add(i)
     g.ops = [op for i, op in enumerate(g.ops) if i not in removed]
     return g
@@ -122,11 +122,11 @@ def alias_reshapes(graph: Graph) -> Graph:
     The planner gives both tensors one buffer and the engine emits no copy. TFLM's RESHAPE also skips
     its copy when the two tensors share an address, so an injected plan may alias them too.
     """
-    g = _copy_ops(graph)
+    g = copy_ops(graph)
     for op in g.ops:
         if op.kind in RESHAPE_KINDS and not g.tensors[op.inputs[0]].is_constant \
                 and g.tensors[op.inputs[0]].nbytes == g.tensors[op.outputs[0]].nbytes:
-            op.attrs["alias"] = True
+            op.attrs.alias = True
     return g
 
 
@@ -140,7 +140,7 @@ def alias_groups(graph: Graph) -> dict[int, int]:
         return t
 
     for op in graph.ops:
-        if op.attrs.get("alias"):
+        if op.attrs.alias:
             root[find(op.outputs[0])] = find(op.inputs[0])
     return {t: find(t) for t in range(len(graph.tensors))}
 
@@ -165,14 +165,14 @@ def fuse_conv_add(graph: Graph) -> Graph:
     The conv's int8 output (requantized and clamped exactly as before) is added to the other ADD input
     as soon as a pixel is computed, so the conv's output tensor is never stored. The fused op keeps the
     conv's kind and inputs plus the skip tensor as its last input, writes the ADD's output, and carries
-    `attrs["fused_add"] = {"add": <the ADD op>, "conv_output": <tensor index>}` and
-    `attrs["scratch_bytes"]` (one conv output pixel).
+    `attrs.fused_add` (the ADD op and the conv's own output tensor) and `attrs.scratch_bytes` (one conv
+    output pixel).
     """
-    g = _copy_ops(graph)
+    g = copy_ops(graph)
     users = g.consumers()
     removed = set()
     for i, conv in enumerate(g.ops):
-        if conv.kind != "CONV_2D" or conv.outputs[0] in g.outputs or "fused_add" in conv.attrs:
+        if conv.kind != "CONV_2D" or conv.outputs[0] in g.outputs or conv.attrs.fused_add is not None:
             continue
         readers = users.get(conv.outputs[0], [])
         if len(readers) != 1 or g.ops[readers[0]].kind != "ADD" or readers[0] in removed:
@@ -190,9 +190,9 @@ def fuse_conv_add(graph: Graph) -> Graph:
         fused = copy.deepcopy(conv)
         fused.inputs = list(conv.inputs) + [skip[0]]
         fused.outputs = list(add.outputs)
-        fused.attrs["fused_add"] = {"add": add, "conv_output": conv.outputs[0]}
-        fused.attrs["scratch_bytes"] = int(out.shape[3])  # one conv output pixel before the add
-        fused.attrs["origins"] = conv.attrs.get("origins", []) + add.attrs.get("origins", [])
+        fused.attrs.fused_add = FusedAdd(add=add, conv_output=conv.outputs[0])
+        fused.attrs.scratch_bytes = int(out.shape[3])  # one conv output pixel before the add
+        fused.attrs.origins = (conv.attrs.origins or []) + (add.attrs.origins or [])
         # The ADD runs where the conv ran; ops between them must not need the ADD's output.
         g.ops[i] = fused
         removed.add(readers[0])
@@ -236,13 +236,16 @@ def _pointwise_inplace_order(src, out) -> str:
     return "forward" if out.nbytes <= src.nbytes else "reverse"
 
 
+def _dilated(op: Op) -> bool:
+    return (int(op.options.get("dilationHFactor", 1)), int(op.options.get("dilationWFactor", 1))) != (1, 1)
+
+
 def mark_inplace(graph: Graph) -> Graph:
     """Mark ops that may write their output over an input that dies at the op.
 
-    `attrs["inplace"]` is the position of the overwritten input; `attrs["inplace_order"]` tells in which
-    order the kernel must produce its output so that it never overwrites bytes it still has to read;
-    `attrs["inplace_scratch_bytes"]` is the scratch the in-place kernel needs. The planner decides which
-    marked ops do run in place (`ArenaPlan.inplace_ops`).
+    `attrs.inplace` (`InPlace`) holds the position of the overwritten input, the order in which the kernel
+    must produce its output so that it never overwrites bytes it still has to read, and the scratch the
+    in-place kernel needs. The planner decides which marked ops do run in place (`ArenaPlan.inplace_ops`).
     - DEPTHWISE_CONV_2D, depth multiplier 1: one output channel at a time into scratch (out_h*out_w),
       then copied over the input channel it replaces (TinyEngine's in-place depthwise); any stride.
     - CONV_2D 1x1, stride 1, no padding: each input pixel is copied to scratch (in_c bytes) and its
@@ -251,14 +254,14 @@ def mark_inplace(graph: Graph) -> Graph:
     - CONV_2D fused with an ADD (`fuse_conv_add`): each output pixel is written over the skip pixel it
       adds, right after reading it (the conv pixel waits in the fused op's scratch).
     - Other CONV_2D (any kernel and stride): one output row at a time into scratch (out_w*out_c), then
-      copied to the output, which starts `attrs["inplace_offset"]` bytes from the input
+      copied to the output, which starts `attrs.inplace.offset` bytes from the input
       (`rows_inplace_offset`: no row written covers input rows still to be read).
     - QUANTIZE float32 -> int8: backwards, the int8 tensor at the tail of the float buffer;
       DEQUANTIZE int8 -> float32: forwards, the float buffer starting 3 bytes per element before it.
     - ADD, MUL, HARD_SWISH, LOGISTIC, int8 QUANTIZE on an input of the output's shape and element size:
       element by element, forward.
     """
-    g = _copy_ops(graph)
+    g = copy_ops(graph)
     groups = alias_groups(g)
     last = last_use(g)
 
@@ -269,38 +272,35 @@ def mark_inplace(graph: Graph) -> Graph:
         out = g.tensors[op.outputs[0]]
         src = g.tensors[op.inputs[0]] if op.inputs and op.inputs[0] >= 0 else None
         if op.kind == "DEPTHWISE_CONV_2D":
-            if src.shape[3] == out.shape[3] and out.nbytes <= src.nbytes and dies_here(op.inputs[0], i) \
+            if src.shape[3] == out.shape[3] and not _dilated(op) and out.nbytes <= src.nbytes and dies_here(op.inputs[0], i) \
                     and src.itemsize == out.itemsize == 1:
-                op.attrs.update(inplace=0, inplace_order="channel",
-                                inplace_scratch_bytes=int(out.shape[1] * out.shape[2]))
-        elif op.kind == "CONV_2D" and "fused_add" in op.attrs:
+                op.attrs.inplace = InPlace(0, "channel", scratch_bytes=int(out.shape[1] * out.shape[2]))
+        elif op.kind == "CONV_2D" and op.attrs.fused_add is not None:
             skip_pos = len(op.inputs) - 1
             if dies_here(op.inputs[skip_pos], i) and op.inputs.count(op.inputs[skip_pos]) == 1:
-                op.attrs.update(inplace=skip_pos, inplace_order="forward")
+                op.attrs.inplace = InPlace(skip_pos, "forward")
         elif op.kind == "CONV_2D" and dies_here(op.inputs[0], i):
             kh, kw, sh, sw = op_window(g, op)
             if (kh, kw, sh, sw) == (1, 1, 1, 1) and op_padding(g, op) == (0, 0, 0, 0) \
                     and src.shape[1:3] == out.shape[1:3]:
-                op.attrs.update(inplace=0, inplace_order=_pointwise_inplace_order(src, out),
-                                inplace_scratch_bytes=int(src.shape[3]))
-            elif len(src.shape) == 4 and src.shape[0] == 1 and src.itemsize == out.itemsize == 1:
-                op.attrs.update(inplace=0, inplace_order="rows", inplace_offset=rows_inplace_offset(g, op),
-                                inplace_scratch_bytes=int(out.shape[2] * out.shape[3]))
+                op.attrs.inplace = InPlace(0, _pointwise_inplace_order(src, out), scratch_bytes=int(src.shape[3]))
+            elif len(src.shape) == 4 and src.shape[0] == 1 and src.itemsize == out.itemsize == 1 \
+                    and not _dilated(op):  # a dilated conv runs on the reference kernel, which reads all its input
+                op.attrs.inplace = InPlace(0, "rows", offset=rows_inplace_offset(g, op),
+                                           scratch_bytes=int(out.shape[2] * out.shape[3]))
         elif op.kind == "QUANTIZE" and src.shape == out.shape and out.itemsize < src.itemsize \
                 and dies_here(op.inputs[0], i):
             # float32 -> int8: backwards, each int8 value written into the tail of the float buffer.
             # The other way, forwards into the head of the float buffer, is listed as an alternative:
             # which one fits better depends on what the next ops put around it (the planner tries both).
             n = int(np.prod(out.shape))
-            op.attrs.update(inplace=0, inplace_order="reverse",
-                            inplace_offset=_align_up((src.itemsize - out.itemsize) * (n - 1)),
-                            inplace_alternatives=[{"inplace_order": "forward", "inplace_offset": 0}])
+            op.attrs.inplace = InPlace(0, "reverse", offset=_align_up((src.itemsize - out.itemsize) * (n - 1)),
+                                       alternatives=(("forward", 0),))
         elif op.kind == "DEQUANTIZE" and src.shape == out.shape and out.itemsize > src.itemsize \
                 and dies_here(op.inputs[0], i):
             # int8 -> float32: forwards, the float buffer starting before the int8 one.
             n = int(np.prod(out.shape))
-            op.attrs.update(inplace=0, inplace_order="forward",
-                            inplace_offset=-_align_up((out.itemsize - src.itemsize) * n))
+            op.attrs.inplace = InPlace(0, "forward", offset=-_align_up((out.itemsize - src.itemsize) * n))
         elif op.kind in ELEMENTWISE_INPLACE_KINDS:
             for pos, t in enumerate(op.inputs[:2]):
                 if t < 0:
@@ -308,17 +308,18 @@ def mark_inplace(graph: Graph) -> Graph:
                 cand = g.tensors[t]
                 if cand.shape == out.shape and out.itemsize == cand.itemsize and dies_here(t, i) \
                         and op.inputs.count(t) == 1:
-                    op.attrs.update(inplace=pos, inplace_order="forward")
+                    op.attrs.inplace = InPlace(pos, "forward")
                     break
     return g
 
 
 def stamp_origins(graph: Graph) -> Graph:
-    """Record in `attrs["origins"]` which ops of the original graph each op stands for (fusions and
+    """Record in `attrs.origins` which ops of the original graph each op stands for (fusions and
     folds merge them), so that per-op figures can be drawn against the original op order."""
-    g = _copy_ops(graph)
+    g = copy_ops(graph)
     for i, op in enumerate(g.ops):
-        op.attrs.setdefault("origins", [i])
+        if op.attrs.origins is None:
+            op.attrs.origins = [i]
     return g
 
 

@@ -20,15 +20,14 @@ import dataclasses
 import numpy as np
 
 from tflite_patch.costs import graph_macs
-from tflite_patch.graph import Graph, ModelError, Op, Tensor
-from tflite_patch.passes import CONV_KINDS, POOL_KINDS, _copy_ops, mark_inplace, op_padding, op_window
+from tflite_patch.graph import EngineAttrs, Graph, ModelError, Op, Tensor
+from tflite_patch.passes import CONV_KINDS, POOL_KINDS, copy_ops, mark_inplace, op_padding, op_window
 
 # Ops a patch can run on a window of its input: convolutions and pooling (exact padding per side),
 # PAD, and elementwise ops on operands of the output's shape (QUANTIZE of a float input included).
 WINDOW_KINDS = CONV_KINDS + POOL_KINDS
 ELEMENTWISE_KINDS = ("ADD", "MUL", "HARD_SWISH", "LOGISTIC", "QUANTIZE")
 PAD_KINDS = ("PAD", "PADV2")
-INPLACE_KEYS = ("inplace", "inplace_order", "inplace_offset", "inplace_scratch_bytes", "inplace_alternatives")
 
 Region = tuple[int, int, int, int]  # rows [r0, r1), cols [c0, c1)
 # One patch: its slice of the split tensor, the window of each stage tensor, the window each (op, input) reads.
@@ -68,7 +67,7 @@ def _is_4d(graph: Graph, t: int) -> bool:
 
 def _stage_op_ok(graph: Graph, op: Op) -> bool:
     """True when one copy of `op` per patch computes exactly the op's output on a window."""
-    if len(op.outputs) != 1 or op.attrs.get("alias") or not _is_4d(graph, op.outputs[0]):
+    if len(op.outputs) != 1 or op.attrs.alias or not _is_4d(graph, op.outputs[0]):
         return False
     out_shape = graph.tensors[op.outputs[0]].shape
     if op.kind in WINDOW_KINDS:
@@ -76,7 +75,7 @@ def _stage_op_ok(graph: Graph, op: Op) -> bool:
             return False
         if not _is_4d(graph, op.inputs[0]):
             return False
-        if "fused_add" in op.attrs:
+        if op.attrs.fused_add is not None:
             skip = op.inputs[-1]
             return not graph.tensors[skip].is_constant and graph.tensors[skip].shape == out_shape
         return True
@@ -136,7 +135,7 @@ def _union(a: Region | None, b: Region) -> Region:
 def _activation_inputs(graph: Graph, op: Op) -> list[int]:
     """Positions of `op`'s inputs that are activations (windows), not weights or parameters."""
     if op.kind in WINDOW_KINDS:
-        return [0] + ([len(op.inputs) - 1] if "fused_add" in op.attrs else [])
+        return [0] + ([len(op.inputs) - 1] if op.attrs.fused_add is not None else [])
     if op.kind in PAD_KINDS:
         return [0]
     return [p for p, t in enumerate(op.inputs) if t >= 0]
@@ -191,14 +190,14 @@ def _window_padding(graph: Graph, op: Op, out: Region, window: Region) -> tuple[
 def _copy_op(src: int, dst: int, src_at: tuple[int, int], dst_at: tuple[int, int], size: tuple[int, int],
              patch: int) -> Op:
     """A PATCH_COPY of patch `patch`: `size` (rows, cols) pixels from `src` at `src_at` to `dst` at `dst_at`."""
-    return Op("PATCH_COPY", [src], [dst], attrs={"window": (*src_at, *dst_at, *size), "patch": patch})
+    return Op("PATCH_COPY", [src], [dst], attrs=EngineAttrs(window=(*src_at, *dst_at, *size), patch=patch))
 
 
 def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
     """The engine graph with its patch stage unrolled patch by patch (module docstring). The stage's
     in-place marks are made anew for the per-patch tensors (`mark_inplace`); the rest keeps its ops."""
     check_spec(graph, spec)
-    g = _copy_ops(graph)
+    g = copy_ops(graph)
     g.tensors = list(graph.tensors)
     split_t = graph.ops[spec.split].outputs[0]
     image = graph.inputs[0]
@@ -218,8 +217,8 @@ def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
         for k in range(spec.split + 1):
             op = g.ops[k]
             clone = dataclasses.replace(op, inputs=list(op.inputs), options=dict(op.options),
-                                        attrs={a: v for a, v in op.attrs.items() if a not in INPLACE_KEYS})
-            clone.attrs.update(patch_source=k, patch=p)
+                                        attrs=dataclasses.replace(op.attrs.copy(), inplace=None, patch_source=k,
+                                                                  patch=p))
             for pos in _activation_inputs(graph, op):
                 t, need = op.inputs[pos], reads[(k, pos)]
                 if need == region[t]:
@@ -233,7 +232,7 @@ def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
             local[out] = new_tensor(out, region[out], f"patch{p}")
             clone.outputs = [local[out]]
             if op.kind in WINDOW_KINDS:
-                clone.attrs["explicit_padding"] = _window_padding(graph, op, region[out], reads[(k, 0)])
+                clone.attrs.explicit_padding = _window_padding(graph, op, region[out], reads[(k, 0)])
             elif op.kind in PAD_KINDS:
                 window = reads[(k, 0)]
                 pads = graph.tensors[op.inputs[1]].data.astype(np.int32)
@@ -247,7 +246,7 @@ def unroll_patches(graph: Graph, spec: PatchSpec) -> Graph:
             ops.append(clone)
         ops.append(_copy_op(local[split_t], split_t, (0, 0), (own[0], own[2]), (own[1] - own[0], own[3] - own[2]), p))
     for op in g.ops[spec.split + 1:]:
-        op.attrs = {a: v for a, v in op.attrs.items() if a not in INPLACE_KEYS}
+        op.attrs.inplace = None
     g.ops = ops + g.ops[spec.split + 1:]
     return mark_inplace(g)
 

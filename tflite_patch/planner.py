@@ -87,20 +87,20 @@ def _align(n: int, alignment: int) -> int:
 
 def inplace_candidates(graph: Graph) -> list[int]:
     """Ops that `passes.mark_inplace` allows to write over an input."""
-    return [i for i, op in enumerate(graph.ops) if "inplace" in op.attrs]
+    return [i for i, op in enumerate(graph.ops) if op.attrs.inplace is not None]
 
 
 def with_alternatives(graph: Graph, choice: dict[int, int]) -> Graph:
     """A copy of `graph` where op i uses its in-place alternative `choice[i]` (1-based index into
-    `attrs["inplace_alternatives"]`; 0 keeps the op's first mode)."""
+    `attrs.inplace.alternatives`; 0 keeps the op's first mode)."""
     import copy
     g = copy.copy(graph)
     g.ops = list(graph.ops)
     for i, k in choice.items():
         if k:
             op = copy.copy(graph.ops[i])
-            op.attrs = dict(op.attrs)
-            op.attrs.update(op.attrs["inplace_alternatives"][k - 1])
+            op.attrs = op.attrs.copy()
+            op.attrs.inplace = op.attrs.inplace.alternative(k)
             g.ops[i] = op
     return g
 
@@ -110,25 +110,25 @@ def arena_buffers(graph: Graph, inplace_ops: Collection[int] = (),
     """Group the graph's activation tensors into buffers with lifetimes, plus per-op scratch buffers.
 
     Ops in `inplace_ops` (marked by `passes.mark_inplace`) share their output's buffer with the input
-    they overwrite and get their in-place scratch (`attrs["inplace_scratch_bytes"]`); every op gets its
-    `attrs["scratch_bytes"]`. `scratch_bytes` (op index -> bytes) replaces an op's total scratch when
+    they overwrite and get their in-place scratch (`attrs.inplace.scratch_bytes`); every op gets its
+    `attrs.scratch_bytes`. `scratch_bytes` (op index -> bytes) replaces an op's total scratch when
     the engine knows better (e.g. kernels that need an im2col buffer). Tensors in `external` (graph
     inputs the code reads straight from the caller's buffer) get no buffer.
     """
     # Walk the ops in order: a reshape alias or an in-place output joins its input's group at a
-    # fixed distance (`attrs["inplace_offset"]`, 0 unless the kernel writes at an offset).
+    # fixed distance (`attrs.inplace.offset`, 0 unless the kernel writes at an offset).
     chosen = set(inplace_ops)
     root = {t: t for t in range(len(graph.tensors))}
     rel = {t: 0 for t in range(len(graph.tensors))}
     for i, op in enumerate(graph.ops):
-        if op.attrs.get("alias"):
+        if op.attrs.alias:
             src, out = op.inputs[0], op.outputs[0]
         elif i in chosen:
-            src, out = op.inputs[op.attrs["inplace"]], op.outputs[0]
+            src, out = op.inputs[op.attrs.inplace.position], op.outputs[0]
         else:
             continue
         # `out` is written by this op, so no tensor has joined its group yet: it joins `src`'s.
-        root[out], rel[out] = root[src], rel[src] + (0 if op.attrs.get("alias") else op.attrs.get("inplace_offset", 0))
+        root[out], rel[out] = root[src], rel[src] + (0 if op.attrs.alias else op.attrs.inplace.offset)
     groups = root
     n_ops = len(graph.ops)
     first: dict[int, int] = {}
@@ -156,7 +156,7 @@ def arena_buffers(graph: Graph, inplace_ops: Collection[int] = (),
         low = min(rel[t] for t in ts)
         buffers.append(Buffer(tensors=sorted(ts), segments=[
             Segment(first[t], last[t], graph.tensors[t].nbytes, rel[t] - low, t) for t in sorted(ts)]))
-    sizes = {i: op.attrs.get("scratch_bytes", 0) + (op.attrs.get("inplace_scratch_bytes", 0) if i in chosen else 0)
+    sizes = {i: op.attrs.scratch_bytes + (op.attrs.inplace.scratch_bytes if i in chosen else 0)
              for i, op in enumerate(graph.ops)}
     sizes.update(scratch_bytes or {})
     for i, size in sorted(sizes.items()):
@@ -220,10 +220,10 @@ def _needed_inplace(graph: Graph, marked: list[int], external: Collection[int] =
     keep = []
     for i in marked:
         op = graph.ops[i]
-        src, out = graph.tensors[op.inputs[op.attrs["inplace"]]].nbytes, graph.tensors[op.outputs[0]].nbytes
-        d = op.attrs.get("inplace_offset", 0)
+        src, out = graph.tensors[op.inputs[op.attrs.inplace.position]].nbytes, graph.tensors[op.outputs[0]].nbytes
+        d = op.attrs.inplace.offset
         shared = max(src, d + out) - min(0, d)  # the two tensors' union when they share a base
-        alone = live[i] - shared + src + out - op.attrs.get("inplace_scratch_bytes", 0)
+        alone = live[i] - shared + src + out - op.attrs.inplace.scratch_bytes
         if alone > bound:
             keep.append(i)
     return keep
@@ -253,7 +253,7 @@ def plan_arena(graph: Graph, alignment: int = 4, inplace: bool = True,
     """
     external = frozenset(external)
     policies = _inplace_policies(graph, external) if inplace else {"none": []}
-    alternatives = [i for i, op in enumerate(graph.ops) if op.attrs.get("inplace_alternatives")]
+    alternatives = [i for i, op in enumerate(graph.ops) if op.attrs.inplace and op.attrs.inplace.alternatives]
     choices = [{}] + ([{i: 1 for i in alternatives}] if inplace and alternatives else [])
     best = None
     for choice in choices:

@@ -90,7 +90,7 @@ def plan_model(model: bytes, name: str, inputs_checked: int = 10,
     tflm_live = live_bytes_per_op(tflm_graph, arena_buffers(tflm_graph))
     live = [0] * len(graph.ops)
     for op, bytes_live in zip(engine.ops, ours.live_bytes):
-        for i in op.attrs.get("origins", []):
+        for i in op.attrs.origins or []:
             live[i] = bytes_live
     report = PlanReport(
         model=name, ops=len(graph.ops), arena_bytes=ours.arena_bytes, lower_bound_bytes=ours.lower_bound_bytes,

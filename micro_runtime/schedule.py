@@ -1,19 +1,100 @@
-"""Choosing a patch-based schedule (MCUNetV2) for a model: where the patch stage ends and how many
-patches per side, trading the recomputation of overlapping windows (extra MACs) against the arena.
+"""The schedule of a model: the engine graph (passes run), the kernels' scratch, the arena plan, the RAM
+it needs, and the patch-based schedule (MCUNetV2) when one is asked for. The code generator emits it and
+TinyNAS's cost model (`mcunet_tf.cost`) calls the same functions on a graph built from a candidate's
+config, so both see the same bytes (DESIGN.md, "Co-design, in code").
 
-Every option is planned by the code generator's own `plan_prepared`, so the arena bytes of the choice are
-the `<NAME>_ARENA_BYTES` the generated code declares; TinyNAS's cost model calls the same function.
+Patch-based: where the patch stage ends and how many patches per side, trading the recomputation of
+overlapping windows (extra MACs) against the arena; every option is planned by `plan_prepared`.
 """
 from __future__ import annotations
 
 import dataclasses
 
-from micro_runtime.codegen import plan_prepared, ram_bytes
+from micro_runtime.lowering import lowering_for
 from tflite_patch.costs import graph_macs
 from tflite_patch.graph import Graph, ModelError
-from tflite_patch.passes import prepare_for_engine
+from tflite_patch.passes import copy_ops, prepare_for_engine
 from tflite_patch.patches import PatchSpec, check_spec, extra_macs, parse_patch, split_candidates, unroll_patches
-from tflite_patch.planner import ArenaPlan, lower_bound_bytes
+from tflite_patch.planner import (ArenaPlan, arena_buffers, inplace_candidates, live_bytes_per_op, lower_bound_bytes,
+                                  plan_arena)
+
+ARENA_ALIGNMENT = 4
+
+
+def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -> dict[int, int]:
+    """Scratch (op index -> bytes) the kernels chosen for each op need, as their lowerings say (each
+    replaces the op's total: in-place scratch included); it lives in the arena, so the planner places
+    it. Where a larger scratch buys a faster kernel (`Lowering.faster_scratch`), the op gets the fastest
+    one that keeps it under the graph's peak of live bytes."""
+    sizes: dict[int, int] = {}
+    faster: dict[int, list[int]] = {}
+    for i, op in enumerate(graph.ops):
+        lowering = lowering_for(op)
+        size = lowering.scratch_bytes(graph, op)
+        if size is None:
+            continue
+        sizes[i] = size
+        wanted = lowering.faster_scratch(graph, op, size)
+        if wanted:
+            faster[i] = wanted
+    if faster:
+        live = live_bytes_per_op(graph, arena_buffers(graph, inplace_candidates(graph), sizes, external))
+        peak = max(live, default=0)
+        for i, wanted in faster.items():  # the fastest mode that fits
+            affordable = [n for n in wanted if live[i] + n - sizes[i] <= peak]
+            if affordable:
+                sizes[i] = affordable[0]
+    return sizes
+
+
+def plan_engine(graph: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
+    """The engine's passes and memory plan for a checked graph: what `codegen.generate` emits, and what
+    TinyNAS's cost model calls on a graph built from a candidate's config, so both see the same arena bytes.
+    `patch`: run engine ops 0..patch.split patch by patch (`tflite_patch.patches.unroll_patches`).
+    Returns the rewritten graph (marks of ops the plan does not run in place removed, chosen in-place
+    alternatives applied) and the plan."""
+    return plan_prepared(prepare_for_engine(graph), patch)
+
+
+def outside_input_bytes(engine: Graph, plan: ArenaPlan) -> int:
+    """Bytes of the inputs a schedule reads in place from the caller's buffer (not in its arena)."""
+    return sum(engine.tensors[t].nbytes for t in plan.external)
+
+
+def ram_bytes(engine: Graph, plan: ArenaPlan) -> int:
+    """All the RAM a schedule needs: the arena, plus the inputs it reads in place from the caller's
+    buffer (which must then stay there for the whole call)."""
+    return plan.arena_bytes + outside_input_bytes(engine, plan)
+
+
+def plan_prepared(engine: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
+    """`plan_engine` on a graph the engine passes already ran on (`prepare_for_engine`): the patch
+    search plans many schedules of one graph. A patch stage loads its input windows itself, so the
+    input may stay in the caller's buffer or be copied into the arena, where its bytes are reused once
+    the patch stage is done; both are planned and the one needing less RAM (`ram_bytes`) is kept."""
+    if patch is None:
+        return plan_schedule(engine, None, False)
+    outside = plan_schedule(engine, patch, True)
+    inside = plan_schedule(engine, patch, False)
+    return inside if ram_bytes(*inside) < ram_bytes(*outside) else outside
+
+
+def plan_schedule(engine: Graph, patch: PatchSpec | None, input_outside: bool) -> tuple[Graph, ArenaPlan]:
+    """One schedule: `engine` (prepared) unrolled by `patch`, the input in the caller's buffer when
+    `input_outside`, planned; ops the plan does not run in place lose their marks."""
+    engine = copy_ops(engine)
+    if patch is not None:
+        engine = unroll_patches(engine, patch)
+    external = frozenset(engine.inputs) if input_outside else frozenset()
+    plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True,
+                      scratch_bytes=kernel_scratch_bytes(engine, external), external=external)
+    for i, op in enumerate(engine.ops):  # the plan decides which of the marked ops run in place, and how
+        if i not in plan.inplace_ops:
+            op.attrs.inplace = None
+        elif plan.inplace_choice.get(i):
+            op.attrs.inplace = op.attrs.inplace.alternative(plan.inplace_choice[i])
+    return engine, plan
+
 
 MAX_PATCHES_PER_SIDE = 8
 MAX_EXTRA_MACS = 0.3  # options recomputing more than this fraction of the model's MACs are not considered
@@ -23,7 +104,7 @@ MAX_EXTRA_MACS = 0.3  # options recomputing more than this fraction of the model
 class PatchChoice:
     """A schedule and what it costs: `spec` None is layer by layer. `engine` / `plan` are the planned
     schedule itself (what `codegen.generate` emits); `ram_bytes` is its arena plus an input read in place
-    from the caller's buffer (`codegen.ram_bytes`): what schedules are compared on."""
+    from the caller's buffer (`ram_bytes`): what schedules are compared on."""
     spec: PatchSpec | None
     engine: Graph = dataclasses.field(repr=False, compare=False)
     plan: ArenaPlan = dataclasses.field(repr=False, compare=False)

@@ -1,0 +1,29 @@
+"""Elementwise activations of int8 tensors: HARD_SWISH and LOGISTIC (TFLM's fixed-point formulas)."""
+from __future__ import annotations
+
+from micro_runtime import quant
+from micro_runtime.lowering.base import Emitter, Lowering, elements
+from tflite_patch.graph import Op
+
+
+class HardSwish(Lowering):
+    kinds = ("HARD_SWISH",)
+    sources = ("hard_swish.c",)
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        x, y = op.inputs[0], op.outputs[0]
+        p = quant.hard_swish_params(*e.q(x), *e.q(y))
+        e.call("mr_hard_swish_s8", e.ptr(x, True), elements(e.graph, x), e.ptr(y), p["input_zero_point"],
+               p["output_zero_point"], p["reluish_multiplier_fixedpoint_int16"], p["reluish_multiplier_exponent"],
+               p["output_multiplier_fixedpoint_int16"], p["output_multiplier_exponent"])
+
+
+class Logistic(Lowering):
+    kinds = ("LOGISTIC",)
+    sources = ("logistic.c",)
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        x, y = op.inputs[0], op.outputs[0]
+        p = quant.logistic_params(*e.q(x))
+        e.call("mr_logistic_s8", e.ptr(x, True), elements(e.graph, x), e.ptr(y), p["input_zero_point"],
+               p["input_range_radius"], p["input_multiplier"], p["input_left_shift"])

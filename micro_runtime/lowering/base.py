@@ -1,0 +1,156 @@
+"""What every op lowering shares: the `Lowering` interface and the `Emitter` that collects C.
+
+A lowering is everything the engine knows about one op family (DESIGN.md, "one lowering per op"): what it
+accepts, which kernel it takes for a shape, the call it emits, the scratch and constant bytes that call
+needs, the kernel sources it compiles, its MACs and the features of the latency model. The generator
+(`micro_runtime.codegen`), the schedule (`micro_runtime.schedule`: scratch), the cost model
+(`mcunet_tf.cost`: kernel family, constant bytes, features) and `describe` all ask it; none repeats it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tflite_patch.costs import op_macs
+from tflite_patch.graph import Graph, ModelError, Op, Tensor
+from tflite_patch.planner import ArenaPlan
+
+C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
+
+
+def c_array(values: np.ndarray, per_line: int = 24) -> str:
+    """A C initializer list of integers, `per_line` to a line."""
+    flat = [str(int(v)) for v in np.asarray(values).reshape(-1)]
+    lines = [", ".join(flat[i:i + per_line]) for i in range(0, len(flat), per_line)]
+    return "{\n  " + ",\n  ".join(lines) + "\n}"
+
+
+def align4(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def nhwc(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """A shape of rank <= 4 as (N, H, W, C), ones in front."""
+    if len(shape) > 4:
+        raise ModelError(f"tensor of rank {len(shape)} is not supported")
+    return tuple([1] * (4 - len(shape)) + list(shape))
+
+
+def elements(graph: Graph, t: int) -> int:
+    return int(np.prod(graph.tensors[t].shape))
+
+
+class Emitter:
+    """Collects constant data and statements while the ops are lowered one by one; `ptr`, `const` and
+    `array` name the operands of a call."""
+
+    def __init__(self, graph: Graph, plan: ArenaPlan, name: str):
+        self.graph, self.plan, self.name = graph, plan, name
+        self.data: list[str] = []
+        self.body: list[str] = []
+        self.consts: dict[int, str] = {}
+        self.kernel_files: set[str] = set()
+        self.shared: dict[tuple, object] = {}  # per-patch copies of one op share its constant arrays
+
+    def t(self, index: int) -> Tensor:
+        return self.graph.tensors[index]
+
+    def q(self, index: int) -> tuple[float, int]:
+        """(scale, zero point) of a per-tensor quantized tensor."""
+        tensor = self.t(index)
+        return float(tensor.quant.scale[0]), int(tensor.quant.zero_point[0])
+
+    def ptr(self, index: int, const: bool = False) -> str:
+        """Tensor `index` in the arena, as a typed pointer."""
+        ctype = C_TYPES[self.t(index).dtype]
+        return f"({'const ' if const else ''}{ctype} *)(A + {self.plan.offsets[index]})"
+
+    def scratch(self, op_index: int) -> str:
+        return f"(int8_t *)(A + {self.plan.scratch[op_index][0]})"
+
+    def scratch_bytes(self, op_index: int) -> int:
+        return self.plan.scratch[op_index][1]
+
+    def const(self, index: int, values: np.ndarray | None = None, ctype: str | None = None) -> str:
+        """A `static const` array for constant tensor `index` (or given values), emitted once."""
+        if index in self.consts and values is None:
+            return self.consts[index]
+        tensor = self.t(index)
+        arr = tensor.data if values is None else values
+        ctype = ctype or C_TYPES[tensor.dtype]
+        cname = f"c{index}" if values is None else f"c{index}_{len(self.data)}"
+        self.data.append(f"static const {ctype} {cname}[{arr.size}] = {c_array(arr)};")
+        if values is None:
+            self.consts[index] = cname
+        return cname
+
+    def array(self, stem: str, values, ctype: str = "int32_t") -> str:
+        """A `static const` array of `values`, named after `stem`."""
+        cname = f"{stem}{len(self.data)}"
+        arr = np.asarray(values)
+        self.data.append(f"static const {ctype} {cname}[{arr.size}] = {c_array(arr)};")
+        return cname
+
+    def operand(self, index: int) -> str:
+        """A read-only operand: its constant array, or its place in the arena."""
+        return self.const(index) if self.t(index).is_constant else self.ptr(index, True)
+
+    def call(self, fn: str, *args) -> None:
+        self.body.append(f"  {fn}({', '.join(str(a) for a in args)});")
+
+
+class Lowering:
+    """One op family (see the module docstring). Subclasses set `kinds` and `sources` and override
+    `emit`; the other answers have defaults that fit ops with no weights and no scratch."""
+
+    kinds: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # kernel files (micro_runtime/kernels) every op of the family needs
+
+    def check(self, graph: Graph, i: int, op: Op) -> None:
+        """Raise `ModelError` (one line) when the engine cannot run this op of the engine graph."""
+
+    def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
+        """The kernel variant that runs this op (the emitted call's family); `scratch_bytes`: the op's
+        scratch in the plan, where the variant depends on it."""
+        return op.kind.lower()
+
+    def family(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
+        """The unit the latency model is fitted on (`mcunet_tf.cost`): the kernel variant by default."""
+        return self.kernel(graph, op, scratch_bytes)
+
+    def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
+        """Kernel files the op's call needs."""
+        return self.sources
+
+    def scratch_bytes(self, graph: Graph, op: Op) -> int | None:
+        """Scratch the chosen kernel needs (replaces the op's total, in-place scratch included); None
+        leaves it to the passes' marks (`attrs.scratch_bytes`, `attrs.inplace.scratch_bytes`)."""
+        return None
+
+    def faster_scratch(self, graph: Graph, op: Op, scratch_bytes: int) -> list[int]:
+        """Larger scratch sizes that buy a faster kernel, preferred first; the schedule grants one where
+        it keeps the op under the graph's peak."""
+        return []
+
+    def constant_bytes(self, graph: Graph, op: Op) -> int:
+        """Bytes of the constant arrays the op's call adds to Flash (weights, biases, requantization);
+        small parameter arrays of ops without weights are counted with the code."""
+        return 0
+
+    def macs(self, graph: Graph, op: Op) -> int:
+        return op_macs(graph, op)
+
+    def features(self, graph: Graph, op: Op) -> dict[str, float]:
+        """The features of the per-layer instruction model: MACs, output and input elements, output
+        channels, output pixels (H*W), and a constant."""
+        out = graph.tensors[op.outputs[0]].shape
+        x = graph.tensors[op.inputs[0]].shape
+        return {"macs": float(self.macs(graph, op)), "out": float(np.prod(out)), "in": float(np.prod(x)),
+                "channels": float(out[-1]), "pixels": float(np.prod(out[1:-1])) if len(out) > 2 else 1.0,
+                "one": 1.0}
+
+    def detail(self, graph: Graph, op: Op) -> str | None:
+        """A short word on the op's geometry for `describe` (e.g. "3x3/1"), if any."""
+        return None
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        raise NotImplementedError

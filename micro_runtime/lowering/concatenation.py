@@ -1,0 +1,27 @@
+"""CONCATENATION of int8 tensors along one axis, each input requantized to the output's scale."""
+from __future__ import annotations
+
+import numpy as np
+
+from micro_runtime import quant
+from micro_runtime.lowering.base import Emitter, Lowering
+from tflite_patch.graph import Op
+
+
+class Concatenation(Lowering):
+    kinds = ("CONCATENATION",)
+    sources = ("concatenation.c",)
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        y = op.outputs[0]
+        shape = e.t(y).shape
+        axis = int(op.options.get("axis", 0)) % len(shape)
+        outer, inner = int(np.prod(shape[:axis])), int(np.prod(shape[axis + 1:]))
+        p = quant.concat_params([e.q(t)[0] for t in op.inputs], [e.q(t)[1] for t in op.inputs], *e.q(y))
+        ptrs = ", ".join(e.operand(t) for t in op.inputs)
+        e.body.append(f"  {{ const int8_t *const ins[{len(op.inputs)}] = {{{ptrs}}};")
+        e.call("  mr_concatenation_s8", len(op.inputs), "ins",
+               e.array("dims", [e.t(t).shape[axis] for t in op.inputs]), outer, inner, e.ptr(y),
+               e.array("off", p["input_offsets"]), e.array("m", p["multipliers"]), e.array("s", p["shifts"]),
+               p["output_offset"])
+        e.body.append("  }")

@@ -1,0 +1,136 @@
+"""CONV_2D: the GEMM kernels of mr_fast.h (1x1, 1x1 in place, im2col, row by row over its own input,
+fused with the ADD that reads it) and the reference kernel for dilated windows."""
+from __future__ import annotations
+
+import numpy as np
+
+from micro_runtime import quant
+from micro_runtime.lowering.base import Emitter, Lowering, align4
+from micro_runtime.lowering.conv_common import conv_params, dilation, geometry, has_bias, window_detail
+from tflite_patch.graph import Graph, ModelError, Op
+
+
+def gemm_row(k: int) -> int:
+    """MR_GEMM_ROW: the values of each input and filter row the GEMM kernels read (a multiple of 16)."""
+    return (k + 15) // 16 * 16
+
+
+def gemm_stride(k: int) -> int:
+    """MR_GEMM_STRIDE: the distance between filter rows of the GEMM kernels (k rounded up to a word)."""
+    return align4(k)
+
+
+def gemm_filter_bytes(out_c: int, k: int) -> int:
+    """Bytes of a GEMM filter (`gemm_filter`): out_c rows MR_GEMM_STRIDE(k) apart, then the zeros the last
+    row's read of MR_GEMM_ROW(k) values runs into."""
+    return out_c * gemm_stride(k) + gemm_row(k) - gemm_stride(k)
+
+
+def gemm_filter(e: Emitter, w: int) -> str:
+    """The filter of a GEMM conv kernel (mr_fast.h): OHWI rows zero-padded to MR_GEMM_STRIDE, then zeros up to
+    MR_GEMM_ROW after the last row (the values a row read finds past its own multiply zero inputs)."""
+    data = e.t(w).data
+    rows = data.reshape(data.shape[0], -1)
+    k = rows.shape[1]
+    if gemm_row(k) == k:
+        return e.const(w)
+    flat = np.pad(rows, ((0, 0), (0, gemm_stride(k) - k))).reshape(-1)
+    return e.const(w, np.pad(flat, (0, gemm_row(k) - gemm_stride(k))))
+
+
+def conv_scratch_bytes(kh: int, kw: int, in_c: int) -> int:
+    """MR_CONV_SCRATCH_BYTES: two im2col rows of the GEMM core (int16 on the portable path)."""
+    return 4 * gemm_row(kh * kw * in_c)
+
+
+class Conv2D(Lowering):
+    kinds = ("CONV_2D",)
+    sources = ("conv.c", "add.c", "conv_fast.c")
+
+    def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
+        """conv_add (fused with its ADD), conv_rows (row by row over its own input), conv1x1_inplace,
+        conv1x1, conv_dilated (reference kernel) or conv (im2col GEMM)."""
+        dilated = dilation(op) != (1, 1)
+        inplace = op.attrs.inplace
+        if op.attrs.fused_add is not None:
+            return "conv_add"
+        if inplace is not None and inplace.order == "rows":
+            return "conv_rows"
+        if inplace is not None:
+            return "conv1x1_inplace"
+        if geometry(graph, op).pointwise:
+            return "conv1x1"
+        return "conv_dilated" if dilated else "conv"
+
+    def family(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
+        kernel = self.kernel(graph, op, scratch_bytes)
+        return "conv" if kernel == "conv_dilated" else kernel  # no dilated layer was fitted: the GEMM's
+
+    def check(self, graph: Graph, i: int, op: Op) -> None:
+        if op.attrs.fused_add is not None and dilation(op) != (1, 1):
+            raise ModelError("dilated conv fused with ADD is not supported")
+
+    def scratch_bytes(self, graph: Graph, op: Op) -> int | None:
+        if dilation(op) != (1, 1) or len(graph.tensors[op.inputs[0]].shape) != 4 \
+                or len(graph.tensors[op.outputs[0]].shape) != 4:
+            return None
+        g = geometry(graph, op)
+        im2col = conv_scratch_bytes(g.k_h, g.k_w, g.in_c)
+        kernel = self.kernel(graph, op)
+        if kernel == "conv_add":
+            return align4(2 * g.out_c) + im2col
+        if kernel == "conv_rows":
+            return align4(g.out_w * g.out_c) + im2col
+        return im2col  # 1x1 (in place or not) and other convs: two GEMM rows
+
+    def constant_bytes(self, graph: Graph, op: Op) -> int:
+        w = graph.tensors[op.inputs[1]]
+        channels = w.shape[0]
+        if dilation(op) != (1, 1):  # reference kernel: TFLite's filter and bias, int32 shifts
+            return w.nbytes + (4 * channels if has_bias(op) else 0) + 8 * channels
+        return gemm_filter_bytes(channels, int(np.prod(w.shape[1:]))) + 4 * channels + 5 * channels
+
+    def detail(self, graph: Graph, op: Op) -> str | None:
+        return window_detail(graph, op)
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        self.check(e.graph, i, op)
+        kernel = self.kernel(e.graph, op)
+        g = geometry(e.graph, op)
+        x, y = op.inputs[0], op.outputs[0]
+        p = conv_params(e, op, folded=kernel != "conv_dilated", fast=kernel != "conv_dilated", gemm_filter=gemm_filter)
+        fast_tail = (p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
+        window = (g.k_h, g.k_w, g.stride_h, g.stride_w, g.pad_top, g.pad_left)
+        if kernel == "conv_add":
+            e.call("mr_conv2d_add_fast_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["gemm_filter"], p["folded_bias"],
+                   g.out_c, *window, e.ptr(op.inputs[-1], True), e.ptr(y), g.out_h, g.out_w, p["in_zero_point"],
+                   *fast_tail, e.scratch(i), *self._add_args(e, op))
+        elif kernel == "conv_rows":
+            assert e.plan.offsets[y] - e.plan.offsets[x] == op.attrs.inplace.offset
+            e.call("mr_conv2d_rows_fast_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["gemm_filter"],
+                   p["folded_bias"], g.out_c, *window, e.ptr(y), g.out_h, g.out_w, e.scratch(i), p["in_zero_point"],
+                   *fast_tail)
+        elif kernel == "conv1x1_inplace":
+            assert e.plan.offsets[x] == e.plan.offsets[y]
+            e.call("mr_conv1x1_inplace_fast_s8", e.ptr(y), g.in_h * g.in_w, g.in_c, p["gemm_filter"], p["folded_bias"],
+                   g.out_c, e.scratch(i), *fast_tail)
+        elif kernel == "conv1x1":
+            e.call("mr_conv1x1_fast_s8", e.ptr(x, True), g.in_h * g.in_w, g.in_c, p["gemm_filter"], p["folded_bias"],
+                   g.out_c, e.ptr(y), e.scratch(i), *fast_tail)
+        elif kernel == "conv_dilated":
+            e.call("mr_conv2d_dilated_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["filter"], p["bias"], g.out_c,
+                   g.k_h, g.k_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w, g.pad_top, g.pad_left, e.ptr(y),
+                   g.out_h, g.out_w, p["in_offset"], *fast_tail)
+        else:
+            e.call("mr_conv2d_fast_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["gemm_filter"], p["folded_bias"],
+                   g.out_c, *window, e.ptr(y), g.out_h, g.out_w, e.scratch(i), p["in_zero_point"], *fast_tail)
+
+    @staticmethod
+    def _add_args(e: Emitter, op: Op) -> tuple:
+        """The fused ADD's arguments: which input the conv is, then TFLM's ADD parameters."""
+        fused = op.attrs.fused_add
+        a, b = fused.add.inputs
+        ap = quant.add_params(*e.q(a), *e.q(b), *e.q(op.outputs[0]), fused.add.activation())
+        return (1 if a == fused.conv_output else 0, ap["input1_offset"], ap["input2_offset"], ap["left_shift"],
+                ap["input1_multiplier"], ap["input1_shift"], ap["input2_multiplier"], ap["input2_shift"],
+                ap["output_offset"], ap["output_multiplier"], ap["output_shift"], ap["act_min"], ap["act_max"])

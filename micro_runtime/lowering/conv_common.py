@@ -1,0 +1,126 @@
+"""What CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED share (as TFLM's conv_common.cc): the window
+geometry and the quantized parameters, computed once per op."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from micro_runtime import quant
+from micro_runtime.lowering.base import Emitter, nhwc
+from tflite_patch.graph import Graph, ModelError, Op
+from tflite_patch.passes import op_padding, op_window
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvGeometry:
+    """A convolution's shapes and window, folded PADs included."""
+    in_h: int
+    in_w: int
+    in_c: int
+    out_h: int
+    out_w: int
+    out_c: int
+    k_h: int
+    k_w: int
+    stride_h: int
+    stride_w: int
+    pad_top: int
+    pad_left: int
+    dilation_h: int
+    dilation_w: int
+
+    @property
+    def dilated(self) -> bool:
+        return (self.dilation_h, self.dilation_w) != (1, 1)
+
+    @property
+    def pointwise(self) -> bool:
+        """1x1, stride 1, no padding, same pixels in and out."""
+        return ((self.k_h, self.k_w, self.stride_h, self.stride_w, self.pad_top, self.pad_left) == (1, 1, 1, 1, 0, 0)
+                and not self.dilated and (self.in_h, self.in_w) == (self.out_h, self.out_w))
+
+
+def dilation(op: Op) -> tuple[int, int]:
+    return int(op.options.get("dilationHFactor", 1)), int(op.options.get("dilationWFactor", 1))
+
+
+def single_batch(graph: Graph, op: Op, index: int) -> tuple[int, int, int]:
+    """(H, W, C) of a tensor with batch 1."""
+    n, h, w, c = nhwc(graph.tensors[index].shape)
+    if n != 1:
+        raise ModelError(f"batch size {n} is not supported")
+    return h, w, c
+
+
+def geometry(graph: Graph, op: Op) -> ConvGeometry:
+    in_h, in_w, in_c = single_batch(graph, op, op.inputs[0])
+    out_h, out_w, out_c = single_batch(graph, op, op.outputs[0])
+    kh, kw, sh, sw = op_window(graph, op)
+    top, _, left, _ = op_padding(graph, op)
+    return ConvGeometry(in_h, in_w, in_c, out_h, out_w, out_c, kh, kw, sh, sw, top, left, *dilation(op))
+
+
+def has_bias(op: Op) -> bool:
+    return len(op.inputs) > 2 and op.inputs[2] >= 0
+
+
+def shift_array(e: Emitter, shifts, rshift_m1: bool) -> str:
+    """Per-channel output shifts: as the fast kernels take them (`rshift_m1`: -1 - shift as int8, see
+    mr_requant_prepare_rshift_m1; TFLM's shifts are in [-31, 30]), else int32 as TFLM's (the reference kernels)."""
+    if not rshift_m1:
+        return e.array("s", shifts)
+    shifts = np.asarray(shifts, np.int64)
+    if shifts.min() < -31 or shifts.max() > 30:
+        bad = int(shifts[(shifts < -31) | (shifts > 30)][0])
+        raise ModelError(f"output shift {bad} outside TFLM's [-31, 30]: input, filter and output scales out of range")
+    return e.array("s", -1 - shifts, "int8_t")
+
+
+def folded_bias(filt: np.ndarray, bias: np.ndarray | None, in_offset: int) -> np.ndarray:
+    """bias + in_offset * sum(filter) per output channel (filter [out_c][...]), wrapped to int32 like the
+    kernels' accumulator: the fast kernels (mr_fast.h) then multiply raw int8 inputs."""
+    sums = filt.reshape(filt.shape[0], -1).astype(np.int64).sum(axis=1)
+    total = sums * int(in_offset) + (np.zeros_like(sums) if bias is None else bias.astype(np.int64).reshape(-1))
+    return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int64)
+
+
+def conv_params(e: Emitter, op: Op, folded: bool, fast: bool, gemm_filter=None) -> dict:
+    """Parameters of a conv-like op; `folded`: the fast kernels' folded bias (`folded_bias`, and the filter
+    `gemm_filter(e, w)` lays out), else TFLite's (`bias`); `fast`: the shifts as the fast kernels take them
+    (`shift_array`), else as the reference kernels. Per-patch copies of one op share its arrays."""
+    x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+    s_in, zp_in = e.q(x)
+    s_out, zp_out = e.q(y)
+    out_c = e.t(y).shape[-1]
+    filt = e.t(w)
+    if filt.quant is None or np.any(filt.quant.zero_point != 0):
+        raise ModelError("filter must be int8 with zero point 0")
+    mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_out, out_c)
+    source = op.attrs.patch_source
+    key = ("conv", source, folded, fast)
+    if source is not None and key in e.shared:
+        return e.shared[key]
+    fused = op.attrs.fused_add
+    conv_out = fused.conv_output if fused is not None else y
+    s_conv, zp_conv = e.q(conv_out)
+    if conv_out != y:  # the conv's own output quantization (its result feeds the fused ADD)
+        mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_conv, out_c)
+    act = quant.activation_range(op.activation(), s_conv, zp_conv)
+    p = dict(in_offset=-zp_in, in_zero_point=zp_in, out_offset=zp_conv, mult=e.array("m", mults),
+             shift=shift_array(e, shifts, fast), act=act)
+    if folded:
+        p["folded_bias"] = e.array("bf", folded_bias(e.t(w).data, e.t(op.inputs[2]).data if has_bias(op) else None,
+                                                     -zp_in))
+        p["gemm_filter"] = gemm_filter(e, w)
+    else:
+        p["filter"] = e.const(w)
+        p["bias"] = e.const(op.inputs[2]) if has_bias(op) else "NULL"
+    if source is not None:
+        e.shared[key] = p
+    return p
+
+
+def window_detail(graph: Graph, op: Op) -> str:
+    kh, kw, sh, _ = op_window(graph, op)
+    return f"{kh}x{kw}/{sh}"

@@ -1,0 +1,69 @@
+"""FULLY_CONNECTED: the fast kernels of mr_fast.h (int8 filter, zero point 0: folded bias, with or
+without one) and the reference kernels (per tensor or per channel) otherwise."""
+from __future__ import annotations
+
+import numpy as np
+
+from micro_runtime import quant
+from micro_runtime.lowering.base import Emitter, Lowering
+from micro_runtime.lowering.conv_common import folded_bias, has_bias, shift_array
+from tflite_patch.graph import Graph, Op
+
+
+def _fast(graph: Graph, op: Op) -> bool:
+    filt = graph.tensors[op.inputs[1]]
+    return filt.dtype == "int8" and not np.any(filt.quant.zero_point != 0)
+
+
+def _per_channel(graph: Graph, op: Op) -> bool:
+    filt = graph.tensors[op.inputs[1]]
+    return filt.quant is not None and filt.quant.per_channel
+
+
+class FullyConnected(Lowering):
+    kinds = ("FULLY_CONNECTED",)
+    sources = ("fully_connected.c",)
+
+    def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
+        return "fully_connected_per_channel" if _per_channel(graph, op) else "fully_connected"
+
+    def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
+        return self.sources + (("fully_connected_fast.c",) if _fast(graph, op) else ())
+
+    def constant_bytes(self, graph: Graph, op: Op) -> int:
+        """The filter, the (folded) bias where the model has one, int32 multipliers and int8 shifts (one
+        each for a per-tensor filter)."""
+        w = graph.tensors[op.inputs[1]]
+        channels = w.shape[0]
+        return w.nbytes + (4 * channels if has_bias(op) else 0) + 5 * (channels if _per_channel(graph, op) else 1)
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+        out_n, in_n = e.t(w).shape
+        batches = int(np.prod(e.t(x).shape)) // in_n
+        s_in, zp_in = e.q(x)
+        s_out, zp_out = e.q(y)
+        filt = e.t(w)
+        act = quant.activation_range(op.activation(), s_out, zp_out)
+        if filt.quant.per_channel:
+            mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_out, out_n)
+        else:
+            m, s = quant.fully_connected_output_multiplier(s_in, float(filt.quant.scale[0]), s_out)
+            mults, shifts = [m], [s]
+        if _fast(e.graph, op):
+            tail = (zp_out, e.array("m", mults), shift_array(e, shifts, True), int(bool(filt.quant.per_channel)), *act)
+            if has_bias(op):
+                folded = folded_bias(filt.data, e.t(op.inputs[2]).data, -zp_in)
+                e.call("mr_fully_connected_fast_s8", e.ptr(x, True), batches, in_n, e.const(w), e.array("bf", folded),
+                       out_n, e.ptr(y), *tail)
+            else:  # no folded bias: it would be 4 bytes per output the model does not have
+                e.call("mr_fully_connected_nobias_fast_s8", e.ptr(x, True), batches, in_n, e.const(w), out_n,
+                       e.ptr(y), -zp_in, *tail)
+            return
+        bias = e.const(op.inputs[2]) if has_bias(op) else "NULL"
+        if filt.quant.per_channel:
+            e.call("mr_fully_connected_per_channel_s8", e.ptr(x, True), batches, in_n, e.const(w), bias, out_n,
+                   e.ptr(y), -zp_in, zp_out, e.array("m", mults), e.array("s", shifts), *act)
+        else:
+            e.call("mr_fully_connected_s8", e.ptr(x, True), batches, in_n, e.const(w), bias, out_n, e.ptr(y), -zp_in,
+                   -int(filt.quant.zero_point[0]), zp_out, mults[0], shifts[0], *act)

@@ -1,0 +1,26 @@
+"""MEAN over contiguous axes (int8)."""
+from __future__ import annotations
+
+import numpy as np
+
+from micro_runtime import quant
+from micro_runtime.lowering.base import Emitter, Lowering
+from tflite_patch.graph import ModelError, Op
+
+
+class Mean(Lowering):
+    kinds = ("MEAN",)
+    sources = ("mean.c",)
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        x, y = op.inputs[0], op.outputs[0]
+        shape = list(e.t(x).shape)
+        axes = sorted({int(a) % len(shape) for a in e.t(op.inputs[1]).data.reshape(-1)})
+        if axes != list(range(axes[0], axes[-1] + 1)):
+            raise ModelError(f"reduction axes {axes} are not contiguous")
+        outer = int(np.prod(shape[:axes[0]]))
+        reduce = int(np.prod(shape[axes[0]:axes[-1] + 1]))
+        inner = int(np.prod(shape[axes[-1] + 1:]))
+        p = quant.mean_params(*e.q(x), *e.q(y))
+        e.call("mr_mean_s8", e.ptr(x, True), outer, reduce, inner, e.ptr(y), p["input_zero_point"],
+               p["output_zero_point"], p["output_multiplier"], p["output_shift"])

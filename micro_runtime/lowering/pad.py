@@ -1,0 +1,22 @@
+"""PAD and PADV2 (int8, up to 4-D)."""
+from __future__ import annotations
+
+import numpy as np
+
+from micro_runtime.lowering.base import Emitter, Lowering, nhwc
+from tflite_patch.graph import Op
+
+
+class Pad(Lowering):
+    kinds = ("PAD", "PADV2")
+    sources = ("pad.c",)
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        x, y = op.inputs[0], op.outputs[0]
+        pads = e.t(op.inputs[1]).data.reshape(-1, 2).astype(np.int64)
+        pads = np.concatenate([np.zeros((4 - len(pads), 2), np.int64), pads])
+        value = e.q(y)[1]
+        if op.kind == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
+            value = int(e.t(op.inputs[2]).data.reshape(-1)[0])
+        e.call("mr_pad_s8", e.ptr(x, True), e.array("shape", nhwc(e.t(x).shape)), e.array("pad", pads[:, 0]),
+               e.array("pad", pads[:, 1]), e.ptr(y), value)
