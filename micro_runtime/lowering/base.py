@@ -39,6 +39,18 @@ def elements(graph: Graph, t: int) -> int:
     return int(np.prod(graph.tensors[t].shape))
 
 
+def _initializer(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f".{k} = {_initializer(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (tuple, list)):
+        return "{" + ", ".join(_initializer(v) for v in value) + "}"
+    if isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(value)
+
+
 class Emitter:
     """Collects constant data and statements while the ops are lowered one by one; `ptr`, `const` and
     `array` name the operands of a call."""
@@ -89,6 +101,14 @@ class Emitter:
         arr = np.asarray(values)
         self.data.append(f"static const {ctype} {cname}[{arr.size}] = {c_array(arr)};")
         return cname
+
+    def params(self, ctype: str, stem: str, fields: dict) -> str:
+        """A `static const` parameter struct of the kernels' API (mr_types.h) with designated initializers;
+        returns its address. Values: ints, C expressions (array names, "NULL"), tuples (brace lists) and
+        dicts (nested structs)."""
+        cname = f"{stem}{len(self.data)}"
+        self.data.append(f"static const {ctype} {cname} = {_initializer(fields)};")
+        return f"&{cname}"
 
     def operand(self, index: int) -> str:
         """A read-only operand: its constant array, or its place in the arena."""
