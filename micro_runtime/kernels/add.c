@@ -28,15 +28,15 @@ static int8_t add_func(int8_t x, int8_t y, int32_t input1_offset, int32_t input2
 
 typedef struct {
   int32_t input1_offset, input2_offset, left_shift, output_offset, act_min, act_max;
-} mr_add_params;
+} mr_add_offsets;
 
 /* Same-shape ADD, R1 / R2 / RO: whether each rescaling shifts right (constants in each instance). */
 static inline __attribute__((always_inline)) void mr_add_loop(const int8_t *in1, const int8_t *in2, int8_t *out,
                                                                int32_t n, const mr_requant *r1, const mr_requant *r2,
-                                                               const mr_requant *ro, const mr_add_params *q,
+                                                               const mr_requant *ro, const mr_add_offsets *q,
                                                                const int R1, const int R2, const int RO) {
   const mr_requant s1 = *r1, s2 = *r2, so = *ro;
-  const mr_add_params p = *q;
+  const mr_add_offsets p = *q;
   int32_t i;
   for (i = 0; i < n; ++i) {
     const int32_t x = mr_shift_left_wrap(p.input1_offset + in1[i], p.left_shift);
@@ -54,11 +54,11 @@ static inline __attribute__((always_inline)) void mr_add_loop(const int8_t *in1,
   }
 }
 typedef void (*mr_add_loop_fn)(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t n, const mr_requant *r1,
-                               const mr_requant *r2, const mr_requant *ro, const mr_add_params *q);
+                               const mr_requant *r2, const mr_requant *ro, const mr_add_offsets *q);
 #define MR_ADD_LOOP(name, r1, r2, ro)                                                                     \
   static void mr_add_loop_##name(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t n,            \
                                  const mr_requant *s1, const mr_requant *s2, const mr_requant *so,        \
-                                 const mr_add_params *q) {                                                \
+                                 const mr_add_offsets *q) {                                                \
     mr_add_loop(in1, in2, out, n, s1, s2, so, q, r1, r2, ro);                                             \
   }
 MR_ADD_LOOP(lll, 0, 0, 0)
@@ -132,7 +132,7 @@ void mr_add_s8(const int8_t *in1, const int32_t shape1[4], const int8_t *in2, co
     const mr_requant r1 = mr_requant_prepare(input1_multiplier, input1_shift);
     const mr_requant r2 = mr_requant_prepare(input2_multiplier, input2_shift);
     const mr_requant ro = mr_requant_prepare(output_multiplier, output_shift);
-    const mr_add_params q = {input1_offset, input2_offset, left_shift, output_offset, act_min, act_max};
+    const mr_add_offsets q = {input1_offset, input2_offset, left_shift, output_offset, act_min, act_max};
     static const mr_add_loop_fn loops[8] = {mr_add_loop_lll, mr_add_loop_llr, mr_add_loop_lrl, mr_add_loop_lrr,
                                             mr_add_loop_rll, mr_add_loop_rlr, mr_add_loop_rrl, mr_add_loop_rrr};
     loops[(r1.right_shift_m1 >= 0) * 4 + (r2.right_shift_m1 >= 0) * 2 + (ro.right_shift_m1 >= 0)](
