@@ -244,7 +244,10 @@ def _arduino_library(files: dict[str, str], graph: Graph, name: str, upper: str,
         f"sentence={name}: an int8 neural network compiled to C by mcunet-tf.",
         "paragraph=Static arena, no heap, no interpreter; bit-exact with TF Lite Micro.",
         "category=Data Processing", "url=https://example.invalid/mcunet-tf", "architectures=*",
-        f"includes={name}.h", ""])
+        f"includes={name}.h",
+        # Compiled into an archive: with two model libraries in one sketch, the linker takes each kernel
+        # (the same bytes in both) from the first archive that has it instead of failing on duplicates.
+        "dot_a_linkage=true", ""])
     sample = np.frombuffer(sample_input(graph), dtype=np.uint8)
     lib[f"examples/{name}/{name}.ino"] = "\n".join([
         f"// {name}: runs one inference of the generated model on a bundled sample and prints the output.",

@@ -58,6 +58,45 @@ def _simulate(cmd: list[str], timeout: float) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", chunks.decode("utf-8", "replace"))
 
 
+def _compile(libraries: dict[str, str], sketch_name: str, sketch: str, work: str, fqbn: str,
+             timeout: float) -> tuple[str, str]:
+    """Compile `sketch` (the .ino text) against the given libraries (name -> folder) with arduino-builder;
+    returns the ELF's path and the builder's output."""
+    libs = os.path.join(work, "libraries")
+    for lib_name, folder in libraries.items():
+        shutil.copytree(folder, os.path.join(libs, lib_name))
+    sketch_dir = os.path.join(work, "sketch", sketch_name)
+    os.makedirs(sketch_dir)
+    with open(os.path.join(sketch_dir, f"{sketch_name}.ino"), "w") as f:
+        f.write(sketch)
+    build = os.path.join(work, "build")
+    os.makedirs(build)
+    cmd = ["arduino-builder", "-compile", *sum((["-hardware", h] for h in HARDWARE_DIRS), []),
+           "-tools", "/usr/bin", "-libraries", libs, "-fqbn", fqbn,
+           "-prefs=compiler.cpp.extra_flags=-DDECIMAL_DIG=9", "-build-path", build,
+           os.path.join(sketch_dir, f"{sketch_name}.ino")]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if res.returncode:
+        lines = [ln for ln in (res.stdout + res.stderr).splitlines() if "error" in ln.lower()
+                 or "multiple definition" in ln] or ["(no message)"]
+        raise ArduinoError(f"arduino-builder failed: {lines[0].strip()}")
+    return os.path.join(build, f"{sketch_name}.ino.elf"), res.stdout
+
+
+def build_and_run_sketch(libraries: dict[str, str], sketch: str, fqbn: str = "arduino:avr:mega:cpu=atmega2560",
+                         mcu: str = "atmega2560", freq: int = 16_000_000, timeout: float = 120.0) -> str:
+    """Compile a sketch (its .ino text, which prints "done" when finished) using the given libraries
+    (name -> folder) and run it in simavr; returns what it printed."""
+    _need("arduino-builder")
+    _need("simavr")
+    work = tempfile.mkdtemp(prefix="mr_arduino_")
+    try:
+        elf, _ = _compile(libraries, "sketch", sketch, work, fqbn, timeout)
+        return _simulate(["simavr", "-m", mcu, "-f", str(freq), elf], timeout)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def build_and_run(library_dir: str, name: str, fqbn: str = "arduino:avr:mega:cpu=atmega2560",
                   mcu: str = "atmega2560", freq: int = 16_000_000, timeout: float = 120.0) -> ArduinoRun:
     """Compile `library_dir` (an Arduino library from `codegen --target=arduino`) with its example
@@ -66,22 +105,11 @@ def build_and_run(library_dir: str, name: str, fqbn: str = "arduino:avr:mega:cpu
     _need("simavr")
     work = tempfile.mkdtemp(prefix="mr_arduino_")
     try:
-        libs = os.path.join(work, "libraries")
-        shutil.copytree(library_dir, os.path.join(libs, name))
-        build = os.path.join(work, "build")
-        os.makedirs(build)
-        sketch = os.path.join(libs, name, "examples", name, f"{name}.ino")
-        cmd = ["arduino-builder", "-compile", *sum((["-hardware", h] for h in HARDWARE_DIRS), []),
-               "-tools", "/usr/bin", "-libraries", libs, "-fqbn", fqbn,
-               "-prefs=compiler.cpp.extra_flags=-DDECIMAL_DIG=9", "-build-path", build, sketch]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        if res.returncode:
-            lines = [ln for ln in (res.stdout + res.stderr).splitlines() if "error" in ln.lower()] or ["(no message)"]
-            raise ArduinoError(f"arduino-builder failed: {lines[0].strip()}")
-        sizes = re.search(r"Sketch uses (\d+) bytes.*?Global variables use (\d+) bytes", res.stdout, re.S)
-        elf = os.path.join(build, f"{name}.ino.elf")
-        text = _simulate(["simavr", "-m", mcu, "-f", str(freq), elf], timeout)
-        clean = text
+        with open(os.path.join(library_dir, "examples", name, f"{name}.ino")) as f:
+            example = f.read()
+        elf, stdout = _compile({name: library_dir}, name, example, work, fqbn, timeout)
+        sizes = re.search(r"Sketch uses (\d+) bytes.*?Global variables use (\d+) bytes", stdout, re.S)
+        clean = _simulate(["simavr", "-m", mcu, "-f", str(freq), elf], timeout)
         rc = re.search(r"rc (-?\d+)", clean)
         out = re.search(r"out ([0-9A-Fa-f]*)", clean)
         if not rc or not out or "done" not in clean:
