@@ -21,11 +21,12 @@ from micro_runtime import quant
 from micro_runtime.lowering import SUPPORTED_OPS, Emitter, describe, lowering_for
 from micro_runtime.lowering.base import c_array
 from micro_runtime.schedule import PatchChoice, outside_input_bytes, plan_engine, ram_bytes, resolve_patch
-from tflite_patch.graph import Graph, ModelError, check_int8_model, load_tflite
+from tflite_patch.graph import Graph, ModelError, load_tflite
 from tflite_patch.passes import op_window
 from tflite_patch.patches import PatchSpec
 from tflite_patch.planner import ArenaPlan
 from tflite_patch.tflm import random_inputs
+from tflite_patch.validate import check_int8_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KERNEL_DIR = os.path.join(HERE, "kernels")
@@ -92,8 +93,10 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     chooses for the SRAM budget `sram_bytes` (None: the smallest arena)."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
-    if not name.isidentifier():
+    if not name.isascii() or not name.isidentifier():
         raise ModelError(f"--name {name!r} is not a C identifier")
+    if name.lower().startswith("mr_") or f"{name}.c" in os.listdir(KERNEL_DIR):
+        raise ModelError(f"--name {name!r} is reserved for the runtime's files and symbols (mr_*); choose another")
     graph = load_tflite(model)
     check_int8_model(graph, SUPPORTED_OPS)
     choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)

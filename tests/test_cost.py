@@ -63,7 +63,8 @@ def converted():
 
 
 def test_subnet_graph_matches_the_converter(converted):
-    from tflite_patch.graph import check_int8_model, load_tflite
+    from tflite_patch.graph import load_tflite
+    from tflite_patch.validate import check_int8_model
 
     for cfg, data in converted:
         ours = subnet_graph(cfg)

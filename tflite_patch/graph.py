@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import math
 import os
 from functools import lru_cache
-from typing import Any, Collection
+from typing import Any
 
 import numpy as np
 
 
 class ModelError(ValueError):
-    """A model we cannot take; the message is one line that names the problem."""
+    """A model we cannot take; the message is one line that names the problem. Names in it come from
+    untrusted files: control characters are escaped and the line is capped (`one_line`)."""
+
+    def __init__(self, message: object = ""):
+        super().__init__(one_line(str(message)))
+
+
+def one_line(text: str, limit: int = 400, word_limit: int = 80) -> str:
+    """`text` with control characters (newlines, terminal escapes) escaped, each word (a tensor name) cut
+    to `word_limit` characters and the whole to `limit`."""
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    shown = " ".join(w if len(w) <= word_limit else w[:word_limit - 3] + "..." for w in shown.split(" "))
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
 
 
 @lru_cache(maxsize=None)
@@ -50,6 +63,11 @@ def _tables():
         "activation": _enum_names(s.ActivationFunctionType),
         "padding": _enum_names(s.Padding),
     }
+
+
+def activation_names() -> dict[int, str]:
+    """Fused activation code -> name ("NONE", "RELU", ...)."""
+    return _tables()["activation"]
 
 
 NUMPY_DTYPES = {
@@ -96,7 +114,7 @@ class Tensor:
 
     @property
     def nbytes(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) * self.itemsize
+        return math.prod(self.shape) * self.itemsize  # Python ints: no wrap-around on hostile shapes
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Tensor):
@@ -471,36 +489,6 @@ def save_tflite(graph: Graph) -> bytes:
     return bytes(builder.Output())
 
 
-def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None) -> None:
-    """Refuse, with one line, what the planner and engine do not take: ops not in `supported_ops` (the
-    engine's lowerings, `micro_runtime.lowering.SUPPORTED_OPS`; None: any op), float or int16
-    activations, dynamic or empty shapes, missing or non-positive quantization scales."""
-    for i, op in enumerate(graph.ops):
-        if supported_ops is not None and op.kind not in supported_ops:
-            raise ModelError(f"unsupported op {op.kind} at index {i}")
-    activations = graph.activation_tensors()
-    if not any(graph.tensors[j].dtype == "int8" for j in activations):
-        raise ModelError("float model: no int8 activations; quantize it to int8 first "
-                         "(mcunet_tf.export or the TFLite converter with full-integer quantization)")
-    boundary = set(graph.inputs) | set(graph.outputs)
-    for j in activations:
-        tensor = graph.tensors[j]
-        if tensor.shape_signature is not None and any(d < 0 for d in tensor.shape_signature[1:]):
-            raise ModelError(f"tensor {j} ({tensor.name}) has a dynamic shape {list(tensor.shape_signature)}")
-        allowed = ("int8", "uint8", "float32", "int32") if j in boundary else ("int8", "int32")
-        if tensor.dtype not in allowed:  # first: the size of other types may not even be known
-            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
-        if any(d <= 0 for d in tensor.shape) or tensor.nbytes == 0:
-            raise ModelError(f"tensor {j} ({tensor.name}) has an empty shape {list(tensor.shape)}")
-        if tensor.dtype in ("int8", "uint8"):
-            if tensor.quant is None:
-                raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
-            if not np.all(np.isfinite(tensor.quant.scale)) or np.any(tensor.quant.scale <= 0):
-                raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale")
-    for i, op in enumerate(graph.ops):
-        _check_operands(graph, i, op)
-
-
 def _check_quantization(index: int, name: str, shape: tuple[int, ...], quant: Quantization) -> None:
     """One zero point per scale, and per-channel parameters along an axis that has that many channels
     (TFLM's kernels index both arrays by channel)."""
@@ -511,88 +499,3 @@ def _check_quantization(index: int, name: str, shape: tuple[int, ...], quant: Qu
     if n > 1 and not (0 <= quant.axis < len(shape) and shape[quant.axis] == n):
         raise ModelError(f"tensor {index} ({name}): {n} per-channel scales along axis {quant.axis} "
                          f"of shape {list(shape)}")
-
-
-# op kind -> (positions of inputs that must be constant, {position: required rank})
-_OPERANDS = {
-    "CONV_2D": ((1,), {0: 4, 1: 4}), "DEPTHWISE_CONV_2D": ((1,), {0: 4, 1: 4}),
-    "FULLY_CONNECTED": ((1,), {1: 2}), "PAD": ((1,), {1: 2}), "PADV2": ((1,), {1: 2}), "MEAN": ((1,), {}),
-    "TRANSPOSE": ((1,), {1: 1}), "RESIZE_NEAREST_NEIGHBOR": ((1,), {0: 4}), "AVERAGE_POOL_2D": ((), {0: 4}),
-    "MAX_POOL_2D": ((), {0: 4}),
-}
-# op kind -> number of tensor inputs it must have (the rest take one data input and optional constants)
-_ARITY = {"ADD": 2, "MUL": 2}
-
-
-def _check_operands(graph: Graph, i: int, op: Op) -> None:
-    """The structure the engine relies on: operand counts, constant weights with quantization, ranks."""
-    where = f"op {op.kind} at index {i}"
-    if not op.outputs or not op.inputs or op.inputs[0] < 0 or any(t < 0 for t in op.outputs):
-        raise ModelError(f"{where} has no input or output tensor")
-    if op.options.get("fusedActivationFunction", 0) not in _tables()["activation"]:
-        raise ModelError(f"{where} has an unknown fused activation {op.options['fusedActivationFunction']}")
-    arity = _ARITY.get(op.kind)
-    if arity is not None and (len(op.inputs) != arity or any(t < 0 for t in op.inputs)):
-        raise ModelError(f"{where} takes {arity} input tensors, not {sum(t >= 0 for t in op.inputs)}")
-    constants, ranks = _OPERANDS.get(op.kind, ((), {}))
-    for pos in constants:
-        if pos >= len(op.inputs) or op.inputs[pos] < 0 or graph.tensors[op.inputs[pos]].data is None:
-            raise ModelError(f"{where}: input {pos} must be a constant tensor")
-    for pos, rank in ranks.items():
-        if pos < len(op.inputs) and len(graph.tensors[op.inputs[pos]].shape) != rank:
-            raise ModelError(f"{where}: input {pos} must have rank {rank}, "
-                             f"not {len(graph.tensors[op.inputs[pos]].shape)}")
-    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
-        _check_window(graph, where, op)
-    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
-        x, w, y = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
-        channels = w.shape[3] if op.kind == "DEPTHWISE_CONV_2D" else w.shape[0]
-        if w.dtype != "int8" or w.quant is None or not np.all(w.quant.scale > 0) \
-                or w.quant.scale.size not in (1, channels):
-            raise ModelError(f"{where}: weights must be int8 with positive scales (per tensor or per channel)")
-        if op.kind == "CONV_2D" and (len(y.shape) != 4 or w.shape[3] != x.shape[3] or y.shape[3] != channels):
-            raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
-                             f"and output {list(y.shape)}")
-        if op.kind == "DEPTHWISE_CONV_2D" and (len(y.shape) != 4 or channels % x.shape[3] or y.shape[3] != channels):
-            raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
-                             f"and output {list(y.shape)}")
-        if op.kind == "FULLY_CONNECTED" and (int(np.prod(x.shape)) % w.shape[1] or y.shape[-1] != w.shape[0]):
-            raise ModelError(f"{where}: weights {list(w.shape)} do not match input {list(x.shape)} "
-                             f"and output {list(y.shape)}")
-        if len(op.inputs) > 2 and op.inputs[2] >= 0:
-            b = graph.tensors[op.inputs[2]]
-            if b.data is None or b.dtype != "int32" or b.data.size != channels:
-                raise ModelError(f"{where}: bias must be a constant int32 vector of {channels}")
-            if op.kind == "FULLY_CONNECTED" and w.quant.scale.size == 1 and x.quant is not None \
-                    and y.quant is not None:
-                # TFLM's GetQuantizedConvolutionMultipler refuses a bias scale far from input x weight scale.
-                product = float(x.quant.scale[0]) * float(w.quant.scale[0])
-                bias_scale = float(b.quant.scale[0]) if b.quant is not None else 0.0
-                ratio = abs(product - bias_scale) / float(y.quant.scale[0])
-                if ratio > 0.02:
-                    raise ModelError(f"{where}: bias scale {bias_scale:.6g} vs input x weight scale {product:.6g}: "
-                                     f"|difference| / output scale = {ratio:.3g} > 0.02 (TFLM refuses it)")
-
-
-def _check_window(graph: Graph, where: str, op: Op) -> None:
-    """Strides, dilations and padding of a sliding-window op are valid and give its output's H and W
-    (TFLite's ComputeOutSize)."""
-    o = op.options
-    strides = (int(o.get("strideH", 0)), int(o.get("strideW", 0)))
-    dilations = (int(o.get("dilationHFactor", 1)), int(o.get("dilationWFactor", 1)))
-    if min(strides) < 1 or min(dilations) < 1 or int(o.get("padding", 0)) not in (0, 1):
-        raise ModelError(f"{where}: invalid strides {strides}, dilations {dilations} or padding")
-    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
-        window = graph.tensors[op.inputs[1]].shape[1:3]
-    else:
-        window = (int(o.get("filterHeight", 0)), int(o.get("filterWidth", 0)))
-    x, y = graph.tensors[op.inputs[0]].shape, graph.tensors[op.outputs[0]].shape
-    if min(window) < 1 or len(y) != 4:
-        raise ModelError(f"{where}: invalid window {list(window)} or output rank")
-    expected = []
-    for size, k, s, d in zip(x[1:3], window, strides, dilations):
-        effective = (k - 1) * d + 1
-        expected.append((size + s - 1) // s if int(o.get("padding", 0)) == 0 else (size - effective + s) // s)
-    if tuple(expected) != tuple(y[1:3]) or y[0] != x[0]:
-        raise ModelError(f"{where}: output shape {list(y)} does not follow from input {list(x)}, window "
-                         f"{list(window)} and strides {list(strides)}")

@@ -7,7 +7,8 @@ from typing import Callable
 
 import numpy as np
 
-from tflite_patch.graph import Graph, check_int8_model, load_tflite, save_tflite
+from tflite_patch.graph import Graph, load_tflite, save_tflite
+from tflite_patch.validate import check_int8_model
 from tflite_patch.passes import prepare_for_engine, prepare_for_tflm
 from tflite_patch.planner import ArenaPlan, arena_buffers, check_plan, live_bytes_per_op, plan_arena
 from tflite_patch.tflm import random_inputs, run_tflm, tflm_arena, with_offline_plan

@@ -1,0 +1,175 @@
+"""Checks that a loaded graph is one the planner and the engine can take, each failure one line
+(`ModelError`) that names the op or tensor: the graph is a DAG of single writers, tensor sizes are
+bounded, activations are int8 with valid quantization, operands have the structure the engine relies on."""
+from __future__ import annotations
+
+import math
+from typing import Collection
+
+import numpy as np
+
+from tflite_patch.graph import NUMPY_DTYPES, Graph, ModelError, Op, activation_names
+
+MAX_TENSOR_BYTES = 1 << 31  # a tensor larger than this cannot be addressed on a 32-bit microcontroller
+
+
+def check_graph(graph: Graph) -> None:
+    """The graph is a program the generated code can run in order: inputs and outputs exist, every tensor's
+    size is below MAX_TENSOR_BYTES, each tensor is written by one op at most, constants and graph inputs
+    are never written, no op reads a tensor before it is written (no cycle), every output is written."""
+    if not graph.inputs:
+        raise ModelError("model has no inputs")
+    if not graph.outputs:
+        raise ModelError("model has no outputs")
+    for j, tensor in enumerate(graph.tensors):
+        if any(d < 0 for d in tensor.shape) or tensor.dtype not in NUMPY_DTYPES:
+            continue  # dynamic shapes and other types are refused with their own message
+        size = math.prod(tensor.shape) * tensor.itemsize
+        if size > MAX_TENSOR_BYTES:
+            raise ModelError(f"tensor {j} ({tensor.name}) of shape {list(tensor.shape)} needs {size:,} bytes, "
+                             f"more than {MAX_TENSOR_BYTES:,}")
+    _check_writers(graph)
+
+
+def _check_writers(graph: Graph) -> None:
+    inputs = set(graph.inputs)
+    written: dict[int, int] = {}
+    for i, op in enumerate(graph.ops):
+        for t in op.outputs:
+            tensor = graph.tensors[t]
+            if t in written:
+                raise ModelError(f"tensor {t} ({tensor.name}) is written by op {written[t]} and op {i}")
+            if tensor.is_constant:
+                raise ModelError(f"op {op.kind} at index {i} writes constant tensor {t} ({tensor.name})")
+            if t in inputs:
+                raise ModelError(f"op {op.kind} at index {i} overwrites graph input {t} ({tensor.name})")
+            written[t] = i
+    ready = set(inputs) | {t for t, tensor in enumerate(graph.tensors) if tensor.is_constant or tensor.is_variable}
+    for i, op in enumerate(graph.ops):
+        for t in op.inputs:
+            if t >= 0 and t not in ready:
+                name = graph.tensors[t].name
+                if t in written:
+                    raise ModelError(f"op {op.kind} at index {i} reads tensor {t} ({name}) before op {written[t]} "
+                                     "writes it (the ops are not in execution order, or form a cycle)")
+                raise ModelError(f"op {op.kind} at index {i} reads tensor {t} ({name}), which nothing writes")
+        ready.update(op.outputs)
+    for t in graph.outputs:
+        if t not in ready:
+            raise ModelError(f"graph output {t} ({graph.tensors[t].name}) is never written")
+
+
+def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None) -> None:
+    """Refuse, with one line, what the planner and engine do not take: ops not in `supported_ops` (the
+    engine's lowerings, `micro_runtime.lowering.SUPPORTED_OPS`; None: any op), float or int16
+    activations, dynamic or empty shapes, missing or non-positive quantization scales."""
+    check_graph(graph)
+    for i, op in enumerate(graph.ops):
+        if supported_ops is not None and op.kind not in supported_ops:
+            raise ModelError(f"unsupported op {op.kind} at index {i}")
+    activations = graph.activation_tensors()
+    if not any(graph.tensors[j].dtype == "int8" for j in activations):
+        raise ModelError("float model: no int8 activations; quantize it to int8 first "
+                         "(mcunet_tf.export or the TFLite converter with full-integer quantization)")
+    boundary = set(graph.inputs) | set(graph.outputs)
+    for j in activations:
+        tensor = graph.tensors[j]
+        if tensor.shape_signature is not None and any(d < 0 for d in tensor.shape_signature[1:]):
+            raise ModelError(f"tensor {j} ({tensor.name}) has a dynamic shape {list(tensor.shape_signature)}")
+        allowed = ("int8", "uint8", "float32", "int32") if j in boundary else ("int8", "int32")
+        if tensor.dtype not in allowed:  # first: the size of other types may not even be known
+            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
+        if any(d <= 0 for d in tensor.shape) or tensor.nbytes == 0:
+            raise ModelError(f"tensor {j} ({tensor.name}) has an empty shape {list(tensor.shape)}")
+        if tensor.dtype in ("int8", "uint8"):
+            if tensor.quant is None:
+                raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
+            if not np.all(np.isfinite(tensor.quant.scale)) or np.any(tensor.quant.scale <= 0):
+                raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale")
+    for i, op in enumerate(graph.ops):
+        _check_operands(graph, i, op)
+
+
+# op kind -> (positions of inputs that must be constant, {position: required rank})
+_OPERANDS = {
+    "CONV_2D": ((1,), {0: 4, 1: 4}), "DEPTHWISE_CONV_2D": ((1,), {0: 4, 1: 4}),
+    "FULLY_CONNECTED": ((1,), {1: 2}), "PAD": ((1,), {1: 2}), "PADV2": ((1,), {1: 2}), "MEAN": ((1,), {}),
+    "TRANSPOSE": ((1,), {1: 1}), "RESIZE_NEAREST_NEIGHBOR": ((1,), {0: 4}), "AVERAGE_POOL_2D": ((), {0: 4}),
+    "MAX_POOL_2D": ((), {0: 4}),
+}
+# op kind -> number of tensor inputs it must have (the rest take one data input and optional constants)
+_ARITY = {"ADD": 2, "MUL": 2}
+
+
+def _check_operands(graph: Graph, i: int, op: Op) -> None:
+    """The structure the engine relies on: operand counts, constant weights with quantization, ranks."""
+    where = f"op {op.kind} at index {i}"
+    if not op.outputs or not op.inputs or op.inputs[0] < 0 or any(t < 0 for t in op.outputs):
+        raise ModelError(f"{where} has no input or output tensor")
+    if op.options.get("fusedActivationFunction", 0) not in activation_names():
+        raise ModelError(f"{where} has an unknown fused activation {op.options['fusedActivationFunction']}")
+    arity = _ARITY.get(op.kind)
+    if arity is not None and (len(op.inputs) != arity or any(t < 0 for t in op.inputs)):
+        raise ModelError(f"{where} takes {arity} input tensors, not {sum(t >= 0 for t in op.inputs)}")
+    constants, ranks = _OPERANDS.get(op.kind, ((), {}))
+    for pos in constants:
+        if pos >= len(op.inputs) or op.inputs[pos] < 0 or graph.tensors[op.inputs[pos]].data is None:
+            raise ModelError(f"{where}: input {pos} must be a constant tensor")
+    for pos, rank in ranks.items():
+        if pos < len(op.inputs) and len(graph.tensors[op.inputs[pos]].shape) != rank:
+            raise ModelError(f"{where}: input {pos} must have rank {rank}, "
+                             f"not {len(graph.tensors[op.inputs[pos]].shape)}")
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        _check_window(graph, where, op)
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+        x, w, y = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
+        channels = w.shape[3] if op.kind == "DEPTHWISE_CONV_2D" else w.shape[0]
+        if w.dtype != "int8" or w.quant is None or not np.all(w.quant.scale > 0) \
+                or w.quant.scale.size not in (1, channels):
+            raise ModelError(f"{where}: weights must be int8 with positive scales (per tensor or per channel)")
+        if op.kind == "CONV_2D" and (len(y.shape) != 4 or w.shape[3] != x.shape[3] or y.shape[3] != channels):
+            raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
+                             f"and output {list(y.shape)}")
+        if op.kind == "DEPTHWISE_CONV_2D" and (len(y.shape) != 4 or channels % x.shape[3] or y.shape[3] != channels):
+            raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
+                             f"and output {list(y.shape)}")
+        if op.kind == "FULLY_CONNECTED" and (int(np.prod(x.shape)) % w.shape[1] or y.shape[-1] != w.shape[0]):
+            raise ModelError(f"{where}: weights {list(w.shape)} do not match input {list(x.shape)} "
+                             f"and output {list(y.shape)}")
+        if len(op.inputs) > 2 and op.inputs[2] >= 0:
+            b = graph.tensors[op.inputs[2]]
+            if b.data is None or b.dtype != "int32" or b.data.size != channels:
+                raise ModelError(f"{where}: bias must be a constant int32 vector of {channels}")
+            if op.kind == "FULLY_CONNECTED" and w.quant.scale.size == 1 and x.quant is not None \
+                    and y.quant is not None:
+                # TFLM's GetQuantizedConvolutionMultipler refuses a bias scale far from input x weight scale.
+                product = float(x.quant.scale[0]) * float(w.quant.scale[0])
+                bias_scale = float(b.quant.scale[0]) if b.quant is not None else 0.0
+                ratio = abs(product - bias_scale) / float(y.quant.scale[0])
+                if ratio > 0.02:
+                    raise ModelError(f"{where}: bias scale {bias_scale:.6g} vs input x weight scale {product:.6g}: "
+                                     f"|difference| / output scale = {ratio:.3g} > 0.02 (TFLM refuses it)")
+
+
+def _check_window(graph: Graph, where: str, op: Op) -> None:
+    """Strides, dilations and padding of a sliding-window op are valid and give its output's H and W
+    (TFLite's ComputeOutSize)."""
+    o = op.options
+    strides = (int(o.get("strideH", 0)), int(o.get("strideW", 0)))
+    dilations = (int(o.get("dilationHFactor", 1)), int(o.get("dilationWFactor", 1)))
+    if min(strides) < 1 or min(dilations) < 1 or int(o.get("padding", 0)) not in (0, 1):
+        raise ModelError(f"{where}: invalid strides {strides}, dilations {dilations} or padding")
+    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+        window = graph.tensors[op.inputs[1]].shape[1:3]
+    else:
+        window = (int(o.get("filterHeight", 0)), int(o.get("filterWidth", 0)))
+    x, y = graph.tensors[op.inputs[0]].shape, graph.tensors[op.outputs[0]].shape
+    if min(window) < 1 or len(y) != 4:
+        raise ModelError(f"{where}: invalid window {list(window)} or output rank")
+    expected = []
+    for size, k, s, d in zip(x[1:3], window, strides, dilations):
+        effective = (k - 1) * d + 1
+        expected.append((size + s - 1) // s if int(o.get("padding", 0)) == 0 else (size - effective + s) // s)
+    if tuple(expected) != tuple(y[1:3]) or y[0] != x[0]:
+        raise ModelError(f"{where}: output shape {list(y)} does not follow from input {list(x)}, window "
+                         f"{list(window)} and strides {list(strides)}")
