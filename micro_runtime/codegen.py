@@ -62,27 +62,77 @@ class GeneratedModel:
         return ram_bytes(self.graph, self.plan)
 
     def write(self, out_dir: str) -> None:
-        """Write every file into `out_dir` at once: built in a temporary directory, then renamed, so a
-        failure leaves nothing half-written. An existing `out_dir` is replaced."""
-        parent = os.path.dirname(os.path.abspath(out_dir))
+        """Write every file into `out_dir` at once (see `write_folder`). Raises `ModelError` (one line) when
+        the folder holds files codegen did not write, or cannot be written."""
+        write_folder(self.files, out_dir)
+
+
+MANIFEST = ".mcunet-codegen"  # lists the files codegen wrote into a folder: only those may be replaced
+
+
+def write_folder(files: dict[str, str], out_dir: str) -> None:
+    """Write `files` (relative name -> text) as the folder `out_dir`: built beside it in a temporary
+    folder, then swapped in, so a failure leaves nothing half-written. An existing `out_dir` (symlinks
+    resolved) is replaced only when it is empty or holds nothing but what codegen wrote there before (its
+    manifest); files and folders get the user's umask."""
+    target = os.path.realpath(out_dir)
+    previous = _previous_output(target)
+    parent = os.path.dirname(target)
+    try:
         os.makedirs(parent, exist_ok=True)
         tmp = tempfile.mkdtemp(dir=parent, prefix=".codegen-")
-        try:
-            for fname, text in self.files.items():
-                path = os.path.join(tmp, fname)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "w") as f:
-                    f.write(text)
-            if os.path.isdir(out_dir):
-                old = out_dir.rstrip("/") + ".old-" + os.path.basename(tmp)
-                os.replace(out_dir, old)
-                os.replace(tmp, out_dir)
-                shutil.rmtree(old)
-            else:
-                os.replace(tmp, out_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+    except OSError as e:
+        raise ModelError(f"cannot write {out_dir}: {e.strerror}") from None
+    try:
+        os.chmod(tmp, 0o777 & ~_umask())
+        for fname, text in {**files, MANIFEST: "\n".join(sorted(files)) + "\n"}.items():
+            path = os.path.join(tmp, fname)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        if previous is not None:
+            old = tmp + ".old"
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, target)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ModelError(f"cannot write {out_dir}: {e.strerror or e}") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _previous_output(target: str) -> str | None:
+    """`target` when it is a folder codegen may replace (empty, or only its own files); None when it
+    does not exist. Raises ModelError for anything else."""
+    if not os.path.lexists(target):
+        return None
+    if not os.path.isdir(target):
+        raise ModelError(f"output folder {target} exists and is not a folder")
+    found = set()
+    for root, _, names in os.walk(target):
+        found.update(os.path.relpath(os.path.join(root, n), target) for n in names)
+    if not found:
+        return target
+    try:
+        with open(os.path.join(target, MANIFEST)) as f:
+            ours = set(f.read().split()) | {MANIFEST}
+    except OSError:
+        ours = set()
+    others = sorted(found - ours)
+    if others:
+        raise ModelError(f"output folder {target} holds files codegen did not write ({others[0]}"
+                         f"{f' and {len(others) - 1} more' if len(others) > 1 else ''}); choose an empty or new folder")
+    return target
 
 
 def generate(model: bytes, name: str = "model", target: str = "portable", patch: str | PatchSpec | None = None,

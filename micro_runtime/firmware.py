@@ -23,7 +23,7 @@ def combine_sources(folders: list[str | os.PathLike], out_dir: str | os.PathLike
     origin: dict[str, Path] = {}
     for folder in map(Path, folders):
         for src in sorted(folder.iterdir()):
-            if not src.is_file():
+            if not src.is_file() or src.name.startswith("."):  # the manifest is per folder
                 continue
             first = origin.setdefault(src.name, src)
             if first is src:
