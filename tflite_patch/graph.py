@@ -314,6 +314,7 @@ def _graph_from_model(model) -> Graph:
     buffers = model.buffers or []
 
     tensors = []
+    decoded: dict[tuple, np.ndarray] = {}  # tensors that share a buffer share one array
     for i, tt in enumerate(sg.tensors or []):
         dtype = t["dtype_name"].get(tt.type)
         if dtype is None:
@@ -328,13 +329,16 @@ def _graph_from_model(model) -> Graph:
             if raw is not None and len(raw):
                 if dtype not in NUMPY_DTYPES:
                     raise ModelError(f"tensor {i} has constant data of unsupported type {dtype}")
-                raw = np.asarray(raw, dtype=np.uint8).tobytes()
                 np_dtype = np.dtype(NUMPY_DTYPES[dtype]).newbyteorder("<")
-                count = int(np.prod(shape, dtype=np.int64))
+                count = math.prod(shape)
                 if count * np_dtype.itemsize != len(raw):
                     raise ModelError(f"tensor {i} ({_decode(tt.name)}): buffer holds {len(raw)} bytes, "
                                      f"shape {list(shape)} of {dtype} needs {count * np_dtype.itemsize}")
-                data = np.frombuffer(raw, dtype=np_dtype).astype(NUMPY_DTYPES[dtype]).reshape(shape)
+                key = (tt.buffer, dtype, shape)
+                if key not in decoded:
+                    raw = np.asarray(raw, dtype=np.uint8).tobytes()
+                    decoded[key] = np.frombuffer(raw, dtype=np_dtype).astype(NUMPY_DTYPES[dtype]).reshape(shape)
+                data = decoded[key]
         quant = None
         q = tt.quantization
         if q is not None and q.scale is not None and len(q.scale):

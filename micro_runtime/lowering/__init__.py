@@ -1,36 +1,33 @@
 """One lowering per op family (`Lowering`, in base.py): every consumer asks `lowering_for(op)`.
 
-To add an op: write its kernel (micro_runtime/kernels/<op>.c, declared in mr_kernels.h, with a golden
-test), a `Lowering` subclass in a module of this package, and list it in `_FAMILIES` below
-(docs/ARCHITECTURE.md, "How to add an op")."""
+Every module of this package is imported and each concrete `Lowering` subclass in it registered for its
+`kinds`: adding an op is its kernel, its golden test and one module here (docs/ARCHITECTURE.md, "How
+to add an op")."""
 from __future__ import annotations
 
-from micro_runtime.lowering.activations import HardSwish, Logistic
+import importlib
+import inspect
+import pkgutil
+
 from micro_runtime.lowering.base import C_TYPES, Emitter, Lowering
-from micro_runtime.lowering.concatenation import Concatenation
-from micro_runtime.lowering.conv import Conv2D
-from micro_runtime.lowering.depthwise import DepthwiseConv2D
-from micro_runtime.lowering.elementwise import AddMul
-from micro_runtime.lowering.fully_connected import FullyConnected
-from micro_runtime.lowering.mean import Mean
-from micro_runtime.lowering.pad import Pad
-from micro_runtime.lowering.patch_copy import PatchCopy
-from micro_runtime.lowering.pooling import Pool2D
-from micro_runtime.lowering.quantize import Dequantize, Quantize
-from micro_runtime.lowering.reshape import Reshape
-from micro_runtime.lowering.resize import ResizeNearestNeighbor
-from micro_runtime.lowering.softmax import Softmax
-from micro_runtime.lowering.transpose import Transpose
 from tflite_patch.graph import Graph, ModelError, Op
 
-_FAMILIES: tuple[Lowering, ...] = (
-    Conv2D(), DepthwiseConv2D(), FullyConnected(), AddMul(), Pool2D(), Mean(), Pad(), Reshape(), Softmax(),
-    Concatenation(), ResizeNearestNeighbor(), HardSwish(), Logistic(), Quantize(), Dequantize(), Transpose(),
-    PatchCopy(),
-)
-LOWERINGS: dict[str, Lowering] = {kind: family for family in _FAMILIES for kind in family.kinds}
-ENGINE_ONLY_KINDS = frozenset({"PATCH_COPY"})  # made by the passes, never read from a .tflite
-SUPPORTED_OPS = frozenset(LOWERINGS) - ENGINE_ONLY_KINDS
+
+def _discover() -> dict[str, Lowering]:
+    found: dict[str, Lowering] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Lowering) and cls.kinds and cls.__module__ == module.__name__:
+                for kind in cls.kinds:
+                    if kind in found:
+                        raise RuntimeError(f"{kind} has two lowerings: {type(found[kind]).__name__} and {cls.__name__}")
+                    found[kind] = cls()
+    return found
+
+
+LOWERINGS: dict[str, Lowering] = _discover()
+SUPPORTED_OPS = frozenset(kind for kind, family in LOWERINGS.items() if not family.engine_only)
 
 
 def lowering_for(op: Op) -> Lowering:

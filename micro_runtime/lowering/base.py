@@ -83,16 +83,17 @@ class Emitter:
         return self.plan.scratch[op_index][1]
 
     def const(self, index: int, values: np.ndarray | None = None, ctype: str | None = None) -> str:
-        """A `static const` array for constant tensor `index` (or given values), emitted once."""
-        if index in self.consts and values is None:
-            return self.consts[index]
+        """A `static const` array for constant tensor `index` (or given values), emitted once; tensors
+        that share one buffer of the .tflite share one array."""
         tensor = self.t(index)
+        if values is None and id(tensor.data) in self.consts:
+            return self.consts[id(tensor.data)]
         arr = tensor.data if values is None else values
         ctype = ctype or C_TYPES[tensor.dtype]
         cname = f"c{index}" if values is None else f"c{index}_{len(self.data)}"
         self.data.append(f"static const {ctype} {cname}[{arr.size}] = {c_array(arr)};")
         if values is None:
-            self.consts[index] = cname
+            self.consts[id(tensor.data)] = cname
         return cname
 
     def array(self, stem: str, values, ctype: str = "int32_t") -> str:
@@ -124,6 +125,7 @@ class Lowering:
 
     kinds: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # kernel files (micro_runtime/kernels) every op of the family needs
+    engine_only = False  # made by the passes, never read from a .tflite
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         """Raise `ModelError` (one line) when the engine cannot run this op of the engine graph."""

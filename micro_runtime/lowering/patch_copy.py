@@ -8,6 +8,7 @@ from tflite_patch.graph import Op
 
 class PatchCopy(Lowering):
     kinds = ("PATCH_COPY",)
+    engine_only = True
     sources = ("copy_window.c",)
 
     def detail(self, graph, op: Op) -> str | None:
