@@ -78,3 +78,32 @@ def test_names_with_control_characters_are_escaped_and_capped():
 def test_names_of_the_runtime_are_refused(name):
     with pytest.raises(ModelError, match="reserved|not a C identifier"):
         generate(read(KWS), name)
+
+
+def test_a_small_file_listing_many_references_to_one_op_is_refused_before_unpacking():
+    import flatbuffers
+
+    from tflite_patch.graph import MAX_ITEMS, schema
+    s, n = schema(), MAX_ITEMS + 1
+    b = flatbuffers.Builder(0)
+    s.OperatorStart(b)
+    s.OperatorAddOpcodeIndex(b, 0)
+    op = s.OperatorEnd(b)
+    s.SubGraphStartOperatorsVector(b, n)
+    for _ in range(n):
+        b.PrependUOffsetTRelative(op)
+    ops = b.EndVector()
+    s.SubGraphStart(b)
+    s.SubGraphAddOperators(b, ops)
+    sg = s.SubGraphEnd(b)
+    s.ModelStartSubgraphsVector(b, 1)
+    b.PrependUOffsetTRelative(sg)
+    subgraphs = b.EndVector()
+    s.ModelStart(b)
+    s.ModelAddVersion(b, 3)
+    s.ModelAddSubgraphs(b, subgraphs)
+    b.Finish(s.ModelEnd(b), file_identifier=b"TFL3")
+    data = bytes(b.Output())
+    assert len(data) < 4 * n + 1000
+    with pytest.raises(ModelError, match=f"model lists {n:,} ops, more than"):
+        load_tflite(data)

@@ -294,7 +294,11 @@ def load_tflite(data: bytes | str | os.PathLike) -> Graph:
         raise ModelError("not a TFLite model (no TFL3 flatbuffer identifier)")
     s = schema()
     try:
-        model = s.ModelT.InitFromObj(s.Model.GetRootAs(data, 0))
+        root = s.Model.GetRootAs(data, 0)
+        _check_counts(root)
+        model = s.ModelT.InitFromObj(root)
+    except ModelError:
+        raise
     except Exception as e:  # the flatbuffer reader raises many kinds on corrupt input
         raise ModelError(f"corrupt TFLite flatbuffer ({type(e).__name__}: {e})".splitlines()[0]) from None
     try:
@@ -303,6 +307,21 @@ def load_tflite(data: bytes | str | os.PathLike) -> Graph:
         raise
     except Exception as e:
         raise ModelError(f"malformed TFLite model ({type(e).__name__}: {e})".splitlines()[0]) from None
+
+
+MAX_ITEMS = 100_000  # ops, tensors or buffers: far beyond any microcontroller model, and a bound on load time
+
+
+def _check_counts(root) -> None:
+    """Refuse, before unpacking anything, a file whose tables list more items than MAX_ITEMS: entries
+    are 4-byte references that may all point at one table, so a small file could unpack into millions."""
+    counts = {"buffers": root.BuffersLength(), "operator codes": root.OperatorCodesLength()}
+    for k in range(min(root.SubgraphsLength(), 2)):
+        sg = root.Subgraphs(k)
+        counts.update({"ops": sg.OperatorsLength(), "tensors": sg.TensorsLength()})
+    for what, n in counts.items():
+        if n > MAX_ITEMS:
+            raise ModelError(f"model lists {n:,} {what}, more than {MAX_ITEMS:,}")
 
 
 def _graph_from_model(model) -> Graph:
