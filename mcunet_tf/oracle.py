@@ -17,18 +17,23 @@ The oracle never proposes a subnet twice and never one over the budget: candidat
 by mutation / crossover) until one is new and `budget.fits(subnet_cost(cfg))`; rejected candidates never
 become trials. The search state is Keras Tuner's own (trials on disk, `oracle.json`), so `reload()`,
 resuming from `directory` / `project_name` and Keras Tuner's distributed mode (this oracle served by the
-chief's gRPC service) work unchanged.
+chief's gRPC service) work unchanged. Resuming checks every file it reads back: one that cannot be read
+is a one-line `CorruptSearchFolder` naming it and what to do; a trial folder deleted on purpose makes room for
+a new trial under its number.
 """
 from __future__ import annotations
 
+import glob
+import itertools
 import json
 import os
 import random
 from typing import Any, Callable, Mapping
 
 import keras_tuner
-from keras_tuner.engine.trial import TrialStatus
+from keras_tuner.engine.trial import Trial, TrialStatus
 
+from mcunet_tf.search_folder import START_OVER, CorruptSearchFolder, read_json_state, reading_state
 from mcunet_tf.space import BlockConfig, SearchSpace, SubnetConfig
 from tflite_patch.files import atomic_write
 
@@ -168,6 +173,20 @@ def _used_names(space: SearchSpace, values: Mapping[str, Any]) -> set[str]:
 
 
 # ------------------------------------------------------------------------------------------ oracle
+ORACLE_REMEDY = f"restore it from a copy, or {START_OVER}"
+
+
+def _check_trial_file(path: str, folder: str) -> None:
+    """Raise `CorruptSearchFolder` unless `path` (trial_ID/trial.json) is the readable state of trial ID."""
+    trial_dir = os.path.basename(os.path.dirname(path))
+    remedy = f"delete {trial_dir}/ to run a new trial in its place, or {START_OVER}"
+    state = read_json_state(path, folder, remedy)
+    with reading_state(path, folder, remedy):
+        trial = Trial.from_state(state)
+    if f"trial_{trial.trial_id}" != trial_dir:
+        raise CorruptSearchFolder(path, folder, f"is corrupt (it is the state of trial {trial.trial_id})", remedy)
+
+
 def _default_cost_fn():
     try:
         from mcunet_tf.cost import subnet_cost
@@ -339,14 +358,73 @@ class TinyNASOracle(keras_tuner.Oracle):
         atomic_write(os.path.join(self._get_trial_dir(trial.trial_id), "trial.json"),
                      json.dumps(trial.get_state()))
 
+    # Resuming reads every trial.json and oracle.json back. A file that cannot be read is a one-line
+    # CorruptSearchFolder naming it; a trial folder deleted on purpose is forgotten and a new trial takes its place.
+    def reload(self) -> None:
+        """Keras Tuner's reload, each file it reads checked first; then the trials still RUNNING on disk are
+        queued to run again (see `_requeue_running_trials`)."""
+        folder = self._project_dir
+        for path in sorted(glob.glob(os.path.join(glob.escape(folder), "trial_*", "trial.json"))):
+            _check_trial_file(path, folder)
+        read_json_state(self._get_oracle_fname(), folder, ORACLE_REMEDY)
+        super().reload()
+        self._fill_free_trial_ids()
+        self._requeue_running_trials()
+
     def set_state(self, state: dict[str, Any]) -> None:
-        super().set_state(state)
-        saved = state.get("tinynas", {})
-        if "space" in saved and SearchSpace.from_dict(saved["space"]) != self.space:
+        """The state of oracle.json (called by `reload`, after the trials are loaded)."""
+        with reading_state(self._get_oracle_fname(), self._project_dir, ORACLE_REMEDY):
+            super().set_state(self._without_deleted_trials(state))
+            saved = state.get("tinynas", {})
+            space = SearchSpace.from_dict(saved["space"]) if "space" in saved else self.space
+            self.over_budget = int(saved.get("over_budget", 0))
+            self.duplicates = int(saved.get("duplicates", 0))
+        if space != self.space:
             raise ValueError(f"the project in {self._project_dir} was searched over a different search space; "
                              "use another project_name or overwrite=True")
-        self.over_budget = saved.get("over_budget", 0)
-        self.duplicates = saved.get("duplicates", 0)
+
+    def _without_deleted_trials(self, state: dict[str, Any]) -> dict[str, Any]:
+        """`state` less the trials without a trial.json (their folder deleted). Their value hashes stay in
+        `id_to_hash`: Keras Tuner drops such a hash from the tried ones when a new trial takes the id."""
+        deleted = {trial_id for trial_id in state["start_order"] if trial_id not in self.trials}
+        if not deleted:
+            return state
+        print(f"TinyNAS: trial(s) {', '.join(sorted(deleted))} have no trial.json in {self._project_dir} "
+              "(deleted?): new trials take their place")
+
+        def kept(trial_ids):
+            return [t for t in trial_ids if t not in deleted]
+        return dict(state, start_order=kept(state["start_order"]), end_order=kept(state["end_order"]),
+                    retry_queue=kept(state["retry_queue"]),
+                    ongoing_trials={k: t for k, t in state["ongoing_trials"].items() if t not in deleted},
+                    run_times={t: n for t, n in state["run_times"].items() if t not in deleted})
+
+    def _fill_free_trial_ids(self) -> None:
+        """Keras Tuner numbers a new trial len(trials); a deleted trial below the last one would make that
+        number one already taken. New trials (RUNNING, run first) take the free numbers below instead."""
+        width = len(str(self.max_trials))
+        free = (f"{i:0{width}d}" for i in itertools.count())
+        while f"{len(self.trials):0{width}d}" in self.trials:
+            trial_id = next(i for i in free if i not in self.trials)
+            response = self.populate_space(trial_id)
+            if response["status"] != TrialStatus.RUNNING:
+                return
+            hyperparameters = self.hyperparameters.copy()
+            hyperparameters.values = response["values"]
+            trial = Trial(hyperparameters, trial_id=trial_id, status=TrialStatus.RUNNING)
+            self._record_values(trial)
+            self.trials[trial_id] = trial
+            self._save_trial(trial)
+
+    def _requeue_running_trials(self) -> None:
+        """Trials RUNNING on disk that the oracle's state does not queue run again: those `_fill_free_trial_ids`
+        made, and a trial created by a search killed between writing its trial.json and oracle.json."""
+        queued = [t for t, trial in sorted(self.trials.items())
+                  if trial.status == TrialStatus.RUNNING and t not in self._retry_queue]
+        if queued:
+            self.start_order += [t for t in queued if t not in self.start_order]
+            self._retry_queue += queued
+            self.save()
 
     def config(self, hp_or_values) -> SubnetConfig:
         """`config_from_values` for this oracle's space."""

@@ -19,6 +19,11 @@ Each trial reports its cost too (`macs`, `params`, `sram_kb`, `flash_kb`) and pr
 `KERASTUNER_ORACLE_PORT`; the chief serves the oracle, workers run trials) work as for any tuner. With
 several workers on one shared directory the first worker trains the supernet and the others wait for it
 (a file lock).
+
+One search at a time per project directory: a second process that builds a `TinyNAS` on a directory in use
+gets `SearchFolderInUse` naming the holder (pid, host, start time); a state file that cannot be read back
+(a truncated trial.json, oracle.json, ...) is a `CorruptSearchFolder` naming it and what to do
+(`mcunet_tf.search_folder`; both are ValueErrors with a one-line message).
 """
 from __future__ import annotations
 
@@ -41,6 +46,8 @@ from keras_tuner.engine import base_tuner  # noqa: E402
 
 from mcunet_tf import zoo  # noqa: E402
 from mcunet_tf.oracle import TinyNASOracle, config_from_values, describe_budget  # noqa: E402
+from mcunet_tf.search_folder import (START_OVER, clear_search_folder, lock_search_folder,  # noqa: E402
+                                     read_json_state, reading_state)
 from mcunet_tf.space import SearchSpace, SubnetConfig  # noqa: E402
 from mcunet_tf.supernet import Supernet, bn_statistics_of, set_bn_statistics  # noqa: E402
 from tflite_patch.files import atomic_write  # noqa: E402
@@ -124,8 +131,15 @@ class TinyNAS(base_tuner.BaseTuner):
         self.supernet: Supernet | None = None
         self._train_data: tuple[np.ndarray, np.ndarray] | None = None
         self._validation_data: tuple[np.ndarray, np.ndarray] | None = None
+        # One search per folder: the lock is taken before overwrite=True clears the folder or a resume reads
+        # it. In Keras Tuner's distributed mode the chief (which serves the oracle) holds it; workers share it.
+        directory, project_name = directory or ".", project_name or "untitled_project"
+        folder = os.path.join(str(directory), project_name)
+        self.folder_lock = None if self._is_worker() else lock_search_folder(folder)
+        if overwrite and self.folder_lock is not None:
+            clear_search_folder(folder)
         super().__init__(oracle, hypermodel=None, directory=directory, project_name=project_name,
-                         overwrite=overwrite, **kwargs)
+                         overwrite=False, **kwargs)
 
     def _log(self, text: str) -> None:
         if self.verbose:
@@ -158,6 +172,12 @@ class TinyNAS(base_tuner.BaseTuner):
             self.oracle.save()
         atomic_write(self._get_tuner_fname(), json.dumps(self.get_state()))
 
+    def reload(self) -> None:
+        """Keras Tuner's reload (the oracle's files, then this tuner's), each file checked first."""
+        read_json_state(self._get_tuner_fname(), self.project_dir,
+                        f"TinyNAS keeps no state in it: replace its content with {{}} to resume, or {START_OVER}")
+        super().reload()
+
     def on_search_begin(self) -> None:
         super().on_search_begin()
         self._log(f"TinyNAS: {self.oracle.max_trials} trials, budget {describe_budget(self.budget)}, "
@@ -172,7 +192,8 @@ class TinyNAS(base_tuner.BaseTuner):
         path = os.path.join(self.project_dir, SUPERNET_FILE)
         with _file_lock(path + ".lock"):
             if os.path.exists(path):
-                net = Supernet.load(path)
+                with reading_state(path, self.project_dir, f"its trials were scored with it: {START_OVER}"):
+                    net = Supernet.load(path)
                 if net.space != self.space:
                     raise ValueError(f"{path} was trained on a different search space")
                 self._log(f"TinyNAS: reusing the supernet in {path} ({net.epochs_trained} epochs)")
@@ -231,7 +252,8 @@ class TinyNAS(base_tuner.BaseTuner):
         path = os.path.join(self.get_trial_dir(trial_id), BN_FILE)
         if not os.path.exists(path):
             return None
-        with np.load(path) as data:
+        with reading_state(path, self.project_dir, "delete it to calibrate the trial's BatchNorm again"), \
+                np.load(path) as data:
             names = {k.rsplit("/", 1)[0] for k in data.files}
             return {n: (data[f"{n}/mean"], data[f"{n}/variance"]) for n in names}
 
@@ -248,7 +270,8 @@ class TinyNAS(base_tuner.BaseTuner):
         finetuned = os.path.join(self.get_trial_dir(trial.trial_id), FINETUNED_FILE)
         if self.finetune_epochs > 0 and os.path.exists(finetuned):
             model = zoo.build_keras_model(cfg, name=name)
-            with np.load(finetuned) as data:
+            with reading_state(finetuned, self.project_dir, "delete it to fine-tune the trial again"), \
+                    np.load(finetuned) as data:
                 model.set_weights([data[f"w{i}"] for i in range(len(data.files))])
             return model
         model = self.load_supernet().extract_subnet(cfg, name=name)

@@ -11,6 +11,8 @@ it also gets best_subnets.json (configs, costs, accuracies) and best_model.keras
 `--patch` lets subnets run their first layers patch by patch (MCUNetV2): each candidate is costed with the
 patch schedule of fewest extra MACs that fits the SRAM budget (`cost.patch_cost_fn`), as
 `scripts/codegen.py --patch=auto --sram_kb=...` will generate it.
+A second search on the same project directory while one runs, or a corrupt state file in it, exits with
+one line (`error: ...`) saying who holds it or which file and what to do.
 """
 import dataclasses
 import os
@@ -45,6 +47,14 @@ OVERWRITE = flags.DEFINE_bool("overwrite", False, "start over instead of resumin
 
 def main(argv):
     del argv
+    from mcunet_tf.search_folder import SearchFolderError
+    try:
+        search()
+    except SearchFolderError as e:  # the project directory is in use, or a state file in it is corrupt
+        sys.exit(f"error: {e}")
+
+
+def search():
     from mcunet_tf import cost, data
     from mcunet_tf.space import SearchSpace
     from mcunet_tf.tuner import TinyNAS

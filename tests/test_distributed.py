@@ -43,7 +43,7 @@ def run_process(directory: str, record: str) -> None:
     (x, y), (xv, yv) = data.digits(16, val_fraction=0.2, seed=0)
     tuner.search(x, y, validation_data=(xv, yv))
     with open(record, "w") as f:
-        json.dump({"tuner_id": tuner.tuner_id, "ran": tuner.ran}, f)
+        json.dump({"tuner_id": tuner.tuner_id, "ran": tuner.ran, "holds_lock": tuner.folder_lock is not None}, f)
 
 
 def test_chief_and_two_workers_share_all_trials(tmp_path):
@@ -76,10 +76,13 @@ def test_chief_and_two_workers_share_all_trials(tmp_path):
     for tuner_id, (process, _) in processes.items():
         assert process.returncode == 0, f"{tuner_id} exited with {process.returncode}:\n{logs[tuner_id][-3000:]}"
 
-    ran = {}
-    for tuner_id in ("tuner0", "tuner1"):
+    records = {}
+    for tuner_id in processes:
         with open(tmp_path / f"{tuner_id}.json") as f:
-            ran[tuner_id] = json.load(f)["ran"]
+            records[tuner_id] = json.load(f)
+    # The chief holds the search folder's lock; the workers share the folder without it.
+    assert {t: r["holds_lock"] for t, r in records.items()} == {"chief": True, "tuner0": False, "tuner1": False}
+    ran = {tuner_id: records[tuner_id]["ran"] for tuner_id in ("tuner0", "tuner1")}
     all_ran = ran["tuner0"] + ran["tuner1"]
     # Every trial ran exactly once, on one worker; both workers took part.
     assert len(all_ran) == len(set(all_ran)) == MAX_TRIALS, ran

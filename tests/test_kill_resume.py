@@ -63,6 +63,7 @@ def test_sigkill_mid_trial_loses_no_completed_trial(tmp_path):
     completed_before = {tid: t for tid, t in before.items() if t["status"] == "COMPLETED"}
     assert set(completed_before) == set(first_ran[:2])
     assert before[first_ran[2]]["status"] == "RUNNING"  # the oracle never heard back from it
+    assert (directory / "tiny" / ".search.lock").exists()  # the killed search's lock: the kernel dropped it
     supernet = directory / "tiny" / "supernet.npz"
     mtime = os.path.getmtime(supernet)
 
