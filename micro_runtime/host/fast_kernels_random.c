@@ -169,13 +169,23 @@ static void fully_connected_case(int n) {
 
 static void add_case(int n) {
   const int32_t count = uniform(1, 200);
-  const int32_t shape[4] = {1, 1, 1, count};
+  const mr_dims shape = {1, 1, 1, count};
+  mr_add_params params;
   fill_s8(in_buf, (size_t)count);
   fill_s8(skip_buf, (size_t)count);
-  mr_add_s8(in_buf, shape, skip_buf, shape, out_buf, uniform(-127, 128), uniform(-127, 128), 20,
-            (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-3, 0), (int32_t)((1u << 30) | (next_u32() >> 2)),
-            uniform(-3, 0), uniform(-128, 127), (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-20, -15),
-            uniform(0, 1) ? -128 : uniform(-128, 0), uniform(0, 1) ? 127 : uniform(0, 127));
+  params.input1_offset = uniform(-127, 128);
+  params.input2_offset = uniform(-127, 128);
+  params.left_shift = 20;
+  params.input1_multiplier = (int32_t)((1u << 30) | (next_u32() >> 2));
+  params.input1_shift = uniform(-3, 0);
+  params.input2_multiplier = (int32_t)((1u << 30) | (next_u32() >> 2));
+  params.input2_shift = uniform(-3, 0);
+  params.output_offset = uniform(-128, 127);
+  params.output_multiplier = (int32_t)((1u << 30) | (next_u32() >> 2));
+  params.output_shift = uniform(-20, -15);
+  params.activation.min = uniform(0, 1) ? -128 : uniform(-128, 0);
+  params.activation.max = uniform(0, 1) ? 127 : uniform(0, 127);
+  mr_add_s8(&params, in_buf, &shape, skip_buf, &shape, out_buf);
   printf("add %d: %ld -> %08lx\n", n, (long)count, (unsigned long)fnv1a(out_buf, (size_t)count));
 }
 

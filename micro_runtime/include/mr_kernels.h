@@ -19,11 +19,6 @@
  *  - The signatures listed in the task brief are kept verbatim. Everything
  *    after mr_fully_connected_s8 was chosen here; each comment names the
  *    quant.py helper that produces its parameters.
- *  - CHANGED (after first publication): mr_mean_s8 now takes
- *    (input_zero_point, output_zero_point, output_multiplier, output_shift)
- *    instead of float scales: the tflite-micro wheel computes int8 MEAN with
- *    the integer QuantizedMeanOrSum, verified against golden vectors.
- *    quant.mean_params returns exactly these four values.
  */
 #ifndef MR_KERNELS_H_
 #define MR_KERNELS_H_
@@ -128,114 +123,77 @@ void mr_fully_connected_per_channel_s8(const int8_t *in, int batches, int in_n,
 
 /* ----------------------------------------------------------- ADD and MUL */
 
-/* ADD int8 (reference_integer_ops::Add / BroadcastAdd6DSlow), mirroring
- * TFLM's ArithmeticParams (quant.add_params): each input is offset,
- * shifted left by left_shift (20), scaled by its own multiplier/shift, the
- * sum is scaled by output_multiplier/output_shift, offset, clamped.
- * shape1/shape2: the two inputs' 4-D NHWC shapes (pad lower-rank shapes with
- * leading 1s); numpy-style broadcasting (each dim equal or 1); output shape
- * is the elementwise max. Equal shapes take a flat loop. */
-void mr_add_s8(const int8_t *in1, const int32_t shape1[4], const int8_t *in2, const int32_t shape2[4],
-               int8_t *out,
-               int32_t input1_offset, int32_t input2_offset, int32_t left_shift,
-               int32_t input1_multiplier, int32_t input1_shift,
-               int32_t input2_multiplier, int32_t input2_shift,
-               int32_t output_offset, int32_t output_multiplier, int32_t output_shift,
-               int32_t act_min, int32_t act_max);
+/* ADD int8 (reference_integer_ops::Add / BroadcastAdd6DSlow) with TFLM's ArithmeticParams (mr_add_params,
+ * quant.add_params): each input is offset, shifted left by left_shift (20), scaled by its own multiplier /
+ * shift, the sum is scaled by output_multiplier / output_shift, offset, clamped. input1_shape / input2_shape:
+ * NHWC (lower ranks padded with leading 1s), numpy-style broadcasting (each extent equal or 1), the output's
+ * shape the larger extent of each axis. Equal shapes take a flat loop; `output` may then be either input. */
+void mr_add_s8(const mr_add_params *params, const int8_t *input1, const mr_dims *input1_shape,
+               const int8_t *input2, const mr_dims *input2_shape, int8_t *output);
 
-/* MUL int8 (reference_integer_ops::Mul / BroadcastMul6DSlow): out =
- * clamp(output_offset + requant((in1 + input1_offset)*(in2 + input2_offset),
- * output_multiplier, output_shift)). Shapes and broadcasting as mr_add_s8.
- * Parameters: quant.mul_params. */
-void mr_mul_s8(const int8_t *in1, const int32_t shape1[4], const int8_t *in2, const int32_t shape2[4],
-               int8_t *out,
-               int32_t input1_offset, int32_t input2_offset,
-               int32_t output_offset, int32_t output_multiplier, int32_t output_shift,
-               int32_t act_min, int32_t act_max);
+/* The SSE2 part of mr_add_s8 on equal shapes (add_x86.c, built where mr_x86.h defines MR_SSE2): the first
+ * size - size % 8 elements; returns their number. */
+int32_t mr_add_s8_x86(const mr_add_params *params, const int8_t *input1, const int8_t *input2, int8_t *output,
+                      int32_t size);
+
+/* MUL int8 (reference_integer_ops::Mul / BroadcastMul6DSlow): output_offset + requant((input1 +
+ * input1_offset) * (input2 + input2_offset), output_multiplier, output_shift), clamped (mr_mul_params,
+ * quant.mul_params). Shapes and broadcasting as mr_add_s8. */
+void mr_mul_s8(const mr_mul_params *params, const int8_t *input1, const mr_dims *input1_shape,
+               const int8_t *input2, const mr_dims *input2_shape, int8_t *output);
 
 /* ---------------------------------------------------------------- POOLING */
 
-/* AVERAGE_POOL_2D (reference_integer_ops::AveragePool), one batch, explicit
- * padding; the divisor is the number of in-image taps, rounding half away
- * from zero; then act clamp. Input and output share scale/zero point. */
-void mr_avg_pool_s8(const int8_t *in, int in_h, int in_w, int c,
-                    int filter_h, int filter_w, int stride_h, int stride_w, int pad_top, int pad_left,
-                    int8_t *out, int out_h, int out_w, int32_t act_min, int32_t act_max);
+/* AVERAGE_POOL_2D (reference_integer_ops::AveragePool), one batch, explicit padding: the divisor is the
+ * number of in-image taps, rounding half away from zero; then the activation clamp. */
+void mr_avg_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output);
 
-/* MAX_POOL_2D (reference_integer_ops::MaxPool), one batch, explicit padding
- * (padded taps ignored), then act clamp. */
-void mr_max_pool_s8(const int8_t *in, int in_h, int in_w, int c,
-                    int filter_h, int filter_w, int stride_h, int stride_w, int pad_top, int pad_left,
-                    int8_t *out, int out_h, int out_w, int32_t act_min, int32_t act_max);
+/* MAX_POOL_2D (reference_integer_ops::MaxPool), one batch, explicit padding (padded taps ignored), then the
+ * activation clamp. */
+void mr_max_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output);
 
 /* ------------------------------------------------------------------- MEAN */
 
-/* MEAN int8 over a contiguous block of axes (e.g. H,W of NHWC:
- * outer = batches, reduce = H*W, inner = C). out has outer*inner values.
- * Mirrors reference_ops::QuantizedMeanOrSum (integer version), which TFLM's
- * EvalIntegerMean uses for int8 whatever the quantization:
- * (sum - input_zero_point*count) requantized by output_multiplier/shift
- * (= QuantizeMultiplier(input_scale/output_scale), quant.mean_params) with
- * 1/count folded in exactly as TFLM does, + output_zero_point, saturated. */
-void mr_mean_s8(const int8_t *in, int outer, int reduce, int inner, int8_t *out,
-                int32_t input_zero_point, int32_t output_zero_point,
-                int32_t output_multiplier, int32_t output_shift);
+/* MEAN int8 over a contiguous block of axes (e.g. H, W of NHWC: outer = batches, reduce = H * W, inner = C);
+ * the output has outer * inner values. Mirrors reference_ops::QuantizedMeanOrSum (integer version), which
+ * TFLM's EvalIntegerMean runs for int8 whatever the quantization: (sum - input_zero_point * count)
+ * requantized by output_multiplier / output_shift with 1 / count folded in exactly as TFLM does,
+ * + output_zero_point, saturated (quant.mean_params). */
+void mr_mean_s8(const mr_mean_params *params, const int8_t *input, int8_t *output);
 
 /* -------------------------------------------------------------------- PAD */
 
-/* PAD / PADV2 int8, up to 4-D (pad lower ranks with leading 1s / 0 pads):
- * in_shape[4], pad_before[4], pad_after[4]; output shape = in + before + after.
- * Padded elements get pad_value (the output zero point for PAD). */
-void mr_pad_s8(const int8_t *in, const int32_t in_shape[4], const int32_t pad_before[4],
-               const int32_t pad_after[4], int8_t *out, int8_t pad_value);
+/* PAD / PADV2 int8, up to 4-D (lower ranks padded with leading 1s and 0 paddings). pad_value: the output
+ * zero point for PAD. */
+void mr_pad_s8(const mr_pad_params *params, const int8_t *input, int8_t *output);
 
 /* ---------------------------------------------------------------- SOFTMAX */
 
-/* SOFTMAX int8 -> int8 (reference_ops::Softmax, gemmlowp fixed-point exp):
- * rows of `depth` values; output scale 1/256, zero point -128.
- * input_multiplier, input_left_shift, diff_min from quant.softmax_params. */
-void mr_softmax_s8(const int8_t *in, int rows, int depth, int8_t *out,
-                   int32_t input_multiplier, int32_t input_left_shift, int32_t diff_min);
+/* SOFTMAX int8 -> int8 (reference_ops::Softmax, gemmlowp fixed-point exp): rows of `depth` values; output
+ * scale 1/256, zero point -128 (quant.softmax_params). */
+void mr_softmax_s8(const mr_softmax_params *params, const int8_t *input, int8_t *output);
 
 /* ---------------------------------------------------------- CONCATENATION */
 
-/* CONCATENATION int8 along any axis: each input is viewed as
- * [outer][axis_dims[i]*inner] (outer = product of dims before the axis,
- * inner = product of dims after it). For input i, if multipliers == NULL the
- * bytes are copied (TFLM's int8 path: all scales/zero points equal);
- * otherwise each value is requantized like TFLM Requantize:
- * clamp(requant(x + input_offsets[i], multipliers[i], shifts[i]) + output_offset)
- * (quant.concat_params; an input with the output's exact quantization gets
- * multiplier 0 = plain copy). */
-void mr_concatenation_s8(int num_inputs, const int8_t *const *inputs, const int32_t *axis_dims,
-                         int outer, int inner, int8_t *out,
-                         const int32_t *input_offsets, const int32_t *multipliers,
-                         const int32_t *shifts, int32_t output_offset);
+/* CONCATENATION int8 along any axis of `num_inputs` tensors (quant.concat_params; mr_concatenation_params
+ * says which inputs are copied and which requantized). */
+void mr_concatenation_s8(const mr_concatenation_params *params, const int8_t *const *inputs, int8_t *output);
 
 /* ------------------------------------------------ RESIZE_NEAREST_NEIGHBOR */
 
-/* RESIZE_NEAREST_NEIGHBOR int8 (reference_ops::ResizeNearestNeighbor), NHWC
- * with batches; align_corners / half_pixel_centers are 0/1. */
-void mr_resize_nearest_neighbor_s8(const int8_t *in, int batches, int in_h, int in_w, int c,
-                                   int8_t *out, int out_h, int out_w,
-                                   int align_corners, int half_pixel_centers);
+/* RESIZE_NEAREST_NEIGHBOR int8 (reference_ops::ResizeNearestNeighbor), NHWC with batches. */
+void mr_resize_nearest_neighbor_s8(const mr_resize_params *params, const int8_t *input, int8_t *output);
 
 /* ------------------------------------------------------------- HARD_SWISH */
 
-/* HARD_SWISH int8 (reference_ops::HardSwish with TFLM HardSwishParams;
- * quant.hard_swish_params gives the 16-bit fixed-point multipliers). */
-void mr_hard_swish_s8(const int8_t *in, int n, int8_t *out,
-                      int32_t input_zero_point, int32_t output_zero_point,
-                      int32_t reluish_multiplier_fixedpoint_int16, int32_t reluish_multiplier_exponent,
-                      int32_t output_multiplier_fixedpoint_int16, int32_t output_multiplier_exponent);
+/* HARD_SWISH int8 on `size` values (reference_ops::HardSwish; quant.hard_swish_params). */
+void mr_hard_swish_s8(const mr_hard_swish_params *params, const int8_t *input, int32_t size, int8_t *output);
 
 /* --------------------------------------------------------------- LOGISTIC */
 
-/* LOGISTIC int8 (reference_integer_ops::Logistic): output scale 1/256, zero
- * point -128. input_range_radius, input_multiplier, input_left_shift from
- * quant.logistic_params. */
-void mr_logistic_s8(const int8_t *in, int n, int8_t *out, int32_t input_zero_point,
-                    int32_t input_range_radius, int32_t input_multiplier, int32_t input_left_shift);
+/* LOGISTIC int8 on `size` values (reference_integer_ops::Logistic; quant.logistic_params): output scale
+ * 1/256, zero point -128. */
+void mr_logistic_s8(const mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output);
 
 /* ------------------------------------------------------ QUANTIZE / DEQUANTIZE */
 
@@ -243,19 +201,19 @@ void mr_logistic_s8(const int8_t *in, int n, int8_t *out, int32_t input_zero_poi
  * clamp(round_half_away(x / scale) + zero_point) with float arithmetic. */
 void mr_quantize_f32_s8(const float *in, int n, int8_t *out, float scale, int32_t zero_point);
 
+/* The SSE2 part of mr_quantize_f32_s8 (quantize_x86.c, built where mr_x86.h defines MR_SSE2): the first
+ * n - n % 16 values; returns their number. */
+int32_t mr_quantize_f32_s8_x86(const float *in, int32_t n, int8_t *out, float scale, int32_t zero_point);
+
 /* QUANTIZE float32 -> uint8 (same, clamped to [0, 255]). */
 void mr_quantize_f32_u8(const float *in, int n, uint8_t *out, float scale, int32_t zero_point);
 
-/* QUANTIZE int8 -> int8 requantization (reference_ops::Requantize):
- * clamp(requant(x - input_zero_point, multiplier, shift) + output_zero_point).
- * quant.requantize_params. Also mr_requantize_u8_s8 / mr_requantize_s8_u8
- * for uint8 model inputs/outputs. */
-void mr_requantize_s8_s8(const int8_t *in, int n, int8_t *out, int32_t input_zero_point,
-                         int32_t output_zero_point, int32_t multiplier, int32_t shift);
-void mr_requantize_u8_s8(const uint8_t *in, int n, int8_t *out, int32_t input_zero_point,
-                         int32_t output_zero_point, int32_t multiplier, int32_t shift);
-void mr_requantize_s8_u8(const int8_t *in, int n, uint8_t *out, int32_t input_zero_point,
-                         int32_t output_zero_point, int32_t multiplier, int32_t shift);
+/* QUANTIZE int8 -> int8 on `size` values (reference_ops::Requantize): clamp(requant(x - input_zero_point,
+ * multiplier, shift) + output_zero_point) (quant.requantize_params). mr_requantize_u8_s8 /
+ * mr_requantize_s8_u8: the same for uint8 model inputs / outputs. */
+void mr_requantize_s8_s8(const mr_requantize_params *params, const int8_t *input, int32_t size, int8_t *output);
+void mr_requantize_u8_s8(const mr_requantize_params *params, const uint8_t *input, int32_t size, int8_t *output);
+void mr_requantize_s8_u8(const mr_requantize_params *params, const int8_t *input, int32_t size, uint8_t *output);
 
 /* DEQUANTIZE int8 / uint8 -> float32 (reference_ops::Dequantize):
  * (float)(scale * (x - zero_point)) computed in double, as TFLM does. */

@@ -90,6 +90,76 @@ typedef struct {
 
 /* ---- other op families add their parameter structs below (one section each). */
 
+/* ---- pooling, mean, pad, softmax, concatenation, resize, hard swish, logistic, requantization */
+
+/* AVERAGE_POOL_2D and MAX_POOL_2D (TFLM's PoolParams), one batch: `window` without dilation (1, 1); input and
+ * output share scale and zero point. */
+typedef struct {
+  mr_dims input, output;
+  mr_window window;
+  mr_activation activation;
+} mr_pool_params;
+
+/* MEAN over a contiguous block of axes, the input viewed as [outer][reduce][inner]. output_multiplier /
+ * output_shift: input_scale / output_scale; the kernel folds in 1 / reduce as TFLM's QuantizedMeanOrSum. */
+typedef struct {
+  int32_t outer, reduce, inner;
+  int32_t input_zero_point, output_zero_point;
+  int32_t output_multiplier, output_shift;
+} mr_mean_params;
+
+/* PAD / PADV2 (TFLM's PadParams), up to 4-D: each output extent is left_padding + input + right_padding of
+ * that axis; padded elements get pad_value. */
+typedef struct {
+  mr_dims input;
+  mr_dims left_padding, right_padding;
+  int32_t pad_value;
+} mr_pad_params;
+
+/* SOFTMAX int8 -> int8 (TFLM's SoftmaxParams) over `rows` rows of `depth` values. */
+typedef struct {
+  int32_t rows, depth;
+  int32_t input_multiplier, input_left_shift, diff_min;
+} mr_softmax_params;
+
+/* CONCATENATION: input k viewed as [outer][axis_dims[k] * inner]. Input k is copied when `multipliers` is
+ * NULL or multipliers[k] is 0 (its quantization is the output's, TFLM's int8 case), else requantized like
+ * TFLM's Requantize with input_offsets[k] (-zero point), multipliers[k], shifts[k] and output_offset. */
+typedef struct {
+  int32_t num_inputs;
+  const int32_t *axis_dims;
+  int32_t outer, inner;
+  const int32_t *input_offsets;
+  const int32_t *multipliers;
+  const int32_t *shifts;
+  int32_t output_offset;
+} mr_concatenation_params;
+
+/* RESIZE_NEAREST_NEIGHBOR (TFLM's ResizeNearestNeighborParams), NHWC with batches; flags 0 or 1. */
+typedef struct {
+  mr_dims input, output;
+  int32_t align_corners, half_pixel_centers;
+} mr_resize_params;
+
+/* HARD_SWISH (TFLM's HardSwishParams): the 16-bit fixed-point multipliers and their exponents. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t reluish_multiplier_fixedpoint_int16, reluish_multiplier_exponent;
+  int32_t output_multiplier_fixedpoint_int16, output_multiplier_exponent;
+} mr_hard_swish_params;
+
+/* LOGISTIC int8 (TFLM's OpDataLogistic); the output is scale 1/256, zero point -128. */
+typedef struct {
+  int32_t input_zero_point;
+  int32_t input_range_radius, input_multiplier, input_left_shift;
+} mr_logistic_params;
+
+/* QUANTIZE between int8 and uint8 (TFLM's Requantize): multiplier / shift of input_scale / output_scale. */
+typedef struct {
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift;
+} mr_requantize_params;
+
 #ifdef __cplusplus
 }
 #endif

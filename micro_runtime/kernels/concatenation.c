@@ -6,27 +6,25 @@
 
 #include "mr_kernels.h"
 
-void mr_concatenation_s8(int num_inputs, const int8_t *const *inputs, const int32_t *axis_dims,
-                         int outer, int inner, int8_t *out,
-                         const int32_t *input_offsets, const int32_t *multipliers,
-                         const int32_t *shifts, int32_t output_offset) {
+void mr_concatenation_s8(const mr_concatenation_params *params, const int8_t *const *inputs, int8_t *output) {
+  const int32_t *multipliers = params->multipliers;
   int o, k;
-  for (o = 0; o < outer; ++o) {
-    for (k = 0; k < num_inputs; ++k) {
-      const size_t copy_size = (size_t)axis_dims[k] * (size_t)inner;
+  for (o = 0; o < params->outer; ++o) {
+    for (k = 0; k < params->num_inputs; ++k) {
+      const size_t copy_size = (size_t)params->axis_dims[k] * (size_t)params->inner;
       const int8_t *src = inputs[k] + (size_t)o * copy_size;
       if (multipliers == NULL || multipliers[k] == 0) {
-        memcpy(out, src, copy_size);
+        memcpy(output, src, copy_size);
       } else {
         size_t j;
         for (j = 0; j < copy_size; ++j) {
-          const int32_t value =
-              mr_requantize((int32_t)src[j] + input_offsets[k], multipliers[k], shifts[k]) +
-              output_offset;
-          out[j] = mr_sat_s8(value);
+          const int32_t value = mr_requantize((int32_t)src[j] + params->input_offsets[k], multipliers[k],
+                                              params->shifts[k]) +
+                                params->output_offset;
+          output[j] = mr_sat_s8(value);
         }
       }
-      out += copy_size;
+      output += copy_size;
     }
   }
 }

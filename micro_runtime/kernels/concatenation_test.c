@@ -9,6 +9,8 @@ int main(void) {
   int i, k;
   for (i = 0; i < CONCATENATION_GOLDEN_COUNT; ++i) {
     const mr_concatenation_golden_case *t = &concatenation_golden_cases[i];
+    const mr_concatenation_params params = {t->num_inputs,    t->axis_dims,   t->outer,  t->inner,
+                                            t->input_offsets, t->multipliers, t->shifts, t->output_offset};
     const int8_t *inputs[8];
     size_t offset = 0, n = 0;
     for (k = 0; k < t->num_inputs; ++k) {
@@ -18,8 +20,7 @@ int main(void) {
     }
     n = offset;
     memset(out_buf, 0x55, n);
-    mr_concatenation_s8(t->num_inputs, inputs, t->axis_dims, t->outer, t->inner, out_buf, t->input_offsets,
-                        t->multipliers, t->shifts, t->output_offset);
+    mr_concatenation_s8(&params, inputs, out_buf);
     mr_check_bytes("concatenation", t->name, out_buf, t->expected, n);
   }
   return mr_summary("concatenation_test");

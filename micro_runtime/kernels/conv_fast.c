@@ -760,6 +760,9 @@ void mr_conv2d_add_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
                             MR_DOUBLED(bias, out_c, k_h * k_w * in_c, out_rshift_m1)};
   const mr_conv_geometry g = {in, in_h, in_w, in_c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w,
                               in_zero_point};
+  const mr_add_params add = {input1_offset, input2_offset, left_shift, input1_multiplier, input1_shift,
+                             input2_multiplier, input2_shift, output_offset, output_multiplier, output_shift,
+                             {act_min, act_max}};
   mr_row_t *rows = (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * out_c));
   const int32_t pixels = (int32_t)out_h * out_w;
 #ifdef MR_SSE2
@@ -775,7 +778,7 @@ void mr_conv2d_add_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
   for (p = 0; p < pixels; p += step) {
     const int count = pixels - p < step ? (int)(pixels - p) : step;
     const size_t at = (size_t)p * out_c;
-    const int32_t shape[4] = {1, 1, 1, count * out_c};
+    const mr_dims shape = {1, 1, 1, count * out_c};
     /* The pixels' conv outputs wait in scratch; each skip byte is read just before it is replaced. */
 #ifdef MR_SSE2
     if (direct) {
@@ -791,13 +794,9 @@ void mr_conv2d_add_fast_s8(const int8_t *in, int in_h, int in_w, int in_c,
 #endif
     mr_conv_pixels(&g, p, count, filter, bias, out_c, scratch, rows, &q);
     if (conv_is_input1) {
-      mr_add_s8(scratch, shape, skip + at, shape, out + at, input1_offset, input2_offset, left_shift,
-                input1_multiplier, input1_shift, input2_multiplier, input2_shift, output_offset,
-                output_multiplier, output_shift, act_min, act_max);
+      mr_add_s8(&add, scratch, &shape, skip + at, &shape, out + at);
     } else {
-      mr_add_s8(skip + at, shape, scratch, shape, out + at, input1_offset, input2_offset, left_shift,
-                input1_multiplier, input1_shift, input2_multiplier, input2_shift, output_offset,
-                output_multiplier, output_shift, act_min, act_max);
+      mr_add_s8(&add, skip + at, &shape, scratch, &shape, out + at);
     }
   }
 }

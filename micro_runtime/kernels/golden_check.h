@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mr_types.h"
+
 static int mr_passed = 0;
 static int mr_failed = 0;
 
@@ -31,6 +33,16 @@ static int mr_check_bytes(const char *test, const char *case_name, const void *g
          (unsigned long)diffs, (unsigned long)n, (unsigned long)first, (int)(signed char)g[first],
          (int)(signed char)w[first]);
   return 0;
+}
+
+/* A golden case's 4-D shape (int32[4], NHWC) as the kernels take it. */
+static inline mr_dims mr_golden_dims(const int32_t *shape) {
+  mr_dims d;
+  d.n = shape[0];
+  d.h = shape[1];
+  d.w = shape[2];
+  d.c = shape[3];
+  return d;
 }
 
 /* Prints "<test>: N passed, N failed" and returns the process exit code. */

@@ -35,22 +35,24 @@ static int16_t rounding_divide_by_pot_s16(int16_t x, int exponent) {
   return (int16_t)((x >> exponent) + (remainder > threshold ? 1 : 0));
 }
 
-void mr_hard_swish_s8(const int8_t *in, int n, int8_t *out,
-                      int32_t input_zero_point, int32_t output_zero_point,
-                      int32_t reluish_multiplier_fixedpoint_int16, int32_t reluish_multiplier_exponent,
-                      int32_t output_multiplier_fixedpoint_int16, int32_t output_multiplier_exponent) {
-  int i;
-  for (i = 0; i < n; ++i) {
-    const int16_t input_value = (int16_t)(in[i] - input_zero_point);
+void mr_hard_swish_s8(const mr_hard_swish_params *params, const int8_t *input, int32_t size, int8_t *output) {
+  const int32_t input_zero_point = params->input_zero_point, output_zero_point = params->output_zero_point;
+  const int16_t reluish_multiplier_fixedpoint_int16 = (int16_t)params->reluish_multiplier_fixedpoint_int16;
+  const int16_t output_multiplier_fixedpoint_int16 = (int16_t)params->output_multiplier_fixedpoint_int16;
+  const int32_t reluish_multiplier_exponent = params->reluish_multiplier_exponent;
+  const int32_t output_multiplier_exponent = params->output_multiplier_exponent;
+  int32_t i;
+  for (i = 0; i < size; ++i) {
+    const int16_t input_value = (int16_t)(input[i] - input_zero_point);
     const int16_t input_value_on_hires_input_scale = (int16_t)(input_value * (1 << 7));
     const int16_t input_value_on_preshift_output_scale =
-        srdhm_s16(input_value_on_hires_input_scale, (int16_t)output_multiplier_fixedpoint_int16);
+        srdhm_s16(input_value_on_hires_input_scale, output_multiplier_fixedpoint_int16);
     int16_t reluish_value = input_value_on_hires_input_scale;
     int16_t preshift_output_value, output_value;
     if (reluish_multiplier_exponent > 0) {
       reluish_value = saturating_left_shift_s16(reluish_value, reluish_multiplier_exponent - 1);
     }
-    reluish_value = srdhm_s16(reluish_value, (int16_t)reluish_multiplier_fixedpoint_int16);
+    reluish_value = srdhm_s16(reluish_value, reluish_multiplier_fixedpoint_int16);
     if (reluish_multiplier_exponent > 0) {
       reluish_value = saturating_left_shift_s16(reluish_value, 1);
     }
@@ -63,6 +65,6 @@ void mr_hard_swish_s8(const int8_t *in, int n, int8_t *out,
     output_value = (int16_t)(output_value + output_zero_point);
     if (output_value > MR_INT8_MAX) output_value = MR_INT8_MAX;
     if (output_value < MR_INT8_MIN) output_value = MR_INT8_MIN;
-    out[i] = (int8_t)output_value;
+    output[i] = (int8_t)output_value;
   }
 }

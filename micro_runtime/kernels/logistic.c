@@ -4,21 +4,21 @@
 #include "mr_fixedpoint.h"
 #include "mr_kernels.h"
 
-void mr_logistic_s8(const int8_t *in, int n, int8_t *out, int32_t input_zero_point,
-                    int32_t input_range_radius, int32_t input_multiplier, int32_t input_left_shift) {
+void mr_logistic_s8(const mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output) {
   enum { kInputIntegerBits = 4, kOutputIntegerBits = 8, kOutputZeroPoint = -128 };
-  int i;
-  for (i = 0; i < n; ++i) {
-    const int32_t input = (int32_t)in[i] - input_zero_point;
-    if (input <= -input_range_radius) {
-      out[i] = MR_INT8_MIN;
-    } else if (input >= input_range_radius) {
-      out[i] = MR_INT8_MAX;
+  const int32_t input_range_radius = params->input_range_radius;
+  int32_t i;
+  for (i = 0; i < size; ++i) {
+    const int32_t input_value = (int32_t)input[i] - params->input_zero_point;
+    if (input_value <= -input_range_radius) {
+      output[i] = MR_INT8_MIN;
+    } else if (input_value >= input_range_radius) {
+      output[i] = MR_INT8_MAX;
     } else {
-      const int32_t input_in_q4 = mr_requantize(input, input_multiplier, input_left_shift);
+      const int32_t input_in_q4 = mr_requantize(input_value, params->input_multiplier, params->input_left_shift);
       const int32_t output_in_q0 = mr_fp_logistic(input_in_q4, kInputIntegerBits);
       const int32_t output_in_q23 = mr_rounding_divide_by_pot(output_in_q0, 31 - kOutputIntegerBits);
-      out[i] = mr_sat_s8(output_in_q23 + kOutputZeroPoint);
+      output[i] = mr_sat_s8(output_in_q23 + kOutputZeroPoint);
     }
   }
 }

@@ -7,30 +7,29 @@
  * saturated to int8. */
 #include "mr_kernels.h"
 
-void mr_mean_s8(const int8_t *in, int outer, int reduce, int inner, int8_t *out,
-                int32_t input_zero_point, int32_t output_zero_point,
-                int32_t output_multiplier, int32_t output_shift) {
+void mr_mean_s8(const mr_mean_params *params, const int8_t *input, int8_t *output) {
+  const int outer = params->outer, reduce = params->reduce, inner = params->inner;
   const int64_t num_elements_in_axis = reduce;
-  int32_t multiplier = output_multiplier;
-  int32_t shift_total = output_shift;
+  int32_t multiplier, shift_total;
   int o, r, i;
   if (num_elements_in_axis <= 0) return;
   {
     int shift = 0;
     while (((uint64_t)num_elements_in_axis >> (shift + 1)) != 0) ++shift; /* 63 - clz */
     if (shift > 32) shift = 32;
-    if (shift > 31 + output_shift) shift = 31 + output_shift;
-    multiplier = (int32_t)((((int64_t)output_multiplier) * ((int64_t)1 << shift)) / num_elements_in_axis);
-    shift_total = output_shift - shift;
+    if (shift > 31 + params->output_shift) shift = 31 + params->output_shift;
+    multiplier =
+        (int32_t)((((int64_t)params->output_multiplier) * ((int64_t)1 << shift)) / num_elements_in_axis);
+    shift_total = params->output_shift - shift;
   }
   for (o = 0; o < outer; ++o) {
     for (i = 0; i < inner; ++i) {
       int32_t sum = 0;
-      int32_t shifted_sum, output;
-      for (r = 0; r < reduce; ++r) sum += in[((size_t)o * reduce + r) * inner + i];
-      shifted_sum = (int32_t)((int64_t)sum - (int64_t)input_zero_point * num_elements_in_axis);
-      output = mr_requantize(shifted_sum, multiplier, shift_total) + output_zero_point;
-      out[(size_t)o * inner + i] = mr_sat_s8(output);
+      int32_t shifted_sum, value;
+      for (r = 0; r < reduce; ++r) sum += input[((size_t)o * reduce + r) * inner + i];
+      shifted_sum = (int32_t)((int64_t)sum - (int64_t)params->input_zero_point * num_elements_in_axis);
+      value = mr_requantize(shifted_sum, multiplier, shift_total) + params->output_zero_point;
+      output[(size_t)o * inner + i] = mr_sat_s8(value);
     }
   }
 }

@@ -5,43 +5,22 @@
 #include "mr_broadcast.h"
 #include "mr_kernels.h"
 
-static int8_t mul_func(int8_t x, int8_t y, int32_t input1_offset, int32_t input2_offset,
-                       int32_t output_offset, int32_t output_multiplier, int32_t output_shift,
-                       int32_t act_min, int32_t act_max) {
-  const int32_t input1_val = input1_offset + x;
-  const int32_t input2_val = input2_offset + y;
+static int8_t mul_func(int8_t x, int8_t y, const void *params) {
+  const mr_mul_params *p = (const mr_mul_params *)params;
+  const int32_t input1_val = p->input1_offset + x;
+  const int32_t input2_val = p->input2_offset + y;
   const int32_t unclamped_result =
-      output_offset + mr_requantize(input1_val * input2_val, output_multiplier, output_shift);
-  return (int8_t)mr_clamp_i32(unclamped_result, act_min, act_max);
+      p->output_offset + mr_requantize(input1_val * input2_val, p->output_multiplier, p->output_shift);
+  return (int8_t)mr_clamp_i32(unclamped_result, p->activation.min, p->activation.max);
 }
 
-void mr_mul_s8(const int8_t *in1, const int32_t shape1[4], const int8_t *in2, const int32_t shape2[4],
-               int8_t *out,
-               int32_t input1_offset, int32_t input2_offset,
-               int32_t output_offset, int32_t output_multiplier, int32_t output_shift,
-               int32_t act_min, int32_t act_max) {
-  if (mr_same_shape4(shape1, shape2)) {
-    const int32_t n = shape1[0] * shape1[1] * shape1[2] * shape1[3];
+void mr_mul_s8(const mr_mul_params *params, const int8_t *input1, const mr_dims *input1_shape,
+               const int8_t *input2, const mr_dims *input2_shape, int8_t *output) {
+  if (mr_same_shape(input1_shape, input2_shape)) {
+    const int32_t size = mr_flat_size(input1_shape);
     int32_t i;
-    for (i = 0; i < n; ++i) {
-      out[i] = mul_func(in1[i], in2[i], input1_offset, input2_offset, output_offset,
-                        output_multiplier, output_shift, act_min, act_max);
-    }
+    for (i = 0; i < size; ++i) output[i] = mul_func(input1[i], input2[i], params);
   } else {
-    int32_t out_shape[4], s1[4], s2[4];
-    int32_t b, y, x, c;
-    mr_broadcast_strides(shape1, shape2, out_shape, s1, s2);
-    for (b = 0; b < out_shape[0]; ++b) {
-      for (y = 0; y < out_shape[1]; ++y) {
-        for (x = 0; x < out_shape[2]; ++x) {
-          for (c = 0; c < out_shape[3]; ++c) {
-            const int8_t v1 = in1[b * s1[0] + y * s1[1] + x * s1[2] + c * s1[3]];
-            const int8_t v2 = in2[b * s2[0] + y * s2[1] + x * s2[2] + c * s2[3]];
-            *out++ = mul_func(v1, v2, input1_offset, input2_offset, output_offset,
-                              output_multiplier, output_shift, act_min, act_max);
-          }
-        }
-      }
-    }
+    mr_broadcast_binary_s8(mul_func, params, input1, input1_shape, input2, input2_shape, output);
   }
 }

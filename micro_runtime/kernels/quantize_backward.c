@@ -5,7 +5,7 @@
 void mr_quantize_f32_s8_backward(const float *in, int32_t n, int8_t *out, float scale, int32_t zero_point) {
   int32_t i = n;
 #ifdef MR_SSE2
-  /* Blocks of sixteen from the end (the SSE2 loop of mr_quantize_f32_s8 loads a block's floats before it
+  /* Blocks of sixteen from the end (mr_quantize_f32_s8_x86 loads a block's floats before it
    * stores its bytes, and the bytes of block i only cover floats of blocks >= i), after the n % 16 last. */
   while (i % 16) {
     --i;

@@ -17,17 +17,17 @@ static int32_t get_nearest_neighbor(int input_value, int32_t input_size, int32_t
   return output_value;
 }
 
-void mr_resize_nearest_neighbor_s8(const int8_t *in, int batches, int in_h, int in_w, int c,
-                                   int8_t *out, int out_h, int out_w,
-                                   int align_corners, int half_pixel_centers) {
+void mr_resize_nearest_neighbor_s8(const mr_resize_params *params, const int8_t *input, int8_t *output) {
+  const mr_dims in = params->input, out = params->output;
+  const int align_corners = params->align_corners, half_pixel_centers = params->half_pixel_centers;
   int b, y, x, ch;
-  for (b = 0; b < batches; ++b) {
-    for (y = 0; y < out_h; ++y) {
-      const int32_t in_y = get_nearest_neighbor(y, in_h, out_h, align_corners, half_pixel_centers);
-      for (x = 0; x < out_w; ++x) {
-        const int32_t in_x = get_nearest_neighbor(x, in_w, out_w, align_corners, half_pixel_centers);
-        const int8_t *src = in + (((size_t)b * in_h + in_y) * in_w + in_x) * c;
-        for (ch = 0; ch < c; ++ch) *out++ = src[ch];
+  for (b = 0; b < in.n; ++b) {
+    for (y = 0; y < out.h; ++y) {
+      const int32_t in_y = get_nearest_neighbor(y, in.h, out.h, align_corners, half_pixel_centers);
+      for (x = 0; x < out.w; ++x) {
+        const int32_t in_x = get_nearest_neighbor(x, in.w, out.w, align_corners, half_pixel_centers);
+        const int8_t *src = input + (((size_t)b * in.h + in_y) * in.w + in_x) * in.c;
+        for (ch = 0; ch < in.c; ++ch) *output++ = src[ch];
       }
     }
   }

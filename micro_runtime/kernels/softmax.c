@@ -27,12 +27,14 @@ static int32_t get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_ove
   return mr_fp_one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
 }
 
-void mr_softmax_s8(const int8_t *in, int rows, int depth, int8_t *out,
-                   int32_t input_multiplier, int32_t input_left_shift, int32_t diff_min) {
+void mr_softmax_s8(const mr_softmax_params *params, const int8_t *input, int8_t *output) {
+  const int depth = params->depth;
+  const int32_t input_multiplier = params->input_multiplier, input_left_shift = params->input_left_shift;
+  const int32_t diff_min = params->diff_min;
   int i, c;
-  for (i = 0; i < rows; ++i) {
-    const int8_t *in_row = in + (size_t)i * depth;
-    int8_t *out_row = out + (size_t)i * depth;
+  for (i = 0; i < params->rows; ++i) {
+    const int8_t *in_row = input + (size_t)i * depth;
+    int8_t *out_row = output + (size_t)i * depth;
     int32_t max_in_row = MR_INT8_MIN;
     int32_t sum_of_exps = 0; /* Q12 */
     int num_bits_over_unit;

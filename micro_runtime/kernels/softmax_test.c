@@ -10,9 +10,9 @@ int main(void) {
   for (i = 0; i < SOFTMAX_GOLDEN_COUNT; ++i) {
     const mr_softmax_golden_case *t = &softmax_golden_cases[i];
     const size_t n = (size_t)t->rows * t->depth;
+    const mr_softmax_params params = {t->rows, t->depth, t->input_multiplier, t->input_left_shift, t->diff_min};
     memset(out_buf, 0x55, n);
-    mr_softmax_s8(t->input, t->rows, t->depth, out_buf, t->input_multiplier, t->input_left_shift,
-                  t->diff_min);
+    mr_softmax_s8(&params, t->input, out_buf);
     mr_check_bytes("softmax", t->name, out_buf, t->expected, n);
   }
   return mr_summary("softmax_test");

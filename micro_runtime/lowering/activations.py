@@ -12,10 +12,8 @@ class HardSwish(Lowering):
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
-        p = quant.hard_swish_params(*e.q(x), *e.q(y))
-        e.call("mr_hard_swish_s8", e.ptr(x, True), elements(e.graph, x), e.ptr(y), p["input_zero_point"],
-               p["output_zero_point"], p["reluish_multiplier_fixedpoint_int16"], p["reluish_multiplier_exponent"],
-               p["output_multiplier_fixedpoint_int16"], p["output_multiplier_exponent"])
+        params = e.params("mr_hard_swish_params", "hard_swish", quant.hard_swish_params(*e.q(x), *e.q(y)))
+        e.call("mr_hard_swish_s8", params, e.ptr(x, True), elements(e.graph, x), e.ptr(y))
 
 
 class Logistic(Lowering):
@@ -24,6 +22,5 @@ class Logistic(Lowering):
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
-        p = quant.logistic_params(*e.q(x))
-        e.call("mr_logistic_s8", e.ptr(x, True), elements(e.graph, x), e.ptr(y), p["input_zero_point"],
-               p["input_range_radius"], p["input_multiplier"], p["input_left_shift"])
+        params = e.params("mr_logistic_params", "logistic", quant.logistic_params(*e.q(x)))
+        e.call("mr_logistic_s8", params, e.ptr(x, True), elements(e.graph, x), e.ptr(y))

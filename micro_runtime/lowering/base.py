@@ -35,6 +35,11 @@ def nhwc(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     return tuple([1] * (4 - len(shape)) + list(shape))
 
 
+def dims(shape: tuple[int, ...]) -> dict[str, int]:
+    """A shape of rank <= 4 as the fields of an `mr_dims` (mr_types.h), ones in front."""
+    return dict(zip("nhwc", nhwc(shape)))
+
+
 def elements(graph: Graph, t: int) -> int:
     return int(np.prod(graph.tensors[t].shape))
 

@@ -16,12 +16,13 @@ class Concatenation(Lowering):
         y = op.outputs[0]
         shape = e.t(y).shape
         axis = int(op.options.get("axis", 0)) % len(shape)
-        outer, inner = int(np.prod(shape[:axis])), int(np.prod(shape[axis + 1:]))
         p = quant.concat_params([e.q(t)[0] for t in op.inputs], [e.q(t)[1] for t in op.inputs], *e.q(y))
+        params = e.params("mr_concatenation_params", "concat", {
+            "num_inputs": len(op.inputs), "axis_dims": e.array("dims", [e.t(t).shape[axis] for t in op.inputs]),
+            "outer": int(np.prod(shape[:axis])), "inner": int(np.prod(shape[axis + 1:])),
+            "input_offsets": e.array("off", p["input_offsets"]), "multipliers": e.array("m", p["multipliers"]),
+            "shifts": e.array("s", p["shifts"]), "output_offset": p["output_offset"]})
         ptrs = ", ".join(e.operand(t) for t in op.inputs)
         e.body.append(f"  {{ const int8_t *const ins[{len(op.inputs)}] = {{{ptrs}}};")
-        e.call("  mr_concatenation_s8", len(op.inputs), "ins",
-               e.array("dims", [e.t(t).shape[axis] for t in op.inputs]), outer, inner, e.ptr(y),
-               e.array("off", p["input_offsets"]), e.array("m", p["multipliers"]), e.array("s", p["shifts"]),
-               p["output_offset"])
+        e.call("  mr_concatenation_s8", params, "ins", e.ptr(y))
         e.body.append("  }")

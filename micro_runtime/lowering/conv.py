@@ -7,6 +7,7 @@ import numpy as np
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering, align4
 from micro_runtime.lowering.conv_common import conv_params, dilation, geometry, has_bias, window_detail
+from micro_runtime.lowering.elementwise import ADD_SOURCES
 from tflite_patch.graph import Graph, ModelError, Op
 
 
@@ -45,7 +46,7 @@ def conv_scratch_bytes(kh: int, kw: int, in_c: int) -> int:
 
 class Conv2D(Lowering):
     kinds = ("CONV_2D",)
-    sources = ("conv.c", "add.c", "conv_fast.c")
+    sources = ("conv.c", *ADD_SOURCES, "conv_fast.c")
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """conv_add (fused with its ADD), conv_rows (row by row over its own input), conv1x1_inplace,

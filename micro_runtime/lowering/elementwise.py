@@ -2,27 +2,36 @@
 from __future__ import annotations
 
 from micro_runtime import quant
-from micro_runtime.lowering.base import Emitter, Lowering, nhwc
+from micro_runtime.lowering.base import Emitter, Lowering, dims
 from tflite_patch.graph import Op
+
+ADD_SOURCES = ("add.c", "add_x86.c")  # also the fused ADD of a conv
+
+
+def arithmetic_fields(p: dict) -> dict:
+    """quant.add_params / quant.mul_params as the fields of mr_add_params / mr_mul_params."""
+    fields = {k: v for k, v in p.items() if k not in ("act_min", "act_max")}
+    return {**fields, "activation": {"min": p["act_min"], "max": p["act_max"]}}
+
+
+def add_params(e: Emitter, input1: int, input2: int, output: int, activation: str | None) -> str:
+    """TFLM's ADD parameters of input1 + input2 -> output, emitted as an mr_add_params; returns its address."""
+    p = quant.add_params(*e.q(input1), *e.q(input2), *e.q(output), activation)
+    return e.params("mr_add_params", "add", arithmetic_fields(p))
 
 
 class AddMul(Lowering):
     kinds = ("ADD", "MUL")
 
     def kernel_sources(self, graph, op: Op) -> tuple[str, ...]:
-        return ("add.c",) if op.kind == "ADD" else ("mul.c",)
+        return ADD_SOURCES if op.kind == "ADD" else ("mul.c",)
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        operands = []
-        for t in (a, b):
-            operands += [e.operand(t), e.array("shape", nhwc(e.t(t).shape))]
         if op.kind == "ADD":
-            p = quant.add_params(*e.q(a), *e.q(b), *e.q(y), op.activation())
-            e.call("mr_add_s8", *operands, e.ptr(y), p["input1_offset"], p["input2_offset"], p["left_shift"],
-                   p["input1_multiplier"], p["input1_shift"], p["input2_multiplier"], p["input2_shift"],
-                   p["output_offset"], p["output_multiplier"], p["output_shift"], p["act_min"], p["act_max"])
+            fn, params = "mr_add_s8", add_params(e, a, b, y, op.activation())
         else:
             p = quant.mul_params(*e.q(a), *e.q(b), *e.q(y), op.activation())
-            e.call("mr_mul_s8", *operands, e.ptr(y), p["input1_offset"], p["input2_offset"], p["output_offset"],
-                   p["output_multiplier"], p["output_shift"], p["act_min"], p["act_max"])
+            fn, params = "mr_mul_s8", e.params("mr_mul_params", "mul", arithmetic_fields(p))
+        e.call(fn, params, e.operand(a), e.params("mr_dims", "shape", dims(e.t(a).shape)), e.operand(b),
+               e.params("mr_dims", "shape", dims(e.t(b).shape)), e.ptr(y))

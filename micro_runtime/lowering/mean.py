@@ -18,9 +18,7 @@ class Mean(Lowering):
         axes = sorted({int(a) % len(shape) for a in e.t(op.inputs[1]).data.reshape(-1)})
         if axes != list(range(axes[0], axes[-1] + 1)):
             raise ModelError(f"reduction axes {axes} are not contiguous")
-        outer = int(np.prod(shape[:axes[0]]))
-        reduce = int(np.prod(shape[axes[0]:axes[-1] + 1]))
-        inner = int(np.prod(shape[axes[-1] + 1:]))
+        block = {"outer": int(np.prod(shape[:axes[0]])), "reduce": int(np.prod(shape[axes[0]:axes[-1] + 1])),
+                 "inner": int(np.prod(shape[axes[-1] + 1:]))}
         p = quant.mean_params(*e.q(x), *e.q(y))
-        e.call("mr_mean_s8", e.ptr(x, True), outer, reduce, inner, e.ptr(y), p["input_zero_point"],
-               p["output_zero_point"], p["output_multiplier"], p["output_shift"])
+        e.call("mr_mean_s8", e.params("mr_mean_params", "mean", {**block, **p}), e.ptr(x, True), e.ptr(y))

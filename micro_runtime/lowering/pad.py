@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from micro_runtime.lowering.base import Emitter, Lowering, nhwc
+from micro_runtime.lowering.base import Emitter, Lowering, dims
 from tflite_patch.graph import Op
 
 
@@ -18,5 +18,7 @@ class Pad(Lowering):
         value = e.q(y)[1]
         if op.kind == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
             value = int(e.t(op.inputs[2]).data.reshape(-1)[0])
-        e.call("mr_pad_s8", e.ptr(x, True), e.array("shape", nhwc(e.t(x).shape)), e.array("pad", pads[:, 0]),
-               e.array("pad", pads[:, 1]), e.ptr(y), value)
+        params = e.params("mr_pad_params", "pad", {
+            "input": dims(e.t(x).shape), "left_padding": dict(zip("nhwc", pads[:, 0])),
+            "right_padding": dict(zip("nhwc", pads[:, 1])), "pad_value": value})
+        e.call("mr_pad_s8", params, e.ptr(x, True), e.ptr(y))

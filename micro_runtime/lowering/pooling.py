@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from micro_runtime import quant
-from micro_runtime.lowering.base import Emitter, Lowering
+from micro_runtime.lowering.base import Emitter, Lowering, dims
 from micro_runtime.lowering.conv_common import single_batch, window_detail
 from tflite_patch.graph import ModelError, Op
 from tflite_patch.passes import op_padding, op_window
@@ -17,12 +17,16 @@ class Pool2D(Lowering):
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
-        in_h, in_w, c = single_batch(e.graph, op, x)
-        out_h, out_w, _ = single_batch(e.graph, op, y)
+        single_batch(e.graph, op, x)
         kh, kw, sh, sw = op_window(e.graph, op)
         top, _, left, _ = op_padding(e.graph, op)
         if e.q(x) != e.q(y):
             raise ModelError("input and output quantization differ")
-        act = quant.activation_range(op.activation(), *e.q(y))
+        act_min, act_max = quant.activation_range(op.activation(), *e.q(y))
+        params = e.params("mr_pool_params", "pool", {
+            "input": dims(e.t(x).shape), "output": dims(e.t(y).shape),
+            "window": {"k_h": kh, "k_w": kw, "stride_h": sh, "stride_w": sw, "pad_top": top, "pad_left": left,
+                       "dilation_h": 1, "dilation_w": 1},
+            "activation": {"min": act_min, "max": act_max}})
         fn = "mr_avg_pool_s8" if op.kind == "AVERAGE_POOL_2D" else "mr_max_pool_s8"
-        e.call(fn, e.ptr(x, True), in_h, in_w, c, kh, kw, sh, sw, top, left, e.ptr(y), out_h, out_w, *act)
+        e.call(fn, params, e.ptr(x, True), e.ptr(y))

@@ -15,7 +15,7 @@ _SUFFIX = {"int8": "s8", "uint8": "u8"}
 
 class Quantize(Lowering):
     kinds = ("QUANTIZE",)
-    sources = ("quantize.c", "quantize_backward.c")
+    sources = ("quantize.c", "quantize_x86.c", "quantize_backward.c")
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
@@ -27,9 +27,8 @@ class Quantize(Lowering):
             e.call(f"mr_quantize_f32_{_SUFFIX[dst]}{backward}", e.ptr(x, True), elements(e.graph, x), e.ptr(y),
                    f"{p['scale']!r}f", p["zero_point"])
         elif (src, dst) in _REQUANTIZE:
-            p = quant.requantize_params(*e.q(x), *e.q(y))
-            e.call(_REQUANTIZE[(src, dst)], e.ptr(x, True), elements(e.graph, x), e.ptr(y), p["input_zero_point"],
-                   p["output_zero_point"], p["multiplier"], p["shift"])
+            params = e.params("mr_requantize_params", "requantize", quant.requantize_params(*e.q(x), *e.q(y)))
+            e.call(_REQUANTIZE[(src, dst)], params, e.ptr(x, True), elements(e.graph, x), e.ptr(y))
         else:
             raise ModelError(f"{src} -> {dst} is not supported")
 

@@ -1,7 +1,7 @@
 """RESIZE_NEAREST_NEIGHBOR (int8)."""
 from __future__ import annotations
 
-from micro_runtime.lowering.base import Emitter, Lowering, nhwc
+from micro_runtime.lowering.base import Emitter, Lowering, dims
 from tflite_patch.graph import Op
 
 
@@ -11,7 +11,8 @@ class ResizeNearestNeighbor(Lowering):
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
-        n, in_h, in_w, c = nhwc(e.t(x).shape)
-        _, out_h, out_w, _ = nhwc(e.t(y).shape)
-        e.call("mr_resize_nearest_neighbor_s8", e.ptr(x, True), n, in_h, in_w, c, e.ptr(y), out_h, out_w,
-               int(bool(op.options.get("alignCorners", False))), int(bool(op.options.get("halfPixelCenters", False))))
+        params = e.params("mr_resize_params", "resize", {
+            "input": dims(e.t(x).shape), "output": dims(e.t(y).shape),
+            "align_corners": bool(op.options.get("alignCorners", False)),
+            "half_pixel_centers": bool(op.options.get("halfPixelCenters", False))})
+        e.call("mr_resize_nearest_neighbor_s8", params, e.ptr(x, True), e.ptr(y))

@@ -17,5 +17,5 @@ class Softmax(Lowering):
         depth = e.t(x).shape[-1]
         rows = int(np.prod(e.t(x).shape)) // depth
         p = quant.softmax_params(e.q(x)[0], float(op.options.get("beta", 1.0)))
-        e.call("mr_softmax_s8", e.ptr(x, True), rows, depth, e.ptr(y), p["input_multiplier"], p["input_left_shift"],
-               p["diff_min"])
+        params = e.params("mr_softmax_params", "softmax", {"rows": rows, "depth": depth, **p})
+        e.call("mr_softmax_s8", params, e.ptr(x, True), e.ptr(y))
