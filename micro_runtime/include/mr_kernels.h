@@ -276,6 +276,12 @@ void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, co
  * patch-based inference (copy_window.c). */
 void mr_copy_window(const void *src, int src_stride, void *dst, int dst_stride, int rows, int row_bytes);
 
+/* ------------------------------------------------------------ SHAPE OPS */
+
+/* A strided block copy (copy_strided.c): the data movement of STRIDED_SLICE, SLICE, PACK, UNPACK,
+ * SPLIT, SPLIT_V, SPACE_TO_DEPTH, DEPTH_TO_SPACE, BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND. */
+void mr_copy_strided(const void *in, void *out, const mr_copy_params *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -90,6 +90,21 @@ typedef struct {
 
 /* ---- other op families add their parameter structs below (one section each). */
 
+/* ---- shape ops (STRIDED_SLICE, SLICE, GATHER, PACK, UNPACK, SPLIT, SPACE_TO_DEPTH, ...) */
+
+#define MR_COPY_DIMS 6
+
+/* mr_copy_strided: `shape` elements of `elem_bytes` bytes each, outermost first; element (i0..i5) is
+ * read at in + in_offset + sum(i_k * in_stride[k]) and written at out + out_offset + sum(i_k *
+ * out_stride[k]) (byte strides; the input's may be negative). */
+typedef struct {
+  int32_t elem_bytes;
+  int32_t shape[MR_COPY_DIMS];
+  int32_t in_stride[MR_COPY_DIMS];
+  int32_t out_stride[MR_COPY_DIMS];
+  int32_t in_offset, out_offset;
+} mr_copy_params;
+
 #ifdef __cplusplus
 }
 #endif
