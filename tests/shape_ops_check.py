@@ -4,10 +4,12 @@ the TFLM wheel and by our generated C (fast path and -DMR_PORTABLE): same bytes 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HostModel
 from tflite_patch import Graph, Op, Quantization, Tensor, save_tflite
+from tflite_patch.graph import ModelError
 from tflite_patch.tflm import run_tflm
 
 CFLAGS = ("-std=c99", "-O1", "-Wall", "-Wextra", "-Werror")
@@ -84,3 +86,21 @@ def check_graphs(graphs: list[Graph], seed: int = 0, count: int = 4, batch: int 
                         f"case {start + owner[j]} ({part[owner[j]].ops[0].kind}) output {j} flags {flags}:\n" \
                         f"got {got.reshape(-1)[:16]}\nwant {w.reshape(-1)[:16]}"
     return len(graphs)
+
+
+def check_cases(make, seed: int, n: int = 20, **kwargs) -> int:
+    """`n` graphs from `make(rng)` (None: draw again), compared as `check_graphs`."""
+    rng = np.random.default_rng(seed)
+    graphs = []
+    while len(graphs) < n:
+        g = make(rng)
+        if g is not None:
+            graphs.append(g)
+    return check_graphs(graphs, **kwargs)
+
+
+def assert_refused(graph: Graph, message: str) -> None:
+    """Generating `graph` fails with one line matching `message` (a regular expression)."""
+    with pytest.raises(ModelError, match=message) as info:
+        generate(save_tflite(graph), "op")
+    assert "\n" not in str(info.value)
