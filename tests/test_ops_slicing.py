@@ -3,6 +3,7 @@ import numpy as np
 
 from micro_runtime.lowering.slicing import strided_slice_axes
 from shape_ops_check import act, assert_refused, check_cases, const, single
+from tflite_patch import Tensor
 from tflite_patch.graph import ModelError
 
 CASES = 24
@@ -58,3 +59,59 @@ def test_strided_slice_refuses_wrong_output_shape():
     tensors = [x, const([0, 0], "b"), const([2, 6], "e"), const([1, 1], "s"), act([2, 5], rng, "y", x.quant)]
     g = single(tensors, "STRIDED_SLICE", [0, 1, 2, 3], [4], {}, "StridedSliceOptions")
     assert_refused(g, "op STRIDED_SLICE at index 0: output int8 \\[2, 5\\] is not the slice")
+
+
+def gather_case(rng):
+    shape = random_shape(rng, 1, 4)
+    rank = len(shape)
+    axis = int(rng.integers(0, rank))
+    batch_dims = int(rng.integers(0, axis + 1)) if rng.random() < 0.4 else 0
+    coords_shape = shape[:batch_dims] + [int(v) for v in rng.integers(1, 4, size=int(rng.integers(0, 3)))]
+    if not coords_shape:
+        coords_shape = [int(rng.integers(1, 4))]
+    if batch_dims == len(coords_shape):
+        batch_dims = 0
+    out = shape[:axis] + coords_shape[batch_dims:] + shape[axis + 1:]
+    x = act(shape, rng)
+    if rng.random() < 0.5:
+        coords = const(rng.integers(0, shape[axis], size=coords_shape), "coords")
+    else:  # a graph input: int32_range below keeps it inside
+        coords = Tensor(f"positions_below_{shape[axis]}", tuple(coords_shape), "int32", None)
+    tensors = [x, coords, act(out, rng, "y", x.quant)]
+    return single(tensors, "GATHER", [0, 1], [2], {"axis": axis - (rank if rng.random() < 0.3 else 0),
+                                                   "batchDims": batch_dims}, "GatherOptions")
+
+
+def gather_nd_case(rng):
+    shape = random_shape(rng, 1, 4)
+    nd = int(rng.integers(1, len(shape) + 1))
+    lead = [int(v) for v in rng.integers(1, 4, size=int(rng.integers(0, 3)))]
+    x = act(shape, rng)
+    if rng.random() < 0.5:
+        values = np.stack([rng.integers(0, n, size=lead) for n in shape[:nd]], axis=-1)
+        indices = const(values, "indices")
+    else:
+        indices = Tensor(f"positions_below_{min(shape[:nd])}", tuple(lead + [nd]), "int32", None)
+    tensors = [x, indices, act(lead + shape[nd:], rng, "y", x.quant)]
+    return single(tensors, "GATHER_ND", [0, 1], [2], {}, "GatherNdOptions")
+
+
+def in_range(tensor):
+    """Positions fed at run time stay inside the input: below the bound the tensor's name records."""
+    return 0, int(tensor.name.rsplit("_", 1)[1])
+
+
+def test_gather():
+    assert check_cases(gather_case, 5, CASES, int32_range=in_range) == CASES
+
+
+def test_gather_nd():
+    assert check_cases(gather_nd_case, 6, CASES, int32_range=in_range) == CASES
+
+
+def test_gather_refuses_constant_positions_outside_the_input():
+    rng = np.random.default_rng(0)
+    x = act([4, 3], rng)
+    g = single([x, const([1, 4], "c"), act([2, 3], rng, "y", x.quant)], "GATHER", [0, 1], [2], {"axis": 0},
+               "GatherOptions")
+    assert_refused(g, "op GATHER at index 0: constant positions outside 0..3")

@@ -282,6 +282,11 @@ void mr_copy_window(const void *src, int src_stride, void *dst, int dst_stride, 
  * SPLIT, SPLIT_V, SPACE_TO_DEPTH, DEPTH_TO_SPACE, BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND. */
 void mr_copy_strided(const void *in, void *out, const mr_copy_params *p);
 
+/* GATHER and GATHER_ND (gather.c) with int32 positions read at run time; a position outside the input
+ * copies nothing (TFLM's Eval fails there). */
+void mr_gather(const void *input, const int32_t *coords, void *output, const mr_gather_params *p);
+void mr_gather_nd(const void *params, const int32_t *indices, void *output, const mr_gather_nd_params *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -105,6 +105,18 @@ typedef struct {
   int32_t in_offset, out_offset;
 } mr_copy_params;
 
+/* mr_gather: TFLM's Gather loop; `inner_bytes` = inner_size x element bytes. */
+typedef struct {
+  int32_t batch_size, outer_size, axis_size, coord_size, inner_bytes;
+} mr_gather_params;
+
+/* mr_gather_nd: `n_slices` slices of `slice_bytes`, each at sum_j(index_j * dims_to_count[j]) elements
+ * (of `elem_bytes`) into the params; `dims`: the params' first `indices_nd` extents (bounds). */
+typedef struct {
+  int32_t n_slices, indices_nd, slice_bytes, elem_bytes;
+  int32_t dims[5], dims_to_count[5];
+} mr_gather_nd_params;
+
 #ifdef __cplusplus
 }
 #endif

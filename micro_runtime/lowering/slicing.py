@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from micro_runtime.lowering import strided
 from micro_runtime.lowering.base import Emitter, Lowering
 from tflite_patch.graph import Graph, ModelError, Op
@@ -102,3 +104,74 @@ class Slice(_Slice):
         if any(b < 0 or c < 0 or b + c > n for b, c, n in zip(begin, counts, x.shape)):
             raise ModelError(f"slice begin {begin} size {size} is outside the input {list(x.shape)}")
         return begin, counts, [1] * len(counts), counts
+
+
+class _Gather(Lowering):
+    """GATHER and GATHER_ND: positions (int32) read at run time by gather.c; constant positions outside
+    the input are refused (TFLM's Eval fails on them)."""
+    sources = ("gather.c",)
+
+    def fields(self, graph: Graph, op: Op) -> tuple[dict, list[int]]:
+        """The kernel's parameter fields and the output shape TFLM's Prepare computes."""
+        raise NotImplementedError
+
+    def _checked(self, graph: Graph, op: Op):
+        if len(op.inputs) != 2 or len(op.outputs) != 1:
+            raise ModelError(f"takes 2 inputs and 1 output, not {len(op.inputs)} and {len(op.outputs)}")
+        x, positions, y = (graph.tensors[t] for t in (op.inputs[0], op.inputs[1], op.outputs[0]))
+        if positions.dtype != "int32":
+            raise ModelError(f"positions of type {positions.dtype} are not supported (int32 only)")
+        fields, shape = self.fields(graph, op)
+        if list(y.shape) != shape or x.dtype != y.dtype:
+            raise ModelError(f"output {y.dtype} {list(y.shape)} is not {x.dtype} {shape}")
+        return fields
+
+    def check(self, graph: Graph, i: int, op: Op) -> None:
+        self._checked(graph, op)
+
+    def emit(self, e: Emitter, i: int, op: Op) -> None:
+        kind = op.kind.lower()
+        fields = self._checked(e.graph, op)
+        e.call(f"mr_{kind}", e.operand(op.inputs[0]), e.operand(op.inputs[1]), e.ptr(op.outputs[0]),
+               e.params(f"mr_{kind}_params", kind, fields))
+
+
+class Gather(_Gather):
+    kinds = ("GATHER",)
+
+    def fields(self, graph, op):
+        x, coords = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+        rank, coords_rank = len(x.shape), len(coords.shape)
+        axis, batch_dims = int(op.options.get("axis", 0)), int(op.options.get("batchDims", 0))
+        axis += rank if axis < 0 else 0
+        batch_dims += coords_rank if batch_dims < 0 else 0
+        if not 0 <= axis < rank or not 0 <= batch_dims <= axis or batch_dims >= rank or batch_dims > coords_rank \
+                or list(x.shape[:batch_dims]) != list(coords.shape[:batch_dims]):
+            raise ModelError(f"axis {axis} and batch_dims {batch_dims} do not fit input {list(x.shape)} "
+                             f"and positions {list(coords.shape)}")
+        if coords.data is not None and (coords.data.min() < 0 or coords.data.max() >= x.shape[axis]):
+            raise ModelError(f"constant positions outside 0..{x.shape[axis] - 1} (TFLM's Eval fails)")
+        prod = lambda dims: int(np.prod(dims, dtype=np.int64))  # noqa: E731
+        fields = {"batch_size": prod(x.shape[:batch_dims]), "outer_size": prod(x.shape[batch_dims:axis]),
+                  "axis_size": int(x.shape[axis]), "coord_size": prod(coords.shape[batch_dims:]),
+                  "inner_bytes": prod(x.shape[axis + 1:]) * np.dtype(x.dtype).itemsize}
+        return fields, list(x.shape[:axis]) + list(coords.shape[batch_dims:]) + list(x.shape[axis + 1:])
+
+
+class GatherNd(_Gather):
+    kinds = ("GATHER_ND",)
+
+    def fields(self, graph, op):
+        x, indices = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+        nd = int(indices.shape[-1]) if indices.shape else 0
+        if not indices.shape or not x.shape or nd > len(x.shape) or nd > 5:
+            raise ModelError(f"indices {list(indices.shape)} do not fit params {list(x.shape)} (innermost <= rank, 5)")
+        if indices.data is not None and np.any((indices.data.reshape(-1, nd) < 0)
+                                               | (indices.data.reshape(-1, nd) >= np.asarray(x.shape[:nd]))):
+            raise ModelError("constant indices outside the params (TFLM reads outside them)")
+        counts = strided.row_strides(x.shape)[:nd]
+        elem = np.dtype(x.dtype).itemsize
+        fields = {"n_slices": int(np.prod(indices.shape[:-1], dtype=np.int64)), "indices_nd": nd,
+                  "slice_bytes": int(np.prod(x.shape[nd:], dtype=np.int64)) * elem, "elem_bytes": elem,
+                  "dims": tuple(list(x.shape[:nd]) + [0] * (5 - nd)), "dims_to_count": tuple(counts + [0] * (5 - nd))}
+        return fields, list(indices.shape[:-1]) + list(x.shape[nd:])
