@@ -287,6 +287,9 @@ void mr_copy_strided(const void *in, void *out, const mr_copy_params *p);
 void mr_gather(const void *input, const int32_t *coords, void *output, const mr_gather_params *p);
 void mr_gather_nd(const void *params, const int32_t *indices, void *output, const mr_gather_nd_params *p);
 
+/* REDUCE_MAX, REDUCE_MIN, SUM (int8 out) and ARG_MAX, ARG_MIN (int32 out) of an int8 tensor (reduce.c). */
+void mr_reduce_s8(const int8_t *in, void *out, const mr_reduce_params *p);
+
 #ifdef __cplusplus
 }
 #endif

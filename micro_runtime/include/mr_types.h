@@ -117,6 +117,19 @@ typedef struct {
   int32_t dims[5], dims_to_count[5];
 } mr_gather_nd_params;
 
+/* mr_reduce_s8: output element (k0, k1, k2) reduces in[sum k_i * kept_stride[i] + sum r_j *
+ * reduced_stride[j]] over the reduced extents (element strides, dimensions merged by the generator).
+ * SUM: sat8(MultiplyByQuantizedMultiplier(sum - sum_offset, multiplier, shift) + output_zero_point) with
+ * sum_offset = input zero point x reduced count, multiplier/shift of input scale / output scale. */
+#define MR_REDUCE_DIMS 3
+enum { MR_REDUCE_MAX = 0, MR_REDUCE_MIN = 1, MR_REDUCE_SUM = 2, MR_ARG_MAX = 3, MR_ARG_MIN = 4 };
+typedef struct {
+  int32_t op;
+  int32_t kept_shape[MR_REDUCE_DIMS], kept_stride[MR_REDUCE_DIMS];
+  int32_t reduced_shape[MR_REDUCE_DIMS], reduced_stride[MR_REDUCE_DIMS];
+  int32_t sum_offset, multiplier, shift, output_zero_point;
+} mr_reduce_params;
+
 #ifdef __cplusplus
 }
 #endif
