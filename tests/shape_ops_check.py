@@ -54,13 +54,16 @@ def merge(graphs: list[Graph]) -> Graph:
 
 
 def random_arrays(graph: Graph, rng, int32_range=None) -> list[np.ndarray]:
-    """One input set: full-range int8, and int32 in `int32_range(tensor)` (low, high) when given."""
+    """One input set: full-range int8/uint8, float32 in -300..300, int32 in `int32_range(tensor)` (low, high)
+    when given."""
     arrays = []
     for t in graph.inputs:
         tensor = graph.tensors[t]
         if tensor.dtype == "int32":
             low, high = int32_range(tensor) if int32_range else (-1000, 1000)
             arrays.append(rng.integers(low, high, size=tensor.shape).astype(np.int32))
+        elif tensor.dtype == "float32":
+            arrays.append(rng.uniform(-300, 300, size=tensor.shape).astype(np.float32))
         else:
             info = np.iinfo(tensor.dtype)
             arrays.append(rng.integers(info.min, info.max + 1, size=tensor.shape).astype(tensor.dtype))

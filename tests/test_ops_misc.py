@@ -2,8 +2,8 @@
 import numpy as np
 
 from micro_runtime.codegen import generate
-from shape_ops_check import act, check_cases, const, single
-from tflite_patch import save_tflite
+from shape_ops_check import act, assert_refused, check_cases, const, q, single
+from tflite_patch import Tensor, save_tflite
 
 CASES = 20
 
@@ -29,3 +29,60 @@ def test_expand_dims_is_an_alias():
     gen = generate(save_tflite(g), "op")
     text = "".join(v for k, v in gen.files.items() if k.endswith(".c"))
     assert "alias: same bytes, new shape" in text and "memcpy" not in text.split("alias")[0][-200:]
+
+
+def shape_case(rng):
+    shape = [int(v) for v in rng.integers(1, 5, size=int(rng.integers(1, 5)))]
+    tensors = [act(shape, rng), Tensor("y", (len(shape),), "int32", None)]
+    return single(tensors, "SHAPE", [0], [1], {"outType": 2}, "ShapeOptions")
+
+
+CASTS = [("int8", "int32"), ("int32", "int8"), ("int8", "float32"), ("float32", "int8"), ("int32", "float32"),
+         ("float32", "int32")]
+
+
+def cast_case(rng):
+    """A CAST between int8 and itself around it (the graph's int8 activations), types at the boundary."""
+    src, dst = CASTS[int(rng.integers(0, len(CASTS)))]
+    shape = tuple(int(v) for v in rng.integers(1, 6, size=int(rng.integers(1, 4))))
+    quant = q(0.05, 0)
+    tensors = [Tensor("x", shape, src, quant if src == "int8" else None),
+               Tensor("y", shape, dst, quant if dst == "int8" else None)]
+    return single(tensors, "CAST", [0], [1], {"inDataType": 0, "outDataType": 0}, "CastOptions")
+
+
+def mirror_pad_case(rng):
+    shape = [int(v) for v in rng.integers(1, 6, size=int(rng.integers(1, 5)))]
+    mode = int(rng.integers(0, 2))
+    pads = [[int(rng.integers(0, n - (mode == 0) + 1)) for _ in range(2)] for n in shape]
+    x = act(shape, rng)
+    out = [b + n + a for n, (b, a) in zip(shape, pads)]
+    tensors = [x, const(pads, "pads"), act(out, rng, "y", x.quant)]
+    return single(tensors, "MIRROR_PAD", [0, 1], [2], {"mode": mode}, "MirrorPadOptions")
+
+
+def test_shape():
+    assert check_cases(shape_case, 4, CASES) == CASES
+
+
+def test_cast():
+    assert check_cases(cast_case, 5, CASES, int32_range=lambda t: (-300, 300)) == CASES
+
+
+def test_mirror_pad():
+    assert check_cases(mirror_pad_case, 6, CASES) == CASES
+
+
+def test_mirror_pad_refuses_padding_beyond_the_input():
+    rng = np.random.default_rng(0)
+    x = act([3], rng)
+    g = single([x, const([[3, 0]], "pads"), act([6], rng, "y", x.quant)], "MIRROR_PAD", [0, 1], [2], {"mode": 0},
+               "MirrorPadOptions")
+    assert_refused(g, "op MIRROR_PAD at index 0: padding \\(3, 0\\) of a dimension of 3 is more than the REFLECT")
+
+
+def test_cast_refuses_uint8_as_the_wheel():
+    quant = q(0.05, 0)
+    g = single([Tensor("x", (3,), "uint8", quant), Tensor("y", (3,), "int8", quant)], "CAST", [0], [1], {},
+               "CastOptions")
+    assert_refused(g, "op CAST at index 0: uint8 \\[3\\] -> int8 \\[3\\]")

@@ -290,6 +290,12 @@ void mr_gather_nd(const void *params, const int32_t *indices, void *output, cons
 /* REDUCE_MAX, REDUCE_MIN, SUM (int8 out) and ARG_MAX, ARG_MIN (int32 out) of an int8 tensor (reduce.c). */
 void mr_reduce_s8(const int8_t *in, void *out, const mr_reduce_params *p);
 
+/* CAST between int8, int16, int32, float32 (cast.c): static_cast per element. */
+void mr_cast(const void *in, int32_t in_type, void *out, int32_t out_type, int32_t n);
+
+/* MIRROR_PAD (mirror_pad.c): a gather through per-dimension index maps. */
+void mr_mirror_pad(const void *in, void *out, const mr_mirror_pad_params *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -130,6 +130,17 @@ typedef struct {
   int32_t sum_offset, multiplier, shift, output_zero_point;
 } mr_reduce_params;
 
+/* Element types of mr_cast. */
+enum { MR_TYPE_INT8 = 0, MR_TYPE_INT16 = 2, MR_TYPE_INT32 = 3, MR_TYPE_FLOAT32 = 4 };
+
+/* mr_mirror_pad: the output's extents (5-D, 1s in front), the input's byte strides and, per dimension, the
+ * input index of each output index. */
+typedef struct {
+  int32_t elem_bytes;
+  int32_t shape[5], in_stride[5];
+  const int32_t *map[5];
+} mr_mirror_pad_params;
+
 #ifdef __cplusplus
 }
 #endif
