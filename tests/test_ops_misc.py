@@ -1,9 +1,13 @@
-"""EXPAND_DIMS, SHAPE, CAST, MIRROR_PAD: random single-op models against the TFLM wheel."""
+"""EXPAND_DIMS, SHAPE, CAST, MIRROR_PAD: random single-op models against the TFLM wheel; a converter-made
+Conv1D model."""
 import numpy as np
 
 from micro_runtime.codegen import generate
-from shape_ops_check import act, assert_refused, check_cases, const, q, single
-from tflite_patch import Tensor, save_tflite
+from micro_runtime.target_host import HostModel
+from model_factory import conv1d_model
+from shape_ops_check import CFLAGS, act, assert_refused, check_cases, const, q, single
+from tflite_patch import Tensor, load_tflite, save_tflite
+from tflite_patch.tflm import random_inputs, run_tflm
 
 CASES = 20
 
@@ -86,3 +90,20 @@ def test_cast_refuses_uint8_as_the_wheel():
     g = single([Tensor("x", (3,), "uint8", quant), Tensor("y", (3,), "int8", quant)], "CAST", [0], [1], {},
                "CastOptions")
     assert_refused(g, "op CAST at index 0: uint8 \\[3\\] -> int8 \\[3\\]")
+
+
+def test_converter_conv1d_model():
+    """A converter-made model with Keras Conv1D layers: EXPAND_DIMS are aliases, and the whole model
+    (STRIDED_SLICE, SPLIT, REDUCE_MAX, SUM among its ops) is bit-exact with the TFLM wheel."""
+    model = conv1d_model()
+    graph = load_tflite(model)
+    kinds = [op.kind for op in graph.ops]
+    assert {"EXPAND_DIMS", "STRIDED_SLICE", "SPLIT", "REDUCE_MAX", "SUM"} <= set(kinds)
+    gen = generate(model, "op")
+    assert gen.files["op.c"].count("alias: same bytes") == kinds.count("EXPAND_DIMS") + kinds.count("RESHAPE")
+    sets = random_inputs(graph, 8, seed=0)
+    expected = list(run_tflm(model, sets, len(graph.outputs)))
+    for flags in ((), ("-DMR_PORTABLE",)):
+        host = HostModel(gen, cflags=CFLAGS + flags)
+        for arrays, want in zip(sets, expected):
+            assert [g.tobytes() for g in host.invoke(arrays)] == [w.tobytes() for w in want]

@@ -21,7 +21,9 @@ def reduce_case(kind):
         reduced = {a % rank for a in axes}
         out = [1 if k in reduced else n for k, n in enumerate(shape) if keep or k not in reduced]
         x = act(shape, rng)
-        quant = x.quant if kind != "SUM" else q(float(x.quant.scale[0]) * rng.uniform(1, 8), int(rng.integers(-128, 128)))
+        quant = x.quant
+        if kind == "SUM":  # a wider output scale, another zero point
+            quant = q(float(x.quant.scale[0]) * rng.uniform(1, 8), int(rng.integers(-128, 128)))
         tensors = [x, const(axes, "axes"), act(out, rng, "y", quant)]
         return single(tensors, kind, [0, 1], [2], {"keepDims": keep}, "ReducerOptions")
     return make

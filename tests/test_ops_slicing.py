@@ -115,3 +115,12 @@ def test_gather_refuses_constant_positions_outside_the_input():
     g = single([x, const([1, 4], "c"), act([2, 3], rng, "y", x.quant)], "GATHER", [0, 1], [2], {"axis": 0},
                "GatherOptions")
     assert_refused(g, "op GATHER at index 0: constant positions outside 0..3")
+
+
+def test_strided_slice_refuses_rank_5_as_tflm():
+    rng = np.random.default_rng(0)
+    x = act([2, 2, 2, 2, 3], rng)
+    tensors = [x, const([0] * 5, "b"), const([2, 2, 2, 2, 3], "e"), const([1] * 5, "s"),
+               act([2, 2, 2, 2, 3], rng, "y", x.quant)]
+    assert_refused(single(tensors, "STRIDED_SLICE", [0, 1, 2, 3], [4], {}, "StridedSliceOptions"),
+                   "op STRIDED_SLICE at index 0: input dim should not exceed 4")

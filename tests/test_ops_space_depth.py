@@ -10,7 +10,8 @@ CASES = 20
 
 def space_to_depth_case(rng):
     b = int(rng.integers(1, 4))
-    n, h, w, c = int(rng.integers(1, 3)), b * int(rng.integers(1, 4)), b * int(rng.integers(1, 4)), int(rng.integers(1, 5))
+    n, c = int(rng.integers(1, 3)), int(rng.integers(1, 5))
+    h, w = b * int(rng.integers(1, 4)), b * int(rng.integers(1, 4))
     x = act((n, h, w, c), rng)
     tensors = [x, act((n, h // b, w // b, c * b * b), rng, "y", x.quant)]
     return single(tensors, "SPACE_TO_DEPTH", [0], [1], {"blockSize": b}, "SpaceToDepthOptions")

@@ -25,7 +25,8 @@ void mr_cast(const void *in, int32_t in_type, void *out, int32_t out_type, int32
   int32_t i;
   for (i = 0; i < n; ++i) {
     if (out_type == MR_TYPE_FLOAT32) {
-      ((float *)out)[i] = in_type == MR_TYPE_FLOAT32 ? ((const float *)in)[i] : (float)mr_cast_read_int(in, in_type, i, out_type);
+      ((float *)out)[i] = in_type == MR_TYPE_FLOAT32 ? ((const float *)in)[i]
+                                                     : (float)mr_cast_read_int(in, in_type, i, out_type);
       continue;
     }
     {

@@ -30,8 +30,10 @@ static void mr_run_graph_cases(const char *test, const mr_graph_case *cases, int
   for (i = 0; i < count; ++i) {
     const mr_graph_case *c = &cases[i];
     memset(arena, 0x55, arena_bytes);
-    for (j = 0; j < c->count; ++j)
-      if (!c->tensors[j].is_output) memcpy(arena + c->tensors[j].offset, c->tensors[j].data, (size_t)c->tensors[j].bytes);
+    for (j = 0; j < c->count; ++j) {
+      const mr_graph_tensor *t = &c->tensors[j];
+      if (!t->is_output) memcpy(arena + t->offset, t->data, (size_t)t->bytes);
+    }
     c->run();
     for (j = 0; j < c->count; ++j)
       if (c->tensors[j].is_output)

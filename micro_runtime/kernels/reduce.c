@@ -1,7 +1,8 @@
 /* REDUCE_MAX, REDUCE_MIN, SUM (int8) and ARG_MAX, ARG_MIN (int8 in, int32 out): TFLM's reduce_common.cc
- * (ReduceGeneric; QuantizedMeanOrSum with compute_sum: integer requantization) and arg_min_max.cc (strict comparison: the first
- * extreme wins). The generator splits the input's dimensions into kept ones (the output's, in order) and
- * reduced ones, each as up to MR_REDUCE_DIMS extents and element strides. */
+ * (ReduceGeneric; QuantizedMeanOrSum with compute_sum: integer requantization) and arg_min_max.cc
+ * (strict comparison: the first extreme wins). The generator splits the input's dimensions into kept
+ * ones (the output's, in order) and reduced ones, each as up to MR_REDUCE_DIMS extents and element
+ * strides. */
 #include "mr_kernels.h"
 
 #define MR_REDUCE_FOR_EACH(body)                                                              \

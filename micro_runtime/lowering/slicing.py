@@ -49,13 +49,13 @@ def strided_slice_axes(shape, begin, end, steps, begin_mask: int, end_mask: int,
     return axes
 
 
-def _operands(graph: Graph, op: Op, names: tuple[str, ...]):
+def _operands(graph: Graph, op: Op, names: tuple[str, ...], max_rank: int):
     """The input, output and constant index vectors (one value per input dimension) of a slice op."""
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     if len(op.inputs) != len(names) + 1:
         raise ModelError(f"takes {len(names) + 1} inputs, not {len(op.inputs)}")
-    if len(x.shape) > 5:
-        raise ModelError("input dim should not exceed 5")
+    if len(x.shape) > max_rank:
+        raise ModelError(f"input dim should not exceed {max_rank}")  # TFLM's message
     vectors = [strided.const_ints(graph, t, name) for t, name in zip(op.inputs[1:], names)]
     if any(len(v) != len(x.shape) for v in vectors):
         raise ModelError(f"{', '.join(names)} must have {len(x.shape)} values (the input's rank)")
@@ -87,7 +87,7 @@ class StridedSlice(_Slice):
     kinds = ("STRIDED_SLICE",)
 
     def window(self, graph: Graph, op: Op):
-        x, _, (begin, end, steps) = _operands(graph, op, ("begin", "end", "strides"))
+        x, _, (begin, end, steps) = _operands(graph, op, ("begin", "end", "strides"), 4)
         o = op.options
         axes = strided_slice_axes(x.shape, begin, end, steps, int(o.get("beginMask", 0)), int(o.get("endMask", 0)),
                                   int(o.get("shrinkAxisMask", 0)))
@@ -99,7 +99,7 @@ class Slice(_Slice):
     kinds = ("SLICE",)
 
     def window(self, graph: Graph, op: Op):
-        x, _, (begin, size) = _operands(graph, op, ("begin", "size"))
+        x, _, (begin, size) = _operands(graph, op, ("begin", "size"), 5)
         counts = [n - b if s == -1 else s for n, b, s in zip(x.shape, begin, size)]
         if any(b < 0 or c < 0 or b + c > n for b, c, n in zip(begin, counts, x.shape)):
             raise ModelError(f"slice begin {begin} size {size} is outside the input {list(x.shape)}")
