@@ -2,7 +2,7 @@
 import numpy as np
 
 from micro_runtime.lowering.slicing import strided_slice_axes
-from shape_ops_check import act, assert_refused, check_cases, const, single
+from shape_ops_check import act, assert_refused, check_cases, check_graphs, const, single
 from tflite_patch import Tensor
 from tflite_patch.graph import ModelError
 
@@ -124,3 +124,17 @@ def test_strided_slice_refuses_rank_5_as_tflm():
                act([2, 2, 2, 2, 3], rng, "y", x.quant)]
     assert_refused(single(tensors, "STRIDED_SLICE", [0, 1, 2, 3], [4], {}, "StridedSliceOptions"),
                    "op STRIDED_SLICE at index 0: input dim should not exceed 4")
+
+
+def test_gather_from_a_constant_table():
+    """An embedding lookup: constant int8 params, positions from the caller."""
+    rng = np.random.default_rng(8)
+    graphs = []
+    for _ in range(6):
+        rows, width, count = int(rng.integers(2, 9)), int(rng.integers(1, 6)), int(rng.integers(1, 5))
+        x = act([rows, width], rng)
+        table = Tensor("table", (rows, width), "int8", x.quant, rng.integers(-128, 128, (rows, width)).astype(np.int8))
+        positions = Tensor(f"positions_below_{rows}", (1, count), "int32", None)
+        tensors = [table, positions, act([1, count, width], rng, "y", x.quant)]
+        graphs.append(single(tensors, "GATHER", [0, 1], [2], {"axis": 0, "batchDims": 0}, "GatherOptions"))
+    assert check_graphs(graphs, int32_range=in_range) == 6
