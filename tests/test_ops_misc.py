@@ -5,8 +5,8 @@ import numpy as np
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HostModel
 from model_factory import conv1d_model
-from shape_ops_check import CFLAGS, act, assert_refused, check_cases, const, q, single
-from tflite_patch import Tensor, load_tflite, save_tflite
+from shape_ops_check import CFLAGS, act, assert_refused, check_cases, check_graphs, const, q, single
+from tflite_patch import Graph, Op, Tensor, load_tflite, save_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
 CASES = 20
@@ -107,3 +107,18 @@ def test_converter_conv1d_model():
         host = HostModel(gen, cflags=CFLAGS + flags)
         for arrays, want in zip(sets, expected):
             assert [g.tobytes() for g in host.invoke(arrays)] == [w.tobytes() for w in want]
+
+
+def test_dynamic_flatten_chain():
+    """What a Keras Flatten with a dynamic batch becomes: SHAPE -> STRIDED_SLICE (shrink) -> PACK -> RESHAPE,
+    int32 tensors inside the graph; bit-exact with the TFLM wheel."""
+    rng = np.random.default_rng(0)
+    x = act([1, 4, 4, 2], rng)
+    tensors = [x, Tensor("shape", (4,), "int32", None), const([0], "b"), const([1], "e"), const([1], "s"),
+               Tensor("batch", (), "int32", None), const(np.int32(32).reshape(()), "n"),
+               Tensor("new_shape", (2,), "int32", None), act([1, 32], rng, "y", x.quant)]
+    ops = [Op("SHAPE", [0], [1], {"outType": 2}, "ShapeOptions"),
+           Op("STRIDED_SLICE", [1, 2, 3, 4], [5], {"shrinkAxisMask": 1}, "StridedSliceOptions"),
+           Op("PACK", [5, 6], [7], {"valuesCount": 2, "axis": 0}, "PackOptions"),
+           Op("RESHAPE", [0, 7], [8], {"newShape": []}, "ReshapeOptions")]
+    assert check_graphs([Graph(tensors, ops, [0], [8])]) == 1
