@@ -26,6 +26,15 @@ def test_expand_dims():
     assert check_cases(expand_dims_case, 3, CASES) == CASES
 
 
+def test_expand_dims_refuses_an_output_shape_with_the_one_elsewhere():
+    rng = np.random.default_rng(0)
+    x = act([3, 4], rng)
+    g = single([x, const([0], "axis"), act([3, 1, 4], rng, "y", x.quant)], "EXPAND_DIMS", [0, 1], [2], {},
+               "ExpandDimsOptions")
+    assert_refused(g, "op EXPAND_DIMS at index 0: output int8 \\[3, 1, 4\\] is not the input int8 \\[3, 4\\] with a "
+                      "dimension of 1 at axis 0")
+
+
 def test_expand_dims_is_an_alias():
     """Its output shares the input's bytes: no copy is emitted (when the input is not a graph output)."""
     rng = np.random.default_rng(0)

@@ -19,10 +19,16 @@ class ExpandDims(Reshape):
     kinds = ("EXPAND_DIMS",)
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
+        """TFLM's Prepare (constant axis, the output shape) and Eval (int8, int16, float32)."""
         x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-        if x.dtype != y.dtype or len(y.shape) != len(x.shape) + 1 or x.nbytes != y.nbytes:
+        if len(op.inputs) != 2:
+            raise ModelError(f"takes 2 inputs (input, axis), not {len(op.inputs)}")
+        (axis,) = strided.const_ints(graph, op.inputs[1], "axis")
+        axis += len(x.shape) + 1 if axis < 0 else 0
+        want = list(x.shape[:axis]) + [1] + list(x.shape[axis:]) if 0 <= axis <= len(x.shape) else None
+        if x.dtype not in ("int8", "int16", "float32") or x.dtype != y.dtype or list(y.shape) != want:
             raise ModelError(f"output {y.dtype} {list(y.shape)} is not the input {x.dtype} {list(x.shape)} "
-                             "with one more dimension")
+                             f"with a dimension of 1 at axis {axis} (int8, int16 or float32)")
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         self.check(e.graph, i, op)  # the generator does not call `check` itself
