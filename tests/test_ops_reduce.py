@@ -63,7 +63,8 @@ def test_reduce_max_refuses_a_different_output_quantization():
 
 
 def test_arg_max_with_int64_output_is_refused_in_one_line():
-    """TFLM takes int64 indices too; the engine's activations are int8 or int32 (validate.check_int8_model)."""
+    """The wheel's ARG_MAX fails on int64 indices ("Only int32_t are supported currently"); the engine refuses
+    int64 activations (validate.check_int8_model)."""
     rng = np.random.default_rng(0)
     g = single([act([2, 3], rng), const([1], "axis"), Tensor("y", (2,), "int64", None)], "ARG_MAX", [0, 1], [2],
                {"outputType": 4}, "ArgMaxOptions")
