@@ -84,3 +84,20 @@ def patch_stage_model(size=23, seed=0, io_dtype="int8", width=8, first_stride=2)
     y = keras.layers.GlobalAveragePooling2D()(y)
     y = keras.layers.Dense(10)(y)
     return convert(keras.Model(x, y), (size, size, 3), seed=seed, io_dtype=io_dtype)
+
+
+def conv1d_model(seed=0):
+    """Keras Conv1D layers (EXPAND_DIMS + CONV_2D + RESHAPE), a strided slice, a split, REDUCE_MAX and SUM:
+    what the converter makes of a small 1-D signal model."""
+    tf, keras = _tf()
+    keras.utils.set_random_seed(seed)
+    x = keras.Input((32, 4))
+    y = keras.layers.Conv1D(8, 3, activation="relu")(x)
+    y = keras.layers.Lambda(lambda t: t[:, 1:-1:2, :])(y)
+    a, b = keras.layers.Lambda(lambda t: tf.split(t, 2, axis=-1))(y)
+    y = keras.layers.Concatenate()([b, a])
+    y = keras.layers.Conv1D(6, 3, strides=2, padding="same")(y)
+    pooled = keras.layers.GlobalMaxPooling1D()(y)
+    summed = keras.layers.Lambda(lambda t: tf.reduce_sum(t, axis=1))(y)
+    out = keras.layers.Dense(5)(keras.layers.Concatenate()([pooled, summed]))
+    return convert(keras.Model(x, out), (32, 4), seed=seed)

@@ -17,7 +17,7 @@ from tflite_patch.graph import FusedAdd, Graph, InPlace, Op
 
 CONV_KINDS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 POOL_KINDS = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
-RESHAPE_KINDS = ("RESHAPE", "SQUEEZE")
+RESHAPE_KINDS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
 # Elementwise ops whose kernels read element i before writing element i, so out may equal in.
 ELEMENTWISE_INPLACE_KINDS = ("ADD", "MUL", "HARD_SWISH", "LOGISTIC", "QUANTIZE", "DEQUANTIZE")
 

@@ -234,6 +234,26 @@ void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, co
  * patch-based inference (copy_window.c). */
 void mr_copy_window(const void *src, int src_stride, void *dst, int dst_stride, int rows, int row_bytes);
 
+/* ------------------------------------------------------------ SHAPE OPS */
+
+/* A strided block copy (copy_strided.c): the data movement of STRIDED_SLICE, SLICE, PACK, UNPACK,
+ * SPLIT, SPLIT_V, SPACE_TO_DEPTH, DEPTH_TO_SPACE, BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND. */
+void mr_copy_strided(const void *in, void *out, const mr_copy_params *p);
+
+/* GATHER and GATHER_ND (gather.c) with int32 positions read at run time; a position outside the input
+ * copies nothing (TFLM's Eval fails there). */
+void mr_gather(const void *input, const int32_t *coords, void *output, const mr_gather_params *p);
+void mr_gather_nd(const void *params, const int32_t *indices, void *output, const mr_gather_nd_params *p);
+
+/* REDUCE_MAX, REDUCE_MIN, SUM (int8 out) and ARG_MAX, ARG_MIN (int32 out) of an int8 tensor (reduce.c). */
+void mr_reduce_s8(const int8_t *in, void *out, const mr_reduce_params *p);
+
+/* CAST between int8, int16, int32, float32 (cast.c): static_cast per element. */
+void mr_cast(const void *in, int32_t in_type, void *out, int32_t out_type, int32_t n);
+
+/* MIRROR_PAD (mirror_pad.c): a gather through per-dimension index maps. */
+void mr_mirror_pad(const void *in, void *out, const mr_mirror_pad_params *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -160,6 +160,57 @@ typedef struct {
   int32_t multiplier, shift;
 } mr_requantize_params;
 
+/* ---- shape ops (STRIDED_SLICE, SLICE, GATHER, PACK, UNPACK, SPLIT, SPACE_TO_DEPTH, ...) */
+
+#define MR_COPY_DIMS 6
+
+/* mr_copy_strided: `shape` elements of `elem_bytes` bytes each, outermost first; element (i0..i5) is
+ * read at in + in_offset + sum(i_k * in_stride[k]) and written at out + out_offset + sum(i_k *
+ * out_stride[k]) (byte strides; the input's may be negative). */
+typedef struct {
+  int32_t elem_bytes;
+  int32_t shape[MR_COPY_DIMS];
+  int32_t in_stride[MR_COPY_DIMS];
+  int32_t out_stride[MR_COPY_DIMS];
+  int32_t in_offset, out_offset;
+} mr_copy_params;
+
+/* mr_gather: TFLM's Gather loop; `inner_bytes` = inner_size x element bytes. */
+typedef struct {
+  int32_t batch_size, outer_size, axis_size, coord_size, inner_bytes;
+} mr_gather_params;
+
+/* mr_gather_nd: `n_slices` slices of `slice_bytes`, each at sum_j(index_j * dims_to_count[j]) elements
+ * (of `elem_bytes`) into the params; `dims`: the params' first `indices_nd` extents (bounds). */
+typedef struct {
+  int32_t n_slices, indices_nd, slice_bytes, elem_bytes;
+  int32_t dims[5], dims_to_count[5];
+} mr_gather_nd_params;
+
+/* mr_reduce_s8: output element (k0, k1, k2) reduces in[sum k_i * kept_stride[i] + sum r_j *
+ * reduced_stride[j]] over the reduced extents (element strides, dimensions merged by the generator).
+ * SUM: sat8(MultiplyByQuantizedMultiplier(sum - sum_offset, multiplier, shift) + output_zero_point) with
+ * sum_offset = input zero point x reduced count, multiplier/shift of input scale / output scale. */
+#define MR_REDUCE_DIMS 3
+enum { MR_REDUCE_MAX = 0, MR_REDUCE_MIN = 1, MR_REDUCE_SUM = 2, MR_ARG_MAX = 3, MR_ARG_MIN = 4 };
+typedef struct {
+  int32_t op;
+  int32_t kept_shape[MR_REDUCE_DIMS], kept_stride[MR_REDUCE_DIMS];
+  int32_t reduced_shape[MR_REDUCE_DIMS], reduced_stride[MR_REDUCE_DIMS];
+  int32_t sum_offset, multiplier, shift, output_zero_point;
+} mr_reduce_params;
+
+/* Element types of mr_cast. */
+enum { MR_TYPE_INT8 = 0, MR_TYPE_INT16 = 2, MR_TYPE_INT32 = 3, MR_TYPE_FLOAT32 = 4 };
+
+/* mr_mirror_pad: the output's extents (5-D, 1s in front), the input's byte strides and, per dimension, the
+ * input index of each output index. */
+typedef struct {
+  int32_t elem_bytes;
+  int32_t shape[5], in_stride[5];
+  const int32_t *map[5];
+} mr_mirror_pad_params;
+
 #ifdef __cplusplus
 }
 #endif

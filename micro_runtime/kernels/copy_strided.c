@@ -1,0 +1,35 @@
+/* The data movement of the shape ops (STRIDED_SLICE, SLICE, PACK, UNPACK, SPLIT, SPLIT_V,
+ * SPACE_TO_DEPTH, DEPTH_TO_SPACE, BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND, ...): a block of up to
+ * MR_COPY_DIMS dimensions read and written with constant byte strides. The generator computes the
+ * strides and offsets of each op at generation time (micro_runtime/lowering/strided.py). */
+#include <string.h>
+
+#include "mr_kernels.h"
+
+void mr_copy_strided(const void *in, void *out, const mr_copy_params *p) {
+  const uint8_t *src0 = (const uint8_t *)in + p->in_offset;
+  uint8_t *dst0 = (uint8_t *)out + p->out_offset;
+  const int32_t *n = p->shape, *is = p->in_stride, *os = p->out_stride;
+  const int32_t elem = p->elem_bytes;
+  const int contiguous = is[5] == elem && os[5] == elem;
+  int32_t i0, i1, i2, i3, i4, i5;
+  for (i0 = 0; i0 < n[0]; ++i0) {
+    for (i1 = 0; i1 < n[1]; ++i1) {
+      for (i2 = 0; i2 < n[2]; ++i2) {
+        for (i3 = 0; i3 < n[3]; ++i3) {
+          for (i4 = 0; i4 < n[4]; ++i4) {
+            const uint8_t *src = src0 + i0 * is[0] + i1 * is[1] + i2 * is[2] + i3 * is[3] + i4 * is[4];
+            uint8_t *dst = dst0 + i0 * os[0] + i1 * os[1] + i2 * os[2] + i3 * os[3] + i4 * os[4];
+            if (contiguous) {
+              memcpy(dst, src, (size_t)(n[5] * elem));
+            } else if (elem == 1) {
+              for (i5 = 0; i5 < n[5]; ++i5) dst[i5 * os[5]] = src[i5 * is[5]];
+            } else {
+              for (i5 = 0; i5 < n[5]; ++i5) memcpy(dst + i5 * os[5], src + i5 * is[5], (size_t)elem);
+            }
+          }
+        }
+      }
+    }
+  }
+}
