@@ -158,6 +158,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
         e.body.append(f"  /* {i}: {describe(engine, op)} */")
         e.body.append(f"  MR_LAYER_BEGIN({i});")
         try:
+            lowering.check(engine, i, op)
             lowering.emit(e, i, op)
         except (ModelError, quant.QuantRangeError) as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None

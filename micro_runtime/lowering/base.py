@@ -170,10 +170,10 @@ class Lowering:
         """The features of the per-layer instruction model: MACs, output and input elements, output
         channels, output pixels (H*W), and a constant."""
         out = graph.tensors[op.outputs[0]].shape
-        x = graph.tensors[op.inputs[0]].shape
+        x = graph.tensors[op.inputs[0]].shape if op.inputs else ()
         return {"macs": float(self.macs(graph, op)), "out": float(np.prod(out)), "in": float(np.prod(x)),
-                "channels": float(out[-1]), "pixels": float(np.prod(out[1:-1])) if len(out) > 2 else 1.0,
-                "one": 1.0}
+                "channels": float(out[-1]) if out else 1.0,
+                "pixels": float(np.prod(out[1:-1])) if len(out) > 2 else 1.0, "one": 1.0}
 
     def detail(self, graph: Graph, op: Op) -> str | None:
         """A short word on the op's geometry for `describe` (e.g. "3x3/1"), if any."""

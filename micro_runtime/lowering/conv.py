@@ -95,7 +95,6 @@ class Conv2D(Lowering):
         return window_detail(graph, op)
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
-        self.check(e.graph, i, op)
         kernel = self.kernel(e.graph, op)
         g = geometry(e.graph, op)
         x, y = op.inputs[0], op.outputs[0]
