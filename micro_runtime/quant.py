@@ -316,3 +316,96 @@ def compute_padding(in_size: int, filter_size: int, stride: int, padding: str,
         out = (in_size + stride - effective) // stride
     total = max((out - 1) * stride + effective - in_size, 0)
     return out, total // 2, total - total // 2
+
+
+# ------------------------------------------------------------------ elementwise ops (ops-elementwise)
+# MAXIMUM/MINIMUM need no parameters. Each function below follows the named TFLM Prepare, float32 where TFLM
+# computes in float (np.float32 steps), double where it widens first.
+
+def relu_params(input_scale: float, input_zero_point: int, output_scale: float,
+                output_zero_point: int) -> Dict[str, int]:
+    """RELU int8 (activations_common.cc CalculateReluOpData): QuantizeMultiplier(double(in) / double(out)),
+    act_min = max(-128, zp_out + roundf(0 / scale)), act_max = 127. Keys match mr_relu_params."""
+    m, s = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    return dict(input_offset=int(input_zero_point), output_offset=int(output_zero_point), output_multiplier=m,
+                output_shift=s, act_min=max(INT8_MIN, int(output_zero_point)), act_max=INT8_MAX)
+
+
+def relu6_bounds(input_scale: float, input_zero_point: int) -> Tuple[int, int]:
+    """RELU6 int8 (Relu6Prepare): clamp to [zp_in, FloatToQuantizedType(6.0f, scale, zp_in)] in the input's
+    quantization (the output's is not read): round(6.0f / scale) in float32, + zp, clamped to int8."""
+    six = int(round_half_away(float(np.float32(6.0) / np.float32(input_scale)))) + int(input_zero_point)
+    return int(input_zero_point), min(INT8_MAX, max(INT8_MIN, six))
+
+
+def leaky_relu_params(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,
+                      alpha: float) -> Dict[str, int]:
+    """LEAKY_RELU int8 (leaky_relu_common.cc): both ratios in float32 (in * alpha / out, in / out), then
+    QuantizeMultiplier. Keys match mr_leaky_relu_params."""
+    f32 = np.float32
+    ma, sa = quantize_multiplier(float(f32(f32(input_scale) * f32(alpha)) / f32(output_scale)))
+    mi, si = quantize_multiplier(float(f32(input_scale) / f32(output_scale)))
+    return dict(input_offset=int(input_zero_point), output_offset=int(output_zero_point),
+                output_multiplier_identity=mi, output_shift_identity=si,
+                output_multiplier_alpha=ma, output_shift_alpha=sa)
+
+
+def prelu_params(input_scale: float, input_zero_point: int, alpha_scale: float, alpha_zero_point: int,
+                 output_scale: float, output_zero_point: int) -> Dict[str, int]:
+    """PRELU int8 (prelu_common.cc CalculatePreluParams): double in / out and in * alpha / out."""
+    m1, s1 = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    m2, s2 = quantize_multiplier(_f32(input_scale) * _f32(alpha_scale) / _f32(output_scale))
+    return dict(input_offset=-int(input_zero_point), alpha_offset=-int(alpha_zero_point),
+                output_offset=int(output_zero_point), output_multiplier_1=m1, output_shift_1=s1,
+                output_multiplier_2=m2, output_shift_2=s2)
+
+
+def sub_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
+               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
+    """SUB int8 (sub_common.cc CalculateOpDataSub): like ADD's but the ratios in float32 (twice_max_input_scale
+    is a float, each quotient a float widened to double). Keys match mr_arithmetic_params."""
+    f32 = np.float32
+    s1, s2, so = f32(input1_scale), f32(input2_scale), f32(output_scale)
+    left_shift = 20
+    twice = f32(2) * max(s1, s2)
+    m1, sh1 = quantize_multiplier_smaller_than_one_exp(float(s1 / twice))
+    m2, sh2 = quantize_multiplier_smaller_than_one_exp(float(s2 / twice))
+    mo, sho = quantize_multiplier_smaller_than_one_exp(float(twice / (f32(1 << left_shift) * so)))
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=left_shift,
+                input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
+                output_offset=int(output_zero_point), output_multiplier=mo, output_shift=sho,
+                act_min=act_min, act_max=act_max)
+
+
+def squared_difference_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
+                              input2_zero_point: int, output_scale: float, output_zero_point: int) -> Dict[str, int]:
+    """SQUARED_DIFFERENCE int8 (squared_difference.cc PrepareQuantized): left_shift 7, twice_max in double,
+    output multiplier twice^2 / double((1 << 14) * float out_scale) by QuantizeMultiplier (any shift)."""
+    left_shift = 7
+    twice = 2.0 * max(_f32(input1_scale), _f32(input2_scale))
+    m1, sh1 = quantize_multiplier_smaller_than_one_exp(_f32(input1_scale) / twice)
+    m2, sh2 = quantize_multiplier_smaller_than_one_exp(_f32(input2_scale) / twice)
+    mo, sho = quantize_multiplier((twice * twice) / float(np.float32(1 << (left_shift * 2)) * np.float32(output_scale)))
+    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=left_shift,
+                input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
+                output_offset=int(output_zero_point), output_multiplier=mo, output_shift=sho,
+                act_min=INT8_MIN, act_max=INT8_MAX)
+
+
+def broadcast4(shape1: Sequence[int], shape2: Sequence[int]) -> Dict[str, Tuple[int, ...]]:
+    """TFLM NdArrayDescsForElementwiseBroadcast on shapes extended to 4-D: the output dims and each input's
+    strides, 0 along a dimension it broadcasts. Raises ValueError for shapes that do not broadcast."""
+    a = [1] * (4 - len(shape1)) + [int(d) for d in shape1]
+    b = [1] * (4 - len(shape2)) + [int(d) for d in shape2]
+    dims, st1, st2 = [0] * 4, [0] * 4, [0] * 4
+    s1 = s2 = 1
+    for d in range(3, -1, -1):
+        if a[d] != b[d] and 1 not in (a[d], b[d]):
+            raise ValueError(f"shapes {list(shape1)} and {list(shape2)} do not broadcast")
+        dims[d] = max(a[d], b[d])
+        st1[d] = 0 if a[d] == 1 else s1
+        st2[d] = 0 if b[d] == 1 else s2
+        s1 *= a[d]
+        s2 *= b[d]
+    return dict(dims=tuple(dims), stride1=tuple(st1), stride2=tuple(st2))

@@ -276,6 +276,31 @@ void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, co
  * patch-based inference (copy_window.c). */
 void mr_copy_window(const void *src, int src_stride, void *dst, int dst_stride, int rows, int row_bytes);
 
+/* ------------------------------------------------------- ELEMENTWISE OPS */
+
+/* MAXIMUM / MINIMUM int8 (reference_ops::MaximumMinimumBroadcastSlow): the larger / smaller raw value of the
+ * two broadcast inputs; no requantization (TFLM reads no quantization). */
+void mr_maximum_s8(const mr_broadcast4 *b, const int8_t *in1, const int8_t *in2, int8_t *out);
+void mr_minimum_s8(const mr_broadcast4 *b, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* RELU int8 (TFLM ReluQuantized): requantize x - zp_in to the output, clamp. quant.relu_params. */
+void mr_relu_s8(const mr_relu_params *p, const int8_t *in, int32_t n, int8_t *out);
+
+/* RELU6 int8 (TFLM Relu6Quantized): clamp to [lower, upper] (quant.relu6_bounds), no requantization. */
+void mr_relu6_s8(const int8_t *in, int32_t n, int8_t *out, int32_t lower, int32_t upper);
+
+/* LEAKY_RELU int8 (reference_ops::QuantizeLeakyRelu). quant.leaky_relu_params. */
+void mr_leaky_relu_s8(const mr_leaky_relu_params *p, const int8_t *in, int32_t n, int8_t *out);
+
+/* PRELU int8 (reference_ops::BroadcastPrelu4DSlow). quant.prelu_params, quant.broadcast4. */
+void mr_prelu_s8(const mr_prelu_params *p, const int8_t *in, const int8_t *alpha, int8_t *out);
+
+/* SUB int8 (reference_ops::Sub / BroadcastQuantSubSlow). quant.sub_params. */
+void mr_sub_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* SQUARED_DIFFERENCE int8 (TFLM squared_difference.cc). quant.squared_difference_params. */
+void mr_squared_difference_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,111 @@
+"""Elementwise int8 ops against the TFLM wheel: seeded random single-op models (shapes, ranks, broadcasting,
+quantization drawn at random), our generated C with the fast path and with -DMR_PORTABLE, byte for byte."""
+import numpy as np
+import pytest
+
+from micro_runtime.codegen import generate
+from tests.test_single_ops import act_t, check, q
+from tflite_patch import Graph, ModelError, Op, Tensor, save_tflite
+
+CASES = 20
+ACTIVATIONS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
+
+
+def rand_quant(rng):
+    return float(rng.uniform(0.004, 0.2)), int(rng.integers(-128, 128))
+
+
+def broadcast_shapes(rng):
+    """Two shapes of rank 1..4 that broadcast, and their broadcast."""
+    rank = int(rng.integers(1, 5))
+    out = [int(d) for d in rng.integers(1, 6, size=rank)]
+    shapes = []
+    for _ in range(2):
+        r = int(rng.integers(1, rank + 1))
+        s = [d if rng.random() < 0.6 else 1 for d in out[rank - r:]]
+        shapes.append(s)
+    # the broadcast of what was drawn (a dim all ones in both inputs becomes 1)
+    full = [[1] * (rank - len(s)) + s for s in shapes]
+    out = [max(a, b) for a, b in zip(*full)]
+    return shapes[0], shapes[1], out
+
+
+def binary_graph(kind, seed, options=None, options_type=None, const_second=False):
+    rng = np.random.default_rng(seed)
+    s1, s2, so = broadcast_shapes(rng)
+    (a_s, a_z), (b_s, b_z), (o_s, o_z) = rand_quant(rng), rand_quant(rng), rand_quant(rng)
+    if rng.random() < 0.2:  # the same quantization everywhere (the common case in real models)
+        b_s, b_z, o_s, o_z = a_s, a_z, a_s, a_z
+    second = act_t(s2, b_s, b_z, "b")
+    if const_second:
+        second.data = rng.integers(-128, 128, size=s2).astype(np.int8)
+    tensors = [act_t(s1, a_s, a_z, "a"), second, act_t(so, o_s, o_z, "y")]
+    op = Op(kind, [0, 1], [2], options or {}, options_type, version=2)
+    return Graph(tensors, [op], [0] if const_second else [0, 1], [2])
+
+
+def unary_graph(kind, seed, options=None, options_type=None, same_quant=False):
+    rng = np.random.default_rng(seed)
+    shape = [int(d) for d in rng.integers(1, 7, size=int(rng.integers(1, 5)))]
+    (x_s, x_z), (y_s, y_z) = rand_quant(rng), rand_quant(rng)
+    if same_quant or rng.random() < 0.2:
+        y_s, y_z = x_s, x_z
+    tensors = [act_t(shape, x_s, x_z, "x"), act_t(shape, y_s, y_z, "y")]
+    return Graph(tensors, [Op(kind, [0], [1], options or {}, options_type, version=1)], [0], [1])
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+@pytest.mark.parametrize("kind", ["MAXIMUM", "MINIMUM"])
+def test_maximum_minimum(kind, seed):
+    check(binary_graph(kind, seed, const_second=seed % 5 == 4))
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+@pytest.mark.parametrize("kind", ["RELU", "RELU6"])
+def test_relu(kind, seed):
+    check(unary_graph(kind, seed))
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_leaky_relu(seed):
+    alpha = float(np.random.default_rng(1000 + seed).choice([0.0, 0.01, 0.1, 0.2, 0.3, 0.5, 0.99, 1.5, -0.25]))
+    check(unary_graph("LEAKY_RELU", seed, {"alpha": alpha}, "LeakyReluOptions"))
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_prelu(seed):
+    rng = np.random.default_rng(2000 + seed)
+    shape = [int(d) for d in rng.integers(1, 6, size=int(rng.integers(1, 5)))]
+    alpha_shape = [d if rng.random() < 0.7 else 1 for d in shape[len(shape) - int(rng.integers(1, len(shape) + 1)):]]
+    (x_s, x_z), (y_s, y_z) = rand_quant(rng), rand_quant(rng)
+    a_s, a_z = float(rng.uniform(0.001, 0.02)), int(rng.integers(-128, 128))
+    tensors = [act_t(shape, x_s, x_z, "x"),
+               Tensor("alpha", tuple(alpha_shape), "int8", q(a_s, a_z),
+                      rng.integers(-128, 128, size=alpha_shape).astype(np.int8)),
+               act_t(shape, y_s, y_z, "y")]
+    check(Graph(tensors, [Op("PRELU", [0, 1], [2], {}, None, version=1)], [0], [2]))
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_sub(seed):
+    act = list(ACTIVATIONS)[seed % 4]
+    check(binary_graph("SUB", seed, {"fusedActivationFunction": ACTIVATIONS[act]}, "SubOptions",
+                       const_second=seed % 5 == 3))
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_squared_difference(seed):
+    check(binary_graph("SQUARED_DIFFERENCE", seed, {}, "SquaredDifferenceOptions", const_second=seed % 5 == 3))
+
+
+def test_mixed_input_types_refused_like_tflm():
+    """TFLM's SquaredDifferencePrepare requires equal input types; we refuse in one line too."""
+    g = binary_graph("SQUARED_DIFFERENCE", 0, {}, "SquaredDifferenceOptions")
+    g.tensors[1].dtype = "uint8"
+    model = save_tflite(g)
+    from tflite_patch.tflm import interpreter
+    with pytest.raises(ModelError):
+        interpreter(model)
+    with pytest.raises(ModelError, match=r"^op SQUARED_DIFFERENCE at index 0: input tensor 1 is uint8") as err:
+        generate(model, "op")
+    assert "\n" not in str(err.value)
