@@ -409,3 +409,133 @@ def broadcast4(shape1: Sequence[int], shape2: Sequence[int]) -> Dict[str, Tuple[
         s1 *= a[d]
         s2 *= b[d]
     return dict(dims=tuple(dims), stride1=tuple(st1), stride2=tuple(st2))
+
+
+# The per-element integer arithmetic of TFLM's ABS and RSQRT for int8, evaluated here for each of the 256
+# input values: the kernel reads a 256-entry table (mr_lut_s8), as TFLM's own ELU does.
+
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _wrap32(x: int) -> int:
+    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def _srdhm(a: int, b: int) -> int:
+    """gemmlowp SaturatingRoundingDoublingHighMul (int32; C division truncates toward zero)."""
+    if a == b == _INT32_MIN:
+        return _INT32_MAX
+    ab = a * b
+    num = ab + ((1 << 30) if ab >= 0 else 1 - (1 << 30))
+    q = abs(num) >> 31
+    return q if num >= 0 else -q
+
+
+def _rounding_divide_by_pot(x: int, exponent: int) -> int:
+    mask = (1 << exponent) - 1
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if (x & mask) > threshold else 0)
+
+
+def _saturating_rounding_mul_by_pot(x: int, exponent: int) -> int:
+    if exponent > 0:
+        threshold = (1 << (31 - exponent)) - 1
+        if x > threshold:
+            return _INT32_MAX
+        if x < -threshold:
+            return _INT32_MIN
+        return _wrap32(x << exponent)
+    return _rounding_divide_by_pot(x, -exponent) if exponent < 0 else x
+
+
+def multiply_by_quantized_multiplier(x: int, multiplier: int, shift: int) -> int:
+    """TFLM MultiplyByQuantizedMultiplier (double rounding, the wheel's build), int32 wrap-around included."""
+    left, right = max(shift, 0), max(-shift, 0)
+    return _rounding_divide_by_pot(_srdhm(_wrap32(x << left), multiplier), right)
+
+
+def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int = -1) -> Tuple[int, int]:
+    """TFLM GetInvSqrtQuantizedMultiplierExp: 1/sqrt(value) by gemmlowp Newton-Raphson in Q3."""
+    if value <= 1:
+        return _INT32_MAX, 0
+    shift = 11
+    while value >= (1 << 29):
+        value //= 4
+        shift += 1
+    left_shift_bit_pairs = (31 - value.bit_length()) // 2 - 1  # (CountLeadingZeros - 1) / 2 - 1
+    shift -= left_shift_bit_pairs
+    value <<= 2 * left_shift_bit_pairs
+    fixedpoint_input = value >> 1
+    half_input = _saturating_rounding_mul_by_pot(fixedpoint_input, -1)
+    half_three = (1 << 28) + (1 << 27)
+    x = 1 << 28  # F3 one
+    for _ in range(5):
+        x3 = _saturating_rounding_mul_by_pot(_srdhm(_srdhm(x, x), x), 6)  # Rescale<3> of an F9
+        x = _saturating_rounding_mul_by_pot(_wrap32(_srdhm(half_three, x) - _srdhm(half_input, x3)), 3)
+    x = _srdhm(x, 1518500250)
+    if shift < 0:
+        x = _wrap32(x << -shift)
+        shift = 0
+    return x, shift * reverse_shift
+
+
+def _clamp8(v: int) -> int:
+    return min(INT8_MAX, max(INT8_MIN, v))
+
+
+def abs_table(input_scale: float, input_zero_point: int, output_scale: float,
+              output_zero_point: int) -> List[int]:
+    """ABS int8 (elementwise.cc AbsEvalQuantized) for inputs -128..127: |x - zp_in|, rescaled by
+    QuantizeMultiplier(double in / double out) unless the float scales are equal, + zp_out, clamped."""
+    needs_rescale = _f32(input_scale) != _f32(output_scale)
+    m, s = quantize_multiplier(_f32(input_scale) / _f32(output_scale)) if needs_rescale else (0, 0)
+    table = []
+    for x in range(INT8_MIN, INT8_MAX + 1):
+        value = abs(x - int(input_zero_point))
+        out = multiply_by_quantized_multiplier(value, m, s) if needs_rescale else value
+        table.append(_clamp8(out + int(output_zero_point)))
+    return table
+
+
+def rsqrt_table(input_scale: float, input_zero_point: int, output_scale: float,
+                output_zero_point: int) -> List[int]:
+    """RSQRT int8 (elementwise.cc RsqrtEvalQuantized) for inputs -128..127. TFLM fails the invoke on an input
+    below the zero point (negative value); those entries hold 127, the value TFLM gives 0."""
+    m, s = quantize_multiplier(1.0 / (math.sqrt(_f32(input_scale)) * _f32(output_scale)))
+    k_shift = 20
+    table = []
+    for x in range(INT8_MIN, INT8_MAX + 1):
+        value = x - int(input_zero_point)
+        if value <= 0:
+            table.append(INT8_MAX)
+            continue
+        inv_m, inv_s = inv_sqrt_quantized_multiplier_exp(value)
+        data = multiply_by_quantized_multiplier(1, inv_m, inv_s + k_shift)
+        table.append(_clamp8(multiply_by_quantized_multiplier(data, m, s - k_shift) + int(output_zero_point)))
+    return table
+
+
+def elu_table(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,
+              expf=None) -> List[int]:
+    """ELU int8 (elu.cc PopulateLookupTable), float32 throughout: dequantize, x < 0 ? expf(x) - 1 : x, times
+    1 / out_scale, round, + zp. `expf`: the C library's (TFLM calls std::exp on a float)."""
+    f32 = np.float32
+    expf = expf or _libm_expf()
+    inverse_scale = f32(1) / f32(output_scale)
+    table = []
+    for x in range(INT8_MIN, INT8_MAX + 1):
+        dequantized = f32(input_scale) * f32(x - int(input_zero_point))
+        transformed = f32(expf(dequantized)) - f32(1) if dequantized < 0 else dequantized
+        rescaled = f32(round_half_away(float(f32(transformed * inverse_scale))))
+        quantized = int(f32(rescaled + f32(output_zero_point)))
+        table.append(_clamp8(quantized))
+    return table
+
+
+def _libm_expf():
+    import ctypes
+    import ctypes.util
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    libm.expf.restype = ctypes.c_float
+    libm.expf.argtypes = [ctypes.c_float]
+    return lambda v: libm.expf(float(v))

@@ -109,3 +109,24 @@ def test_mixed_input_types_refused_like_tflm():
     with pytest.raises(ModelError, match=r"^op SQUARED_DIFFERENCE at index 0: input tensor 1 is uint8") as err:
         generate(model, "op")
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+@pytest.mark.parametrize("kind", ["ABS", "ELU", "TANH"])
+def test_unary(kind, seed):
+    check(unary_graph(kind, seed))
+
+
+def positive_inputs(graph, count, seed=0):
+    """Inputs at or above the zero point (TFLM's RSQRT fails the invoke on a negative value)."""
+    rng = np.random.default_rng(seed)
+    x = graph.tensors[graph.inputs[0]]
+    zp = int(x.quant.zero_point[0])
+    return [[rng.integers(zp, 128, size=x.shape).astype(np.int8)] for _ in range(count)]
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_rsqrt(seed, monkeypatch):
+    import tests.test_single_ops as single
+    monkeypatch.setattr(single, "random_inputs", positive_inputs)
+    check(unary_graph("RSQRT", seed))

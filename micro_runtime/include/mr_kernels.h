@@ -301,6 +301,15 @@ void mr_sub_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *i
 /* SQUARED_DIFFERENCE int8 (TFLM squared_difference.cc). quant.squared_difference_params. */
 void mr_squared_difference_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 
+/* A 256-entry table lookup, out[i] = table[(uint8_t)in[i]]: ELU (TFLM's own table), ABS and RSQRT (TFLM's
+ * integer arithmetic per input value, quant.abs_table / rsqrt_table / elu_table). */
+void mr_lut_s8(const int8_t *in, int32_t n, int8_t *out, const int8_t *table);
+
+/* TANH int8 (reference_integer_ops::Tanh; output scale 1/128, zero point 0), in logistic.c. The Prepare-time
+ * values are LOGISTIC's (quant.logistic_params: same kInputIntegerBits 4). */
+void mr_tanh_s8(const int8_t *in, int n, int8_t *out, int32_t input_zero_point, int32_t input_range_radius,
+                int32_t input_multiplier, int32_t input_left_shift);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,4 @@
-/* Elementwise int8 kernels (maximum_minimum.c, relu.c, prelu.c, sub.c, squared_difference.c) against
+/* Elementwise int8 kernels (maximum_minimum.c, relu.c, prelu.c, sub.c, squared_difference.c, lut.c, TANH) against
  * TF Lite Micro: golden/elementwise_golden.h, written by golden/make_golden_elementwise.py. */
 #include "golden_check.h"
 #include "mr_kernels.h"
@@ -25,6 +25,11 @@ static void run(const mr_elementwise_golden_case *t) {
     mr_sub_s8((const mr_arithmetic_params *)t->params, t->input1, t->input2, out_buf);
   } else if (strcmp(k, "SQUARED_DIFFERENCE") == 0) {
     mr_squared_difference_s8((const mr_arithmetic_params *)t->params, t->input1, t->input2, out_buf);
+  } else if (strcmp(k, "TANH") == 0) {
+    const int32_t *v = (const int32_t *)t->params;
+    mr_tanh_s8(t->input1, t->n, out_buf, v[0], v[1], v[2], v[3]);
+  } else { /* ABS, RSQRT, ELU: a table */
+    mr_lut_s8(t->input1, t->n, out_buf, (const int8_t *)t->params);
   }
 }
 
