@@ -539,3 +539,14 @@ def _libm_expf():
     libm.expf.restype = ctypes.c_float
     libm.expf.argtypes = [ctypes.c_float]
     return lambda v: libm.expf(float(v))
+
+
+def comparison_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
+                      input2_zero_point: int) -> Dict[str, int]:
+    """EQUAL ... LESS_EQUAL int8 (comparisons_common.cc ComparisonsPrepare): left_shift 8, each input's own
+    scale as QuantizeMultiplierSmallerThanOneExp(double scale). Keys of mr_add_params; no output rescaling."""
+    m1, s1 = quantize_multiplier_smaller_than_one_exp(_f32(input1_scale))
+    m2, s2 = quantize_multiplier_smaller_than_one_exp(_f32(input2_scale))
+    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=8,
+                input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
+                output_offset=0, output_multiplier=0, output_shift=0, act_min=0, act_max=1)

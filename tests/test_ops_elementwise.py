@@ -130,3 +130,29 @@ def test_rsqrt(seed, monkeypatch):
     import tests.test_single_ops as single
     monkeypatch.setattr(single, "random_inputs", positive_inputs)
     check(unary_graph("RSQRT", seed))
+
+
+def comparison_inputs(graph, count, seed=0):
+    """Random inputs with many equal pairs (EQUAL is rarely true on random bytes of different scales)."""
+    rng = np.random.default_rng(seed)
+    sets = []
+    for _ in range(count):
+        arrays = [rng.integers(-128, 128, size=graph.tensors[t].shape).astype(np.int8) for t in graph.inputs]
+        if len(arrays) == 2 and arrays[0].shape == arrays[1].shape:
+            same = rng.random(arrays[0].shape) < 0.3
+            arrays[1][same] = arrays[0][same]
+        sets.append(arrays)
+    return sets
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+@pytest.mark.parametrize("kind", ["EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL"])
+def test_comparison(kind, seed, monkeypatch):
+    import tests.test_single_ops as single
+    monkeypatch.setattr(single, "random_inputs", comparison_inputs)
+    g = binary_graph(kind, seed, {}, None, const_second=seed % 5 == 2)
+    if seed % 3 == 0:  # same quantization on both sides: equal bytes compare equal
+        g.tensors[1].quant = g.tensors[0].quant
+    y = g.tensors[2]
+    g.tensors[2] = Tensor(y.name, y.shape, "bool")
+    check(g)

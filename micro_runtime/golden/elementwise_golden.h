@@ -1356,9 +1356,505 @@ static const int8_t tanh_7_expected[75] = {
   101, 112, 118, -84, -80, 63, -96, -106, -93, 122, -92, -105, 127, 125, 127, -65,
   70, 124, -99, 58, 127, -21, 124, 54, 127, 127, -96
 };
+static const mr_arithmetic_params equal_0_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 63, .input2_offset = 98, .left_shift = 8, .input1_multiplier = 1662640512, .input1_shift = -2, .input2_multiplier = 1157715328, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t equal_0_input1[1] = {
+  -94
+};
+static const int8_t equal_0_input2[1] = {
+  -76
+};
+static const int8_t equal_0_expected[1] = {
+  0
+};
+static const mr_arithmetic_params equal_1_params = {.shape = {.dims = {1, 5, 1, 4}, .stride1 = {0, 4, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = -2, .input2_offset = -2, .left_shift = 8, .input1_multiplier = 1272887424, .input1_shift = -3, .input2_multiplier = 1272887424, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t equal_1_input1[20] = {
+  -60, -104, -123, 63, 46, -5, 96, -75, 63, 101, -97, 53, 68, -106, -114, 127,
+  -62, -109, 92, 81
+};
+static const int8_t equal_1_input2[4] = {
+  -60, 89, -60, -60
+};
+static const int8_t equal_1_expected[20] = {
+  1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0
+};
+static const mr_arithmetic_params equal_2_params = {.shape = {.dims = {1, 1, 1, 3}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -46, .input2_offset = -100, .left_shift = 8, .input1_multiplier = 1457022976, .input1_shift = -2, .input2_multiplier = 1784314880, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t equal_2_input1[3] = {
+  -39, -103, -32
+};
+static const int8_t equal_2_input2[1] = {
+  -29
+};
+static const int8_t equal_2_expected[3] = {
+  0, 0, 0
+};
+static const mr_arithmetic_params equal_3_params = {.shape = {.dims = {1, 5, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 1, 0, 0}}, .q = {.input1_offset = -33, .input2_offset = -33, .left_shift = 8, .input1_multiplier = 1136389248, .input1_shift = -2, .input2_multiplier = 1136389248, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t equal_3_input1[1] = {
+  58
+};
+static const int8_t equal_3_input2[5] = {
+  70, 9, 30, 58, 58
+};
+static const int8_t equal_3_expected[5] = {
+  0, 0, 0, 1, 1
+};
+static const mr_arithmetic_params equal_4_params = {.shape = {.dims = {1, 1, 1, 4}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = -104, .input2_offset = -97, .left_shift = 8, .input1_multiplier = 1355909376, .input1_shift = -5, .input2_multiplier = 1130751488, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t equal_4_input1[4] = {
+  2, 63, -31, 59
+};
+static const int8_t equal_4_input2[4] = {
+  -27, -97, -13, -49
+};
+static const int8_t equal_4_expected[4] = {
+  0, 0, 0, 0
+};
+static const mr_arithmetic_params equal_5_params = {.shape = {.dims = {1, 3, 5, 3}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 15, 3, 1}}, .q = {.input1_offset = 77, .input2_offset = 77, .left_shift = 8, .input1_multiplier = 1333129344, .input1_shift = -2, .input2_multiplier = 1333129344, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t equal_5_input1[1] = {
+  -8
+};
+static const int8_t equal_5_input2[45] = {
+  -94, -83, -8, -8, -8, -14, -8, -8, 116, -48, 52, -13, 23, -8, -8, -8,
+  -8, -8, -8, -2, 117, -43, -8, 120, 31, -8, -8, -8, -8, 74, 13, -99,
+  63, -110, -8, -71, -8, -8, -8, -31, -8, 65, -8, 40, -8
+};
+static const int8_t equal_5_expected[45] = {
+  0, 0, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1,
+  1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0,
+  0, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1
+};
+static const mr_arithmetic_params equal_6_params = {.shape = {.dims = {1, 1, 5, 4}, .stride1 = {0, 0, 4, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 85, .input2_offset = -35, .left_shift = 8, .input1_multiplier = 1312717696, .input1_shift = -6, .input2_multiplier = 1909643520, .input2_shift = -7, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t equal_6_input1[20] = {
+  -37, 14, 30, 17, -9, 112, -89, 74, 79, -28, 92, -16, -68, 11, -9, 117,
+  -113, 122, -113, 91
+};
+static const int8_t equal_6_input2[4] = {
+  -20, -41, -81, -119
+};
+static const int8_t equal_6_expected[20] = {
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0
+};
+static const mr_arithmetic_params equal_7_params = {.shape = {.dims = {1, 1, 1, 4}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 79, .input2_offset = 79, .left_shift = 8, .input1_multiplier = 1685486464, .input1_shift = -2, .input2_multiplier = 1685486464, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t equal_7_input1[4] = {
+  -27, -17, -125, -96
+};
+static const int8_t equal_7_input2[1] = {
+  -27
+};
+static const int8_t equal_7_expected[4] = {
+  1, 0, 0, 0
+};
+static const mr_arithmetic_params not_equal_0_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 11, .input2_offset = 11, .left_shift = 8, .input1_multiplier = 1379060992, .input1_shift = -2, .input2_multiplier = 1166797312, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t not_equal_0_input1[1] = {
+  -28
+};
+static const int8_t not_equal_0_input2[5] = {
+  -35, -89, 49, -81, 101
+};
+static const int8_t not_equal_0_expected[5] = {
+  1, 1, 1, 1, 1
+};
+static const mr_arithmetic_params not_equal_1_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 116, .input2_offset = 116, .left_shift = 8, .input1_multiplier = 1295614976, .input1_shift = -3, .input2_multiplier = 1295614976, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t not_equal_1_input1[5] = {
+  62, 1, 95, 6, -32
+};
+static const int8_t not_equal_1_input2[1] = {
+  -123
+};
+static const int8_t not_equal_1_expected[5] = {
+  1, 1, 1, 1, 1
+};
+static const mr_arithmetic_params not_equal_2_params = {.shape = {.dims = {1, 1, 1, 3}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = -9, .input2_offset = 0, .left_shift = 8, .input1_multiplier = 1172186112, .input1_shift = -2, .input2_multiplier = 1438204800, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t not_equal_2_input1[3] = {
+  66, 70, 47
+};
+static const int8_t not_equal_2_input2[3] = {
+  57, -17, -76
+};
+static const int8_t not_equal_2_expected[3] = {
+  1, 1, 1
+};
+static const mr_arithmetic_params not_equal_3_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 22, .input2_offset = 22, .left_shift = 8, .input1_multiplier = 1660455296, .input1_shift = -2, .input2_multiplier = 1660455296, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t not_equal_3_input1[1] = {
+  24
+};
+static const int8_t not_equal_3_input2[5] = {
+  -66, -3, -124, -113, -128
+};
+static const int8_t not_equal_3_expected[5] = {
+  1, 1, 1, 1, 1
+};
+static const mr_arithmetic_params not_equal_4_params = {.shape = {.dims = {1, 1, 1, 3}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = -86, .input2_offset = -77, .left_shift = 8, .input1_multiplier = 1377609856, .input1_shift = -2, .input2_multiplier = 1482706304, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t not_equal_4_input1[1] = {
+  -3
+};
+static const int8_t not_equal_4_input2[3] = {
+  -37, 6, -74
+};
+static const int8_t not_equal_4_expected[3] = {
+  1, 1, 1
+};
+static const mr_arithmetic_params not_equal_5_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 2, .input2_offset = 2, .left_shift = 8, .input1_multiplier = 1240327040, .input1_shift = -6, .input2_multiplier = 1240327040, .input2_shift = -6, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t not_equal_5_input1[5] = {
+  -101, -86, -98, 9, 49
+};
+static const int8_t not_equal_5_input2[5] = {
+  44, -101, -60, -22, 3
+};
+static const int8_t not_equal_5_expected[5] = {
+  1, 1, 1, 1, 1
+};
+static const mr_arithmetic_params not_equal_6_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -22, .input2_offset = 103, .left_shift = 8, .input1_multiplier = 1480467200, .input1_shift = -2, .input2_multiplier = 1393570944, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t not_equal_6_input1[1] = {
+  -26
+};
+static const int8_t not_equal_6_input2[1] = {
+  92
+};
+static const int8_t not_equal_6_expected[1] = {
+  1
+};
+static const mr_arithmetic_params not_equal_7_params = {.shape = {.dims = {1, 1, 2, 4}, .stride1 = {0, 0, 1, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 116, .input2_offset = 116, .left_shift = 8, .input1_multiplier = 1193416192, .input1_shift = -2, .input2_multiplier = 1193416192, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t not_equal_7_input1[2] = {
+  -70, 110
+};
+static const int8_t not_equal_7_input2[4] = {
+  80, -55, -91, 60
+};
+static const int8_t not_equal_7_expected[8] = {
+  1, 1, 1, 1, 1, 1, 1, 1
+};
+static const mr_arithmetic_params greater_0_params = {.shape = {.dims = {1, 1, 1, 3}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -92, .input2_offset = -4, .left_shift = 8, .input1_multiplier = 1991287296, .input1_shift = -4, .input2_multiplier = 1812345344, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_0_input1[3] = {
+  -62, 21, -73
+};
+static const int8_t greater_0_input2[1] = {
+  107
+};
+static const int8_t greater_0_expected[3] = {
+  0, 0, 0
+};
+static const mr_arithmetic_params greater_1_params = {.shape = {.dims = {1, 1, 4, 3}, .stride1 = {0, 0, 3, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -50, .input2_offset = -50, .left_shift = 8, .input1_multiplier = 1936014848, .input1_shift = -3, .input2_multiplier = 1936014848, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_1_input1[12] = {
+  68, -22, 9, -55, -123, 54, 23, 27, 69, 5, 68, -25
+};
+static const int8_t greater_1_input2[1] = {
+  -83
+};
+static const int8_t greater_1_expected[12] = {
+  1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1
+};
+static const mr_arithmetic_params greater_2_params = {.shape = {.dims = {1, 1, 2, 5}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 5, 1}}, .q = {.input1_offset = 110, .input2_offset = 30, .left_shift = 8, .input1_multiplier = 1280075136, .input1_shift = -4, .input2_multiplier = 1437840896, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_2_input1[1] = {
+  -90
+};
+static const int8_t greater_2_input2[10] = {
+  40, -102, 87, -28, -44, -105, -65, 110, -42, 15
+};
+static const int8_t greater_2_expected[10] = {
+  0, 1, 0, 1, 1, 1, 1, 0, 1, 0
+};
+static const mr_arithmetic_params greater_3_params = {.shape = {.dims = {1, 1, 1, 3}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = -109, .input2_offset = -109, .left_shift = 8, .input1_multiplier = 1118384256, .input1_shift = -2, .input2_multiplier = 1118384256, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_3_input1[1] = {
+  4
+};
+static const int8_t greater_3_input2[3] = {
+  -36, -19, 4
+};
+static const int8_t greater_3_expected[3] = {
+  1, 1, 0
+};
+static const mr_arithmetic_params greater_4_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 75, .input2_offset = -104, .left_shift = 8, .input1_multiplier = 1078608384, .input1_shift = -3, .input2_multiplier = 1129991296, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_4_input1[5] = {
+  -90, 75, -58, -108, 44
+};
+static const int8_t greater_4_input2[5] = {
+  98, 83, -53, -85, -64
+};
+static const int8_t greater_4_expected[5] = {
+  0, 1, 1, 1, 1
+};
+static const mr_arithmetic_params greater_5_params = {.shape = {.dims = {1, 1, 3, 2}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 2, 1}}, .q = {.input1_offset = 38, .input2_offset = 38, .left_shift = 8, .input1_multiplier = 1893446272, .input1_shift = -4, .input2_multiplier = 1893446272, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_5_input1[2] = {
+  -109, -88
+};
+static const int8_t greater_5_input2[6] = {
+  121, -109, -109, -109, 113, -109
+};
+static const int8_t greater_5_expected[6] = {
+  0, 1, 0, 1, 0, 1
+};
+static const mr_arithmetic_params greater_6_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 94, .input2_offset = 91, .left_shift = 8, .input1_multiplier = 1441269376, .input1_shift = -2, .input2_multiplier = 1101995264, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_6_input1[1] = {
+  -80
+};
+static const int8_t greater_6_input2[1] = {
+  -85
+};
+static const int8_t greater_6_expected[1] = {
+  1
+};
+static const mr_arithmetic_params greater_7_params = {.shape = {.dims = {1, 4, 2, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 2, 1, 0}}, .q = {.input1_offset = 66, .input2_offset = 66, .left_shift = 8, .input1_multiplier = 2019718400, .input1_shift = -3, .input2_multiplier = 2019718400, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_7_input1[1] = {
+  7
+};
+static const int8_t greater_7_input2[8] = {
+  7, 64, -44, 7, 7, 3, 7, -63
+};
+static const int8_t greater_7_expected[8] = {
+  0, 0, 1, 0, 0, 1, 0, 1
+};
+static const mr_arithmetic_params greater_equal_0_params = {.shape = {.dims = {1, 1, 3, 1}, .stride1 = {0, 0, 1, 0}, .stride2 = {0, 0, 1, 0}}, .q = {.input1_offset = -77, .input2_offset = 106, .left_shift = 8, .input1_multiplier = 1928878720, .input1_shift = -4, .input2_multiplier = 1557716096, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_equal_0_input1[3] = {
+  -103, 101, 59
+};
+static const int8_t greater_equal_0_input2[3] = {
+  -4, 66, 3
+};
+static const int8_t greater_equal_0_expected[3] = {
+  0, 0, 0
+};
+static const mr_arithmetic_params greater_equal_1_params = {.shape = {.dims = {1, 1, 1, 2}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 13, .input2_offset = 13, .left_shift = 8, .input1_multiplier = 1359843968, .input1_shift = -7, .input2_multiplier = 1359843968, .input2_shift = -7, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_equal_1_input1[2] = {
+  41, -111
+};
+static const int8_t greater_equal_1_input2[2] = {
+  41, 41
+};
+static const int8_t greater_equal_1_expected[2] = {
+  1, 0
+};
+static const mr_arithmetic_params greater_equal_2_params = {.shape = {.dims = {1, 1, 5, 3}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 3, 1}}, .q = {.input1_offset = 82, .input2_offset = -13, .left_shift = 8, .input1_multiplier = 1138407040, .input1_shift = -3, .input2_multiplier = 1801688832, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_equal_2_input1[3] = {
+  11, -28, -33
+};
+static const int8_t greater_equal_2_input2[15] = {
+  3, -52, -18, 58, -7, -45, -78, 60, 79, 116, 16, 11, -75, 30, 74
+};
+static const int8_t greater_equal_2_expected[15] = {
+  1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0
+};
+static const mr_arithmetic_params greater_equal_3_params = {.shape = {.dims = {1, 3, 1, 5}, .stride1 = {0, 1, 0, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 99, .input2_offset = 99, .left_shift = 8, .input1_multiplier = 2037324800, .input1_shift = -3, .input2_multiplier = 2037324800, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_equal_3_input1[3] = {
+  38, 92, -79
+};
+static const int8_t greater_equal_3_input2[5] = {
+  38, 38, 94, 38, -40
+};
+static const int8_t greater_equal_3_expected[15] = {
+  1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0
+};
+static const mr_arithmetic_params greater_equal_4_params = {.shape = {.dims = {1, 1, 1, 2}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 96, .input2_offset = 72, .left_shift = 8, .input1_multiplier = 1658963584, .input1_shift = -4, .input2_multiplier = 1267120000, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_equal_4_input1[2] = {
+  -12, -127
+};
+static const int8_t greater_equal_4_input2[1] = {
+  -31
+};
+static const int8_t greater_equal_4_expected[2] = {
+  1, 0
+};
+static const mr_arithmetic_params greater_equal_5_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -76, .input2_offset = -76, .left_shift = 8, .input1_multiplier = 2118217088, .input1_shift = -4, .input2_multiplier = 2118217088, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_equal_5_input1[1] = {
+  -28
+};
+static const int8_t greater_equal_5_input2[1] = {
+  -28
+};
+static const int8_t greater_equal_5_expected[1] = {
+  1
+};
+static const mr_arithmetic_params greater_equal_6_params = {.shape = {.dims = {1, 5, 5, 1}, .stride1 = {0, 1, 0, 0}, .stride2 = {0, 5, 1, 0}}, .q = {.input1_offset = -62, .input2_offset = 91, .left_shift = 8, .input1_multiplier = 1425085184, .input1_shift = -2, .input2_multiplier = 1944006400, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_equal_6_input1[5] = {
+  120, 6, 16, 51, 107
+};
+static const int8_t greater_equal_6_input2[25] = {
+  -85, 23, 29, 18, 55, 90, 9, 48, -73, -111, 68, -54, -128, 1, -122, 54,
+  -43, -126, -19, 73, -29, 94, 40, -114, -90
+};
+static const int8_t greater_equal_6_expected[25] = {
+  1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 1, 0, 0, 1, 0, 1, 1, 1
+};
+static const mr_arithmetic_params greater_equal_7_params = {.shape = {.dims = {1, 1, 1, 4}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -15, .input2_offset = -15, .left_shift = 8, .input1_multiplier = 1716162560, .input1_shift = -6, .input2_multiplier = 1716162560, .input2_shift = -6, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t greater_equal_7_input1[4] = {
+  -54, 112, 45, -8
+};
+static const int8_t greater_equal_7_input2[1] = {
+  94
+};
+static const int8_t greater_equal_7_expected[4] = {
+  0, 1, 0, 0
+};
+static const mr_arithmetic_params less_0_params = {.shape = {.dims = {1, 1, 3, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 1, 0}}, .q = {.input1_offset = -47, .input2_offset = -100, .left_shift = 8, .input1_multiplier = 2117401216, .input1_shift = -3, .input2_multiplier = 1335162240, .input2_shift = -5, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_0_input1[1] = {
+  -22
+};
+static const int8_t less_0_input2[3] = {
+  -87, -81, -31
+};
+static const int8_t less_0_expected[3] = {
+  1, 1, 1
+};
+static const mr_arithmetic_params less_1_params = {.shape = {.dims = {1, 5, 1, 4}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 4, 0, 1}}, .q = {.input1_offset = 109, .input2_offset = 109, .left_shift = 8, .input1_multiplier = 1380499712, .input1_shift = -5, .input2_multiplier = 1380499712, .input2_shift = -5, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_1_input1[1] = {
+  3
+};
+static const int8_t less_1_input2[20] = {
+  121, 3, 115, -25, 71, -22, -55, -122, 3, 3, 3, 3, 3, 3, 3, 25,
+  85, -3, 3, 3
+};
+static const int8_t less_1_expected[20] = {
+  1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+  1, 0, 0, 0
+};
+static const mr_arithmetic_params less_2_params = {.shape = {.dims = {1, 4, 2, 1}, .stride1 = {0, 2, 1, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 33, .input2_offset = -54, .left_shift = 8, .input1_multiplier = 1538883200, .input1_shift = -2, .input2_multiplier = 1254891136, .input2_shift = -5, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_2_input1[8] = {
+  116, 3, 88, 107, -51, -115, -120, 69
+};
+static const int8_t less_2_input2[1] = {
+  78
+};
+static const int8_t less_2_expected[8] = {
+  0, 0, 0, 0, 1, 1, 1, 0
+};
+static const mr_arithmetic_params less_3_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = -125, .input2_offset = -125, .left_shift = 8, .input1_multiplier = 1080739200, .input1_shift = -2, .input2_multiplier = 1080739200, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_3_input1[1] = {
+  122
+};
+static const int8_t less_3_input2[5] = {
+  31, -58, -72, 122, 122
+};
+static const int8_t less_3_expected[5] = {
+  0, 0, 0, 0, 0
+};
+static const mr_arithmetic_params less_4_params = {.shape = {.dims = {1, 1, 1, 4}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -119, .input2_offset = -95, .left_shift = 8, .input1_multiplier = 1647617664, .input1_shift = -2, .input2_multiplier = 1295156864, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_4_input1[4] = {
+  -59, 65, 65, -18
+};
+static const int8_t less_4_input2[1] = {
+  121
+};
+static const int8_t less_4_expected[4] = {
+  1, 1, 1, 1
+};
+static const mr_arithmetic_params less_5_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 85, .input2_offset = 85, .left_shift = 8, .input1_multiplier = 1501722880, .input1_shift = -2, .input2_multiplier = 1501722880, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_5_input1[5] = {
+  31, -126, -93, 113, 106
+};
+static const int8_t less_5_input2[1] = {
+  31
+};
+static const int8_t less_5_expected[5] = {
+  0, 1, 1, 0, 0
+};
+static const mr_arithmetic_params less_6_params = {.shape = {.dims = {1, 3, 4, 3}, .stride1 = {0, 3, 0, 1}, .stride2 = {0, 0, 1, 0}}, .q = {.input1_offset = -72, .input2_offset = -124, .left_shift = 8, .input1_multiplier = 1404505472, .input1_shift = -3, .input2_multiplier = 1557494912, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_6_input1[9] = {
+  -46, -122, 4, 34, 58, -13, 103, -124, -39
+};
+static const int8_t less_6_input2[4] = {
+  50, -20, -60, 86
+};
+static const int8_t less_6_expected[36] = {
+  1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 1, 0,
+  0, 1, 0, 0, 0, 1, 0, 1, 0, 1, 1, 0, 1, 1, 0, 1,
+  1, 0, 1, 1
+};
+static const mr_arithmetic_params less_7_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -27, .input2_offset = -27, .left_shift = 8, .input1_multiplier = 1474947072, .input1_shift = -2, .input2_multiplier = 1474947072, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_7_input1[1] = {
+  74
+};
+static const int8_t less_7_input2[1] = {
+  74
+};
+static const int8_t less_7_expected[1] = {
+  0
+};
+static const mr_arithmetic_params less_equal_0_params = {.shape = {.dims = {1, 1, 1, 3}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 81, .input2_offset = -7, .left_shift = 8, .input1_multiplier = 2115135360, .input1_shift = -5, .input2_multiplier = 1387717120, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_equal_0_input1[3] = {
+  -80, -111, -106
+};
+static const int8_t less_equal_0_input2[3] = {
+  -58, -125, 57
+};
+static const int8_t less_equal_0_expected[3] = {
+  0, 0, 1
+};
+static const mr_arithmetic_params less_equal_1_params = {.shape = {.dims = {3, 1, 3, 4}, .stride1 = {3, 0, 1, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 89, .input2_offset = 89, .left_shift = 8, .input1_multiplier = 1171895936, .input1_shift = -2, .input2_multiplier = 1171895936, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_equal_1_input1[9] = {
+  103, 32, 14, 34, -112, 71, 71, -84, -91
+};
+static const int8_t less_equal_1_input2[4] = {
+  27, 70, 103, 103
+};
+static const int8_t less_equal_1_expected[36] = {
+  0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+  1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1,
+  1, 1, 1, 1
+};
+static const mr_arithmetic_params less_equal_2_params = {.shape = {.dims = {1, 1, 1, 2}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -114, .input2_offset = -20, .left_shift = 8, .input1_multiplier = 1168675328, .input1_shift = -2, .input2_multiplier = 1835389568, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_equal_2_input1[2] = {
+  -116, -32
+};
+static const int8_t less_equal_2_input2[1] = {
+  81
+};
+static const int8_t less_equal_2_expected[2] = {
+  1, 1
+};
+static const mr_arithmetic_params less_equal_3_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 7, .input2_offset = 7, .left_shift = 8, .input1_multiplier = 1144483840, .input1_shift = -2, .input2_multiplier = 1144483840, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_equal_3_input1[5] = {
+  -88, 111, -72, -52, 90
+};
+static const int8_t less_equal_3_input2[5] = {
+  -18, -88, 81, 96, -26
+};
+static const int8_t less_equal_3_expected[5] = {
+  1, 0, 1, 1, 0
+};
+static const mr_arithmetic_params less_equal_4_params = {.shape = {.dims = {1, 1, 4, 1}, .stride1 = {0, 0, 1, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -125, .input2_offset = -35, .left_shift = 8, .input1_multiplier = 1561852800, .input1_shift = -2, .input2_multiplier = 1552340352, .input2_shift = -2, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_equal_4_input1[4] = {
+  -107, -35, -113, -55
+};
+static const int8_t less_equal_4_input2[1] = {
+  -40
+};
+static const int8_t less_equal_4_expected[4] = {
+  1, 1, 1, 1
+};
+static const mr_arithmetic_params less_equal_5_params = {.shape = {.dims = {1, 3, 1, 2}, .stride1 = {0, 2, 0, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = -118, .input2_offset = -118, .left_shift = 8, .input1_multiplier = 1932852992, .input1_shift = -4, .input2_multiplier = 1932852992, .input2_shift = -4, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_equal_5_input1[6] = {
+  58, -124, -54, 35, 117, -111
+};
+static const int8_t less_equal_5_input2[2] = {
+  -124, -55
+};
+static const int8_t less_equal_5_expected[6] = {
+  0, 1, 0, 0, 0, 1
+};
+static const mr_arithmetic_params less_equal_6_params = {.shape = {.dims = {1, 1, 4, 3}, .stride1 = {0, 0, 1, 0}, .stride2 = {0, 0, 3, 1}}, .q = {.input1_offset = -50, .input2_offset = 11, .left_shift = 8, .input1_multiplier = 1444141824, .input1_shift = -5, .input2_multiplier = 1504174976, .input2_shift = -5, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_equal_6_input1[4] = {
+  -9, -35, -76, -109
+};
+static const int8_t less_equal_6_input2[12] = {
+  -69, -29, 31, -82, 66, -10, 72, -100, -83, 94, 33, 32
+};
+static const int8_t less_equal_6_expected[12] = {
+  0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
+static const mr_arithmetic_params less_equal_7_params = {.shape = {.dims = {1, 1, 1, 5}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -52, .input2_offset = -52, .left_shift = 8, .input1_multiplier = 1527304576, .input1_shift = -3, .input2_multiplier = 1527304576, .input2_shift = -3, .output_offset = 0, .output_multiplier = 0, .output_shift = 0, .activation = {.min = 0, .max = 1}}};
+static const int8_t less_equal_7_input1[5] = {
+  8, 99, 20, 45, 41
+};
+static const int8_t less_equal_7_input2[1] = {
+  8
+};
+static const int8_t less_equal_7_expected[5] = {
+  1, 0, 0, 0, 0
+};
 
-#define ELEMENTWISE_GOLDEN_COUNT 96
-static const mr_elementwise_golden_case elementwise_golden_cases[96] = {
+#define ELEMENTWISE_GOLDEN_COUNT 144
+static const mr_elementwise_golden_case elementwise_golden_cases[144] = {
   {"maximum_0", "MAXIMUM", &maximum_0_params, 3, 1, 3, maximum_0_input1, maximum_0_input2, maximum_0_expected},
   {"maximum_1", "MAXIMUM", &maximum_1_params, 3, 3, 3, maximum_1_input1, maximum_1_input2, maximum_1_expected},
   {"maximum_2", "MAXIMUM", &maximum_2_params, 1, 1, 1, maximum_2_input1, maximum_2_input2, maximum_2_expected},
@@ -1455,6 +1951,54 @@ static const mr_elementwise_golden_case elementwise_golden_cases[96] = {
   {"tanh_5", "TANH", tanh_5_params, 3, 0, 3, tanh_5_input1, tanh_5_input2, tanh_5_expected},
   {"tanh_6", "TANH", tanh_6_params, 1, 0, 1, tanh_6_input1, tanh_6_input2, tanh_6_expected},
   {"tanh_7", "TANH", tanh_7_params, 75, 0, 75, tanh_7_input1, tanh_7_input2, tanh_7_expected},
+  {"equal_0", "EQUAL", &equal_0_params, 1, 1, 1, equal_0_input1, equal_0_input2, equal_0_expected},
+  {"equal_1", "EQUAL", &equal_1_params, 20, 4, 20, equal_1_input1, equal_1_input2, equal_1_expected},
+  {"equal_2", "EQUAL", &equal_2_params, 3, 1, 3, equal_2_input1, equal_2_input2, equal_2_expected},
+  {"equal_3", "EQUAL", &equal_3_params, 1, 5, 5, equal_3_input1, equal_3_input2, equal_3_expected},
+  {"equal_4", "EQUAL", &equal_4_params, 4, 4, 4, equal_4_input1, equal_4_input2, equal_4_expected},
+  {"equal_5", "EQUAL", &equal_5_params, 1, 45, 45, equal_5_input1, equal_5_input2, equal_5_expected},
+  {"equal_6", "EQUAL", &equal_6_params, 20, 4, 20, equal_6_input1, equal_6_input2, equal_6_expected},
+  {"equal_7", "EQUAL", &equal_7_params, 4, 1, 4, equal_7_input1, equal_7_input2, equal_7_expected},
+  {"not_equal_0", "NOT_EQUAL", &not_equal_0_params, 1, 5, 5, not_equal_0_input1, not_equal_0_input2, not_equal_0_expected},
+  {"not_equal_1", "NOT_EQUAL", &not_equal_1_params, 5, 1, 5, not_equal_1_input1, not_equal_1_input2, not_equal_1_expected},
+  {"not_equal_2", "NOT_EQUAL", &not_equal_2_params, 3, 3, 3, not_equal_2_input1, not_equal_2_input2, not_equal_2_expected},
+  {"not_equal_3", "NOT_EQUAL", &not_equal_3_params, 1, 5, 5, not_equal_3_input1, not_equal_3_input2, not_equal_3_expected},
+  {"not_equal_4", "NOT_EQUAL", &not_equal_4_params, 1, 3, 3, not_equal_4_input1, not_equal_4_input2, not_equal_4_expected},
+  {"not_equal_5", "NOT_EQUAL", &not_equal_5_params, 5, 5, 5, not_equal_5_input1, not_equal_5_input2, not_equal_5_expected},
+  {"not_equal_6", "NOT_EQUAL", &not_equal_6_params, 1, 1, 1, not_equal_6_input1, not_equal_6_input2, not_equal_6_expected},
+  {"not_equal_7", "NOT_EQUAL", &not_equal_7_params, 2, 4, 8, not_equal_7_input1, not_equal_7_input2, not_equal_7_expected},
+  {"greater_0", "GREATER", &greater_0_params, 3, 1, 3, greater_0_input1, greater_0_input2, greater_0_expected},
+  {"greater_1", "GREATER", &greater_1_params, 12, 1, 12, greater_1_input1, greater_1_input2, greater_1_expected},
+  {"greater_2", "GREATER", &greater_2_params, 1, 10, 10, greater_2_input1, greater_2_input2, greater_2_expected},
+  {"greater_3", "GREATER", &greater_3_params, 1, 3, 3, greater_3_input1, greater_3_input2, greater_3_expected},
+  {"greater_4", "GREATER", &greater_4_params, 5, 5, 5, greater_4_input1, greater_4_input2, greater_4_expected},
+  {"greater_5", "GREATER", &greater_5_params, 2, 6, 6, greater_5_input1, greater_5_input2, greater_5_expected},
+  {"greater_6", "GREATER", &greater_6_params, 1, 1, 1, greater_6_input1, greater_6_input2, greater_6_expected},
+  {"greater_7", "GREATER", &greater_7_params, 1, 8, 8, greater_7_input1, greater_7_input2, greater_7_expected},
+  {"greater_equal_0", "GREATER_EQUAL", &greater_equal_0_params, 3, 3, 3, greater_equal_0_input1, greater_equal_0_input2, greater_equal_0_expected},
+  {"greater_equal_1", "GREATER_EQUAL", &greater_equal_1_params, 2, 2, 2, greater_equal_1_input1, greater_equal_1_input2, greater_equal_1_expected},
+  {"greater_equal_2", "GREATER_EQUAL", &greater_equal_2_params, 3, 15, 15, greater_equal_2_input1, greater_equal_2_input2, greater_equal_2_expected},
+  {"greater_equal_3", "GREATER_EQUAL", &greater_equal_3_params, 3, 5, 15, greater_equal_3_input1, greater_equal_3_input2, greater_equal_3_expected},
+  {"greater_equal_4", "GREATER_EQUAL", &greater_equal_4_params, 2, 1, 2, greater_equal_4_input1, greater_equal_4_input2, greater_equal_4_expected},
+  {"greater_equal_5", "GREATER_EQUAL", &greater_equal_5_params, 1, 1, 1, greater_equal_5_input1, greater_equal_5_input2, greater_equal_5_expected},
+  {"greater_equal_6", "GREATER_EQUAL", &greater_equal_6_params, 5, 25, 25, greater_equal_6_input1, greater_equal_6_input2, greater_equal_6_expected},
+  {"greater_equal_7", "GREATER_EQUAL", &greater_equal_7_params, 4, 1, 4, greater_equal_7_input1, greater_equal_7_input2, greater_equal_7_expected},
+  {"less_0", "LESS", &less_0_params, 1, 3, 3, less_0_input1, less_0_input2, less_0_expected},
+  {"less_1", "LESS", &less_1_params, 1, 20, 20, less_1_input1, less_1_input2, less_1_expected},
+  {"less_2", "LESS", &less_2_params, 8, 1, 8, less_2_input1, less_2_input2, less_2_expected},
+  {"less_3", "LESS", &less_3_params, 1, 5, 5, less_3_input1, less_3_input2, less_3_expected},
+  {"less_4", "LESS", &less_4_params, 4, 1, 4, less_4_input1, less_4_input2, less_4_expected},
+  {"less_5", "LESS", &less_5_params, 5, 1, 5, less_5_input1, less_5_input2, less_5_expected},
+  {"less_6", "LESS", &less_6_params, 9, 4, 36, less_6_input1, less_6_input2, less_6_expected},
+  {"less_7", "LESS", &less_7_params, 1, 1, 1, less_7_input1, less_7_input2, less_7_expected},
+  {"less_equal_0", "LESS_EQUAL", &less_equal_0_params, 3, 3, 3, less_equal_0_input1, less_equal_0_input2, less_equal_0_expected},
+  {"less_equal_1", "LESS_EQUAL", &less_equal_1_params, 9, 4, 36, less_equal_1_input1, less_equal_1_input2, less_equal_1_expected},
+  {"less_equal_2", "LESS_EQUAL", &less_equal_2_params, 2, 1, 2, less_equal_2_input1, less_equal_2_input2, less_equal_2_expected},
+  {"less_equal_3", "LESS_EQUAL", &less_equal_3_params, 5, 5, 5, less_equal_3_input1, less_equal_3_input2, less_equal_3_expected},
+  {"less_equal_4", "LESS_EQUAL", &less_equal_4_params, 4, 1, 4, less_equal_4_input1, less_equal_4_input2, less_equal_4_expected},
+  {"less_equal_5", "LESS_EQUAL", &less_equal_5_params, 6, 2, 6, less_equal_5_input1, less_equal_5_input2, less_equal_5_expected},
+  {"less_equal_6", "LESS_EQUAL", &less_equal_6_params, 4, 12, 12, less_equal_6_input1, less_equal_6_input2, less_equal_6_expected},
+  {"less_equal_7", "LESS_EQUAL", &less_equal_7_params, 5, 1, 5, less_equal_7_input1, less_equal_7_input2, less_equal_7_expected},
 };
 
 #endif /* MR_ELEMENTWISE_GOLDEN_H_ */

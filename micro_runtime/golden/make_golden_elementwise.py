@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.join(HERE, os.pardir, os.pardir))
 from micro_runtime import quant  # noqa: E402
 from micro_runtime.lowering.base import _initializer  # noqa: E402
 from micro_runtime.lowering.binary import with_activation  # noqa: E402
+from micro_runtime.lowering.comparisons import COMPARISONS  # noqa: E402
 from tflite_patch import Graph, Op, Quantization, Tensor, save_tflite  # noqa: E402
 from tflite_patch.tflm import run_tflm  # noqa: E402
 
@@ -56,7 +57,7 @@ def _run(graph, inputs):
 
 def binary_cases(kind, rng):
     """(name, params C type, params fields, input1, input2, expected, extra) for SUB / SQUARED_DIFFERENCE /
-    MAXIMUM / MINIMUM / PRELU."""
+    MAXIMUM / MINIMUM / PRELU / the comparisons (bool out)."""
     out = []
     for i in range(CASES):
         s1, s2, so = _shapes(rng)
@@ -71,12 +72,19 @@ def binary_cases(kind, rng):
             options, options_type = {"fusedActivationFunction": i % 4}, "SubOptions"
         elif kind == "SQUARED_DIFFERENCE":
             options_type = "SquaredDifferenceOptions"
+        if kind in COMPARISONS and i % 2:  # equal quantization, many equal pairs
+            q2 = q1
+            x2 = np.where(rng.random(x2.shape) < 0.5, x1[tuple(0 for _ in x1.shape)], x2).astype(np.int8)
         second = _t("b", s2, *q2, x2 if kind == "PRELU" else None)
-        graph = Graph([_t("a", s1, *q1), second, _t("y", so, *qo)], [Op(kind, [0, 1], [2], options, options_type)],
+        y = Tensor("y", tuple(so), "bool") if kind in COMPARISONS else _t("y", so, *qo)
+        graph = Graph([_t("a", s1, *q1), second, y], [Op(kind, [0, 1], [2], options, options_type)],
                       [0] if kind == "PRELU" else [0, 1], [2])
         want = _run(graph, [x1] if kind == "PRELU" else [x1, x2])
         shape = quant.broadcast4(s1, s2)
-        if kind in ("MAXIMUM", "MINIMUM"):
+        if kind in COMPARISONS:
+            p = quant.comparison_params(*q1, *q2)
+            ctype, fields = "mr_arithmetic_params", {"shape": shape, "q": with_activation(p)}
+        elif kind in ("MAXIMUM", "MINIMUM"):
             ctype, fields = "mr_broadcast4", shape
         elif kind == "PRELU":
             ctype, fields = "mr_prelu_params", {"shape": shape, **quant.prelu_params(*q1, *q2, *qo)}
@@ -122,7 +130,7 @@ def unary_cases(kind, rng):
 KINDS = [(binary_cases, "MAXIMUM"), (binary_cases, "MINIMUM"), (unary_cases, "RELU"), (unary_cases, "RELU6"),
          (unary_cases, "LEAKY_RELU"), (binary_cases, "PRELU"), (binary_cases, "SUB"),
          (binary_cases, "SQUARED_DIFFERENCE"), (unary_cases, "ABS"), (unary_cases, "RSQRT"), (unary_cases, "ELU"),
-         (unary_cases, "TANH")]
+         (unary_cases, "TANH")] + [(binary_cases, kind) for kind in COMPARISONS]
 
 
 def write_header(cases) -> str:

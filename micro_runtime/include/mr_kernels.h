@@ -310,6 +310,12 @@ void mr_lut_s8(const int8_t *in, int32_t n, int8_t *out, const int8_t *table);
 void mr_tanh_s8(const int8_t *in, int n, int8_t *out, int32_t input_zero_point, int32_t input_range_radius,
                 int32_t input_multiplier, int32_t input_left_shift);
 
+/* EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL int8 -> bool (one byte 0/1), `comparison` one of
+ * MR_EQUAL ... MR_LESS_EQUAL (reference_ops::*WithScaling). quant.comparison_params: the offsets, left_shift 8
+ * and the input multipliers in p->q (its output fields unused). */
+void mr_compare_s8(const mr_arithmetic_params *p, int32_t comparison, const int8_t *in1, const int8_t *in2,
+                   uint8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -129,6 +129,9 @@ typedef struct {
   mr_add_params q;
 } mr_arithmetic_params;
 
+/* The comparison of mr_compare_s8 (EQUAL ... LESS_EQUAL). */
+enum { MR_EQUAL, MR_NOT_EQUAL, MR_GREATER, MR_GREATER_EQUAL, MR_LESS, MR_LESS_EQUAL };
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,4 +1,5 @@
-/* Elementwise int8 kernels (maximum_minimum.c, relu.c, prelu.c, sub.c, squared_difference.c, lut.c, TANH) against
+/* Elementwise int8 kernels (maximum_minimum.c, relu.c, prelu.c, sub.c, squared_difference.c, lut.c, TANH,
+ * comparisons.c) against
  * TF Lite Micro: golden/elementwise_golden.h, written by golden/make_golden_elementwise.py. */
 #include "golden_check.h"
 #include "mr_kernels.h"
@@ -6,8 +7,17 @@
 
 static int8_t out_buf[1 << 12];
 
+static const char *const comparisons[] = {"EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_EQUAL"};
+
 static void run(const mr_elementwise_golden_case *t) {
   const char *k = t->kind;
+  int32_t c;
+  for (c = MR_EQUAL; c <= MR_LESS_EQUAL; ++c) {
+    if (strcmp(k, comparisons[c]) == 0) {
+      mr_compare_s8((const mr_arithmetic_params *)t->params, c, t->input1, t->input2, (uint8_t *)out_buf);
+      return;
+    }
+  }
   if (strcmp(k, "MAXIMUM") == 0) {
     mr_maximum_s8((const mr_broadcast4 *)t->params, t->input1, t->input2, out_buf);
   } else if (strcmp(k, "MINIMUM") == 0) {

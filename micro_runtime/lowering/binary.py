@@ -43,12 +43,16 @@ def with_activation(p: dict) -> dict:
 
 
 class BroadcastBinary(Lowering):
-    """Two int8 inputs broadcast against each other into one int8 output."""
+    """Two int8 inputs broadcast against each other into one output (int8, or bool for comparisons)."""
+    output_dtype = "int8"
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         if len(op.inputs) != 2 or min(op.inputs) < 0:
             raise ModelError("takes two input tensors")
-        require_int8(graph, op, (0, 1))
+        require_int8(graph, op, (0, 1), (0,) if self.output_dtype == "int8" else ())
+        out = graph.tensors[op.outputs[0]]
+        if out.dtype != self.output_dtype:
+            raise ModelError(f"output tensor {op.outputs[0]} is {out.dtype}; {op.kind} writes {self.output_dtype}")
         broadcast(graph, op, op.inputs[0], op.inputs[1])
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
