@@ -393,22 +393,30 @@ def squared_difference_params(input1_scale: float, input1_zero_point: int, input
                 act_min=INT8_MIN, act_max=INT8_MAX)
 
 
-def broadcast4(shape1: Sequence[int], shape2: Sequence[int]) -> Dict[str, Tuple[int, ...]]:
-    """TFLM NdArrayDescsForElementwiseBroadcast on shapes extended to 4-D: the output dims and each input's
+def broadcast_strides(*shapes: Sequence[int]) -> Tuple[Tuple[int, ...], List[Tuple[int, ...]]]:
+    """numpy broadcasting of `shapes` extended to 4-D, as TFLM's NdArrayDesc: the output dims and each input's
     strides, 0 along a dimension it broadcasts. Raises ValueError for shapes that do not broadcast."""
-    a = [1] * (4 - len(shape1)) + [int(d) for d in shape1]
-    b = [1] * (4 - len(shape2)) + [int(d) for d in shape2]
-    dims, st1, st2 = [0] * 4, [0] * 4, [0] * 4
-    s1 = s2 = 1
-    for d in range(3, -1, -1):
-        if a[d] != b[d] and 1 not in (a[d], b[d]):
-            raise ValueError(f"shapes {list(shape1)} and {list(shape2)} do not broadcast")
-        dims[d] = max(a[d], b[d])
-        st1[d] = 0 if a[d] == 1 else s1
-        st2[d] = 0 if b[d] == 1 else s2
-        s1 *= a[d]
-        s2 *= b[d]
-    return dict(dims=tuple(dims), stride1=tuple(st1), stride2=tuple(st2))
+    full = [[1] * (4 - len(s)) + [int(d) for d in s] for s in shapes]
+    dims = []
+    for d in range(4):
+        sizes = {f[d] for f in full} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"shapes {' and '.join(str(list(s)) for s in shapes)} do not broadcast")
+        dims.append(sizes.pop() if sizes else 1)
+    strides = []
+    for f in full:
+        st, step = [0] * 4, 1
+        for d in range(3, -1, -1):
+            st[d] = 0 if f[d] == 1 else step
+            step *= f[d]
+        strides.append(tuple(st))
+    return tuple(dims), strides
+
+
+def broadcast4(shape1: Sequence[int], shape2: Sequence[int]) -> Dict[str, Tuple[int, ...]]:
+    """TFLM NdArrayDescsForElementwiseBroadcast of two shapes as mr_broadcast4's fields."""
+    dims, (st1, st2) = broadcast_strides(shape1, shape2)
+    return dict(dims=dims, stride1=st1, stride2=st2)
 
 
 # The per-element integer arithmetic of TFLM's ABS and RSQRT for int8, evaluated here for each of the 256

@@ -156,3 +156,67 @@ def test_comparison(kind, seed, monkeypatch):
     y = g.tensors[2]
     g.tensors[2] = Tensor(y.name, y.shape, "bool")
     check(g)
+
+
+def select_inputs(graph, count, seed=0):
+    rng = np.random.default_rng(seed)
+    return [[rng.random(graph.tensors[t].shape) < 0.5 if graph.tensors[t].dtype == "bool"
+             else rng.integers(-128, 128, size=graph.tensors[t].shape).astype(np.int8) for t in graph.inputs]
+            for _ in range(count)]
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_select_v2(seed, monkeypatch):
+    import tests.test_single_ops as single
+    monkeypatch.setattr(single, "random_inputs", select_inputs)
+    rng = np.random.default_rng(3000 + seed)
+    sx, sy, _ = broadcast_shapes(rng)
+    sc, _, _ = broadcast_shapes(rng)
+    rank = max(len(sc), len(sx), len(sy))
+    full = [[1] * (rank - len(s)) + list(s) for s in (sc, sx, sy)]
+    for d in range(rank):  # make the three broadcast: a dimension is 1 or the common size
+        size = max(f[d] for f in full)
+        for f in full:
+            f[d] = f[d] if f[d] in (1, size) else size
+    sc, sx, sy = (f[rank - len(s):] for f, s in zip(full, (sc, sx, sy)))
+    out = [max(f[d] for f in full) for d in range(rank)]
+    (x_s, x_z), (y_s, y_z) = rand_quant(rng), rand_quant(rng)
+    tensors = [Tensor("c", tuple(sc), "bool"), act_t(sx, x_s, x_z, "x"), act_t(sy, y_s, y_z, "y"),
+               act_t(out, x_s, x_z, "out")]
+    check(Graph(tensors, [Op("SELECT_V2", [0, 1, 2], [3], {}, None)], [0, 1, 2], [3]))
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_zeros_like_and_fill(seed):
+    rng = np.random.default_rng(4000 + seed)
+    shape = tuple(int(d) for d in rng.integers(1, 6, size=int(rng.integers(1, 5))))
+    s, z = rand_quant(rng)
+    if seed % 2:
+        check(Graph([act_t(shape, s, z, "x"), act_t(shape, s, z, "y")], [Op("ZEROS_LIKE", [0], [1], {}, None)],
+                    [0], [1]))
+        return
+    dims = Tensor("dims", (len(shape),), "int32", None, np.array(shape, np.int32))
+    value = act_t((), s, z, "v")
+    if seed % 4 == 2:
+        value.data = np.array(rng.integers(-128, 128), np.int8)
+    # a model needs an input: with a constant value, FILL's output goes through MAXIMUM with one
+    tensors = [dims, value, act_t(shape, s, z, "y")]
+    inputs = [] if value.is_constant else [1]
+    if not inputs:
+        tensors += [act_t(shape, s, z, "x"), act_t(shape, s, z, "m")]
+        ops = [Op("FILL", [0, 1], [2], {}, None), Op("MAXIMUM", [3, 2], [4], {}, None)]
+        check(Graph(tensors, ops, [3], [4]))
+    else:
+        check(Graph(tensors, [Op("FILL", [0, 1], [2], {}, None)], inputs, [2]))
+
+
+def test_fill_dims_mismatch_refused_like_tflm():
+    """TFLM's FILL Prepare requires constant dims equal to the output shape; we refuse in one line too."""
+    tensors = [Tensor("dims", (2,), "int32", None, np.array([2, 3], np.int32)), act_t((), 0.1, 0),
+               act_t((3, 2), 0.1, 0, "y")]
+    model = save_tflite(Graph(tensors, [Op("FILL", [0, 1], [2], {}, None)], [1], [2]))
+    from tflite_patch.tflm import interpreter
+    with pytest.raises(ModelError):
+        interpreter(model)
+    with pytest.raises(ModelError, match=r"^op FILL at index 0: dims \[2, 3\] differ from the output shape"):
+        generate(model, "op")

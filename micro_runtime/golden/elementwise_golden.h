@@ -6,13 +6,13 @@
 
 #include "mr_types.h"
 
-/* kind: the op (which kernel); params: its parameter struct (mr_activation: RELU6's bounds; int32_t[4]: TANH's; int8_t[256]: the table of ABS, RSQRT, ELU). */
+/* kind: the op (which kernel); params: its parameter struct (mr_activation: RELU6's bounds; int32_t[4]: TANH's; int8_t[256]: the table of ABS, RSQRT, ELU; int8_t[1]: FILL's value). */
 typedef struct {
   const char *name;
   const char *kind;
   const void *params;
   int32_t n1, n2, n;
-  const int8_t *input1, *input2, *expected;
+  const int8_t *input1, *input2, *input3, *expected;
 } mr_elementwise_golden_case;
 
 static const mr_broadcast4 maximum_0_params = {.dims = {1, 1, 3, 1}, .stride1 = {0, 0, 1, 0}, .stride2 = {0, 0, 0, 0}};
@@ -21,6 +21,9 @@ static const int8_t maximum_0_input1[3] = {
 };
 static const int8_t maximum_0_input2[1] = {
   9
+};
+static const int8_t maximum_0_input3[1] = {
+  0
 };
 static const int8_t maximum_0_expected[3] = {
   18, 25, 70
@@ -32,6 +35,9 @@ static const int8_t maximum_1_input1[3] = {
 static const int8_t maximum_1_input2[3] = {
   36, -95, 33
 };
+static const int8_t maximum_1_input3[1] = {
+  0
+};
 static const int8_t maximum_1_expected[3] = {
   36, 119, 33
 };
@@ -41,6 +47,9 @@ static const int8_t maximum_2_input1[1] = {
 };
 static const int8_t maximum_2_input2[1] = {
   116
+};
+static const int8_t maximum_2_input3[1] = {
+  0
 };
 static const int8_t maximum_2_expected[1] = {
   116
@@ -52,6 +61,9 @@ static const int8_t maximum_3_input1[1] = {
 static const int8_t maximum_3_input2[2] = {
   15, 122
 };
+static const int8_t maximum_3_input3[1] = {
+  0
+};
 static const int8_t maximum_3_expected[2] = {
   57, 122
 };
@@ -61,6 +73,9 @@ static const int8_t maximum_4_input1[1] = {
 };
 static const int8_t maximum_4_input2[2] = {
   -110, -94
+};
+static const int8_t maximum_4_input3[1] = {
+  0
 };
 static const int8_t maximum_4_expected[2] = {
   105, 105
@@ -72,6 +87,9 @@ static const int8_t maximum_5_input1[2] = {
 static const int8_t maximum_5_input2[1] = {
   -44
 };
+static const int8_t maximum_5_input3[1] = {
+  0
+};
 static const int8_t maximum_5_expected[2] = {
   43, -44
 };
@@ -82,6 +100,9 @@ static const int8_t maximum_6_input1[15] = {
 static const int8_t maximum_6_input2[3] = {
   48, 55, 121
 };
+static const int8_t maximum_6_input3[1] = {
+  0
+};
 static const int8_t maximum_6_expected[15] = {
   48, 55, 121, 48, 55, 121, 48, 106, 121, 126, 55, 121, 48, 78, 121
 };
@@ -91,6 +112,9 @@ static const int8_t maximum_7_input1[8] = {
 };
 static const int8_t maximum_7_input2[10] = {
   -40, 40, 48, 67, 84, 97, -35, 90, 95, -59
+};
+static const int8_t maximum_7_input3[1] = {
+  0
 };
 static const int8_t maximum_7_expected[40] = {
   -40, 100, 48, 100, 84, 100, -35, 100, 95, 100, 51, 81, 51, 81, 84, 97,
@@ -104,6 +128,9 @@ static const int8_t minimum_0_input1[1] = {
 static const int8_t minimum_0_input2[5] = {
   -25, 104, -28, 43, 17
 };
+static const int8_t minimum_0_input3[1] = {
+  0
+};
 static const int8_t minimum_0_expected[5] = {
   -25, 101, -28, 43, 17
 };
@@ -113,6 +140,9 @@ static const int8_t minimum_1_input1[1] = {
 };
 static const int8_t minimum_1_input2[2] = {
   125, -27
+};
+static const int8_t minimum_1_input3[1] = {
+  0
 };
 static const int8_t minimum_1_expected[2] = {
   30, -27
@@ -124,6 +154,9 @@ static const int8_t minimum_2_input1[2] = {
 static const int8_t minimum_2_input2[2] = {
   120, 10
 };
+static const int8_t minimum_2_input3[1] = {
+  0
+};
 static const int8_t minimum_2_expected[2] = {
   -53, 10
 };
@@ -133,6 +166,9 @@ static const int8_t minimum_3_input1[1] = {
 };
 static const int8_t minimum_3_input2[1] = {
   51
+};
+static const int8_t minimum_3_input3[1] = {
+  0
 };
 static const int8_t minimum_3_expected[1] = {
   18
@@ -144,6 +180,9 @@ static const int8_t minimum_4_input1[4] = {
 static const int8_t minimum_4_input2[1] = {
   52
 };
+static const int8_t minimum_4_input3[1] = {
+  0
+};
 static const int8_t minimum_4_expected[4] = {
   -10, 4, 30, 52
 };
@@ -153,6 +192,9 @@ static const int8_t minimum_5_input1[2] = {
 };
 static const int8_t minimum_5_input2[10] = {
   -14, 17, 28, -106, 28, -77, -73, -36, 60, -119
+};
+static const int8_t minimum_5_input3[1] = {
+  0
 };
 static const int8_t minimum_5_expected[20] = {
   -17, -14, -17, 17, -17, 28, -106, -106, -17, 28, -77, -77, -73, -73, -36, -36,
@@ -165,6 +207,9 @@ static const int8_t minimum_6_input1[1] = {
 static const int8_t minimum_6_input2[1] = {
   70
 };
+static const int8_t minimum_6_input3[1] = {
+  0
+};
 static const int8_t minimum_6_expected[1] = {
   69
 };
@@ -174,6 +219,9 @@ static const int8_t minimum_7_input1[1] = {
 };
 static const int8_t minimum_7_input2[5] = {
   118, -27, -107, -63, -66
+};
+static const int8_t minimum_7_input3[1] = {
+  0
 };
 static const int8_t minimum_7_expected[5] = {
   -63, -63, -107, -63, -66
@@ -186,6 +234,9 @@ static const int8_t relu_0_input1[50] = {
   95, 19
 };
 static const int8_t relu_0_input2[1] = {
+  0
+};
+static const int8_t relu_0_input3[1] = {
   0
 };
 static const int8_t relu_0_expected[50] = {
@@ -204,6 +255,9 @@ static const int8_t relu_1_input1[96] = {
   34, -75, 8, -78, -119, 20, -97, -126, -68, 76, -90, -15, -57, -51, 7, 57
 };
 static const int8_t relu_1_input2[1] = {
+  0
+};
+static const int8_t relu_1_input3[1] = {
   0
 };
 static const int8_t relu_1_expected[96] = {
@@ -254,6 +308,9 @@ static const int8_t relu_2_input1[540] = {
 static const int8_t relu_2_input2[1] = {
   0
 };
+static const int8_t relu_2_input3[1] = {
+  0
+};
 static const int8_t relu_2_expected[540] = {
   127, 109, 90, 90, 90, 90, 113, 90, 119, 117, 90, 90, 127, 90, 109, 90,
   113, 90, 90, 90, 127, 90, 120, 127, 90, 94, 90, 90, 127, 90, 120, 100,
@@ -297,6 +354,9 @@ static const int8_t relu_3_input1[5] = {
 static const int8_t relu_3_input2[1] = {
   0
 };
+static const int8_t relu_3_input3[1] = {
+  0
+};
 static const int8_t relu_3_expected[5] = {
   127, 127, -42, 127, -42
 };
@@ -305,6 +365,9 @@ static const int8_t relu_4_input1[2] = {
   -98, -64
 };
 static const int8_t relu_4_input2[1] = {
+  0
+};
+static const int8_t relu_4_input3[1] = {
   0
 };
 static const int8_t relu_4_expected[2] = {
@@ -316,6 +379,9 @@ static const int8_t relu_5_input1[24] = {
   -84, -82, 29, 28, -125, 53, 24, -32
 };
 static const int8_t relu_5_input2[1] = {
+  0
+};
+static const int8_t relu_5_input3[1] = {
   0
 };
 static const int8_t relu_5_expected[24] = {
@@ -332,6 +398,9 @@ static const int8_t relu_6_input1[60] = {
 static const int8_t relu_6_input2[1] = {
   0
 };
+static const int8_t relu_6_input3[1] = {
+  0
+};
 static const int8_t relu_6_expected[60] = {
   -52, -54, -54, -54, -41, -54, -54, -54, -54, -54, -54, 47, -54, 30, -54, -54,
   -54, -54, -54, -10, -54, 57, -12, -54, -20, -54, -54, 53, -54, 63, -54, -54,
@@ -345,6 +414,9 @@ static const int8_t relu_7_input1[4] = {
 static const int8_t relu_7_input2[1] = {
   0
 };
+static const int8_t relu_7_input3[1] = {
+  0
+};
 static const int8_t relu_7_expected[4] = {
   127, 127, 118, 118
 };
@@ -353,6 +425,9 @@ static const int8_t relu6_0_input1[3] = {
   -17, 40, 90
 };
 static const int8_t relu6_0_input2[1] = {
+  0
+};
+static const int8_t relu6_0_input3[1] = {
   0
 };
 static const int8_t relu6_0_expected[3] = {
@@ -366,6 +441,9 @@ static const int8_t relu6_1_input1[18] = {
 static const int8_t relu6_1_input2[1] = {
   0
 };
+static const int8_t relu6_1_input3[1] = {
+  0
+};
 static const int8_t relu6_1_expected[18] = {
   51, 51, 82, 51, 77, 51, 51, 51, 51, 51, 51, 82, 51, 51, 82, 82,
   51, 69
@@ -375,6 +453,9 @@ static const int8_t relu6_2_input1[2] = {
   -3, -32
 };
 static const int8_t relu6_2_input2[1] = {
+  0
+};
+static const int8_t relu6_2_input3[1] = {
   0
 };
 static const int8_t relu6_2_expected[2] = {
@@ -387,6 +468,9 @@ static const int8_t relu6_3_input1[2] = {
 static const int8_t relu6_3_input2[1] = {
   0
 };
+static const int8_t relu6_3_input3[1] = {
+  0
+};
 static const int8_t relu6_3_expected[2] = {
   126, 81
 };
@@ -397,6 +481,9 @@ static const int8_t relu6_4_input1[6] = {
 static const int8_t relu6_4_input2[1] = {
   0
 };
+static const int8_t relu6_4_input3[1] = {
+  0
+};
 static const int8_t relu6_4_expected[6] = {
   48, 48, 79, 85, 85, 85
 };
@@ -405,6 +492,9 @@ static const int8_t relu6_5_input1[5] = {
   90, -28, -24, 119, -40
 };
 static const int8_t relu6_5_input2[1] = {
+  0
+};
+static const int8_t relu6_5_input3[1] = {
   0
 };
 static const int8_t relu6_5_expected[5] = {
@@ -420,6 +510,9 @@ static const int8_t relu6_6_input1[64] = {
 static const int8_t relu6_6_input2[1] = {
   0
 };
+static const int8_t relu6_6_input3[1] = {
+  0
+};
 static const int8_t relu6_6_expected[64] = {
   13, 13, 75, 13, 75, 32, 13, 24, 13, 75, 26, 13, 13, 13, 75, 18,
   13, 54, 13, 13, 13, 13, 75, 13, 13, 25, 75, 32, 13, 75, 13, 38,
@@ -433,6 +526,9 @@ static const int8_t relu6_7_input1[4] = {
 static const int8_t relu6_7_input2[1] = {
   0
 };
+static const int8_t relu6_7_input3[1] = {
+  0
+};
 static const int8_t relu6_7_expected[4] = {
   35, 35, 35, 35
 };
@@ -443,6 +539,9 @@ static const int8_t leaky_relu_0_input1[8] = {
 static const int8_t leaky_relu_0_input2[1] = {
   0
 };
+static const int8_t leaky_relu_0_input3[1] = {
+  0
+};
 static const int8_t leaky_relu_0_expected[8] = {
   -12, 127, 127, 127, 7, -22, -25, -11
 };
@@ -451,6 +550,9 @@ static const int8_t leaky_relu_1_input1[10] = {
   -68, 37, -125, 95, -122, 12, -114, -108, 22, 74
 };
 static const int8_t leaky_relu_1_input2[1] = {
+  0
+};
+static const int8_t leaky_relu_1_input3[1] = {
   0
 };
 static const int8_t leaky_relu_1_expected[10] = {
@@ -481,6 +583,9 @@ static const int8_t leaky_relu_2_input1[300] = {
 static const int8_t leaky_relu_2_input2[1] = {
   0
 };
+static const int8_t leaky_relu_2_input3[1] = {
+  0
+};
 static const int8_t leaky_relu_2_expected[300] = {
   127, 127, 45, 126, 122, 127, 127, 127, 127, 127, 95, 127, 127, 127, 127, 127,
   56, 87, 127, 127, 127, 127, 41, 127, 127, 127, 85, 127, 127, 97, 127, 122,
@@ -509,6 +614,9 @@ static const int8_t leaky_relu_3_input1[1] = {
 static const int8_t leaky_relu_3_input2[1] = {
   0
 };
+static const int8_t leaky_relu_3_input3[1] = {
+  0
+};
 static const int8_t leaky_relu_3_expected[1] = {
   -97
 };
@@ -518,6 +626,9 @@ static const int8_t leaky_relu_4_input1[25] = {
   29, -71, 70, 37, -84, 97, -1, 64, -7
 };
 static const int8_t leaky_relu_4_input2[1] = {
+  0
+};
+static const int8_t leaky_relu_4_input3[1] = {
   0
 };
 static const int8_t leaky_relu_4_expected[25] = {
@@ -531,6 +642,9 @@ static const int8_t leaky_relu_5_input1[4] = {
 static const int8_t leaky_relu_5_input2[1] = {
   0
 };
+static const int8_t leaky_relu_5_input3[1] = {
+  0
+};
 static const int8_t leaky_relu_5_expected[4] = {
   -6, -10, 20, 26
 };
@@ -539,6 +653,9 @@ static const int8_t leaky_relu_6_input1[1] = {
   -20
 };
 static const int8_t leaky_relu_6_input2[1] = {
+  0
+};
+static const int8_t leaky_relu_6_input3[1] = {
   0
 };
 static const int8_t leaky_relu_6_expected[1] = {
@@ -558,6 +675,9 @@ static const int8_t leaky_relu_7_input1[120] = {
 static const int8_t leaky_relu_7_input2[1] = {
   0
 };
+static const int8_t leaky_relu_7_input3[1] = {
+  0
+};
 static const int8_t leaky_relu_7_expected[120] = {
   66, 102, 18, 127, -13, -10, 127, -25, 127, -9, 3, 127, 127, 127, -25, 18,
   -9, -17, -23, 127, 127, -11, 127, -14, 107, 127, 127, 127, 29, 57, -11, 127,
@@ -575,6 +695,9 @@ static const int8_t prelu_0_input1[5] = {
 static const int8_t prelu_0_input2[5] = {
   -64, 9, 47, -79, -118
 };
+static const int8_t prelu_0_input3[1] = {
+  0
+};
 static const int8_t prelu_0_expected[5] = {
   89, 127, 127, 126, 127
 };
@@ -584,6 +707,9 @@ static const int8_t prelu_1_input1[2] = {
 };
 static const int8_t prelu_1_input2[2] = {
   110, -82
+};
+static const int8_t prelu_1_input3[1] = {
+  0
 };
 static const int8_t prelu_1_expected[2] = {
   -56, -53
@@ -595,6 +721,9 @@ static const int8_t prelu_2_input1[4] = {
 static const int8_t prelu_2_input2[1] = {
   -122
 };
+static const int8_t prelu_2_input3[1] = {
+  0
+};
 static const int8_t prelu_2_expected[4] = {
   127, 127, 127, 127
 };
@@ -605,6 +734,9 @@ static const int8_t prelu_3_input1[3] = {
 static const int8_t prelu_3_input2[3] = {
   -46, -34, 125
 };
+static const int8_t prelu_3_input3[1] = {
+  0
+};
 static const int8_t prelu_3_expected[3] = {
   127, 49, 52
 };
@@ -614,6 +746,9 @@ static const int8_t prelu_4_input1[3] = {
 };
 static const int8_t prelu_4_input2[3] = {
   -25, 100, -85
+};
+static const int8_t prelu_4_input3[1] = {
+  0
 };
 static const int8_t prelu_4_expected[3] = {
   127, 110, 127
@@ -627,6 +762,9 @@ static const int8_t prelu_5_input1[40] = {
 static const int8_t prelu_5_input2[8] = {
   90, 25, -4, 33, -94, 89, 121, -33
 };
+static const int8_t prelu_5_input3[1] = {
+  0
+};
 static const int8_t prelu_5_expected[40] = {
   54, 30, 88, 42, 32, 127, 127, 127, 127, 74, 127, 127, 127, 127, 60, 127,
   44, 49, 52, 85, 62, 127, 79, 127, 127, 66, 82, 63, 43, 40, 16, -18,
@@ -639,6 +777,9 @@ static const int8_t prelu_6_input1[2] = {
 static const int8_t prelu_6_input2[2] = {
   -49, 120
 };
+static const int8_t prelu_6_input3[1] = {
+  0
+};
 static const int8_t prelu_6_expected[2] = {
   79, -21
 };
@@ -649,6 +790,9 @@ static const int8_t prelu_7_input1[5] = {
 static const int8_t prelu_7_input2[1] = {
   -120
 };
+static const int8_t prelu_7_input3[1] = {
+  0
+};
 static const int8_t prelu_7_expected[5] = {
   127, 111, 0, 8, 127
 };
@@ -658,6 +802,9 @@ static const int8_t sub_0_input1[2] = {
 };
 static const int8_t sub_0_input2[4] = {
   35, 117, -5, -16
+};
+static const int8_t sub_0_input3[1] = {
+  0
 };
 static const int8_t sub_0_expected[4] = {
   -22, -98, -53, -43
@@ -670,6 +817,9 @@ static const int8_t sub_1_input1[20] = {
 static const int8_t sub_1_input2[4] = {
   -51, -75, 85, 93
 };
+static const int8_t sub_1_input3[1] = {
+  0
+};
 static const int8_t sub_1_expected[20] = {
   127, 127, 127, 127, 127, 127, 114, 127, 127, 127, 82, 122, 127, 127, 127, 82,
   127, 127, 127, 102
@@ -681,6 +831,9 @@ static const int8_t sub_2_input1[1] = {
 static const int8_t sub_2_input2[4] = {
   -90, 23, 63, 76
 };
+static const int8_t sub_2_input3[1] = {
+  0
+};
 static const int8_t sub_2_expected[4] = {
   38, 38, 38, 38
 };
@@ -690,6 +843,9 @@ static const int8_t sub_3_input1[1] = {
 };
 static const int8_t sub_3_input2[1] = {
   -38
+};
+static const int8_t sub_3_input3[1] = {
+  0
 };
 static const int8_t sub_3_expected[1] = {
   117
@@ -701,6 +857,9 @@ static const int8_t sub_4_input1[4] = {
 static const int8_t sub_4_input2[12] = {
   -30, 31, 1, -126, -106, -91, -127, -103, 124, -112, -43, 7
 };
+static const int8_t sub_4_input3[1] = {
+  0
+};
 static const int8_t sub_4_expected[12] = {
   79, 96, 54, 92, 97, 125, 85, 87, 42, 127, 65, 60
 };
@@ -710,6 +869,9 @@ static const int8_t sub_5_input1[1] = {
 };
 static const int8_t sub_5_input2[1] = {
   -39
+};
+static const int8_t sub_5_input3[1] = {
+  0
 };
 static const int8_t sub_5_expected[1] = {
   127
@@ -721,6 +883,9 @@ static const int8_t sub_6_input1[1] = {
 static const int8_t sub_6_input2[1] = {
   94
 };
+static const int8_t sub_6_input3[1] = {
+  0
+};
 static const int8_t sub_6_expected[1] = {
   -83
 };
@@ -730,6 +895,9 @@ static const int8_t sub_7_input1[1] = {
 };
 static const int8_t sub_7_input2[2] = {
   -55, 83
+};
+static const int8_t sub_7_input3[1] = {
+  0
 };
 static const int8_t sub_7_expected[2] = {
   79, 71
@@ -741,6 +909,9 @@ static const int8_t squared_difference_0_input1[3] = {
 static const int8_t squared_difference_0_input2[1] = {
   -48
 };
+static const int8_t squared_difference_0_input3[1] = {
+  0
+};
 static const int8_t squared_difference_0_expected[3] = {
   -92, 127, 127
 };
@@ -750,6 +921,9 @@ static const int8_t squared_difference_1_input1[1] = {
 };
 static const int8_t squared_difference_1_input2[6] = {
   102, 124, 4, -44, 21, -54
+};
+static const int8_t squared_difference_1_input3[1] = {
+  0
 };
 static const int8_t squared_difference_1_expected[6] = {
   127, 127, 127, 127, 127, 127
@@ -761,6 +935,9 @@ static const int8_t squared_difference_2_input1[1] = {
 static const int8_t squared_difference_2_input2[1] = {
   -62
 };
+static const int8_t squared_difference_2_input3[1] = {
+  0
+};
 static const int8_t squared_difference_2_expected[1] = {
   127
 };
@@ -770,6 +947,9 @@ static const int8_t squared_difference_3_input1[2] = {
 };
 static const int8_t squared_difference_3_input2[5] = {
   -39, 114, -127, -21, -39
+};
+static const int8_t squared_difference_3_input3[1] = {
+  0
 };
 static const int8_t squared_difference_3_expected[10] = {
   92, 127, 67, 127, 115, 127, 88, 127, 92, 127
@@ -782,6 +962,9 @@ static const int8_t squared_difference_4_input1[27] = {
 static const int8_t squared_difference_4_input2[3] = {
   -24, -34, -89
 };
+static const int8_t squared_difference_4_input3[1] = {
+  0
+};
 static const int8_t squared_difference_4_expected[27] = {
   127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 23, 127, 127, 127, 127, 127,
   127, 127, 127, 127, 13, 127, 127, 127, 127, 127, 127
@@ -793,6 +976,9 @@ static const int8_t squared_difference_5_input1[2] = {
 static const int8_t squared_difference_5_input2[1] = {
   11
 };
+static const int8_t squared_difference_5_input3[1] = {
+  0
+};
 static const int8_t squared_difference_5_expected[2] = {
   127, 127
 };
@@ -802,6 +988,9 @@ static const int8_t squared_difference_6_input1[1] = {
 };
 static const int8_t squared_difference_6_input2[1] = {
   36
+};
+static const int8_t squared_difference_6_input3[1] = {
+  0
 };
 static const int8_t squared_difference_6_expected[1] = {
   127
@@ -813,6 +1002,9 @@ static const int8_t squared_difference_7_input1[4] = {
 static const int8_t squared_difference_7_input2[4] = {
   16, 88, 82, -45
 };
+static const int8_t squared_difference_7_input3[1] = {
+  0
+};
 static const int8_t squared_difference_7_expected[4] = {
   127, 127, 127, 127
 };
@@ -822,6 +1014,9 @@ static const int8_t abs_0_input1[30] = {
   -41, 90, 47, -105, -90, 60, 36, 66, -7, 96, 85, -95, 14, 13
 };
 static const int8_t abs_0_input2[1] = {
+  0
+};
+static const int8_t abs_0_input3[1] = {
   0
 };
 static const int8_t abs_0_expected[30] = {
@@ -835,6 +1030,9 @@ static const int8_t abs_1_input1[2] = {
 static const int8_t abs_1_input2[1] = {
   0
 };
+static const int8_t abs_1_input3[1] = {
+  0
+};
 static const int8_t abs_1_expected[2] = {
   -63, -106
 };
@@ -844,6 +1042,9 @@ static const int8_t abs_2_input1[24] = {
   -89, 41, 86, 44, -103, 0, -54, 7
 };
 static const int8_t abs_2_input2[1] = {
+  0
+};
+static const int8_t abs_2_input3[1] = {
   0
 };
 static const int8_t abs_2_expected[24] = {
@@ -858,6 +1059,9 @@ static const int8_t abs_3_input1[50] = {
   108, 85
 };
 static const int8_t abs_3_input2[1] = {
+  0
+};
+static const int8_t abs_3_input3[1] = {
   0
 };
 static const int8_t abs_3_expected[50] = {
@@ -908,6 +1112,9 @@ static const int8_t abs_4_input1[576] = {
 static const int8_t abs_4_input2[1] = {
   0
 };
+static const int8_t abs_4_input3[1] = {
+  0
+};
 static const int8_t abs_4_expected[576] = {
   127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 102, 127,
   127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
@@ -954,6 +1161,9 @@ static const int8_t abs_5_input1[18] = {
 static const int8_t abs_5_input2[1] = {
   0
 };
+static const int8_t abs_5_input3[1] = {
+  0
+};
 static const int8_t abs_5_expected[18] = {
   127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 108, 127, 117,
   127, 127
@@ -964,6 +1174,9 @@ static const int8_t abs_6_input1[18] = {
   83, -26
 };
 static const int8_t abs_6_input2[1] = {
+  0
+};
+static const int8_t abs_6_input3[1] = {
   0
 };
 static const int8_t abs_6_expected[18] = {
@@ -986,6 +1199,9 @@ static const int8_t abs_7_input1[180] = {
   28, -89, -118, -78
 };
 static const int8_t abs_7_input2[1] = {
+  0
+};
+static const int8_t abs_7_input3[1] = {
   0
 };
 static const int8_t abs_7_expected[180] = {
@@ -1016,6 +1232,9 @@ static const int8_t rsqrt_0_input1[120] = {
 static const int8_t rsqrt_0_input2[1] = {
   0
 };
+static const int8_t rsqrt_0_input3[1] = {
+  0
+};
 static const int8_t rsqrt_0_expected[120] = {
   127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
   127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
@@ -1031,6 +1250,9 @@ static const int8_t rsqrt_1_input1[1] = {
   107
 };
 static const int8_t rsqrt_1_input2[1] = {
+  0
+};
+static const int8_t rsqrt_1_input3[1] = {
   0
 };
 static const int8_t rsqrt_1_expected[1] = {
@@ -1069,6 +1291,9 @@ static const int8_t rsqrt_2_input1[432] = {
 static const int8_t rsqrt_2_input2[1] = {
   0
 };
+static const int8_t rsqrt_2_input3[1] = {
+  0
+};
 static const int8_t rsqrt_2_expected[432] = {
   -17, -16, -18, -18, -18, -18, -18, -18, -8, -16, -18, -16, -17, -13, -18, -18,
   -18, -18, -18, -18, -13, -17, -18, -18, -18, -18, -12, -18, -18, -15, -18, -18,
@@ -1105,6 +1330,9 @@ static const int8_t rsqrt_3_input1[2] = {
 static const int8_t rsqrt_3_input2[1] = {
   0
 };
+static const int8_t rsqrt_3_input3[1] = {
+  0
+};
 static const int8_t rsqrt_3_expected[2] = {
   -33, -40
 };
@@ -1113,6 +1341,9 @@ static const int8_t rsqrt_4_input1[3] = {
   101, 73, 105
 };
 static const int8_t rsqrt_4_input2[1] = {
+  0
+};
+static const int8_t rsqrt_4_input3[1] = {
   0
 };
 static const int8_t rsqrt_4_expected[3] = {
@@ -1127,6 +1358,9 @@ static const int8_t rsqrt_5_input1[36] = {
 static const int8_t rsqrt_5_input2[1] = {
   0
 };
+static const int8_t rsqrt_5_input3[1] = {
+  0
+};
 static const int8_t rsqrt_5_expected[36] = {
   127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
   127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
@@ -1139,6 +1373,9 @@ static const int8_t rsqrt_6_input1[5] = {
 static const int8_t rsqrt_6_input2[1] = {
   0
 };
+static const int8_t rsqrt_6_input3[1] = {
+  0
+};
 static const int8_t rsqrt_6_expected[5] = {
   11, 11, 19, 11, 10
 };
@@ -1147,6 +1384,9 @@ static const int8_t rsqrt_7_input1[6] = {
   16, 83, -28, 116, 75, -11
 };
 static const int8_t rsqrt_7_input2[1] = {
+  0
+};
+static const int8_t rsqrt_7_input3[1] = {
   0
 };
 static const int8_t rsqrt_7_expected[6] = {
@@ -1162,6 +1402,9 @@ static const int8_t elu_0_input1[90] = {
   -17, 64, 72, 71, -22, -33, 67, 91, 89, -88
 };
 static const int8_t elu_0_input2[1] = {
+  0
+};
+static const int8_t elu_0_input3[1] = {
   0
 };
 static const int8_t elu_0_expected[90] = {
@@ -1183,6 +1426,9 @@ static const int8_t elu_1_input1[72] = {
 static const int8_t elu_1_input2[1] = {
   0
 };
+static const int8_t elu_1_input3[1] = {
+  0
+};
 static const int8_t elu_1_expected[72] = {
   -3, -26, -14, -20, -29, -4, -10, -25, -29, -28, -10, -23, -29, -4, -26, -26,
   -29, -29, -28, -16, -3, -29, -12, -29, -29, -29, -22, -13, -29, -26, -27, -7,
@@ -1197,6 +1443,9 @@ static const int8_t elu_2_input1[4] = {
 static const int8_t elu_2_input2[1] = {
   0
 };
+static const int8_t elu_2_input3[1] = {
+  0
+};
 static const int8_t elu_2_expected[4] = {
   -5, -2, -32, -43
 };
@@ -1205,6 +1454,9 @@ static const int8_t elu_3_input1[2] = {
   119, -61
 };
 static const int8_t elu_3_input2[1] = {
+  0
+};
+static const int8_t elu_3_input3[1] = {
   0
 };
 static const int8_t elu_3_expected[2] = {
@@ -1218,6 +1470,9 @@ static const int8_t elu_4_input1[24] = {
 static const int8_t elu_4_input2[1] = {
   0
 };
+static const int8_t elu_4_input3[1] = {
+  0
+};
 static const int8_t elu_4_expected[24] = {
   -75, 41, 127, 127, 127, 127, -38, 106, 127, 127, 127, -29, 122, 127, 111, 60,
   -75, -15, 39, -75, 127, -72, 127, -35
@@ -1229,6 +1484,9 @@ static const int8_t elu_5_input1[1] = {
 static const int8_t elu_5_input2[1] = {
   0
 };
+static const int8_t elu_5_input3[1] = {
+  0
+};
 static const int8_t elu_5_expected[1] = {
   52
 };
@@ -1237,6 +1495,9 @@ static const int8_t elu_6_input1[5] = {
   -120, 81, 78, -93, 10
 };
 static const int8_t elu_6_input2[1] = {
+  0
+};
+static const int8_t elu_6_input3[1] = {
   0
 };
 static const int8_t elu_6_expected[5] = {
@@ -1250,6 +1511,9 @@ static const int8_t elu_7_input1[30] = {
 static const int8_t elu_7_input2[1] = {
   0
 };
+static const int8_t elu_7_input3[1] = {
+  0
+};
 static const int8_t elu_7_expected[30] = {
   -66, -66, -65, -66, -66, -66, 80, -66, -18, -28, -25, -66, -66, -66, -66, -66,
   -66, -66, -61, -66, -66, -66, 61, -66, -66, -18, -66, -66, -66, -66
@@ -1259,6 +1523,9 @@ static const int8_t tanh_0_input1[6] = {
   112, -53, -3, -65, 45, 21
 };
 static const int8_t tanh_0_input2[1] = {
+  0
+};
+static const int8_t tanh_0_input3[1] = {
   0
 };
 static const int8_t tanh_0_expected[6] = {
@@ -1278,6 +1545,9 @@ static const int8_t tanh_1_input1[120] = {
 static const int8_t tanh_1_input2[1] = {
   0
 };
+static const int8_t tanh_1_input3[1] = {
+  0
+};
 static const int8_t tanh_1_expected[120] = {
   127, -113, -128, 127, -128, 127, 127, -128, -128, 127, -128, 127, -128, 127, -32, 109,
   -128, -128, 127, 127, -128, 127, -128, -128, 91, 127, 127, 127, 127, -116, 127, 127,
@@ -1295,6 +1565,9 @@ static const int8_t tanh_2_input1[2] = {
 static const int8_t tanh_2_input2[1] = {
   0
 };
+static const int8_t tanh_2_input3[1] = {
+  0
+};
 static const int8_t tanh_2_expected[2] = {
   -128, -128
 };
@@ -1303,6 +1576,9 @@ static const int8_t tanh_3_input1[6] = {
   -39, 87, -33, -72, 96, -61
 };
 static const int8_t tanh_3_input2[1] = {
+  0
+};
+static const int8_t tanh_3_input3[1] = {
   0
 };
 static const int8_t tanh_3_expected[6] = {
@@ -1315,6 +1591,9 @@ static const int8_t tanh_4_input1[4] = {
 static const int8_t tanh_4_input2[1] = {
   0
 };
+static const int8_t tanh_4_input3[1] = {
+  0
+};
 static const int8_t tanh_4_expected[4] = {
   -128, 111, 126, -128
 };
@@ -1325,6 +1604,9 @@ static const int8_t tanh_5_input1[3] = {
 static const int8_t tanh_5_input2[1] = {
   0
 };
+static const int8_t tanh_5_input3[1] = {
+  0
+};
 static const int8_t tanh_5_expected[3] = {
   -128, -128, -128
 };
@@ -1333,6 +1615,9 @@ static const int8_t tanh_6_input1[1] = {
   88
 };
 static const int8_t tanh_6_input2[1] = {
+  0
+};
+static const int8_t tanh_6_input3[1] = {
   0
 };
 static const int8_t tanh_6_expected[1] = {
@@ -1349,6 +1634,9 @@ static const int8_t tanh_7_input1[75] = {
 static const int8_t tanh_7_input2[1] = {
   0
 };
+static const int8_t tanh_7_input3[1] = {
+  0
+};
 static const int8_t tanh_7_expected[75] = {
   125, 89, 102, -92, 82, 121, 127, 127, 89, 124, 82, 42, 123, -110, 91, 56,
   127, 122, 113, -61, 127, -75, -48, -96, -109, 127, -61, 112, 76, -58, 127, -105,
@@ -1363,6 +1651,9 @@ static const int8_t equal_0_input1[1] = {
 static const int8_t equal_0_input2[1] = {
   -76
 };
+static const int8_t equal_0_input3[1] = {
+  0
+};
 static const int8_t equal_0_expected[1] = {
   0
 };
@@ -1373,6 +1664,9 @@ static const int8_t equal_1_input1[20] = {
 };
 static const int8_t equal_1_input2[4] = {
   -60, 89, -60, -60
+};
+static const int8_t equal_1_input3[1] = {
+  0
 };
 static const int8_t equal_1_expected[20] = {
   1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -1385,6 +1679,9 @@ static const int8_t equal_2_input1[3] = {
 static const int8_t equal_2_input2[1] = {
   -29
 };
+static const int8_t equal_2_input3[1] = {
+  0
+};
 static const int8_t equal_2_expected[3] = {
   0, 0, 0
 };
@@ -1395,6 +1692,9 @@ static const int8_t equal_3_input1[1] = {
 static const int8_t equal_3_input2[5] = {
   70, 9, 30, 58, 58
 };
+static const int8_t equal_3_input3[1] = {
+  0
+};
 static const int8_t equal_3_expected[5] = {
   0, 0, 0, 1, 1
 };
@@ -1404,6 +1704,9 @@ static const int8_t equal_4_input1[4] = {
 };
 static const int8_t equal_4_input2[4] = {
   -27, -97, -13, -49
+};
+static const int8_t equal_4_input3[1] = {
+  0
 };
 static const int8_t equal_4_expected[4] = {
   0, 0, 0, 0
@@ -1416,6 +1719,9 @@ static const int8_t equal_5_input2[45] = {
   -94, -83, -8, -8, -8, -14, -8, -8, 116, -48, 52, -13, 23, -8, -8, -8,
   -8, -8, -8, -2, 117, -43, -8, 120, 31, -8, -8, -8, -8, 74, 13, -99,
   63, -110, -8, -71, -8, -8, -8, -31, -8, 65, -8, 40, -8
+};
+static const int8_t equal_5_input3[1] = {
+  0
 };
 static const int8_t equal_5_expected[45] = {
   0, 0, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1,
@@ -1430,6 +1736,9 @@ static const int8_t equal_6_input1[20] = {
 static const int8_t equal_6_input2[4] = {
   -20, -41, -81, -119
 };
+static const int8_t equal_6_input3[1] = {
+  0
+};
 static const int8_t equal_6_expected[20] = {
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0
@@ -1441,6 +1750,9 @@ static const int8_t equal_7_input1[4] = {
 static const int8_t equal_7_input2[1] = {
   -27
 };
+static const int8_t equal_7_input3[1] = {
+  0
+};
 static const int8_t equal_7_expected[4] = {
   1, 0, 0, 0
 };
@@ -1450,6 +1762,9 @@ static const int8_t not_equal_0_input1[1] = {
 };
 static const int8_t not_equal_0_input2[5] = {
   -35, -89, 49, -81, 101
+};
+static const int8_t not_equal_0_input3[1] = {
+  0
 };
 static const int8_t not_equal_0_expected[5] = {
   1, 1, 1, 1, 1
@@ -1461,6 +1776,9 @@ static const int8_t not_equal_1_input1[5] = {
 static const int8_t not_equal_1_input2[1] = {
   -123
 };
+static const int8_t not_equal_1_input3[1] = {
+  0
+};
 static const int8_t not_equal_1_expected[5] = {
   1, 1, 1, 1, 1
 };
@@ -1470,6 +1788,9 @@ static const int8_t not_equal_2_input1[3] = {
 };
 static const int8_t not_equal_2_input2[3] = {
   57, -17, -76
+};
+static const int8_t not_equal_2_input3[1] = {
+  0
 };
 static const int8_t not_equal_2_expected[3] = {
   1, 1, 1
@@ -1481,6 +1802,9 @@ static const int8_t not_equal_3_input1[1] = {
 static const int8_t not_equal_3_input2[5] = {
   -66, -3, -124, -113, -128
 };
+static const int8_t not_equal_3_input3[1] = {
+  0
+};
 static const int8_t not_equal_3_expected[5] = {
   1, 1, 1, 1, 1
 };
@@ -1490,6 +1814,9 @@ static const int8_t not_equal_4_input1[1] = {
 };
 static const int8_t not_equal_4_input2[3] = {
   -37, 6, -74
+};
+static const int8_t not_equal_4_input3[1] = {
+  0
 };
 static const int8_t not_equal_4_expected[3] = {
   1, 1, 1
@@ -1501,6 +1828,9 @@ static const int8_t not_equal_5_input1[5] = {
 static const int8_t not_equal_5_input2[5] = {
   44, -101, -60, -22, 3
 };
+static const int8_t not_equal_5_input3[1] = {
+  0
+};
 static const int8_t not_equal_5_expected[5] = {
   1, 1, 1, 1, 1
 };
@@ -1510,6 +1840,9 @@ static const int8_t not_equal_6_input1[1] = {
 };
 static const int8_t not_equal_6_input2[1] = {
   92
+};
+static const int8_t not_equal_6_input3[1] = {
+  0
 };
 static const int8_t not_equal_6_expected[1] = {
   1
@@ -1521,6 +1854,9 @@ static const int8_t not_equal_7_input1[2] = {
 static const int8_t not_equal_7_input2[4] = {
   80, -55, -91, 60
 };
+static const int8_t not_equal_7_input3[1] = {
+  0
+};
 static const int8_t not_equal_7_expected[8] = {
   1, 1, 1, 1, 1, 1, 1, 1
 };
@@ -1530,6 +1866,9 @@ static const int8_t greater_0_input1[3] = {
 };
 static const int8_t greater_0_input2[1] = {
   107
+};
+static const int8_t greater_0_input3[1] = {
+  0
 };
 static const int8_t greater_0_expected[3] = {
   0, 0, 0
@@ -1541,6 +1880,9 @@ static const int8_t greater_1_input1[12] = {
 static const int8_t greater_1_input2[1] = {
   -83
 };
+static const int8_t greater_1_input3[1] = {
+  0
+};
 static const int8_t greater_1_expected[12] = {
   1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1
 };
@@ -1550,6 +1892,9 @@ static const int8_t greater_2_input1[1] = {
 };
 static const int8_t greater_2_input2[10] = {
   40, -102, 87, -28, -44, -105, -65, 110, -42, 15
+};
+static const int8_t greater_2_input3[1] = {
+  0
 };
 static const int8_t greater_2_expected[10] = {
   0, 1, 0, 1, 1, 1, 1, 0, 1, 0
@@ -1561,6 +1906,9 @@ static const int8_t greater_3_input1[1] = {
 static const int8_t greater_3_input2[3] = {
   -36, -19, 4
 };
+static const int8_t greater_3_input3[1] = {
+  0
+};
 static const int8_t greater_3_expected[3] = {
   1, 1, 0
 };
@@ -1570,6 +1918,9 @@ static const int8_t greater_4_input1[5] = {
 };
 static const int8_t greater_4_input2[5] = {
   98, 83, -53, -85, -64
+};
+static const int8_t greater_4_input3[1] = {
+  0
 };
 static const int8_t greater_4_expected[5] = {
   0, 1, 1, 1, 1
@@ -1581,6 +1932,9 @@ static const int8_t greater_5_input1[2] = {
 static const int8_t greater_5_input2[6] = {
   121, -109, -109, -109, 113, -109
 };
+static const int8_t greater_5_input3[1] = {
+  0
+};
 static const int8_t greater_5_expected[6] = {
   0, 1, 0, 1, 0, 1
 };
@@ -1590,6 +1944,9 @@ static const int8_t greater_6_input1[1] = {
 };
 static const int8_t greater_6_input2[1] = {
   -85
+};
+static const int8_t greater_6_input3[1] = {
+  0
 };
 static const int8_t greater_6_expected[1] = {
   1
@@ -1601,6 +1958,9 @@ static const int8_t greater_7_input1[1] = {
 static const int8_t greater_7_input2[8] = {
   7, 64, -44, 7, 7, 3, 7, -63
 };
+static const int8_t greater_7_input3[1] = {
+  0
+};
 static const int8_t greater_7_expected[8] = {
   0, 0, 1, 0, 0, 1, 0, 1
 };
@@ -1610,6 +1970,9 @@ static const int8_t greater_equal_0_input1[3] = {
 };
 static const int8_t greater_equal_0_input2[3] = {
   -4, 66, 3
+};
+static const int8_t greater_equal_0_input3[1] = {
+  0
 };
 static const int8_t greater_equal_0_expected[3] = {
   0, 0, 0
@@ -1621,6 +1984,9 @@ static const int8_t greater_equal_1_input1[2] = {
 static const int8_t greater_equal_1_input2[2] = {
   41, 41
 };
+static const int8_t greater_equal_1_input3[1] = {
+  0
+};
 static const int8_t greater_equal_1_expected[2] = {
   1, 0
 };
@@ -1630,6 +1996,9 @@ static const int8_t greater_equal_2_input1[3] = {
 };
 static const int8_t greater_equal_2_input2[15] = {
   3, -52, -18, 58, -7, -45, -78, 60, 79, 116, 16, 11, -75, 30, 74
+};
+static const int8_t greater_equal_2_input3[1] = {
+  0
 };
 static const int8_t greater_equal_2_expected[15] = {
   1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0
@@ -1641,6 +2010,9 @@ static const int8_t greater_equal_3_input1[3] = {
 static const int8_t greater_equal_3_input2[5] = {
   38, 38, 94, 38, -40
 };
+static const int8_t greater_equal_3_input3[1] = {
+  0
+};
 static const int8_t greater_equal_3_expected[15] = {
   1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0
 };
@@ -1651,6 +2023,9 @@ static const int8_t greater_equal_4_input1[2] = {
 static const int8_t greater_equal_4_input2[1] = {
   -31
 };
+static const int8_t greater_equal_4_input3[1] = {
+  0
+};
 static const int8_t greater_equal_4_expected[2] = {
   1, 0
 };
@@ -1660,6 +2035,9 @@ static const int8_t greater_equal_5_input1[1] = {
 };
 static const int8_t greater_equal_5_input2[1] = {
   -28
+};
+static const int8_t greater_equal_5_input3[1] = {
+  0
 };
 static const int8_t greater_equal_5_expected[1] = {
   1
@@ -1672,6 +2050,9 @@ static const int8_t greater_equal_6_input2[25] = {
   -85, 23, 29, 18, 55, 90, 9, 48, -73, -111, 68, -54, -128, 1, -122, 54,
   -43, -126, -19, 73, -29, 94, 40, -114, -90
 };
+static const int8_t greater_equal_6_input3[1] = {
+  0
+};
 static const int8_t greater_equal_6_expected[25] = {
   1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 1, 0, 0, 1, 0, 1, 1, 1
@@ -1683,6 +2064,9 @@ static const int8_t greater_equal_7_input1[4] = {
 static const int8_t greater_equal_7_input2[1] = {
   94
 };
+static const int8_t greater_equal_7_input3[1] = {
+  0
+};
 static const int8_t greater_equal_7_expected[4] = {
   0, 1, 0, 0
 };
@@ -1692,6 +2076,9 @@ static const int8_t less_0_input1[1] = {
 };
 static const int8_t less_0_input2[3] = {
   -87, -81, -31
+};
+static const int8_t less_0_input3[1] = {
+  0
 };
 static const int8_t less_0_expected[3] = {
   1, 1, 1
@@ -1704,6 +2091,9 @@ static const int8_t less_1_input2[20] = {
   121, 3, 115, -25, 71, -22, -55, -122, 3, 3, 3, 3, 3, 3, 3, 25,
   85, -3, 3, 3
 };
+static const int8_t less_1_input3[1] = {
+  0
+};
 static const int8_t less_1_expected[20] = {
   1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
   1, 0, 0, 0
@@ -1715,6 +2105,9 @@ static const int8_t less_2_input1[8] = {
 static const int8_t less_2_input2[1] = {
   78
 };
+static const int8_t less_2_input3[1] = {
+  0
+};
 static const int8_t less_2_expected[8] = {
   0, 0, 0, 0, 1, 1, 1, 0
 };
@@ -1724,6 +2117,9 @@ static const int8_t less_3_input1[1] = {
 };
 static const int8_t less_3_input2[5] = {
   31, -58, -72, 122, 122
+};
+static const int8_t less_3_input3[1] = {
+  0
 };
 static const int8_t less_3_expected[5] = {
   0, 0, 0, 0, 0
@@ -1735,6 +2131,9 @@ static const int8_t less_4_input1[4] = {
 static const int8_t less_4_input2[1] = {
   121
 };
+static const int8_t less_4_input3[1] = {
+  0
+};
 static const int8_t less_4_expected[4] = {
   1, 1, 1, 1
 };
@@ -1745,6 +2144,9 @@ static const int8_t less_5_input1[5] = {
 static const int8_t less_5_input2[1] = {
   31
 };
+static const int8_t less_5_input3[1] = {
+  0
+};
 static const int8_t less_5_expected[5] = {
   0, 1, 1, 0, 0
 };
@@ -1754,6 +2156,9 @@ static const int8_t less_6_input1[9] = {
 };
 static const int8_t less_6_input2[4] = {
   50, -20, -60, 86
+};
+static const int8_t less_6_input3[1] = {
+  0
 };
 static const int8_t less_6_expected[36] = {
   1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 0, 1, 0,
@@ -1767,6 +2172,9 @@ static const int8_t less_7_input1[1] = {
 static const int8_t less_7_input2[1] = {
   74
 };
+static const int8_t less_7_input3[1] = {
+  0
+};
 static const int8_t less_7_expected[1] = {
   0
 };
@@ -1777,6 +2185,9 @@ static const int8_t less_equal_0_input1[3] = {
 static const int8_t less_equal_0_input2[3] = {
   -58, -125, 57
 };
+static const int8_t less_equal_0_input3[1] = {
+  0
+};
 static const int8_t less_equal_0_expected[3] = {
   0, 0, 1
 };
@@ -1786,6 +2197,9 @@ static const int8_t less_equal_1_input1[9] = {
 };
 static const int8_t less_equal_1_input2[4] = {
   27, 70, 103, 103
+};
+static const int8_t less_equal_1_input3[1] = {
+  0
 };
 static const int8_t less_equal_1_expected[36] = {
   0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
@@ -1799,6 +2213,9 @@ static const int8_t less_equal_2_input1[2] = {
 static const int8_t less_equal_2_input2[1] = {
   81
 };
+static const int8_t less_equal_2_input3[1] = {
+  0
+};
 static const int8_t less_equal_2_expected[2] = {
   1, 1
 };
@@ -1808,6 +2225,9 @@ static const int8_t less_equal_3_input1[5] = {
 };
 static const int8_t less_equal_3_input2[5] = {
   -18, -88, 81, 96, -26
+};
+static const int8_t less_equal_3_input3[1] = {
+  0
 };
 static const int8_t less_equal_3_expected[5] = {
   1, 0, 1, 1, 0
@@ -1819,6 +2239,9 @@ static const int8_t less_equal_4_input1[4] = {
 static const int8_t less_equal_4_input2[1] = {
   -40
 };
+static const int8_t less_equal_4_input3[1] = {
+  0
+};
 static const int8_t less_equal_4_expected[4] = {
   1, 1, 1, 1
 };
@@ -1828,6 +2251,9 @@ static const int8_t less_equal_5_input1[6] = {
 };
 static const int8_t less_equal_5_input2[2] = {
   -124, -55
+};
+static const int8_t less_equal_5_input3[1] = {
+  0
 };
 static const int8_t less_equal_5_expected[6] = {
   0, 1, 0, 0, 0, 1
@@ -1839,6 +2265,9 @@ static const int8_t less_equal_6_input1[4] = {
 static const int8_t less_equal_6_input2[12] = {
   -69, -29, 31, -82, 66, -10, 72, -100, -83, 94, 33, 32
 };
+static const int8_t less_equal_6_input3[1] = {
+  0
+};
 static const int8_t less_equal_6_expected[12] = {
   0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
@@ -1849,156 +2278,394 @@ static const int8_t less_equal_7_input1[5] = {
 static const int8_t less_equal_7_input2[1] = {
   8
 };
+static const int8_t less_equal_7_input3[1] = {
+  0
+};
 static const int8_t less_equal_7_expected[5] = {
   1, 0, 0, 0, 0
 };
+static const mr_select_params select_v2_0_params = {.dims = {1, 1, 1, 4}, .stride_condition = {0, 0, 0, 0}, .stride_x = {0, 0, 0, 0}, .stride_y = {0, 0, 0, 1}};
+static const int8_t select_v2_0_input1[1] = {
+  1
+};
+static const int8_t select_v2_0_input2[1] = {
+  59
+};
+static const int8_t select_v2_0_input3[4] = {
+  -4, -64, 87, 9
+};
+static const int8_t select_v2_0_expected[4] = {
+  59, 59, 59, 59
+};
+static const mr_select_params select_v2_1_params = {.dims = {1, 1, 1, 1}, .stride_condition = {0, 0, 0, 0}, .stride_x = {0, 0, 0, 0}, .stride_y = {0, 0, 0, 0}};
+static const int8_t select_v2_1_input1[1] = {
+  0
+};
+static const int8_t select_v2_1_input2[1] = {
+  32
+};
+static const int8_t select_v2_1_input3[1] = {
+  118
+};
+static const int8_t select_v2_1_expected[1] = {
+  118
+};
+static const mr_select_params select_v2_2_params = {.dims = {1, 1, 1, 2}, .stride_condition = {0, 0, 0, 0}, .stride_x = {0, 0, 0, 1}, .stride_y = {0, 0, 0, 0}};
+static const int8_t select_v2_2_input1[1] = {
+  1
+};
+static const int8_t select_v2_2_input2[2] = {
+  62, 22
+};
+static const int8_t select_v2_2_input3[1] = {
+  -29
+};
+static const int8_t select_v2_2_expected[2] = {
+  62, 22
+};
+static const mr_select_params select_v2_3_params = {.dims = {1, 1, 1, 4}, .stride_condition = {0, 0, 0, 1}, .stride_x = {0, 0, 0, 1}, .stride_y = {0, 0, 0, 0}};
+static const int8_t select_v2_3_input1[4] = {
+  0, 0, 0, 1
+};
+static const int8_t select_v2_3_input2[4] = {
+  109, -18, 102, 57
+};
+static const int8_t select_v2_3_input3[1] = {
+  -43
+};
+static const int8_t select_v2_3_expected[4] = {
+  -43, -43, -43, 57
+};
+static const mr_select_params select_v2_4_params = {.dims = {1, 1, 1, 5}, .stride_condition = {0, 0, 0, 1}, .stride_x = {0, 0, 0, 1}, .stride_y = {0, 0, 0, 1}};
+static const int8_t select_v2_4_input1[5] = {
+  0, 1, 1, 0, 0
+};
+static const int8_t select_v2_4_input2[5] = {
+  38, -76, -83, 58, 59
+};
+static const int8_t select_v2_4_input3[5] = {
+  111, 35, 43, -104, -123
+};
+static const int8_t select_v2_4_expected[5] = {
+  111, -76, -83, -104, -123
+};
+static const mr_select_params select_v2_5_params = {.dims = {1, 1, 2, 4}, .stride_condition = {0, 0, 1, 0}, .stride_x = {0, 0, 4, 1}, .stride_y = {0, 0, 0, 0}};
+static const int8_t select_v2_5_input1[2] = {
+  0, 0
+};
+static const int8_t select_v2_5_input2[8] = {
+  -1, -40, -114, -62, -22, -75, 127, 34
+};
+static const int8_t select_v2_5_input3[1] = {
+  -83
+};
+static const int8_t select_v2_5_expected[8] = {
+  -83, -83, -83, -83, -83, -83, -83, -83
+};
+static const mr_select_params select_v2_6_params = {.dims = {1, 1, 1, 5}, .stride_condition = {0, 0, 0, 0}, .stride_x = {0, 0, 0, 1}, .stride_y = {0, 0, 0, 0}};
+static const int8_t select_v2_6_input1[1] = {
+  1
+};
+static const int8_t select_v2_6_input2[5] = {
+  126, 116, -109, 112, 51
+};
+static const int8_t select_v2_6_input3[1] = {
+  75
+};
+static const int8_t select_v2_6_expected[5] = {
+  126, 116, -109, 112, 51
+};
+static const mr_select_params select_v2_7_params = {.dims = {1, 1, 1, 3}, .stride_condition = {0, 0, 0, 1}, .stride_x = {0, 0, 0, 1}, .stride_y = {0, 0, 0, 1}};
+static const int8_t select_v2_7_input1[3] = {
+  1, 1, 1
+};
+static const int8_t select_v2_7_input2[3] = {
+  77, -125, -103
+};
+static const int8_t select_v2_7_input3[3] = {
+  71, -125, 107
+};
+static const int8_t select_v2_7_expected[3] = {
+  77, -125, -103
+};
+static const int8_t fill_0_params[1] = {-94};
+static const int8_t fill_0_input1[0] = {
+  
+};
+static const int8_t fill_0_input2[1] = {
+  0
+};
+static const int8_t fill_0_input3[1] = {
+  0
+};
+static const int8_t fill_0_expected[50] = {
+  -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94,
+  -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94,
+  -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94, -94,
+  -94, -94
+};
+static const int8_t fill_1_params[1] = {15};
+static const int8_t fill_1_input1[0] = {
+  
+};
+static const int8_t fill_1_input2[1] = {
+  0
+};
+static const int8_t fill_1_input3[1] = {
+  0
+};
+static const int8_t fill_1_expected[15] = {
+  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15
+};
+static const int8_t fill_2_params[1] = {-4};
+static const int8_t fill_2_input1[0] = {
+  
+};
+static const int8_t fill_2_input2[1] = {
+  0
+};
+static const int8_t fill_2_input3[1] = {
+  0
+};
+static const int8_t fill_2_expected[50] = {
+  -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4,
+  -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4,
+  -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4,
+  -4, -4
+};
+static const int8_t fill_3_params[1] = {-5};
+static const int8_t fill_3_input1[0] = {
+  
+};
+static const int8_t fill_3_input2[1] = {
+  0
+};
+static const int8_t fill_3_input3[1] = {
+  0
+};
+static const int8_t fill_3_expected[60] = {
+  -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5,
+  -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5,
+  -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5,
+  -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5, -5
+};
+static const int8_t fill_4_params[1] = {89};
+static const int8_t fill_4_input1[0] = {
+  
+};
+static const int8_t fill_4_input2[1] = {
+  0
+};
+static const int8_t fill_4_input3[1] = {
+  0
+};
+static const int8_t fill_4_expected[20] = {
+  89, 89, 89, 89, 89, 89, 89, 89, 89, 89, 89, 89, 89, 89, 89, 89,
+  89, 89, 89, 89
+};
+static const int8_t fill_5_params[1] = {38};
+static const int8_t fill_5_input1[0] = {
+  
+};
+static const int8_t fill_5_input2[1] = {
+  0
+};
+static const int8_t fill_5_input3[1] = {
+  0
+};
+static const int8_t fill_5_expected[6] = {
+  38, 38, 38, 38, 38, 38
+};
+static const int8_t fill_6_params[1] = {82};
+static const int8_t fill_6_input1[0] = {
+  
+};
+static const int8_t fill_6_input2[1] = {
+  0
+};
+static const int8_t fill_6_input3[1] = {
+  0
+};
+static const int8_t fill_6_expected[10] = {
+  82, 82, 82, 82, 82, 82, 82, 82, 82, 82
+};
+static const int8_t fill_7_params[1] = {41};
+static const int8_t fill_7_input1[0] = {
+  
+};
+static const int8_t fill_7_input2[1] = {
+  0
+};
+static const int8_t fill_7_input3[1] = {
+  0
+};
+static const int8_t fill_7_expected[24] = {
+  41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 41,
+  41, 41, 41, 41, 41, 41, 41, 41
+};
 
-#define ELEMENTWISE_GOLDEN_COUNT 144
-static const mr_elementwise_golden_case elementwise_golden_cases[144] = {
-  {"maximum_0", "MAXIMUM", &maximum_0_params, 3, 1, 3, maximum_0_input1, maximum_0_input2, maximum_0_expected},
-  {"maximum_1", "MAXIMUM", &maximum_1_params, 3, 3, 3, maximum_1_input1, maximum_1_input2, maximum_1_expected},
-  {"maximum_2", "MAXIMUM", &maximum_2_params, 1, 1, 1, maximum_2_input1, maximum_2_input2, maximum_2_expected},
-  {"maximum_3", "MAXIMUM", &maximum_3_params, 1, 2, 2, maximum_3_input1, maximum_3_input2, maximum_3_expected},
-  {"maximum_4", "MAXIMUM", &maximum_4_params, 1, 2, 2, maximum_4_input1, maximum_4_input2, maximum_4_expected},
-  {"maximum_5", "MAXIMUM", &maximum_5_params, 2, 1, 2, maximum_5_input1, maximum_5_input2, maximum_5_expected},
-  {"maximum_6", "MAXIMUM", &maximum_6_params, 15, 3, 15, maximum_6_input1, maximum_6_input2, maximum_6_expected},
-  {"maximum_7", "MAXIMUM", &maximum_7_params, 8, 10, 40, maximum_7_input1, maximum_7_input2, maximum_7_expected},
-  {"minimum_0", "MINIMUM", &minimum_0_params, 1, 5, 5, minimum_0_input1, minimum_0_input2, minimum_0_expected},
-  {"minimum_1", "MINIMUM", &minimum_1_params, 1, 2, 2, minimum_1_input1, minimum_1_input2, minimum_1_expected},
-  {"minimum_2", "MINIMUM", &minimum_2_params, 2, 2, 2, minimum_2_input1, minimum_2_input2, minimum_2_expected},
-  {"minimum_3", "MINIMUM", &minimum_3_params, 1, 1, 1, minimum_3_input1, minimum_3_input2, minimum_3_expected},
-  {"minimum_4", "MINIMUM", &minimum_4_params, 4, 1, 4, minimum_4_input1, minimum_4_input2, minimum_4_expected},
-  {"minimum_5", "MINIMUM", &minimum_5_params, 2, 10, 20, minimum_5_input1, minimum_5_input2, minimum_5_expected},
-  {"minimum_6", "MINIMUM", &minimum_6_params, 1, 1, 1, minimum_6_input1, minimum_6_input2, minimum_6_expected},
-  {"minimum_7", "MINIMUM", &minimum_7_params, 1, 5, 5, minimum_7_input1, minimum_7_input2, minimum_7_expected},
-  {"relu_0", "RELU", &relu_0_params, 50, 0, 50, relu_0_input1, relu_0_input2, relu_0_expected},
-  {"relu_1", "RELU", &relu_1_params, 96, 0, 96, relu_1_input1, relu_1_input2, relu_1_expected},
-  {"relu_2", "RELU", &relu_2_params, 540, 0, 540, relu_2_input1, relu_2_input2, relu_2_expected},
-  {"relu_3", "RELU", &relu_3_params, 5, 0, 5, relu_3_input1, relu_3_input2, relu_3_expected},
-  {"relu_4", "RELU", &relu_4_params, 2, 0, 2, relu_4_input1, relu_4_input2, relu_4_expected},
-  {"relu_5", "RELU", &relu_5_params, 24, 0, 24, relu_5_input1, relu_5_input2, relu_5_expected},
-  {"relu_6", "RELU", &relu_6_params, 60, 0, 60, relu_6_input1, relu_6_input2, relu_6_expected},
-  {"relu_7", "RELU", &relu_7_params, 4, 0, 4, relu_7_input1, relu_7_input2, relu_7_expected},
-  {"relu6_0", "RELU6", &relu6_0_params, 3, 0, 3, relu6_0_input1, relu6_0_input2, relu6_0_expected},
-  {"relu6_1", "RELU6", &relu6_1_params, 18, 0, 18, relu6_1_input1, relu6_1_input2, relu6_1_expected},
-  {"relu6_2", "RELU6", &relu6_2_params, 2, 0, 2, relu6_2_input1, relu6_2_input2, relu6_2_expected},
-  {"relu6_3", "RELU6", &relu6_3_params, 2, 0, 2, relu6_3_input1, relu6_3_input2, relu6_3_expected},
-  {"relu6_4", "RELU6", &relu6_4_params, 6, 0, 6, relu6_4_input1, relu6_4_input2, relu6_4_expected},
-  {"relu6_5", "RELU6", &relu6_5_params, 5, 0, 5, relu6_5_input1, relu6_5_input2, relu6_5_expected},
-  {"relu6_6", "RELU6", &relu6_6_params, 64, 0, 64, relu6_6_input1, relu6_6_input2, relu6_6_expected},
-  {"relu6_7", "RELU6", &relu6_7_params, 4, 0, 4, relu6_7_input1, relu6_7_input2, relu6_7_expected},
-  {"leaky_relu_0", "LEAKY_RELU", &leaky_relu_0_params, 8, 0, 8, leaky_relu_0_input1, leaky_relu_0_input2, leaky_relu_0_expected},
-  {"leaky_relu_1", "LEAKY_RELU", &leaky_relu_1_params, 10, 0, 10, leaky_relu_1_input1, leaky_relu_1_input2, leaky_relu_1_expected},
-  {"leaky_relu_2", "LEAKY_RELU", &leaky_relu_2_params, 300, 0, 300, leaky_relu_2_input1, leaky_relu_2_input2, leaky_relu_2_expected},
-  {"leaky_relu_3", "LEAKY_RELU", &leaky_relu_3_params, 1, 0, 1, leaky_relu_3_input1, leaky_relu_3_input2, leaky_relu_3_expected},
-  {"leaky_relu_4", "LEAKY_RELU", &leaky_relu_4_params, 25, 0, 25, leaky_relu_4_input1, leaky_relu_4_input2, leaky_relu_4_expected},
-  {"leaky_relu_5", "LEAKY_RELU", &leaky_relu_5_params, 4, 0, 4, leaky_relu_5_input1, leaky_relu_5_input2, leaky_relu_5_expected},
-  {"leaky_relu_6", "LEAKY_RELU", &leaky_relu_6_params, 1, 0, 1, leaky_relu_6_input1, leaky_relu_6_input2, leaky_relu_6_expected},
-  {"leaky_relu_7", "LEAKY_RELU", &leaky_relu_7_params, 120, 0, 120, leaky_relu_7_input1, leaky_relu_7_input2, leaky_relu_7_expected},
-  {"prelu_0", "PRELU", &prelu_0_params, 5, 5, 5, prelu_0_input1, prelu_0_input2, prelu_0_expected},
-  {"prelu_1", "PRELU", &prelu_1_params, 2, 2, 2, prelu_1_input1, prelu_1_input2, prelu_1_expected},
-  {"prelu_2", "PRELU", &prelu_2_params, 4, 1, 4, prelu_2_input1, prelu_2_input2, prelu_2_expected},
-  {"prelu_3", "PRELU", &prelu_3_params, 3, 3, 3, prelu_3_input1, prelu_3_input2, prelu_3_expected},
-  {"prelu_4", "PRELU", &prelu_4_params, 3, 3, 3, prelu_4_input1, prelu_4_input2, prelu_4_expected},
-  {"prelu_5", "PRELU", &prelu_5_params, 40, 8, 40, prelu_5_input1, prelu_5_input2, prelu_5_expected},
-  {"prelu_6", "PRELU", &prelu_6_params, 2, 2, 2, prelu_6_input1, prelu_6_input2, prelu_6_expected},
-  {"prelu_7", "PRELU", &prelu_7_params, 5, 1, 5, prelu_7_input1, prelu_7_input2, prelu_7_expected},
-  {"sub_0", "SUB", &sub_0_params, 2, 4, 4, sub_0_input1, sub_0_input2, sub_0_expected},
-  {"sub_1", "SUB", &sub_1_params, 20, 4, 20, sub_1_input1, sub_1_input2, sub_1_expected},
-  {"sub_2", "SUB", &sub_2_params, 1, 4, 4, sub_2_input1, sub_2_input2, sub_2_expected},
-  {"sub_3", "SUB", &sub_3_params, 1, 1, 1, sub_3_input1, sub_3_input2, sub_3_expected},
-  {"sub_4", "SUB", &sub_4_params, 4, 12, 12, sub_4_input1, sub_4_input2, sub_4_expected},
-  {"sub_5", "SUB", &sub_5_params, 1, 1, 1, sub_5_input1, sub_5_input2, sub_5_expected},
-  {"sub_6", "SUB", &sub_6_params, 1, 1, 1, sub_6_input1, sub_6_input2, sub_6_expected},
-  {"sub_7", "SUB", &sub_7_params, 1, 2, 2, sub_7_input1, sub_7_input2, sub_7_expected},
-  {"squared_difference_0", "SQUARED_DIFFERENCE", &squared_difference_0_params, 3, 1, 3, squared_difference_0_input1, squared_difference_0_input2, squared_difference_0_expected},
-  {"squared_difference_1", "SQUARED_DIFFERENCE", &squared_difference_1_params, 1, 6, 6, squared_difference_1_input1, squared_difference_1_input2, squared_difference_1_expected},
-  {"squared_difference_2", "SQUARED_DIFFERENCE", &squared_difference_2_params, 1, 1, 1, squared_difference_2_input1, squared_difference_2_input2, squared_difference_2_expected},
-  {"squared_difference_3", "SQUARED_DIFFERENCE", &squared_difference_3_params, 2, 5, 10, squared_difference_3_input1, squared_difference_3_input2, squared_difference_3_expected},
-  {"squared_difference_4", "SQUARED_DIFFERENCE", &squared_difference_4_params, 27, 3, 27, squared_difference_4_input1, squared_difference_4_input2, squared_difference_4_expected},
-  {"squared_difference_5", "SQUARED_DIFFERENCE", &squared_difference_5_params, 2, 1, 2, squared_difference_5_input1, squared_difference_5_input2, squared_difference_5_expected},
-  {"squared_difference_6", "SQUARED_DIFFERENCE", &squared_difference_6_params, 1, 1, 1, squared_difference_6_input1, squared_difference_6_input2, squared_difference_6_expected},
-  {"squared_difference_7", "SQUARED_DIFFERENCE", &squared_difference_7_params, 4, 4, 4, squared_difference_7_input1, squared_difference_7_input2, squared_difference_7_expected},
-  {"abs_0", "ABS", abs_0_params, 30, 0, 30, abs_0_input1, abs_0_input2, abs_0_expected},
-  {"abs_1", "ABS", abs_1_params, 2, 0, 2, abs_1_input1, abs_1_input2, abs_1_expected},
-  {"abs_2", "ABS", abs_2_params, 24, 0, 24, abs_2_input1, abs_2_input2, abs_2_expected},
-  {"abs_3", "ABS", abs_3_params, 50, 0, 50, abs_3_input1, abs_3_input2, abs_3_expected},
-  {"abs_4", "ABS", abs_4_params, 576, 0, 576, abs_4_input1, abs_4_input2, abs_4_expected},
-  {"abs_5", "ABS", abs_5_params, 18, 0, 18, abs_5_input1, abs_5_input2, abs_5_expected},
-  {"abs_6", "ABS", abs_6_params, 18, 0, 18, abs_6_input1, abs_6_input2, abs_6_expected},
-  {"abs_7", "ABS", abs_7_params, 180, 0, 180, abs_7_input1, abs_7_input2, abs_7_expected},
-  {"rsqrt_0", "RSQRT", rsqrt_0_params, 120, 0, 120, rsqrt_0_input1, rsqrt_0_input2, rsqrt_0_expected},
-  {"rsqrt_1", "RSQRT", rsqrt_1_params, 1, 0, 1, rsqrt_1_input1, rsqrt_1_input2, rsqrt_1_expected},
-  {"rsqrt_2", "RSQRT", rsqrt_2_params, 432, 0, 432, rsqrt_2_input1, rsqrt_2_input2, rsqrt_2_expected},
-  {"rsqrt_3", "RSQRT", rsqrt_3_params, 2, 0, 2, rsqrt_3_input1, rsqrt_3_input2, rsqrt_3_expected},
-  {"rsqrt_4", "RSQRT", rsqrt_4_params, 3, 0, 3, rsqrt_4_input1, rsqrt_4_input2, rsqrt_4_expected},
-  {"rsqrt_5", "RSQRT", rsqrt_5_params, 36, 0, 36, rsqrt_5_input1, rsqrt_5_input2, rsqrt_5_expected},
-  {"rsqrt_6", "RSQRT", rsqrt_6_params, 5, 0, 5, rsqrt_6_input1, rsqrt_6_input2, rsqrt_6_expected},
-  {"rsqrt_7", "RSQRT", rsqrt_7_params, 6, 0, 6, rsqrt_7_input1, rsqrt_7_input2, rsqrt_7_expected},
-  {"elu_0", "ELU", elu_0_params, 90, 0, 90, elu_0_input1, elu_0_input2, elu_0_expected},
-  {"elu_1", "ELU", elu_1_params, 72, 0, 72, elu_1_input1, elu_1_input2, elu_1_expected},
-  {"elu_2", "ELU", elu_2_params, 4, 0, 4, elu_2_input1, elu_2_input2, elu_2_expected},
-  {"elu_3", "ELU", elu_3_params, 2, 0, 2, elu_3_input1, elu_3_input2, elu_3_expected},
-  {"elu_4", "ELU", elu_4_params, 24, 0, 24, elu_4_input1, elu_4_input2, elu_4_expected},
-  {"elu_5", "ELU", elu_5_params, 1, 0, 1, elu_5_input1, elu_5_input2, elu_5_expected},
-  {"elu_6", "ELU", elu_6_params, 5, 0, 5, elu_6_input1, elu_6_input2, elu_6_expected},
-  {"elu_7", "ELU", elu_7_params, 30, 0, 30, elu_7_input1, elu_7_input2, elu_7_expected},
-  {"tanh_0", "TANH", tanh_0_params, 6, 0, 6, tanh_0_input1, tanh_0_input2, tanh_0_expected},
-  {"tanh_1", "TANH", tanh_1_params, 120, 0, 120, tanh_1_input1, tanh_1_input2, tanh_1_expected},
-  {"tanh_2", "TANH", tanh_2_params, 2, 0, 2, tanh_2_input1, tanh_2_input2, tanh_2_expected},
-  {"tanh_3", "TANH", tanh_3_params, 6, 0, 6, tanh_3_input1, tanh_3_input2, tanh_3_expected},
-  {"tanh_4", "TANH", tanh_4_params, 4, 0, 4, tanh_4_input1, tanh_4_input2, tanh_4_expected},
-  {"tanh_5", "TANH", tanh_5_params, 3, 0, 3, tanh_5_input1, tanh_5_input2, tanh_5_expected},
-  {"tanh_6", "TANH", tanh_6_params, 1, 0, 1, tanh_6_input1, tanh_6_input2, tanh_6_expected},
-  {"tanh_7", "TANH", tanh_7_params, 75, 0, 75, tanh_7_input1, tanh_7_input2, tanh_7_expected},
-  {"equal_0", "EQUAL", &equal_0_params, 1, 1, 1, equal_0_input1, equal_0_input2, equal_0_expected},
-  {"equal_1", "EQUAL", &equal_1_params, 20, 4, 20, equal_1_input1, equal_1_input2, equal_1_expected},
-  {"equal_2", "EQUAL", &equal_2_params, 3, 1, 3, equal_2_input1, equal_2_input2, equal_2_expected},
-  {"equal_3", "EQUAL", &equal_3_params, 1, 5, 5, equal_3_input1, equal_3_input2, equal_3_expected},
-  {"equal_4", "EQUAL", &equal_4_params, 4, 4, 4, equal_4_input1, equal_4_input2, equal_4_expected},
-  {"equal_5", "EQUAL", &equal_5_params, 1, 45, 45, equal_5_input1, equal_5_input2, equal_5_expected},
-  {"equal_6", "EQUAL", &equal_6_params, 20, 4, 20, equal_6_input1, equal_6_input2, equal_6_expected},
-  {"equal_7", "EQUAL", &equal_7_params, 4, 1, 4, equal_7_input1, equal_7_input2, equal_7_expected},
-  {"not_equal_0", "NOT_EQUAL", &not_equal_0_params, 1, 5, 5, not_equal_0_input1, not_equal_0_input2, not_equal_0_expected},
-  {"not_equal_1", "NOT_EQUAL", &not_equal_1_params, 5, 1, 5, not_equal_1_input1, not_equal_1_input2, not_equal_1_expected},
-  {"not_equal_2", "NOT_EQUAL", &not_equal_2_params, 3, 3, 3, not_equal_2_input1, not_equal_2_input2, not_equal_2_expected},
-  {"not_equal_3", "NOT_EQUAL", &not_equal_3_params, 1, 5, 5, not_equal_3_input1, not_equal_3_input2, not_equal_3_expected},
-  {"not_equal_4", "NOT_EQUAL", &not_equal_4_params, 1, 3, 3, not_equal_4_input1, not_equal_4_input2, not_equal_4_expected},
-  {"not_equal_5", "NOT_EQUAL", &not_equal_5_params, 5, 5, 5, not_equal_5_input1, not_equal_5_input2, not_equal_5_expected},
-  {"not_equal_6", "NOT_EQUAL", &not_equal_6_params, 1, 1, 1, not_equal_6_input1, not_equal_6_input2, not_equal_6_expected},
-  {"not_equal_7", "NOT_EQUAL", &not_equal_7_params, 2, 4, 8, not_equal_7_input1, not_equal_7_input2, not_equal_7_expected},
-  {"greater_0", "GREATER", &greater_0_params, 3, 1, 3, greater_0_input1, greater_0_input2, greater_0_expected},
-  {"greater_1", "GREATER", &greater_1_params, 12, 1, 12, greater_1_input1, greater_1_input2, greater_1_expected},
-  {"greater_2", "GREATER", &greater_2_params, 1, 10, 10, greater_2_input1, greater_2_input2, greater_2_expected},
-  {"greater_3", "GREATER", &greater_3_params, 1, 3, 3, greater_3_input1, greater_3_input2, greater_3_expected},
-  {"greater_4", "GREATER", &greater_4_params, 5, 5, 5, greater_4_input1, greater_4_input2, greater_4_expected},
-  {"greater_5", "GREATER", &greater_5_params, 2, 6, 6, greater_5_input1, greater_5_input2, greater_5_expected},
-  {"greater_6", "GREATER", &greater_6_params, 1, 1, 1, greater_6_input1, greater_6_input2, greater_6_expected},
-  {"greater_7", "GREATER", &greater_7_params, 1, 8, 8, greater_7_input1, greater_7_input2, greater_7_expected},
-  {"greater_equal_0", "GREATER_EQUAL", &greater_equal_0_params, 3, 3, 3, greater_equal_0_input1, greater_equal_0_input2, greater_equal_0_expected},
-  {"greater_equal_1", "GREATER_EQUAL", &greater_equal_1_params, 2, 2, 2, greater_equal_1_input1, greater_equal_1_input2, greater_equal_1_expected},
-  {"greater_equal_2", "GREATER_EQUAL", &greater_equal_2_params, 3, 15, 15, greater_equal_2_input1, greater_equal_2_input2, greater_equal_2_expected},
-  {"greater_equal_3", "GREATER_EQUAL", &greater_equal_3_params, 3, 5, 15, greater_equal_3_input1, greater_equal_3_input2, greater_equal_3_expected},
-  {"greater_equal_4", "GREATER_EQUAL", &greater_equal_4_params, 2, 1, 2, greater_equal_4_input1, greater_equal_4_input2, greater_equal_4_expected},
-  {"greater_equal_5", "GREATER_EQUAL", &greater_equal_5_params, 1, 1, 1, greater_equal_5_input1, greater_equal_5_input2, greater_equal_5_expected},
-  {"greater_equal_6", "GREATER_EQUAL", &greater_equal_6_params, 5, 25, 25, greater_equal_6_input1, greater_equal_6_input2, greater_equal_6_expected},
-  {"greater_equal_7", "GREATER_EQUAL", &greater_equal_7_params, 4, 1, 4, greater_equal_7_input1, greater_equal_7_input2, greater_equal_7_expected},
-  {"less_0", "LESS", &less_0_params, 1, 3, 3, less_0_input1, less_0_input2, less_0_expected},
-  {"less_1", "LESS", &less_1_params, 1, 20, 20, less_1_input1, less_1_input2, less_1_expected},
-  {"less_2", "LESS", &less_2_params, 8, 1, 8, less_2_input1, less_2_input2, less_2_expected},
-  {"less_3", "LESS", &less_3_params, 1, 5, 5, less_3_input1, less_3_input2, less_3_expected},
-  {"less_4", "LESS", &less_4_params, 4, 1, 4, less_4_input1, less_4_input2, less_4_expected},
-  {"less_5", "LESS", &less_5_params, 5, 1, 5, less_5_input1, less_5_input2, less_5_expected},
-  {"less_6", "LESS", &less_6_params, 9, 4, 36, less_6_input1, less_6_input2, less_6_expected},
-  {"less_7", "LESS", &less_7_params, 1, 1, 1, less_7_input1, less_7_input2, less_7_expected},
-  {"less_equal_0", "LESS_EQUAL", &less_equal_0_params, 3, 3, 3, less_equal_0_input1, less_equal_0_input2, less_equal_0_expected},
-  {"less_equal_1", "LESS_EQUAL", &less_equal_1_params, 9, 4, 36, less_equal_1_input1, less_equal_1_input2, less_equal_1_expected},
-  {"less_equal_2", "LESS_EQUAL", &less_equal_2_params, 2, 1, 2, less_equal_2_input1, less_equal_2_input2, less_equal_2_expected},
-  {"less_equal_3", "LESS_EQUAL", &less_equal_3_params, 5, 5, 5, less_equal_3_input1, less_equal_3_input2, less_equal_3_expected},
-  {"less_equal_4", "LESS_EQUAL", &less_equal_4_params, 4, 1, 4, less_equal_4_input1, less_equal_4_input2, less_equal_4_expected},
-  {"less_equal_5", "LESS_EQUAL", &less_equal_5_params, 6, 2, 6, less_equal_5_input1, less_equal_5_input2, less_equal_5_expected},
-  {"less_equal_6", "LESS_EQUAL", &less_equal_6_params, 4, 12, 12, less_equal_6_input1, less_equal_6_input2, less_equal_6_expected},
-  {"less_equal_7", "LESS_EQUAL", &less_equal_7_params, 5, 1, 5, less_equal_7_input1, less_equal_7_input2, less_equal_7_expected},
+#define ELEMENTWISE_GOLDEN_COUNT 160
+static const mr_elementwise_golden_case elementwise_golden_cases[160] = {
+  {"maximum_0", "MAXIMUM", &maximum_0_params, 3, 1, 3, maximum_0_input1, maximum_0_input2, maximum_0_input3, maximum_0_expected},
+  {"maximum_1", "MAXIMUM", &maximum_1_params, 3, 3, 3, maximum_1_input1, maximum_1_input2, maximum_1_input3, maximum_1_expected},
+  {"maximum_2", "MAXIMUM", &maximum_2_params, 1, 1, 1, maximum_2_input1, maximum_2_input2, maximum_2_input3, maximum_2_expected},
+  {"maximum_3", "MAXIMUM", &maximum_3_params, 1, 2, 2, maximum_3_input1, maximum_3_input2, maximum_3_input3, maximum_3_expected},
+  {"maximum_4", "MAXIMUM", &maximum_4_params, 1, 2, 2, maximum_4_input1, maximum_4_input2, maximum_4_input3, maximum_4_expected},
+  {"maximum_5", "MAXIMUM", &maximum_5_params, 2, 1, 2, maximum_5_input1, maximum_5_input2, maximum_5_input3, maximum_5_expected},
+  {"maximum_6", "MAXIMUM", &maximum_6_params, 15, 3, 15, maximum_6_input1, maximum_6_input2, maximum_6_input3, maximum_6_expected},
+  {"maximum_7", "MAXIMUM", &maximum_7_params, 8, 10, 40, maximum_7_input1, maximum_7_input2, maximum_7_input3, maximum_7_expected},
+  {"minimum_0", "MINIMUM", &minimum_0_params, 1, 5, 5, minimum_0_input1, minimum_0_input2, minimum_0_input3, minimum_0_expected},
+  {"minimum_1", "MINIMUM", &minimum_1_params, 1, 2, 2, minimum_1_input1, minimum_1_input2, minimum_1_input3, minimum_1_expected},
+  {"minimum_2", "MINIMUM", &minimum_2_params, 2, 2, 2, minimum_2_input1, minimum_2_input2, minimum_2_input3, minimum_2_expected},
+  {"minimum_3", "MINIMUM", &minimum_3_params, 1, 1, 1, minimum_3_input1, minimum_3_input2, minimum_3_input3, minimum_3_expected},
+  {"minimum_4", "MINIMUM", &minimum_4_params, 4, 1, 4, minimum_4_input1, minimum_4_input2, minimum_4_input3, minimum_4_expected},
+  {"minimum_5", "MINIMUM", &minimum_5_params, 2, 10, 20, minimum_5_input1, minimum_5_input2, minimum_5_input3, minimum_5_expected},
+  {"minimum_6", "MINIMUM", &minimum_6_params, 1, 1, 1, minimum_6_input1, minimum_6_input2, minimum_6_input3, minimum_6_expected},
+  {"minimum_7", "MINIMUM", &minimum_7_params, 1, 5, 5, minimum_7_input1, minimum_7_input2, minimum_7_input3, minimum_7_expected},
+  {"relu_0", "RELU", &relu_0_params, 50, 0, 50, relu_0_input1, relu_0_input2, relu_0_input3, relu_0_expected},
+  {"relu_1", "RELU", &relu_1_params, 96, 0, 96, relu_1_input1, relu_1_input2, relu_1_input3, relu_1_expected},
+  {"relu_2", "RELU", &relu_2_params, 540, 0, 540, relu_2_input1, relu_2_input2, relu_2_input3, relu_2_expected},
+  {"relu_3", "RELU", &relu_3_params, 5, 0, 5, relu_3_input1, relu_3_input2, relu_3_input3, relu_3_expected},
+  {"relu_4", "RELU", &relu_4_params, 2, 0, 2, relu_4_input1, relu_4_input2, relu_4_input3, relu_4_expected},
+  {"relu_5", "RELU", &relu_5_params, 24, 0, 24, relu_5_input1, relu_5_input2, relu_5_input3, relu_5_expected},
+  {"relu_6", "RELU", &relu_6_params, 60, 0, 60, relu_6_input1, relu_6_input2, relu_6_input3, relu_6_expected},
+  {"relu_7", "RELU", &relu_7_params, 4, 0, 4, relu_7_input1, relu_7_input2, relu_7_input3, relu_7_expected},
+  {"relu6_0", "RELU6", &relu6_0_params, 3, 0, 3, relu6_0_input1, relu6_0_input2, relu6_0_input3, relu6_0_expected},
+  {"relu6_1", "RELU6", &relu6_1_params, 18, 0, 18, relu6_1_input1, relu6_1_input2, relu6_1_input3, relu6_1_expected},
+  {"relu6_2", "RELU6", &relu6_2_params, 2, 0, 2, relu6_2_input1, relu6_2_input2, relu6_2_input3, relu6_2_expected},
+  {"relu6_3", "RELU6", &relu6_3_params, 2, 0, 2, relu6_3_input1, relu6_3_input2, relu6_3_input3, relu6_3_expected},
+  {"relu6_4", "RELU6", &relu6_4_params, 6, 0, 6, relu6_4_input1, relu6_4_input2, relu6_4_input3, relu6_4_expected},
+  {"relu6_5", "RELU6", &relu6_5_params, 5, 0, 5, relu6_5_input1, relu6_5_input2, relu6_5_input3, relu6_5_expected},
+  {"relu6_6", "RELU6", &relu6_6_params, 64, 0, 64, relu6_6_input1, relu6_6_input2, relu6_6_input3, relu6_6_expected},
+  {"relu6_7", "RELU6", &relu6_7_params, 4, 0, 4, relu6_7_input1, relu6_7_input2, relu6_7_input3, relu6_7_expected},
+  {"leaky_relu_0", "LEAKY_RELU", &leaky_relu_0_params, 8, 0, 8, leaky_relu_0_input1, leaky_relu_0_input2, leaky_relu_0_input3, leaky_relu_0_expected},
+  {"leaky_relu_1", "LEAKY_RELU", &leaky_relu_1_params, 10, 0, 10, leaky_relu_1_input1, leaky_relu_1_input2, leaky_relu_1_input3, leaky_relu_1_expected},
+  {"leaky_relu_2", "LEAKY_RELU", &leaky_relu_2_params, 300, 0, 300, leaky_relu_2_input1, leaky_relu_2_input2, leaky_relu_2_input3, leaky_relu_2_expected},
+  {"leaky_relu_3", "LEAKY_RELU", &leaky_relu_3_params, 1, 0, 1, leaky_relu_3_input1, leaky_relu_3_input2, leaky_relu_3_input3, leaky_relu_3_expected},
+  {"leaky_relu_4", "LEAKY_RELU", &leaky_relu_4_params, 25, 0, 25, leaky_relu_4_input1, leaky_relu_4_input2, leaky_relu_4_input3, leaky_relu_4_expected},
+  {"leaky_relu_5", "LEAKY_RELU", &leaky_relu_5_params, 4, 0, 4, leaky_relu_5_input1, leaky_relu_5_input2, leaky_relu_5_input3, leaky_relu_5_expected},
+  {"leaky_relu_6", "LEAKY_RELU", &leaky_relu_6_params, 1, 0, 1, leaky_relu_6_input1, leaky_relu_6_input2, leaky_relu_6_input3, leaky_relu_6_expected},
+  {"leaky_relu_7", "LEAKY_RELU", &leaky_relu_7_params, 120, 0, 120, leaky_relu_7_input1, leaky_relu_7_input2, leaky_relu_7_input3, leaky_relu_7_expected},
+  {"prelu_0", "PRELU", &prelu_0_params, 5, 5, 5, prelu_0_input1, prelu_0_input2, prelu_0_input3, prelu_0_expected},
+  {"prelu_1", "PRELU", &prelu_1_params, 2, 2, 2, prelu_1_input1, prelu_1_input2, prelu_1_input3, prelu_1_expected},
+  {"prelu_2", "PRELU", &prelu_2_params, 4, 1, 4, prelu_2_input1, prelu_2_input2, prelu_2_input3, prelu_2_expected},
+  {"prelu_3", "PRELU", &prelu_3_params, 3, 3, 3, prelu_3_input1, prelu_3_input2, prelu_3_input3, prelu_3_expected},
+  {"prelu_4", "PRELU", &prelu_4_params, 3, 3, 3, prelu_4_input1, prelu_4_input2, prelu_4_input3, prelu_4_expected},
+  {"prelu_5", "PRELU", &prelu_5_params, 40, 8, 40, prelu_5_input1, prelu_5_input2, prelu_5_input3, prelu_5_expected},
+  {"prelu_6", "PRELU", &prelu_6_params, 2, 2, 2, prelu_6_input1, prelu_6_input2, prelu_6_input3, prelu_6_expected},
+  {"prelu_7", "PRELU", &prelu_7_params, 5, 1, 5, prelu_7_input1, prelu_7_input2, prelu_7_input3, prelu_7_expected},
+  {"sub_0", "SUB", &sub_0_params, 2, 4, 4, sub_0_input1, sub_0_input2, sub_0_input3, sub_0_expected},
+  {"sub_1", "SUB", &sub_1_params, 20, 4, 20, sub_1_input1, sub_1_input2, sub_1_input3, sub_1_expected},
+  {"sub_2", "SUB", &sub_2_params, 1, 4, 4, sub_2_input1, sub_2_input2, sub_2_input3, sub_2_expected},
+  {"sub_3", "SUB", &sub_3_params, 1, 1, 1, sub_3_input1, sub_3_input2, sub_3_input3, sub_3_expected},
+  {"sub_4", "SUB", &sub_4_params, 4, 12, 12, sub_4_input1, sub_4_input2, sub_4_input3, sub_4_expected},
+  {"sub_5", "SUB", &sub_5_params, 1, 1, 1, sub_5_input1, sub_5_input2, sub_5_input3, sub_5_expected},
+  {"sub_6", "SUB", &sub_6_params, 1, 1, 1, sub_6_input1, sub_6_input2, sub_6_input3, sub_6_expected},
+  {"sub_7", "SUB", &sub_7_params, 1, 2, 2, sub_7_input1, sub_7_input2, sub_7_input3, sub_7_expected},
+  {"squared_difference_0", "SQUARED_DIFFERENCE", &squared_difference_0_params, 3, 1, 3, squared_difference_0_input1, squared_difference_0_input2, squared_difference_0_input3, squared_difference_0_expected},
+  {"squared_difference_1", "SQUARED_DIFFERENCE", &squared_difference_1_params, 1, 6, 6, squared_difference_1_input1, squared_difference_1_input2, squared_difference_1_input3, squared_difference_1_expected},
+  {"squared_difference_2", "SQUARED_DIFFERENCE", &squared_difference_2_params, 1, 1, 1, squared_difference_2_input1, squared_difference_2_input2, squared_difference_2_input3, squared_difference_2_expected},
+  {"squared_difference_3", "SQUARED_DIFFERENCE", &squared_difference_3_params, 2, 5, 10, squared_difference_3_input1, squared_difference_3_input2, squared_difference_3_input3, squared_difference_3_expected},
+  {"squared_difference_4", "SQUARED_DIFFERENCE", &squared_difference_4_params, 27, 3, 27, squared_difference_4_input1, squared_difference_4_input2, squared_difference_4_input3, squared_difference_4_expected},
+  {"squared_difference_5", "SQUARED_DIFFERENCE", &squared_difference_5_params, 2, 1, 2, squared_difference_5_input1, squared_difference_5_input2, squared_difference_5_input3, squared_difference_5_expected},
+  {"squared_difference_6", "SQUARED_DIFFERENCE", &squared_difference_6_params, 1, 1, 1, squared_difference_6_input1, squared_difference_6_input2, squared_difference_6_input3, squared_difference_6_expected},
+  {"squared_difference_7", "SQUARED_DIFFERENCE", &squared_difference_7_params, 4, 4, 4, squared_difference_7_input1, squared_difference_7_input2, squared_difference_7_input3, squared_difference_7_expected},
+  {"abs_0", "ABS", abs_0_params, 30, 0, 30, abs_0_input1, abs_0_input2, abs_0_input3, abs_0_expected},
+  {"abs_1", "ABS", abs_1_params, 2, 0, 2, abs_1_input1, abs_1_input2, abs_1_input3, abs_1_expected},
+  {"abs_2", "ABS", abs_2_params, 24, 0, 24, abs_2_input1, abs_2_input2, abs_2_input3, abs_2_expected},
+  {"abs_3", "ABS", abs_3_params, 50, 0, 50, abs_3_input1, abs_3_input2, abs_3_input3, abs_3_expected},
+  {"abs_4", "ABS", abs_4_params, 576, 0, 576, abs_4_input1, abs_4_input2, abs_4_input3, abs_4_expected},
+  {"abs_5", "ABS", abs_5_params, 18, 0, 18, abs_5_input1, abs_5_input2, abs_5_input3, abs_5_expected},
+  {"abs_6", "ABS", abs_6_params, 18, 0, 18, abs_6_input1, abs_6_input2, abs_6_input3, abs_6_expected},
+  {"abs_7", "ABS", abs_7_params, 180, 0, 180, abs_7_input1, abs_7_input2, abs_7_input3, abs_7_expected},
+  {"rsqrt_0", "RSQRT", rsqrt_0_params, 120, 0, 120, rsqrt_0_input1, rsqrt_0_input2, rsqrt_0_input3, rsqrt_0_expected},
+  {"rsqrt_1", "RSQRT", rsqrt_1_params, 1, 0, 1, rsqrt_1_input1, rsqrt_1_input2, rsqrt_1_input3, rsqrt_1_expected},
+  {"rsqrt_2", "RSQRT", rsqrt_2_params, 432, 0, 432, rsqrt_2_input1, rsqrt_2_input2, rsqrt_2_input3, rsqrt_2_expected},
+  {"rsqrt_3", "RSQRT", rsqrt_3_params, 2, 0, 2, rsqrt_3_input1, rsqrt_3_input2, rsqrt_3_input3, rsqrt_3_expected},
+  {"rsqrt_4", "RSQRT", rsqrt_4_params, 3, 0, 3, rsqrt_4_input1, rsqrt_4_input2, rsqrt_4_input3, rsqrt_4_expected},
+  {"rsqrt_5", "RSQRT", rsqrt_5_params, 36, 0, 36, rsqrt_5_input1, rsqrt_5_input2, rsqrt_5_input3, rsqrt_5_expected},
+  {"rsqrt_6", "RSQRT", rsqrt_6_params, 5, 0, 5, rsqrt_6_input1, rsqrt_6_input2, rsqrt_6_input3, rsqrt_6_expected},
+  {"rsqrt_7", "RSQRT", rsqrt_7_params, 6, 0, 6, rsqrt_7_input1, rsqrt_7_input2, rsqrt_7_input3, rsqrt_7_expected},
+  {"elu_0", "ELU", elu_0_params, 90, 0, 90, elu_0_input1, elu_0_input2, elu_0_input3, elu_0_expected},
+  {"elu_1", "ELU", elu_1_params, 72, 0, 72, elu_1_input1, elu_1_input2, elu_1_input3, elu_1_expected},
+  {"elu_2", "ELU", elu_2_params, 4, 0, 4, elu_2_input1, elu_2_input2, elu_2_input3, elu_2_expected},
+  {"elu_3", "ELU", elu_3_params, 2, 0, 2, elu_3_input1, elu_3_input2, elu_3_input3, elu_3_expected},
+  {"elu_4", "ELU", elu_4_params, 24, 0, 24, elu_4_input1, elu_4_input2, elu_4_input3, elu_4_expected},
+  {"elu_5", "ELU", elu_5_params, 1, 0, 1, elu_5_input1, elu_5_input2, elu_5_input3, elu_5_expected},
+  {"elu_6", "ELU", elu_6_params, 5, 0, 5, elu_6_input1, elu_6_input2, elu_6_input3, elu_6_expected},
+  {"elu_7", "ELU", elu_7_params, 30, 0, 30, elu_7_input1, elu_7_input2, elu_7_input3, elu_7_expected},
+  {"tanh_0", "TANH", tanh_0_params, 6, 0, 6, tanh_0_input1, tanh_0_input2, tanh_0_input3, tanh_0_expected},
+  {"tanh_1", "TANH", tanh_1_params, 120, 0, 120, tanh_1_input1, tanh_1_input2, tanh_1_input3, tanh_1_expected},
+  {"tanh_2", "TANH", tanh_2_params, 2, 0, 2, tanh_2_input1, tanh_2_input2, tanh_2_input3, tanh_2_expected},
+  {"tanh_3", "TANH", tanh_3_params, 6, 0, 6, tanh_3_input1, tanh_3_input2, tanh_3_input3, tanh_3_expected},
+  {"tanh_4", "TANH", tanh_4_params, 4, 0, 4, tanh_4_input1, tanh_4_input2, tanh_4_input3, tanh_4_expected},
+  {"tanh_5", "TANH", tanh_5_params, 3, 0, 3, tanh_5_input1, tanh_5_input2, tanh_5_input3, tanh_5_expected},
+  {"tanh_6", "TANH", tanh_6_params, 1, 0, 1, tanh_6_input1, tanh_6_input2, tanh_6_input3, tanh_6_expected},
+  {"tanh_7", "TANH", tanh_7_params, 75, 0, 75, tanh_7_input1, tanh_7_input2, tanh_7_input3, tanh_7_expected},
+  {"equal_0", "EQUAL", &equal_0_params, 1, 1, 1, equal_0_input1, equal_0_input2, equal_0_input3, equal_0_expected},
+  {"equal_1", "EQUAL", &equal_1_params, 20, 4, 20, equal_1_input1, equal_1_input2, equal_1_input3, equal_1_expected},
+  {"equal_2", "EQUAL", &equal_2_params, 3, 1, 3, equal_2_input1, equal_2_input2, equal_2_input3, equal_2_expected},
+  {"equal_3", "EQUAL", &equal_3_params, 1, 5, 5, equal_3_input1, equal_3_input2, equal_3_input3, equal_3_expected},
+  {"equal_4", "EQUAL", &equal_4_params, 4, 4, 4, equal_4_input1, equal_4_input2, equal_4_input3, equal_4_expected},
+  {"equal_5", "EQUAL", &equal_5_params, 1, 45, 45, equal_5_input1, equal_5_input2, equal_5_input3, equal_5_expected},
+  {"equal_6", "EQUAL", &equal_6_params, 20, 4, 20, equal_6_input1, equal_6_input2, equal_6_input3, equal_6_expected},
+  {"equal_7", "EQUAL", &equal_7_params, 4, 1, 4, equal_7_input1, equal_7_input2, equal_7_input3, equal_7_expected},
+  {"not_equal_0", "NOT_EQUAL", &not_equal_0_params, 1, 5, 5, not_equal_0_input1, not_equal_0_input2, not_equal_0_input3, not_equal_0_expected},
+  {"not_equal_1", "NOT_EQUAL", &not_equal_1_params, 5, 1, 5, not_equal_1_input1, not_equal_1_input2, not_equal_1_input3, not_equal_1_expected},
+  {"not_equal_2", "NOT_EQUAL", &not_equal_2_params, 3, 3, 3, not_equal_2_input1, not_equal_2_input2, not_equal_2_input3, not_equal_2_expected},
+  {"not_equal_3", "NOT_EQUAL", &not_equal_3_params, 1, 5, 5, not_equal_3_input1, not_equal_3_input2, not_equal_3_input3, not_equal_3_expected},
+  {"not_equal_4", "NOT_EQUAL", &not_equal_4_params, 1, 3, 3, not_equal_4_input1, not_equal_4_input2, not_equal_4_input3, not_equal_4_expected},
+  {"not_equal_5", "NOT_EQUAL", &not_equal_5_params, 5, 5, 5, not_equal_5_input1, not_equal_5_input2, not_equal_5_input3, not_equal_5_expected},
+  {"not_equal_6", "NOT_EQUAL", &not_equal_6_params, 1, 1, 1, not_equal_6_input1, not_equal_6_input2, not_equal_6_input3, not_equal_6_expected},
+  {"not_equal_7", "NOT_EQUAL", &not_equal_7_params, 2, 4, 8, not_equal_7_input1, not_equal_7_input2, not_equal_7_input3, not_equal_7_expected},
+  {"greater_0", "GREATER", &greater_0_params, 3, 1, 3, greater_0_input1, greater_0_input2, greater_0_input3, greater_0_expected},
+  {"greater_1", "GREATER", &greater_1_params, 12, 1, 12, greater_1_input1, greater_1_input2, greater_1_input3, greater_1_expected},
+  {"greater_2", "GREATER", &greater_2_params, 1, 10, 10, greater_2_input1, greater_2_input2, greater_2_input3, greater_2_expected},
+  {"greater_3", "GREATER", &greater_3_params, 1, 3, 3, greater_3_input1, greater_3_input2, greater_3_input3, greater_3_expected},
+  {"greater_4", "GREATER", &greater_4_params, 5, 5, 5, greater_4_input1, greater_4_input2, greater_4_input3, greater_4_expected},
+  {"greater_5", "GREATER", &greater_5_params, 2, 6, 6, greater_5_input1, greater_5_input2, greater_5_input3, greater_5_expected},
+  {"greater_6", "GREATER", &greater_6_params, 1, 1, 1, greater_6_input1, greater_6_input2, greater_6_input3, greater_6_expected},
+  {"greater_7", "GREATER", &greater_7_params, 1, 8, 8, greater_7_input1, greater_7_input2, greater_7_input3, greater_7_expected},
+  {"greater_equal_0", "GREATER_EQUAL", &greater_equal_0_params, 3, 3, 3, greater_equal_0_input1, greater_equal_0_input2, greater_equal_0_input3, greater_equal_0_expected},
+  {"greater_equal_1", "GREATER_EQUAL", &greater_equal_1_params, 2, 2, 2, greater_equal_1_input1, greater_equal_1_input2, greater_equal_1_input3, greater_equal_1_expected},
+  {"greater_equal_2", "GREATER_EQUAL", &greater_equal_2_params, 3, 15, 15, greater_equal_2_input1, greater_equal_2_input2, greater_equal_2_input3, greater_equal_2_expected},
+  {"greater_equal_3", "GREATER_EQUAL", &greater_equal_3_params, 3, 5, 15, greater_equal_3_input1, greater_equal_3_input2, greater_equal_3_input3, greater_equal_3_expected},
+  {"greater_equal_4", "GREATER_EQUAL", &greater_equal_4_params, 2, 1, 2, greater_equal_4_input1, greater_equal_4_input2, greater_equal_4_input3, greater_equal_4_expected},
+  {"greater_equal_5", "GREATER_EQUAL", &greater_equal_5_params, 1, 1, 1, greater_equal_5_input1, greater_equal_5_input2, greater_equal_5_input3, greater_equal_5_expected},
+  {"greater_equal_6", "GREATER_EQUAL", &greater_equal_6_params, 5, 25, 25, greater_equal_6_input1, greater_equal_6_input2, greater_equal_6_input3, greater_equal_6_expected},
+  {"greater_equal_7", "GREATER_EQUAL", &greater_equal_7_params, 4, 1, 4, greater_equal_7_input1, greater_equal_7_input2, greater_equal_7_input3, greater_equal_7_expected},
+  {"less_0", "LESS", &less_0_params, 1, 3, 3, less_0_input1, less_0_input2, less_0_input3, less_0_expected},
+  {"less_1", "LESS", &less_1_params, 1, 20, 20, less_1_input1, less_1_input2, less_1_input3, less_1_expected},
+  {"less_2", "LESS", &less_2_params, 8, 1, 8, less_2_input1, less_2_input2, less_2_input3, less_2_expected},
+  {"less_3", "LESS", &less_3_params, 1, 5, 5, less_3_input1, less_3_input2, less_3_input3, less_3_expected},
+  {"less_4", "LESS", &less_4_params, 4, 1, 4, less_4_input1, less_4_input2, less_4_input3, less_4_expected},
+  {"less_5", "LESS", &less_5_params, 5, 1, 5, less_5_input1, less_5_input2, less_5_input3, less_5_expected},
+  {"less_6", "LESS", &less_6_params, 9, 4, 36, less_6_input1, less_6_input2, less_6_input3, less_6_expected},
+  {"less_7", "LESS", &less_7_params, 1, 1, 1, less_7_input1, less_7_input2, less_7_input3, less_7_expected},
+  {"less_equal_0", "LESS_EQUAL", &less_equal_0_params, 3, 3, 3, less_equal_0_input1, less_equal_0_input2, less_equal_0_input3, less_equal_0_expected},
+  {"less_equal_1", "LESS_EQUAL", &less_equal_1_params, 9, 4, 36, less_equal_1_input1, less_equal_1_input2, less_equal_1_input3, less_equal_1_expected},
+  {"less_equal_2", "LESS_EQUAL", &less_equal_2_params, 2, 1, 2, less_equal_2_input1, less_equal_2_input2, less_equal_2_input3, less_equal_2_expected},
+  {"less_equal_3", "LESS_EQUAL", &less_equal_3_params, 5, 5, 5, less_equal_3_input1, less_equal_3_input2, less_equal_3_input3, less_equal_3_expected},
+  {"less_equal_4", "LESS_EQUAL", &less_equal_4_params, 4, 1, 4, less_equal_4_input1, less_equal_4_input2, less_equal_4_input3, less_equal_4_expected},
+  {"less_equal_5", "LESS_EQUAL", &less_equal_5_params, 6, 2, 6, less_equal_5_input1, less_equal_5_input2, less_equal_5_input3, less_equal_5_expected},
+  {"less_equal_6", "LESS_EQUAL", &less_equal_6_params, 4, 12, 12, less_equal_6_input1, less_equal_6_input2, less_equal_6_input3, less_equal_6_expected},
+  {"less_equal_7", "LESS_EQUAL", &less_equal_7_params, 5, 1, 5, less_equal_7_input1, less_equal_7_input2, less_equal_7_input3, less_equal_7_expected},
+  {"select_v2_0", "SELECT_V2", &select_v2_0_params, 1, 1, 4, select_v2_0_input1, select_v2_0_input2, select_v2_0_input3, select_v2_0_expected},
+  {"select_v2_1", "SELECT_V2", &select_v2_1_params, 1, 1, 1, select_v2_1_input1, select_v2_1_input2, select_v2_1_input3, select_v2_1_expected},
+  {"select_v2_2", "SELECT_V2", &select_v2_2_params, 1, 2, 2, select_v2_2_input1, select_v2_2_input2, select_v2_2_input3, select_v2_2_expected},
+  {"select_v2_3", "SELECT_V2", &select_v2_3_params, 4, 4, 4, select_v2_3_input1, select_v2_3_input2, select_v2_3_input3, select_v2_3_expected},
+  {"select_v2_4", "SELECT_V2", &select_v2_4_params, 5, 5, 5, select_v2_4_input1, select_v2_4_input2, select_v2_4_input3, select_v2_4_expected},
+  {"select_v2_5", "SELECT_V2", &select_v2_5_params, 2, 8, 8, select_v2_5_input1, select_v2_5_input2, select_v2_5_input3, select_v2_5_expected},
+  {"select_v2_6", "SELECT_V2", &select_v2_6_params, 1, 5, 5, select_v2_6_input1, select_v2_6_input2, select_v2_6_input3, select_v2_6_expected},
+  {"select_v2_7", "SELECT_V2", &select_v2_7_params, 3, 3, 3, select_v2_7_input1, select_v2_7_input2, select_v2_7_input3, select_v2_7_expected},
+  {"fill_0", "FILL", fill_0_params, 0, 0, 50, fill_0_input1, fill_0_input2, fill_0_input3, fill_0_expected},
+  {"fill_1", "FILL", fill_1_params, 0, 0, 15, fill_1_input1, fill_1_input2, fill_1_input3, fill_1_expected},
+  {"fill_2", "FILL", fill_2_params, 0, 0, 50, fill_2_input1, fill_2_input2, fill_2_input3, fill_2_expected},
+  {"fill_3", "FILL", fill_3_params, 0, 0, 60, fill_3_input1, fill_3_input2, fill_3_input3, fill_3_expected},
+  {"fill_4", "FILL", fill_4_params, 0, 0, 20, fill_4_input1, fill_4_input2, fill_4_input3, fill_4_expected},
+  {"fill_5", "FILL", fill_5_params, 0, 0, 6, fill_5_input1, fill_5_input2, fill_5_input3, fill_5_expected},
+  {"fill_6", "FILL", fill_6_params, 0, 0, 10, fill_6_input1, fill_6_input2, fill_6_input3, fill_6_expected},
+  {"fill_7", "FILL", fill_7_params, 0, 0, 24, fill_7_input1, fill_7_input2, fill_7_input3, fill_7_expected},
 };
 
 #endif /* MR_ELEMENTWISE_GOLDEN_H_ */

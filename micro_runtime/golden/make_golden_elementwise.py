@@ -1,5 +1,6 @@
 """Golden vectors for the elementwise kernels (maximum_minimum.c, relu.c, prelu.c, sub.c,
-squared_difference.c, lut.c, logistic.c's TANH), taken from the TF Lite Micro wheel.
+squared_difference.c, lut.c, logistic.c's TANH,
+comparisons.c, select.c, fill.c), taken from the TF Lite Micro wheel.
 
 Builds small single-op int8 models with tflite_patch (random shapes, broadcasting and quantization, fixed
 seeds), runs each in the wheel on random inputs and writes the kernel's
@@ -127,10 +128,41 @@ def unary_cases(kind, rng):
     return out
 
 
+def select_cases(kind, rng):
+    """SELECT_V2 (input1: the condition as 0/1, input2: x, input3: y) and FILL (params: the value)."""
+    out = []
+    for i in range(CASES):
+        if kind == "FILL":
+            shape = [int(d) for d in rng.integers(1, 6, size=int(rng.integers(1, 5)))]
+            q = _quant(rng)
+            v = np.array(rng.integers(-128, 128), np.int8)
+            graph = Graph([Tensor("dims", (len(shape),), "int32", None, np.array(shape, np.int32)), _t("v", (), *q),
+                           _t("y", shape, *q)], [Op("FILL", [0, 1], [2], {}, None)], [1], [2])
+            want = _run(graph, [v])
+            out.append((f"fill_{i}", "int8_t", [int(v)], np.zeros(0, np.int8), np.zeros(0, np.int8), want,
+                        {"kind": kind}))
+            continue
+        sx, sy, so = _shapes(rng)
+        cond_shape = [d if rng.random() < 0.5 else 1 for d in so]
+        cond = rng.random(cond_shape) < 0.5
+        x = rng.integers(-128, 128, size=sx).astype(np.int8)
+        y = rng.integers(-128, 128, size=sy).astype(np.int8)
+        qx = _quant(rng)
+        graph = Graph([Tensor("c", tuple(cond_shape), "bool"), _t("x", sx, *qx), _t("y", sy, *_quant(rng)),
+                       _t("out", so, *qx)], [Op("SELECT_V2", [0, 1, 2], [3], {}, None)], [0, 1, 2], [3])
+        want = _run(graph, [cond, x, y])
+        dims, (sc, s1, s2) = quant.broadcast_strides(cond_shape, sx, sy)
+        fields = {"dims": dims, "stride_condition": sc, "stride_x": s1, "stride_y": s2}
+        out.append((f"select_v2_{i}", "mr_select_params", fields, cond.astype(np.int8), x, want,
+                    {"kind": kind, "input3": y}))
+    return out
+
+
 KINDS = [(binary_cases, "MAXIMUM"), (binary_cases, "MINIMUM"), (unary_cases, "RELU"), (unary_cases, "RELU6"),
          (unary_cases, "LEAKY_RELU"), (binary_cases, "PRELU"), (binary_cases, "SUB"),
          (binary_cases, "SQUARED_DIFFERENCE"), (unary_cases, "ABS"), (unary_cases, "RSQRT"), (unary_cases, "ELU"),
-         (unary_cases, "TANH")] + [(binary_cases, kind) for kind in COMPARISONS]
+         (unary_cases, "TANH")] + [(binary_cases, kind) for kind in COMPARISONS] + [
+    (select_cases, "SELECT_V2"), (select_cases, "FILL")]
 
 
 def write_header(cases) -> str:
@@ -138,19 +170,20 @@ def write_header(cases) -> str:
              " Do not edit. */", "#ifndef MR_ELEMENTWISE_GOLDEN_H_", "#define MR_ELEMENTWISE_GOLDEN_H_", "",
              "#include <stdint.h>", "", '#include "mr_types.h"', "",
              "/* kind: the op (which kernel); params: its parameter struct (mr_activation: RELU6's bounds; int32_t[4]: "
-             "TANH's; int8_t[256]: the table of ABS, RSQRT, ELU). */",
+             "TANH's; int8_t[256]: the table of ABS, RSQRT, ELU; int8_t[1]: FILL's value). */",
              "typedef struct {", "  const char *name;", "  const char *kind;", "  const void *params;",
-             "  int32_t n1, n2, n;", "  const int8_t *input1, *input2, *expected;", "} mr_elementwise_golden_case;", ""]
+             "  int32_t n1, n2, n;", "  const int8_t *input1, *input2, *input3, *expected;", "} mr_elementwise_golden_case;", ""]
     rows = []
     for name, ctype, fields, x1, x2, want, extra in cases:
         dims = f"[{len(fields)}]" if isinstance(fields, list) else ""
         lines.append(f"static const {ctype} {name}_params{dims} = {_initializer(fields)};")
         lines.append(_c_array(f"{name}_input1", x1))
         lines.append(_c_array(f"{name}_input2", x2 if x2.size else np.zeros(1, np.int8)))
+        lines.append(_c_array(f"{name}_input3", extra.get("input3", np.zeros(1, np.int8))))
         lines.append(_c_array(f"{name}_expected", want))
         params = f"{name}_params" if dims else f"&{name}_params"
         rows.append(f'  {{"{name}", "{extra["kind"]}", {params}, {x1.size}, {x2.size}, {want.size}, '
-                    f"{name}_input1, {name}_input2, {name}_expected}},")
+                    f"{name}_input1, {name}_input2, {name}_input3, {name}_expected}},")
     lines += ["", f"#define ELEMENTWISE_GOLDEN_COUNT {len(cases)}",
               f"static const mr_elementwise_golden_case elementwise_golden_cases[{len(cases)}] = {{"] + rows
     lines += ["};", "", "#endif /* MR_ELEMENTWISE_GOLDEN_H_ */", ""]

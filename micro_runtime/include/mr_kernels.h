@@ -316,6 +316,14 @@ void mr_tanh_s8(const int8_t *in, int n, int8_t *out, int32_t input_zero_point, 
 void mr_compare_s8(const mr_arithmetic_params *p, int32_t comparison, const int8_t *in1, const int8_t *in2,
                    uint8_t *out);
 
+/* SELECT_V2 int8 (reference_ops::Select / BroadcastSelect5DSlow, 4-D): out = condition ? x : y, raw bytes (TFLM
+ * reads no quantization). quant.broadcast_strides. */
+void mr_select_s8(const mr_select_params *p, const uint8_t *condition, const int8_t *x, const int8_t *y,
+                  int8_t *out);
+
+/* FILL and ZEROS_LIKE int8: n copies of *value (ZEROS_LIKE: a raw 0, whatever the zero point, as TFLM). */
+void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

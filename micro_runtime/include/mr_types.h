@@ -132,6 +132,12 @@ typedef struct {
 /* The comparison of mr_compare_s8 (EQUAL ... LESS_EQUAL). */
 enum { MR_EQUAL, MR_NOT_EQUAL, MR_GREATER, MR_GREATER_EQUAL, MR_LESS, MR_LESS_EQUAL };
 
+/* SELECT_V2: the condition (bool), x and y broadcast against each other (4-D), as mr_broadcast4. */
+typedef struct {
+  int32_t dims[4];
+  int32_t stride_condition[4], stride_x[4], stride_y[4];
+} mr_select_params;
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,5 @@
 /* Elementwise int8 kernels (maximum_minimum.c, relu.c, prelu.c, sub.c, squared_difference.c, lut.c, TANH,
- * comparisons.c) against
+ * comparisons.c, select.c, fill.c) against
  * TF Lite Micro: golden/elementwise_golden.h, written by golden/make_golden_elementwise.py. */
 #include "golden_check.h"
 #include "mr_kernels.h"
@@ -38,6 +38,10 @@ static void run(const mr_elementwise_golden_case *t) {
   } else if (strcmp(k, "TANH") == 0) {
     const int32_t *v = (const int32_t *)t->params;
     mr_tanh_s8(t->input1, t->n, out_buf, v[0], v[1], v[2], v[3]);
+  } else if (strcmp(k, "SELECT_V2") == 0) {
+    mr_select_s8((const mr_select_params *)t->params, (const uint8_t *)t->input1, t->input2, t->input3, out_buf);
+  } else if (strcmp(k, "FILL") == 0) {
+    mr_fill_s8((const int8_t *)t->params, t->n, out_buf);
   } else { /* ABS, RSQRT, ELU: a table */
     mr_lut_s8(t->input1, t->n, out_buf, (const int8_t *)t->params);
   }
