@@ -91,7 +91,10 @@ def binary_cases(kind, rng):
             ctype, fields = "mr_prelu_params", {"shape": shape, **quant.prelu_params(*q1, *q2, *qo)}
         else:
             act = ("NONE", "RELU", "RELU_N1_TO_1", "RELU6")[i % 4]
-            p = quant.sub_params(*q1, *q2, *qo, act) if kind == "SUB" else quant.squared_difference_params(*q1, *q2, *qo)
+            if kind == "SUB":
+                p = quant.sub_params(*q1, *q2, *qo, act)
+            else:
+                p = quant.squared_difference_params(*q1, *q2, *qo)
             ctype, fields = "mr_arithmetic_params", {"shape": shape, "q": with_activation(p)}
         out.append((f"{kind.lower()}_{i}", ctype, fields, x1, x2, want, {"kind": kind}))
     return out
@@ -172,7 +175,8 @@ def write_header(cases) -> str:
              "/* kind: the op (which kernel); params: its parameter struct (mr_activation: RELU6's bounds; int32_t[4]: "
              "TANH's; int8_t[256]: the table of ABS, RSQRT, ELU; int8_t[1]: FILL's value). */",
              "typedef struct {", "  const char *name;", "  const char *kind;", "  const void *params;",
-             "  int32_t n1, n2, n;", "  const int8_t *input1, *input2, *input3, *expected;", "} mr_elementwise_golden_case;", ""]
+             "  int32_t n1, n2, n;", "  const int8_t *input1, *input2, *input3, *expected;",
+             "} mr_elementwise_golden_case;", ""]
     rows = []
     for name, ctype, fields, x1, x2, want, extra in cases:
         dims = f"[{len(fields)}]" if isinstance(fields, list) else ""
