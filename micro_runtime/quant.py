@@ -362,20 +362,11 @@ def prelu_params(input_scale: float, input_zero_point: int, alpha_scale: float, 
 
 def sub_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
                output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
-    """SUB int8 (sub_common.cc CalculateOpDataSub): like ADD's but the ratios in float32 (twice_max_input_scale
-    is a float, each quotient a float widened to double). Keys match mr_arithmetic_params."""
-    f32 = np.float32
-    s1, s2, so = f32(input1_scale), f32(input2_scale), f32(output_scale)
-    left_shift = 20
-    twice = f32(2) * max(s1, s2)
-    m1, sh1 = quantize_multiplier_smaller_than_one_exp(float(s1 / twice))
-    m2, sh2 = quantize_multiplier_smaller_than_one_exp(float(s2 / twice))
-    mo, sho = quantize_multiplier_smaller_than_one_exp(float(twice / (f32(1 << left_shift) * so)))
-    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
-    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=left_shift,
-                input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
-                output_offset=int(output_zero_point), output_multiplier=mo, output_shift=sho,
-                act_min=act_min, act_max=act_max)
+    """SUB int8 (sub_common.cc CalculateOpDataSub): ADD's parameters, left_shift 20. The ratios are taken in
+    double as ADD's: some sub_common.cc versions divide in float32, but the wheel's bytes are those of double
+    (tests/test_ops_elementwise.py pins two cases where float32 would differ). Keys of mr_add_params."""
+    return add_params(input1_scale, input1_zero_point, input2_scale, input2_zero_point, output_scale,
+                      output_zero_point, activation)
 
 
 def squared_difference_params(input1_scale: float, input1_zero_point: int, input2_scale: float,

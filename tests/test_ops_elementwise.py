@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tests.test_single_ops as single
+from micro_runtime import quant
 from micro_runtime.codegen import generate
 from tests.test_single_ops import act_t, check, q
 from tflite_patch import Graph, ModelError, Op, Tensor, save_tflite
@@ -228,3 +229,19 @@ def test_int8_neg_and_exp_refused_like_tflm(kind):
         run_tflm(model, [[np.zeros(graph.tensors[0].shape, np.int8)]])
     with pytest.raises(ModelError, match=f"^unsupported op {kind} at index 0$"):
         generate(model, "op")
+
+
+@pytest.mark.parametrize("case", [
+    # (s1, zp1, s2, zp2, s_out, zp_out, x, y): the input (resp. output) multipliers in float32 give other bytes
+    (0.16204439103603363, -96, 0.16692522168159485, -87, 0.038853853940963745, 32, 89, 82),
+    (0.08686579763889313, 43, 0.12810413539409637, 94, 0.19361744821071625, 46, -72, -86)])
+def test_sub_multipliers_in_double_as_the_wheel(case, monkeypatch):
+    """Scales found by search where SUB's ratios in float32 (as some sub_common.cc versions write them) and in
+    double give different bytes: the wheel's are double's, and so are ours."""
+    s1, z1, s2, z2, so, zo, x, y = case
+    tensors = [act_t((2,), s1, z1, "a"), act_t((2,), s2, z2, "b"), act_t((2,), so, zo, "y")]
+    graph = Graph(tensors, [Op("SUB", [0, 1], [2], {"fusedActivationFunction": 0}, "SubOptions", version=2)],
+                  [0, 1], [2])
+    inputs = [[np.array([x, 0], np.int8), np.array([y, 0], np.int8)]]
+    monkeypatch.setattr(single, "random_inputs", lambda g, n, seed=0: inputs)
+    check(graph)

@@ -796,7 +796,7 @@ static const int8_t prelu_7_input3[1] = {
 static const int8_t prelu_7_expected[5] = {
   127, 111, 0, 8, 127
 };
-static const mr_arithmetic_params sub_0_params = {.shape = {.dims = {1, 1, 2, 2}, .stride1 = {0, 0, 1, 0}, .stride2 = {0, 0, 2, 1}}, .q = {.input1_offset = 66, .input2_offset = -38, .left_shift = 20, .input1_multiplier = 1180959104, .input1_shift = -1, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = -87, .output_multiplier = 1984156800, .output_shift = -19, .activation = {.min = -128, .max = 127}}};
+static const mr_arithmetic_params sub_0_params = {.shape = {.dims = {1, 1, 2, 2}, .stride1 = {0, 0, 1, 0}, .stride2 = {0, 0, 2, 1}}, .q = {.input1_offset = 66, .input2_offset = -38, .left_shift = 20, .input1_multiplier = 1180959134, .input1_shift = -1, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = -87, .output_multiplier = 1984156741, .output_shift = -19, .activation = {.min = -128, .max = 127}}};
 static const int8_t sub_0_input1[2] = {
   56, -78
 };
@@ -809,7 +809,7 @@ static const int8_t sub_0_input3[1] = {
 static const int8_t sub_0_expected[4] = {
   -22, -98, -53, -43
 };
-static const mr_arithmetic_params sub_1_params = {.shape = {.dims = {1, 1, 5, 4}, .stride1 = {0, 0, 4, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 57, .input2_offset = -69, .left_shift = 20, .input1_multiplier = 1401771264, .input1_shift = -1, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = 82, .output_multiplier = 2140422016, .output_shift = -19, .activation = {.min = 82, .max = 127}}};
+static const mr_arithmetic_params sub_1_params = {.shape = {.dims = {1, 1, 5, 4}, .stride1 = {0, 0, 4, 1}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 57, .input2_offset = -69, .left_shift = 20, .input1_multiplier = 1401771314, .input1_shift = -1, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = 82, .output_multiplier = 2140422008, .output_shift = -19, .activation = {.min = 82, .max = 127}}};
 static const int8_t sub_1_input1[20] = {
   -104, -114, 125, 61, 119, 25, 16, 72, 62, -128, -63, 42, -38, 25, 109, -92,
   -93, 64, 52, 10
@@ -824,7 +824,7 @@ static const int8_t sub_1_expected[20] = {
   127, 127, 127, 127, 127, 127, 114, 127, 127, 127, 82, 122, 127, 127, 127, 82,
   127, 127, 127, 102
 };
-static const mr_arithmetic_params sub_2_params = {.shape = {.dims = {1, 1, 4, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 1, 0}}, .q = {.input1_offset = -38, .input2_offset = 50, .left_shift = 20, .input1_multiplier = 1292691840, .input1_shift = -1, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = 58, .output_multiplier = 2060759424, .output_shift = -17, .activation = {.min = 38, .max = 78}}};
+static const mr_arithmetic_params sub_2_params = {.shape = {.dims = {1, 1, 4, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 1, 0}}, .q = {.input1_offset = -38, .input2_offset = 50, .left_shift = 20, .input1_multiplier = 1292691853, .input1_shift = -1, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = 58, .output_multiplier = 2060759440, .output_shift = -17, .activation = {.min = 38, .max = 78}}};
 static const int8_t sub_2_input1[1] = {
   -38
 };
@@ -837,7 +837,7 @@ static const int8_t sub_2_input3[1] = {
 static const int8_t sub_2_expected[4] = {
   38, 38, 38, 38
 };
-static const mr_arithmetic_params sub_3_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -9, .input2_offset = 5, .left_shift = 20, .input1_multiplier = 1073741824, .input1_shift = 0, .input2_multiplier = 2068218112, .input2_shift = -2, .output_offset = 117, .output_multiplier = 1720427648, .output_shift = -18, .activation = {.min = 117, .max = 127}}};
+static const mr_arithmetic_params sub_3_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -9, .input2_offset = 5, .left_shift = 20, .input1_multiplier = 1073741824, .input1_shift = 0, .input2_multiplier = 2068218078, .input2_shift = -2, .output_offset = 117, .output_multiplier = 1720427599, .output_shift = -18, .activation = {.min = 117, .max = 127}}};
 static const int8_t sub_3_input1[1] = {
   -115
 };
@@ -850,7 +850,7 @@ static const int8_t sub_3_input3[1] = {
 static const int8_t sub_3_expected[1] = {
   117
 };
-static const mr_arithmetic_params sub_4_params = {.shape = {.dims = {1, 1, 3, 4}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 4, 1}}, .q = {.input1_offset = -82, .input2_offset = 38, .left_shift = 20, .input1_multiplier = 1073741824, .input1_shift = 0, .input2_multiplier = 2132454144, .input2_shift = -1, .output_offset = 109, .output_multiplier = 2073743872, .output_shift = -21, .activation = {.min = -128, .max = 127}}};
+static const mr_arithmetic_params sub_4_params = {.shape = {.dims = {1, 1, 3, 4}, .stride1 = {0, 0, 0, 1}, .stride2 = {0, 0, 4, 1}}, .q = {.input1_offset = -82, .input2_offset = 38, .left_shift = 20, .input1_multiplier = 1073741824, .input1_shift = 0, .input2_multiplier = 2132454190, .input2_shift = -1, .output_offset = 109, .output_multiplier = 2073743840, .output_shift = -21, .activation = {.min = -128, .max = 127}}};
 static const int8_t sub_4_input1[4] = {
   -36, 97, -107, -75
 };
@@ -863,7 +863,7 @@ static const int8_t sub_4_input3[1] = {
 static const int8_t sub_4_expected[12] = {
   79, 96, 54, 92, 97, 125, 85, 87, 42, 127, 65, 60
 };
-static const mr_arithmetic_params sub_5_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 28, .input2_offset = 0, .left_shift = 20, .input1_multiplier = 1351934464, .input1_shift = -2, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = -116, .output_multiplier = 1659925888, .output_shift = -15, .activation = {.min = -116, .max = 127}}};
+static const mr_arithmetic_params sub_5_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = 28, .input2_offset = 0, .left_shift = 20, .input1_multiplier = 1351934479, .input1_shift = -2, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = -116, .output_multiplier = 1659925910, .output_shift = -15, .activation = {.min = -116, .max = 127}}};
 static const int8_t sub_5_input1[1] = {
   95
 };
@@ -876,7 +876,7 @@ static const int8_t sub_5_input3[1] = {
 static const int8_t sub_5_expected[1] = {
   127
 };
-static const mr_arithmetic_params sub_6_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -107, .input2_offset = -113, .left_shift = 20, .input1_multiplier = 1496808448, .input1_shift = -2, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = -67, .output_multiplier = 1180720896, .output_shift = -17, .activation = {.min = -83, .max = -51}}};
+static const mr_arithmetic_params sub_6_params = {.shape = {.dims = {1, 1, 1, 1}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 0}}, .q = {.input1_offset = -107, .input2_offset = -113, .left_shift = 20, .input1_multiplier = 1496808434, .input1_shift = -2, .input2_multiplier = 1073741824, .input2_shift = 0, .output_offset = -67, .output_multiplier = 1180720918, .output_shift = -17, .activation = {.min = -83, .max = -51}}};
 static const int8_t sub_6_input1[1] = {
   -32
 };
@@ -889,7 +889,7 @@ static const int8_t sub_6_input3[1] = {
 static const int8_t sub_6_expected[1] = {
   -83
 };
-static const mr_arithmetic_params sub_7_params = {.shape = {.dims = {1, 1, 1, 2}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 27, .input2_offset = -74, .left_shift = 20, .input1_multiplier = 1073741824, .input1_shift = 0, .input2_multiplier = 2042272384, .input2_shift = -2, .output_offset = 71, .output_multiplier = 1740314496, .output_shift = -19, .activation = {.min = 71, .max = 105}}};
+static const mr_arithmetic_params sub_7_params = {.shape = {.dims = {1, 1, 1, 2}, .stride1 = {0, 0, 0, 0}, .stride2 = {0, 0, 0, 1}}, .q = {.input1_offset = 27, .input2_offset = -74, .left_shift = 20, .input1_multiplier = 1073741824, .input1_shift = 0, .input2_multiplier = 2042272349, .input2_shift = -2, .output_offset = 71, .output_multiplier = 1740314438, .output_shift = -19, .activation = {.min = 71, .max = 105}}};
 static const int8_t sub_7_input1[1] = {
   -78
 };
