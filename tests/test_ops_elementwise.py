@@ -232,16 +232,29 @@ def test_int8_neg_and_exp_refused_like_tflm(kind):
 
 
 @pytest.mark.parametrize("case", [
-    # (s1, zp1, s2, zp2, s_out, zp_out, x, y): the input (resp. output) multipliers in float32 give other bytes
-    (0.16204439103603363, -96, 0.16692522168159485, -87, 0.038853853940963745, 32, 89, 82),
-    (0.08686579763889313, 43, 0.12810413539409637, 94, 0.19361744821071625, 46, -72, -86)])
-def test_sub_multipliers_in_double_as_the_wheel(case, monkeypatch):
-    """Scales found by search where SUB's ratios in float32 (as some sub_common.cc versions write them) and in
-    double give different bytes: the wheel's are double's, and so are ours."""
-    s1, z1, s2, z2, so, zo, x, y = case
+    # (kind, s1, zp1, s2, zp2, s_out, zp_out, x, y), found by search over all input pairs: the multipliers in
+    # float32 (as some sub_common.cc versions write SUB's) give another byte than in double; the wheel's is
+    # double's. SUB: input multipliers, then output multiplier; SQUARED_DIFFERENCE: the ratios.
+    ("SUB", 0.16204439103603363, -96, 0.16692522168159485, -87, 0.038853853940963745, 32, 89, 82),
+    ("SUB", 0.08686579763889313, 43, 0.12810413539409637, 94, 0.19361744821071625, 46, -72, -86),
+    ("SQUARED_DIFFERENCE", 0.06604605913162231, -77, 0.14247964322566986, 2, 0.15502074360847473, -114, -111, 29)])
+def test_multipliers_in_double_as_the_wheel(case, monkeypatch):
+    kind, s1, z1, s2, z2, so, zo, x, y = case
     tensors = [act_t((2,), s1, z1, "a"), act_t((2,), s2, z2, "b"), act_t((2,), so, zo, "y")]
-    graph = Graph(tensors, [Op("SUB", [0, 1], [2], {"fusedActivationFunction": 0}, "SubOptions", version=2)],
-                  [0, 1], [2])
+    options = ({"fusedActivationFunction": 0}, "SubOptions") if kind == "SUB" else ({}, "SquaredDifferenceOptions")
+    graph = Graph(tensors, [Op(kind, [0, 1], [2], *options, version=2)], [0, 1], [2])
     inputs = [[np.array([x, 0], np.int8), np.array([y, 0], np.int8)]]
     monkeypatch.setattr(single, "random_inputs", lambda g, n, seed=0: inputs)
     check(graph)
+
+
+def test_relu_and_prelu_multipliers_in_double_as_the_wheel(monkeypatch):
+    """Found by search: a float32 ratio would give RELU -30 (wheel -29) and PRELU 40 (wheel 41) here."""
+    relu = Graph([act_t((1,), 0.06467267870903015, 46, "x"), act_t((1,), 0.15521442890167236, -31, "y")],
+                 [Op("RELU", [0], [1], {}, None)], [0], [1])
+    alpha = Tensor("alpha", (1,), "int8", q(0.09609279781579971, -30), np.array([-83], np.int8))
+    prelu = Graph([act_t((1,), 0.02976980432868004, 90, "x"), alpha, act_t((1,), 0.16897809505462646, -95, "y")],
+                  [Op("PRELU", [0, 1], [2], {}, None)], [0], [2])
+    for graph, x in ((relu, 49), (prelu, -61)):
+        monkeypatch.setattr(single, "random_inputs", lambda g, n, seed=0, x=x: [[np.array([x], np.int8)]])
+        check(graph)
