@@ -316,3 +316,236 @@ def compute_padding(in_size: int, filter_size: int, stride: int, padding: str,
         out = (in_size + stride - effective) // stride
     total = max((out - 1) * stride + effective - in_size, 0)
     return out, total // 2, total - total // 2
+
+
+# ------------------------------------------------------------------ elementwise ops (ops-elementwise)
+# MAXIMUM/MINIMUM need no parameters. Each function below follows the named TFLM Prepare, float32 where TFLM
+# computes in float (np.float32 steps), double where it widens first.
+
+def relu_params(input_scale: float, input_zero_point: int, output_scale: float,
+                output_zero_point: int) -> Dict[str, int]:
+    """RELU int8 (activations_common.cc CalculateReluOpData): QuantizeMultiplier(double(in) / double(out)),
+    act_min = max(-128, zp_out + roundf(0 / scale)), act_max = 127. Keys match mr_relu_params."""
+    m, s = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    return dict(input_offset=int(input_zero_point), output_offset=int(output_zero_point), output_multiplier=m,
+                output_shift=s, act_min=max(INT8_MIN, int(output_zero_point)), act_max=INT8_MAX)
+
+
+def relu6_bounds(input_scale: float, input_zero_point: int) -> Tuple[int, int]:
+    """RELU6 int8 (Relu6Prepare): clamp to [zp_in, FloatToQuantizedType(6.0f, scale, zp_in)] in the input's
+    quantization (the output's is not read): round(6.0f / scale) in float32, + zp, clamped to int8."""
+    six = int(round_half_away(float(np.float32(6.0) / np.float32(input_scale)))) + int(input_zero_point)
+    return int(input_zero_point), min(INT8_MAX, max(INT8_MIN, six))
+
+
+def leaky_relu_params(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,
+                      alpha: float) -> Dict[str, int]:
+    """LEAKY_RELU int8 (leaky_relu_common.cc): both ratios in float32 (in * alpha / out, in / out), then
+    QuantizeMultiplier. Keys match mr_leaky_relu_params."""
+    f32 = np.float32
+    ma, sa = quantize_multiplier(float(f32(f32(input_scale) * f32(alpha)) / f32(output_scale)))
+    mi, si = quantize_multiplier(float(f32(input_scale) / f32(output_scale)))
+    return dict(input_offset=int(input_zero_point), output_offset=int(output_zero_point),
+                output_multiplier_identity=mi, output_shift_identity=si,
+                output_multiplier_alpha=ma, output_shift_alpha=sa)
+
+
+def prelu_params(input_scale: float, input_zero_point: int, alpha_scale: float, alpha_zero_point: int,
+                 output_scale: float, output_zero_point: int) -> Dict[str, int]:
+    """PRELU int8 (prelu_common.cc CalculatePreluParams): double in / out and in * alpha / out."""
+    m1, s1 = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    m2, s2 = quantize_multiplier(_f32(input_scale) * _f32(alpha_scale) / _f32(output_scale))
+    return dict(input_offset=-int(input_zero_point), alpha_offset=-int(alpha_zero_point),
+                output_offset=int(output_zero_point), output_multiplier_1=m1, output_shift_1=s1,
+                output_multiplier_2=m2, output_shift_2=s2)
+
+
+def sub_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
+               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
+    """SUB int8 (sub_common.cc CalculateOpDataSub): ADD's parameters, left_shift 20. The ratios are taken in
+    double as ADD's: some sub_common.cc versions divide in float32, but the wheel's bytes are those of double
+    (tests/test_ops_elementwise.py pins two cases where float32 would differ). Keys of mr_add_params."""
+    return add_params(input1_scale, input1_zero_point, input2_scale, input2_zero_point, output_scale,
+                      output_zero_point, activation)
+
+
+def squared_difference_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
+                              input2_zero_point: int, output_scale: float, output_zero_point: int) -> Dict[str, int]:
+    """SQUARED_DIFFERENCE int8 (squared_difference.cc PrepareQuantized): left_shift 7, twice_max in double,
+    output multiplier twice^2 / double((1 << 14) * float out_scale) by QuantizeMultiplier (any shift)."""
+    left_shift = 7
+    twice = 2.0 * max(_f32(input1_scale), _f32(input2_scale))
+    m1, sh1 = quantize_multiplier_smaller_than_one_exp(_f32(input1_scale) / twice)
+    m2, sh2 = quantize_multiplier_smaller_than_one_exp(_f32(input2_scale) / twice)
+    mo, sho = quantize_multiplier((twice * twice) / float(np.float32(1 << (left_shift * 2)) * np.float32(output_scale)))
+    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=left_shift,
+                input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
+                output_offset=int(output_zero_point), output_multiplier=mo, output_shift=sho,
+                act_min=INT8_MIN, act_max=INT8_MAX)
+
+
+def broadcast_strides(*shapes: Sequence[int]) -> Tuple[Tuple[int, ...], List[Tuple[int, ...]]]:
+    """numpy broadcasting of `shapes` extended to 4-D, as TFLM's NdArrayDesc: the output dims and each input's
+    strides, 0 along a dimension it broadcasts. Raises ValueError for shapes that do not broadcast."""
+    full = [[1] * (4 - len(s)) + [int(d) for d in s] for s in shapes]
+    dims = []
+    for d in range(4):
+        sizes = {f[d] for f in full} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"shapes {' and '.join(str(list(s)) for s in shapes)} do not broadcast")
+        dims.append(sizes.pop() if sizes else 1)
+    strides = []
+    for f in full:
+        st, step = [0] * 4, 1
+        for d in range(3, -1, -1):
+            st[d] = 0 if f[d] == 1 else step
+            step *= f[d]
+        strides.append(tuple(st))
+    return tuple(dims), strides
+
+
+def broadcast4(shape1: Sequence[int], shape2: Sequence[int]) -> Dict[str, Tuple[int, ...]]:
+    """TFLM NdArrayDescsForElementwiseBroadcast of two shapes as mr_broadcast4's fields."""
+    dims, (st1, st2) = broadcast_strides(shape1, shape2)
+    return dict(dims=dims, stride1=st1, stride2=st2)
+
+
+# The per-element integer arithmetic of TFLM's ABS and RSQRT for int8, evaluated here for each of the 256
+# input values: the kernel reads a 256-entry table (mr_lut_s8), as TFLM's own ELU does.
+
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def _wrap32(x: int) -> int:
+    return ((x + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def _srdhm(a: int, b: int) -> int:
+    """gemmlowp SaturatingRoundingDoublingHighMul (int32; C division truncates toward zero)."""
+    if a == b == _INT32_MIN:
+        return _INT32_MAX
+    ab = a * b
+    num = ab + ((1 << 30) if ab >= 0 else 1 - (1 << 30))
+    q = abs(num) >> 31
+    return q if num >= 0 else -q
+
+
+def _rounding_divide_by_pot(x: int, exponent: int) -> int:
+    mask = (1 << exponent) - 1
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if (x & mask) > threshold else 0)
+
+
+def _saturating_rounding_mul_by_pot(x: int, exponent: int) -> int:
+    if exponent > 0:
+        threshold = (1 << (31 - exponent)) - 1
+        if x > threshold:
+            return _INT32_MAX
+        if x < -threshold:
+            return _INT32_MIN
+        return _wrap32(x << exponent)
+    return _rounding_divide_by_pot(x, -exponent) if exponent < 0 else x
+
+
+def multiply_by_quantized_multiplier(x: int, multiplier: int, shift: int) -> int:
+    """TFLM MultiplyByQuantizedMultiplier (double rounding, the wheel's build), int32 wrap-around included."""
+    left, right = max(shift, 0), max(-shift, 0)
+    return _rounding_divide_by_pot(_srdhm(_wrap32(x << left), multiplier), right)
+
+
+def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int = -1) -> Tuple[int, int]:
+    """TFLM GetInvSqrtQuantizedMultiplierExp: 1/sqrt(value) by gemmlowp Newton-Raphson in Q3."""
+    if value <= 1:
+        return _INT32_MAX, 0
+    shift = 11
+    while value >= (1 << 29):
+        value //= 4
+        shift += 1
+    left_shift_bit_pairs = (31 - value.bit_length()) // 2 - 1  # (CountLeadingZeros - 1) / 2 - 1
+    shift -= left_shift_bit_pairs
+    value <<= 2 * left_shift_bit_pairs
+    fixedpoint_input = value >> 1
+    half_input = _saturating_rounding_mul_by_pot(fixedpoint_input, -1)
+    half_three = (1 << 28) + (1 << 27)
+    x = 1 << 28  # F3 one
+    for _ in range(5):
+        x3 = _saturating_rounding_mul_by_pot(_srdhm(_srdhm(x, x), x), 6)  # Rescale<3> of an F9
+        x = _saturating_rounding_mul_by_pot(_wrap32(_srdhm(half_three, x) - _srdhm(half_input, x3)), 3)
+    x = _srdhm(x, 1518500250)
+    if shift < 0:
+        x = _wrap32(x << -shift)
+        shift = 0
+    return x, shift * reverse_shift
+
+
+def _clamp8(v: int) -> int:
+    return min(INT8_MAX, max(INT8_MIN, v))
+
+
+def abs_table(input_scale: float, input_zero_point: int, output_scale: float,
+              output_zero_point: int) -> List[int]:
+    """ABS int8 (elementwise.cc AbsEvalQuantized) for inputs -128..127: |x - zp_in|, rescaled by
+    QuantizeMultiplier(double in / double out) unless the float scales are equal, + zp_out, clamped."""
+    needs_rescale = _f32(input_scale) != _f32(output_scale)
+    m, s = quantize_multiplier(_f32(input_scale) / _f32(output_scale)) if needs_rescale else (0, 0)
+    table = []
+    for x in range(INT8_MIN, INT8_MAX + 1):
+        value = abs(x - int(input_zero_point))
+        out = multiply_by_quantized_multiplier(value, m, s) if needs_rescale else value
+        table.append(_clamp8(out + int(output_zero_point)))
+    return table
+
+
+def rsqrt_table(input_scale: float, input_zero_point: int, output_scale: float,
+                output_zero_point: int) -> List[int]:
+    """RSQRT int8 (elementwise.cc RsqrtEvalQuantized) for inputs -128..127. TFLM fails the invoke on an input
+    below the zero point (negative value); those entries hold 127, the value TFLM gives 0."""
+    m, s = quantize_multiplier(1.0 / (math.sqrt(_f32(input_scale)) * _f32(output_scale)))
+    k_shift = 20
+    table = []
+    for x in range(INT8_MIN, INT8_MAX + 1):
+        value = x - int(input_zero_point)
+        if value <= 0:
+            table.append(INT8_MAX)
+            continue
+        inv_m, inv_s = inv_sqrt_quantized_multiplier_exp(value)
+        data = multiply_by_quantized_multiplier(1, inv_m, inv_s + k_shift)
+        table.append(_clamp8(multiply_by_quantized_multiplier(data, m, s - k_shift) + int(output_zero_point)))
+    return table
+
+
+def elu_table(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,
+              expf=None) -> List[int]:
+    """ELU int8 (elu.cc PopulateLookupTable), float32 throughout: dequantize, x < 0 ? expf(x) - 1 : x, times
+    1 / out_scale, round, + zp. `expf`: the C library's (TFLM calls std::exp on a float)."""
+    f32 = np.float32
+    expf = expf or _libm_expf()
+    inverse_scale = f32(1) / f32(output_scale)
+    table = []
+    for x in range(INT8_MIN, INT8_MAX + 1):
+        dequantized = f32(input_scale) * f32(x - int(input_zero_point))
+        transformed = f32(expf(dequantized)) - f32(1) if dequantized < 0 else dequantized
+        rescaled = f32(round_half_away(float(f32(transformed * inverse_scale))))
+        quantized = int(f32(rescaled + f32(output_zero_point)))
+        table.append(_clamp8(quantized))
+    return table
+
+
+def _libm_expf():
+    import ctypes
+    import ctypes.util
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    libm.expf.restype = ctypes.c_float
+    libm.expf.argtypes = [ctypes.c_float]
+    return lambda v: libm.expf(float(v))
+
+
+def comparison_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
+                      input2_zero_point: int) -> Dict[str, int]:
+    """EQUAL ... LESS_EQUAL int8 (comparisons_common.cc ComparisonsPrepare): left_shift 8, each input's own
+    scale as QuantizeMultiplierSmallerThanOneExp(double scale). Keys of mr_add_params; no output rescaling."""
+    m1, s1 = quantize_multiplier_smaller_than_one_exp(_f32(input1_scale))
+    m2, s2 = quantize_multiplier_smaller_than_one_exp(_f32(input2_scale))
+    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=8,
+                input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
+                output_offset=0, output_multiplier=0, output_shift=0, act_min=0, act_max=1)

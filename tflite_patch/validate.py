@@ -76,7 +76,7 @@ def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None)
         tensor = graph.tensors[j]
         if tensor.shape_signature is not None and any(d < 0 for d in tensor.shape_signature[1:]):
             raise ModelError(f"tensor {j} ({tensor.name}) has a dynamic shape {list(tensor.shape_signature)}")
-        allowed = ("int8", "uint8", "float32", "int32") if j in boundary else ("int8", "int32")
+        allowed = ("int8", "uint8", "float32", "int32", "bool") if j in boundary else ("int8", "int32", "bool")
         if tensor.dtype not in allowed:  # first: the size of other types may not even be known
             raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
         if any(d <= 0 for d in tensor.shape) or tensor.nbytes == 0:

@@ -93,8 +93,9 @@ static inline int32_t mr_fp_exp_on_negative_values(int32_t a, int integer_bits) 
   return result;
 }
 
-/* 1 / (1 + a) for a in [0, 1); Q0 in, Q0 out (Newton-Raphson, 3 steps). */
-static inline int32_t mr_fp_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
+/* The Newton-Raphson division of gemmlowp's one_over_one_plus_x_for_x_in_0_1 and
+ * one_minus_x_over_one_plus_x_for_x_in_0_1: about 1 / (1 + a) in Q2 for a in [0, 1) in Q0 (3 steps). */
+static inline int32_t mr_fp_newton_one_over_one_plus_x(int32_t a) {
   const int32_t half_denominator = mr_fp_rounding_half_sum(a, INT32_MAX);
   const int32_t constant_48_over_17 = 1515870810;       /* Q2 */
   const int32_t constant_neg_32_over_17 = -1010580540;  /* Q2 */
@@ -106,8 +107,17 @@ static inline int32_t mr_fp_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
     const int32_t one_minus_half_denominator_times_x = mr_fp_sub(f2_one, half_denominator_times_x);
     x = mr_fp_add(x, mr_fp_rescale(mr_fp_mul(x, one_minus_half_denominator_times_x), 4, 2));
   }
-  /* Rescale<0>(ExactMulByPot<-1>(x)): x reinterpreted as Q1, rescaled to Q0. */
-  return mr_fp_rescale(x, 1, 0);
+  return x;
+}
+
+/* 1 / (1 + a) for a in [0, 1); Q0 in, Q0 out: Rescale<0>(ExactMulByPot<-1>(x)), x reinterpreted as Q1. */
+static inline int32_t mr_fp_one_over_one_plus_x_for_x_in_0_1(int32_t a) {
+  return mr_fp_rescale(mr_fp_newton_one_over_one_plus_x(a), 1, 0);
+}
+
+/* (1 - a) / (1 + a) for a in [0, 1); Q0 in, Q0 out: Rescale<0>(x - F2::One()). */
+static inline int32_t mr_fp_one_minus_x_over_one_plus_x_for_x_in_0_1(int32_t a) {
+  return mr_fp_rescale(mr_fp_sub(mr_fp_newton_one_over_one_plus_x(a), (int32_t)1 << 29), 2, 0);
 }
 
 /* logistic(a) = 1 / (1 + exp(-a)); a in Q(integer_bits), result Q0. */
@@ -119,6 +129,17 @@ static inline int32_t mr_fp_logistic(int32_t a, int integer_bits) {
       mr_fp_exp_on_negative_values(mr_fp_sub(0, abs_input), integer_bits));
   result_if_negative = mr_fp_sub(INT32_MAX, result_if_positive);
   return a > 0 ? result_if_positive : result_if_negative;
+}
+
+/* gemmlowp tanh(a) = (1 - exp(-2|a|)) / (1 + exp(-2|a|)) with a's sign; a in Q(integer_bits), result Q0.
+ * ExactMulByPot<1>(-|a|) keeps the raw value and counts one more integer bit. */
+static inline int32_t mr_fp_tanh(int32_t a, int integer_bits) {
+  int32_t abs_input, result_if_positive;
+  if (a == 0) return 0;
+  abs_input = a > 0 ? a : mr_fp_sub(0, a);
+  result_if_positive = mr_fp_one_minus_x_over_one_plus_x_for_x_in_0_1(
+      mr_fp_exp_on_negative_values(mr_fp_sub(0, abs_input), integer_bits + 1));
+  return a > 0 ? result_if_positive : mr_fp_sub(0, result_if_positive);
 }
 
 #endif /* MR_FIXEDPOINT_H_ */

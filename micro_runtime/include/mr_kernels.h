@@ -254,6 +254,53 @@ void mr_cast(const void *in, int32_t in_type, void *out, int32_t out_type, int32
 /* MIRROR_PAD (mirror_pad.c): a gather through per-dimension index maps. */
 void mr_mirror_pad(const void *in, void *out, const mr_mirror_pad_params *p);
 
+/* ------------------------------------------------------- ELEMENTWISE OPS */
+
+/* MAXIMUM / MINIMUM int8 (reference_ops::MaximumMinimumBroadcastSlow): the larger / smaller raw value of the
+ * two broadcast inputs; no requantization (TFLM reads no quantization). */
+void mr_maximum_s8(const mr_broadcast4 *b, const int8_t *in1, const int8_t *in2, int8_t *out);
+void mr_minimum_s8(const mr_broadcast4 *b, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* RELU int8 (TFLM ReluQuantized): requantize x - zp_in to the output, clamp. quant.relu_params. */
+void mr_relu_s8(const mr_relu_params *p, const int8_t *in, int32_t n, int8_t *out);
+
+/* RELU6 int8 (TFLM Relu6Quantized): clamp to [lower, upper] (quant.relu6_bounds), no requantization. */
+void mr_relu6_s8(const int8_t *in, int32_t n, int8_t *out, int32_t lower, int32_t upper);
+
+/* LEAKY_RELU int8 (reference_ops::QuantizeLeakyRelu). quant.leaky_relu_params. */
+void mr_leaky_relu_s8(const mr_leaky_relu_params *p, const int8_t *in, int32_t n, int8_t *out);
+
+/* PRELU int8 (reference_ops::BroadcastPrelu4DSlow). quant.prelu_params, quant.broadcast4. */
+void mr_prelu_s8(const mr_prelu_params *p, const int8_t *in, const int8_t *alpha, int8_t *out);
+
+/* SUB int8 (reference_ops::Sub / BroadcastQuantSubSlow). quant.sub_params. */
+void mr_sub_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* SQUARED_DIFFERENCE int8 (TFLM squared_difference.cc). quant.squared_difference_params. */
+void mr_squared_difference_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* A 256-entry table lookup, out[i] = table[(uint8_t)in[i]]: ELU (TFLM's own table), ABS and RSQRT (TFLM's
+ * integer arithmetic per input value, quant.abs_table / rsqrt_table / elu_table). */
+void mr_lut_s8(const int8_t *in, int32_t n, int8_t *out, const int8_t *table);
+
+/* TANH int8 (reference_integer_ops::Tanh; output scale 1/128, zero point 0), in logistic.c. The Prepare-time
+ * values are LOGISTIC's (quant.logistic_params: same kInputIntegerBits 4). */
+void mr_tanh_s8(const mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output);
+
+/* EQUAL, NOT_EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL int8 -> bool (one byte 0/1), `comparison` one of
+ * MR_EQUAL ... MR_LESS_EQUAL (reference_ops::*WithScaling). quant.comparison_params: the offsets, left_shift 8
+ * and the input multipliers in p->q (its output fields unused). */
+void mr_compare_s8(const mr_arithmetic_params *p, int32_t comparison, const int8_t *in1, const int8_t *in2,
+                   uint8_t *out);
+
+/* SELECT_V2 int8 (reference_ops::Select / BroadcastSelect5DSlow, 4-D): out = condition ? x : y, raw bytes (TFLM
+ * reads no quantization). quant.broadcast_strides. */
+void mr_select_s8(const mr_select_params *p, const uint8_t *condition, const int8_t *x, const int8_t *y,
+                  int8_t *out);
+
+/* FILL and ZEROS_LIKE int8: n copies of *value (ZEROS_LIKE: a raw 0, whatever the zero point, as TFLM). */
+void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -211,6 +211,54 @@ typedef struct {
   const int32_t *map[5];
 } mr_mirror_pad_params;
 
+/* ---- Elementwise ops: MAXIMUM, MINIMUM, RELU, RELU6, LEAKY_RELU, PRELU, SUB, SQUARED_DIFFERENCE, ... */
+
+/* Two inputs broadcast against each other (TFLM NdArrayDescsForElementwiseBroadcast on shapes extended to
+ * 4-D): the output's dims (NHWC) and each input's strides, 0 along a dimension it broadcasts. */
+typedef struct {
+  int32_t dims[4];
+  int32_t stride1[4], stride2[4];
+} mr_broadcast4;
+
+/* RELU int8 (TFLM ReluOpData): requantized to the output, clamped to [max(-128, zp_out), 127].
+ * input_offset is +input zero point (subtracted), as TFLM's ReluOpData. */
+typedef struct {
+  int32_t input_offset, output_offset;
+  int32_t output_multiplier, output_shift;
+  mr_activation activation;
+} mr_relu_params;
+
+/* LEAKY_RELU int8 (TFLM LeakyReluParams): input_offset is +input zero point (subtracted). */
+typedef struct {
+  int32_t input_offset, output_offset;
+  int32_t output_multiplier_identity, output_shift_identity;
+  int32_t output_multiplier_alpha, output_shift_alpha;
+} mr_leaky_relu_params;
+
+/* PRELU int8 (TFLM PreluParams), alpha broadcast against the input. */
+typedef struct {
+  mr_broadcast4 shape;
+  int32_t input_offset, alpha_offset, output_offset;
+  int32_t output_multiplier_1, output_shift_1;
+  int32_t output_multiplier_2, output_shift_2;
+} mr_prelu_params;
+
+/* SUB and SQUARED_DIFFERENCE int8: TFLM's ArithmeticParams (the fields of ADD's) with the broadcast of the
+ * two inputs. */
+typedef struct {
+  mr_broadcast4 shape;
+  mr_add_params q;
+} mr_arithmetic_params;
+
+/* The comparison of mr_compare_s8 (EQUAL ... LESS_EQUAL). */
+enum { MR_EQUAL, MR_NOT_EQUAL, MR_GREATER, MR_GREATER_EQUAL, MR_LESS, MR_LESS_EQUAL };
+
+/* SELECT_V2: the condition (bool), x and y broadcast against each other (4-D), as mr_broadcast4. */
+typedef struct {
+  int32_t dims[4];
+  int32_t stride_condition[4], stride_x[4], stride_y[4];
+} mr_select_params;
+
 #ifdef __cplusplus
 }
 #endif
