@@ -149,6 +149,11 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
         raise ModelError(f"--name {name!r} is reserved for the runtime's files and symbols (mr_*); choose another")
     graph = load_tflite(model)
     check_int8_model(graph, SUPPORTED_OPS)
+    for i, op in enumerate(graph.ops):
+        try:
+            lowering_for(op).check_outputs(graph, op)
+        except ModelError as err:
+            raise ModelError(f"op {op.kind} at index {i}: {err}") from None
     choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)
     engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
     e = Emitter(engine, plan, name)
@@ -162,6 +167,8 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
             lowering.emit(e, i, op)
         except (ModelError, quant.QuantRangeError) as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
+        except (ZeroDivisionError, OverflowError) as err:  # scales far outside any trained model's
+            raise ModelError(f"op {op.kind} at index {i}: quantization scales out of range ({err})") from None
         e.body.append(f"  MR_LAYER_END({i});")
 
     upper = name.upper()

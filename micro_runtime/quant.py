@@ -82,6 +82,9 @@ def quantize_multiplier(real: float) -> Tuple[int, int]:
     if shift < -31:
         shift = 0
         q_fixed = 0
+    if shift > 30:  # MultiplyByQuantizedMultiplier would shift int32 values left by 31 or more
+        raise QuantRangeError(f"rescale factor {real:.6g} needs a left shift of {shift}, more than the 30 "
+                              "TFLM's integer arithmetic takes")
     return q_fixed, shift
 
 
@@ -220,6 +223,8 @@ def logistic_params(input_scale: float, input_zero_point: int) -> Dict[str, int]
     k_input_integer_bits = 4
     real = _f32(input_scale) * float(1 << (31 - k_input_integer_bits))
     q, left_shift = math.frexp(real)
+    if not 0 <= left_shift <= 30:  # TFLM shifts the input left by it (and 1 << left_shift in the radius)
+        raise QuantRangeError(f"input scale {input_scale:.6g} gives a left shift of {left_shift}, outside [0, 30]")
     multiplier = int(round_half_away(q * float(1 << 31)))
     radius = calculate_input_radius(k_input_integer_bits, left_shift, 31)
     return dict(input_zero_point=int(input_zero_point), input_range_radius=radius,

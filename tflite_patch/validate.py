@@ -81,13 +81,27 @@ def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None)
             raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
         if any(d <= 0 for d in tensor.shape) or tensor.nbytes == 0:
             raise ModelError(f"tensor {j} ({tensor.name}) has an empty shape {list(tensor.shape)}")
-        if tensor.dtype in ("int8", "uint8"):
-            if tensor.quant is None:
-                raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
-            if not np.all(np.isfinite(tensor.quant.scale)) or np.any(tensor.quant.scale <= 0):
-                raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale")
+        if tensor.dtype in ("int8", "uint8") and tensor.quant is None:
+            raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
+        if tensor.quant is not None:
+            _check_activation_quantization(j, tensor)
     for i, op in enumerate(graph.ops):
         _check_operands(graph, i, op)
+
+
+_ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
+
+
+def _check_activation_quantization(j: int, tensor) -> None:
+    """Finite positive scales (float I/O tensors too: they become the header's scale macros) and zero points
+    the tensor's type can hold (a wider one would not even compile as the kernels' constants)."""
+    scale, zero_point = tensor.quant.scale, tensor.quant.zero_point
+    if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
+        raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale (or one not finite)")
+    low, high = _ZERO_POINT_RANGE.get(tensor.dtype, (-(1 << 31), (1 << 31) - 1))
+    if zero_point.size and (zero_point.min() < low or zero_point.max() > high):
+        raise ModelError(f"tensor {j} ({tensor.name}): zero point {int(zero_point.max() if zero_point.max() > high else zero_point.min())} "
+                         f"outside [{low}, {high}] of {tensor.dtype}")
 
 
 # op kind -> (positions of inputs that must be constant, {position: required rank})

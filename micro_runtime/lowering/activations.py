@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from micro_runtime import quant
-from micro_runtime.lowering.base import Emitter, Lowering, elements
+from micro_runtime.lowering.base import Emitter, Lowering, elements, same_shape
 from tflite_patch.graph import Op
 
 
 class HardSwish(Lowering):
     kinds = ("HARD_SWISH",)
     sources = ("hard_swish.c",)
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        return same_shape(graph, op)
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
@@ -19,6 +22,9 @@ class HardSwish(Lowering):
 class Logistic(Lowering):
     kinds = ("LOGISTIC",)
     sources = ("logistic.c",)
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        return same_shape(graph, op)
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]

@@ -41,6 +41,20 @@ def dims(shape: tuple[int, ...]) -> dict[str, int]:
     return dict(zip("nhwc", nhwc(shape)))
 
 
+def broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """TFLite's broadcast of two shapes (aligned at the right, each dimension equal or 1)."""
+    rank = max(len(a), len(b))
+    a, b = (1,) * (rank - len(a)) + tuple(a), (1,) * (rank - len(b)) + tuple(b)
+    if any(x != y and 1 not in (x, y) for x, y in zip(a, b)):
+        raise ModelError(f"shapes {list(a)} and {list(b)} do not broadcast")
+    return tuple(max(x, y) if 1 not in (x, y) else x * y for x, y in zip(a, b))
+
+
+def same_shape(graph: Graph, op: Op) -> list[tuple[int, ...]]:
+    """The output shape of an elementwise op of one input: the input's."""
+    return [tuple(graph.tensors[op.inputs[0]].shape)]
+
+
 def elements(graph: Graph, t: int) -> int:
     return int(np.prod(graph.tensors[t].shape))
 
@@ -135,6 +149,23 @@ class Lowering:
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         """Raise `ModelError` (one line) when the engine cannot run this op of the engine graph."""
+
+    def output_shapes(self, graph: Graph, op: Op) -> list[tuple[int, ...]] | None:
+        """The output shapes the op's inputs and options give (TFLite's shape inference); None where the
+        family does not say (then `check` must bound what the kernel writes)."""
+        return None
+
+    def check_outputs(self, graph: Graph, op: Op) -> None:
+        """Refuse declared output shapes that differ from `output_shapes`: the kernels write and read what
+        the inputs and options say, so a smaller declared output would be overrun."""
+        expected = self.output_shapes(graph, op)
+        if expected is None:
+            return
+        for t, shape in zip(op.outputs, expected):
+            declared = tuple(graph.tensors[t].shape)
+            if declared != tuple(shape):
+                raise ModelError(f"output {t} has shape {list(declared)}, but its inputs and options give "
+                                 f"{list(shape)}")
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """The kernel variant that runs this op (the emitted call's family); `scratch_bytes`: the op's

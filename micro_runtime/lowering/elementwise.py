@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from micro_runtime import quant
-from micro_runtime.lowering.base import Emitter, Lowering, dims
-from tflite_patch.graph import Op
+from micro_runtime.lowering.base import Emitter, Lowering, broadcast_shape, dims
+from tflite_patch.graph import ModelError, Op
 
 ADD_SOURCES = ("add.c", "add_x86.c")  # also the fused ADD of a conv
 
@@ -25,6 +25,17 @@ class AddMul(Lowering):
 
     def kernel_sources(self, graph, op: Op) -> tuple[str, ...]:
         return ADD_SOURCES if op.kind == "ADD" else ("mul.c",)
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        shape = broadcast_shape(graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape)
+        if len(shape) > 4:
+            raise ModelError(f"broadcast of rank {len(shape)}: the kernels take up to 4 dimensions")
+        return [shape]
+
+    def check(self, graph, i: int, op: Op) -> None:
+        for t in op.inputs[:2]:
+            if graph.tensors[t].dtype != "int8":
+                raise ModelError(f"input {t} is {graph.tensors[t].dtype}; {op.kind} takes int8")
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]

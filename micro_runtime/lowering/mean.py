@@ -12,6 +12,16 @@ class Mean(Lowering):
     kinds = ("MEAN",)
     sources = ("mean.c",)
 
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        shape = graph.tensors[op.inputs[0]].shape
+        axes = {int(a) for a in graph.tensors[op.inputs[1]].data.reshape(-1)}
+        if not shape or any(not -len(shape) <= a < len(shape) for a in axes):
+            raise ModelError(f"reduction axes {sorted(axes)} outside the input's rank {len(shape)}")
+        axes = {a % len(shape) for a in axes}
+        if op.options.get("keepDims", False):
+            return [tuple(1 if d in axes else n for d, n in enumerate(shape))]
+        return [tuple(n for d, n in enumerate(shape) if d not in axes)]
+
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
         shape = list(e.t(x).shape)

@@ -4,12 +4,30 @@ from __future__ import annotations
 import numpy as np
 
 from micro_runtime.lowering.base import Emitter, Lowering, dims
-from tflite_patch.graph import Op
+from tflite_patch.graph import ModelError, Op
 
 
 class Pad(Lowering):
     kinds = ("PAD", "PADV2")
     sources = ("pad.c",)
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        shape = graph.tensors[op.inputs[0]].shape
+        pads = graph.tensors[op.inputs[1]].data
+        if len(shape) > 4 or pads.shape != (len(shape), 2):
+            raise ModelError(f"paddings of shape {list(pads.shape)} for an input of rank {len(shape)} (up to 4)")
+        if pads.min() < 0:
+            raise ModelError("negative paddings")
+        return [tuple(int(n + a + b) for n, (a, b) in zip(shape, pads))]
+
+    def check(self, graph, i: int, op: Op) -> None:
+        y = graph.tensors[op.outputs[0]]
+        if y.dtype != "int8" or graph.tensors[op.inputs[0]].dtype != "int8":
+            raise ModelError("PAD takes int8 input and output")
+        if op.kind == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
+            value = graph.tensors[op.inputs[2]]
+            if value.data is None or value.dtype != "int8":
+                raise ModelError("the pad value must be a constant int8")
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]

@@ -15,6 +15,13 @@ class Pool2D(Lowering):
     def detail(self, graph, op: Op) -> str | None:
         return window_detail(graph, op)
 
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        n, h, w, c = graph.tensors[op.inputs[0]].shape
+        kh, kw, sh, sw = op_window(graph, op)
+        same = op.padding() == "SAME"
+        out = [(size + s - 1) // s if same else (size - k + s) // s for size, k, s in ((h, kh, sh), (w, kw, sw))]
+        return [(n, *out, c)]
+
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
         single_batch(e.graph, op, x)

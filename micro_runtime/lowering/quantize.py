@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from micro_runtime import quant
-from micro_runtime.lowering.base import Emitter, Lowering, elements
+from micro_runtime.lowering.base import Emitter, Lowering, elements, same_shape
 from tflite_patch.graph import ModelError, Op
 
 _REQUANTIZE = {("int8", "int8"): "mr_requantize_s8_s8", ("uint8", "int8"): "mr_requantize_u8_s8",
@@ -16,6 +16,9 @@ _SUFFIX = {"int8": "s8", "uint8": "u8"}
 class Quantize(Lowering):
     kinds = ("QUANTIZE",)
     sources = ("quantize.c", "quantize_x86.c", "quantize_backward.c")
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        return same_shape(graph, op)
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
@@ -36,6 +39,9 @@ class Quantize(Lowering):
 class Dequantize(Lowering):
     kinds = ("DEQUANTIZE",)
     sources = ("dequantize.c",)
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        return same_shape(graph, op)
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering
-from tflite_patch.graph import Op
+from tflite_patch.graph import ModelError, Op
 
 
 class Reshape(Lowering):
     kinds = ("RESHAPE", "SQUEEZE")
+
+    def check(self, graph, i: int, op: Op) -> None:
+        x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+        if x.nbytes != y.nbytes:
+            raise ModelError(f"reshapes {x.nbytes} bytes ({list(x.shape)}) into {y.nbytes} ({list(y.shape)})")
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]

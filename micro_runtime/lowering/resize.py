@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering, dims
-from tflite_patch.graph import Op
+from tflite_patch.graph import ModelError, Op
 
 
 class ResizeNearestNeighbor(Lowering):
     kinds = ("RESIZE_NEAREST_NEIGHBOR",)
     sources = ("resize_nearest_neighbor.c",)
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        x = graph.tensors[op.inputs[0]].shape
+        size = graph.tensors[op.inputs[1]].data.reshape(-1)
+        if len(x) != 4 or size.size != 2 or size.min() < 1:
+            raise ModelError(f"size {size.tolist()} for an input of shape {list(x)}")
+        return [(x[0], int(size[0]), int(size[1]), x[3])]
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]

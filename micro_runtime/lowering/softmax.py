@@ -4,13 +4,18 @@ from __future__ import annotations
 import numpy as np
 
 from micro_runtime import quant
-from micro_runtime.lowering.base import Emitter, Lowering
-from tflite_patch.graph import Op
+from micro_runtime.lowering.base import Emitter, Lowering, same_shape
+from tflite_patch.graph import ModelError, Op
 
 
 class Softmax(Lowering):
     kinds = ("SOFTMAX",)
     sources = ("softmax.c",)
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        if not graph.tensors[op.inputs[0]].shape:
+            raise ModelError("SOFTMAX of a scalar (rank 0)")
+        return same_shape(graph, op)
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering
-from tflite_patch.graph import Op
+from tflite_patch.graph import ModelError, Op
 
 
 class Transpose(Lowering):
     kinds = ("TRANSPOSE",)
     sources = ("transpose.c",)
+
+    def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
+        shape = graph.tensors[op.inputs[0]].shape
+        perm = [int(p) for p in graph.tensors[op.inputs[1]].data.reshape(-1)]
+        if sorted(perm) != list(range(len(shape))) or len(shape) > 4:
+            raise ModelError(f"permutation {perm} of an input of rank {len(shape)} (the kernel takes up to 4)")
+        return [tuple(shape[p] for p in perm)]
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
