@@ -5,6 +5,7 @@ __SSE2__ is defined)."""
 import glob
 import os
 import platform
+import re
 import shutil
 import subprocess
 
@@ -149,27 +150,58 @@ def test_bench_stack_is_the_larger_of_the_call_graph_bound_and_the_measured_mark
     assert r.ours_stack_bytes == max(r.ours_stack_bytes_static, r.ours_stack_bytes_measured) < 2048
 
 
-def test_a_model_config_without_5x5_and_7x7_depthwise_changes_no_byte(tmp_path):
-    """mr_model_config.h (written per model by the generator) drops the depthwise specialisations a model does not
-    use; one that leaves out sizes a model does use costs speed, not bytes: fast_kernels_random.c (depthwise 3x3,
-    5x5, 7x7) gives the same hashes with MR_DW_KERNEL_5/7 = 0 as with the default header, on the host's path."""
-    kernels = [f for f in sorted(glob.glob(os.path.join(ROOT, "micro_runtime", "kernels", "*.c")))
-               if not f.endswith("_test.c")]
-    outputs = {}
-    for label, flags in (("all", ()), ("none", ("-DMR_DW_KERNEL_5=0", "-DMR_DW_KERNEL_7=0"))):
-        exe = str(tmp_path / label)
-        subprocess.run(["cc", *HOST_CFLAGS, *flags, "-I", os.path.join(ROOT, "micro_runtime", "include"),
-                        os.path.join(ROOT, "micro_runtime", "host", "fast_kernels_random.c"), *kernels, "-lm",
-                        "-o", exe], check=True)
-        outputs[label] = subprocess.run([exe, "600", "99"], check=True, capture_output=True, text=True).stdout
-    assert outputs["all"] == outputs["none"] and len(outputs["all"].splitlines()) > 5000
+# The depthwise code unrolled for 5x5 and 7x7 windows: its ring instances (mr_dw_dsp_k5s1n0 ...), block pixels
+# (mr_dw_block_pixels5 ...) and the tables a call passes (mr_depthwise_k5, mr_depthwise_k7).
+UNROLLED_5_7 = re.compile(r"(_k|pixels)[57]")
 
 
-def test_the_generated_model_config_keeps_the_depthwise_sizes_the_model_uses():
-    configs = {}
-    for stem in ("mbv2-w0.35-r144", "mcunet-10fps"):
-        gen = generate(read(os.path.join(BUILT_MODELS, f"{stem}_imagenet.int8.tflite")), "model")
-        configs[stem] = gen.files["mr_model_config.h"]
-    mbv2, mcunet = configs["mbv2-w0.35-r144"], configs["mcunet-10fps"]  # 3x3 only; 3x3, 5x5 and 7x7
-    assert "#define MR_DW_KERNEL_5 0" in mbv2 and "#define MR_DW_KERNEL_7 0" in mbv2
-    assert "#define MR_DW_KERNEL_5 1" in mcunet and "#define MR_DW_KERNEL_7 1" in mcunet
+def depthwise_code(elf) -> dict[str, int]:
+    """The depthwise kernels' functions and tables in a linked image, with their sizes in bytes."""
+    nm = subprocess.run([target_cortexm.NM, "-S", str(elf)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in nm.splitlines()]
+    return {r[3]: int(r[1], 16) for r in rows if len(r) == 4 and r[3].startswith(("mr_dw_", "mr_depthwise_"))}
+
+
+@pytest.fixture(scope="module")
+def mcunet_m4(tmp_path_factory):
+    """mcunet-10fps (3x3, 5x5 and 7x7 depthwise) generated and built for the Cortex-M4, on one input."""
+    tmp = tmp_path_factory.mktemp("mcunet_m4")
+    data, packed, expected = tflm_case(os.path.join(BUILT_MODELS, "mcunet-10fps_imagenet.int8.tflite"))
+    generate(data, "model", target="cortex-m").write(str(tmp / "src"))
+    build = target_cortexm.build(tmp / "src", "model", target="cortex-m4", opt="-O2", inputs=packed[:1],
+                                 out_dir=tmp / "unrolled")
+    return tmp, build, packed[:1], expected[:1]
+
+
+@needs_arm
+def test_a_3x3_only_model_links_no_5x5_or_7x7_depthwise_code(mcunet_m4, tmp_path):
+    """A depthwise call passes the code unrolled for its window (&mr_depthwise_k3, _k5, _k7), and --gc-sections keeps
+    only the sizes some call names: KWS (3x3 depthwise only) links none of the 5x5/7x7 code, mcunet-10fps all of it,
+    4.6 kB more depthwise code. Every model folder gets the same kernel files."""
+    gen = generate(read(os.path.join(os.path.dirname(MLPERF[0]), "kws_ref_model.tflite")), "model", target="cortex-m")
+    gen.write(str(tmp_path / "src"))
+    kws = target_cortexm.build(tmp_path / "src", "model", target="cortex-m4", opt="-O2",
+                               inputs=[bytes(sum(gen.input_bytes))], out_dir=tmp_path / "kws")
+    _, mcunet, _, _ = mcunet_m4
+    small, large = depthwise_code(kws.elf), depthwise_code(mcunet.elf)
+    assert "mr_depthwise_k3" in small and not [name for name in small if UNROLLED_5_7.search(name)]
+    assert {"mr_depthwise_k5", "mr_depthwise_k7", "mr_dw_block_pixels5", "mr_dw_dsp_k7s2n0"} <= set(large)
+    assert sum(large.values()) - sum(small.values()) > 4500, (sum(small.values()), sum(large.values()))
+
+
+@needs_arm
+def test_a_5x5_and_7x7_model_takes_the_code_unrolled_for_its_windows(mcunet_m4):
+    """mcunet-10fps' 5x5 and 7x7 depthwise calls pass &mr_depthwise_k5 / _k7: the model runs fewer instructions than
+    with NULL in their place (the general code, which then links none of it: 13.04M against 13.36M), both giving
+    TFLM's bytes."""
+    tmp, unrolled, packed, expected = mcunet_m4
+    source = (tmp / "src" / "model.c").read_text()
+    assert "&mr_depthwise_k5," in source and "&mr_depthwise_k7," in source
+    (tmp / "src" / "model.c").write_text(source.replace("&mr_depthwise_k5,", "NULL,").replace("&mr_depthwise_k7,",
+                                                                                              "NULL,"))
+    general = target_cortexm.build(tmp / "src", "model", target="cortex-m4", opt="-O2", inputs=packed,
+                                   out_dir=tmp / "general")
+    runs = {label: target_cortexm.run(build) for label, build in (("unrolled", unrolled), ("general", general))}
+    assert runs["unrolled"].outputs == runs["general"].outputs == expected
+    assert runs["unrolled"].instructions[0] < 0.99 * runs["general"].instructions[0], runs  # 2.4% fewer
+    assert not [name for name in depthwise_code(general.elf) if UNROLLED_5_7.search(name)]

@@ -6,7 +6,7 @@
  * rings, with and without spare bytes past them, the rows mode, eight-channel blocks, channel by channel),
  * the 1x1 convs (in place both ways, k <= 8 included), im2col convs, the fused conv + add, fully connected
  * (per tensor and per channel, with and without bias), ADD and float32 -> int8 QUANTIZE. The in-place depthwise of one case gives the same hash with every
- * scratch size (and the out-of-place one). Usage: fast_kernels_random [cases] [seed]. */
+ * scratch size, with and without the code unrolled for its window (and the out-of-place one). Usage: fast_kernels_random [cases] [seed]. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,15 +78,18 @@ static void depthwise_case(int n) {
   const int out_h = (in_h + stride - 1) / stride, out_w = (in_w + stride - 1) / stride;
   const int32_t in_offset = uniform(-127, 128), out_offset = uniform(-128, 127);
   const int32_t act_min = uniform(0, 1) ? -128 : uniform(-128, 0), act_max = uniform(0, 1) ? 127 : uniform(0, 127);
-  const int32_t delay = mr_depthwise_inplace_row_delay(in_h, in_w, c, stride, pad, out_h, out_w);
-  const int32_t pixels = out_h * out_w, rows = delay * out_w * c;
-  const int32_t ring16 = mr_depthwise_ring_bytes(k, stride, out_w, 0);
-  const int32_t ring8 = mr_depthwise_ring_bytes(k, stride, out_w, 1);
+  const int32_t *b = uniform(0, 3) ? bias : NULL;
+  const mr_conv_params p = {{1, in_h, in_w, c}, {1, out_h, out_w, c}, {k, k, stride, stride, pad, pad, 1, 1}, 1,
+                            in_offset, out_offset, {act_min, act_max}, filter, b, {mult, NULL, shift}};
+  const mr_depthwise_unrolled *unrolled = k == 3 ? &mr_depthwise_k3 : k == 5 ? &mr_depthwise_k5 : &mr_depthwise_k7;
+  const int32_t delay = mr_depthwise_inplace_row_delay(&p);
+  const int32_t pixels = mr_depthwise_inplace_scratch_bytes(&p, MR_DEPTHWISE_CHANNELS);
+  const int32_t rows = mr_depthwise_inplace_scratch_bytes(&p, MR_DEPTHWISE_ROWS);
+  const int32_t ring16 = mr_depthwise_ring_bytes(&p, 0), ring8 = mr_depthwise_ring_bytes(&p, 1);
   const int32_t least = pixels < rows ? pixels : rows; /* what the generator always gives */
   const int32_t sizes[8] = {least, ring8, ring16, ring16 + 2, ring16 + 64, 2 * ring16 + 16, delay * out_w * 8, rows};
   const size_t bytes = (size_t)in_h * in_w * c;
-  const int32_t *b = uniform(0, 3) ? bias : NULL;
-  int s;
+  int s, with;
   if (bytes > MAX_BYTES / 2) return;
   fill_s8(filter, (size_t)k * k * c);
   fill_s8(in_buf, bytes);
@@ -94,15 +97,14 @@ static void depthwise_case(int n) {
   for (s = 0; s < c; ++s) bias[s] = uniform(-5000, 5000);
   for (s = 0; s < 8; ++s) {
     if (sizes[s] < least || sizes[s] > (int32_t)sizeof scratch) continue;
-    memcpy(out_buf, in_buf, bytes);
-    mr_depthwise_conv2d_inplace_fast_s8(out_buf, in_h, in_w, c, filter, b, k, k, stride,
-                                        stride, pad, pad, out_h, out_w, (int8_t *)scratch, sizes[s], in_offset,
-                                        out_offset, mult, shift, act_min, act_max);
-    printf("depthwise_inplace %d: %dx%dx%d k%d s%d scratch %ld -> %08lx\n", n, in_h, in_w, c, k, stride,
-           (long)sizes[s], (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * c));
+    for (with = 1; with >= 0; --with) { /* without the unrolled code too: slower, the same bytes */
+      memcpy(out_buf, in_buf, bytes);
+      mr_depthwise_conv2d_inplace_fast_s8(&p, with ? unrolled : NULL, out_buf, (int8_t *)scratch, sizes[s]);
+      printf("depthwise_inplace %d: %dx%dx%d k%d s%d scratch %ld%s -> %08lx\n", n, in_h, in_w, c, k, stride,
+             (long)sizes[s], with ? "" : " unrolled none", (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * c));
+    }
   }
-  mr_depthwise_conv2d_fast_s8(in_buf, in_h, in_w, c, filter, b, k, k, stride, stride, pad, pad, out_buf, out_h,
-                              out_w, in_offset, out_offset, mult, shift, act_min, act_max);
+  mr_depthwise_conv2d_fast_s8(&p, unrolled, in_buf, out_buf);
   printf("depthwise %d -> %08lx\n", n, (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * c));
 }
 

@@ -68,40 +68,25 @@ void mr_conv1x1_s8(const int8_t *in, int rows, int in_c, const int8_t *filter, c
 /* ------------------------------------------------------ DEPTHWISE_CONV_2D */
 
 /* DEPTHWISE_CONV_2D (reference_integer_ops::DepthwiseConvPerChannel), one
- * batch. filter as TFLite [1][k_h][k_w][in_c*depth_mult]; output channel
- * oc = ic*depth_mult + m; out_mult/out_shift/bias indexed by oc (bias may be
- * NULL). Any depth multiplier. */
-void mr_depthwise_conv2d_s8(const int8_t *in, int in_h, int in_w, int in_c, int depth_mult,
-                            const int8_t *filter, const int32_t *bias, int k_h, int k_w,
-                            int stride_h, int stride_w, int pad_top, int pad_left,
-                            int8_t *out, int out_h, int out_w,
-                            int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                            const int32_t *out_shift, int32_t act_min, int32_t act_max);
+ * batch. p->filter as TFLite [1][k_h][k_w][in_c*depth_multiplier]; output
+ * channel oc = ic*depth_multiplier + m; p->quant.multiplier / .shift and
+ * p->bias indexed by oc (bias may be NULL). Any depth multiplier; dilation 1
+ * (p->window's dilation is not read). */
+void mr_depthwise_conv2d_s8(const mr_conv_params *p, const int8_t *in, int8_t *out);
 
-/* Same with dilation. */
-void mr_depthwise_conv2d_dilated_s8(const int8_t *in, int in_h, int in_w, int in_c, int depth_mult,
-                                    const int8_t *filter, const int32_t *bias, int k_h, int k_w,
-                                    int stride_h, int stride_w, int dilation_h, int dilation_w,
-                                    int pad_top, int pad_left,
-                                    int8_t *out, int out_h, int out_w,
-                                    int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                                    const int32_t *out_shift, int32_t act_min, int32_t act_max);
+/* Same with p->window's dilation. */
+void mr_depthwise_conv2d_dilated_s8(const mr_conv_params *p, const int8_t *in, int8_t *out);
 
-/* In-place depthwise (depth_mult 1): the output overwrites the input buffer
- * (same base pointer `inout`), channel by channel; `scratch` holds
+/* In-place depthwise (depth multiplier 1): the output overwrites the input
+ * buffer (same base pointer `inout`), channel by channel; `scratch` holds
  * out_h*out_w int8 (one output channel). The result is laid out NHWC
  * [out_h][out_w][c] at inout. Requires out_h <= in_h and out_w <= in_w
  * (true for stride 1 SAME and any stride >= 1 with the usual paddings):
- * output pixel p of channel c only overwrites input pixel p of channel c,
+ * output pixel q of channel c only overwrites input pixel q of channel c,
  * which is no longer needed once channel c is computed into scratch (pixels
- * p >= out_h*out_w of the input are simply left behind). Filter in TFLite
- * layout [1][k_h][k_w][c]. Bit-identical to mr_depthwise_conv2d_s8. */
-void mr_depthwise_conv2d_inplace_s8(int8_t *inout, int in_h, int in_w, int c,
-                                    const int8_t *filter, const int32_t *bias, int k_h, int k_w,
-                                    int stride_h, int stride_w, int pad_top, int pad_left,
-                                    int out_h, int out_w, int8_t *scratch,
-                                    int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                                    const int32_t *out_shift, int32_t act_min, int32_t act_max);
+ * q >= out_h*out_w of the input are simply left behind). Bit-identical to
+ * mr_depthwise_conv2d_s8. */
+void mr_depthwise_conv2d_inplace_s8(const mr_conv_params *p, int8_t *inout, int8_t *scratch);
 
 /* -------------------------------------------------------- FULLY_CONNECTED */
 

@@ -4,95 +4,75 @@
  * column oc of the [1][k_h][k_w][in_c*depth_mult] filter. */
 #include "mr_kernels.h"
 
-void mr_depthwise_conv2d_dilated_s8(const int8_t *in, int in_h, int in_w, int in_c, int depth_mult,
-                                    const int8_t *filter, const int32_t *bias, int k_h, int k_w,
-                                    int stride_h, int stride_w, int dilation_h, int dilation_w,
-                                    int pad_top, int pad_left,
-                                    int8_t *out, int out_h, int out_w,
-                                    int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                                    const int32_t *out_shift, int32_t act_min, int32_t act_max) {
-  const int out_c = in_c * depth_mult;
-  int out_y, out_x, ic, m, ky, kx;
-  for (out_y = 0; out_y < out_h; ++out_y) {
-    const int in_y_origin = out_y * stride_h - pad_top;
+/* Output channel oc (of input channel ic) at output pixel (out_y, out_x): the
+ * taps within the input (TFLM skips the others), requantized. */
+static int8_t mr_depthwise_output_s8(const mr_conv_params *p, const int8_t *in, int out_y, int out_x, int ic,
+                                     int oc, int dilation_h, int dilation_w) {
+  const mr_window *w = &p->window;
+  const int in_h = p->input.h, in_w = p->input.w, in_c = p->input.c, out_c = p->output.c;
+  const int in_y_origin = out_y * w->stride_h - w->pad_top;
+  const int in_x_origin = out_x * w->stride_w - w->pad_left;
+  int32_t acc = 0;
+  int ky, kx;
+  for (ky = 0; ky < w->k_h; ++ky) {
+    const int in_y = in_y_origin + dilation_h * ky;
+    if (in_y < 0 || in_y >= in_h) continue;
+    for (kx = 0; kx < w->k_w; ++kx) {
+      const int in_x = in_x_origin + dilation_w * kx;
+      int32_t input_val, filter_val;
+      if (in_x < 0 || in_x >= in_w) continue;
+      input_val = in[((size_t)in_y * in_w + in_x) * in_c + ic];
+      filter_val = p->filter[((size_t)ky * w->k_w + kx) * out_c + oc];
+      acc += filter_val * (input_val + p->input_offset);
+    }
+  }
+  if (p->bias) acc += p->bias[oc];
+  acc = mr_requantize(acc, p->quant.multiplier[oc], p->quant.shift[oc]);
+  acc += p->output_offset;
+  return (int8_t)mr_clamp_i32(acc, p->activation.min, p->activation.max);
+}
+
+/* Any dilation (dilation_h, dilation_w; p->window's are not read). */
+static void mr_depthwise_conv2d_window_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int dilation_h,
+                                          int dilation_w) {
+  const int out_w = p->output.w, out_c = p->output.c, depth_mult = p->depth_multiplier;
+  int out_y, out_x, ic, m;
+  for (out_y = 0; out_y < p->output.h; ++out_y) {
     for (out_x = 0; out_x < out_w; ++out_x) {
-      const int in_x_origin = out_x * stride_w - pad_left;
       int8_t *out_pixel = out + ((size_t)out_y * out_w + out_x) * out_c;
-      for (ic = 0; ic < in_c; ++ic) {
+      for (ic = 0; ic < p->input.c; ++ic) {
         for (m = 0; m < depth_mult; ++m) {
           const int oc = ic * depth_mult + m;
-          int32_t acc = 0;
-          for (ky = 0; ky < k_h; ++ky) {
-            const int in_y = in_y_origin + dilation_h * ky;
-            if (in_y < 0 || in_y >= in_h) continue;
-            for (kx = 0; kx < k_w; ++kx) {
-              const int in_x = in_x_origin + dilation_w * kx;
-              int32_t input_val, filter_val;
-              if (in_x < 0 || in_x >= in_w) continue;
-              input_val = in[((size_t)in_y * in_w + in_x) * in_c + ic];
-              filter_val = filter[((size_t)ky * k_w + kx) * out_c + oc];
-              acc += filter_val * (input_val + in_offset);
-            }
-          }
-          if (bias) acc += bias[oc];
-          acc = mr_requantize(acc, out_mult[oc], out_shift[oc]);
-          acc += out_offset;
-          out_pixel[oc] = (int8_t)mr_clamp_i32(acc, act_min, act_max);
+          out_pixel[oc] = mr_depthwise_output_s8(p, in, out_y, out_x, ic, oc, dilation_h, dilation_w);
         }
       }
     }
   }
 }
 
-void mr_depthwise_conv2d_s8(const int8_t *in, int in_h, int in_w, int in_c, int depth_mult,
-                            const int8_t *filter, const int32_t *bias, int k_h, int k_w,
-                            int stride_h, int stride_w, int pad_top, int pad_left,
-                            int8_t *out, int out_h, int out_w,
-                            int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                            const int32_t *out_shift, int32_t act_min, int32_t act_max) {
-  mr_depthwise_conv2d_dilated_s8(in, in_h, in_w, in_c, depth_mult, filter, bias, k_h, k_w, stride_h,
-                                 stride_w, 1, 1, pad_top, pad_left, out, out_h, out_w, in_offset,
-                                 out_offset, out_mult, out_shift, act_min, act_max);
+void mr_depthwise_conv2d_dilated_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+  mr_depthwise_conv2d_window_s8(p, in, out, p->window.dilation_h, p->window.dilation_w);
+}
+
+void mr_depthwise_conv2d_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+  mr_depthwise_conv2d_window_s8(p, in, out, 1, 1);
 }
 
 /* In place, channel by channel: channel c is computed from the (still
  * intact) input channel c into scratch, then scattered to output positions
- * p*c_stride + c, p < out_h*out_w. Those bytes belong to input channel c at
- * pixels p < out_h*out_w <= in_h*in_w, i.e. to the channel just consumed, so
+ * i*c_stride + c, i < out_h*out_w. Those bytes belong to input channel c at
+ * pixels i < out_h*out_w <= in_h*in_w, i.e. to the channel just consumed, so
  * no later channel's input is overwritten. */
-void mr_depthwise_conv2d_inplace_s8(int8_t *inout, int in_h, int in_w, int c,
-                                    const int8_t *filter, const int32_t *bias, int k_h, int k_w,
-                                    int stride_h, int stride_w, int pad_top, int pad_left,
-                                    int out_h, int out_w, int8_t *scratch,
-                                    int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                                    const int32_t *out_shift, int32_t act_min, int32_t act_max) {
-  int ch, out_y, out_x, ky, kx;
+void mr_depthwise_conv2d_inplace_s8(const mr_conv_params *p, int8_t *inout, int8_t *scratch) {
+  const int c = p->input.c, out_h = p->output.h, out_w = p->output.w;
   const int out_pixels = out_h * out_w;
-  int p;
+  int ch, out_y, out_x, i;
   for (ch = 0; ch < c; ++ch) {
     for (out_y = 0; out_y < out_h; ++out_y) {
-      const int in_y_origin = out_y * stride_h - pad_top;
       for (out_x = 0; out_x < out_w; ++out_x) {
-        const int in_x_origin = out_x * stride_w - pad_left;
-        int32_t acc = 0;
-        for (ky = 0; ky < k_h; ++ky) {
-          const int in_y = in_y_origin + ky;
-          if (in_y < 0 || in_y >= in_h) continue;
-          for (kx = 0; kx < k_w; ++kx) {
-            const int in_x = in_x_origin + kx;
-            int32_t input_val, filter_val;
-            if (in_x < 0 || in_x >= in_w) continue;
-            input_val = inout[((size_t)in_y * in_w + in_x) * c + ch];
-            filter_val = filter[((size_t)ky * k_w + kx) * c + ch];
-            acc += filter_val * (input_val + in_offset);
-          }
-        }
-        if (bias) acc += bias[ch];
-        acc = mr_requantize(acc, out_mult[ch], out_shift[ch]);
-        acc += out_offset;
-        scratch[out_y * out_w + out_x] = (int8_t)mr_clamp_i32(acc, act_min, act_max);
+        scratch[out_y * out_w + out_x] = mr_depthwise_output_s8(p, inout, out_y, out_x, ch, ch, 1, 1);
       }
     }
-    for (p = 0; p < out_pixels; ++p) inout[(size_t)p * c + ch] = scratch[p];
+    for (i = 0; i < out_pixels; ++i) inout[(size_t)i * c + ch] = scratch[i];
   }
 }

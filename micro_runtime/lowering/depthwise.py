@@ -1,14 +1,19 @@
 """DEPTHWISE_CONV_2D: the fast kernels of mr_depthwise_fast.h (depth multiplier 1; in place over its
 input through a ring of input rows, by rows or channel by channel) and the reference kernels for other
-depth multipliers and dilated windows."""
+depth multipliers and dilated windows. The functions below mirror the C sizes (tests/test_depthwise_scratch_sizes.py
+checks them against it)."""
 from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering
-from micro_runtime.lowering.conv_common import conv_params, dilation, geometry, has_bias, window_detail
+from micro_runtime.lowering.conv_common import (ConvGeometry, conv_params, dilation, geometry, has_bias,
+                                                window_detail)
 from tflite_patch.graph import Graph, Op
 from tflite_patch.passes import op_padding, op_window
 
 DW_RING_MIN_PIXELS = 64  # MR_DW_RING_MIN_PIXELS
+MODES = ("ring16", "ring8", "rows", "channels")  # the in-place kernel's, in the order of MR_DEPTHWISE_RING16 ...
+UNROLLED = (3, 5, 7)  # the window widths with code of their own: mr_depthwise_k3, _k5, _k7
+FAST_SOURCES = ("depthwise_fast.c", "depthwise_fast_dsp.c", "depthwise_fast_x86.c")
 
 
 def depthwise_row_delay(in_w: int, c: int, stride_h: int, pad_top: int, out_h: int, out_w: int) -> int:
@@ -43,6 +48,22 @@ def depthwise_inplace_mode(in_h: int, in_w: int, c: int, kh: int, kw: int, sh: i
     if depthwise_row_delay(in_w, c, sh, top, out_h, out_w) * out_w * c <= scratch_bytes:
         return "rows"
     return "channels"
+
+
+def depthwise_mode_bytes(g: ConvGeometry, mode: str) -> int | None:
+    """mr_depthwise_inplace_scratch_bytes: the scratch the in-place kernel's `mode` (one of MODES) needs, None
+    where the layer cannot take it."""
+    if mode in ("ring16", "ring8"):
+        return depthwise_ring_bytes(g.k_h, g.k_w, g.stride_w, g.pad_top, g.pad_left, g.out_h, g.out_w,
+                                    mode == "ring8")
+    if mode == "rows":
+        return depthwise_row_delay(g.in_w, g.in_c, g.stride_h, g.pad_top, g.out_h, g.out_w) * g.out_w * g.out_c
+    return g.out_h * g.out_w
+
+
+def depthwise_unrolled(g: ConvGeometry) -> str:
+    """The code unrolled for the window's width the fast kernels' call passes (NULL: none)."""
+    return f"&mr_depthwise_k{g.k_w}" if g.k_w in UNROLLED else "NULL"
 
 
 def _planar(graph: Graph, op: Op) -> bool:
@@ -89,14 +110,13 @@ class DepthwiseConv2D(Lowering):
         return dilation(op) == (1, 1) and (op.attrs.inplace is not None or self._same_channels(graph, op))
 
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
-        return self.sources + (("depthwise_fast.c",) if self._fast(graph, op) else ())
+        return self.sources + (FAST_SOURCES if self._fast(graph, op) else ())
 
     def scratch_bytes(self, graph: Graph, op: Op) -> int | None:
         if op.attrs.inplace is None or not _planar(graph, op):
             return None
         g = geometry(graph, op)
-        rows = depthwise_row_delay(g.in_w, g.in_c, g.stride_h, g.pad_top, g.out_h, g.out_w) * g.out_w * g.out_c
-        return min(rows, g.out_h * g.out_w)
+        return min(depthwise_mode_bytes(g, "rows"), depthwise_mode_bytes(g, "channels"))
 
     def faster_scratch(self, graph: Graph, op: Op, scratch_bytes: int) -> list[int]:
         """The in-place kernel runs fastest through a ring of int16 (else int8) input rows, else by rows
@@ -104,9 +124,7 @@ class DepthwiseConv2D(Lowering):
         if op.attrs.inplace is None or not _planar(graph, op):
             return []
         g = geometry(graph, op)
-        rows = depthwise_row_delay(g.in_w, g.in_c, g.stride_h, g.pad_top, g.out_h, g.out_w) * g.out_w * g.out_c
-        ring = [depthwise_ring_bytes(g.k_h, g.k_w, g.stride_w, g.pad_top, g.pad_left, g.out_h, g.out_w, narrow)
-                for narrow in (False, True)]
+        ring, rows = [depthwise_mode_bytes(g, m) for m in ("ring16", "ring8")], depthwise_mode_bytes(g, "rows")
         wanted = [n for n in ring + [rows] if n is not None and n > scratch_bytes]
         if ring[1] is not None and ring[1] <= scratch_bytes:
             wanted = [n for n in wanted if n == ring[0]]  # an int8 ring already fits: only int16 is better
@@ -125,21 +143,29 @@ class DepthwiseConv2D(Lowering):
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         g = geometry(e.graph, op)
         x, y = op.inputs[0], op.outputs[0]
-        p = conv_params(e, op, folded=False, fast=self._fast(e.graph, op))
-        tail = (p["in_offset"], p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
-        window = (g.k_h, g.k_w, g.stride_h, g.stride_w)
-        pads = (g.pad_top, g.pad_left)
-        mult = g.out_c // g.in_c
+        p = self._params(e, op, g, self._fast(e.graph, op))
         if op.attrs.inplace is not None and not g.dilated:
             assert e.plan.offsets[x] == e.plan.offsets[y]
-            e.call("mr_depthwise_conv2d_inplace_fast_s8", e.ptr(y), g.in_h, g.in_w, g.in_c, p["filter"], p["bias"],
-                   *window, *pads, g.out_h, g.out_w, e.scratch(i), e.scratch_bytes(i), *tail)
+            e.call("mr_depthwise_conv2d_inplace_fast_s8", p, depthwise_unrolled(g), e.ptr(y), e.scratch(i),
+                   e.scratch_bytes(i))
         elif g.dilated:
-            e.call("mr_depthwise_conv2d_dilated_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, mult, p["filter"],
-                   p["bias"], *window, g.dilation_h, g.dilation_w, *pads, e.ptr(y), g.out_h, g.out_w, *tail)
+            e.call("mr_depthwise_conv2d_dilated_s8", p, e.ptr(x, True), e.ptr(y))
         elif g.out_c == g.in_c:
-            e.call("mr_depthwise_conv2d_fast_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["filter"], p["bias"],
-                   *window, *pads, e.ptr(y), g.out_h, g.out_w, *tail)
+            e.call("mr_depthwise_conv2d_fast_s8", p, depthwise_unrolled(g), e.ptr(x, True), e.ptr(y))
         else:
-            e.call("mr_depthwise_conv2d_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, mult, p["filter"], p["bias"],
-                   *window, *pads, e.ptr(y), g.out_h, g.out_w, *tail)
+            e.call("mr_depthwise_conv2d_s8", p, e.ptr(x, True), e.ptr(y))
+
+    @staticmethod
+    def _params(e: Emitter, op: Op, g: ConvGeometry, fast: bool) -> str:
+        """The call's mr_conv_params; the shifts as the fast kernels (rshift_m1) or the reference ones read them."""
+        q = conv_params(e, op, folded=False, fast=fast)
+        shifts = {"shift": "NULL", "rshift_m1": q["shift"]} if fast else {"shift": q["shift"], "rshift_m1": "NULL"}
+        return e.params("mr_conv_params", "dw", {
+            "input": {"n": 1, "h": g.in_h, "w": g.in_w, "c": g.in_c},
+            "output": {"n": 1, "h": g.out_h, "w": g.out_w, "c": g.out_c},
+            "window": {"k_h": g.k_h, "k_w": g.k_w, "stride_h": g.stride_h, "stride_w": g.stride_w,
+                       "pad_top": g.pad_top, "pad_left": g.pad_left, "dilation_h": g.dilation_h,
+                       "dilation_w": g.dilation_w},
+            "depth_multiplier": g.out_c // g.in_c, "input_offset": q["in_offset"], "output_offset": q["out_offset"],
+            "activation": {"min": q["act"][0], "max": q["act"][1]}, "filter": q["filter"], "bias": q["bias"],
+            "quant": {"multiplier": q["mult"], **shifts}})
