@@ -108,6 +108,24 @@ static void depthwise_case(int n) {
   printf("depthwise %d -> %08lx\n", n, (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * c));
 }
 
+/* A random fused ADD (the conv's output as input 1). */
+static mr_add_params random_add(void) {
+  mr_add_params a;
+  a.input1_offset = uniform(-127, 128);
+  a.input2_offset = uniform(-127, 128);
+  a.left_shift = 20;
+  a.input1_multiplier = (int32_t)((1u << 30) | (next_u32() >> 2));
+  a.input1_shift = uniform(-3, 0);
+  a.input2_multiplier = (int32_t)((1u << 30) | (next_u32() >> 2));
+  a.input2_shift = uniform(-3, 0);
+  a.output_offset = uniform(-128, 127);
+  a.output_multiplier = (int32_t)((1u << 30) | (next_u32() >> 2));
+  a.output_shift = uniform(-20, -15);
+  a.activation.min = uniform(0, 1) ? -128 : uniform(-128, 0);
+  a.activation.max = 127;
+  return a;
+}
+
 static void conv_case(int n) {
   const int pointwise = uniform(0, 3) == 0; /* 1x1 stride 1 on whole GEMM rows: the fused conv + add's direct path */
   const int in_c = pointwise ? 16 * uniform(1, 5) : uniform(0, 2) ? uniform(1, 20) : uniform(1, 80);
@@ -120,52 +138,86 @@ static void conv_case(int n) {
   const int32_t act_min = uniform(0, 1) ? -128 : uniform(-128, 0), act_max = uniform(0, 1) ? 127 : uniform(0, 127);
   const int rows = in_h * in_w;
   const size_t in_bytes = (size_t)rows * in_c, big = (size_t)rows * (in_c > out_c ? in_c : out_c);
+  mr_conv_params p, pw;
+  mr_add_params add;
   int i;
   if ((size_t)out_c * k_row + k_row > MAX_BYTES || big > MAX_BYTES || (size_t)out_h * out_w * out_c > MAX_BYTES) return;
   fill_s8(in_buf, in_bytes);
   fill_requant(mult, shift, out_c);
   for (i = 0; i < out_c; ++i) bias[i] = random_bias();
-  /* 1x1: filter rows MR_GEMM_STRIDE(in_c) apart */
+  memset(&p, 0, sizeof p);
+  p.input.n = p.output.n = 1;
+  p.input.h = in_h;
+  p.input.w = in_w;
+  p.input.c = in_c;
+  p.output.h = out_h;
+  p.output.w = out_w;
+  p.output.c = out_c;
+  p.window.k_h = k_h;
+  p.window.k_w = k_w;
+  p.window.stride_h = p.window.stride_w = stride;
+  p.window.pad_top = pad_top;
+  p.window.pad_left = pad_left;
+  p.window.dilation_h = p.window.dilation_w = 1;
+  p.depth_multiplier = 1;
+  p.input_offset = -zero_point;
+  p.output_offset = out_offset;
+  p.activation.min = act_min;
+  p.activation.max = act_max;
+  p.filter = filter;
+  p.bias = bias;
+  p.quant.multiplier = mult;
+  p.quant.rshift_m1 = shift;
+  /* 1x1: the same pixels as a pointwise conv, filter rows MR_GEMM_STRIDE(in_c) apart */
+  pw = p;
+  pw.output.h = in_h;
+  pw.output.w = in_w;
+  pw.window.k_h = pw.window.k_w = pw.window.stride_h = pw.window.stride_w = 1;
+  pw.window.pad_top = pw.window.pad_left = 0;
   fill_gemm_filter(out_c, in_c);
-  mr_conv1x1_fast_s8(in_buf, rows, in_c, filter, bias, out_c, out_buf, (int8_t *)scratch, out_offset, mult, shift,
-                     act_min, act_max);
+  mr_conv1x1_fast_s8(&pw, in_buf, out_buf, (int8_t *)scratch);
   printf("conv1x1 %d: %d x %d -> %d -> %08lx\n", n, rows, in_c, out_c,
          (unsigned long)fnv1a(out_buf, (size_t)rows * out_c));
   memcpy(out_buf, in_buf, in_bytes);
-  mr_conv1x1_inplace_fast_s8(out_buf, rows, in_c, filter, bias, out_c, (int8_t *)scratch, out_offset, mult, shift,
-                             act_min, act_max);
+  mr_conv1x1_inplace_fast_s8(&pw, out_buf, (int8_t *)scratch);
   printf("conv1x1_inplace %d -> %08lx\n", n, (unsigned long)fnv1a(out_buf, (size_t)rows * out_c));
   /* im2col convs: rows of k_h*k_w*in_c, MR_GEMM_STRIDE apart */
   fill_gemm_filter(out_c, k_h * k_w * in_c);
-  mr_conv2d_fast_s8(in_buf, in_h, in_w, in_c, filter, bias, out_c, k_h, k_w, stride, stride, pad_top, pad_left, out_buf,
-                    out_h, out_w, (int8_t *)scratch, zero_point, out_offset, mult, shift, act_min, act_max);
+  mr_conv2d_fast_s8(&p, in_buf, out_buf, (int8_t *)scratch);
   printf("conv2d %d: %dx%dx%d k%dx%d s%d -> %d -> %08lx\n", n, in_h, in_w, in_c, k_h, k_w, stride, out_c,
          (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * out_c));
   fill_s8(skip_buf, (size_t)out_h * out_w * out_c);
-  mr_conv2d_add_fast_s8(in_buf, in_h, in_w, in_c, filter, bias, out_c, k_h, k_w, stride, stride, pad_top, pad_left,
-                        skip_buf, skip_buf, out_h, out_w, zero_point, out_offset, mult, shift, act_min, act_max,
-                        (int8_t *)scratch, uniform(0, 1), uniform(-127, 128), uniform(-127, 128), 20,
-                        (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-3, 0),
-                        (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-3, 0),
-                        uniform(-128, 127), (int32_t)((1u << 30) | (next_u32() >> 2)), uniform(-20, -15),
-                        uniform(0, 1) ? -128 : uniform(-128, 0), 127);
+  add = random_add();
+  mr_conv2d_add_fast_s8(&p, &add, in_buf, skip_buf, skip_buf, (int8_t *)scratch);
   printf("conv2d_add %d -> %08lx\n", n, (unsigned long)fnv1a(skip_buf, (size_t)out_h * out_w * out_c));
 }
 
 static void fully_connected_case(int n) {
   const int batches = uniform(1, 3), in_n = uniform(1, 300), out_n = uniform(1, 40), per_channel = uniform(0, 1);
-  const int32_t out_offset = uniform(-128, 127);
+  mr_fully_connected_params p;
   int i;
+  memset(&p, 0, sizeof p);
+  p.batches = batches;
+  p.input_depth = in_n;
+  p.output_depth = out_n;
+  p.output_offset = uniform(-128, 127);
+  p.per_channel = per_channel;
+  p.activation.max = 127;
+  p.filter = filter;
+  p.bias = bias;
+  p.quant.multiplier = mult;
+  p.quant.rshift_m1 = shift;
   fill_s8(in_buf, (size_t)batches * in_n);
   fill_s8(filter, (size_t)out_n * in_n);
   fill_requant(mult, shift, out_n);
   for (i = 0; i < out_n; ++i) bias[i] = uniform(-20000, 20000);
-  mr_fully_connected_fast_s8(in_buf, batches, in_n, filter, bias, out_n, out_buf, out_offset, mult, shift, per_channel,
-                             uniform(0, 1) ? -128 : uniform(-128, 0), 127);
+  p.activation.min = uniform(0, 1) ? -128 : uniform(-128, 0);
+  mr_fully_connected_fast_s8(&p, in_buf, out_buf);
   printf("fully_connected %d: %dx%d -> %d pc%d -> %08lx\n", n, batches, in_n, out_n, per_channel,
          (unsigned long)fnv1a(out_buf, (size_t)batches * out_n));
-  mr_fully_connected_nobias_fast_s8(in_buf, batches, in_n, filter, out_n, out_buf, uniform(-127, 128), out_offset,
-                                    mult, shift, per_channel, uniform(0, 1) ? -128 : uniform(-128, 0), 127);
+  p.input_offset = uniform(-127, 128);
+  p.activation.min = uniform(0, 1) ? -128 : uniform(-128, 0);
+  mr_fully_connected_nobias_fast_s8(&p, in_buf, out_buf);
   printf("fully_connected_nobias %d -> %08lx\n", n, (unsigned long)fnv1a(out_buf, (size_t)batches * out_n));
 }
 

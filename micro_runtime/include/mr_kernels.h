@@ -37,33 +37,20 @@ extern "C" {
 
 /* ---------------------------------------------------------------- CONV_2D */
 
-/* CONV_2D (reference_integer_ops::ConvPerChannel). NHWC input [in_h][in_w][in_c]
- * (one batch), filter OHWI [out_c][k_h][k_w][in_c] as TFLite stores it,
- * per-channel out_mult/out_shift (per-tensor = same value repeated,
- * quant.conv_output_multipliers), explicit padding (pad_top, pad_left;
- * bottom/right implied by out_h/out_w), dilation 1. bias (int32, one per
- * output channel) may be NULL. Filter zero point is 0 (int8 TFLite). */
-void mr_conv2d_s8(const int8_t *in, int in_h, int in_w, int in_c,
-                  const int8_t *filter, const int32_t *bias, int out_c, int k_h, int k_w,
-                  int stride_h, int stride_w, int pad_top, int pad_left,
-                  int8_t *out, int out_h, int out_w,
-                  int32_t in_offset, int32_t out_offset, const int32_t *out_mult, const int32_t *out_shift,
-                  int32_t act_min, int32_t act_max);
+/* CONV_2D (reference_integer_ops::ConvPerChannel), one batch, from p (mr_types.h): input and output dims,
+ * filter OHWI [out_c][k_h][k_w][in_c] as TFLite stores it, bias (int32, one per output channel) or NULL,
+ * per-channel quant.multiplier / quant.shift (per-tensor = same value repeated: micro_runtime/quant.py
+ * conv_output_multipliers), explicit padding (window.pad_top, pad_left; bottom/right implied by the
+ * output size), input_offset, output_offset, activation. Filter zero point 0 (int8 TFLite). Dilation 1
+ * (window.dilation_* not read). */
+void mr_conv2d_s8(const mr_conv_params *p, const int8_t *in, int8_t *out);
 
-/* Same as mr_conv2d_s8 with dilation (dilation_h, dilation_w >= 1). */
-void mr_conv2d_dilated_s8(const int8_t *in, int in_h, int in_w, int in_c,
-                          const int8_t *filter, const int32_t *bias, int out_c, int k_h, int k_w,
-                          int stride_h, int stride_w, int dilation_h, int dilation_w,
-                          int pad_top, int pad_left,
-                          int8_t *out, int out_h, int out_w,
-                          int32_t in_offset, int32_t out_offset, const int32_t *out_mult,
-                          const int32_t *out_shift, int32_t act_min, int32_t act_max);
+/* Same as mr_conv2d_s8 with dilation (window.dilation_h, dilation_w >= 1). */
+void mr_conv2d_dilated_s8(const mr_conv_params *p, const int8_t *in, int8_t *out);
 
-/* 1x1 stride-1 unpadded conv as a GEMM: rows = in_h*in_w (*batches) pixels,
- * filter [out_c][in_c]. Bit-identical to mr_conv2d_s8 with k=1. */
-void mr_conv1x1_s8(const int8_t *in, int rows, int in_c, const int8_t *filter, const int32_t *bias,
-                   int out_c, int8_t *out, int32_t in_offset, int32_t out_offset,
-                   const int32_t *out_mult, const int32_t *out_shift, int32_t act_min, int32_t act_max);
+/* 1x1 stride-1 unpadded conv as a GEMM: input.n * input.h * input.w pixels, filter [out_c][in_c].
+ * Bit-identical to mr_conv2d_s8 with k=1. */
+void mr_conv1x1_s8(const mr_conv_params *p, const int8_t *in, int8_t *out);
 
 /* ------------------------------------------------------ DEPTHWISE_CONV_2D */
 
@@ -90,21 +77,15 @@ void mr_depthwise_conv2d_inplace_s8(const mr_conv_params *p, int8_t *inout, int8
 
 /* -------------------------------------------------------- FULLY_CONNECTED */
 
-/* FULLY_CONNECTED (reference_integer_ops::FullyConnected), per-tensor:
- * in [batches][in_n], filter [out_n][in_n], bias [out_n] or NULL,
- * out [batches][out_n]. filter_offset = -filter_zero_point (0 for int8). */
-void mr_fully_connected_s8(const int8_t *in, int batches, int in_n, const int8_t *filter,
-                           const int32_t *bias, int out_n, int8_t *out,
-                           int32_t in_offset, int32_t filter_offset, int32_t out_offset,
-                           int32_t out_mult, int32_t out_shift, int32_t act_min, int32_t act_max);
+/* FULLY_CONNECTED (reference_integer_ops::FullyConnected), per-tensor, from p (mr_types.h):
+ * in [batches][input_depth], filter [output_depth][input_depth], bias [output_depth] or NULL,
+ * out [batches][output_depth]; quant.multiplier[0] and quant.shift[0]; filter_offset = -filter_zero_point
+ * (0 for int8). */
+void mr_fully_connected_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out);
 
-/* Per-channel FULLY_CONNECTED (TFLM FullyConnectedPerChannel): out_mult and
- * out_shift are arrays of out_n. */
-void mr_fully_connected_per_channel_s8(const int8_t *in, int batches, int in_n,
-                                       const int8_t *filter, const int32_t *bias, int out_n,
-                                       int8_t *out, int32_t in_offset, int32_t out_offset,
-                                       const int32_t *out_mult, const int32_t *out_shift,
-                                       int32_t act_min, int32_t act_max);
+/* Per-channel FULLY_CONNECTED (TFLM FullyConnectedPerChannel): quant.multiplier and quant.shift hold
+ * output_depth values; filter_offset not read (0). */
+void mr_fully_connected_per_channel_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out);
 
 /* ----------------------------------------------------------- ADD and MUL */
 

@@ -4,45 +4,36 @@
  * + output_offset, clamp. */
 #include "mr_kernels.h"
 
-void mr_fully_connected_s8(const int8_t *in, int batches, int in_n, const int8_t *filter,
-                           const int32_t *bias, int out_n, int8_t *out,
-                           int32_t in_offset, int32_t filter_offset, int32_t out_offset,
-                           int32_t out_mult, int32_t out_shift, int32_t act_min, int32_t act_max) {
+/* PER_CHANNEL: one multiplier and shift per output (filter_offset 0), else quant.multiplier[0] and shift[0]. */
+static inline __attribute__((always_inline)) void mr_fully_connected_k(const mr_fully_connected_params *p,
+                                                                       const int8_t *in, int8_t *out,
+                                                                       const int PER_CHANNEL) {
+  const int batches = p->batches, in_n = p->input_depth, out_n = p->output_depth;
+  const int32_t in_offset = p->input_offset, filter_offset = PER_CHANNEL ? 0 : p->filter_offset;
+  const int32_t out_offset = p->output_offset, act_min = p->activation.min, act_max = p->activation.max;
+  const int32_t *bias = p->bias;
   int b, o, i;
   for (b = 0; b < batches; ++b) {
     const int8_t *in_row = in + (size_t)b * in_n;
     for (o = 0; o < out_n; ++o) {
-      const int8_t *filter_row = filter + (size_t)o * in_n;
+      const int8_t *filter_row = p->filter + (size_t)o * in_n;
+      const int c = PER_CHANNEL ? o : 0;
       int32_t acc = 0;
       for (i = 0; i < in_n; ++i) {
         acc += ((int32_t)filter_row[i] + filter_offset) * ((int32_t)in_row[i] + in_offset);
       }
       if (bias) acc += bias[o];
-      acc = mr_requantize(acc, out_mult, out_shift);
+      acc = mr_requantize(acc, p->quant.multiplier[c], p->quant.shift[c]);
       acc += out_offset;
       out[(size_t)b * out_n + o] = (int8_t)mr_clamp_i32(acc, act_min, act_max);
     }
   }
 }
 
-void mr_fully_connected_per_channel_s8(const int8_t *in, int batches, int in_n,
-                                       const int8_t *filter, const int32_t *bias, int out_n,
-                                       int8_t *out, int32_t in_offset, int32_t out_offset,
-                                       const int32_t *out_mult, const int32_t *out_shift,
-                                       int32_t act_min, int32_t act_max) {
-  int b, o, i;
-  for (b = 0; b < batches; ++b) {
-    const int8_t *in_row = in + (size_t)b * in_n;
-    for (o = 0; o < out_n; ++o) {
-      const int8_t *filter_row = filter + (size_t)o * in_n;
-      int32_t acc = 0;
-      for (i = 0; i < in_n; ++i) {
-        acc += (int32_t)filter_row[i] * ((int32_t)in_row[i] + in_offset);
-      }
-      if (bias) acc += bias[o];
-      acc = mr_requantize(acc, out_mult[o], out_shift[o]);
-      acc += out_offset;
-      out[(size_t)b * out_n + o] = (int8_t)mr_clamp_i32(acc, act_min, act_max);
-    }
-  }
+void mr_fully_connected_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+  mr_fully_connected_k(p, in, out, 0);
+}
+
+void mr_fully_connected_per_channel_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+  mr_fully_connected_k(p, in, out, 1);
 }

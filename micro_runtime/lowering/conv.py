@@ -6,7 +6,7 @@ import numpy as np
 
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering, align4
-from micro_runtime.lowering.conv_common import conv_params, dilation, geometry, has_bias, window_detail
+from micro_runtime.lowering.conv_common import conv_params, conv_struct, dilation, geometry, has_bias, window_detail
 from micro_runtime.lowering.elementwise import ADD_SOURCES
 from tflite_patch.graph import Graph, ModelError, Op
 
@@ -46,7 +46,7 @@ def conv_scratch_bytes(kh: int, kw: int, in_c: int) -> int:
 
 class Conv2D(Lowering):
     kinds = ("CONV_2D",)
-    sources = ("conv.c", *ADD_SOURCES, "conv_fast.c")
+    sources = ("conv.c", *ADD_SOURCES, "conv_fast.c", "conv_fast_dsp.c", "conv_fast_x86.c")
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """conv_add (fused with its ADD), conv_rows (row by row over its own input), conv1x1_inplace,
@@ -98,39 +98,35 @@ class Conv2D(Lowering):
         kernel = self.kernel(e.graph, op)
         g = geometry(e.graph, op)
         x, y = op.inputs[0], op.outputs[0]
-        p = conv_params(e, op, folded=kernel != "conv_dilated", fast=kernel != "conv_dilated", gemm_filter=gemm_filter)
-        fast_tail = (p["out_offset"], p["mult"], p["shift"], p["act"][0], p["act"][1])
-        window = (g.k_h, g.k_w, g.stride_h, g.stride_w, g.pad_top, g.pad_left)
+        fast = kernel != "conv_dilated"
+        p = conv_params(e, op, folded=fast, fast=fast, gemm_filter=gemm_filter)
+        fields = conv_struct(g, p, p["gemm_filter"], p["folded_bias"], True) if fast \
+            else conv_struct(g, p, p["filter"], p["bias"], False)
+        conv = e.params("mr_conv_params", "conv", fields)
         if kernel == "conv_add":
-            e.call("mr_conv2d_add_fast_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["gemm_filter"], p["folded_bias"],
-                   g.out_c, *window, e.ptr(op.inputs[-1], True), e.ptr(y), g.out_h, g.out_w, p["in_zero_point"],
-                   *fast_tail, e.scratch(i), *self._add_args(e, op))
+            add = e.params("mr_add_params", "add", self._add_fields(e, op))
+            e.call("mr_conv2d_add_fast_s8", conv, add, e.ptr(x, True), e.ptr(op.inputs[-1], True), e.ptr(y),
+                   e.scratch(i))
         elif kernel == "conv_rows":
             assert e.plan.offsets[y] - e.plan.offsets[x] == op.attrs.inplace.offset
-            e.call("mr_conv2d_rows_fast_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["gemm_filter"],
-                   p["folded_bias"], g.out_c, *window, e.ptr(y), g.out_h, g.out_w, e.scratch(i), p["in_zero_point"],
-                   *fast_tail)
+            e.call("mr_conv2d_rows_fast_s8", conv, e.ptr(x, True), e.ptr(y), e.scratch(i))
         elif kernel == "conv1x1_inplace":
             assert e.plan.offsets[x] == e.plan.offsets[y]
-            e.call("mr_conv1x1_inplace_fast_s8", e.ptr(y), g.in_h * g.in_w, g.in_c, p["gemm_filter"], p["folded_bias"],
-                   g.out_c, e.scratch(i), *fast_tail)
+            e.call("mr_conv1x1_inplace_fast_s8", conv, e.ptr(y), e.scratch(i))
         elif kernel == "conv1x1":
-            e.call("mr_conv1x1_fast_s8", e.ptr(x, True), g.in_h * g.in_w, g.in_c, p["gemm_filter"], p["folded_bias"],
-                   g.out_c, e.ptr(y), e.scratch(i), *fast_tail)
+            e.call("mr_conv1x1_fast_s8", conv, e.ptr(x, True), e.ptr(y), e.scratch(i))
         elif kernel == "conv_dilated":
-            e.call("mr_conv2d_dilated_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["filter"], p["bias"], g.out_c,
-                   g.k_h, g.k_w, g.stride_h, g.stride_w, g.dilation_h, g.dilation_w, g.pad_top, g.pad_left, e.ptr(y),
-                   g.out_h, g.out_w, p["in_offset"], *fast_tail)
+            e.call("mr_conv2d_dilated_s8", conv, e.ptr(x, True), e.ptr(y))
         else:
-            e.call("mr_conv2d_fast_s8", e.ptr(x, True), g.in_h, g.in_w, g.in_c, p["gemm_filter"], p["folded_bias"],
-                   g.out_c, *window, e.ptr(y), g.out_h, g.out_w, e.scratch(i), p["in_zero_point"], *fast_tail)
+            e.call("mr_conv2d_fast_s8", conv, e.ptr(x, True), e.ptr(y), e.scratch(i))
 
     @staticmethod
-    def _add_args(e: Emitter, op: Op) -> tuple:
-        """The fused ADD's arguments: which input the conv is, then TFLM's ADD parameters."""
+    def _add_fields(e: Emitter, op: Op) -> dict:
+        """The fused ADD's `mr_add_params`, the conv's output as input 1 (ADD sums its two rescaled inputs: the
+        order does not change the bytes)."""
         fused = op.attrs.fused_add
         a, b = fused.add.inputs
-        ap = quant.add_params(*e.q(a), *e.q(b), *e.q(op.outputs[0]), fused.add.activation())
-        return (1 if a == fused.conv_output else 0, ap["input1_offset"], ap["input2_offset"], ap["left_shift"],
-                ap["input1_multiplier"], ap["input1_shift"], ap["input2_multiplier"], ap["input2_shift"],
-                ap["output_offset"], ap["output_multiplier"], ap["output_shift"], ap["act_min"], ap["act_max"])
+        skip = b if a == fused.conv_output else a
+        ap = quant.add_params(*e.q(fused.conv_output), *e.q(skip), *e.q(op.outputs[0]), fused.add.activation())
+        fields = {k: v for k, v in ap.items() if k not in ("act_min", "act_max")}
+        return dict(fields, activation=dict(min=ap["act_min"], max=ap["act_max"]))

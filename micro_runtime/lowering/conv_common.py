@@ -107,7 +107,7 @@ def conv_params(e: Emitter, op: Op, folded: bool, fast: bool, gemm_filter=None) 
     if conv_out != y:  # the conv's own output quantization (its result feeds the fused ADD)
         mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_conv, out_c)
     act = quant.activation_range(op.activation(), s_conv, zp_conv)
-    p = dict(in_offset=-zp_in, in_zero_point=zp_in, out_offset=zp_conv, mult=e.array("m", mults),
+    p = dict(in_offset=-zp_in, out_offset=zp_conv, mult=e.array("m", mults),
              shift=shift_array(e, shifts, fast), act=act)
     if folded:
         p["folded_bias"] = e.array("bf", folded_bias(e.t(w).data, e.t(op.inputs[2]).data if has_bias(op) else None,
@@ -119,6 +119,18 @@ def conv_params(e: Emitter, op: Op, folded: bool, fast: bool, gemm_filter=None) 
     if source is not None:
         e.shared[key] = p
     return p
+
+
+def conv_struct(g: ConvGeometry, p: dict, filt: str, bias: str, fast: bool, depth_multiplier: int = 1) -> dict:
+    """The fields of the op's `mr_conv_params` (mr_types.h): `p` from `conv_params`, `filt` and `bias` the arrays
+    the kernel reads, `fast`: its shifts are `quant.rshift_m1` (the fast kernels), else `quant.shift`."""
+    shifts = {"shift": "NULL", "rshift_m1": p["shift"]} if fast else {"shift": p["shift"], "rshift_m1": "NULL"}
+    return dict(input=dict(n=1, h=g.in_h, w=g.in_w, c=g.in_c), output=dict(n=1, h=g.out_h, w=g.out_w, c=g.out_c),
+                window=dict(k_h=g.k_h, k_w=g.k_w, stride_h=g.stride_h, stride_w=g.stride_w, pad_top=g.pad_top,
+                            pad_left=g.pad_left, dilation_h=g.dilation_h, dilation_w=g.dilation_w),
+                depth_multiplier=depth_multiplier, input_offset=p["in_offset"], output_offset=p["out_offset"],
+                activation=dict(min=p["act"][0], max=p["act"][1]), filter=filt, bias=bias,
+                quant=dict(multiplier=p["mult"], **shifts))
 
 
 def window_detail(graph: Graph, op: Op) -> str:

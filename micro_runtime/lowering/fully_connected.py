@@ -28,7 +28,8 @@ class FullyConnected(Lowering):
         return "fully_connected_per_channel" if _per_channel(graph, op) else "fully_connected"
 
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
-        return self.sources + (("fully_connected_fast.c",) if _fast(graph, op) else ())
+        fast = ("fully_connected_fast.c", "fully_connected_fast_dsp.c", "fully_connected_fast_x86.c")
+        return self.sources + (fast if _fast(graph, op) else ())
 
     def constant_bytes(self, graph: Graph, op: Op) -> int:
         """The filter, the (folded) bias where the model has one, int32 multipliers and int8 shifts (one
@@ -40,30 +41,29 @@ class FullyConnected(Lowering):
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
         out_n, in_n = e.t(w).shape
-        batches = int(np.prod(e.t(x).shape)) // in_n
         s_in, zp_in = e.q(x)
         s_out, zp_out = e.q(y)
         filt = e.t(w)
-        act = quant.activation_range(op.activation(), s_out, zp_out)
         if filt.quant.per_channel:
             mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_out, out_n)
         else:
             m, s = quant.fully_connected_output_multiplier(s_in, float(filt.quant.scale[0]), s_out)
             mults, shifts = [m], [s]
-        if _fast(e.graph, op):
-            tail = (zp_out, e.array("m", mults), shift_array(e, shifts, True), int(bool(filt.quant.per_channel)), *act)
-            if has_bias(op):
-                folded = folded_bias(filt.data, e.t(op.inputs[2]).data, -zp_in)
-                e.call("mr_fully_connected_fast_s8", e.ptr(x, True), batches, in_n, e.const(w), e.array("bf", folded),
-                       out_n, e.ptr(y), *tail)
-            else:  # no folded bias: it would be 4 bytes per output the model does not have
-                e.call("mr_fully_connected_nobias_fast_s8", e.ptr(x, True), batches, in_n, e.const(w), out_n,
-                       e.ptr(y), -zp_in, *tail)
-            return
-        bias = e.const(op.inputs[2]) if has_bias(op) else "NULL"
-        if filt.quant.per_channel:
-            e.call("mr_fully_connected_per_channel_s8", e.ptr(x, True), batches, in_n, e.const(w), bias, out_n,
-                   e.ptr(y), -zp_in, zp_out, e.array("m", mults), e.array("s", shifts), *act)
+        fast = _fast(e.graph, op)
+        act = quant.activation_range(op.activation(), s_out, zp_out)
+        shift = shift_array(e, shifts, fast)
+        fields = dict(batches=int(np.prod(e.t(x).shape)) // in_n, input_depth=in_n, output_depth=out_n,
+                      input_offset=-zp_in, filter_offset=-int(filt.quant.zero_point[0]), output_offset=zp_out,
+                      per_channel=int(bool(filt.quant.per_channel)), activation=dict(min=act[0], max=act[1]),
+                      filter=e.const(w), bias="NULL",
+                      quant=dict(multiplier=e.array("m", mults), shift="NULL" if fast else shift,
+                                 rshift_m1=shift if fast else "NULL"))
+        if fast and has_bias(op):
+            fields["bias"] = e.array("bf", folded_bias(filt.data, e.t(op.inputs[2]).data, -zp_in))
+            kernel = "mr_fully_connected_fast_s8"
+        elif fast:  # no folded bias: it would be 4 bytes per output the model does not have
+            kernel = "mr_fully_connected_nobias_fast_s8"
         else:
-            e.call("mr_fully_connected_s8", e.ptr(x, True), batches, in_n, e.const(w), bias, out_n, e.ptr(y), -zp_in,
-                   -int(filt.quant.zero_point[0]), zp_out, mults[0], shifts[0], *act)
+            fields["bias"] = e.const(op.inputs[2]) if has_bias(op) else "NULL"
+            kernel = "mr_fully_connected_per_channel_s8" if filt.quant.per_channel else "mr_fully_connected_s8"
+        e.call(kernel, e.params("mr_fully_connected_params", "fc", fields), e.ptr(x, True), e.ptr(y))
