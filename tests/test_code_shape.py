@@ -106,7 +106,6 @@ def test_import_graph_sees_function_level_and_from_imports():
     assert "tflite_patch.graph" in graph["tflite_patch"]  # the package's __init__
 
 
-@pytest.mark.xfail(strict=True, reason="codegen<->patching cycle removed by the lowering redesign")
 def test_no_import_cycle_between_our_modules():
     cycles = find_cycles(import_graph())
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
