@@ -7,7 +7,7 @@ MLPERF := $(wildcard $(SHARED)/models/mlperf_tiny/*.tflite)
 export MCUNET_SHARED_MODELS := $(SHARED)/models
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup apt venv models test pytest bazel-test demo clean
+.PHONY: setup apt venv models test test-quick pytest bazel-test demo clean
 
 setup: apt venv
 
@@ -43,6 +43,12 @@ bazel-test: setup
 	bazel test //...
 
 test: pytest bazel-test
+
+# The unit tests only, in a few minutes: no test marked e2e (pytest.ini: training, TinyNAS searches, QEMU,
+# simavr, whole-model benches and sanitizers, the pipeline's scripts). Needs no `make models`: the tests
+# that read build/models skip without it.
+test-quick: setup
+	$(PY) -m pytest -q -m "not e2e" tests
 
 # The main job on a built-in default: the planner against TFLM on the reference models, then the whole
 # pipeline (stage 1, TinyNAS, QAT, int8, C, benchmark) on scikit-learn's digits for a 64 kB / 256 kB MCU.

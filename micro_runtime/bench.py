@@ -7,11 +7,12 @@ import os
 import statistics
 import tempfile
 import time
+from typing import Callable
 
 import numpy as np
 
 from micro_runtime import target_cortexm
-from micro_runtime.codegen import generate
+from micro_runtime.codegen import GeneratedModel, generate
 from micro_runtime.lowering import describe
 from micro_runtime.target_host import HostModel
 from tflite_patch.costs import graph_macs, op_macs
@@ -86,6 +87,113 @@ def _tflite_interpreter_ms(model: bytes, sets, reference: bool) -> float:
     return statistics.median(times) * 1e3
 
 
+def _tflm_outputs(model: bytes, graph, sets) -> tuple[list[bytes], list[float]]:
+    """TFLM's output bytes for each input set and the seconds of each invoke."""
+    it = interpreter(model)
+    outputs, times = [], []
+    for arrays in sets:
+        for i, a in enumerate(arrays):
+            it.set_input(a, i)
+        start = time.perf_counter()
+        it.invoke()
+        times.append(time.perf_counter() - start)
+        outputs.append(b"".join(np.ascontiguousarray(it.get_output(i)).tobytes() for i in range(len(graph.outputs))))
+    return outputs, times
+
+
+def _host_outputs_match(host: HostModel, graph, packed: list[bytes],
+                        expected_outputs: list[bytes]) -> tuple[list[float], bool, float]:
+    """Run our host build on each packed input: (seconds of each invoke, all bytes equal to TFLM's, and the
+    largest absolute difference of the first output's dtype where they differ)."""
+    times, bit_exact, max_diff = [], True, 0.0
+    out_dtypes = [graph.tensors[t].dtype for t in graph.outputs]
+    for data, expected in zip(packed, expected_outputs):
+        got, seconds = host.invoke_bytes(data)
+        times.append(seconds)
+        if got != expected:
+            bit_exact = False
+            dtype = np.dtype(out_dtypes[0])
+            a = np.frombuffer(got, dtype=dtype).astype(np.float64)
+            b = np.frombuffer(expected, dtype=dtype).astype(np.float64)
+            max_diff = max(max_diff, float(np.max(np.abs(a - b))))
+    return times, bit_exact, max_diff
+
+
+def _set_patch_figures(result: BenchResult, gen: GeneratedModel) -> None:
+    if gen.patch is not None:
+        result.patch, result.layer_arena_bytes = gen.patch.label, gen.patch.layer_arena_bytes
+        result.patch_extra_macs = gen.patch.extra_macs
+        result.patch_extra_macs_pct = round(gen.patch.extra_macs_pct, 2)
+
+
+@dataclasses.dataclass
+class _CortexMBench:
+    """What the Cortex-M builds of one bench run share: the generated sources, where to build, the target and
+    the inputs with TFLM's outputs."""
+    name: str
+    gen: GeneratedModel
+    src: str
+    work: str
+    target: str
+    packed: list[bytes]
+    tflm_out: list[bytes]
+    log: Callable[[str], None]
+
+    def build(self, opt: str, inputs: list[bytes], label: str, **kwargs) -> target_cortexm.Build:
+        return target_cortexm.build(self.src, "model", target=self.target, opt=opt, inputs=inputs,
+                                    out_dir=os.path.join(self.work, self.target + label), **kwargs)
+
+
+def _set_cortexm_figures(result: BenchResult, cm: _CortexMBench, on_target: bool, cm_inputs: int,
+                         portable: bool) -> None:
+    """Flash, RAM and stack of the -O2 build; on a Cortex-M target also the runs in QEMU (`_run_on_target`)."""
+    try:
+        n_cm = min(cm_inputs, len(cm.packed)) if on_target else 1
+        b = cm.build("-O2", cm.packed[:n_cm], "-O2")
+    except target_cortexm.CortexMError as e:
+        cm.log(f"  {cm.name}: no Cortex-M figures ({e})")
+        return
+    result.ours_flash_bytes = b.model_linked_flash_bytes
+    # An input read in place (patch-based) must be held by the caller for the whole call: count it.
+    result.ours_ram_bytes = b.model_linked_ram_bytes + cm.gen.outside_arena_input_bytes
+    result.ours_stack_bytes = result.ours_stack_bytes_static = b.max_stack_bytes
+    result.ours_stack_bytes_static_exact = b.stack.exact
+    if on_target:
+        _run_on_target(result, cm, b, n_cm, portable)
+
+
+def _run_on_target(result: BenchResult, cm: _CortexMBench, b: target_cortexm.Build, n_cm: int,
+                   portable: bool) -> None:
+    """The -O2 build's outputs, instructions and measured stack in QEMU, then the per-layer profile, the -Os
+    build and (portable) the -DMR_PORTABLE build, each checked against TFLM on the first input."""
+    run = target_cortexm.run(b)
+    result.ours_stack_bytes_measured = max(run.stack_bytes)
+    result.ours_stack_bytes = max(b.max_stack_bytes, result.ours_stack_bytes_measured)
+    result.cm4_inputs_checked = len(run.outputs)
+    result.cm4_bit_exact = len(run.outputs) == n_cm and all(o == e for o, e in zip(run.outputs, cm.tflm_out))
+    result.ours_cm4_instructions = run.instructions[0]
+    result.ours_cm4_instructions_per_mac = round(run.instructions[0] / max(result.macs, 1), 3)
+    cm.log(f"  {cm.name}: {cm.target} -O2 {len(run.outputs)} inputs, bit_exact={result.cm4_bit_exact}, "
+           f"{run.instructions[0]:,} instructions")
+    # Per layer (marker calls add a few instructions per layer, so the total above is a separate build).
+    profiled = target_cortexm.run(cm.build("-O2", cm.packed[:1], "-prof", profile_layers=True))
+    graph = cm.gen.graph
+    result.cm4_layers = [
+        {"layer": i, "op": describe(graph, op), "macs": op_macs(graph, op), "instructions": n,
+         "instructions_per_mac": round(n / op_macs(graph, op), 3) if op_macs(graph, op) else None}
+        for i, (op, n) in enumerate(zip(graph.ops, profiled.layer_instructions))]
+    small = cm.build("-Os", cm.packed[:1], "-Os")
+    small_run = target_cortexm.run(small)
+    result.ours_flash_bytes_os = small.model_linked_flash_bytes
+    result.ours_cm4_instructions_os = small_run.instructions[0]
+    result.cm4_bit_exact = result.cm4_bit_exact and small_run.outputs[0] == cm.tflm_out[0]
+    if portable:
+        plain = target_cortexm.run(cm.build("-O2", cm.packed[:1], "-portable", extra_cflags=["-DMR_PORTABLE"]))
+        result.ours_cm4_instructions_portable = plain.instructions[0]
+        result.ours_cm4_instructions_per_mac_portable = round(plain.instructions[0] / max(result.macs, 1), 3)
+        result.cm4_bit_exact = result.cm4_bit_exact and plain.outputs[0] == cm.tflm_out[0]
+
+
 def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host", cm_inputs: int = 10,
                 tflite_interpreter: bool = True, seed: int = 0, portable: bool = False, log=print,
                 patch=None, sram_bytes: int | None = None) -> BenchResult:
@@ -107,27 +215,8 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
     sets = random_inputs(graph, inputs, seed=seed)
     packed = [b"".join(np.ascontiguousarray(a).tobytes() for a in s) for s in sets]
 
-    it = interpreter(model)
-    tflm_out, tflm_times = [], []
-    for arrays in sets:
-        for i, a in enumerate(arrays):
-            it.set_input(a, i)
-        start = time.perf_counter()
-        it.invoke()
-        tflm_times.append(time.perf_counter() - start)
-        tflm_out.append(b"".join(np.ascontiguousarray(it.get_output(i)).tobytes() for i in range(len(graph.outputs))))
-
-    ours_times, bit_exact, max_diff = [], True, 0.0
-    out_dtypes = [graph.tensors[t].dtype for t in graph.outputs]
-    for data, expected in zip(packed, tflm_out):
-        got, seconds = host.invoke_bytes(data)
-        ours_times.append(seconds)
-        if got != expected:
-            bit_exact = False
-            dtype = np.dtype(out_dtypes[0])
-            a = np.frombuffer(got, dtype=dtype).astype(np.float64)
-            b = np.frombuffer(expected, dtype=dtype).astype(np.float64)
-            max_diff = max(max_diff, float(np.max(np.abs(a - b))))
+    tflm_out, tflm_times = _tflm_outputs(model, graph, sets)
+    ours_times, bit_exact, max_diff = _host_outputs_match(host, graph, packed, tflm_out)
     log(f"  {name}: host {len(sets)} inputs, bit_exact={bit_exact}")
 
     arena = tflm_arena(model)
@@ -138,60 +227,15 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
         ours_ram_bytes=None, ours_flash_bytes=None, ours_stack_bytes=None, weights_bytes=weights,
         tflm_host_ms=statistics.median(tflm_times) * 1e3, ours_host_ms=statistics.median(ours_times) * 1e3,
         target=target)
-    if gen.patch is not None:
-        result.patch, result.layer_arena_bytes = gen.patch.label, gen.patch.layer_arena_bytes
-        result.patch_extra_macs = gen.patch.extra_macs
-        result.patch_extra_macs_pct = round(gen.patch.extra_macs_pct, 2)
+    _set_patch_figures(result, gen)
     if tflite_interpreter:
         result.tflite_ref_host_ms = _tflite_interpreter_ms(model, sets[:20], reference=True)
         result.tflite_host_ms = _tflite_interpreter_ms(model, sets[:20], reference=False)
 
-    src = os.path.join(work, "src")
-    cm_target = target if target.startswith("cortex-m") else "cortex-m4"
     on_target = target.startswith("cortex-m")
-    try:
-        n_cm = min(cm_inputs, len(packed)) if on_target else 1
-        b = target_cortexm.build(src, "model", target=cm_target, opt="-O2", inputs=packed[:n_cm],
-                                 out_dir=os.path.join(work, cm_target + "-O2"))
-    except target_cortexm.CortexMError as e:
-        log(f"  {name}: no Cortex-M figures ({e})")
-        return result
-    result.ours_flash_bytes = b.model_linked_flash_bytes
-    # An input read in place (patch-based) must be held by the caller for the whole call: count it.
-    result.ours_ram_bytes = b.model_linked_ram_bytes + gen.outside_arena_input_bytes
-    result.ours_stack_bytes = result.ours_stack_bytes_static = b.max_stack_bytes
-    result.ours_stack_bytes_static_exact = b.stack.exact
-    if on_target:
-        run = target_cortexm.run(b)
-        result.ours_stack_bytes_measured = max(run.stack_bytes)
-        result.ours_stack_bytes = max(b.max_stack_bytes, result.ours_stack_bytes_measured)
-        result.cm4_inputs_checked = len(run.outputs)
-        result.cm4_bit_exact = len(run.outputs) == n_cm and all(o == e for o, e in zip(run.outputs, tflm_out))
-        result.ours_cm4_instructions = run.instructions[0]
-        result.ours_cm4_instructions_per_mac = round(run.instructions[0] / max(result.macs, 1), 3)
-        log(f"  {name}: {cm_target} -O2 {len(run.outputs)} inputs, bit_exact={result.cm4_bit_exact}, "
-            f"{run.instructions[0]:,} instructions")
-        # Per layer (marker calls add a few instructions per layer, so the total above is a separate build).
-        profiled = target_cortexm.run(target_cortexm.build(src, "model", target=cm_target, opt="-O2", inputs=packed[:1],
-                                                           profile_layers=True,
-                                                           out_dir=os.path.join(work, cm_target + "-prof")))
-        result.cm4_layers = [
-            {"layer": i, "op": describe(gen.graph, op), "macs": op_macs(gen.graph, op), "instructions": n,
-             "instructions_per_mac": round(n / op_macs(gen.graph, op), 3) if op_macs(gen.graph, op) else None}
-            for i, (op, n) in enumerate(zip(gen.graph.ops, profiled.layer_instructions))]
-        small = target_cortexm.build(src, "model", target=cm_target, opt="-Os", inputs=packed[:1],
-                                     out_dir=os.path.join(work, cm_target + "-Os"))
-        small_run = target_cortexm.run(small)
-        result.ours_flash_bytes_os = small.model_linked_flash_bytes
-        result.ours_cm4_instructions_os = small_run.instructions[0]
-        result.cm4_bit_exact = result.cm4_bit_exact and small_run.outputs[0] == tflm_out[0]
-        if portable:
-            plain = target_cortexm.run(target_cortexm.build(src, "model", target=cm_target, opt="-O2", inputs=packed[:1],
-                                                            extra_cflags=["-DMR_PORTABLE"],
-                                                            out_dir=os.path.join(work, cm_target + "-portable")))
-            result.ours_cm4_instructions_portable = plain.instructions[0]
-            result.ours_cm4_instructions_per_mac_portable = round(plain.instructions[0] / max(result.macs, 1), 3)
-            result.cm4_bit_exact = result.cm4_bit_exact and plain.outputs[0] == tflm_out[0]
+    cm = _CortexMBench(name=name, gen=gen, src=os.path.join(work, "src"), work=work,
+                       target=target if on_target else "cortex-m4", packed=packed, tflm_out=tflm_out, log=log)
+    _set_cortexm_figures(result, cm, on_target, cm_inputs, portable)
     return result
 
 

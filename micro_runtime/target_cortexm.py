@@ -420,20 +420,10 @@ def _symbols(elf: Path) -> dict[str, int]:
     return symbols
 
 
-def build(src_dir: str | os.PathLike, name: str, target: str = "cortex-m4", opt: str = "-O2",
-          inputs: Sequence[bytes] = (), profile_layers: bool = False, extra_cflags: Sequence[str] = (),
-          out_dir: str | os.PathLike | None = None, stack_bytes: int = DEFAULT_STACK_BYTES) -> Build:
-    """Compile the generated model in `src_dir` (every `*.c` there, `<name>.h` declaring `<name>_invoke`)
-    with the Cortex-M harness into an ELF image that runs it on each of `inputs` (bytes of exactly
-    `<NAME>_INPUT_BYTES`; at least one; stored as const arrays in Flash).
-
-    target: "cortex-m4" | "cortex-m7" | "cortex-m55". opt: "-O2", "-Os", ... (model and harness).
-    profile_layers: compile with -DMR_PROFILE_LAYERS so MR_LAYER_BEGIN/END hooks call the layer markers.
-    extra_cflags: appended when compiling the model's sources. out_dir: where objects, `.su`/`.ci`
-    files, the map and `model.elf` go (default: a fresh temporary directory). stack_bytes: the stack
-    reservation in the linker script (the link fails if RAM cannot hold it).
-    Raises CortexMError (one-line message) on a missing toolchain or a failed compile/link.
-    """
+def _checked_sources_and_inputs(src_dir: str | os.PathLike, name: str, target: str, opt: str,
+                                inputs: Sequence[bytes]) -> tuple[Path, list[Path], list[bytes]]:
+    """build()'s arguments checked: the resolved source directory, its `*.c` files and the inputs as bytes.
+    Raises CortexMError (one line) on anything build() cannot use."""
     if target not in TARGETS:
         raise CortexMError(f"unknown target {target!r}: choose one of {', '.join(TARGETS)}")
     if opt not in OPT_LEVELS:
@@ -457,37 +447,73 @@ def build(src_dir: str | os.PathLike, name: str, target: str = "cortex-m4", opt:
     if declared and int(declared.group(1)) != len(data[0]):
         raise CortexMError(f"inputs have {len(data[0])} bytes but {name}.h declares "
                            f"{_macro_prefix(name)}_INPUT_BYTES {declared.group(1)}")
-    _check_toolchain()
-    spec = TARGETS[target]
+    return src, sources, data
 
-    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix=f"mr_cortexm_{name}_"))
-    out = out.resolve()
-    model_dir, harness_dir = out / "model", out / "harness"
-    for d in (model_dir, harness_dir):
-        d.mkdir(parents=True, exist_ok=True)
-    _write_inputs_header(harness_dir / "inputs.h", name, data)
 
+def _compile_model_and_harness(spec: TargetSpec, src: Path, sources: Sequence[Path], out: Path, opt: str,
+                               profile_layers: bool,
+                               extra_cflags: Sequence[str]) -> tuple[list[Path], list[Path], list[str]]:
+    """Compile the model's `sources` into out/model and the harness into out/harness (whose inputs.h must be
+    written): (the model's objects, all objects, the model's flags)."""
     common = [*spec.cpu_flags, opt, "-std=c99", "-ffunction-sections", "-fdata-sections"]
     model_flags = [*common, "-fstack-usage", "-fcallgraph-info=su", f"-I{src}", "-idirafter", str(CORTEXM_DIR)]
     if profile_layers:
         model_flags.append("-DMR_PROFILE_LAYERS")
     model_flags += list(extra_cflags)
+    harness_dir = out / "harness"
     harness_flags = [*common, "-fno-ipa-icf", f"-I{harness_dir}", f"-I{src}", f"-I{CORTEXM_DIR}"]
 
-    jobs = [(s, model_dir / (s.stem + ".o"), model_flags) for s in sources]
+    jobs = [(s, out / "model" / (s.stem + ".o"), model_flags) for s in sources]
     jobs += [(CORTEXM_DIR / f, harness_dir / (Path(f).stem + ".o"), harness_flags) for f in ("harness.c", "startup.c")]
     _compile_all(jobs)
-    model_objects = [obj for _, obj, _ in jobs[:len(sources)]]
-    objects = [obj for _, obj, _ in jobs]
+    return [obj for _, obj, _ in jobs[:len(sources)]], [obj for _, obj, _ in jobs], model_flags
 
-    elf, map_file = out / "model.elf", out / "model.map"
-    _link(spec, objects, elf, f"linking {name} for {target}", stack_bytes, map_file)
 
+def _footprint(elf: Path, map_file: Path, model_objects: Sequence[Path]) -> dict:
+    """Build's size fields (model objects, linked contribution, whole image) of a linked `elf`."""
     obj_sizes = _berkeley_sizes(model_objects)
     (image_text, image_data, image_bss), = _berkeley_sizes([elf])
     sections = _section_sizes(elf)
     stack_reserved, heap_reserved = sections.get(".stack", 0), sections.get(".heap", 0)
     linked_flash, linked_ram = _linked_contribution(map_file, model_objects)
+    return dict(
+        flash_bytes=sum(t + d for t, d, _ in obj_sizes), ram_bytes=sum(d + b for _, d, b in obj_sizes),
+        model_linked_flash_bytes=linked_flash, model_linked_ram_bytes=linked_ram,
+        image_flash_bytes=image_text + image_data,
+        image_ram_bytes=image_data + image_bss - stack_reserved - heap_reserved,
+        stack_reserved_bytes=stack_reserved, heap_reserved_bytes=heap_reserved)
+
+
+def build(src_dir: str | os.PathLike, name: str, target: str = "cortex-m4", opt: str = "-O2",
+          inputs: Sequence[bytes] = (), profile_layers: bool = False, extra_cflags: Sequence[str] = (),
+          out_dir: str | os.PathLike | None = None, stack_bytes: int = DEFAULT_STACK_BYTES) -> Build:
+    """Compile the generated model in `src_dir` (every `*.c` there, `<name>.h` declaring `<name>_invoke`)
+    with the Cortex-M harness into an ELF image that runs it on each of `inputs` (bytes of exactly
+    `<NAME>_INPUT_BYTES`; at least one; stored as const arrays in Flash).
+
+    target: "cortex-m4" | "cortex-m7" | "cortex-m55". opt: "-O2", "-Os", ... (model and harness).
+    profile_layers: compile with -DMR_PROFILE_LAYERS so MR_LAYER_BEGIN/END hooks call the layer markers.
+    extra_cflags: appended when compiling the model's sources. out_dir: where objects, `.su`/`.ci`
+    files, the map and `model.elf` go (default: a fresh temporary directory). stack_bytes: the stack
+    reservation in the linker script (the link fails if RAM cannot hold it).
+    Raises CortexMError (one-line message) on a missing toolchain or a failed compile/link.
+    """
+    src, sources, data = _checked_sources_and_inputs(src_dir, name, target, opt, inputs)
+    _check_toolchain()
+    spec = TARGETS[target]
+
+    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix=f"mr_cortexm_{name}_"))
+    out = out.resolve()
+    for d in (out / "model", out / "harness"):
+        d.mkdir(parents=True, exist_ok=True)
+    _write_inputs_header(out / "harness" / "inputs.h", name, data)
+    model_objects, objects, model_flags = _compile_model_and_harness(spec, src, sources, out, opt, profile_layers,
+                                                                     extra_cflags)
+
+    elf, map_file = out / "model.elf", out / "model.map"
+    _link(spec, objects, elf, f"linking {name} for {target}", stack_bytes, map_file)
+
+    footprint = _footprint(elf, map_file, model_objects)
     stack = analyse_stack([o.with_suffix(".ci") for o in model_objects if o.with_suffix(".ci").exists()],
                           [o.with_suffix(".su") for o in model_objects if o.with_suffix(".su").exists()],
                           [f"{name}_invoke", f"{name}_invoke_n"])
@@ -497,12 +523,7 @@ def build(src_dir: str | os.PathLike, name: str, target: str = "cortex-m4", opt:
         raise CortexMError(f"marker functions missing from {elf} (harness not linked?)")
     return Build(
         elf=elf, build_dir=out, name=name, target=target, opt=opt, n_inputs=len(data), input_bytes=len(data[0]),
-        profile_layers=profile_layers, machine=spec.machine, qemu_cpu=spec.qemu_cpu,
-        flash_bytes=sum(t + d for t, d, _ in obj_sizes), ram_bytes=sum(d + b for _, d, b in obj_sizes),
-        model_linked_flash_bytes=linked_flash, model_linked_ram_bytes=linked_ram,
-        image_flash_bytes=image_text + image_data,
-        image_ram_bytes=image_data + image_bss - stack_reserved - heap_reserved,
-        stack_reserved_bytes=stack_reserved, heap_reserved_bytes=heap_reserved,
+        profile_layers=profile_layers, machine=spec.machine, qemu_cpu=spec.qemu_cpu, **footprint,
         max_stack_bytes=stack.max_stack_bytes, stack=stack, markers=markers,
         model_objects=model_objects, cflags=model_flags)
 

@@ -31,6 +31,7 @@ def test_grid_costs_are_the_cost_model_and_fits_follows_the_budget():
     assert "yes" in baseline.format_grid(points) and "no" in baseline.format_grid(points)
 
 
+@pytest.mark.e2e
 def test_training_a_fitting_point_learns_digits():
     budget = cost.make_budget(flash_kb=256)
     points = baseline.baseline_grid(budget, [0.1, 0.5], [24], num_classes=10)

@@ -13,7 +13,8 @@ from tflite_patch import load_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
 BUILT = sorted(glob.glob(os.path.join(BUILT_MODELS, "*.tflite")))
-MODELS = MLPERF + BUILT
+# Every MLPerf model here (seconds); the built MCUNet models, minutes together, with the e2e tests.
+MODELS = MLPERF + [pytest.param(p, marks=pytest.mark.e2e) for p in BUILT]
 
 
 def check_bit_exact(data, count, seed=0):
@@ -27,13 +28,14 @@ def check_bit_exact(data, count, seed=0):
     return host
 
 
-@pytest.mark.parametrize("path", MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in MODELS])
+@pytest.mark.parametrize("path", MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in MLPERF + BUILT])
 def test_whole_model_is_bit_exact_with_tflm_on_100_inputs(path):
     data = read(path)
     host = check_bit_exact(data, 100 if os.path.getsize(path) < 2_000_000 else 30)
     assert host.gen.arena_bytes > 0
 
 
+@pytest.mark.e2e
 def test_built_models_are_present():
     # make test builds them (scripts/build_models.py); without them the list above is MLPerf only.
     assert len(BUILT) >= 7, f"expected the MCUNet int8 models under {BUILT_MODELS}"

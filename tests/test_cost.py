@@ -62,6 +62,7 @@ def converted():
     return out
 
 
+@pytest.mark.e2e
 def test_subnet_graph_matches_the_converter(converted):
     from tflite_patch.graph import load_tflite
     from tflite_patch.validate import check_int8_model
@@ -72,6 +73,7 @@ def test_subnet_graph_matches_the_converter(converted):
         assert op_signature(ours) == op_signature(load_tflite(data))
 
 
+@pytest.mark.e2e
 def test_sram_is_the_generated_arena_exactly(converted):
     from micro_runtime.codegen import generate
 
@@ -82,6 +84,7 @@ def test_sram_is_the_generated_arena_exactly(converted):
         assert subnet_cost(cfg).sram_bytes == declared == gen.arena_bytes
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not HAVE_ARM, reason="arm-none-eabi-gcc not installed")
 def test_flash_within_5_percent_of_the_cortex_m4_build(converted):
     from micro_runtime import target_cortexm
@@ -176,6 +179,7 @@ def test_cost_is_cached_and_deterministic():
     assert subnet_cost(cfg, budget_clock_mhz=100.0).latency_ms() == pytest.approx(first.latency_ms(100.0))
 
 
+@pytest.mark.e2e
 def test_patch_cost_is_the_generated_arena_exactly(converted):
     from micro_runtime.codegen import generate
 
@@ -188,6 +192,7 @@ def test_patch_cost_is_the_generated_arena_exactly(converted):
         assert subnet_cost(cfg, patch=cost.patch).sram_bytes == cost.sram_bytes
 
 
+@pytest.mark.e2e
 def test_patch_cost_of_mbv2():
     stem = "mbv2-w0.35-r144_imagenet"
     built = os.path.join(BUILT_MODELS, stem + ".int8.tflite")

@@ -33,6 +33,7 @@ def export_args(keras_model, out):
             "--data=digits", "--qat_epochs=1", f"--out={out}"]
 
 
+@pytest.mark.e2e
 def test_export_writes_an_int8_model_that_tflm_runs(keras_model, tmp_path):
     from tflite_patch import load_tflite
     from tflite_patch.tflm import random_inputs, run_tflm
@@ -47,6 +48,7 @@ def test_export_writes_an_int8_model_that_tflm_runs(keras_model, tmp_path):
     assert os.listdir(out.parent) == ["tiny.tflite"]
 
 
+@pytest.mark.e2e
 def test_sigkill_during_export_leaves_no_file(keras_model, tmp_path):
     out_dir = tmp_path / "out"
     out_dir.mkdir()

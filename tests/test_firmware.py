@@ -67,6 +67,7 @@ def _c_bytes(data: bytes) -> str:
 
 
 @pytest.mark.e2e
+@pytest.mark.e2e
 def test_two_models_in_one_cortex_m4_firmware_are_bit_exact(folders, tmp_path):
     from micro_runtime import target_cortexm
     if shutil.which(target_cortexm.GCC) is None:

@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, SHARED_MODELS
+
+pytestmark = pytest.mark.e2e
 
 
 def test_short_fuzz_run_finds_no_crash(tmp_path):

@@ -12,7 +12,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import BUILT_MODELS, MLPERF, ROOT, read
+from conftest import BUILT_MODELS, MLPERF, ROOT, read, read_model
 from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
@@ -30,7 +30,7 @@ MODELS = MLPERF + [os.path.join(BUILT_MODELS, "mcunet-10fps_imagenet.f32io.tflit
 
 def tflm_case(path):
     """(model bytes, packed inputs, TFLM's packed outputs) on INPUTS random inputs."""
-    data = read(path)
+    data = read_model(path)
     graph = load_tflite(data)
     sets = random_inputs(graph, INPUTS, seed=1)
     expected = [b"".join(np.ascontiguousarray(o).tobytes() for o in outs)
@@ -39,6 +39,7 @@ def tflm_case(path):
     return data, packed, expected
 
 
+@pytest.mark.e2e
 @needs_arm
 @pytest.mark.parametrize("path", MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in MODELS])
 def test_dsp_and_portable_paths_are_bit_exact_on_cortex_m4(path, tmp_path):
@@ -59,10 +60,12 @@ def test_dsp_and_portable_paths_are_bit_exact_on_cortex_m4(path, tmp_path):
 # with and without slack, 1x1 expansions with k <= 8, fused conv + add, 7x7 and 5x5 depthwise).
 HOST_MODELS = MODELS + [os.path.join(BUILT_MODELS, f"{stem}_imagenet.int8.tflite")
                         for stem in ("mbv2-w0.35-r144", "mcunet-320kb-1mb", "proxyless-w0.3-r176")]
+# The built models' cases are e2e (half a minute together); the MLPerf ones are quick.
+HOST_CASES = [pytest.param(p, marks=pytest.mark.e2e) if p.startswith(BUILT_MODELS) else p for p in HOST_MODELS]
 
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="the SSE2 path is x86-64's")
-@pytest.mark.parametrize("path", HOST_MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in HOST_MODELS])
+@pytest.mark.parametrize("path", HOST_CASES, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in HOST_MODELS])
 def test_sse2_and_portable_paths_are_bit_exact_on_host(path, tmp_path):
     data, packed, expected = tflm_case(path)
     gen = generate(data, "model")
@@ -95,6 +98,7 @@ def test_sse2_and_portable_paths_agree_on_random_shapes(tmp_path):
     assert all(len(hashes) == 1 for hashes in depthwise.values())
 
 
+@pytest.mark.e2e
 @needs_arm
 def test_dsp_and_portable_paths_agree_on_random_shapes_on_cortex_m4(tmp_path):
     """fast_kernels_random.c built for the Cortex-M4 (the Arm DSP path) and with -DMR_PORTABLE, run in QEMU: the
@@ -114,6 +118,7 @@ def test_dsp_and_portable_paths_agree_on_random_shapes_on_cortex_m4(tmp_path):
     assert len(outputs["dsp"].splitlines()) > 15000
 
 
+@pytest.mark.e2e
 @needs_arm
 @pytest.mark.parametrize("opt", ["-O0", "-O1", "-O3", "-Os"])
 def test_every_optimisation_level_builds_and_is_bit_exact_on_cortex_m4(opt, tmp_path):
@@ -126,6 +131,7 @@ def test_every_optimisation_level_builds_and_is_bit_exact_on_cortex_m4(opt, tmp_
     assert target_cortexm.run(build).outputs == expected[:1]
 
 
+@pytest.mark.e2e
 @needs_arm
 def test_requantization_forms_are_exact_on_cortex_m4(tmp_path):
     """micro_runtime/kernels/requantize_test.c on the Cortex-M4 (QEMU): the forms with Arm assembly (SMLAL in
@@ -137,6 +143,7 @@ def test_requantization_forms_are_exact_on_cortex_m4(tmp_path):
     assert int(out.split("requantize_test: ")[1].split()[0]) > 10_000_000
 
 
+@pytest.mark.e2e
 @needs_arm
 def test_bench_stack_is_the_larger_of_the_call_graph_bound_and_the_measured_mark():
     """gcc's call graph cannot follow the depthwise kernel's calls through its table of instances (the bound is then

@@ -136,6 +136,7 @@ def test_parse_patch():
             parse_patch(bad)
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not os.path.exists(MBV2), reason="build/models not built")
 def test_mbv2_auto_needs_a_third_of_the_layer_by_layer_ram():
     with open(MBV2, "rb") as f:

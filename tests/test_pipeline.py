@@ -5,7 +5,11 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from conftest import MLPERF, ROOT
+
+pytestmark = pytest.mark.e2e
 
 TINY = ("--sram_kb=32 --flash_kb=200 --widths=0.25 --resolutions=16 --stage1_samples=40 --trials=3 "
         "--supernet_epochs=1 --finetune_epochs=1 --qat_epochs=1 --bench_inputs=10 --cm_inputs=2")

@@ -11,6 +11,8 @@ import pytest
 
 from conftest import MLPERF, ROOT, SHARED_MODELS
 
+pytestmark = pytest.mark.e2e
+
 README = os.path.join(ROOT, "README.md")
 KWS = next(p for p in MLPERF if "kws" in p)
 

@@ -12,6 +12,8 @@ from micro_runtime.codegen import generate
 from tflite_patch import load_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
+pytestmark = pytest.mark.e2e
+
 RUN_MODEL = os.path.join(ROOT, "micro_runtime", "host", "run_model.c")
 # Every reference model: the MLPerf Tiny models, the int8 models of all MCUNet configs, one float-I/O variant.
 MODELS = MLPERF + sorted(glob.glob(os.path.join(BUILT_MODELS, "*.int8.tflite"))) + \

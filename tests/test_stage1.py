@@ -88,6 +88,7 @@ def test_table_plot_and_space(result, tmp_path):
     assert (space.width_multiplier, space.resolution) == (result.best.width, result.best.resolution)
 
 
+@pytest.mark.e2e
 def test_script_end_to_end(tmp_path):
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "stage1.py"), "--sram_kb=256",
                            "--flash_kb=1024", "--widths=0.3", "--resolutions=48,64", "--samples=4", "--processes=1",

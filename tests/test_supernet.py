@@ -124,6 +124,7 @@ def test_weights_are_leading_channels_and_centre_crops(randomised_supernet):
     np.testing.assert_array_equal(model.get_layer("classifier").get_weights()[0], weights["classifier/kernel"])
 
 
+@pytest.mark.e2e
 def test_sandwich_training_save_load_and_int8_export(digits16, tmp_path):
     """A short sandwich training lowers the loss and gives every subnet (after BN re-calibration) far
     better than chance accuracy; the supernet round-trips through its file; an extracted subnet

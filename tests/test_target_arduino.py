@@ -2,12 +2,15 @@
 (ATmega2560) and run in simavr, prints exactly TFLM's output bytes."""
 
 import numpy as np
+import pytest
 
 from micro_runtime.codegen import generate, sample_input
 from micro_runtime.target_arduino import build_and_run
 from model_factory import tiny_cnn_model
 from tflite_patch import load_tflite
 from tflite_patch.tflm import run_tflm
+
+pytestmark = pytest.mark.e2e
 
 
 def test_arduino_library_layout_and_simavr_output_equals_tflm(tmp_path):

@@ -7,9 +7,9 @@ import pytest
 
 from micro_runtime import target_cortexm as cm
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-    reason="needs gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm")
+    reason="needs gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm")]
 
 NAME = "tiny"
 N = 16

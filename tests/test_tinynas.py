@@ -220,6 +220,7 @@ def searched(tmp_path_factory, digits16):
     return tuner, directory
 
 
+@pytest.mark.e2e
 def test_search_reports_in_budget_trials_and_returns_tf_keras_models(searched, digits16, capsys):
     import tf_keras as keras
     from keras_tuner.engine.trial import TrialStatus
@@ -251,6 +252,7 @@ def test_search_reports_in_budget_trials_and_returns_tf_keras_models(searched, d
     assert "Results summary" in out and "SRAM kB" in out and "Score:" in out
 
 
+@pytest.mark.e2e
 def test_resume_runs_only_the_missing_trials(searched, digits16, tmp_path, capsys):
     from keras_tuner.engine.trial import TrialStatus
     first, directory = searched
@@ -277,6 +279,7 @@ def test_resume_runs_only_the_missing_trials(searched, digits16, tmp_path, capsy
     assert len(configs) == 5
 
 
+@pytest.mark.e2e
 def test_oracle_with_the_patch_cost_proposes_subnets_that_fit_only_patch_by_patch(tmp_path):
     from mcunet_tf.cost import Budget, patch_cost_fn, subnet_cost
     from mcunet_tf.oracle import TinyNASOracle
