@@ -5,8 +5,8 @@ checks them against it)."""
 from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering
-from micro_runtime.lowering.conv_common import (ConvGeometry, conv_params, dilation, geometry, has_bias,
-                                                window_detail)
+from micro_runtime.lowering.conv_common import (ConvGeometry, conv_params, conv_struct, dilation, geometry,
+                                                has_bias, window_detail)
 from tflite_patch.graph import Graph, Op
 from tflite_patch.passes import op_padding, op_window
 
@@ -159,13 +159,4 @@ class DepthwiseConv2D(Lowering):
     def _params(e: Emitter, op: Op, g: ConvGeometry, fast: bool) -> str:
         """The call's mr_conv_params; the shifts as the fast kernels (rshift_m1) or the reference ones read them."""
         q = conv_params(e, op, folded=False, fast=fast)
-        shifts = {"shift": "NULL", "rshift_m1": q["shift"]} if fast else {"shift": q["shift"], "rshift_m1": "NULL"}
-        return e.params("mr_conv_params", "dw", {
-            "input": {"n": 1, "h": g.in_h, "w": g.in_w, "c": g.in_c},
-            "output": {"n": 1, "h": g.out_h, "w": g.out_w, "c": g.out_c},
-            "window": {"k_h": g.k_h, "k_w": g.k_w, "stride_h": g.stride_h, "stride_w": g.stride_w,
-                       "pad_top": g.pad_top, "pad_left": g.pad_left, "dilation_h": g.dilation_h,
-                       "dilation_w": g.dilation_w},
-            "depth_multiplier": g.out_c // g.in_c, "input_offset": q["in_offset"], "output_offset": q["out_offset"],
-            "activation": {"min": q["act"][0], "max": q["act"][1]}, "filter": q["filter"], "bias": q["bias"],
-            "quant": {"multiplier": q["mult"], **shifts}})
+        return e.params("mr_conv_params", "dw", conv_struct(g, q, q["filter"], q["bias"], fast, g.out_c // g.in_c))
