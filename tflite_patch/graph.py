@@ -429,6 +429,28 @@ def _aligned_buffer(data: bytes | None):
     return buf
 
 
+def _tensor_table(tensor: Tensor, buffers: list):
+    """The schema's TensorT of `tensor`; constant data appended to `buffers`."""
+    s, t = schema(), _tables()
+    tt = s.TensorT()
+    tt.shape = list(tensor.shape)
+    tt.type = t["dtype_code"][tensor.dtype]
+    tt.name = tensor.name
+    tt.isVariable = tensor.is_variable
+    tt.shapeSignature = list(tensor.shape_signature) if tensor.shape_signature is not None else None
+    if tensor.data is not None:
+        buffers.append(_aligned_buffer(np.ascontiguousarray(tensor.data).astype(
+            np.dtype(NUMPY_DTYPES[tensor.dtype]).newbyteorder("<")).tobytes()))
+        tt.buffer = len(buffers) - 1
+    if tensor.quant is not None:
+        q = s.QuantizationParametersT()
+        q.scale = [float(v) for v in tensor.quant.scale]
+        q.zeroPoint = [int(v) for v in tensor.quant.zero_point]
+        q.quantizedDimension = tensor.quant.axis
+        tt.quantization = q
+    return tt
+
+
 def save_tflite(graph: Graph) -> bytes:
     """Write a `Graph` as a .tflite flatbuffer (schema version 3).
 
@@ -446,25 +468,7 @@ def save_tflite(graph: Graph) -> bytes:
     sg = s.SubGraphT()
     sg.name = graph.name or None
     sg.inputs, sg.outputs = list(graph.inputs), list(graph.outputs)
-    sg.tensors = []
-    for tensor in graph.tensors:
-        tt = s.TensorT()
-        tt.shape = list(tensor.shape)
-        tt.type = t["dtype_code"][tensor.dtype]
-        tt.name = tensor.name
-        tt.isVariable = tensor.is_variable
-        tt.shapeSignature = list(tensor.shape_signature) if tensor.shape_signature is not None else None
-        if tensor.data is not None:
-            model.buffers.append(_aligned_buffer(np.ascontiguousarray(tensor.data).astype(
-                np.dtype(NUMPY_DTYPES[tensor.dtype]).newbyteorder("<")).tobytes()))
-            tt.buffer = len(model.buffers) - 1
-        if tensor.quant is not None:
-            q = s.QuantizationParametersT()
-            q.scale = [float(v) for v in tensor.quant.scale]
-            q.zeroPoint = [int(v) for v in tensor.quant.zero_point]
-            q.quantizedDimension = tensor.quant.axis
-            tt.quantization = q
-        sg.tensors.append(tt)
+    sg.tensors = [_tensor_table(tensor, model.buffers) for tensor in graph.tensors]
 
     codes: dict[tuple, int] = {}
     model.operatorCodes = []
