@@ -41,6 +41,11 @@ def convert_int8(model: keras.Model, representative_data, io_dtype: str = "int8"
     """
     if io_dtype not in IO_DTYPES:
         raise ValueError(f"io_dtype must be one of {IO_DTYPES}, not {io_dtype!r}")
+    return _convert_int8(model, representative_data, io_dtype)
+
+
+def _convert_int8(model, representative_data, io_dtype: str) -> bytes:
+    """TF's converter with full-integer quantization (int8 ops only; int8 or float I/O)."""
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = _representative_dataset(representative_data)
@@ -89,16 +94,7 @@ def quantize_and_convert(model: keras.Model, representative_data, qat_epochs: in
                       metrics=["accuracy"])
     keras.utils.set_random_seed(seed)
     qat_model.fit(x, y, batch_size=batch_size, epochs=qat_epochs, validation_data=validation_data, verbose=verbose)
-    converter = tf.lite.TFLiteConverter.from_keras_model(qat_model)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = _representative_dataset(representative_data)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    if io_dtype == "int8":
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Statistics for quantized inputs")
-        return bytes(converter.convert())
+    return _convert_int8(qat_model, representative_data, io_dtype)
 
 
 def tflite_accuracy(data: bytes, x: np.ndarray, y: np.ndarray, runtime: str = "tflm") -> float:
