@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import tempfile
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from micro_runtime import quant
 from micro_runtime.lowering import SUPPORTED_OPS, Emitter, describe, lowering_for
 from micro_runtime.lowering.base import c_array
 from micro_runtime.schedule import PatchChoice, outside_input_bytes, plan_engine, ram_bytes, resolve_patch
+from tflite_patch.files import temporary_dir
 from tflite_patch.graph import Graph, ModelError, load_tflite
 from tflite_patch.patches import PatchSpec
 from tflite_patch.planner import ArenaPlan
@@ -78,12 +78,10 @@ def write_folder(files: dict[str, str], out_dir: str) -> None:
     previous = _previous_output(target)
     parent = os.path.dirname(target)
     try:
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(dir=parent, prefix=".codegen-")
+        tmp = temporary_dir(parent, "codegen")
     except OSError as e:
         raise ModelError(f"cannot write {out_dir}: {e.strerror}") from None
     try:
-        os.chmod(tmp, 0o777 & ~_umask())
         for fname, text in {**files, MANIFEST: "\n".join(sorted(files)) + "\n"}.items():
             path = os.path.join(tmp, fname)
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -102,12 +100,6 @@ def write_folder(files: dict[str, str], out_dir: str) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _previous_output(target: str) -> str | None:

@@ -79,14 +79,13 @@ class DepthwiseConv2D(Lowering):
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """depthwise_inplace[_MODE] (fast, over its own input; MODE from the scratch it has), depthwise_dilated
         or depthwise_mult (reference), or depthwise (fast); each with _kKsS (kernel height, stride)."""
-        kh, _, sh, _ = op_window(graph, op)
+        kh, kw, sh, sw = op_window(graph, op)
         if op.attrs.inplace is not None and dilation(op) == (1, 1):
             mode = "_inplace"
             if scratch_bytes is not None:
                 _, in_h, in_w, c = graph.tensors[op.inputs[0]].shape
                 _, out_h, out_w, _ = graph.tensors[op.outputs[0]].shape
                 top, _, left, _ = op_padding(graph, op)
-                kw, sw = op_window(graph, op)[1], op_window(graph, op)[3]
                 mode += "_" + depthwise_inplace_mode(in_h, in_w, c, kh, kw, sh, sw, top, left, out_h, out_w,
                                                      scratch_bytes)
         elif dilation(op) != (1, 1):
