@@ -165,7 +165,7 @@ def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
                output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
     """ADD int8 params as TFLM add_common.cc CalculateOpDataAdd (left_shift 20).
 
-    Keys match mr_add_s8's argument names.
+    Keys are mr_add_params' fields (mr_types.h), the clamp as act_min / act_max.
     """
     s1, s2, so = _f32(input1_scale), _f32(input2_scale), _f32(output_scale)
     left_shift = 20
@@ -187,7 +187,7 @@ def mul_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
                output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
     """MUL int8 params as TFLM mul_common.cc: real = double(s1) * double(s2) / double(so).
 
-    Keys match mr_mul_s8's argument names.
+    Keys are mr_mul_params' fields (mr_types.h), the clamp as act_min / act_max.
     """
     real = _f32(input1_scale) * _f32(input2_scale) / _f32(output_scale)
     mo, sho = quantize_multiplier(real)
