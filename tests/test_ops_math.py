@@ -1,0 +1,90 @@
+"""Math int8 ops against the TFLM wheel: DIV, L2_NORMALIZATION and LOG_SOFTMAX on seeded random single-op
+models (shapes, ranks, broadcasting, quantization drawn at random), our generated C with the fast path and with
+-DMR_PORTABLE, byte for byte; EXP and NEG, which the wheel refuses in int8, refused by us in one line."""
+import numpy as np
+import pytest
+
+import tests.test_single_ops as single
+from micro_runtime.codegen import generate
+from tests.test_ops_elementwise import ACTIVATIONS, binary_graph, rand_quant
+from tests.test_single_ops import act_t, check
+from tflite_patch import Graph, ModelError, Op, save_tflite
+from tflite_patch.tflm import random_inputs, run_tflm
+
+CASES = 20
+
+
+def assert_refused(graph, kind, match):
+    """The wheel refuses the model (at Prepare or at its first invoke) and so do we, in one line."""
+    model = save_tflite(graph)
+    with pytest.raises((ModelError, RuntimeError)):
+        x = graph.tensors[graph.inputs[0]]
+        run_tflm(model, [[np.zeros(x.shape, np.int8)]])
+    with pytest.raises(ModelError, match=rf"^op {kind} at index 0: {match}") as err:
+        generate(model, "op")
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_div(seed):
+    act = list(ACTIVATIONS)[seed % 4]
+    check(binary_graph("DIV", seed, {"fusedActivationFunction": ACTIVATIONS[act]}, "DivOptions",
+                       const_second=seed % 5 == 3))
+
+
+def div_edge_inputs(graph, count, seed=0):
+    """Random inputs, half their values one of the zero point and its neighbours: dividends of 0 and -1 (31
+    bits of headroom: TFLM's total shift passes 31) and divisors of 0, where TFLM's integer arithmetic leaves
+    C's defined ranges."""
+    rng = np.random.default_rng(seed + 1)
+    sets = random_inputs(graph, count, seed)
+    for arrays in sets:
+        for t, x in zip(graph.inputs, arrays):
+            zp = int(graph.tensors[t].quant.zero_point[0])
+            edges = np.clip([zp - 1, zp, zp + 1], -128, 127).astype(np.int8)
+            x[...] = np.where(rng.random(x.shape) < 0.5, rng.choice(edges, size=x.shape), x)
+    return sets
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_div_at_zero_dividends_and_divisors(seed, monkeypatch):
+    monkeypatch.setattr(single, "random_inputs", div_edge_inputs)
+    check(binary_graph("DIV", 100 + seed, {}, "DivOptions"))
+
+
+def rows_graph(kind, seed, options=None, options_type=None, out_quant=None):
+    rng = np.random.default_rng(5000 + seed)
+    shape = [int(d) for d in rng.integers(1, 9, size=int(rng.integers(1, 5)))]
+    s, z = rand_quant(rng)
+    y_s, y_z = out_quant or rand_quant(rng)
+    tensors = [act_t(shape, s, z, "x"), act_t(shape, y_s, y_z, "y")]
+    return Graph(tensors, [Op(kind, [0], [1], options or {}, options_type)], [0], [1])
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_l2_normalization(seed):
+    check(rows_graph("L2_NORMALIZATION", seed, {}, "L2NormOptions"))
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_log_softmax(seed):
+    check(rows_graph("LOG_SOFTMAX", seed, {}, "LogSoftmaxOptions", out_quant=(16 / 256, 127)))
+
+
+@pytest.mark.parametrize("kind", ["EXP", "NEG"])
+def test_float_only_ops_refused_like_tflm(kind):
+    """TFLM's EXP refuses int8 at Prepare, its NEG at the first invoke: both are float32 kernels."""
+    g = rows_graph(kind, 0)
+    assert_refused(g, kind, f"TFLM's {kind} kernel takes float32 only")
+
+
+def test_log_softmax_output_quantization_refused_like_tflm():
+    """log_softmax.cc's Prepare requires output scale 16/256 and zero point 127."""
+    g = rows_graph("LOG_SOFTMAX", 0, {}, "LogSoftmaxOptions", out_quant=(16 / 256, 0))
+    assert_refused(g, "LOG_SOFTMAX", r"output quantization \(0.0625, 0\)")
+
+
+def test_l2_normalization_activation_refused_like_tflm():
+    """l2norm.cc's Prepare takes no fused activation."""
+    g = rows_graph("L2_NORMALIZATION", 0, {"fusedActivationFunction": ACTIVATIONS["RELU"]}, "L2NormOptions")
+    assert_refused(g, "L2_NORMALIZATION", "fused activation RELU")
