@@ -8,7 +8,7 @@ import tests.test_single_ops as single
 from micro_runtime.codegen import generate
 from tests.test_ops_elementwise import ACTIVATIONS, binary_graph, rand_quant
 from tests.test_single_ops import act_t, check
-from tflite_patch import Graph, ModelError, Op, save_tflite
+from tflite_patch import Graph, ModelError, Op, Tensor, save_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
 CASES = 20
@@ -88,3 +88,61 @@ def test_l2_normalization_activation_refused_like_tflm():
     """l2norm.cc's Prepare takes no fused activation."""
     g = rows_graph("L2_NORMALIZATION", 0, {"fusedActivationFunction": ACTIVATIONS["RELU"]}, "L2NormOptions")
     assert_refused(g, "L2_NORMALIZATION", "fused activation RELU")
+
+
+def high_rank_shapes(rng, n_inputs):
+    """Shapes of rank 5 or 6 that broadcast, many dimensions alternating between the inputs (what no folding
+    brings down to 4), and their broadcast."""
+    rank = int(rng.integers(5, 7))
+    out = [int(d) for d in rng.integers(2, 4, size=rank)]
+    shapes = []
+    for j in range(n_inputs):
+        shape = [d if (k + j) % 2 or rng.random() < 0.3 else 1 for k, d in enumerate(out)]
+        shapes.append(shape[int(rng.integers(0, 2)):])  # some inputs of a lower rank
+    full = [[1] * (rank - len(s)) + s for s in shapes]
+    return shapes, [max(f[d] for f in full) for d in range(rank)][rank - max(len(s) for s in shapes):]
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+@pytest.mark.parametrize("kind", ["MAXIMUM", "MINIMUM", "SUB", "ADD", "MUL", "DIV"])
+def test_broadcast_rank_5_and_6(kind, seed):
+    rng = np.random.default_rng(6000 + seed)
+    (s1, s2), so = high_rank_shapes(rng, 2)
+    (a_s, a_z), (b_s, b_z), (o_s, o_z) = rand_quant(rng), rand_quant(rng), rand_quant(rng)
+    options_type = {"SUB": "SubOptions", "ADD": "AddOptions", "MUL": "MulOptions", "DIV": "DivOptions"}.get(kind)
+    options = {"fusedActivationFunction": seed % 4} if options_type else {}
+    tensors = [act_t(s1, a_s, a_z, "a"), act_t(s2, b_s, b_z, "b"), act_t(so, o_s, o_z, "y")]
+    check(Graph(tensors, [Op(kind, [0, 1], [2], options, options_type, version=2)], [0, 1], [2]), count=2)
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_select_v2_rank_5_and_6(seed, monkeypatch):
+    from tests.test_ops_elementwise import select_inputs
+    monkeypatch.setattr(single, "random_inputs", select_inputs)
+    rng = np.random.default_rng(7000 + seed)
+    (sc, sx, sy), so = high_rank_shapes(rng, 3)
+    s, z = rand_quant(rng)
+    tensors = [Tensor("c", tuple(sc), "bool"), act_t(sx, s, z, "x"), act_t(sy, *rand_quant(rng), "y"),
+               act_t(so, s, z, "out")]
+    check(Graph(tensors, [Op("SELECT_V2", [0, 1, 2], [3], {}, None)], [0, 1, 2], [3]), count=2)
+
+
+def transpose_graph(shape, perm):
+    s, z = 0.05, 3
+    out = [shape[p] for p in perm]
+    tensors = [act_t(shape, s, z, "x"), Tensor("perm", (len(perm),), "int32", None, np.array(perm, np.int32)),
+               act_t(out, s, z, "y")]
+    return Graph(tensors, [Op("TRANSPOSE", [0, 1], [2], {}, "TransposeOptions")], [0], [2])
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_transpose_rank_5(seed):
+    rng = np.random.default_rng(8000 + seed)
+    shape = [int(d) for d in rng.integers(1, 5, size=5)]
+    check(transpose_graph(shape, [int(p) for p in rng.permutation(5)]), count=2)
+
+
+def test_transpose_rank_6_refused_like_tflm():
+    """transpose_common.cc's Prepare takes 1 to 5 dimensions."""
+    assert_refused(transpose_graph([2, 1, 2, 1, 2, 3], [5, 4, 3, 2, 1, 0]), "TRANSPOSE",
+                   r"permutation \[5, 4, 3, 2, 1, 0\] of an input of rank 6 \(TFLM takes up to 5\)")

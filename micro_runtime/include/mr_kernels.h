@@ -188,7 +188,7 @@ void mr_dequantize_u8_f32(const uint8_t *in, int n, float *out, float scale, int
 
 /* -------------------------------------------------------------- TRANSPOSE */
 
-/* TRANSPOSE int8 (reference_ops::Transpose), 1 to 4 dims:
+/* TRANSPOSE int8 (reference_ops::Transpose), 1 to 5 dims as TFLM:
  * out[i_perm...] with output dim k = in_shape[perm[k]]. */
 void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, const int32_t *perm,
                      int8_t *out);
