@@ -6,7 +6,7 @@ import pytest
 
 import tests.test_single_ops as single
 from micro_runtime.codegen import generate
-from tests.test_ops_elementwise import ACTIVATIONS, binary_graph, rand_quant
+from tests.test_ops_elementwise import ACTIVATIONS, binary_graph, rand_quant, select_inputs
 from tests.test_single_ops import act_t, check
 from tflite_patch import Graph, ModelError, Op, Tensor, save_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
@@ -90,10 +90,13 @@ def test_l2_normalization_activation_refused_like_tflm():
     assert_refused(g, "L2_NORMALIZATION", "fused activation RELU")
 
 
+HIGH_RANK_CASES = 8  # per op: each model compiles twice; the folding is shared by every op
+
+
 def high_rank_shapes(rng, n_inputs):
-    """Shapes of rank 5 or 6 that broadcast, many dimensions alternating between the inputs (what no folding
+    """Shapes of rank 5 to 7 that broadcast, many dimensions alternating between the inputs (what no folding
     brings down to 4), and their broadcast."""
-    rank = int(rng.integers(5, 7))
+    rank = int(rng.integers(5, 8))
     out = [int(d) for d in rng.integers(2, 4, size=rank)]
     shapes = []
     for j in range(n_inputs):
@@ -103,21 +106,24 @@ def high_rank_shapes(rng, n_inputs):
     return shapes, [max(f[d] for f in full) for d in range(rank)][rank - max(len(s) for s in shapes):]
 
 
-@pytest.mark.parametrize("seed", range(CASES))
-@pytest.mark.parametrize("kind", ["MAXIMUM", "MINIMUM", "SUB", "ADD", "MUL", "DIV"])
-def test_broadcast_rank_5_and_6(kind, seed):
+@pytest.mark.parametrize("seed", range(HIGH_RANK_CASES))
+@pytest.mark.parametrize("kind", ["MAXIMUM", "MINIMUM", "SUB", "ADD", "MUL", "DIV", "SQUARED_DIFFERENCE",
+                                  "GREATER", "PRELU"])
+def test_broadcast_above_rank_4(kind, seed):
     rng = np.random.default_rng(6000 + seed)
     (s1, s2), so = high_rank_shapes(rng, 2)
     (a_s, a_z), (b_s, b_z), (o_s, o_z) = rand_quant(rng), rand_quant(rng), rand_quant(rng)
     options_type = {"SUB": "SubOptions", "ADD": "AddOptions", "MUL": "MulOptions", "DIV": "DivOptions"}.get(kind)
     options = {"fusedActivationFunction": seed % 4} if options_type else {}
-    tensors = [act_t(s1, a_s, a_z, "a"), act_t(s2, b_s, b_z, "b"), act_t(so, o_s, o_z, "y")]
+    y = Tensor("y", tuple(so), "bool") if kind == "GREATER" else act_t(so, o_s, o_z, "y")
+    if kind == "PRELU":  # the input has the output's shape, alpha broadcasts
+        s1 = so
+    tensors = [act_t(s1, a_s, a_z, "a"), act_t(s2, b_s, b_z, "b"), y]
     check(Graph(tensors, [Op(kind, [0, 1], [2], options, options_type, version=2)], [0, 1], [2]), count=2)
 
 
-@pytest.mark.parametrize("seed", range(CASES))
-def test_select_v2_rank_5_and_6(seed, monkeypatch):
-    from tests.test_ops_elementwise import select_inputs
+@pytest.mark.parametrize("seed", range(HIGH_RANK_CASES))
+def test_select_v2_above_rank_4(seed, monkeypatch):
     monkeypatch.setattr(single, "random_inputs", select_inputs)
     rng = np.random.default_rng(7000 + seed)
     (sc, sx, sy), so = high_rank_shapes(rng, 3)
