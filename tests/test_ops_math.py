@@ -152,3 +152,14 @@ def test_transpose_rank_6_refused_like_tflm():
     """transpose_common.cc's Prepare takes 1 to 5 dimensions."""
     assert_refused(transpose_graph([2, 1, 2, 1, 2, 3], [5, 4, 3, 2, 1, 0]), "TRANSPOSE",
                    r"permutation \[5, 4, 3, 2, 1, 0\] of an input of rank 6 \(TFLM takes up to 5\)")
+
+
+def test_div_rescale_beyond_tflm_defined_arithmetic_refused():
+    """in1 / (in2 * out) = 1e7 needs a left shift of 24: TFLM's total shift turns left, where its
+    RoundingDivideByPOT is undefined (a negative exponent); we refuse rather than guess its bytes."""
+    g = binary_graph("DIV", 0, {}, "DivOptions")
+    for t, scale in zip(g.tensors, (1.0, 1e-4, 1e-3)):
+        t.quant = act_t((), scale, 0).quant
+    with pytest.raises(ModelError, match=r"^op DIV at index 0: .*left shift of 24, where TFLM's DIV arithmetic") as err:
+        generate(save_tflite(g), "op")
+    assert "\n" not in str(err.value)

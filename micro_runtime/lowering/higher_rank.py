@@ -49,9 +49,9 @@ def fold_broadcast(shapes: Sequence[Sequence[int]], out_shape: Sequence[int]) ->
     except ModelError:
         raise ModelError(f"shapes {', '.join(str(list(s)) for s in shapes)} do not broadcast") from None
     rank = max(len(expected), len(out_shape))
-    out_shape = (1,) * (rank - len(out_shape)) + tuple(out_shape)
+    declared, out_shape = list(out_shape), (1,) * (rank - len(out_shape)) + tuple(out_shape)
     if (1,) * (rank - len(expected)) + expected != out_shape:  # leading ones aside, as TFLM's extended shapes
-        raise ModelError(f"output shape {list(out_shape)} is not the broadcast of "
+        raise ModelError(f"output shape {declared} is not the broadcast of "
                          f"{', '.join(str(list(s)) for s in shapes)}")
     full = [[1] * (rank - len(s)) + [int(d) for d in s] for s in shapes]
     extents: list[int] = []
