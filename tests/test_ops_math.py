@@ -163,3 +163,13 @@ def test_div_rescale_beyond_tflm_defined_arithmetic_refused():
     with pytest.raises(ModelError, match=r"^op DIV at index 0: .*left shift of 24, where TFLM's DIV arithmetic") as err:
         generate(save_tflite(g), "op")
     assert "\n" not in str(err.value)
+
+
+def test_math_ops_chained_at_rank_6():
+    """MAXIMUM and DIV looped outside their kernels, then LOG_SOFTMAX, in one graph (the arena shared)."""
+    shape = [2, 3, 3, 2, 2, 3]
+    tensors = [act_t([2, 1, 3, 1, 2, 1], 0.05, 1, "a"), act_t([1, 3, 1, 2, 1, 3], 0.04, 2, "b"),
+               act_t(shape, 0.03, 0, "m"), act_t(shape, 0.05, 0, "q"), act_t(shape, 16 / 256, 127, "y")]
+    ops = [Op("MAXIMUM", [0, 1], [2], {}, None, version=2), Op("DIV", [2, 1], [3], {}, "DivOptions", version=2),
+           Op("LOG_SOFTMAX", [3], [4], {}, "LogSoftmaxOptions")]
+    check(Graph(tensors, ops, [0, 1], [4]))
