@@ -554,3 +554,28 @@ def comparison_params(input1_scale: float, input1_zero_point: int, input2_scale:
     return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=8,
                 input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
                 output_offset=0, output_multiplier=0, output_shift=0, act_min=0, act_max=1)
+
+
+# ---- DIV and LOG_SOFTMAX (the math ops)
+
+def div_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
+               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
+    """DIV int8 (div.cc CalculateOpDataDiv): QuantizeMultiplier(double(in1 / (in2 * out))) with the ratio
+    taken in float32. Keys of mr_add_params (left_shift and the input multipliers unused)."""
+    f32 = np.float32
+    real = float(f32(input1_scale) / (f32(input2_scale) * f32(output_scale)))
+    multiplier, shift = quantize_multiplier(real)
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=0,
+                input1_multiplier=0, input1_shift=0, input2_multiplier=0, input2_shift=0,
+                output_offset=int(output_zero_point), output_multiplier=multiplier, output_shift=shift,
+                act_min=act_min, act_max=act_max)
+
+
+def log_softmax_params(input_scale: float) -> Dict[str, int]:
+    """LOG_SOFTMAX int8 (log_softmax.cc CalculateOpData): SOFTMAX's input scaling with beta 1
+    (PreprocessLogSoftmaxScalingExp) and its inverse, 2^(31 - left_shift) / multiplier, as a multiplier and
+    a right shift. Keys of mr_log_softmax_params but the shape."""
+    p = softmax_params(input_scale, 1.0)
+    divisor, shift = quantize_multiplier((1 << (31 - p["input_left_shift"])) / float(p["input_multiplier"]))
+    return dict(p, reverse_scaling_divisor=divisor, reverse_scaling_right_shift=-shift)

@@ -575,7 +575,8 @@ def dequantize_cases(rng) -> List[Dict]:
 
 def transpose_cases(rng) -> List[Dict]:
     configs = [((1, 3, 4, 5), (0, 3, 1, 2)), ((1, 4, 2, 3), (0, 2, 1, 3)), ((2, 3, 4), (2, 0, 1)),
-               ((5, 7), (1, 0)), ((2, 3, 2, 4), (3, 2, 1, 0)), ((1, 6, 5, 2), (0, 3, 2, 1))]
+               ((5, 7), (1, 0)), ((2, 3, 2, 4), (3, 2, 1, 0)), ((1, 6, 5, 2), (0, 3, 2, 1)),
+               ((2, 3, 2, 3, 2), (4, 2, 0, 3, 1)), ((1, 2, 3, 4, 2), (0, 3, 1, 4, 2))]  # TFLM takes up to 5 dims
     cases = []
     for i, (shape, perm) in enumerate(configs):
         data = convert(lambda x, perm=perm: tf.transpose(x * 1.5, perm), [shape], rng)
@@ -585,8 +586,8 @@ def transpose_cases(rng) -> List[Dict]:
         in_shape = ins[0]["shape"]
         perm_data = ins[1]["data"].reshape(-1).astype(np.int32)
         cases.append(dict(name=f"transpose{i}_{'x'.join(map(str, in_shape))}_p{''.join(map(str, perm_data))}",
-                          num_dims=len(in_shape), in_shape=np.array(in_shape + [1] * (4 - len(in_shape)), np.int32),
-                          perm=np.array(list(perm_data) + [0] * (4 - len(perm_data)), np.int32),
+                          num_dims=len(in_shape), in_shape=np.array(in_shape + [1] * (5 - len(in_shape)), np.int32),
+                          perm=np.array(list(perm_data) + [0] * (5 - len(perm_data)), np.int32),
                           input=arrays[0], expected=expected))
     return cases
 

@@ -14,11 +14,11 @@ typedef struct {
   const int8_t * expected;
 } mr_transpose_golden_case;
 
-static const int32_t transpose_0_in_shape[4] = {
-  1, 3, 4, 5
+static const int32_t transpose_0_in_shape[5] = {
+  1, 3, 4, 5, 1
 };
-static const int32_t transpose_0_perm[4] = {
-  0, 3, 1, 2
+static const int32_t transpose_0_perm[5] = {
+  0, 3, 1, 2, 0
 };
 static const int8_t transpose_0_input[60] = {
   -126, -62, -1, -11, 34, -102, 34, -118, 19, -99, 126, 42, -112, -47, -16, -111,
@@ -32,11 +32,11 @@ static const int8_t transpose_0_expected[60] = {
   31, -92, -24, 117, -11, 19, -47, 58, 81, 12, 68, -36, 65, -73, 102, -10,
   34, -99, -16, -47, -70, -63, 88, 15, 31, -75, 103, -98
 };
-static const int32_t transpose_1_in_shape[4] = {
-  1, 4, 2, 3
+static const int32_t transpose_1_in_shape[5] = {
+  1, 4, 2, 3, 1
 };
-static const int32_t transpose_1_perm[4] = {
-  0, 2, 1, 3
+static const int32_t transpose_1_perm[5] = {
+  0, 2, 1, 3, 0
 };
 static const int8_t transpose_1_input[24] = {
   -43, -105, 18, -69, -104, -110, -51, -20, -116, -69, 30, 62, 22, 77, -85, 86,
@@ -46,11 +46,11 @@ static const int8_t transpose_1_expected[24] = {
   -43, -105, 18, -51, -20, -116, 22, 77, -85, 15, -92, -69, -69, -104, -110, -69,
   30, 62, 86, -24, -9, -50, 126, -63
 };
-static const int32_t transpose_2_in_shape[4] = {
-  2, 3, 4, 1
+static const int32_t transpose_2_in_shape[5] = {
+  2, 3, 4, 1, 1
 };
-static const int32_t transpose_2_perm[4] = {
-  2, 0, 1, 0
+static const int32_t transpose_2_perm[5] = {
+  2, 0, 1, 0, 0
 };
 static const int8_t transpose_2_input[24] = {
   -61, -95, 80, -4, 34, -32, -40, -97, -50, -56, -115, 95, 123, 107, -8, 29,
@@ -60,11 +60,11 @@ static const int8_t transpose_2_expected[24] = {
   -61, 34, -50, 123, -112, -45, -95, -32, -56, 107, 115, -62, 80, -40, -115, -8,
   108, 14, -4, -97, 95, 29, -26, 26
 };
-static const int32_t transpose_3_in_shape[4] = {
-  5, 7, 1, 1
+static const int32_t transpose_3_in_shape[5] = {
+  5, 7, 1, 1, 1
 };
-static const int32_t transpose_3_perm[4] = {
-  1, 0, 0, 0
+static const int32_t transpose_3_perm[5] = {
+  1, 0, 0, 0, 0
 };
 static const int8_t transpose_3_input[35] = {
   -33, -116, 77, -82, -108, -6, 51, 3, -102, -68, -19, 105, -49, 78, 8, -91,
@@ -76,11 +76,11 @@ static const int8_t transpose_3_expected[35] = {
   -19, -54, 29, 61, -108, 105, -70, 6, 114, -6, -49, -120, 107, -27, 51, 78,
   16, 65, 23
 };
-static const int32_t transpose_4_in_shape[4] = {
-  2, 3, 2, 4
+static const int32_t transpose_4_in_shape[5] = {
+  2, 3, 2, 4, 1
 };
-static const int32_t transpose_4_perm[4] = {
-  3, 2, 1, 0
+static const int32_t transpose_4_perm[5] = {
+  3, 2, 1, 0, 0
 };
 static const int8_t transpose_4_input[48] = {
   -68, -7, 35, -123, -8, -107, 1, 30, 104, 94, -47, 99, 84, -4, 61, -50,
@@ -92,11 +92,11 @@ static const int8_t transpose_4_expected[48] = {
   118, 20, -107, -128, -4, -115, 44, -102, 35, -125, -47, 81, 33, 49, 1, -100,
   61, 82, -96, 71, -123, 58, 99, 1, -106, 105, 30, -2, -50, 92, -73, 124
 };
-static const int32_t transpose_5_in_shape[4] = {
-  1, 6, 5, 2
+static const int32_t transpose_5_in_shape[5] = {
+  1, 6, 5, 2, 1
 };
-static const int32_t transpose_5_perm[4] = {
-  0, 3, 2, 1
+static const int32_t transpose_5_perm[5] = {
+  0, 3, 2, 1, 0
 };
 static const int8_t transpose_5_input[60] = {
   118, 56, -124, 11, 119, -23, -54, -2, -44, 116, -45, 113, -23, -35, 105, 90,
@@ -110,6 +110,42 @@ static const int8_t transpose_5_expected[60] = {
   -95, 48, 1, 80, 11, -35, 50, 32, -24, -31, -23, 90, 75, -19, 74, 2,
   -2, 22, -125, 3, 90, -121, 116, 22, 21, 20, -81, 42
 };
+static const int32_t transpose_6_in_shape[5] = {
+  2, 3, 2, 3, 2
+};
+static const int32_t transpose_6_perm[5] = {
+  4, 2, 0, 3, 1
+};
+static const int8_t transpose_6_input[72] = {
+  54, -84, 70, -128, -43, -122, -97, -75, 17, 28, -53, 66, -104, 123, -47, -125,
+  127, -44, -1, 75, 119, -3, 70, -122, -56, 121, 96, -1, -1, 4, 126, -15,
+  -116, 40, -46, -87, 47, 29, -128, -72, -27, 94, 44, 69, 102, -98, 79, 8,
+  13, -112, 32, -125, -120, -111, -123, -60, -13, 0, -49, -127, -35, -68, 68, 46,
+  -123, -92, -112, -92, -111, 122, -100, 94
+};
+static const int8_t transpose_6_expected[72] = {
+  54, -104, -56, 70, -47, 96, -43, 127, -1, 47, 13, -35, -128, 32, 68, -27,
+  -120, -123, -97, -1, 126, 17, 119, -116, -53, 70, -46, 44, -123, -112, 102, -13,
+  -111, 79, -49, -100, -84, 123, 121, -128, -125, -1, -122, -44, 4, 29, -112, -68,
+  -72, -125, 46, 94, -111, -92, -75, 75, -15, 28, -3, 40, 66, -122, -87, 69,
+  -60, -92, -98, 0, 122, 8, -127, 94
+};
+static const int32_t transpose_7_in_shape[5] = {
+  1, 2, 3, 4, 2
+};
+static const int32_t transpose_7_perm[5] = {
+  0, 3, 1, 4, 2
+};
+static const int8_t transpose_7_input[48] = {
+  109, -20, 91, 68, 94, -95, -127, -42, 58, -98, -35, -111, -125, -113, 64, 47,
+  -98, 70, -75, 71, 49, -8, -97, -78, -77, 45, 31, 120, -124, -38, -120, -32,
+  124, 121, -73, 19, 95, -96, 78, -46, -91, 7, 80, 97, -87, 71, 120, 21
+};
+static const int8_t transpose_7_expected[48] = {
+  109, 58, -98, -20, -98, 70, -77, 124, -91, 45, 121, 7, 91, -35, -75, 68,
+  -111, 71, 31, -73, 80, 120, 19, 97, 94, -125, 49, -95, -113, -8, -124, 95,
+  -87, -38, -96, 71, -127, 64, -97, -42, 47, -78, -120, 78, 120, -32, -46, 21
+};
 
 static const mr_transpose_golden_case transpose_golden_cases[] = {
   {"transpose0_1x3x4x5_p0312", 4, transpose_0_in_shape, transpose_0_perm, transpose_0_input, transpose_0_expected},
@@ -117,7 +153,9 @@ static const mr_transpose_golden_case transpose_golden_cases[] = {
   {"transpose2_2x3x4_p201", 3, transpose_2_in_shape, transpose_2_perm, transpose_2_input, transpose_2_expected},
   {"transpose3_5x7_p10", 2, transpose_3_in_shape, transpose_3_perm, transpose_3_input, transpose_3_expected},
   {"transpose4_2x3x2x4_p3210", 4, transpose_4_in_shape, transpose_4_perm, transpose_4_input, transpose_4_expected},
-  {"transpose5_1x6x5x2_p0321", 4, transpose_5_in_shape, transpose_5_perm, transpose_5_input, transpose_5_expected}
+  {"transpose5_1x6x5x2_p0321", 4, transpose_5_in_shape, transpose_5_perm, transpose_5_input, transpose_5_expected},
+  {"transpose6_2x3x2x3x2_p42031", 5, transpose_6_in_shape, transpose_6_perm, transpose_6_input, transpose_6_expected},
+  {"transpose7_1x2x3x4x2_p03142", 5, transpose_7_in_shape, transpose_7_perm, transpose_7_input, transpose_7_expected}
 };
 #define TRANSPOSE_GOLDEN_COUNT ((int)(sizeof(transpose_golden_cases) / sizeof(transpose_golden_cases[0])))
 

@@ -142,4 +142,31 @@ static inline int32_t mr_fp_tanh(int32_t a, int integer_bits) {
   return a > 0 ? result_if_positive : mr_fp_sub(0, result_if_positive);
 }
 
+/* ---- leading bits and GetReciprocal (SOFTMAX, DIV, L2_NORMALIZATION, LOG_SOFTMAX) */
+
+/* Leading zero bits of x (32 for 0). */
+static inline int mr_count_leading_zeros(uint32_t x) {
+  int n = 0;
+  if (x == 0) return 32;
+  while (!(x & 0x80000000u)) {
+    x <<= 1;
+    ++n;
+  }
+  return n;
+}
+
+/* TFLM CountLeadingSignBits: the bits after the sign bit equal to it (31 for 0 and -1). */
+static inline int mr_count_leading_sign_bits(int32_t x) {
+  return mr_count_leading_zeros(x >= 0 ? (uint32_t)x : ~(uint32_t)x) - 1;
+}
+
+/* TFLM GetReciprocal: 1/x for x in Q(x_integer_digits), as Q0 plus a shift. x = 0 (a DIV by the divisor's
+ * zero point) shifts by 32, which the wheel's x86 build takes as a shift by 0. */
+static inline int32_t mr_fp_get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_unit) {
+  const int headroom_plus_one = mr_count_leading_zeros((uint32_t)x);
+  const uint32_t shifted = headroom_plus_one < 32 ? (uint32_t)x << headroom_plus_one : (uint32_t)x;
+  *num_bits_over_unit = x_integer_digits - headroom_plus_one;
+  return mr_fp_one_over_one_plus_x_for_x_in_0_1((int32_t)(shifted - ((uint32_t)1 << 31)));
+}
+
 #endif /* MR_FIXEDPOINT_H_ */

@@ -186,7 +186,7 @@ void mr_dequantize_u8_f32(const uint8_t *in, int n, float *out, float scale, int
 
 /* -------------------------------------------------------------- TRANSPOSE */
 
-/* TRANSPOSE int8 (reference_ops::Transpose), 1 to 4 dims:
+/* TRANSPOSE int8 (reference_ops::Transpose), 1 to 5 dims as TFLM:
  * out[i_perm...] with output dim k = in_shape[perm[k]]. */
 void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, const int32_t *perm,
                      int8_t *out);
@@ -264,6 +264,21 @@ void mr_select_s8(const mr_select_params *p, const uint8_t *condition, const int
 
 /* FILL and ZEROS_LIKE int8: n copies of *value (ZEROS_LIKE: a raw 0, whatever the zero point, as TFLM). */
 void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
+
+/* ------------------------------------------------------------- MATH OPS */
+/* DIV int8 with broadcasting (reference_ops::DivElementwise / BroadcastDivSlow): the offset dividend times
+ * the reciprocal of the offset divisor, rescaled to the output. quant.div_params: the offsets, the output
+ * multiplier and activation in p->q (its left_shift and input multipliers unused). */
+void mr_div_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* L2_NORMALIZATION int8 (reference_integer_ops::L2Normalization) over `outer_size` rows of `depth` values:
+ * each value minus the zero point over the row's L2 norm, in 1/128 steps (TFLM reads no output
+ * quantization). */
+void mr_l2_normalization_s8(int32_t input_zero_point, int32_t outer_size, int32_t depth, const int8_t *input,
+                            int8_t *output);
+
+/* LOG_SOFTMAX int8 (reference_ops::LogSoftmaxQuantized): quant.log_softmax_params. */
+void mr_log_softmax_s8(const mr_log_softmax_params *params, const int8_t *input, int8_t *output);
 
 #ifdef __cplusplus
 }

@@ -259,6 +259,17 @@ typedef struct {
   int32_t stride_condition[4], stride_x[4], stride_y[4];
 } mr_select_params;
 
+/* ---- math ops: DIV, L2_NORMALIZATION, LOG_SOFTMAX (DIV takes mr_arithmetic_params) */
+
+/* LOG_SOFTMAX int8 -> int8 (output scale 16/256, zero point 127) over `outer_size` rows of `depth` values:
+ * TFLM's LogSoftmaxOpData. */
+typedef struct {
+  int32_t outer_size, depth;
+  int32_t input_multiplier, input_left_shift;
+  int32_t reverse_scaling_divisor, reverse_scaling_right_shift;
+  int32_t diff_min;
+} mr_log_softmax_params;
+
 #ifdef __cplusplus
 }
 #endif

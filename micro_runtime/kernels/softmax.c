@@ -8,25 +8,6 @@
 
 enum { kScaledDiffIntegerBits = 5, kAccumulationIntegerBits = 12 };
 
-static int count_leading_zeros_u32(uint32_t x) {
-  int n = 0;
-  if (x == 0) return 32;
-  while (!(x & 0x80000000u)) {
-    x <<= 1;
-    ++n;
-  }
-  return n;
-}
-
-/* TFLM GetReciprocal: 1/x for x in Q(x_integer_digits), as Q0 plus a shift. */
-static int32_t get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_unit) {
-  const int headroom_plus_one = count_leading_zeros_u32((uint32_t)x);
-  const int32_t shifted_sum_minus_one =
-      (int32_t)(((uint32_t)x << headroom_plus_one) - ((uint32_t)1 << 31));
-  *num_bits_over_unit = x_integer_digits - headroom_plus_one;
-  return mr_fp_one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
-}
-
 /* exp(input_diff * input scale) in Q0.31, for input_diff >= diff_min. Out of line: both passes call it, and
  * gemmlowp's exp inlined twice would double the kernel's Flash for a call's worth of time. */
 static __attribute__((noinline)) int32_t mr_softmax_exp(int32_t input_diff, int32_t input_multiplier,
@@ -59,7 +40,7 @@ void mr_softmax_s8(const mr_softmax_params *params, const int8_t *input, int8_t 
                                                            0, kAccumulationIntegerBits));
       }
     }
-    shifted_scale = get_reciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
+    shifted_scale = mr_fp_get_reciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
     exponent = num_bits_over_unit + 31 - 8;
     for (c = 0; c < depth; ++c) {
       const int32_t input_diff = (int32_t)in_row[c] - max_in_row;

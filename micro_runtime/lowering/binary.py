@@ -1,9 +1,10 @@
 """Two-input int8 elementwise ops with broadcasting: SUB and SQUARED_DIFFERENCE (TFLM's ArithmeticParams),
-and the helpers the other elementwise lowerings share (int8 checks, the 4-D broadcast strides)."""
+and the helpers the other elementwise lowerings share (int8 checks, the broadcast folded for the 4-D kernels)."""
 from __future__ import annotations
 
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering
+from micro_runtime.lowering.higher_rank import FoldedBroadcast, fold_broadcast, outer_loops
 from tflite_patch.graph import Graph, ModelError, Op
 
 
@@ -19,20 +20,10 @@ def require_int8(graph: Graph, op: Op, positions_in=(0,), positions_out=(0,)) ->
                 raise ModelError(f"{role} tensor {t} needs per-tensor quantization")
 
 
-def broadcast(graph: Graph, op: Op, a: int, b: int) -> dict:
-    """mr_broadcast4 fields for inputs `a` and `b` against the op's output, which must have the broadcast
-    shape (rank <= 4, as TFLM's 4-D slow paths)."""
-    shape_a, shape_b = graph.tensors[a].shape, graph.tensors[b].shape
-    out = graph.tensors[op.outputs[0]].shape
-    if max(len(shape_a), len(shape_b), len(out)) > 4:
-        raise ModelError("tensors of rank above 4 are not supported")
-    try:
-        fields = quant.broadcast4(shape_a, shape_b)
-    except ValueError as err:
-        raise ModelError(str(err)) from None
-    if tuple([1] * (4 - len(out)) + list(out)) != fields["dims"]:
-        raise ModelError(f"output shape {list(out)} is not the broadcast of {list(shape_a)} and {list(shape_b)}")
-    return fields
+def broadcast(graph: Graph, op: Op, a: int, b: int) -> FoldedBroadcast:
+    """The broadcast of inputs `a` and `b` into the op's output (which must be their broadcast), folded for
+    the 4-D kernels: any rank, as the TFLM wheel (higher_rank)."""
+    return fold_broadcast([graph.tensors[a].shape, graph.tensors[b].shape], graph.tensors[op.outputs[0]].shape)
 
 
 def with_activation(p: dict) -> dict:
@@ -58,8 +49,11 @@ class BroadcastBinary(Lowering):
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         self.check(e.graph, i, op)
         a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        fn, params = self.params(e, op, broadcast(e.graph, op, a, b))
-        e.call(fn, params, e.operand(a), e.operand(b), e.ptr(y))
+        fold = broadcast(e.graph, op, a, b)
+        dims, (stride1, stride2) = fold.strides()
+        fn, params = self.params(e, op, {"dims": dims, "stride1": stride1, "stride2": stride2})
+        with outer_loops(e, fold.outer, [e.operand(a), e.operand(b), e.ptr(y)], fold.outer_strides) as operands:
+            e.call(fn, params, *operands)
 
     def params(self, e: Emitter, op: Op, shape: dict) -> tuple[str, str]:
         """The kernel's name and its emitted parameter struct."""

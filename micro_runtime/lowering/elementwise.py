@@ -1,8 +1,9 @@
-"""ADD and MUL of two int8 tensors, with broadcasting (TFLM's 4-D broadcast rules)."""
+"""ADD and MUL of two int8 tensors, with broadcasting of any rank (folded for the 4-D kernels, higher_rank)."""
 from __future__ import annotations
 
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering, broadcast_shape, dims
+from micro_runtime.lowering.higher_rank import fold_broadcast, outer_loops
 from tflite_patch.graph import ModelError, Op
 
 ADD_SOURCES = ("add.c", "add_x86.c")  # also the fused ADD of a conv
@@ -27,10 +28,7 @@ class AddMul(Lowering):
         return ADD_SOURCES if op.kind == "ADD" else ("mul.c",)
 
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
-        shape = broadcast_shape(graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape)
-        if len(shape) > 4:
-            raise ModelError(f"broadcast of rank {len(shape)}: the kernels take up to 4 dimensions")
-        return [shape]
+        return [broadcast_shape(graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape)]
 
     def check(self, graph, i: int, op: Op) -> None:
         for t in op.inputs[:2]:
@@ -44,5 +42,7 @@ class AddMul(Lowering):
         else:
             p = quant.mul_params(*e.q(a), *e.q(b), *e.q(y), op.activation())
             fn, params = "mr_mul_s8", e.params("mr_mul_params", "mul", arithmetic_fields(p))
-        e.call(fn, params, e.operand(a), e.params("mr_dims", "shape", dims(e.t(a).shape)), e.operand(b),
-               e.params("mr_dims", "shape", dims(e.t(b).shape)), e.ptr(y))
+        fold = fold_broadcast([e.t(a).shape, e.t(b).shape], e.t(y).shape)  # any rank (higher_rank)
+        shape_a, shape_b = (e.params("mr_dims", "shape", dims(s)) for s in fold.shapes)
+        with outer_loops(e, fold.outer, [e.operand(a), e.operand(b), e.ptr(y)], fold.outer_strides) as (x1, x2, out):
+            e.call(fn, params, x1, shape_a, x2, shape_b, out)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering, elements
 from micro_runtime.lowering.binary import require_int8
+from micro_runtime.lowering.higher_rank import FoldedBroadcast, fold_broadcast, outer_loops
 from tflite_patch.graph import Graph, ModelError, Op
 
 
@@ -14,31 +14,26 @@ class SelectV2(Lowering):
     kinds = ("SELECT_V2",)
     sources = ("select.c",)
 
-    def fields(self, graph: Graph, op: Op) -> dict:
+    def fields(self, graph: Graph, op: Op) -> tuple[dict, FoldedBroadcast]:
+        """mr_select_params of the broadcast folded for the 4-D kernel, and the fold (any rank, higher_rank)."""
         if len(op.inputs) != 3 or min(op.inputs) < 0:
             raise ModelError("takes a condition, x and y")
         if graph.tensors[op.inputs[0]].dtype != "bool":
             raise ModelError(f"condition tensor {op.inputs[0]} is {graph.tensors[op.inputs[0]].dtype}, not bool")
         require_int8(graph, op, (1, 2))
-        shapes = [graph.tensors[t].shape for t in op.inputs]
-        out = graph.tensors[op.outputs[0]].shape
-        if max(len(s) for s in shapes + [out]) > 4:
-            raise ModelError("tensors of rank above 4 are not supported")
-        try:
-            dims, (sc, sx, sy) = quant.broadcast_strides(*shapes)
-        except ValueError as err:
-            raise ModelError(str(err)) from None
-        if tuple([1] * (4 - len(out)) + list(out)) != dims:
-            raise ModelError(f"output shape {list(out)} is not the broadcast of {', '.join(map(str, shapes))}")
-        return {"dims": dims, "stride_condition": sc, "stride_x": sx, "stride_y": sy}
+        fold = fold_broadcast([graph.tensors[t].shape for t in op.inputs], graph.tensors[op.outputs[0]].shape)
+        dims, (sc, sx, sy) = fold.strides()
+        return {"dims": dims, "stride_condition": sc, "stride_x": sx, "stride_y": sy}, fold
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         self.fields(graph, op)
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
-        params = e.params("mr_select_params", "select", self.fields(e.graph, op))
-        cond, x, y = op.inputs
-        e.call("mr_select_s8", params, e.operand(cond), e.operand(x), e.operand(y), e.ptr(op.outputs[0]))
+        fields, fold = self.fields(e.graph, op)
+        params = e.params("mr_select_params", "select", fields)
+        operands = [e.operand(t) for t in op.inputs] + [e.ptr(op.outputs[0])]
+        with outer_loops(e, fold.outer, operands, fold.outer_strides) as (cond, x, y, out):
+            e.call("mr_select_s8", params, cond, x, y, out)
 
 
 class Fill(Lowering):

@@ -1,4 +1,4 @@
-"""TRANSPOSE of an int8 tensor (rank <= 6 as TFLM)."""
+"""TRANSPOSE of an int8 tensor (rank <= 5, as TFLM's transpose_common.cc)."""
 from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering
@@ -12,8 +12,8 @@ class Transpose(Lowering):
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
         shape = graph.tensors[op.inputs[0]].shape
         perm = [int(p) for p in graph.tensors[op.inputs[1]].data.reshape(-1)]
-        if sorted(perm) != list(range(len(shape))) or len(shape) > 4:
-            raise ModelError(f"permutation {perm} of an input of rank {len(shape)} (the kernel takes up to 4)")
+        if sorted(perm) != list(range(len(shape))) or len(shape) > 5:
+            raise ModelError(f"permutation {perm} of an input of rank {len(shape)} (TFLM takes up to 5)")
         return [tuple(shape[p] for p in perm)]
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
