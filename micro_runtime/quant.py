@@ -554,3 +554,12 @@ def comparison_params(input1_scale: float, input1_zero_point: int, input2_scale:
     return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=8,
                 input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
                 output_offset=0, output_multiplier=0, output_shift=0, act_min=0, act_max=1)
+
+
+# ------------------------------------------------------------------ spatial ops (ops-spatial)
+
+def batch_matmul_output_multiplier(lhs_scale: float, rhs_scale: float, output_scale: float) -> Tuple[int, int]:
+    """BATCH_MATMUL's (multiplier, shift): GetQuantizedConvolutionMultipler without bias, whose product of the
+    two input scales is taken in float32 before the double division."""
+    product = np.float32(_f32(lhs_scale)) * np.float32(_f32(rhs_scale))
+    return quantize_multiplier(float(product) / _f32(output_scale))

@@ -267,6 +267,18 @@ void mr_select_s8(const mr_select_params *p, const uint8_t *condition, const int
 /* FILL and ZEROS_LIKE int8: n copies of *value (ZEROS_LIKE: a raw 0, whatever the zero point, as TFLM). */
 void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
 
+/* ---- spatial ops */
+
+/* RESIZE_BILINEAR int8 (reference_ops::ResizeBilinearInteger), raw values: TFLM reads no quantization. */
+void mr_resize_bilinear_s8(const mr_resize_params *params, const int8_t *input, int8_t *output);
+
+/* TRANSPOSE_CONV int8 (reference_integer_ops::TransposeConv): OHWI filter, per-channel `quant.shift` (TFLM's),
+ * bias may be NULL, no dilation; `scratch`: one int32 accumulator per output value of one batch. */
+void mr_transpose_conv_s8(const mr_conv_params *p, const int8_t *input, int8_t *output, int32_t *scratch);
+
+/* BATCH_MATMUL int8 (TFLM batch_matmul.cc). */
+void mr_batch_matmul_s8(const mr_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif
