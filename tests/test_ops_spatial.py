@@ -3,6 +3,9 @@ with the fast path and with -DMR_PORTABLE), and the models TFLM refuses, refused
 import numpy as np
 import pytest
 
+from micro_runtime import quant
+from micro_runtime.codegen import generate
+from micro_runtime.target_host import HostModel
 from shape_ops_check import act, assert_refused, check_cases, const, q, single
 from tflite_patch import Quantization, Tensor, save_tflite
 from tflite_patch.graph import ModelError
@@ -31,7 +34,7 @@ def filter_tensor(rng, shape, per_channel):
     return Tensor("w", tuple(shape), "int8", quant, data)
 
 
-def transpose_conv_case(rng, activation="NONE"):
+def transpose_conv_case(rng):
     n, h, w = int(rng.integers(1, 3)), int(rng.integers(1, 6)), int(rng.integers(1, 6))
     in_c, out_c = int(rng.integers(1, 6)), int(rng.integers(1, 6))
     k_h, k_w = int(rng.integers(1, 5)), int(rng.integers(1, 5))
@@ -47,7 +50,7 @@ def transpose_conv_case(rng, activation="NONE"):
         tensors.append(const(rng.integers(-3000, 3000, size=out_c), "bias"))
         inputs.append(4)
     options = {"padding": padding, "strideH": s_h, "strideW": s_w,
-               "fusedActivationFunction": ACTIVATIONS[activation]}
+               "fusedActivationFunction": int(rng.choice(list(ACTIVATIONS.values())))}  # the wheel clamps
     return single(tensors, "TRANSPOSE_CONV", inputs, [3], options, "TransposeConvOptions", graph_inputs=[2])
 
 
@@ -56,14 +59,20 @@ def batch_matmul_case(rng):
     batch = [int(v) for v in rng.integers(1, 4, size=rank - 2)]
     lhs_batch = [d if rng.random() < 0.7 else 1 for d in batch]
     rhs_batch = [d if rng.random() < 0.7 else 1 for d in batch]
-    lhs_batch = lhs_batch[int(rng.integers(0, len(lhs_batch) + 1)):] if rng.random() < 0.3 else lhs_batch
+    if rng.random() < 0.5:  # one operand of lower rank
+        if rng.random() < 0.5:
+            lhs_batch = lhs_batch[int(rng.integers(0, len(lhs_batch) + 1)):]
+        else:
+            rhs_batch = rhs_batch[int(rng.integers(0, len(rhs_batch) + 1)):]
     rows, depth, cols = (int(v) for v in rng.integers(1, 7, size=3))
     adj_x, adj_y = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
     lhs = lhs_batch + ([depth, rows] if adj_x else [rows, depth])
     rhs = rhs_batch + ([cols, depth] if adj_y else [depth, cols])
     if len(lhs) < 2:
         return None
-    out = [max(a, b) for a, b in zip([1] * (len(batch) - len(lhs_batch)) + lhs_batch, rhs_batch)] + [rows, cols]
+    pad = len(batch)
+    out = [max(a, b) for a, b in zip([1] * (pad - len(lhs_batch)) + lhs_batch, [1] * (pad - len(rhs_batch)) + rhs_batch)]
+    out += [rows, cols]
     tensors = [act(lhs, rng, "lhs"), act(rhs, rng, "rhs"), act(out, rng, "y", q(rng.uniform(0.05, 1.0),
                                                                                    int(rng.integers(-128, 128))))]
     if rng.random() < 0.4:  # a constant RHS (TFLM transposes it once)
@@ -80,8 +89,42 @@ def test_transpose_conv():
     assert check_cases(transpose_conv_case, 12, CASES) == CASES
 
 
+def test_transpose_conv_accumulators_are_scratch_in_the_arena():
+    """TFLM's int32 accumulators (one per output value of a batch) are the op's scratch, placed by the planner
+    apart from the input and output it works between."""
+    g = transpose_conv_case(np.random.default_rng(3))
+    gen = generate(save_tflite(g), "op")
+    x, y = g.ops[0].inputs[2], g.ops[0].outputs[0]
+    _, h, w, c = g.tensors[y].shape
+    offset, size = gen.plan.scratch[0]
+    assert size == 4 * h * w * c and offset % 4 == 0
+    for t in (x, y):
+        start = gen.plan.offsets[t]
+        assert offset + size <= start or start + g.tensors[t].nbytes <= offset
+    assert gen.arena_bytes >= size + g.tensors[x].nbytes + g.tensors[y].nbytes
+
+
 def test_batch_matmul():
     assert check_cases(batch_matmul_case, 13, CASES) == CASES
+
+
+def test_batch_matmul_takes_the_float32_product_of_the_input_scales():
+    """TFLM's GetQuantizedConvolutionMultipler multiplies the two input scales in float32: with these scales that
+    multiplier and the all-double one differ, and the accumulator 127*127 + 127*78 + 60*1 = 26095 requantizes
+    differently under the two; our output for it is TFLM's."""
+    s_l, s_r, s_y = 0.08294256, 0.041510716, 0.055409774
+    acc = 127 * 127 + 127 * 78 + 60
+    by_float = quant.batch_matmul_output_multiplier(s_l, s_r, s_y)
+    by_double = quant.quantize_multiplier(float(np.float32(s_l)) * float(np.float32(s_r)) / float(np.float32(s_y)))
+    assert quant.multiply_by_quantized_multiplier(acc, *by_float) != \
+        quant.multiply_by_quantized_multiplier(acc, *by_double)
+    rhs = Tensor("rhs", (3, 1), "int8", q(s_r), np.asarray([[127], [78], [1]], np.int8))
+    g = single([Tensor("lhs", (1, 3), "int8", q(s_l)), rhs, Tensor("y", (1, 1), "int8", q(s_y))], "BATCH_MATMUL",
+               [0, 1], [2], {"adjX": False, "adjY": False}, "BatchMatMulOptions")
+    model = save_tflite(g)
+    lhs = [np.asarray([[127, 127, 60]], np.int8)]
+    want = run_tflm(model, [lhs])[0][0]
+    assert HostModel(generate(model, "op")).invoke(lhs)[0].tobytes() == want.tobytes()
 
 
 def refused_by_tflm(graph):
