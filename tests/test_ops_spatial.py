@@ -1,12 +1,14 @@
 """RESIZE_BILINEAR, TRANSPOSE_CONV, BATCH_MATMUL: seeded random single-op models against the TFLM wheel (our C
 with the fast path and with -DMR_PORTABLE), and the models TFLM refuses, refused in one line."""
+import shutil
+
 import numpy as np
 import pytest
 
-from micro_runtime import quant
+from micro_runtime import quant, target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HostModel
-from shape_ops_check import act, assert_refused, check_cases, const, q, single
+from shape_ops_check import act, assert_refused, check_cases, const, merge, q, random_arrays, single
 from tflite_patch import Quantization, Tensor, save_tflite
 from tflite_patch.graph import ModelError
 from tflite_patch.tflm import run_tflm
@@ -102,6 +104,31 @@ def test_transpose_conv_accumulators_are_scratch_in_the_arena():
         start = gen.plan.offsets[t]
         assert offset + size <= start or start + g.tensors[t].nbytes <= offset
     assert gen.arena_bytes >= size + g.tensors[x].nbytes + g.tensors[y].nbytes
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc / qemu-system-arm not installed")
+def test_transpose_conv_dsp_path_is_bit_exact_on_cortex_m4(tmp_path):
+    """mr_transpose_conv_tap's Arm DSP path (and the portable one, -DMR_PORTABLE) in QEMU on 8 random
+    TRANSPOSE_CONVs in one model (input and output channels with every remainder mod 4): TFLM's bytes, the DSP
+    path in fewer instructions."""
+    rng = np.random.default_rng(21)
+    graph = merge([transpose_conv_case(rng) for _ in range(8)])
+    model = save_tflite(graph)
+    sets = [random_arrays(graph, rng) for _ in range(2)]
+    expected = [b"".join(np.ascontiguousarray(o).tobytes() for o in outs)
+                for outs in run_tflm(model, sets, len(graph.outputs))]
+    packed = [b"".join(a.tobytes() for a in arrays) for arrays in sets]
+    generate(model, "model", target="cortex-m").write(str(tmp_path / "src"))
+    instructions = {}
+    for label, flags in (("dsp", []), ("portable", ["-DMR_PORTABLE"])):
+        build = target_cortexm.build(tmp_path / "src", "model", inputs=packed, extra_cflags=flags,
+                                     out_dir=tmp_path / label)
+        run = target_cortexm.run(build)
+        assert run.outputs == expected, f"{label} path differs from TFLM"
+        instructions[label] = run.instructions[0]
+    assert instructions["dsp"] < instructions["portable"], instructions
 
 
 def test_batch_matmul():

@@ -7,12 +7,18 @@ static union { int32_t align; uint8_t bytes[2528]; } transpose_conv_golden_arena
 #define A (transpose_conv_golden_arena.bytes)
 #define TRANSPOSE_CONV_GOLDEN_ARENA_BYTES 2528
 
-static const int8_t transpose_conv0_c1[120] = {
-  -76, 2, -33, 15, 123, -88, 61, -127, 98, 72, -47, -63, -68, -104, 80, -73, 114, -68, -113, -18, -37, 78, 48, -113,
-  -52, -80, 101, 2, 96, -45, 116, 18, 40, 108, -123, 70, -64, 7, -46, -127, -39, 28, 49, -121, -126, -68, 45, 18,
-  52, -3, 73, -34, 7, 63, 68, -75, 69, 12, -13, -83, 88, -11, -71, 59, -21, -31, 105, 27, 104, 75, -111, -9,
-  -122, -120, 61, -57, -110, 31, 1, -72, 19, 25, 114, -65, -3, -30, 62, -117, -46, 117, 39, -115, -61, 107, 53, -70,
-  98, -32, -38, -74, 111, 8, -31, 120, 64, -30, 63, -119, 44, -35, 94, -58, -103, -37, -19, -67, 28, -115, -101, -12
+static const int8_t transpose_conv0_c1_0[256] = {
+  -76, 2, -33, 0, -52, -80, 101, 0, 52, -3, 73, 0, -122, -120, 61, 0, 15, 123, -88, 0, 2, 96, -45, 0,
+  -34, 7, 63, 0, -57, -110, 31, 0, 61, -127, 98, 0, 116, 18, 40, 0, 68, -75, 69, 0, 1, -72, 19, 0,
+  72, -47, -63, 0, 108, -123, 70, 0, 12, -13, -83, 0, 25, 114, -65, 0, -68, -104, 80, 0, -64, 7, -46, 0,
+  88, -11, -71, 0, -3, -30, 62, 0, -73, 114, -68, 0, -127, -39, 28, 0, 59, -21, -31, 0, -117, -46, 117, 0,
+  -113, -18, -37, 0, 49, -121, -126, 0, 105, 27, 104, 0, 39, -115, -61, 0, 78, 48, -113, 0, -68, 45, 18, 0,
+  75, -111, -9, 0, 107, 53, -70, 0, 98, -32, -38, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -74, 111, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -31, 120, 64, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -30, 63, -119, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  44, -35, 94, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -58, -103, -37, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -19, -67, 28, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -115, -101, -12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 static const int32_t transpose_conv0_m1[5] = {
   1249483589, 1249483589, 1249483589, 1249483589, 1249483589
@@ -20,7 +26,7 @@ static const int32_t transpose_conv0_m1[5] = {
 static const int32_t transpose_conv0_s2[5] = {
   -5, -5, -5, -5, -5
 };
-static const mr_conv_params transpose_conv0_tconv3 = {.input = {.n = 1, .h = 5, .w = 1, .c = 3}, .output = {.n = 1, .h = 10, .w = 4, .c = 5}, .window = {.k_h = 2, .k_w = 4, .stride_h = 2, .stride_w = 3, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = -20, .output_offset = -90, .activation = {.min = -90, .max = 127}, .filter = transpose_conv0_c1, .bias = NULL, .quant = {.multiplier = transpose_conv0_m1, .shift = transpose_conv0_s2, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv0_tconv3 = {.input = {.n = 1, .h = 5, .w = 1, .c = 3}, .output = {.n = 1, .h = 10, .w = 4, .c = 5}, .window = {.k_h = 2, .k_w = 4, .stride_h = 2, .stride_w = 3, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = -20, .output_offset = -90, .activation = {.min = -90, .max = 127}, .filter = transpose_conv0_c1_0, .bias = NULL, .quant = {.multiplier = transpose_conv0_m1, .shift = transpose_conv0_s2, .rshift_m1 = NULL}};
 static void transpose_conv0_run(void) {
   mr_transpose_conv_s8(&transpose_conv0_tconv3, (const int8_t *)(A + 0), (int8_t *)(A + 16), (int32_t *)(int8_t *)(A + 224));
 }
@@ -39,11 +45,15 @@ static const uint8_t transpose_conv0_out0[200] = {
   166, 127, 171, 127, 166, 78, 45, 25
 };
 static const mr_graph_tensor transpose_conv0_tensors[] = {{0, 0, 15, transpose_conv0_in0}, {1, 16, 200, transpose_conv0_out0}};
-static const int8_t transpose_conv1_c1[90] = {
-  8, -75, -54, -60, 77, -76, -81, -33, -22, -39, -27, 110, 33, -112, 80, -42, -101, -31, 89, -14, 123, -65, 52, -27,
-  -84, -8, -113, 121, 113, -103, 122, -67, 108, -54, 110, 64, -69, -120, -51, -79, 40, -25, 110, 107, 105, 33, -8, -84,
-  -45, 2, 35, -10, 88, -103, 22, -92, -69, 18, 65, 39, 62, -55, -62, -107, 6, 108, -13, -53, 115, -109, 114, 53,
-  -34, -33, -119, 84, 115, 20, -79, 107, -120, 125, -84, 50, -50, -25, -33, 73, 14, 25
+static const int8_t transpose_conv1_c1_0[192] = {
+  8, -75, -54, 0, 89, -14, 123, 0, -69, -120, -51, 0, 22, -92, -69, 0, -60, 77, -76, 0, -65, 52, -27, 0,
+  -79, 40, -25, 0, 18, 65, 39, 0, -81, -33, -22, 0, -84, -8, -113, 0, 110, 107, 105, 0, 62, -55, -62, 0,
+  -39, -27, 110, 0, 121, 113, -103, 0, 33, -8, -84, 0, -107, 6, 108, 0, 33, -112, 80, 0, 122, -67, 108, 0,
+  -45, 2, 35, 0, -13, -53, 115, 0, -42, -101, -31, 0, -54, 110, 64, 0, -10, 88, -103, 0, -109, 114, 53, 0,
+  -34, -33, -119, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 84, 115, 20, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -79, 107, -120, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  125, -84, 50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -50, -25, -33, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 73, 14, 25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 static const int32_t transpose_conv1_c4[5] = {
   2437, 2891, -47, 2142, 1558
@@ -54,7 +64,7 @@ static const int32_t transpose_conv1_m2[5] = {
 static const int32_t transpose_conv1_s3[5] = {
   -8, -6, -7, -6, -6
 };
-static const mr_conv_params transpose_conv1_tconv4 = {.input = {.n = 2, .h = 5, .w = 4, .c = 3}, .output = {.n = 2, .h = 10, .w = 8, .c = 5}, .window = {.k_h = 2, .k_w = 3, .stride_h = 2, .stride_w = 2, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = -107, .output_offset = 67, .activation = {.min = 67, .max = 81}, .filter = transpose_conv1_c1, .bias = transpose_conv1_c4, .quant = {.multiplier = transpose_conv1_m2, .shift = transpose_conv1_s3, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv1_tconv4 = {.input = {.n = 2, .h = 5, .w = 4, .c = 3}, .output = {.n = 2, .h = 10, .w = 8, .c = 5}, .window = {.k_h = 2, .k_w = 3, .stride_h = 2, .stride_w = 2, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = -107, .output_offset = 67, .activation = {.min = 67, .max = 81}, .filter = transpose_conv1_c1_0, .bias = transpose_conv1_c4, .quant = {.multiplier = transpose_conv1_m2, .shift = transpose_conv1_s3, .rshift_m1 = NULL}};
 static void transpose_conv1_run(void) {
   mr_transpose_conv_s8(&transpose_conv1_tconv4, (const int8_t *)(A + 0), (int8_t *)(A + 128), (int32_t *)(int8_t *)(A + 928));
 }
@@ -102,8 +112,8 @@ static const uint8_t transpose_conv1_out0[800] = {
   81, 67, 67, 81, 67, 67, 67, 81
 };
 static const mr_graph_tensor transpose_conv1_tensors[] = {{0, 0, 120, transpose_conv1_in0}, {1, 128, 800, transpose_conv1_out0}};
-static const int8_t transpose_conv2_c1[8] = {
-  99, -67, 15, 85, -62, -49, -82, 41
+static const int8_t transpose_conv2_c1_0[16] = {
+  99, -67, 0, 0, 15, 85, 0, 0, -62, -49, 0, 0, -82, 41, 0, 0
 };
 static const int32_t transpose_conv2_c4[4] = {
   -2107, -2249, -2046, 2090
@@ -114,7 +124,7 @@ static const int32_t transpose_conv2_m2[4] = {
 static const int32_t transpose_conv2_s3[4] = {
   -4, -6, -5, -5
 };
-static const mr_conv_params transpose_conv2_tconv4 = {.input = {.n = 1, .h = 2, .w = 3, .c = 2}, .output = {.n = 1, .h = 4, .w = 7, .c = 4}, .window = {.k_h = 1, .k_w = 1, .stride_h = 3, .stride_w = 3, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 34, .output_offset = -112, .activation = {.min = -112, .max = 127}, .filter = transpose_conv2_c1, .bias = transpose_conv2_c4, .quant = {.multiplier = transpose_conv2_m2, .shift = transpose_conv2_s3, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv2_tconv4 = {.input = {.n = 1, .h = 2, .w = 3, .c = 2}, .output = {.n = 1, .h = 4, .w = 7, .c = 4}, .window = {.k_h = 1, .k_w = 1, .stride_h = 3, .stride_w = 3, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 34, .output_offset = -112, .activation = {.min = -112, .max = 127}, .filter = transpose_conv2_c1_0, .bias = transpose_conv2_c4, .quant = {.multiplier = transpose_conv2_m2, .shift = transpose_conv2_s3, .rshift_m1 = NULL}};
 static void transpose_conv2_run(void) {
   mr_transpose_conv_s8(&transpose_conv2_tconv4, (const int8_t *)(A + 0), (int8_t *)(A + 16), (int32_t *)(int8_t *)(A + 128));
 }
@@ -129,8 +139,13 @@ static const uint8_t transpose_conv2_out0[112] = {
   144, 182, 144, 74, 144, 144, 144, 185, 144, 144, 144, 185, 144, 144, 144, 222
 };
 static const mr_graph_tensor transpose_conv2_tensors[] = {{0, 0, 12, transpose_conv2_in0}, {1, 16, 112, transpose_conv2_out0}};
-static const int8_t transpose_conv3_c1[16] = {
-  -52, -57, -45, 102, 27, -112, 68, -116, 47, 126, -109, -23, -21, -71, -96, 49
+static const int8_t transpose_conv3_c1_0[128] = {
+  -52, 0, 0, 0, 47, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -57, 0, 0, 0, 126, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -45, 0, 0, 0, -109, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  102, 0, 0, 0, -23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 27, 0, 0, 0, -21, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -112, 0, 0, 0, -71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  68, 0, 0, 0, -96, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -116, 0, 0, 0, 49, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0
 };
 static const int32_t transpose_conv3_c4[2] = {
   -2376, 75
@@ -141,7 +156,7 @@ static const int32_t transpose_conv3_m2[2] = {
 static const int32_t transpose_conv3_s3[2] = {
   -9, -8
 };
-static const mr_conv_params transpose_conv3_tconv4 = {.input = {.n = 1, .h = 1, .w = 1, .c = 1}, .output = {.n = 1, .h = 3, .w = 1, .c = 2}, .window = {.k_h = 2, .k_w = 4, .stride_h = 3, .stride_w = 1, .pad_top = 0, .pad_left = 1, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 22, .output_offset = 121, .activation = {.min = 117, .max = 125}, .filter = transpose_conv3_c1, .bias = transpose_conv3_c4, .quant = {.multiplier = transpose_conv3_m2, .shift = transpose_conv3_s3, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv3_tconv4 = {.input = {.n = 1, .h = 1, .w = 1, .c = 1}, .output = {.n = 1, .h = 3, .w = 1, .c = 2}, .window = {.k_h = 2, .k_w = 4, .stride_h = 3, .stride_w = 1, .pad_top = 0, .pad_left = 1, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 22, .output_offset = 121, .activation = {.min = 117, .max = 125}, .filter = transpose_conv3_c1_0, .bias = transpose_conv3_c4, .quant = {.multiplier = transpose_conv3_m2, .shift = transpose_conv3_s3, .rshift_m1 = NULL}};
 static void transpose_conv3_run(void) {
   mr_transpose_conv_s8(&transpose_conv3_tconv4, (const int8_t *)(A + 0), (int8_t *)(A + 16), (int32_t *)(int8_t *)(A + 32));
 }
@@ -152,9 +167,18 @@ static const uint8_t transpose_conv3_out0[6] = {
   118, 120, 118, 122, 118, 121
 };
 static const mr_graph_tensor transpose_conv3_tensors[] = {{0, 0, 1, transpose_conv3_in0}, {1, 16, 6, transpose_conv3_out0}};
-static const int8_t transpose_conv4_c1[32] = {
-  7, -42, -58, 68, 90, -61, 121, 29, 73, -10, -64, -111, 75, 39, 47, 20, -76, -20, -100, -23, 107, 109, 117, -64,
-  113, 30, -102, 93, 51, 22, -46, 9
+static const int8_t transpose_conv4_c1_0[256] = {
+  7, 0, 0, 0, -76, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -42, 0, 0, 0, -20, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -58, 0, 0, 0, -100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  68, 0, 0, 0, -23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 90, 0, 0, 0, 107, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -61, 0, 0, 0, 109, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  121, 0, 0, 0, 117, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 29, 0, 0, 0, -64, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 73, 0, 0, 0, 113, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -10, 0, 0, 0, 30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -64, 0, 0, 0, -102, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -111, 0, 0, 0, 93, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  75, 0, 0, 0, 51, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 39, 0, 0, 0, 22, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 47, 0, 0, 0, -46, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  20, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 static const int32_t transpose_conv4_c4[2] = {
   1788, -238
@@ -165,7 +189,7 @@ static const int32_t transpose_conv4_m2[2] = {
 static const int32_t transpose_conv4_s3[2] = {
   -5, -4
 };
-static const mr_conv_params transpose_conv4_tconv4 = {.input = {.n = 1, .h = 1, .w = 3, .c = 1}, .output = {.n = 1, .h = 4, .w = 8, .c = 2}, .window = {.k_h = 4, .k_w = 4, .stride_h = 1, .stride_w = 2, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 127, .output_offset = 115, .activation = {.min = 104, .max = 126}, .filter = transpose_conv4_c1, .bias = transpose_conv4_c4, .quant = {.multiplier = transpose_conv4_m2, .shift = transpose_conv4_s3, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv4_tconv4 = {.input = {.n = 1, .h = 1, .w = 3, .c = 1}, .output = {.n = 1, .h = 4, .w = 8, .c = 2}, .window = {.k_h = 4, .k_w = 4, .stride_h = 1, .stride_w = 2, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 127, .output_offset = 115, .activation = {.min = 104, .max = 126}, .filter = transpose_conv4_c1_0, .bias = transpose_conv4_c4, .quant = {.multiplier = transpose_conv4_m2, .shift = transpose_conv4_s3, .rshift_m1 = NULL}};
 static void transpose_conv4_run(void) {
   mr_transpose_conv_s8(&transpose_conv4_tconv4, (const int8_t *)(A + 0), (int8_t *)(A + 16), (int32_t *)(int8_t *)(A + 80));
 }
@@ -178,8 +202,11 @@ static const uint8_t transpose_conv4_out0[64] = {
   126, 126, 126, 126, 126, 126, 126, 126, 126, 104, 126, 126, 126, 104, 126, 121
 };
 static const mr_graph_tensor transpose_conv4_tensors[] = {{0, 0, 3, transpose_conv4_in0}, {1, 16, 64, transpose_conv4_out0}};
-static const int8_t transpose_conv5_c1[18] = {
-  39, 56, -5, -73, -51, 34, -82, -24, -18, -85, 29, 118, -33, 105, 117, -16, -68, -122
+static const int8_t transpose_conv5_c1_0[96] = {
+  39, 56, -5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -73, -51, 34, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -82, -24, -18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -85, 29, 118, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -33, 105, 117, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -16, -68, -122, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 static const int32_t transpose_conv5_m1[1] = {
   2138110105
@@ -187,7 +214,7 @@ static const int32_t transpose_conv5_m1[1] = {
 static const int32_t transpose_conv5_s2[1] = {
   -7
 };
-static const mr_conv_params transpose_conv5_tconv3 = {.input = {.n = 2, .h = 2, .w = 4, .c = 3}, .output = {.n = 2, .h = 6, .w = 11, .c = 1}, .window = {.k_h = 3, .k_w = 2, .stride_h = 3, .stride_w = 3, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 77, .output_offset = 120, .activation = {.min = -128, .max = 127}, .filter = transpose_conv5_c1, .bias = NULL, .quant = {.multiplier = transpose_conv5_m1, .shift = transpose_conv5_s2, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv5_tconv3 = {.input = {.n = 2, .h = 2, .w = 4, .c = 3}, .output = {.n = 2, .h = 6, .w = 11, .c = 1}, .window = {.k_h = 3, .k_w = 2, .stride_h = 3, .stride_w = 3, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 77, .output_offset = 120, .activation = {.min = -128, .max = 127}, .filter = transpose_conv5_c1_0, .bias = NULL, .quant = {.multiplier = transpose_conv5_m1, .shift = transpose_conv5_s2, .rshift_m1 = NULL}};
 static void transpose_conv5_run(void) {
   mr_transpose_conv_s8(&transpose_conv5_tconv3, (const int8_t *)(A + 0), (int8_t *)(A + 48), (int32_t *)(int8_t *)(A + 192));
 }
@@ -204,10 +231,23 @@ static const uint8_t transpose_conv5_out0[132] = {
   127, 87, 114, 120, 3, 127, 120, 127, 153, 120, 127, 141
 };
 static const mr_graph_tensor transpose_conv5_tensors[] = {{0, 0, 48, transpose_conv5_in0}, {1, 48, 132, transpose_conv5_out0}};
-static const int8_t transpose_conv6_c1[60] = {
-  -108, -74, -47, -118, 72, -123, 74, 2, -115, -18, 90, 92, -26, -24, 62, -38, 115, -42, -41, 104, 25, 9, 114, 66,
-  60, -118, 9, -79, 16, 24, -25, -97, -121, -36, -91, -90, 28, -28, -111, -36, 30, -57, -115, 76, -65, 5, 18, -9,
-  121, 34, 50, -109, -31, 27, -64, -97, 125, 89, 58, 41
+static const int8_t transpose_conv6_c1_0[384] = {
+  -108, -74, -47, -118, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 72, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -123, 74, 2, -115, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 90, 92, -26, -24, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 62, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -38, 115, -42, -41, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 104, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 25, 9, 114, 66, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -118, 9, -79, 16, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -25, -97, -121, -36, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -91, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -90, 28, -28, -111, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -36, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 30, -57, -115, 76, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -65, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  5, 18, -9, 121, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 34, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 50, -109, -31, 27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  -64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -97, 125, 89, 58, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 41, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 static const int32_t transpose_conv6_c4[1] = {
   -1011
@@ -218,7 +258,7 @@ static const int32_t transpose_conv6_m2[1] = {
 static const int32_t transpose_conv6_s3[1] = {
   -4
 };
-static const mr_conv_params transpose_conv6_tconv4 = {.input = {.n = 2, .h = 2, .w = 5, .c = 5}, .output = {.n = 2, .h = 5, .w = 11, .c = 1}, .window = {.k_h = 4, .k_w = 3, .stride_h = 1, .stride_w = 2, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 66, .output_offset = -10, .activation = {.min = -10, .max = 127}, .filter = transpose_conv6_c1, .bias = transpose_conv6_c4, .quant = {.multiplier = transpose_conv6_m2, .shift = transpose_conv6_s3, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv6_tconv4 = {.input = {.n = 2, .h = 2, .w = 5, .c = 5}, .output = {.n = 2, .h = 5, .w = 11, .c = 1}, .window = {.k_h = 4, .k_w = 3, .stride_h = 1, .stride_w = 2, .pad_top = 0, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 66, .output_offset = -10, .activation = {.min = -10, .max = 127}, .filter = transpose_conv6_c1_0, .bias = transpose_conv6_c4, .quant = {.multiplier = transpose_conv6_m2, .shift = transpose_conv6_s3, .rshift_m1 = NULL}};
 static void transpose_conv6_run(void) {
   mr_transpose_conv_s8(&transpose_conv6_tconv4, (const int8_t *)(A + 0), (int8_t *)(A + 112), (int32_t *)(int8_t *)(A + 224));
 }
@@ -237,9 +277,10 @@ static const uint8_t transpose_conv6_out0[110] = {
   127, 127, 246, 127, 246, 127, 118, 127, 127, 127, 246, 127, 246, 127
 };
 static const mr_graph_tensor transpose_conv6_tensors[] = {{0, 0, 100, transpose_conv6_in0}, {1, 112, 110, transpose_conv6_out0}};
-static const int8_t transpose_conv7_c1[48] = {
-  10, -15, -5, 36, -93, 71, -100, -1, 0, -41, -92, 103, -73, -109, 20, -22, 96, -76, -64, -26, -32, 75, -16, -17,
-  -88, 83, -68, 70, -121, -33, 87, 76, 16, 96, 113, -1, -33, 43, -24, 33, 4, -58, 96, -20, 61, -124, 82, 63
+static const int8_t transpose_conv7_c1_0[64] = {
+  10, -15, -5, 36, 96, -76, -64, -26, 16, 96, 113, -1, 0, 0, 0, 0, -93, 71, -100, -1, -32, 75, -16, -17,
+  -33, 43, -24, 33, 0, 0, 0, 0, 0, -41, -92, 103, -88, 83, -68, 70, 4, -58, 96, -20, 0, 0, 0, 0,
+  -73, -109, 20, -22, -121, -33, 87, 76, 61, -124, 82, 63, 0, 0, 0, 0
 };
 static const int32_t transpose_conv7_m1[3] = {
   1308012251, 1295483291, 1358148492
@@ -247,7 +288,7 @@ static const int32_t transpose_conv7_m1[3] = {
 static const int32_t transpose_conv7_s2[3] = {
   -3, -2, -2
 };
-static const mr_conv_params transpose_conv7_tconv3 = {.input = {.n = 2, .h = 4, .w = 2, .c = 4}, .output = {.n = 2, .h = 4, .w = 2, .c = 3}, .window = {.k_h = 1, .k_w = 4, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 1, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = -119, .output_offset = -27, .activation = {.min = -27, .max = 127}, .filter = transpose_conv7_c1, .bias = NULL, .quant = {.multiplier = transpose_conv7_m1, .shift = transpose_conv7_s2, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv7_tconv3 = {.input = {.n = 2, .h = 4, .w = 2, .c = 4}, .output = {.n = 2, .h = 4, .w = 2, .c = 3}, .window = {.k_h = 1, .k_w = 4, .stride_h = 1, .stride_w = 1, .pad_top = 0, .pad_left = 1, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = -119, .output_offset = -27, .activation = {.min = -27, .max = 127}, .filter = transpose_conv7_c1_0, .bias = NULL, .quant = {.multiplier = transpose_conv7_m1, .shift = transpose_conv7_s2, .rshift_m1 = NULL}};
 static void transpose_conv7_run(void) {
   mr_transpose_conv_s8(&transpose_conv7_tconv3, (const int8_t *)(A + 0), (int8_t *)(A + 64), (int32_t *)(int8_t *)(A + 112));
 }
@@ -261,9 +302,15 @@ static const uint8_t transpose_conv7_out0[48] = {
   17, 127, 229, 127, 127, 127, 127, 127, 229, 127, 127, 229, 127, 229, 229, 127, 229, 229, 127, 84, 229, 127, 127, 229
 };
 static const mr_graph_tensor transpose_conv7_tensors[] = {{0, 0, 64, transpose_conv7_in0}, {1, 64, 48, transpose_conv7_out0}};
-static const int8_t transpose_conv8_c1[36] = {
-  64, 46, -87, -102, -34, 14, 67, 120, 96, 95, -13, 82, 84, -96, 18, -122, 63, -79, 127, -109, 116, 70, -69, -29,
-  -32, 93, 6, 72, 25, 56, 39, 64, -13, 108, 66, -46
+static const int8_t transpose_conv8_c1_0[192] = {
+  64, 46, -87, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -102, -34, 14, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 67, 120, 96, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  95, -13, 82, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 84, -96, 18, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -122, 63, -79, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  127, -109, 116, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 70, -69, -29, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, -32, 93, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  72, 25, 56, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 39, 64, -13, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 108, 66, -46, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
 static const int32_t transpose_conv8_m1[1] = {
   2030995177
@@ -271,7 +318,7 @@ static const int32_t transpose_conv8_m1[1] = {
 static const int32_t transpose_conv8_s2[1] = {
   -3
 };
-static const mr_conv_params transpose_conv8_tconv3 = {.input = {.n = 2, .h = 2, .w = 3, .c = 3}, .output = {.n = 2, .h = 4, .w = 6, .c = 1}, .window = {.k_h = 4, .k_w = 3, .stride_h = 2, .stride_w = 2, .pad_top = 1, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 69, .output_offset = 28, .activation = {.min = 28, .max = 127}, .filter = transpose_conv8_c1, .bias = NULL, .quant = {.multiplier = transpose_conv8_m1, .shift = transpose_conv8_s2, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv8_tconv3 = {.input = {.n = 2, .h = 2, .w = 3, .c = 3}, .output = {.n = 2, .h = 4, .w = 6, .c = 1}, .window = {.k_h = 4, .k_w = 3, .stride_h = 2, .stride_w = 2, .pad_top = 1, .pad_left = 0, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 69, .output_offset = 28, .activation = {.min = 28, .max = 127}, .filter = transpose_conv8_c1_0, .bias = NULL, .quant = {.multiplier = transpose_conv8_m1, .shift = transpose_conv8_s2, .rshift_m1 = NULL}};
 static void transpose_conv8_run(void) {
   mr_transpose_conv_s8(&transpose_conv8_tconv3, (const int8_t *)(A + 0), (int8_t *)(A + 48), (int32_t *)(int8_t *)(A + 96));
 }
@@ -284,21 +331,29 @@ static const uint8_t transpose_conv8_out0[48] = {
   127, 28, 127, 28, 28, 61, 28, 28, 127, 28, 127, 127, 127, 28, 127, 28, 127, 28, 28, 28, 72, 28, 28, 28
 };
 static const mr_graph_tensor transpose_conv8_tensors[] = {{0, 0, 36, transpose_conv8_in0}, {1, 48, 48, transpose_conv8_out0}};
-static const int8_t transpose_conv9_c1[320] = {
-  91, -45, -18, 8, 30, -9, -75, -39, 93, 45, 123, -45, -99, -97, -68, 31, -26, 41, -97, 50, 122, -64, 62, -127,
-  -110, -51, -69, 67, -51, 118, -119, 26, 75, 40, -36, -98, -88, -89, 56, 67, -40, -83, -25, -58, 99, 34, -60, -8,
-  124, 81, -103, 13, 90, 95, -66, -20, -20, -72, 90, -125, -36, -31, -70, -17, -6, -86, -25, -33, 60, 106, -18, -62,
-  124, -37, 60, -124, -68, 87, -92, -73, -94, -31, 125, 5, 22, 67, 7, 28, 13, 114, 83, -94, -110, -14, -96, -97,
-  8, -110, 38, -92, -95, 38, 70, 120, 91, -38, -45, 82, -17, -119, 88, -3, 92, -126, 6, -26, -102, 107, 72, -127,
-  77, -111, 104, -15, 119, 48, -8, -18, -22, -84, 113, -47, 19, -46, -37, -26, -81, 57, 83, 43, -85, 51, 33, 57,
-  98, 54, -108, 9, 59, -106, 89, 15, -70, 105, -104, -89, 6, 50, 124, 26, 46, 95, 118, 106, 45, 11, 62, 71,
-  -22, 26, -42, -108, 116, 105, 124, -95, -11, 5, 120, -68, -96, -60, 15, 122, -57, -91, 36, -5, 121, 100, -61, 18,
-  91, 76, -119, -22, -79, -14, 99, 86, -98, 112, -53, -45, 53, -81, 10, -20, 120, -56, -79, 8, -96, 31, -44, -115,
-  -79, 92, 126, -22, 48, 121, 29, -44, 82, -10, 61, 117, -26, 64, 113, -23, -63, -96, 106, -12, -80, -94, 23, 7,
-  79, 36, -16, -26, -114, 112, 67, -62, -30, 75, 18, -53, 99, -16, 31, -23, 5, -125, -117, 1, 75, -86, 10, -65,
-  -61, 73, -115, 83, -51, -74, 99, 91, 75, 124, 123, 12, -30, 74, -50, -2, -32, -69, 35, 35, -40, 23, 87, 121,
-  64, 60, -111, -19, -95, -1, -42, 8, -78, -45, -90, -70, -45, 65, 44, 117, -88, 112, 124, -50, 17, -36, 33, -74,
-  -124, 92, 76, 53, 125, -127, 104, -102
+static const int8_t transpose_conv9_c1_0[512] = {
+  91, -45, -18, 8, -94, -31, 125, 5, 46, 95, 118, 106, 79, 36, -16, -26, 30, 0, 0, 0, 22, 0, 0, 0,
+  45, 0, 0, 0, -114, 0, 0, 0, -9, -75, -39, 93, 67, 7, 28, 13, 11, 62, 71, -22, 112, 67, -62, -30,
+  45, 0, 0, 0, 114, 0, 0, 0, 26, 0, 0, 0, 75, 0, 0, 0, 123, -45, -99, -97, 83, -94, -110, -14,
+  -42, -108, 116, 105, 18, -53, 99, -16, -68, 0, 0, 0, -96, 0, 0, 0, 124, 0, 0, 0, 31, 0, 0, 0,
+  31, -26, 41, -97, -97, 8, -110, 38, -95, -11, 5, 120, -23, 5, -125, -117, 50, 0, 0, 0, -92, 0, 0, 0,
+  -68, 0, 0, 0, 1, 0, 0, 0, 122, -64, 62, -127, -95, 38, 70, 120, -96, -60, 15, 122, 75, -86, 10, -65,
+  -110, 0, 0, 0, 91, 0, 0, 0, -57, 0, 0, 0, -61, 0, 0, 0, -51, -69, 67, -51, -38, -45, 82, -17,
+  -91, 36, -5, 121, 73, -115, 83, -51, 118, 0, 0, 0, -119, 0, 0, 0, 100, 0, 0, 0, -74, 0, 0, 0,
+  -119, 26, 75, 40, 88, -3, 92, -126, -61, 18, 91, 76, 99, 91, 75, 124, -36, 0, 0, 0, 6, 0, 0, 0,
+  -119, 0, 0, 0, 123, 0, 0, 0, -98, -88, -89, 56, -26, -102, 107, 72, -22, -79, -14, 99, 12, -30, 74, -50,
+  67, 0, 0, 0, -127, 0, 0, 0, 86, 0, 0, 0, -2, 0, 0, 0, -40, -83, -25, -58, 77, -111, 104, -15,
+  -98, 112, -53, -45, -32, -69, 35, 35, 99, 0, 0, 0, 119, 0, 0, 0, 53, 0, 0, 0, -40, 0, 0, 0,
+  34, -60, -8, 124, 48, -8, -18, -22, -81, 10, -20, 120, 23, 87, 121, 64, 81, 0, 0, 0, -84, 0, 0, 0,
+  -56, 0, 0, 0, 60, 0, 0, 0, -103, 13, 90, 95, 113, -47, 19, -46, -79, 8, -96, 31, -111, -19, -95, -1,
+  -66, 0, 0, 0, -37, 0, 0, 0, -44, 0, 0, 0, -42, 0, 0, 0, -20, -20, -72, 90, -26, -81, 57, 83,
+  -115, -79, 92, 126, 8, -78, -45, -90, -125, 0, 0, 0, 43, 0, 0, 0, -22, 0, 0, 0, -70, 0, 0, 0,
+  -36, -31, -70, -17, -85, 51, 33, 57, 48, 121, 29, -44, -45, 65, 44, 117, -6, 0, 0, 0, 98, 0, 0, 0,
+  82, 0, 0, 0, -88, 0, 0, 0, -86, -25, -33, 60, 54, -108, 9, 59, -10, 61, 117, -26, 112, 124, -50, 17,
+  106, 0, 0, 0, -106, 0, 0, 0, 64, 0, 0, 0, -36, 0, 0, 0, -18, -62, 124, -37, 89, 15, -70, 105,
+  113, -23, -63, -96, 33, -74, -124, 92, 60, 0, 0, 0, -104, 0, 0, 0, 106, 0, 0, 0, 76, 0, 0, 0,
+  -124, -68, 87, -92, -89, 6, 50, 124, -12, -80, -94, 23, 53, 125, -127, 104, -73, 0, 0, 0, 26, 0, 0, 0,
+  7, 0, 0, 0, -102, 0, 0, 0
 };
 static const int32_t transpose_conv9_c4[4] = {
   -1786, 1, -1933, 1518
@@ -309,7 +364,7 @@ static const int32_t transpose_conv9_m2[4] = {
 static const int32_t transpose_conv9_s3[4] = {
   -7, -9, -8, -6
 };
-static const mr_conv_params transpose_conv9_tconv4 = {.input = {.n = 2, .h = 1, .w = 4, .c = 5}, .output = {.n = 2, .h = 1, .w = 4, .c = 4}, .window = {.k_h = 4, .k_w = 4, .stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_left = 1, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 36, .output_offset = 92, .activation = {.min = 92, .max = 127}, .filter = transpose_conv9_c1, .bias = transpose_conv9_c4, .quant = {.multiplier = transpose_conv9_m2, .shift = transpose_conv9_s3, .rshift_m1 = NULL}};
+static const mr_conv_params transpose_conv9_tconv4 = {.input = {.n = 2, .h = 1, .w = 4, .c = 5}, .output = {.n = 2, .h = 1, .w = 4, .c = 4}, .window = {.k_h = 4, .k_w = 4, .stride_h = 1, .stride_w = 1, .pad_top = 1, .pad_left = 1, .dilation_h = 1, .dilation_w = 1}, .depth_multiplier = 1, .input_offset = 36, .output_offset = 92, .activation = {.min = 92, .max = 127}, .filter = transpose_conv9_c1_0, .bias = transpose_conv9_c4, .quant = {.multiplier = transpose_conv9_m2, .shift = transpose_conv9_s3, .rshift_m1 = NULL}};
 static void transpose_conv9_run(void) {
   mr_transpose_conv_s8(&transpose_conv9_tconv4, (const int8_t *)(A + 0), (int8_t *)(A + 48), (int32_t *)(int8_t *)(A + 80));
 }

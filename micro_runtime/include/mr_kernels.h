@@ -272,9 +272,17 @@ void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
 /* RESIZE_BILINEAR int8 (reference_ops::ResizeBilinearInteger), raw values: TFLM reads no quantization. */
 void mr_resize_bilinear_s8(const mr_resize_params *params, const int8_t *input, int8_t *output);
 
-/* TRANSPOSE_CONV int8 (reference_integer_ops::TransposeConv): OHWI filter, per-channel `quant.shift` (TFLM's),
- * bias may be NULL, no dilation; `scratch`: one int32 accumulator per output value of one batch. */
+/* TRANSPOSE_CONV int8 (reference_integer_ops::TransposeConv): per-channel `quant.shift` (TFLM's), bias may be NULL,
+ * no dilation; `scratch`: one int32 accumulator per output value of one batch. `filter` in blocks of four output
+ * channels: [ceil(out_c/4)][k_h][k_w][ceil(in_c/4)][4 channels][4 input values], zeros past out_c and in_c
+ * (lowering/transpose_conv.py, filter_blocks). */
 void mr_transpose_conv_s8(const mr_conv_params *p, const int8_t *input, int8_t *output, int32_t *scratch);
+
+/* One tap of `blocks` blocks of mr_transpose_conv_s8's filter, block b at w + b * block_stride:
+ * acc[4b + j] += sum over i < n of (x[i] + in_offset) * w[b * block_stride + 16 * (i / 4) + 4 * j + i % 4]
+ * (transpose_conv.c, transpose_conv_dsp.c). */
+void mr_transpose_conv_tap(const int8_t *x, int32_t n, const int8_t *w, size_t block_stride, int32_t blocks,
+                           int32_t in_offset, int32_t *acc);
 
 /* BATCH_MATMUL int8 (TFLM batch_matmul.cc). */
 void mr_batch_matmul_s8(const mr_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *out);

@@ -1,6 +1,7 @@
 """TRANSPOSE_CONV int8 (TFLM transpose_conv.cc): inputs (output_shape, filter OHWI, input[, bias]); TFLM ignores
 the output_shape tensor and takes the geometry from the output tensor, as here. Per-channel (or per-tensor)
-int8 filter, int32 bias or none; the int32 accumulators (one per output value) are the op's scratch."""
+int8 filter, stored in the kernel's blocks of four output channels (`filter_blocks`), int32 bias or none; the
+int32 accumulators (one per output value) are the op's scratch."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +13,17 @@ from tflite_patch.graph import Graph, ModelError, Op
 
 def _bias(op: Op) -> int | None:
     return op.inputs[3] if len(op.inputs) > 3 and op.inputs[3] >= 0 else None
+
+
+def filter_blocks(filt: np.ndarray) -> np.ndarray:
+    """The OHWI filter as mr_transpose_conv_s8 reads it: blocks of four output channels, each tap's input
+    channels in groups of four with the four channels' values of a group together, zeros past out_c and in_c:
+    [ceil(O/4)][H][W][ceil(I/4)][4][4]."""
+    o, h, w, i = filt.shape
+    padded = np.zeros((-(-o // 4) * 4, h, w, -(-i // 4) * 4), np.int8)
+    padded[:o, :, :, :i] = filt
+    blocks = padded.reshape(-1, 4, h, w, padded.shape[3] // 4, 4)  # [block][channel][H][W][group][value]
+    return blocks.transpose(0, 2, 3, 4, 1, 5)
 
 
 def _window(graph: Graph, op: Op) -> dict:
@@ -29,7 +41,7 @@ def _window(graph: Graph, op: Op) -> dict:
 
 class TransposeConv(Lowering):
     kinds = ("TRANSPOSE_CONV",)
-    sources = ("transpose_conv.c",)
+    sources = ("transpose_conv.c", "transpose_conv_dsp.c")
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         x, w, y = (graph.tensors[t] for t in (op.inputs[2], op.inputs[1], op.outputs[0]))
@@ -55,7 +67,8 @@ class TransposeConv(Lowering):
 
     def constant_bytes(self, graph: Graph, op: Op) -> int:
         channels = graph.tensors[op.inputs[1]].shape[0]
-        return graph.tensors[op.inputs[1]].nbytes + (4 * channels if _bias(op) is not None else 0) + 8 * channels
+        blocked = filter_blocks(graph.tensors[op.inputs[1]].data).size
+        return blocked + (4 * channels if _bias(op) is not None else 0) + 8 * channels
 
     def macs(self, graph: Graph, op: Op) -> int:
         x, w = graph.tensors[op.inputs[2]].shape, graph.tensors[op.inputs[1]].shape
@@ -75,7 +88,7 @@ class TransposeConv(Lowering):
         b = _bias(op)
         fields = dict(input=dict(zip("nhwc", e.t(x).shape)), output=dict(zip("nhwc", e.t(y).shape)),
                       window=_window(e.graph, op), depth_multiplier=1, input_offset=-zp_in, output_offset=zp_out,
-                      activation=dict(min=act[0], max=act[1]), filter=e.const(w),
+                      activation=dict(min=act[0], max=act[1]), filter=e.const(w, filter_blocks(filt.data)),
                       bias=e.const(b) if b is not None else "NULL",
                       quant=dict(multiplier=e.array("m", mults), shift=e.array("s", shifts), rshift_m1="NULL"))
         e.call("mr_transpose_conv_s8", e.params("mr_conv_params", "tconv", fields), e.ptr(x, True), e.ptr(y),
