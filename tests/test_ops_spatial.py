@@ -59,8 +59,8 @@ def transpose_conv_case(rng):
 def batch_matmul_case(rng):
     rank = int(rng.integers(2, 6))
     batch = [int(v) for v in rng.integers(1, 4, size=rank - 2)]
-    lhs_batch = [d if rng.random() < 0.7 else 1 for d in batch]
-    rhs_batch = [d if rng.random() < 0.7 else 1 for d in batch]
+    lhs_batch = [d if rng.random() < 0.5 else 1 for d in batch]
+    rhs_batch = [d if rng.random() < 0.5 else 1 for d in batch]
     if rng.random() < 0.5:  # one operand of lower rank
         if rng.random() < 0.5:
             lhs_batch = lhs_batch[int(rng.integers(0, len(lhs_batch) + 1)):]
@@ -77,9 +77,11 @@ def batch_matmul_case(rng):
     out += [rows, cols]
     tensors = [act(lhs, rng, "lhs"), act(rhs, rng, "rhs"), act(out, rng, "y", q(rng.uniform(0.05, 1.0),
                                                                                    int(rng.integers(-128, 128))))]
-    if rng.random() < 0.4:  # a constant RHS (TFLM transposes it once)
-        tensors[1] = Tensor("rhs", tuple(rhs), "int8", tensors[1].quant,
-                            rng.integers(-128, 128, size=rhs).astype(np.int8))
+    draw = rng.random()
+    if draw < 0.5:  # a constant RHS (TFLM transposes it once), or a constant LHS
+        k = 1 if draw < 0.35 else 0
+        tensors[k] = Tensor(tensors[k].name, tensors[k].shape, "int8", tensors[k].quant,
+                            rng.integers(-128, 128, size=tensors[k].shape).astype(np.int8))
     return single(tensors, "BATCH_MATMUL", [0, 1], [2], {"adjX": adj_x, "adjY": adj_y}, "BatchMatMulOptions")
 
 
@@ -179,3 +181,18 @@ def test_batch_matmul_of_batches_that_do_not_broadcast_is_refused():
     g = single([act([2, 3, 4], rng, "lhs"), act([3, 4, 6], rng, "rhs"), act([3, 3, 6], rng, "y")], "BATCH_MATMUL",
                [0, 1], [2], {"adjX": False, "adjY": False}, "BatchMatMulOptions")
     assert_refused(refused_by_tflm(g), "op BATCH_MATMUL at index 0: batch dimensions of \\[2, 3, 4\\]")
+
+
+def test_resize_bilinear_with_a_size_computed_at_run_time_is_refused():
+    """TFLM's Prepare: "Non constant size tensor not supported"."""
+    rng = np.random.default_rng(0)
+    g = single([act([1, 2, 2, 3], rng), Tensor("size", (2,), "int32", None), act([1, 4, 4, 3], rng, "y")],
+               "RESIZE_BILINEAR", [0, 1], [2], {}, "ResizeBilinearOptions", graph_inputs=[0, 1])
+    assert_refused(g, "op RESIZE_BILINEAR at index 0: input 1 must be a constant tensor")
+
+
+def test_transpose_conv_with_float_output_is_refused():
+    """An int8 input and a float32 graph output: TFLM's Eval refuses types that differ; so do we, in one line."""
+    g = transpose_conv_case(np.random.default_rng(0))
+    g.tensors[3] = Tensor("y", g.tensors[3].shape, "float32", None)
+    assert_refused(refused_by_tflm(g), "op TRANSPOSE_CONV at index 0: input and output must be int8$")

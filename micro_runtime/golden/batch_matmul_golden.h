@@ -3,9 +3,9 @@
 #ifndef MR_BATCH_MATMUL_GOLDEN_H_
 #define MR_BATCH_MATMUL_GOLDEN_H_
 
-static union { int32_t align; uint8_t bytes[240]; } batch_matmul_golden_arena;
+static union { int32_t align; uint8_t bytes[176]; } batch_matmul_golden_arena;
 #define A (batch_matmul_golden_arena.bytes)
-#define BATCH_MATMUL_GOLDEN_ARENA_BYTES 240
+#define BATCH_MATMUL_GOLDEN_ARENA_BYTES 176
 
 static const mr_batch_matmul_params batch_matmul0_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 3, .cols = 5, .depth = 2, .lhs_row_stride = 1, .lhs_depth_stride = 3, .rhs_col_stride = 2, .rhs_depth_stride = 1, .lhs_offset = 15, .rhs_offset = -86, .output_offset = 90, .output_multiplier = 1595421735, .output_shift = -7};
 static void batch_matmul0_run(void) {
@@ -35,144 +35,141 @@ static const uint8_t batch_matmul1_out0[18] = {
   128, 128, 127, 127, 127, 127, 128, 128, 120, 254, 127, 127, 128, 127, 206, 127, 127, 127
 };
 static const mr_graph_tensor batch_matmul1_tensors[] = {{0, 0, 6, batch_matmul1_in0}, {0, 16, 12, batch_matmul1_in1}, {1, 32, 18, batch_matmul1_out0}};
-static const mr_batch_matmul_params batch_matmul2_bmm0 = {.batch = {1, 1, 3}, .lhs_batch_stride = {0, 0, 3}, .rhs_batch_stride = {0, 0, 6}, .rows = 1, .cols = 2, .depth = 3, .lhs_row_stride = 1, .lhs_depth_stride = 1, .rhs_col_stride = 1, .rhs_depth_stride = 2, .lhs_offset = 109, .rhs_offset = 76, .output_offset = -4, .output_multiplier = 1286113838, .output_shift = -5};
+static const mr_batch_matmul_params batch_matmul2_bmm0 = {.batch = {1, 1, 3}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 6}, .rows = 1, .cols = 2, .depth = 3, .lhs_row_stride = 1, .lhs_depth_stride = 1, .rhs_col_stride = 1, .rhs_depth_stride = 2, .lhs_offset = 109, .rhs_offset = 76, .output_offset = -4, .output_multiplier = 1286113838, .output_shift = -5};
 static void batch_matmul2_run(void) {
   mr_batch_matmul_s8(&batch_matmul2_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 48));
 }
-static const uint8_t batch_matmul2_in0[9] = {
-  17, 66, 172, 181, 252, 170, 184, 174, 71
+static const uint8_t batch_matmul2_in0[3] = {
+  17, 66, 172
 };
 static const uint8_t batch_matmul2_in1[18] = {
-  168, 229, 141, 167, 153, 44, 117, 10, 130, 42, 177, 183, 206, 195, 165, 210, 174, 88
+  181, 252, 170, 184, 174, 71, 168, 229, 141, 167, 153, 44, 117, 10, 130, 42, 177, 183
 };
 static const uint8_t batch_matmul2_out0[6] = {
-  128, 125, 19, 127, 242, 127
+  219, 127, 128, 125, 127, 127
 };
-static const mr_graph_tensor batch_matmul2_tensors[] = {{0, 0, 9, batch_matmul2_in0}, {0, 16, 18, batch_matmul2_in1}, {1, 48, 6, batch_matmul2_out0}};
-static const int8_t batch_matmul3_c1[8] = {
-  47, 4, 58, 60, 2, -49, 103, -22
-};
-static const mr_batch_matmul_params batch_matmul3_bmm1 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 2, .cols = 4, .depth = 2, .lhs_row_stride = 2, .lhs_depth_stride = 1, .rhs_col_stride = 2, .rhs_depth_stride = 1, .lhs_offset = 70, .rhs_offset = 5, .output_offset = 3, .output_multiplier = 1109205077, .output_shift = -5};
+static const mr_graph_tensor batch_matmul2_tensors[] = {{0, 0, 3, batch_matmul2_in0}, {0, 16, 18, batch_matmul2_in1}, {1, 48, 6, batch_matmul2_out0}};
+static const mr_batch_matmul_params batch_matmul3_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 4, .cols = 5, .depth = 3, .lhs_row_stride = 1, .lhs_depth_stride = 4, .rhs_col_stride = 1, .rhs_depth_stride = 5, .lhs_offset = 54, .rhs_offset = 62, .output_offset = 9, .output_multiplier = 1980446333, .output_shift = -6};
 static void batch_matmul3_run(void) {
-  mr_batch_matmul_s8(&batch_matmul3_bmm1, (const int8_t *)(A + 0), batch_matmul3_c1, (int8_t *)(A + 16));
+  mr_batch_matmul_s8(&batch_matmul3_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32));
 }
-static const uint8_t batch_matmul3_in0[4] = {
-  6, 218, 97, 52
+static const uint8_t batch_matmul3_in0[12] = {
+  158, 60, 2, 207, 103, 234, 6, 218, 97, 52, 173, 208
 };
-static const uint8_t batch_matmul3_out0[8] = {
-  71, 114, 245, 127, 127, 127, 191, 127
+static const uint8_t batch_matmul3_in1[15] = {
+  162, 98, 254, 234, 128, 35, 254, 185, 154, 183, 85, 109, 66, 50, 243
 };
-static const mr_graph_tensor batch_matmul3_tensors[] = {{0, 0, 4, batch_matmul3_in0}, {1, 16, 8, batch_matmul3_out0}};
-static const mr_batch_matmul_params batch_matmul4_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 3, .cols = 4, .depth = 1, .lhs_row_stride = 1, .lhs_depth_stride = 3, .rhs_col_stride = 1, .rhs_depth_stride = 4, .lhs_offset = 2, .rhs_offset = -50, .output_offset = -96, .output_multiplier = 1197323523, .output_shift = -5};
+static const uint8_t batch_matmul3_out0[20] = {
+  127, 127, 127, 127, 127, 127, 127, 127, 127, 226, 6, 119, 252, 216, 182, 42, 49, 22, 12, 6
+};
+static const mr_graph_tensor batch_matmul3_tensors[] = {{0, 0, 12, batch_matmul3_in0}, {0, 16, 15, batch_matmul3_in1}, {1, 32, 20, batch_matmul3_out0}};
+static const int8_t batch_matmul4_c1[24] = {
+  14, -71, 35, 88, 90, 13, 86, 44, -122, -69, 124, -13, -14, 5, -69, -14, -56, 2, 112, -74, -51, -28, -24, 79
+};
+static const mr_batch_matmul_params batch_matmul4_bmm1 = {.batch = {1, 1, 3}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 8}, .rows = 5, .cols = 2, .depth = 4, .lhs_row_stride = 1, .lhs_depth_stride = 5, .rhs_col_stride = 4, .rhs_depth_stride = 1, .lhs_offset = -14, .rhs_offset = -60, .output_offset = -127, .output_multiplier = 1204198978, .output_shift = -4};
 static void batch_matmul4_run(void) {
-  mr_batch_matmul_s8(&batch_matmul4_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32));
+  mr_batch_matmul_s8(&batch_matmul4_bmm1, (const int8_t *)(A + 0), batch_matmul4_c1, (int8_t *)(A + 32));
 }
-static const uint8_t batch_matmul4_in0[3] = {
-  164, 3, 152
+static const uint8_t batch_matmul4_in0[20] = {
+  161, 69, 247, 227, 37, 17, 248, 144, 210, 126, 24, 68, 226, 25, 219, 2, 211, 208, 244, 20
 };
-static const uint8_t batch_matmul4_in1[4] = {
-  214, 224, 233, 88
+static const uint8_t batch_matmul4_out0[30] = {
+  14, 128, 128, 49, 127, 51, 127, 207, 128, 128, 127, 127, 150, 128, 127, 127, 127, 118, 128, 128, 127, 127, 70, 128,
+  127, 127, 127, 127, 128, 128
 };
-static const uint8_t batch_matmul4_out0[12] = {
-  48, 33, 18, 128, 152, 153, 154, 163, 68, 50, 34, 128
+static const mr_graph_tensor batch_matmul4_tensors[] = {{0, 0, 20, batch_matmul4_in0}, {1, 32, 30, batch_matmul4_out0}};
+static const mr_batch_matmul_params batch_matmul5_bmm0 = {.batch = {1, 1, 2}, .lhs_batch_stride = {0, 0, 6}, .rhs_batch_stride = {0, 0, 0}, .rows = 6, .cols = 5, .depth = 1, .lhs_row_stride = 1, .lhs_depth_stride = 1, .rhs_col_stride = 1, .rhs_depth_stride = 1, .lhs_offset = 53, .rhs_offset = 38, .output_offset = 110, .output_multiplier = 2075660104, .output_shift = -3};
+static const int8_t batch_matmul5_c0[12] = {
+  -59, 112, 22, -3, -108, 126, -71, -13, 41, -75, 39, 3
 };
-static const mr_graph_tensor batch_matmul4_tensors[] = {{0, 0, 3, batch_matmul4_in0}, {0, 16, 4, batch_matmul4_in1}, {1, 32, 12, batch_matmul4_out0}};
-static const int8_t batch_matmul5_c1_0[24] = {
-  -28, 69, 17, 126, 25, -48, -24, -9, -8, 24, -37, -12, 79, -29, -112, 68, 2, 20, -95, 37, -46, -30, -45, -12
-};
-static const mr_batch_matmul_params batch_matmul5_bmm1 = {.batch = {2, 1, 1}, .lhs_batch_stride = {36, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 6, .cols = 4, .depth = 6, .lhs_row_stride = 1, .lhs_depth_stride = 6, .rhs_col_stride = 6, .rhs_depth_stride = 1, .lhs_offset = -86, .rhs_offset = 14, .output_offset = -56, .output_multiplier = 1362213202, .output_shift = -7};
 static void batch_matmul5_run(void) {
-  mr_batch_matmul_s8(&batch_matmul5_bmm1, (const int8_t *)(A + 0), batch_matmul5_c1_0, (int8_t *)(A + 80));
+  mr_batch_matmul_s8(&batch_matmul5_bmm0, batch_matmul5_c0, (const int8_t *)(A + 0), (int8_t *)(A + 16));
 }
-static const uint8_t batch_matmul5_in0[72] = {
-  0, 119, 33, 176, 242, 89, 93, 70, 135, 77, 69, 110, 50, 181, 116, 123, 203, 218, 119, 127, 111, 202, 110, 197,
-  210, 250, 112, 22, 253, 148, 126, 185, 243, 41, 181, 39, 3, 18, 142, 14, 92, 60, 187, 103, 78, 191, 33, 8,
-  227, 243, 208, 101, 44, 229, 183, 83, 54, 104, 184, 44, 190, 101, 123, 73, 149, 67, 253, 168, 161, 154, 154, 186
+static const uint8_t batch_matmul5_in0[5] = {
+  18, 142, 14, 92, 60
 };
-static const uint8_t batch_matmul5_out0[48] = {
-  194, 225, 187, 4, 204, 210, 22, 218, 162, 199, 172, 157, 128, 190, 128, 23, 205, 213, 198, 12, 128, 191, 178, 9,
-  128, 183, 137, 247, 227, 197, 186, 244, 205, 194, 133, 39, 187, 203, 145, 187, 128, 188, 128, 231, 146, 189, 204, 213
+static const uint8_t batch_matmul5_out0[60] = {
+  69, 127, 72, 16, 39, 127, 128, 127, 127, 127, 127, 128, 127, 127, 127, 127, 128, 127, 127, 127, 128, 127, 128, 128,
+  128, 127, 128, 127, 127, 127, 244, 127, 253, 128, 153, 127, 128, 127, 127, 127, 127, 128, 127, 127, 127, 217, 127, 228,
+  128, 128, 127, 128, 127, 127, 127, 127, 128, 127, 127, 127
 };
-static const mr_graph_tensor batch_matmul5_tensors[] = {{0, 0, 72, batch_matmul5_in0}, {1, 80, 48, batch_matmul5_out0}};
-static const mr_batch_matmul_params batch_matmul6_bmm0 = {.batch = {1, 2, 1}, .lhs_batch_stride = {0, 6, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 3, .cols = 5, .depth = 2, .lhs_row_stride = 2, .lhs_depth_stride = 1, .rhs_col_stride = 2, .rhs_depth_stride = 1, .lhs_offset = -42, .rhs_offset = 115, .output_offset = 87, .output_multiplier = 2083802327, .output_shift = -6};
+static const mr_graph_tensor batch_matmul5_tensors[] = {{0, 0, 5, batch_matmul5_in0}, {1, 16, 60, batch_matmul5_out0}};
+static const mr_batch_matmul_params batch_matmul6_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 6, .cols = 3, .depth = 3, .lhs_row_stride = 3, .lhs_depth_stride = 1, .rhs_col_stride = 3, .rhs_depth_stride = 1, .lhs_offset = -54, .rhs_offset = -104, .output_offset = 123, .output_multiplier = 1723794024, .output_shift = -5};
 static void batch_matmul6_run(void) {
-  mr_batch_matmul_s8(&batch_matmul6_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32));
+  mr_batch_matmul_s8(&batch_matmul6_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 32), (int8_t *)(A + 48));
 }
-static const uint8_t batch_matmul6_in0[12] = {
-  131, 81, 91, 59, 178, 206, 34, 213, 210, 210, 100, 186
+static const uint8_t batch_matmul6_in0[18] = {
+  73, 253, 168, 161, 154, 154, 186, 19, 243, 180, 231, 44, 164, 159, 16, 195, 15, 225
 };
-static const uint8_t batch_matmul6_in1[10] = {
-  118, 16, 235, 77, 118, 250, 84, 213, 240, 66
+static const uint8_t batch_matmul6_in1[9] = {
+  157, 107, 177, 45, 79, 246, 181, 72, 42
 };
-static const uint8_t batch_matmul6_out0[30] = {
-  128, 219, 128, 128, 199, 127, 127, 127, 127, 127, 128, 128, 128, 128, 128, 146, 128, 174, 226, 128, 128, 128, 128, 128,
-  128, 69, 128, 107, 127, 128
+static const uint8_t batch_matmul6_out0[18] = {
+  127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127
 };
-static const mr_graph_tensor batch_matmul6_tensors[] = {{0, 0, 12, batch_matmul6_in0}, {0, 16, 10, batch_matmul6_in1}, {1, 32, 30, batch_matmul6_out0}};
-static const mr_batch_matmul_params batch_matmul7_bmm0 = {.batch = {1, 2, 2}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 40, 20}, .rows = 6, .cols = 5, .depth = 4, .lhs_row_stride = 4, .lhs_depth_stride = 1, .rhs_col_stride = 4, .rhs_depth_stride = 1, .lhs_offset = 120, .rhs_offset = -127, .output_offset = -111, .output_multiplier = 1935159771, .output_shift = -7};
+static const mr_graph_tensor batch_matmul6_tensors[] = {{0, 0, 18, batch_matmul6_in0}, {0, 32, 9, batch_matmul6_in1}, {1, 48, 18, batch_matmul6_out0}};
+static const mr_batch_matmul_params batch_matmul7_bmm0 = {.batch = {1, 3, 3}, .lhs_batch_stride = {0, 2, 0}, .rhs_batch_stride = {0, 0, 5}, .rows = 2, .cols = 5, .depth = 1, .lhs_row_stride = 1, .lhs_depth_stride = 1, .rhs_col_stride = 1, .rhs_depth_stride = 1, .lhs_offset = 46, .rhs_offset = 46, .output_offset = -21, .output_multiplier = 1629170994, .output_shift = -7};
+static const int8_t batch_matmul7_c0[6] = {
+  77, 84, -43, -16, 66, 41
+};
 static void batch_matmul7_run(void) {
-  mr_batch_matmul_s8(&batch_matmul7_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 32), (int8_t *)(A + 112));
+  mr_batch_matmul_s8(&batch_matmul7_bmm0, batch_matmul7_c0, (const int8_t *)(A + 0), (int8_t *)(A + 16));
 }
-static const uint8_t batch_matmul7_in0[24] = {
-  200, 40, 131, 46, 126, 110, 225, 102, 201, 147, 71, 176, 28, 161, 35, 202, 115, 49, 137, 220, 49, 21, 118, 28
+static const uint8_t batch_matmul7_in0[15] = {
+  252, 230, 202, 89, 106, 255, 108, 100, 1, 23, 235, 167, 179, 65, 36
 };
-static const uint8_t batch_matmul7_in1[80] = {
-  108, 250, 79, 238, 109, 79, 188, 104, 158, 63, 233, 3, 47, 162, 175, 159, 123, 29, 21, 32, 165, 156, 211, 105,
-  3, 35, 62, 158, 30, 99, 83, 99, 15, 37, 234, 77, 226, 14, 132, 249, 211, 85, 56, 207, 88, 202, 69, 104,
-  211, 61, 120, 150, 33, 157, 37, 192, 202, 94, 85, 51, 43, 59, 221, 251, 132, 228, 51, 241, 130, 3, 176, 171,
-  71, 142, 190, 125, 249, 170, 133, 217
+static const uint8_t batch_matmul7_out0[90] = {
+  10, 250, 229, 77, 90, 11, 250, 229, 83, 96, 12, 91, 85, 13, 29, 14, 98, 91, 15, 32, 253, 204, 212, 60,
+  39, 254, 202, 211, 65, 42, 236, 235, 235, 237, 238, 242, 239, 234, 3, 6, 236, 238, 238, 236, 236, 243, 6, 5,
+  243, 247, 235, 234, 234, 237, 236, 239, 227, 229, 255, 250, 7, 248, 230, 69, 80, 1, 245, 231, 49, 57, 9, 81,
+  76, 10, 25, 2, 58, 54, 3, 15, 252, 206, 214, 53, 33, 248, 213, 219, 36, 21
 };
-static const uint8_t batch_matmul7_out0[120] = {
-  128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
-  128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128
-};
-static const mr_graph_tensor batch_matmul7_tensors[] = {{0, 0, 24, batch_matmul7_in0}, {0, 32, 80, batch_matmul7_in1}, {1, 112, 120, batch_matmul7_out0}};
-static const mr_batch_matmul_params batch_matmul8_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 5, .cols = 5, .depth = 5, .lhs_row_stride = 1, .lhs_depth_stride = 5, .rhs_col_stride = 5, .rhs_depth_stride = 1, .lhs_offset = -110, .rhs_offset = -56, .output_offset = -2, .output_multiplier = 1557000228, .output_shift = -5};
+static const mr_graph_tensor batch_matmul7_tensors[] = {{0, 0, 15, batch_matmul7_in0}, {1, 16, 90, batch_matmul7_out0}};
+static const mr_batch_matmul_params batch_matmul8_bmm0 = {.batch = {1, 3, 1}, .lhs_batch_stride = {0, 8, 0}, .rhs_batch_stride = {0, 4, 0}, .rows = 2, .cols = 1, .depth = 4, .lhs_row_stride = 4, .lhs_depth_stride = 1, .rhs_col_stride = 1, .rhs_depth_stride = 1, .lhs_offset = -46, .rhs_offset = -28, .output_offset = -95, .output_multiplier = 1424319523, .output_shift = -8};
 static void batch_matmul8_run(void) {
-  mr_batch_matmul_s8(&batch_matmul8_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 32), (int8_t *)(A + 64));
+  mr_batch_matmul_s8(&batch_matmul8_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 32), (int8_t *)(A + 48));
 }
-static const uint8_t batch_matmul8_in0[25] = {
-  222, 94, 205, 157, 249, 236, 30, 143, 82, 133, 245, 156, 108, 206, 101, 0, 161, 142, 253, 6, 14, 17, 69, 191,
-  178
+static const uint8_t batch_matmul8_in0[24] = {
+  137, 220, 49, 21, 118, 28, 108, 250, 79, 238, 109, 79, 188, 104, 158, 63, 233, 3, 47, 162, 175, 159, 123, 29
 };
-static const uint8_t batch_matmul8_in1[25] = {
-  94, 98, 57, 30, 104, 230, 63, 160, 173, 99, 127, 5, 102, 87, 9, 180, 47, 32, 62, 73, 27, 215, 123, 131,
-  196
+static const uint8_t batch_matmul8_in1[12] = {
+  21, 32, 165, 156, 211, 105, 3, 35, 62, 158, 30, 99
 };
-static const uint8_t batch_matmul8_out0[25] = {
-  128, 127, 128, 127, 127, 179, 127, 128, 113, 127, 128, 127, 137, 127, 127, 128, 127, 128, 127, 127, 128, 127, 127, 127,
-  127
+static const uint8_t batch_matmul8_out0[6] = {
+  171, 158, 139, 204, 143, 194
 };
-static const mr_graph_tensor batch_matmul8_tensors[] = {{0, 0, 25, batch_matmul8_in0}, {0, 32, 25, batch_matmul8_in1}, {1, 64, 25, batch_matmul8_out0}};
-static const mr_batch_matmul_params batch_matmul9_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 3, .cols = 1, .depth = 2, .lhs_row_stride = 2, .lhs_depth_stride = 1, .rhs_col_stride = 1, .rhs_depth_stride = 1, .lhs_offset = -51, .rhs_offset = -13, .output_offset = -96, .output_multiplier = 2075222199, .output_shift = -2};
+static const mr_graph_tensor batch_matmul8_tensors[] = {{0, 0, 24, batch_matmul8_in0}, {0, 32, 12, batch_matmul8_in1}, {1, 48, 6, batch_matmul8_out0}};
+static const mr_batch_matmul_params batch_matmul9_bmm0 = {.batch = {1, 2, 2}, .lhs_batch_stride = {0, 0, 10}, .rhs_batch_stride = {0, 60, 30}, .rows = 2, .cols = 6, .depth = 5, .lhs_row_stride = 1, .lhs_depth_stride = 2, .rhs_col_stride = 5, .rhs_depth_stride = 1, .lhs_offset = 106, .rhs_offset = -43, .output_offset = 59, .output_multiplier = 1675941708, .output_shift = -4};
+static const int8_t batch_matmul9_c0[20] = {
+  51, -15, -126, 3, -80, -85, 71, -114, -66, 125, -7, -86, -123, -39, -68, 66, -48, -50, -33, 26
+};
 static void batch_matmul9_run(void) {
-  mr_batch_matmul_s8(&batch_matmul9_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32));
+  mr_batch_matmul_s8(&batch_matmul9_bmm0, batch_matmul9_c0, (const int8_t *)(A + 0), (int8_t *)(A + 128));
 }
-static const uint8_t batch_matmul9_in0[6] = {
-  78, 170, 172, 120, 100, 99
+static const uint8_t batch_matmul9_in0[120] = {
+  60, 68, 132, 143, 197, 176, 104, 46, 110, 56, 225, 40, 82, 76, 254, 222, 111, 9, 94, 205, 157, 249, 236, 30,
+  143, 82, 133, 245, 156, 108, 206, 101, 0, 161, 142, 253, 6, 14, 17, 69, 191, 178, 94, 98, 57, 30, 104, 230,
+  63, 160, 173, 99, 127, 5, 102, 87, 9, 180, 47, 32, 62, 73, 27, 215, 123, 131, 196, 158, 35, 183, 110, 252,
+  237, 212, 164, 51, 136, 5, 130, 77, 177, 118, 86, 105, 13, 160, 224, 153, 93, 83, 78, 170, 172, 120, 100, 99,
+  89, 15, 70, 234, 9, 120, 127, 182, 250, 37, 16, 157, 186, 135, 82, 235, 222, 164, 140, 237, 209, 30, 0, 31
 };
-static const uint8_t batch_matmul9_in1[2] = {
-  89, 15
+static const uint8_t batch_matmul9_out0[48] = {
+  128, 128, 128, 128, 128, 128, 128, 217, 128, 128, 128, 82, 128, 128, 194, 128, 128, 51, 128, 128, 127, 128, 127, 128,
+  128, 128, 128, 128, 128, 128, 127, 128, 128, 128, 128, 128, 127, 84, 128, 128, 128, 128, 128, 128, 127, 128, 128, 128
 };
-static const uint8_t batch_matmul9_out0[3] = {
-  127, 128, 127
-};
-static const mr_graph_tensor batch_matmul9_tensors[] = {{0, 0, 6, batch_matmul9_in0}, {0, 16, 2, batch_matmul9_in1}, {1, 32, 3, batch_matmul9_out0}};
+static const mr_graph_tensor batch_matmul9_tensors[] = {{0, 0, 120, batch_matmul9_in0}, {1, 128, 48, batch_matmul9_out0}};
 
 static const mr_graph_case batch_matmul_golden_cases[] = {
   {"BATCH_MATMUL 2x3", batch_matmul0_run, 3, batch_matmul0_tensors},
   {"BATCH_MATMUL 1x1x2x3", batch_matmul1_run, 3, batch_matmul1_tensors},
-  {"BATCH_MATMUL 1x3x3x1", batch_matmul2_run, 3, batch_matmul2_tensors},
-  {"BATCH_MATMUL 2x2", batch_matmul3_run, 2, batch_matmul3_tensors},
-  {"BATCH_MATMUL 1x3", batch_matmul4_run, 3, batch_matmul4_tensors},
-  {"BATCH_MATMUL 2x1x1x6x6", batch_matmul5_run, 2, batch_matmul5_tensors},
-  {"BATCH_MATMUL 2x1x3x2", batch_matmul6_run, 3, batch_matmul6_tensors},
-  {"BATCH_MATMUL 1x1x6x4", batch_matmul7_run, 3, batch_matmul7_tensors},
-  {"BATCH_MATMUL 5x5", batch_matmul8_run, 3, batch_matmul8_tensors},
-  {"BATCH_MATMUL 3x2", batch_matmul9_run, 3, batch_matmul9_tensors}
+  {"BATCH_MATMUL 1x1x3x1", batch_matmul2_run, 3, batch_matmul2_tensors},
+  {"BATCH_MATMUL 1x3x4", batch_matmul3_run, 3, batch_matmul3_tensors},
+  {"BATCH_MATMUL 1x1x4x5", batch_matmul4_run, 2, batch_matmul4_tensors},
+  {"BATCH_MATMUL 2x6x1", batch_matmul5_run, 2, batch_matmul5_tensors},
+  {"BATCH_MATMUL 6x3", batch_matmul6_run, 3, batch_matmul6_tensors},
+  {"BATCH_MATMUL 3x1x2x1", batch_matmul7_run, 2, batch_matmul7_tensors},
+  {"BATCH_MATMUL 1x3x1x2x4", batch_matmul8_run, 3, batch_matmul8_tensors},
+  {"BATCH_MATMUL 1x1x2x5x2", batch_matmul9_run, 2, batch_matmul9_tensors}
 };
 #define BATCH_MATMUL_GOLDEN_COUNT ((int)(sizeof(batch_matmul_golden_cases) / sizeof(batch_matmul_golden_cases[0])))
 

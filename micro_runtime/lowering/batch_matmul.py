@@ -48,7 +48,8 @@ class BatchMatMul(Lowering):
         return [batch + (rows, cols)]
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
-        if any(graph.tensors[t].quant is None for t in (*op.inputs[:2], op.outputs[0])):
+        if any(graph.tensors[t].dtype != "int8" or graph.tensors[t].quant is None
+               for t in (*op.inputs[:2], op.outputs[0])):
             raise ModelError("LHS, RHS and output must be quantized int8")
 
     def macs(self, graph: Graph, op: Op) -> int:

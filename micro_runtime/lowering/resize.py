@@ -31,5 +31,7 @@ class ResizeBilinear(ResizeNearestNeighbor):
     sources = ("resize_bilinear.c",)
 
     def check(self, graph, i: int, op: Op) -> None:
+        if any(graph.tensors[t].dtype != "int8" for t in (op.inputs[0], op.outputs[0])):
+            raise ModelError("input and output must be int8")
         if op.options.get("alignCorners", False) and op.options.get("halfPixelCenters", False):
             raise ModelError("align_corners and half_pixel_centers are both set (TFLM refuses it)")

@@ -47,6 +47,8 @@ class TransposeConv(Lowering):
         x, w, y = (graph.tensors[t] for t in (op.inputs[2], op.inputs[1], op.outputs[0]))
         if len(x.shape) != 4 or len(w.shape) != 4 or len(y.shape) != 4:
             raise ModelError("input, filter and output must be 4-D")
+        if x.dtype != "int8" or y.dtype != "int8":
+            raise ModelError("input and output must be int8")
         if w.dtype != "int8" or not w.is_constant or w.quant is None:
             raise ModelError("filter must be a constant quantized int8 tensor")
         if w.quant.scale.size not in (1, w.shape[0]) or w.quant.zero_point.size != w.quant.scale.size:
