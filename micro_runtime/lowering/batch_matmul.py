@@ -52,10 +52,6 @@ class BatchMatMul(Lowering):
                for t in (*op.inputs[:2], op.outputs[0])):
             raise ModelError("LHS, RHS and output must be quantized int8")
 
-    def macs(self, graph: Graph, op: Op) -> int:
-        _, _, (rows, depth, cols), batch = _shapes(graph, op)
-        return int(np.prod(batch)) * rows * depth * cols
-
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         l, r, y = op.inputs[0], op.inputs[1], op.outputs[0]
         lhs, rhs, (rows, depth, cols), batch = _shapes(e.graph, op)

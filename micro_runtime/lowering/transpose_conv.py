@@ -72,10 +72,6 @@ class TransposeConv(Lowering):
         blocked = filter_blocks(graph.tensors[op.inputs[1]].data).size
         return blocked + (4 * channels if _bias(op) is not None else 0) + 8 * channels
 
-    def macs(self, graph: Graph, op: Op) -> int:
-        x, w = graph.tensors[op.inputs[2]].shape, graph.tensors[op.inputs[1]].shape
-        return int(np.prod(x)) * int(np.prod(w[:3]))
-
     def detail(self, graph: Graph, op: Op) -> str:
         win = _window(graph, op)
         return f"{win['k_h']}x{win['k_w']}/{win['stride_h']}"
