@@ -111,12 +111,16 @@ def test_transpose_conv_accumulators_are_scratch_in_the_arena():
 @pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                     reason="arm-none-eabi-gcc / qemu-system-arm not installed")
-def test_transpose_conv_dsp_path_is_bit_exact_on_cortex_m4(tmp_path):
-    """mr_transpose_conv_tap's Arm DSP path (and the portable one, -DMR_PORTABLE) in QEMU on 8 random
-    TRANSPOSE_CONVs in one model (input and output channels with every remainder mod 4): TFLM's bytes, the DSP
-    path in fewer instructions."""
+@pytest.mark.parametrize("make", [transpose_conv_case, batch_matmul_case], ids=["transpose_conv", "batch_matmul"])
+def test_dsp_path_is_bit_exact_on_cortex_m4(make, tmp_path):
+    """The Arm DSP paths (mr_transpose_conv_tap, BATCH_MATMUL's mr_fc_dot2) and the portable ones (-DMR_PORTABLE)
+    in QEMU on 8 random models of the op in one graph (TRANSPOSE_CONV: input and output channels with every
+    remainder mod 4; BATCH_MATMUL: both its paths): TFLM's bytes, the DSP path in fewer instructions."""
     rng = np.random.default_rng(21)
-    graph = merge([transpose_conv_case(rng) for _ in range(8)])
+    graphs = []
+    while len(graphs) < 8:
+        graphs += [g for g in [make(rng)] if g is not None]
+    graph = merge(graphs)
     model = save_tflite(graph)
     sets = [random_arrays(graph, rng) for _ in range(2)]
     expected = [b"".join(np.ascontiguousarray(o).tobytes() for o in outs)

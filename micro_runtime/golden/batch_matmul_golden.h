@@ -3,13 +3,13 @@
 #ifndef MR_BATCH_MATMUL_GOLDEN_H_
 #define MR_BATCH_MATMUL_GOLDEN_H_
 
-static union { int32_t align; uint8_t bytes[176]; } batch_matmul_golden_arena;
+static union { int32_t align; uint8_t bytes[192]; } batch_matmul_golden_arena;
 #define A (batch_matmul_golden_arena.bytes)
-#define BATCH_MATMUL_GOLDEN_ARENA_BYTES 176
+#define BATCH_MATMUL_GOLDEN_ARENA_BYTES 192
 
 static const mr_batch_matmul_params batch_matmul0_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 3, .cols = 5, .depth = 2, .lhs_row_stride = 1, .lhs_depth_stride = 3, .rhs_col_stride = 2, .rhs_depth_stride = 1, .lhs_offset = 15, .rhs_offset = -86, .output_offset = 90, .output_multiplier = 1595421735, .output_shift = -7};
 static void batch_matmul0_run(void) {
-  mr_batch_matmul_s8(&batch_matmul0_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32));
+  mr_batch_matmul_s8(&batch_matmul0_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32), (int8_t *)(A + 48));
 }
 static const uint8_t batch_matmul0_in0[6] = {
   208, 39, 6, 105, 217, 236
@@ -23,7 +23,7 @@ static const uint8_t batch_matmul0_out0[15] = {
 static const mr_graph_tensor batch_matmul0_tensors[] = {{0, 0, 6, batch_matmul0_in0}, {0, 16, 10, batch_matmul0_in1}, {1, 32, 15, batch_matmul0_out0}};
 static const mr_batch_matmul_params batch_matmul1_bmm0 = {.batch = {1, 3, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 4, 0}, .rows = 3, .cols = 2, .depth = 2, .lhs_row_stride = 1, .lhs_depth_stride = 3, .rhs_col_stride = 2, .rhs_depth_stride = 1, .lhs_offset = -10, .rhs_offset = 125, .output_offset = -84, .output_multiplier = 2144362474, .output_shift = -3};
 static void batch_matmul1_run(void) {
-  mr_batch_matmul_s8(&batch_matmul1_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32));
+  mr_batch_matmul_s8(&batch_matmul1_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32), (int8_t *)(A + 64));
 }
 static const uint8_t batch_matmul1_in0[6] = {
   209, 14, 91, 48, 105, 22
@@ -37,7 +37,7 @@ static const uint8_t batch_matmul1_out0[18] = {
 static const mr_graph_tensor batch_matmul1_tensors[] = {{0, 0, 6, batch_matmul1_in0}, {0, 16, 12, batch_matmul1_in1}, {1, 32, 18, batch_matmul1_out0}};
 static const mr_batch_matmul_params batch_matmul2_bmm0 = {.batch = {1, 1, 3}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 6}, .rows = 1, .cols = 2, .depth = 3, .lhs_row_stride = 1, .lhs_depth_stride = 1, .rhs_col_stride = 1, .rhs_depth_stride = 2, .lhs_offset = 109, .rhs_offset = 76, .output_offset = -4, .output_multiplier = 1286113838, .output_shift = -5};
 static void batch_matmul2_run(void) {
-  mr_batch_matmul_s8(&batch_matmul2_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 48));
+  mr_batch_matmul_s8(&batch_matmul2_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 48), (int8_t *)(A + 64));
 }
 static const uint8_t batch_matmul2_in0[3] = {
   17, 66, 172
@@ -51,7 +51,7 @@ static const uint8_t batch_matmul2_out0[6] = {
 static const mr_graph_tensor batch_matmul2_tensors[] = {{0, 0, 3, batch_matmul2_in0}, {0, 16, 18, batch_matmul2_in1}, {1, 48, 6, batch_matmul2_out0}};
 static const mr_batch_matmul_params batch_matmul3_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 4, .cols = 5, .depth = 3, .lhs_row_stride = 1, .lhs_depth_stride = 4, .rhs_col_stride = 1, .rhs_depth_stride = 5, .lhs_offset = 54, .rhs_offset = 62, .output_offset = 9, .output_multiplier = 1980446333, .output_shift = -6};
 static void batch_matmul3_run(void) {
-  mr_batch_matmul_s8(&batch_matmul3_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32));
+  mr_batch_matmul_s8(&batch_matmul3_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 16), (int8_t *)(A + 32), (int8_t *)(A + 64));
 }
 static const uint8_t batch_matmul3_in0[12] = {
   158, 60, 2, 207, 103, 234, 6, 218, 97, 52, 173, 208
@@ -68,7 +68,7 @@ static const int8_t batch_matmul4_c1[24] = {
 };
 static const mr_batch_matmul_params batch_matmul4_bmm1 = {.batch = {1, 1, 3}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 8}, .rows = 5, .cols = 2, .depth = 4, .lhs_row_stride = 1, .lhs_depth_stride = 5, .rhs_col_stride = 4, .rhs_depth_stride = 1, .lhs_offset = -14, .rhs_offset = -60, .output_offset = -127, .output_multiplier = 1204198978, .output_shift = -4};
 static void batch_matmul4_run(void) {
-  mr_batch_matmul_s8(&batch_matmul4_bmm1, (const int8_t *)(A + 0), batch_matmul4_c1, (int8_t *)(A + 32));
+  mr_batch_matmul_s8(&batch_matmul4_bmm1, (const int8_t *)(A + 0), batch_matmul4_c1, (int8_t *)(A + 32), (int8_t *)(A + 64));
 }
 static const uint8_t batch_matmul4_in0[20] = {
   161, 69, 247, 227, 37, 17, 248, 144, 210, 126, 24, 68, 226, 25, 219, 2, 211, 208, 244, 20
@@ -83,7 +83,7 @@ static const int8_t batch_matmul5_c0[12] = {
   -59, 112, 22, -3, -108, 126, -71, -13, 41, -75, 39, 3
 };
 static void batch_matmul5_run(void) {
-  mr_batch_matmul_s8(&batch_matmul5_bmm0, batch_matmul5_c0, (const int8_t *)(A + 0), (int8_t *)(A + 16));
+  mr_batch_matmul_s8(&batch_matmul5_bmm0, batch_matmul5_c0, (const int8_t *)(A + 0), (int8_t *)(A + 16), NULL);
 }
 static const uint8_t batch_matmul5_in0[5] = {
   18, 142, 14, 92, 60
@@ -96,7 +96,7 @@ static const uint8_t batch_matmul5_out0[60] = {
 static const mr_graph_tensor batch_matmul5_tensors[] = {{0, 0, 5, batch_matmul5_in0}, {1, 16, 60, batch_matmul5_out0}};
 static const mr_batch_matmul_params batch_matmul6_bmm0 = {.batch = {1, 1, 1}, .lhs_batch_stride = {0, 0, 0}, .rhs_batch_stride = {0, 0, 0}, .rows = 6, .cols = 3, .depth = 3, .lhs_row_stride = 3, .lhs_depth_stride = 1, .rhs_col_stride = 3, .rhs_depth_stride = 1, .lhs_offset = -54, .rhs_offset = -104, .output_offset = 123, .output_multiplier = 1723794024, .output_shift = -5};
 static void batch_matmul6_run(void) {
-  mr_batch_matmul_s8(&batch_matmul6_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 32), (int8_t *)(A + 48));
+  mr_batch_matmul_s8(&batch_matmul6_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 32), (int8_t *)(A + 48), NULL);
 }
 static const uint8_t batch_matmul6_in0[18] = {
   73, 253, 168, 161, 154, 154, 186, 19, 243, 180, 231, 44, 164, 159, 16, 195, 15, 225
@@ -113,7 +113,7 @@ static const int8_t batch_matmul7_c0[6] = {
   77, 84, -43, -16, 66, 41
 };
 static void batch_matmul7_run(void) {
-  mr_batch_matmul_s8(&batch_matmul7_bmm0, batch_matmul7_c0, (const int8_t *)(A + 0), (int8_t *)(A + 16));
+  mr_batch_matmul_s8(&batch_matmul7_bmm0, batch_matmul7_c0, (const int8_t *)(A + 0), (int8_t *)(A + 16), NULL);
 }
 static const uint8_t batch_matmul7_in0[15] = {
   252, 230, 202, 89, 106, 255, 108, 100, 1, 23, 235, 167, 179, 65, 36
@@ -127,7 +127,7 @@ static const uint8_t batch_matmul7_out0[90] = {
 static const mr_graph_tensor batch_matmul7_tensors[] = {{0, 0, 15, batch_matmul7_in0}, {1, 16, 90, batch_matmul7_out0}};
 static const mr_batch_matmul_params batch_matmul8_bmm0 = {.batch = {1, 3, 1}, .lhs_batch_stride = {0, 8, 0}, .rhs_batch_stride = {0, 4, 0}, .rows = 2, .cols = 1, .depth = 4, .lhs_row_stride = 4, .lhs_depth_stride = 1, .rhs_col_stride = 1, .rhs_depth_stride = 1, .lhs_offset = -46, .rhs_offset = -28, .output_offset = -95, .output_multiplier = 1424319523, .output_shift = -8};
 static void batch_matmul8_run(void) {
-  mr_batch_matmul_s8(&batch_matmul8_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 32), (int8_t *)(A + 48));
+  mr_batch_matmul_s8(&batch_matmul8_bmm0, (const int8_t *)(A + 0), (const int8_t *)(A + 32), (int8_t *)(A + 48), NULL);
 }
 static const uint8_t batch_matmul8_in0[24] = {
   137, 220, 49, 21, 118, 28, 108, 250, 79, 238, 109, 79, 188, 104, 158, 63, 233, 3, 47, 162, 175, 159, 123, 29
@@ -144,7 +144,7 @@ static const int8_t batch_matmul9_c0[20] = {
   51, -15, -126, 3, -80, -85, 71, -114, -66, 125, -7, -86, -123, -39, -68, 66, -48, -50, -33, 26
 };
 static void batch_matmul9_run(void) {
-  mr_batch_matmul_s8(&batch_matmul9_bmm0, batch_matmul9_c0, (const int8_t *)(A + 0), (int8_t *)(A + 128));
+  mr_batch_matmul_s8(&batch_matmul9_bmm0, batch_matmul9_c0, (const int8_t *)(A + 0), (int8_t *)(A + 128), (int8_t *)(A + 176));
 }
 static const uint8_t batch_matmul9_in0[120] = {
   60, 68, 132, 143, 197, 176, 104, 46, 110, 56, 225, 40, 82, 76, 254, 222, 111, 9, 94, 205, 157, 249, 236, 30,

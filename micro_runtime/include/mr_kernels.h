@@ -284,8 +284,10 @@ void mr_transpose_conv_s8(const mr_conv_params *p, const int8_t *input, int8_t *
 void mr_transpose_conv_tap(const int8_t *x, int32_t n, const int8_t *w, size_t block_stride, int32_t blocks,
                            int32_t in_offset, int32_t *acc);
 
-/* BATCH_MATMUL int8 (TFLM batch_matmul.cc). */
-void mr_batch_matmul_s8(const mr_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *out);
+/* BATCH_MATMUL int8 (TFLM batch_matmul.cc). `scratch`: room for the LHS matrix (rows x depth) where it is not
+ * contiguous along the depth (adj_x), then for the RHS matrix (depth x cols) where it is not (no adj_y); else NULL. */
+void mr_batch_matmul_s8(const mr_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *out,
+                        int8_t *scratch);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 """BATCH_MATMUL int8 (TFLM batch_matmul.cc): LHS [..., rows, depth] times RHS [..., depth, cols] (adj_x / adj_y:
 the last two dimensions of that operand swapped), batch dimensions broadcast, ranks 2 to 5, one output
-multiplier, no activation. A constant RHS is stored as TFLM caches it, transposed ([..., cols, depth])."""
+multiplier, no activation. A constant RHS is stored as TFLM caches it, transposed ([..., cols, depth]); the
+operands the kernel must transpose at run time get scratch (`scratch_bytes`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -41,7 +42,8 @@ def _shapes(graph: Graph, op: Op) -> tuple[tuple, tuple, tuple[int, int, int], t
 
 class BatchMatMul(Lowering):
     kinds = ("BATCH_MATMUL",)
-    sources = ("batch_matmul.c",)
+    sources = ("batch_matmul.c", "fully_connected_fast.c", "fully_connected_fast_dsp.c",
+               "fully_connected_fast_x86.c")  # mr_fc_dot2
 
     def output_shapes(self, graph: Graph, op: Op) -> list[tuple[int, ...]]:
         _, _, (rows, _, cols), batch = _shapes(graph, op)
@@ -51,6 +53,15 @@ class BatchMatMul(Lowering):
         if any(graph.tensors[t].dtype != "int8" or graph.tensors[t].quant is None
                for t in (*op.inputs[:2], op.outputs[0])):
             raise ModelError("LHS, RHS and output must be quantized int8")
+
+    def scratch_bytes(self, graph: Graph, op: Op) -> int | None:
+        """A copy of each matrix the kernel must lay out contiguously along the depth (as TFLM's transposed
+        copies): the LHS with adj_x, an activation RHS without adj_y (a constant one is stored so)."""
+        _, _, (rows, depth, cols), _ = _shapes(graph, op)
+        lhs_copy = op.options.get("adjX", False) and rows > 1 and depth > 1
+        rhs_copy = not (op.options.get("adjY", False) or graph.tensors[op.inputs[1]].is_constant) \
+            and cols > 1 and depth > 1
+        return (rows * depth if lhs_copy else 0) + (depth * cols if rhs_copy else 0) or None
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         l, r, y = op.inputs[0], op.inputs[1], op.outputs[0]
@@ -71,4 +82,4 @@ class BatchMatMul(Lowering):
                       lhs_offset=-zp_l, rhs_offset=-zp_r, output_offset=zp_y, output_multiplier=mult,
                       output_shift=shift)
         e.call("mr_batch_matmul_s8", e.params("mr_batch_matmul_params", "bmm", fields), e.operand(l), rhs_operand,
-               e.ptr(y))
+               e.ptr(y), e.scratch(i) if self.scratch_bytes(e.graph, op) else "NULL")
