@@ -1,10 +1,14 @@
 """RESIZE_BILINEAR, TRANSPOSE_CONV, BATCH_MATMUL: seeded random single-op models against the TFLM wheel (our C
-with the fast path and with -DMR_PORTABLE), and the models TFLM refuses, refused in one line."""
+with the fast path and with -DMR_PORTABLE; e2e: the Arm DSP path in QEMU, and under ASan + UBSan), and the models
+TFLM refuses, refused in one line."""
+import os
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
 
+import test_sanitizers as sanitizers
 from micro_runtime import quant, target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HostModel
@@ -135,6 +139,27 @@ def test_dsp_path_is_bit_exact_on_cortex_m4(make, tmp_path):
         assert run.outputs == expected, f"{label} path differs from TFLM"
         instructions[label] = run.instructions[0]
     assert instructions["dsp"] < instructions["portable"], instructions
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("make", [resize_bilinear_case, transpose_conv_case, batch_matmul_case],
+                         ids=["resize_bilinear", "transpose_conv", "batch_matmul"])
+def test_asan_ubsan_clean_and_bit_exact(make, tmp_path):
+    """8 random models of the op in one graph under AddressSanitizer + UndefinedBehaviorSanitizer: no error, and
+    TFLM's bytes (the scatter's and the copies' bounds, the accumulators' arithmetic)."""
+    rng = np.random.default_rng(31)
+    graphs = []
+    while len(graphs) < 8:
+        graphs += [g for g in [make(rng)] if g is not None]
+    data = save_tflite(merge(graphs))
+    exe = sanitizers.build(tmp_path, data, ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                                            "-fno-omit-frame-pointer"])
+    inputs, expected = sanitizers.inputs_and_expected(data, 3)
+    (tmp_path / "in.bin").write_bytes(inputs)
+    res = subprocess.run([str(exe), str(tmp_path / "in.bin"), str(tmp_path / "out.bin")], capture_output=True,
+                         text=True, env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1"), timeout=600)
+    assert res.returncode == 0 and "runtime error" not in res.stderr, res.stderr[-3000:]
+    assert (tmp_path / "out.bin").read_bytes() == expected
 
 
 def test_batch_matmul():
