@@ -1,6 +1,7 @@
 """RESIZE_BILINEAR, TRANSPOSE_CONV, BATCH_MATMUL: seeded random single-op models against the TFLM wheel (our C
 with the fast path and with -DMR_PORTABLE; e2e: the Arm DSP path in QEMU, and under ASan + UBSan), and the models
 TFLM refuses, refused in one line."""
+import ctypes
 import os
 import shutil
 import subprocess
@@ -8,11 +9,15 @@ import subprocess
 import numpy as np
 import pytest
 
-import test_sanitizers as sanitizers
+from conftest import ROOT
 from micro_runtime import quant, target_cortexm
 from micro_runtime.codegen import generate
-from micro_runtime.target_host import HostModel
+from micro_runtime.lowering.batch_matmul import BatchMatMul, layout
+from micro_runtime.lowering.transpose_conv import TransposeConv
+from micro_runtime.target_host import HOST_CFLAGS, HostModel
 from shape_ops_check import act, assert_refused, check_cases, const, merge, q, random_arrays, single
+from test_conv_scratch_sizes import ConvParams, Dims
+import test_sanitizers as sanitizers
 from tflite_patch import Quantization, Tensor, save_tflite
 from tflite_patch.graph import ModelError
 from tflite_patch.tflm import run_tflm
@@ -160,6 +165,48 @@ def test_asan_ubsan_clean_and_bit_exact(make, tmp_path):
                          text=True, env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1"), timeout=600)
     assert res.returncode == 0 and "runtime error" not in res.stderr, res.stderr[-3000:]
     assert (tmp_path / "out.bin").read_bytes() == expected
+
+
+class BatchMatMulParams(ctypes.Structure):
+    """mr_batch_matmul_params (mr_types.h)."""
+    _fields_ = [(name, ctypes.c_int32 * 3) for name in ("batch", "lhs_batch_stride", "rhs_batch_stride")] + \
+        [(name, ctypes.c_int32) for name in ("rows", "cols", "depth", "lhs_row_stride", "lhs_depth_stride",
+                                             "rhs_col_stride", "rhs_depth_stride", "lhs_offset", "rhs_offset",
+                                             "output_offset", "output_multiplier", "output_shift")]
+
+
+def test_scratch_equals_the_kernels_size_functions(tmp_path):
+    """The scratch the lowerings ask the planner for equals what the kernels export in C
+    (mr_transpose_conv_s8_scratch_bytes, mr_batch_matmul_s8_scratch_bytes) on the emitted parameters, 200
+    random models each."""
+    lib = str(tmp_path / "libspatial.so")
+    sources = sorted(set(TransposeConv.sources) | set(BatchMatMul.sources))
+    subprocess.run(["cc", *HOST_CFLAGS, "-shared", "-fPIC", "-I", os.path.join(ROOT, "micro_runtime", "include"),
+                    *[os.path.join(ROOT, "micro_runtime", "kernels", f) for f in sources], "-o", lib], check=True)
+    kernels = ctypes.CDLL(lib)
+    kernels.mr_transpose_conv_s8_scratch_bytes.restype = kernels.mr_batch_matmul_s8_scratch_bytes.restype = \
+        ctypes.c_int32
+    rng = np.random.default_rng(41)
+    for _ in range(200):
+        g = transpose_conv_case(rng)
+        params = ConvParams(output=Dims(*g.tensors[g.ops[0].outputs[0]].shape))
+        assert TransposeConv().scratch_bytes(g, g.ops[0]) == \
+            kernels.mr_transpose_conv_s8_scratch_bytes(ctypes.byref(params))
+    seen = set()
+    for _ in range(200):
+        g = batch_matmul_case(rng)
+        if g is None:
+            continue
+        params = BatchMatMulParams()
+        for name, value in layout(g, g.ops[0]).items():
+            if isinstance(value, int):
+                setattr(params, name, value)
+            else:
+                getattr(params, name)[:] = list(value)
+        c_bytes = kernels.mr_batch_matmul_s8_scratch_bytes(ctypes.byref(params))
+        assert (BatchMatMul().scratch_bytes(g, g.ops[0]) or 0) == c_bytes, layout(g, g.ops[0])
+        seen.add(c_bytes > 0)
+    assert seen == {False, True}
 
 
 def test_batch_matmul():

@@ -277,6 +277,7 @@ void mr_resize_bilinear_s8(const mr_resize_params *params, const int8_t *input, 
  * channels: [ceil(out_c/4)][k_h][k_w][ceil(in_c/4)][4 channels][4 input values], zeros past out_c and in_c
  * (lowering/transpose_conv.py, filter_blocks). */
 void mr_transpose_conv_s8(const mr_conv_params *p, const int8_t *input, int8_t *output, int32_t *scratch);
+int32_t mr_transpose_conv_s8_scratch_bytes(const mr_conv_params *p);
 
 /* One tap of `blocks` blocks of mr_transpose_conv_s8's filter, block b at w + b * block_stride:
  * acc[4b + j] += sum over i < n of (x[i] + in_offset) * w[b * block_stride + 16 * (i / 4) + 4 * j + i % 4]
@@ -288,6 +289,7 @@ void mr_transpose_conv_tap(const int8_t *x, int32_t n, const int8_t *w, size_t b
  * contiguous along the depth (adj_x), then for the RHS matrix (depth x cols) where it is not (no adj_y); else NULL. */
 void mr_batch_matmul_s8(const mr_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *out,
                         int8_t *scratch);
+int32_t mr_batch_matmul_s8_scratch_bytes(const mr_batch_matmul_params *p);
 
 #ifdef __cplusplus
 }

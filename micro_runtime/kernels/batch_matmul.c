@@ -31,12 +31,17 @@ static void matmul_contiguous(const mr_batch_matmul_params *p, const int8_t *lhs
   }
 }
 
-/* The n vectors of `depth` values at src (vector i, value k at i * n_stride + k * depth_stride), contiguous:
- * src itself where they are, else their copy at dst. */
+/* Whether n vectors of `depth` values (vector i, value k at i * n_stride + k * depth_stride) lie one after the
+ * other. */
+static int is_contiguous(int32_t n, int32_t depth, int32_t n_stride, int32_t depth_stride) {
+  return (depth_stride == 1 || depth == 1) && (n_stride == depth || n == 1);
+}
+
+/* Those vectors at src, contiguous: src itself where they are, else their copy at dst. */
 static const int8_t *contiguous(const int8_t *src, int32_t n, int32_t depth, int32_t n_stride, int32_t depth_stride,
                                 int8_t *dst) {
   int32_t i, k;
-  if ((depth_stride == 1 || depth == 1) && (n_stride == depth || n == 1)) return src;
+  if (is_contiguous(n, depth, n_stride, depth_stride)) return src;
   for (i = 0; i < n; ++i)
     for (k = 0; k < depth; ++k) dst[(size_t)i * depth + k] = src[(size_t)i * n_stride + (size_t)k * depth_stride];
   return dst;
@@ -60,4 +65,10 @@ void mr_batch_matmul_s8(const mr_batch_matmul_params *p, const int8_t *lhs, cons
         matmul_contiguous(p, l, r, out);
         out += matrix;
       }
+}
+
+int32_t mr_batch_matmul_s8_scratch_bytes(const mr_batch_matmul_params *p) {
+  const int lhs_copy = !is_contiguous(p->rows, p->depth, p->lhs_row_stride, p->lhs_depth_stride);
+  const int rhs_copy = !is_contiguous(p->cols, p->depth, p->rhs_col_stride, p->rhs_depth_stride);
+  return (lhs_copy ? p->rows * p->depth : 0) + (rhs_copy ? p->depth * p->cols : 0);
 }

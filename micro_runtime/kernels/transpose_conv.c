@@ -78,3 +78,7 @@ void mr_transpose_conv_s8(const mr_conv_params *p, const int8_t *input, int8_t *
     requantize(p, scratch, out_pixels, output + b * out_pixels * p->output.c);
   }
 }
+
+int32_t mr_transpose_conv_s8_scratch_bytes(const mr_conv_params *p) {
+  return (int32_t)sizeof(int32_t) * p->output.h * p->output.w * p->output.c;
+}

@@ -40,6 +40,18 @@ def _shapes(graph: Graph, op: Op) -> tuple[tuple, tuple, tuple[int, int, int], t
     return lhs, rhs, (rows, depth, cols), batch
 
 
+def layout(graph: Graph, op: Op) -> dict:
+    """The geometry fields of the op's `mr_batch_matmul_params`: batch dimensions, batch strides, matrix sizes
+    and element strides (a constant RHS as stored, transposed)."""
+    lhs, rhs, (rows, depth, cols), batch = _shapes(graph, op)
+    adj_x = bool(op.options.get("adjX", False))
+    adj_y = bool(op.options.get("adjY", False)) or graph.tensors[op.inputs[1]].is_constant
+    return dict(batch=(1,) * (3 - len(batch)) + batch, lhs_batch_stride=_batch_strides(lhs),
+                rhs_batch_stride=_batch_strides(rhs), rows=rows, cols=cols, depth=depth,
+                lhs_row_stride=1 if adj_x else depth, lhs_depth_stride=rows if adj_x else 1,
+                rhs_col_stride=depth if adj_y else 1, rhs_depth_stride=1 if adj_y else cols)
+
+
 class BatchMatMul(Lowering):
     kinds = ("BATCH_MATMUL",)
     sources = ("batch_matmul.c", "fully_connected_fast.c", "fully_connected_fast_dsp.c",
@@ -65,21 +77,13 @@ class BatchMatMul(Lowering):
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         l, r, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        lhs, rhs, (rows, depth, cols), batch = _shapes(e.graph, op)
-        batch5 = (1,) * (3 - len(batch)) + batch
-        adj_x, adj_y = bool(op.options.get("adjX", False)), bool(op.options.get("adjY", False))
-        if e.t(r).is_constant and not adj_y:  # transposed once at generation, as TFLM caches it
+        if e.t(r).is_constant and not op.options.get("adjY", False):  # stored transposed, as TFLM caches it
             rhs_operand = e.const(r, np.swapaxes(e.t(r).data, -1, -2))
-            adj_y = True
         else:
             rhs_operand = e.operand(r)
         (s_l, zp_l), (s_r, zp_r), (s_y, zp_y) = e.q(l), e.q(r), e.q(y)
         mult, shift = quant.batch_matmul_output_multiplier(s_l, s_r, s_y)
-        fields = dict(batch=batch5, lhs_batch_stride=_batch_strides(lhs),
-                      rhs_batch_stride=_batch_strides(rhs), rows=rows, cols=cols, depth=depth,
-                      lhs_row_stride=1 if adj_x else depth, lhs_depth_stride=rows if adj_x else 1,
-                      rhs_col_stride=depth if adj_y else 1, rhs_depth_stride=1 if adj_y else cols,
-                      lhs_offset=-zp_l, rhs_offset=-zp_r, output_offset=zp_y, output_multiplier=mult,
-                      output_shift=shift)
+        fields = dict(layout(e.graph, op), lhs_offset=-zp_l, rhs_offset=-zp_r, output_offset=zp_y,
+                      output_multiplier=mult, output_shift=shift)
         e.call("mr_batch_matmul_s8", e.params("mr_batch_matmul_params", "bmm", fields), e.operand(l), rhs_operand,
                e.ptr(y), e.scratch(i) if self.scratch_bytes(e.graph, op) else "NULL")
