@@ -52,6 +52,8 @@ def transpose_conv_case(rng):
     s_h, s_w = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     padding = int(rng.integers(0, 2))  # SAME, VALID
     out_h, out_w = (h * s_h, w * s_w) if padding == 0 else ((h - 1) * s_h + k_h, (w - 1) * s_w + k_w)
+    if rng.random() < 0.3:  # another output size (TFLM takes the output tensor's, whatever output_shape says)
+        out_h, out_w = max(1, out_h + int(rng.integers(-2, 3))), max(1, out_w + int(rng.integers(-2, 3)))
     x = act([n, h, w, in_c], rng)
     y = act([n, out_h, out_w, out_c], rng, "y", q(rng.uniform(0.02, 0.5), int(rng.integers(-128, 128))))
     tensors = [const([n, out_h, out_w, out_c], "output_shape"), filter_tensor(rng, [out_c, k_h, k_w, in_c],
