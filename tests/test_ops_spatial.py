@@ -11,14 +11,15 @@ import pytest
 
 from conftest import ROOT
 from micro_runtime import quant, target_cortexm
-from micro_runtime.codegen import generate
+from micro_runtime.codegen import generate, sample_input
 from micro_runtime.lowering.batch_matmul import BatchMatMul, layout
 from micro_runtime.lowering.transpose_conv import TransposeConv
+from micro_runtime.target_arduino import build_and_run
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
 from shape_ops_check import act, assert_refused, check_cases, const, merge, q, random_arrays, single
 from test_conv_scratch_sizes import ConvParams, Dims
 import test_sanitizers as sanitizers
-from tflite_patch import Quantization, Tensor, save_tflite
+from tflite_patch import Quantization, Tensor, load_tflite, save_tflite
 from tflite_patch.graph import ModelError
 from tflite_patch.tflm import run_tflm
 
@@ -167,6 +168,31 @@ def test_asan_ubsan_clean_and_bit_exact(make, tmp_path):
                          text=True, env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1"), timeout=600)
     assert res.returncode == 0 and "runtime error" not in res.stderr, res.stderr[-3000:]
     assert (tmp_path / "out.bin").read_bytes() == expected
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("arduino-builder") is None or shutil.which("simavr") is None,
+                    reason="arduino-builder / simavr not installed")
+def test_bit_exact_on_avr(tmp_path):
+    """One small random model of each op in one graph (BATCH_MATMUL with both operands activations: the copy
+    into scratch), as an Arduino library on the ATmega2560 (16-bit int) in simavr: TFLM's bytes."""
+    rng = np.random.default_rng(51)
+    graphs = []
+    for make in (resize_bilinear_case, transpose_conv_case, batch_matmul_case):
+        g = None
+        while g is None or g.tensors[g.outputs[0]].nbytes > 40 or \
+                (make is batch_matmul_case and g.tensors[g.ops[0].inputs[1]].is_constant):
+            g = make(rng)
+        graphs.append(g)
+    data = save_tflite(merge(graphs))
+    graph = load_tflite(data)
+    x = np.frombuffer(sample_input(graph), np.int8)
+    sets = [np.split(x, np.cumsum([graph.tensors[t].nbytes for t in graph.inputs])[:-1])]
+    sets = [[a.reshape(graph.tensors[t].shape) for a, t in zip(sets[0], graph.inputs)]]
+    expected = b"".join(o.tobytes() for o in run_tflm(data, sets, len(graph.outputs))[0])
+    generate(data, "spatial", target="arduino").write(str(tmp_path / "spatial"))
+    run = build_and_run(str(tmp_path / "spatial"), "spatial")
+    assert run.rc == 0 and run.output == expected
 
 
 class BatchMatMulParams(ctypes.Structure):

@@ -19,11 +19,11 @@ static int32_t scale_10(int32_t input_size, int32_t output_size, int align_corne
 }
 
 static int8_t round_20(int64_t output_20) {
+  const int64_t half = (int64_t)1 << 19; /* int64_t: 16-bit int on AVR */
 #ifdef MR_SINGLE_ROUNDING
-  return (int8_t)((output_20 + (1 << 19)) >> 20);
+  return (int8_t)((output_20 + half) >> 20);
 #else
-  const int64_t round = output_20 > 0 ? (1 << 19) : -(1 << 19);
-  return (int8_t)((output_20 + round) / (1 << 20));
+  return (int8_t)((output_20 + (output_20 > 0 ? half : -half)) / (2 * half));
 #endif
 }
 
