@@ -579,3 +579,11 @@ def log_softmax_params(input_scale: float) -> Dict[str, int]:
     p = softmax_params(input_scale, 1.0)
     divisor, shift = quantize_multiplier((1 << (31 - p["input_left_shift"])) / float(p["input_multiplier"]))
     return dict(p, reverse_scaling_divisor=divisor, reverse_scaling_right_shift=-shift)
+
+# ------------------------------------------------------------------ spatial ops (ops-spatial)
+
+def batch_matmul_output_multiplier(lhs_scale: float, rhs_scale: float, output_scale: float) -> Tuple[int, int]:
+    """BATCH_MATMUL's (multiplier, shift): GetQuantizedConvolutionMultipler without bias, whose product of the
+    two input scales is taken in float32 before the double division."""
+    product = np.float32(_f32(lhs_scale)) * np.float32(_f32(rhs_scale))
+    return quantize_multiplier(float(product) / _f32(output_scale))

@@ -16,6 +16,13 @@ def op_macs(graph: Graph, op: Op) -> int:
     if op.kind == "FULLY_CONNECTED":
         out_n, in_n = graph.tensors[op.inputs[1]].shape
         return int(np.prod(graph.tensors[op.inputs[0]].shape)) // in_n * in_n * out_n
+    if op.kind == "TRANSPOSE_CONV":  # every input value times the filter taps of every output channel
+        filt = graph.tensors[op.inputs[1]].shape
+        return int(np.prod(graph.tensors[op.inputs[2]].shape)) * int(np.prod(filt[:3]))
+    if op.kind == "BATCH_MATMUL":  # every output value over the depth
+        lhs = graph.tensors[op.inputs[0]].shape
+        depth = lhs[-2] if op.options.get("adjX", False) else lhs[-1]
+        return int(np.prod(graph.tensors[op.outputs[0]].shape)) * int(depth)
     return 0
 
 

@@ -110,6 +110,7 @@ _OPERANDS = {
     "FULLY_CONNECTED": ((1,), {1: 2}), "PAD": ((1,), {1: 2}), "PADV2": ((1,), {1: 2}), "MEAN": ((1,), {}),
     "TRANSPOSE": ((1,), {1: 1}), "RESIZE_NEAREST_NEIGHBOR": ((1,), {0: 4}), "AVERAGE_POOL_2D": ((), {0: 4}),
     "MAX_POOL_2D": ((), {0: 4}),
+    "RESIZE_BILINEAR": ((1,), {0: 4}), "TRANSPOSE_CONV": ((1,), {1: 4, 2: 4}),  # ops-spatial
 }
 # op kind -> number of tensor inputs it must have (the rest take one data input and optional constants)
 _ARITY = {"ADD": 2, "MUL": 2}

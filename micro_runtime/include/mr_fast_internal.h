@@ -104,6 +104,11 @@ static inline void mr_fc_store(const mr_fc_out *q, int8_t *y, int o, int32_t acc
   y[o] = (int8_t)mr_clamp_i32(mr_requant_apply(acc, &r) + q->out_offset, q->act_min, q->act_max);
 }
 
+/* The dot products of one input row x (n values) with filter rows w0 and w1, in_offset added to every input,
+ * added to acc[0] and acc[1] (fully_connected_fast.c portable, fully_connected_fast_dsp.c; BATCH_MATMUL's
+ * sums too). */
+void mr_fc_dot2(const int8_t *x, int n, const int8_t *w0, const int8_t *w1, int32_t in_offset, int32_t acc[2]);
+
 /* The outputs of one input row x that an ISA's file computes (fully_connected_fast_dsp.c: pairs;
  * fully_connected_fast_x86.c: blocks of four), from output 0 on; bias NULL (then in_offset is added to the
  * inputs) or the folded bias. Returns how many it wrote; fully_connected_fast.c computes the rest. */

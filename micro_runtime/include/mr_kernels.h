@@ -265,6 +265,7 @@ void mr_select_s8(const mr_select_params *p, const uint8_t *condition, const int
 /* FILL and ZEROS_LIKE int8: n copies of *value (ZEROS_LIKE: a raw 0, whatever the zero point, as TFLM). */
 void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
 
+<<<<<<< HEAD
 /* ------------------------------------------------------------- MATH OPS */
 /* DIV int8 with broadcasting (reference_ops::DivElementwise / BroadcastDivSlow): the offset dividend times
  * the reciprocal of the offset divisor, rescaled to the output. quant.div_params: the offsets, the output
@@ -279,6 +280,31 @@ void mr_l2_normalization_s8(int32_t input_zero_point, int32_t outer_size, int32_
 
 /* LOG_SOFTMAX int8 (reference_ops::LogSoftmaxQuantized): quant.log_softmax_params. */
 void mr_log_softmax_s8(const mr_log_softmax_params *params, const int8_t *input, int8_t *output);
+=======
+/* ---- spatial ops */
+
+/* RESIZE_BILINEAR int8 (reference_ops::ResizeBilinearInteger), raw values: TFLM reads no quantization. */
+void mr_resize_bilinear_s8(const mr_resize_params *params, const int8_t *input, int8_t *output);
+
+/* TRANSPOSE_CONV int8 (reference_integer_ops::TransposeConv): per-channel `quant.shift` (TFLM's), bias may be NULL,
+ * no dilation; `scratch`: one int32 accumulator per output value of one batch. `filter` in blocks of four output
+ * channels: [ceil(out_c/4)][k_h][k_w][ceil(in_c/4)][4 channels][4 input values], zeros past out_c and in_c
+ * (lowering/transpose_conv.py, filter_blocks). */
+void mr_transpose_conv_s8(const mr_conv_params *p, const int8_t *input, int8_t *output, int32_t *scratch);
+int32_t mr_transpose_conv_s8_scratch_bytes(const mr_conv_params *p);
+
+/* One tap of `blocks` blocks of mr_transpose_conv_s8's filter, block b at w + b * block_stride:
+ * acc[4b + j] += sum over i < n of (x[i] + in_offset) * w[b * block_stride + 16 * (i / 4) + 4 * j + i % 4]
+ * (transpose_conv.c, transpose_conv_dsp.c). */
+void mr_transpose_conv_tap(const int8_t *x, int32_t n, const int8_t *w, size_t block_stride, int32_t blocks,
+                           int32_t in_offset, int32_t *acc);
+
+/* BATCH_MATMUL int8 (TFLM batch_matmul.cc). `scratch`: room for the LHS matrix (rows x depth) where it is not
+ * contiguous along the depth (adj_x), then for the RHS matrix (depth x cols) where it is not (no adj_y); else NULL. */
+void mr_batch_matmul_s8(const mr_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *out,
+                        int8_t *scratch);
+int32_t mr_batch_matmul_s8_scratch_bytes(const mr_batch_matmul_params *p);
+>>>>>>> ops-spatial
 
 #ifdef __cplusplus
 }

@@ -270,6 +270,21 @@ typedef struct {
   int32_t diff_min;
 } mr_log_softmax_params;
 
+/* ---- spatial ops: RESIZE_BILINEAR (mr_resize_params), TRANSPOSE_CONV (mr_conv_params), BATCH_MATMUL */
+
+/* BATCH_MATMUL int8: the output's three batch dimensions (TFLM's 5-D extended shape), the element distance
+ * between matrices of each operand per batch dimension (0 where it broadcasts), out [rows][cols] over `depth`,
+ * element (i, k) of LHS at i * lhs_row_stride + k * lhs_depth_stride, (k, j) of RHS at j * rhs_col_stride +
+ * k * rhs_depth_stride; offsets are minus the zero points; one multiplier and shift (TFLM's, left if > 0). */
+typedef struct {
+  int32_t batch[3];
+  int32_t lhs_batch_stride[3], rhs_batch_stride[3];
+  int32_t rows, cols, depth;
+  int32_t lhs_row_stride, lhs_depth_stride, rhs_col_stride, rhs_depth_stride;
+  int32_t lhs_offset, rhs_offset, output_offset;
+  int32_t output_multiplier, output_shift;
+} mr_batch_matmul_params;
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,8 +5,9 @@
 
 #ifdef MR_DSP
 /* acc[0], acc[1] += the dot products of x (n values, offset2: the input offset twice) with w0 and w1. */
-static inline __attribute__((always_inline)) void mr_fc_dot2(const int8_t *x, int n, const int8_t *w0,
-                                                             const int8_t *w1, int32_t offset2, int32_t acc[2]) {
+static inline __attribute__((always_inline)) void mr_fc_dot2_dsp(const int8_t *x, int n, const int8_t *w0,
+                                                                 const int8_t *w1, int32_t offset2,
+                                                                 int32_t acc[2]) {
   const int32_t in_offset = (int16_t)offset2;
   int32_t acc0 = acc[0], acc1 = acc[1];
   int i;
@@ -26,6 +27,10 @@ static inline __attribute__((always_inline)) void mr_fc_dot2(const int8_t *x, in
   acc[1] = acc1;
 }
 
+void mr_fc_dot2(const int8_t *x, int n, const int8_t *w0, const int8_t *w1, int32_t in_offset, int32_t acc[2]) {
+  mr_fc_dot2_dsp(x, n, w0, w1, mr_pack_s16x2(in_offset, in_offset), acc);
+}
+
 int mr_fc_outputs_dsp(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
                       int32_t in_offset) {
   const int in_n = p->input_depth, out_n = p->output_depth;
@@ -38,7 +43,7 @@ int mr_fc_outputs_dsp(const mr_fully_connected_params *p, const int8_t *x, int8_
     int32_t acc[2];
     acc[0] = bias ? bias[o] : 0;
     acc[1] = bias ? bias[o + 1] : 0;
-    mr_fc_dot2(x, in_n, w0, w0 + in_n, offset2, acc);
+    mr_fc_dot2_dsp(x, in_n, w0, w0 + in_n, offset2, acc);
     mr_fc_store(&q, y, o, acc[0]);
     mr_fc_store(&q, y, o + 1, acc[1]);
   }

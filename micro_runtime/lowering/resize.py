@@ -1,4 +1,4 @@
-"""RESIZE_NEAREST_NEIGHBOR (int8)."""
+"""RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR (int8): one parameter struct, one kernel each."""
 from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering, dims
@@ -22,4 +22,16 @@ class ResizeNearestNeighbor(Lowering):
             "input": dims(e.t(x).shape), "output": dims(e.t(y).shape),
             "align_corners": bool(op.options.get("alignCorners", False)),
             "half_pixel_centers": bool(op.options.get("halfPixelCenters", False))})
-        e.call("mr_resize_nearest_neighbor_s8", params, e.ptr(x, True), e.ptr(y))
+        e.call(f"mr_{op.kind.lower()}_s8", params, e.ptr(x, True), e.ptr(y))
+
+
+class ResizeBilinear(ResizeNearestNeighbor):
+    """reference_ops::ResizeBilinearInteger; TFLM's Prepare refuses align_corners with half_pixel_centers."""
+    kinds = ("RESIZE_BILINEAR",)
+    sources = ("resize_bilinear.c",)
+
+    def check(self, graph, i: int, op: Op) -> None:
+        if any(graph.tensors[t].dtype != "int8" for t in (op.inputs[0], op.outputs[0])):
+            raise ModelError("input and output must be int8")
+        if op.options.get("alignCorners", False) and op.options.get("halfPixelCenters", False):
+            raise ModelError("align_corners and half_pixel_centers are both set (TFLM refuses it)")
