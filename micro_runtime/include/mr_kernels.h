@@ -265,7 +265,6 @@ void mr_select_s8(const mr_select_params *p, const uint8_t *condition, const int
 /* FILL and ZEROS_LIKE int8: n copies of *value (ZEROS_LIKE: a raw 0, whatever the zero point, as TFLM). */
 void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
 
-<<<<<<< HEAD
 /* ------------------------------------------------------------- MATH OPS */
 /* DIV int8 with broadcasting (reference_ops::DivElementwise / BroadcastDivSlow): the offset dividend times
  * the reciprocal of the offset divisor, rescaled to the output. quant.div_params: the offsets, the output
@@ -280,7 +279,7 @@ void mr_l2_normalization_s8(int32_t input_zero_point, int32_t outer_size, int32_
 
 /* LOG_SOFTMAX int8 (reference_ops::LogSoftmaxQuantized): quant.log_softmax_params. */
 void mr_log_softmax_s8(const mr_log_softmax_params *params, const int8_t *input, int8_t *output);
-=======
+
 /* ---- spatial ops */
 
 /* RESIZE_BILINEAR int8 (reference_ops::ResizeBilinearInteger), raw values: TFLM reads no quantization. */
@@ -304,7 +303,6 @@ void mr_transpose_conv_tap(const int8_t *x, int32_t n, const int8_t *w, size_t b
 void mr_batch_matmul_s8(const mr_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs, int8_t *out,
                         int8_t *scratch);
 int32_t mr_batch_matmul_s8_scratch_bytes(const mr_batch_matmul_params *p);
->>>>>>> ops-spatial
 
 #ifdef __cplusplus
 }
