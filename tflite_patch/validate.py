@@ -138,9 +138,14 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         x, w, y = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
         channels = w.shape[3] if op.kind == "DEPTHWISE_CONV_2D" else w.shape[0]
-        if w.dtype != "int8" or w.quant is None or not np.all(w.quant.scale > 0) \
+        # TFLM takes any finite filter scale, negative and zero included (QuantizeMultiplier keeps the sign)
+        if w.dtype != "int8" or w.quant is None or not np.all(np.isfinite(w.quant.scale)) \
                 or w.quant.scale.size not in (1, channels):
-            raise ModelError(f"{where}: weights must be int8 with positive scales (per tensor or per channel)")
+            raise ModelError(f"{where}: weights must be int8 with finite scales (per tensor or per channel)")
+        if op.kind == "FULLY_CONNECTED" and w.quant.scale.size == 1 and x.quant is not None \
+                and float(x.quant.scale[0]) * float(w.quant.scale[0]) < 0:
+            raise ModelError(f"{where}: negative per-tensor weight scale {float(w.quant.scale[0]):.6g} "
+                             "(TFLM refuses it: input_product_scale >= 0)")
         if op.kind == "CONV_2D" and (len(y.shape) != 4 or w.shape[3] != x.shape[3] or y.shape[3] != channels):
             raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
                              f"and output {list(y.shape)}")
