@@ -75,6 +75,7 @@ def _planar(graph: Graph, op: Op) -> bool:
 class DepthwiseConv2D(Lowering):
     kinds = ("DEPTHWISE_CONV_2D",)
     sources = ("depthwise_conv.c",)
+    optional_sources = FAST_SOURCES
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """depthwise_inplace[_MODE] (fast, over its own input; MODE from the scratch it has), depthwise_dilated

@@ -32,13 +32,13 @@ def _per_channel(graph: Graph, op: Op) -> bool:
 class FullyConnected(Lowering):
     kinds = ("FULLY_CONNECTED",)
     sources = ("fully_connected.c",)
+    optional_sources = ("fully_connected_fast.c", "fully_connected_fast_dsp.c", "fully_connected_fast_x86.c")
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         return "fully_connected_per_channel" if _per_channel(graph, op) else "fully_connected"
 
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
-        fast = ("fully_connected_fast.c", "fully_connected_fast_dsp.c", "fully_connected_fast_x86.c")
-        return self.sources + (fast if _fast(graph, op) else ())
+        return self.sources + (self.optional_sources if _fast(graph, op) else ())
 
     def constant_bytes(self, graph: Graph, op: Op) -> int:
         """The filter, the (folded) bias where the model has one, int32 multipliers and int8 shifts (one
