@@ -77,7 +77,8 @@ def fully_connected_case(rng):
     scales = filter_scales(rng, n_out)
     if scales.size == 1:  # TFLM refuses a negative per-tensor scale (test below)
         scales = np.abs(scales)
-    filt = Tensor("w", (n_out, n_in), "int8", quant(scales), weights(rng, (n_out, n_in)))
+    zero_point = rng.integers(-3, 4, scales.size) if rng.random() < 0.3 else 0  # TFLM's FC reads filter_offset
+    filt = Tensor("w", (n_out, n_in), "int8", quant(scales, zero_point), weights(rng, (n_out, n_in)))
     s_out = float(x.quant.scale[0]) * 0.02 * np.sqrt(n_in) * 10 * rng.uniform(0.2, 3)
     y = act((batches, n_out), rng, "y", quant(s_out, int(rng.integers(-128, 128))))
     options = {"fusedActivationFunction": int(rng.choice(ACTIVATIONS)), "weightsFormat": 0, "keepNumDims": False,

@@ -161,16 +161,15 @@ def negated_channels(graph: Graph, op: Op) -> np.ndarray | None:
     while neither acc << left shift nor m is -2^31, and -acc is the accumulator of the negated filter and
     bias. None where that does not hold for some channel (a -128 weight, m = -2^31, an accumulator bound
     reaching 2^31): the op then takes the reference kernels."""
+    if not (graph.tensors[op.inputs[1]].quant.scale < 0).any():  # the common case, asked for every candidate
+        return np.zeros(graph.tensors[op.outputs[0]].shape[-1], bool)
     mults, shifts = output_multipliers(graph, op)
     negative = np.asarray(mults, np.int64) < 0
-    if not negative.any():
-        return negative
     axis = _channel_axis(graph, op)
     filt = np.moveaxis(graph.tensors[op.inputs[1]].data, axis, 0)
     rows = filt.reshape(filt.shape[0], -1).astype(np.int64)
-    if rows.shape[0] != negative.size:  # depth multiplier > 1: no fast kernel
-        return None
-    bias = graph.tensors[op.inputs[2]].data.astype(np.int64).reshape(-1) if has_bias(op) else np.zeros(len(mults))
+    bias = graph.tensors[op.inputs[2]].data.astype(np.int64).reshape(-1) if has_bias(op) \
+        else np.zeros(len(mults), np.int64)
     bound = (np.abs(bias) + 255 * np.abs(rows).sum(axis=1)) << np.maximum(np.asarray(shifts, np.int64), 0)
     bad = negative & ((rows == -128).any(axis=1) | (np.asarray(mults) == -(1 << 31)) | (bound >= 1 << 31))
     return None if bad.any() else negative
