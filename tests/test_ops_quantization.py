@@ -1,17 +1,20 @@
 """Quantization as TFLM reads it: filter scales of either sign (and zero), filter zero points TFLM's int8 convs
 ignore, a rank-1 bias whose quantized_dimension is outside its rank. Seeded random CONV_2D, DEPTHWISE_CONV_2D
 and FULLY_CONNECTED models against the TFLM wheel, on the fast path and the portable one (-DMR_PORTABLE)."""
+import os
 import shutil
 
 import numpy as np
 import pytest
 
+from conftest import BUILT_MODELS, read_model
 from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.lowering.conv_common import negated_channels
+from micro_runtime.target_host import HOST_CFLAGS, HostModel
 from shape_ops_check import act, assert_refused, check_cases, merge, random_arrays, single
-from tflite_patch import Quantization, Tensor, save_tflite
-from tflite_patch.tflm import run_tflm
+from tflite_patch import Quantization, Tensor, load_tflite, save_tflite
+from tflite_patch.tflm import random_inputs, run_tflm
 
 CASES = 24
 needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
@@ -137,3 +140,55 @@ def test_arm_dsp_and_portable_paths_are_bit_exact_on_mixed_sign_scales(tmp_path)
         build = target_cortexm.build(tmp_path / "src", "model", target="cortex-m4", opt="-O2", inputs=packed,
                                      extra_cflags=flags, out_dir=tmp_path / label)
         assert target_cortexm.run(build, count_instructions=False).outputs == expected, f"{label} path differs"
+
+
+def with_mixed_signs(data: bytes, seed: int) -> bytes:
+    """The model with the filter scale and the weights of random output channels of every conv and per-channel
+    FC negated: the same real-valued network, quantized as the MCUNet paper's released models are (mixed signs)."""
+    graph = load_tflite(data)
+    rng = np.random.default_rng(seed)
+    for op in graph.ops:
+        w = graph.tensors[op.inputs[1]] if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") else None
+        if w is None or w.quant.scale.size == 1:
+            continue
+        flip = rng.random(w.quant.scale.size) < 0.5
+        axis = 3 if op.kind == "DEPTHWISE_CONV_2D" else 0
+        sign = np.where(flip, -1, 1).reshape([-1 if k == axis else 1 for k in range(w.data.ndim)])
+        w.data = (w.data.astype(np.int16) * sign).astype(np.int8)
+        w.quant = Quantization(w.quant.scale * np.where(flip, -1, 1).astype(np.float32), w.quant.zero_point,
+                               w.quant.axis)
+    return save_tflite(graph)
+
+
+MIXED_MODELS = [os.path.join(BUILT_MODELS, f"{stem}_imagenet.int8.tflite")
+                for stem in ("mcunet-10fps", "mcunet-320kb-1mb")]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("path", MIXED_MODELS, ids=[os.path.basename(p).split("_")[0] for p in MIXED_MODELS])
+def test_built_imagenet_models_with_mixed_sign_scales_are_bit_exact(path, tmp_path):
+    """Whole MCUNet models (in-place depthwise rings, convs fused with their ADD, in-place 1x1) with mixed-sign
+    per-channel scales: SSE2 and portable paths on the host against TFLM."""
+    data = with_mixed_signs(read_model(path), seed=4)
+    graph = load_tflite(data)
+    assert any((t.quant is not None and t.data is not None and (t.quant.scale < 0).any()) for t in graph.tensors)
+    sets = random_inputs(graph, 3, seed=2)
+    expected = run_tflm(data, sets, len(graph.outputs))
+    gen = generate(data, "model")
+    for label, flags in (("sse2", ()), ("portable", ("-DMR_PORTABLE",))):
+        host = HostModel(gen, work_dir=str(tmp_path / label), cflags=HOST_CFLAGS + flags)
+        for arrays, want in zip(sets, expected):
+            assert [o.tobytes() for o in host.invoke(arrays)] == [w.tobytes() for w in want], label
+
+
+@pytest.mark.e2e
+@needs_arm
+def test_built_model_with_mixed_sign_scales_is_bit_exact_on_the_arm_dsp_path(tmp_path):
+    data = with_mixed_signs(read_model(MIXED_MODELS[0]), seed=4)
+    graph = load_tflite(data)
+    sets = random_inputs(graph, 2, seed=2)
+    expected = [b"".join(o.tobytes() for o in outs) for outs in run_tflm(data, sets, len(graph.outputs))]
+    generate(data, "model", target="cortex-m").write(str(tmp_path / "src"))
+    build = target_cortexm.build(tmp_path / "src", "model", target="cortex-m4", opt="-O2",
+                                 inputs=[b"".join(a.tobytes() for a in s) for s in sets], out_dir=tmp_path / "dsp")
+    assert target_cortexm.run(build, count_instructions=False).outputs == expected
