@@ -1,5 +1,5 @@
 """Quantization as TFLM reads it: filter scales of either sign (and zero), filter zero points TFLM's int8 convs
-ignore, a rank-1 bias whose quantized_dimension is outside its rank. Seeded random CONV_2D, DEPTHWISE_CONV_2D
+ignore, a rank-1 bias whose quantized_dimension is outside its rank, activation zero points outside int8's range. Seeded random CONV_2D, DEPTHWISE_CONV_2D
 and FULLY_CONNECTED models against the TFLM wheel, on the fast path and the portable one (-DMR_PORTABLE)."""
 import os
 import shutil
@@ -12,7 +12,7 @@ from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.lowering.conv_common import negated_channels
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
-from shape_ops_check import act, assert_refused, check_cases, merge, random_arrays, single
+from shape_ops_check import act, assert_refused, check_cases, check_graphs, merge, random_arrays, single
 from tflite_patch import Quantization, Tensor, load_tflite, save_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
@@ -42,6 +42,13 @@ def weights(rng, shape):
     return rng.integers(low, 128, shape).astype(np.int8)
 
 
+def widened(rng, tensor):
+    """`tensor` with, one time in five, a zero point outside int8's range (TFLM takes it)."""
+    if rng.random() < 0.2:
+        tensor.quant = quant(tensor.quant.scale, int(rng.choice([-1, 1]) * rng.integers(129, 400)))
+    return tensor
+
+
 def bias_tensor(rng, s_in, scales, channels):
     """The bias, its quantized_dimension sometimes 3 (outside its rank: TFLM ignores it)."""
     axis = 3 if rng.random() < 0.3 else 0
@@ -55,7 +62,7 @@ def conv_case(depthwise):
         h, w, cin = (int(v) for v in rng.integers(1, 9, 3))
         k, stride = int(rng.choice([1, 3] if depthwise else [1, 2, 3])), int(rng.integers(1, 3))
         cout = cin if depthwise else int(rng.integers(1, 10))
-        x = act((1, h, w, cin), rng)
+        x = widened(rng, act((1, h, w, cin), rng))
         scales = filter_scales(rng, cout)
         shape = (1, k, k, cout) if depthwise else (cout, k, k, cin)
         zero_point = rng.integers(-3, 4, scales.size) if rng.random() < 0.3 else 0  # ignored by TFLM
@@ -63,7 +70,7 @@ def conv_case(depthwise):
         fan_in = k * k * (1 if depthwise else cin)
         s_out = float(x.quant.scale[0]) * 0.02 * np.sqrt(fan_in) * 40 * rng.uniform(0.2, 3)
         out = (1, -(-h // stride), -(-w // stride), cout)
-        y = act(out, rng, "y", quant(s_out, int(rng.integers(-128, 128))))
+        y = widened(rng, act(out, rng, "y", quant(s_out, int(rng.integers(-128, 128)))))
         options = {"padding": 0, "strideW": stride, "strideH": stride, "dilationWFactor": 1, "dilationHFactor": 1,
                    "fusedActivationFunction": int(rng.choice(ACTIVATIONS))}
         tensors = [x, filt, bias_tensor(rng, x.quant.scale[0], scales, cout), y]
@@ -76,14 +83,14 @@ def conv_case(depthwise):
 
 def fully_connected_case(rng):
     n_in, n_out, batches = int(rng.integers(1, 40)), int(rng.integers(1, 20)), int(rng.integers(1, 3))
-    x = act((batches, n_in), rng)
+    x = widened(rng, act((batches, n_in), rng))
     scales = filter_scales(rng, n_out)
     if scales.size == 1:  # TFLM refuses a negative per-tensor scale (test below)
         scales = np.abs(scales)
     zero_point = rng.integers(-3, 4, scales.size) if rng.random() < 0.3 else 0  # TFLM's FC reads filter_offset
     filt = Tensor("w", (n_out, n_in), "int8", quant(scales, zero_point), weights(rng, (n_out, n_in)))
     s_out = float(x.quant.scale[0]) * 0.02 * np.sqrt(n_in) * 10 * rng.uniform(0.2, 3)
-    y = act((batches, n_out), rng, "y", quant(s_out, int(rng.integers(-128, 128))))
+    y = widened(rng, act((batches, n_out), rng, "y", quant(s_out, int(rng.integers(-128, 128)))))
     options = {"fusedActivationFunction": int(rng.choice(ACTIVATIONS)), "weightsFormat": 0, "keepNumDims": False,
                "asymmetricQuantizeInputs": False}
     tensors = [x, filt, bias_tensor(rng, x.quant.scale[0], scales, n_out), y]
@@ -112,6 +119,14 @@ def test_negative_channels_run_negated_on_the_fast_kernels_unless_a_weight_is_mi
     assert negated_channels(graph, graph.ops[0]).tolist() == [False, True]
     graph.tensors[1].data[1, 0, 0, 0] = -128
     assert negated_channels(graph, graph.ops[0]) is None
+    assert check_graphs([graph], count=8) == 1  # the reference kernel, not the 1x1 fast one
+
+
+def test_zero_point_outside_int8_is_refused_by_ops_not_verified_with_it():
+    rng = np.random.default_rng(6)
+    x, y = act((1, 8), rng, quant=quant(0.1, 200)), act((1, 8), rng, "y", quant(0.1, 5))
+    assert_refused(single([x, y], "RELU", [0], [1]), r"op RELU at index 0: tensor 0 \(x\) has zero point 200 "
+                   r"outside \[-128, 127\] of int8")
 
 
 def test_fully_connected_negative_per_tensor_scale_is_refused_as_tflm_does():

@@ -241,12 +241,25 @@ def _dilated(op: Op) -> bool:
     return (int(op.options.get("dilationHFactor", 1)), int(op.options.get("dilationWFactor", 1))) != (1, 1)
 
 
+def wide_zero_points(graph: Graph, op: Op) -> bool:
+    """Whether the op's data input or output is int8 with a zero point outside [-128, 127] (TFLM takes it)."""
+    for t in (op.inputs[0], op.outputs[0]):
+        tensor = graph.tensors[t]
+        if tensor.dtype == "int8" and tensor.quant is not None and \
+                ((tensor.quant.zero_point < -128) | (tensor.quant.zero_point > 127)).any():
+            return True
+    return False
+
+
 def runs_on_reference_kernel(graph: Graph, op: Op) -> bool:
-    """A conv whose filter has a channel with a negative scale and a -128 weight: the fast kernels run negative
-    channels negated (micro_runtime.lowering.conv_common.negated_channels), which -128 does not allow, so the
-    engine runs it on the reference kernel, which reads its whole input (no in place, no fused ADD)."""
+    """A conv the fast kernels cannot compute exactly, which the engine runs on the reference kernel, which reads
+    its whole input (no in place, no fused ADD): int8 zero points outside [-128, 127], or a filter channel with a
+    negative scale and a -128 weight (the fast kernels run negative channels negated:
+    micro_runtime.lowering.conv_common.negated_channels)."""
     if op.kind not in CONV_KINDS or len(op.inputs) < 2:
         return False
+    if wide_zero_points(graph, op):
+        return True
     w = graph.tensors[op.inputs[1]]
     if w.quant is None or w.data is None or w.data.ndim != 4 or not (w.quant.scale < 0).any():
         return False

@@ -52,9 +52,9 @@ class Conv2D(Lowering):
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """conv_add (fused with its ADD), conv_rows (row by row over its own input), conv1x1_inplace,
-        conv1x1, conv_dilated (the reference kernel: dilated windows, negative scales the fast kernels cannot
-        negate, `fast_takes`) or conv (im2col GEMM)."""
-        dilated = dilation(op) != (1, 1) or not fast_takes(graph, op)
+        conv1x1, conv_dilated (the reference kernel: dilated windows, and what the fast kernels cannot take
+        exactly, `fast_takes`) or conv (im2col GEMM)."""
+        reference = dilation(op) != (1, 1) or not fast_takes(graph, op)
         inplace = op.attrs.inplace
         if op.attrs.fused_add is not None:
             return "conv_add"
@@ -62,9 +62,9 @@ class Conv2D(Lowering):
             return "conv_rows"
         if inplace is not None:
             return "conv1x1_inplace"
-        if geometry(graph, op).pointwise:
-            return "conv1x1"
-        return "conv_dilated" if dilated else "conv"
+        if reference:
+            return "conv_dilated"
+        return "conv1x1" if geometry(graph, op).pointwise else "conv"
 
     def family(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         kernel = self.kernel(graph, op, scratch_bytes)

@@ -9,7 +9,7 @@ import numpy as np
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, nhwc
 from tflite_patch.graph import Graph, ModelError, Op
-from tflite_patch.passes import op_padding, op_window
+from tflite_patch.passes import op_padding, op_window, wide_zero_points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,8 +176,10 @@ def negated_channels(graph: Graph, op: Op) -> np.ndarray | None:
 
 
 def fast_takes(graph: Graph, op: Op) -> bool:
-    """Whether the fast kernels compute the op exactly (`negated_channels`)."""
-    return negated_channels(graph, op) is not None
+    """Whether the fast kernels compute the op exactly: zero points in int8's range (their arithmetic is bounded
+    for those, e.g. mr_requant_doubled_add's |output offset| <= 128; TFLM also takes wider ones) and filter
+    signs they can negate (`negated_channels`)."""
+    return not wide_zero_points(graph, op) and negated_channels(graph, op) is not None
 
 
 def negate_channels(filt: np.ndarray, bias: np.ndarray | None, mults, negated: np.ndarray, axis: int):

@@ -8,12 +8,15 @@ from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering
 from micro_runtime.lowering.conv_common import folded_bias, has_bias, negate_channels, negated_channels, shift_array
 from tflite_patch.graph import Graph, Op
+from tflite_patch.passes import wide_zero_points
 
 
 def _fast(graph: Graph, op: Op) -> bool:
-    """Filter zero point 0, and the filter's signs allowing the fast kernels (`negated_channels`)."""
+    """Filter zero point 0, int8 activation zero points and the filter's signs allowing the fast kernels
+    (`negated_channels`)."""
     filt = graph.tensors[op.inputs[1]]
-    return filt.dtype == "int8" and not np.any(filt.quant.zero_point != 0) and _negated(graph, op) is not None
+    return filt.dtype == "int8" and not np.any(filt.quant.zero_point != 0) and not wide_zero_points(graph, op) \
+        and _negated(graph, op) is not None
 
 
 def _negated(graph: Graph, op: Op) -> np.ndarray | None:
