@@ -11,6 +11,7 @@ from conftest import BUILT_MODELS, read_model
 from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.lowering.conv_common import negated_channels
+from micro_runtime.quant import quantize_multiplier
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
 from shape_ops_check import act, assert_refused, check_cases, check_graphs, merge, random_arrays, single
 from tflite_patch import Quantization, Tensor, load_tflite, save_tflite
@@ -207,3 +208,13 @@ def test_built_model_with_mixed_sign_scales_is_bit_exact_on_the_arm_dsp_path(tmp
     build = target_cortexm.build(tmp_path / "src", "model", target="cortex-m4", opt="-O2",
                                  inputs=[b"".join(a.tobytes() for a in s) for s in sets], out_dir=tmp_path / "dsp")
     assert target_cortexm.run(build, count_instructions=False).outputs == expected
+
+
+def test_quantize_multiplier_keeps_the_sign_as_tflm():
+    """QuantizeMultiplier: frexp and rounding keep the sign; only q_fixed == +2^31 is halved (shift + 1), so a
+    factor just above -1 gives -2^31, which the fast kernels cannot negate (the reference kernel takes it)."""
+    assert quantize_multiplier(-0.75) == (-1610612736, 0)
+    assert quantize_multiplier(0.75) == (1610612736, 0)
+    assert quantize_multiplier(1 - 2 ** -34) == (1 << 30, 1)
+    assert quantize_multiplier(-(1 - 2 ** -34)) == (-(1 << 31), 0)
+    assert quantize_multiplier(-3e-12) == (0, 0)  # shift < -31: flushed to zero
