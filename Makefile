@@ -7,7 +7,7 @@ MLPERF := $(wildcard $(SHARED)/models/mlperf_tiny/*.tflite)
 export MCUNET_SHARED_MODELS := $(SHARED)/models
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup apt venv models test test-quick pytest bazel-test demo clean
+.PHONY: setup apt venv models op-models ops-table test test-quick pytest bazel-test demo clean
 
 setup: apt venv
 
@@ -35,6 +35,14 @@ MODEL_CACHE = $(HOME)/.cache/mcunet-tf/models/$(shell cat $(MODEL_SOURCES) $(wil
 models: setup
 	$(PY) scripts/build_models.py --out_dir=$(MODEL_CACHE)
 	@mkdir -p build && rm -rf build/models && ln -s $(MODEL_CACHE) build/models
+
+# Small int8 models of ops beyond MCUNet's, from tf_keras through TF's converter (tests/test_op_models.py).
+op-models: setup
+	$(PY) scripts/build_op_models.py --out_dir=build/op_models
+
+# README.md's supported-ops table, from the lowerings (tests/test_coverage.py checks it is current).
+ops-table: setup
+	$(PY) scripts/codegen.py --list_ops --readme=README.md >/dev/null
 
 pytest: setup models
 	$(PY) -m pytest -q tests

@@ -150,15 +150,16 @@ def activation_range(activation: str | None, scale: float, zero_point: int, dtyp
     """
     qmin, qmax = _DTYPE_RANGE[dtype]
     act = (activation or "NONE").upper()
-    if act == "RELU":
-        return max(qmin, _quantize_scalar(0.0, scale, zero_point)), qmax
+    low, high = qmin, qmax
+    if act in ("RELU", "RELU6"):
+        low = max(qmin, _quantize_scalar(0.0, scale, zero_point))
     if act == "RELU6":
-        return (max(qmin, _quantize_scalar(0.0, scale, zero_point)),
-                min(qmax, _quantize_scalar(6.0, scale, zero_point)))
+        high = min(qmax, _quantize_scalar(6.0, scale, zero_point))
     if act in ("RELU_N1_TO_1", "RELU1"):
-        return (max(qmin, _quantize_scalar(-1.0, scale, zero_point)),
-                min(qmax, _quantize_scalar(1.0, scale, zero_point)))
-    return qmin, qmax
+        low, high = (max(qmin, _quantize_scalar(-1.0, scale, zero_point)),
+                     min(qmax, _quantize_scalar(1.0, scale, zero_point)))
+    # TFLM clamps with max(low) then min(high): an empty range (a zero point outside the type's) gives high
+    return min(low, high), high
 
 
 def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,

@@ -2,6 +2,7 @@
 
   python scripts/codegen.py --tflite=M.tflite --out_dir=DIR [--name=model] [--target=portable|cortex-m|arduino]
                             [--patch=auto|off|SPLIT:N [--sram_kb=KB]]
+  python scripts/codegen.py --list_ops [--readme=README.md]
 
 DIR gets <name>.h (int <name>_invoke(const void *input, void *output); <NAME>_INPUT_BYTES,
 <NAME>_OUTPUT_BYTES, <NAME>_ARENA_BYTES), <name>.c (weights as const data, one kernel call per op
@@ -11,6 +12,10 @@ interpreter, no flatbuffer at run time.
 --patch runs the first ops patch by patch (MCUNetV2): SPLIT:N runs engine ops 0..SPLIT (the numbers in
 the generated comments) over an N x N grid of patches; auto searches the split and N for the fewest
 extra MACs whose RAM (arena + an input read in place) fits --sram_kb, or the least RAM without it.
+
+--list_ops prints the ops the generator takes: their activation types and which kernel paths they have
+(portable C99, Arm DSP, x86 SSE2), read from the lowerings; with --readme it also rewrites that table in
+the given README between its markers (micro_runtime.coverage).
 """
 import os
 import sys
@@ -22,18 +27,39 @@ import cli
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from micro_runtime.codegen import TARGETS, generate  # noqa: E402
+from micro_runtime.coverage import ops_markdown, with_ops_table  # noqa: E402
+from tflite_patch.files import atomic_write  # noqa: E402
 from tflite_patch.graph import ModelError  # noqa: E402
 
-TFLITE = flags.DEFINE_string("tflite", None, "int8 .tflite model", required=True)
-OUT_DIR = flags.DEFINE_string("out_dir", None, "output directory (replaced as a whole)", required=True)
+TFLITE = flags.DEFINE_string("tflite", None, "int8 .tflite model (required unless --list_ops)")
+OUT_DIR = flags.DEFINE_string("out_dir", None, "output directory, replaced as a whole (required unless --list_ops)")
+LIST_OPS = flags.DEFINE_bool("list_ops", False, "print the supported ops: types and kernel paths")
+README = flags.DEFINE_string("readme", None, "with --list_ops: rewrite the ops table between this file's markers")
 NAME = flags.DEFINE_string("name", "model", "C prefix of the generated API")
 TARGET = flags.DEFINE_enum("target", "portable", list(TARGETS), "what to generate for")
 PATCH, SRAM_KB = cli.patch_flags("patch-based inference: auto, off or SPLIT:N (last op run per patch : "
                                   "patches per side)")
 
 
+def list_ops() -> None:
+    print(ops_markdown())
+    if README.value:
+        try:
+            with open(README.value) as f:
+                text = f.read()
+            atomic_write(README.value, with_ops_table(text))
+        except OSError as e:
+            sys.exit(f"error: cannot update {README.value}: {e.strerror}")
+        except ValueError as e:
+            sys.exit(f"error: {README.value}: {e}")
+
+
 def main(argv):
     del argv
+    if LIST_OPS.value:
+        return list_ops()
+    if TFLITE.value is None or OUT_DIR.value is None:
+        sys.exit("error: --tflite and --out_dir are required (or --list_ops)")
     patch, sram = cli.patch_schedule(PATCH, SRAM_KB)
     try:
         with open(TFLITE.value, "rb") as f:

@@ -171,7 +171,7 @@ def test_bad_model_is_one_line_and_writes_nothing(tmp_path, kind, script):
 
 
 @pytest.mark.parametrize("script", ["plan.py", "codegen.py", "bench.py", "export.py", "search.py", "stage1.py",
-                                    "mcunet.py", "baseline.py", "build_models.py", "fit_latency.py"])
+                                    "mcunet.py", "baseline.py", "build_models.py", "build_op_models.py", "fit_latency.py"])
 def test_unknown_flag_is_one_line(tmp_path, script):
     res = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", script), "--no_such_flag=1"],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)

@@ -523,6 +523,8 @@ def _check_quantization(index: int, name: str, shape: tuple[int, ...], quant: Qu
     if quant.zero_point.size != n:
         raise ModelError(f"tensor {index} ({name}): quantization has {n} scales but "
                          f"{quant.zero_point.size} zero points")
+    if len(shape) == 1 and shape[0] == n:  # a bias: TFLM reads it by channel whatever its quantized_dimension
+        return
     if n > 1 and not (0 <= quant.axis < len(shape) and shape[quant.axis] == n):
         raise ModelError(f"tensor {index} ({name}): {n} per-channel scales along axis {quant.axis} "
                          f"of shape {list(shape)}")

@@ -172,7 +172,8 @@ def fuse_conv_add(graph: Graph) -> Graph:
     users = g.consumers()
     removed = set()
     for i, conv in enumerate(g.ops):
-        if conv.kind != "CONV_2D" or conv.outputs[0] in g.outputs or conv.attrs.fused_add is not None:
+        if conv.kind != "CONV_2D" or conv.outputs[0] in g.outputs or conv.attrs.fused_add is not None \
+                or runs_on_reference_kernel(g, conv):
             continue
         readers = users.get(conv.outputs[0], [])
         if len(readers) != 1 or g.ops[readers[0]].kind != "ADD" or readers[0] in removed:
@@ -240,6 +241,33 @@ def _dilated(op: Op) -> bool:
     return (int(op.options.get("dilationHFactor", 1)), int(op.options.get("dilationWFactor", 1))) != (1, 1)
 
 
+def wide_zero_points(graph: Graph, op: Op) -> bool:
+    """Whether the op's data input or output is int8 with a zero point outside [-128, 127] (TFLM takes it)."""
+    for t in (op.inputs[0], op.outputs[0]):
+        tensor = graph.tensors[t]
+        if tensor.dtype == "int8" and tensor.quant is not None and \
+                ((tensor.quant.zero_point < -128) | (tensor.quant.zero_point > 127)).any():
+            return True
+    return False
+
+
+def runs_on_reference_kernel(graph: Graph, op: Op) -> bool:
+    """A conv the fast kernels cannot compute exactly, which the engine runs on the reference kernel, which reads
+    its whole input (no in place, no fused ADD): int8 zero points outside [-128, 127], or a filter channel with a
+    negative scale and a -128 weight (the fast kernels run negative channels negated:
+    micro_runtime.lowering.conv_common.negated_channels)."""
+    if op.kind not in CONV_KINDS or len(op.inputs) < 2:
+        return False
+    if wide_zero_points(graph, op):
+        return True
+    w = graph.tensors[op.inputs[1]]
+    if w.quant is None or w.data is None or w.data.ndim != 4 or not (w.quant.scale < 0).any():
+        return False
+    rows = np.moveaxis(w.data, 3 if op.kind == "DEPTHWISE_CONV_2D" else 0, 0)
+    minimum = (rows.reshape(rows.shape[0], -1) == -128).any(axis=1)
+    return bool((minimum & np.broadcast_to(w.quant.scale < 0, minimum.shape)).any())
+
+
 def mark_inplace(graph: Graph) -> Graph:
     """Mark ops that may write their output over an input that dies at the op.
 
@@ -271,6 +299,8 @@ def mark_inplace(graph: Graph) -> Graph:
     for i, op in enumerate(g.ops):
         out = g.tensors[op.outputs[0]]
         src = g.tensors[op.inputs[0]] if op.inputs and op.inputs[0] >= 0 else None
+        if runs_on_reference_kernel(g, op):
+            continue
         if op.kind == "DEPTHWISE_CONV_2D":
             if src.shape[3] == out.shape[3] and not _dilated(op) and out.nbytes <= src.nbytes and dies_here(op.inputs[0], i) \
                     and src.itemsize == out.itemsize == 1:

@@ -87,18 +87,41 @@ def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None)
             _check_activation_quantization(j, tensor)
     for i, op in enumerate(graph.ops):
         _check_operands(graph, i, op)
+        _check_wide_zero_points(graph, i, op)
+
+
+def _check_wide_zero_points(graph: Graph, i: int, op: Op) -> None:
+    """An int8/uint8 activation whose zero point is outside its type's range is read and written only by
+    WIDE_ZERO_POINT_OPS."""
+    if op.kind in WIDE_ZERO_POINT_OPS:
+        return
+    for t in [t for t in op.inputs if t >= 0] + list(op.outputs):
+        tensor = graph.tensors[t]
+        if tensor.data is not None or tensor.quant is None or tensor.dtype not in ("int8", "uint8"):
+            continue
+        low, high = _ZERO_POINT_RANGE[tensor.dtype]
+        outside = [int(z) for z in tensor.quant.zero_point if not low <= z <= high]
+        if outside:
+            zero_point = outside[0]
+            raise ModelError(f"op {op.kind} at index {i}: tensor {t} ({tensor.name}) has zero point {zero_point} "
+                             f"outside [{low}, {high}] of {tensor.dtype} (taken by {', '.join(WIDE_ZERO_POINT_OPS)})")
 
 
 _ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
+# TFLM takes int8 zero points outside int8's range (its kernels add them as int32 offsets): so do these
+# ops' reference kernels, which the lowerings choose for such tensors (conv_common.fast_takes).
+WIDE_ZERO_POINT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+_INT32_RANGE = (-(1 << 31), (1 << 31) - 1)
 
 
 def _check_activation_quantization(j: int, tensor) -> None:
-    """Finite positive scales (float I/O tensors too: they become the header's scale macros) and zero points
-    the tensor's type can hold (a wider one would not even compile as the kernels' constants)."""
+    """Finite positive scales (float I/O tensors too: they become the header's scale macros) and int32 zero
+    points (int16's 0); zero points outside the type's range only where WIDE_ZERO_POINT_OPS read them
+    (`_check_wide_zero_points`)."""
     scale, zero_point = tensor.quant.scale, tensor.quant.zero_point
     if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
         raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale (or one not finite)")
-    low, high = _ZERO_POINT_RANGE.get(tensor.dtype, (-(1 << 31), (1 << 31) - 1))
+    low, high = _INT32_RANGE if tensor.dtype in ("int8", "uint8") else _ZERO_POINT_RANGE.get(tensor.dtype, _INT32_RANGE)
     if zero_point.size and (zero_point.min() < low or zero_point.max() > high):
         raise ModelError(f"tensor {j} ({tensor.name}): zero point {int(zero_point.max() if zero_point.max() > high else zero_point.min())} "
                          f"outside [{low}, {high}] of {tensor.dtype}")
@@ -139,9 +162,14 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         x, w, y = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
         channels = w.shape[3] if op.kind == "DEPTHWISE_CONV_2D" else w.shape[0]
-        if w.dtype != "int8" or w.quant is None or not np.all(w.quant.scale > 0) \
+        # TFLM takes any finite filter scale, negative and zero included (QuantizeMultiplier keeps the sign)
+        if w.dtype != "int8" or w.quant is None or not np.all(np.isfinite(w.quant.scale)) \
                 or w.quant.scale.size not in (1, channels):
-            raise ModelError(f"{where}: weights must be int8 with positive scales (per tensor or per channel)")
+            raise ModelError(f"{where}: weights must be int8 with finite scales (per tensor or per channel)")
+        if op.kind == "FULLY_CONNECTED" and w.quant.scale.size == 1 and x.quant is not None \
+                and float(x.quant.scale[0]) * float(w.quant.scale[0]) < 0:
+            raise ModelError(f"{where}: negative per-tensor weight scale {float(w.quant.scale[0]):.6g} "
+                             "(TFLM refuses it: input_product_scale >= 0)")
         if op.kind == "CONV_2D" and (len(y.shape) != 4 or w.shape[3] != x.shape[3] or y.shape[3] != channels):
             raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
                              f"and output {list(y.shape)}")

@@ -145,7 +145,17 @@ class Lowering:
 
     kinds: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # kernel files (micro_runtime/kernels) every op of the family needs
+    optional_sources: tuple[str, ...] = ()  # files `kernel_sources` adds for some ops (the fast kernels)
+    types: tuple[str, ...] = ("int8",)  # the activation types `check` takes ("in -> out" where they differ)
     engine_only = False  # made by the passes, never read from a .tflite
+
+    def sources_of(self, kind: str) -> tuple[str, ...]:
+        """Every kernel file an op of `kind` may compile (micro_runtime.coverage reads their ISA paths)."""
+        return self.sources + self.optional_sources
+
+    def types_of(self, kind: str) -> tuple[str, ...]:
+        """The activation types of `kind` (`types`), for the coverage table."""
+        return self.types
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         """Raise `ModelError` (one line) when the engine cannot run this op of the engine graph."""

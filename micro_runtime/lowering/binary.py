@@ -64,8 +64,11 @@ class Binary(BroadcastBinary):
     """SUB and SQUARED_DIFFERENCE: mr_arithmetic_params (ADD's fields and the broadcast)."""
     kinds = ("SUB", "SQUARED_DIFFERENCE")
 
+    def sources_of(self, kind: str) -> tuple[str, ...]:
+        return ("sub.c",) if kind == "SUB" else ("squared_difference.c",)
+
     def kernel_sources(self, graph, op: Op) -> tuple[str, ...]:
-        return ("sub.c",) if op.kind == "SUB" else ("squared_difference.c",)
+        return self.sources_of(op.kind)
 
     def params(self, e: Emitter, op: Op, shape: dict) -> tuple[str, str]:
         a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]

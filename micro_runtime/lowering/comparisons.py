@@ -13,6 +13,7 @@ COMPARISONS = ("EQUAL", "NOT_EQUAL", "GREATER", "GREATER_EQUAL", "LESS", "LESS_E
 class Comparison(BroadcastBinary):
     kinds = COMPARISONS
     sources = ("comparisons.c",)
+    types = ("int8 -> bool",)
     output_dtype = "bool"
 
     def params(self, e: Emitter, op: Op, shape: dict) -> tuple[str, str]:

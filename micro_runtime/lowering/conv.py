@@ -6,7 +6,8 @@ import numpy as np
 
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering, align4
-from micro_runtime.lowering.conv_common import conv_params, conv_struct, dilation, geometry, has_bias, window_detail
+from micro_runtime.lowering.conv_common import (conv_params, conv_struct, dilation, fast_takes, geometry, has_bias,
+                                                window_detail)
 from micro_runtime.lowering.elementwise import ADD_SOURCES
 from tflite_patch.graph import Graph, ModelError, Op
 
@@ -27,14 +28,15 @@ def gemm_filter_bytes(out_c: int, k: int) -> int:
     return out_c * gemm_stride(k) + gemm_row(k) - gemm_stride(k)
 
 
-def gemm_filter(e: Emitter, w: int) -> str:
-    """The filter of a GEMM conv kernel (mr_fast.h): OHWI rows zero-padded to MR_GEMM_STRIDE, then zeros up to
-    MR_GEMM_ROW after the last row (the values a row read finds past its own multiply zero inputs)."""
-    data = e.t(w).data
+def gemm_filter(e: Emitter, w: int, data: np.ndarray | None = None) -> str:
+    """The filter of a GEMM conv kernel (mr_fast.h): OHWI rows (tensor `w`'s, or `data`) zero-padded to
+    MR_GEMM_STRIDE, then zeros up to MR_GEMM_ROW after the last row (the values a row read finds past its own
+    multiply zero inputs)."""
+    data = e.t(w).data if data is None else data
     rows = data.reshape(data.shape[0], -1)
     k = rows.shape[1]
     if gemm_row(k) == k:
-        return e.const(w)
+        return e.const(w) if data is e.t(w).data else e.const(w, data)
     flat = np.pad(rows, ((0, 0), (0, gemm_stride(k) - k))).reshape(-1)
     return e.const(w, np.pad(flat, (0, gemm_row(k) - gemm_stride(k))))
 
@@ -50,8 +52,9 @@ class Conv2D(Lowering):
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """conv_add (fused with its ADD), conv_rows (row by row over its own input), conv1x1_inplace,
-        conv1x1, conv_dilated (reference kernel) or conv (im2col GEMM)."""
-        dilated = dilation(op) != (1, 1)
+        conv1x1, conv_dilated (the reference kernel: dilated windows, and what the fast kernels cannot take
+        exactly, `fast_takes`) or conv (im2col GEMM)."""
+        reference = dilation(op) != (1, 1) or not fast_takes(graph, op)
         inplace = op.attrs.inplace
         if op.attrs.fused_add is not None:
             return "conv_add"
@@ -59,9 +62,9 @@ class Conv2D(Lowering):
             return "conv_rows"
         if inplace is not None:
             return "conv1x1_inplace"
-        if geometry(graph, op).pointwise:
-            return "conv1x1"
-        return "conv_dilated" if dilated else "conv"
+        if reference:
+            return "conv_dilated"
+        return "conv1x1" if geometry(graph, op).pointwise else "conv"
 
     def family(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         kernel = self.kernel(graph, op, scratch_bytes)
@@ -70,9 +73,12 @@ class Conv2D(Lowering):
     def check(self, graph: Graph, i: int, op: Op) -> None:
         if op.attrs.fused_add is not None and dilation(op) != (1, 1):
             raise ModelError("dilated conv fused with ADD is not supported")
+        if (op.attrs.fused_add is not None or op.attrs.inplace is not None) and not fast_takes(graph, op):
+            raise ModelError("a negative filter scale on a channel with a -128 weight (or an accumulator that may "
+                             "reach -2^31) in a conv the schedule runs in place or fused with its ADD")
 
     def scratch_bytes(self, graph: Graph, op: Op) -> int | None:
-        if dilation(op) != (1, 1) or len(graph.tensors[op.inputs[0]].shape) != 4 \
+        if self.kernel(graph, op) == "conv_dilated" or len(graph.tensors[op.inputs[0]].shape) != 4 \
                 or len(graph.tensors[op.outputs[0]].shape) != 4:
             return None
         g = geometry(graph, op)
@@ -87,7 +93,7 @@ class Conv2D(Lowering):
     def constant_bytes(self, graph: Graph, op: Op) -> int:
         w = graph.tensors[op.inputs[1]]
         channels = w.shape[0]
-        if dilation(op) != (1, 1):  # reference kernel: TFLite's filter and bias, int32 shifts
+        if self.kernel(graph, op) == "conv_dilated":  # reference kernel: TFLite's filter and bias, int32 shifts
             return w.nbytes + (4 * channels if has_bias(op) else 0) + 8 * channels
         return gemm_filter_bytes(channels, int(np.prod(w.shape[1:]))) + 4 * channels + 5 * channels
 

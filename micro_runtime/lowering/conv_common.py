@@ -9,7 +9,7 @@ import numpy as np
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, nhwc
 from tflite_patch.graph import Graph, ModelError, Op
-from tflite_patch.passes import op_padding, op_window
+from tflite_patch.passes import op_padding, op_window, wide_zero_points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,32 +90,32 @@ def conv_params(e: Emitter, op: Op, folded: bool, fast: bool, gemm_filter=None) 
     `gemm_filter(e, w)` lays out), else TFLite's (`bias`); `fast`: the shifts as the fast kernels take them
     (`shift_array`), else as the reference kernels. Per-patch copies of one op share its arrays."""
     x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
-    s_in, zp_in = e.q(x)
-    s_out, zp_out = e.q(y)
-    out_c = e.t(y).shape[-1]
+    _, zp_in = e.q(x)
     filt = e.t(w)
-    if filt.quant is None or np.any(filt.quant.zero_point != 0):
-        raise ModelError("filter must be int8 with zero point 0")
-    mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_out, out_c)
+    if filt.quant is None:  # TFLM's int8 convs ignore the filter's zero points
+        raise ModelError("filter must be int8 with quantization parameters")
     source = op.attrs.patch_source
     key = ("conv", source, folded, fast)
     if source is not None and key in e.shared:
         return e.shared[key]
+    mults, shifts = output_multipliers(e.graph, op)
     fused = op.attrs.fused_add
-    conv_out = fused.conv_output if fused is not None else y
-    s_conv, zp_conv = e.q(conv_out)
-    if conv_out != y:  # the conv's own output quantization (its result feeds the fused ADD)
-        mults, shifts = quant.conv_output_multipliers(s_in, filt.quant.scale, s_conv, out_c)
+    s_conv, zp_conv = e.q(fused.conv_output if fused is not None else y)
     act = quant.activation_range(op.activation(), s_conv, zp_conv)
+    data, bias = filt.data, e.t(op.inputs[2]).data if has_bias(op) else None
+    negated = negated_channels(e.graph, op) if fast else None
+    assert negated is not None or not fast, "the lowering chose a fast kernel the op's signs do not allow"
+    if fast and negated.any():  # the fast kernels take multipliers >= 0
+        data, bias, mults = negate_channels(data, bias, mults, negated, _channel_axis(e.graph, op))
     p = dict(in_offset=-zp_in, out_offset=zp_conv, mult=e.array("m", mults),
              shift=shift_array(e, shifts, fast), act=act)
     if folded:
-        p["folded_bias"] = e.array("bf", folded_bias(e.t(w).data, e.t(op.inputs[2]).data if has_bias(op) else None,
-                                                     -zp_in))
-        p["gemm_filter"] = gemm_filter(e, w)
+        p["folded_bias"] = e.array("bf", folded_bias(data, bias, -zp_in))
+        p["gemm_filter"] = gemm_filter(e, w, data)
     else:
-        p["filter"] = e.const(w)
-        p["bias"] = e.const(op.inputs[2]) if has_bias(op) else "NULL"
+        same = data is filt.data
+        p["filter"] = e.const(w) if same else e.const(w, data)
+        p["bias"] = "NULL" if bias is None else e.const(op.inputs[2]) if same else e.const(op.inputs[2], bias)
     if source is not None:
         e.shared[key] = p
     return p
@@ -136,3 +136,57 @@ def conv_struct(g: ConvGeometry, p: dict, filt: str, bias: str, fast: bool, dept
 def window_detail(graph: Graph, op: Op) -> str:
     kh, kw, sh, _ = op_window(graph, op)
     return f"{kh}x{kw}/{sh}"
+
+
+# --- Negative filter scales (per-channel models TFLM runs, e.g. the MCUNet paper's ImageNet models) ---
+
+def output_multipliers(graph: Graph, op: Op) -> tuple[list[int], list[int]]:
+    """Per-channel (multiplier, shift) of a conv-like op into its own output (the fused ADD's input when fused),
+    as TFLM's Prepare computes them; a negative filter scale gives a negative multiplier."""
+    s_in = float(graph.tensors[op.inputs[0]].quant.scale[0])
+    fused = op.attrs.fused_add
+    y = graph.tensors[fused.conv_output if fused is not None else op.outputs[0]]
+    filt = graph.tensors[op.inputs[1]]
+    return quant.conv_output_multipliers(s_in, filt.quant.scale, float(y.quant.scale[0]), y.shape[-1])
+
+
+def _channel_axis(graph: Graph, op: Op) -> int:
+    return -1 if op.kind == "DEPTHWISE_CONV_2D" else 0
+
+
+def negated_channels(graph: Graph, op: Op) -> np.ndarray | None:
+    """Which output channels the fast kernels run negated: those with a negative multiplier. Their
+    one-rounding requantization reads the sign of acc * multiplier from acc alone, so it needs
+    multipliers >= 0; TFLM's MultiplyByQuantizedMultiplier(acc, m, shift) equals that of (-acc, -m, shift)
+    while neither acc << left shift nor m is -2^31, and -acc is the accumulator of the negated filter and
+    bias. None where that does not hold for some channel (a -128 weight, m = -2^31, an accumulator bound
+    reaching 2^31): the op then takes the reference kernels."""
+    if not (graph.tensors[op.inputs[1]].quant.scale < 0).any():  # the common case, asked for every candidate
+        return np.zeros(graph.tensors[op.outputs[0]].shape[-1], bool)
+    mults, shifts = output_multipliers(graph, op)
+    negative = np.asarray(mults, np.int64) < 0
+    axis = _channel_axis(graph, op)
+    filt = np.moveaxis(graph.tensors[op.inputs[1]].data, axis, 0)
+    rows = filt.reshape(filt.shape[0], -1).astype(np.int64)
+    bias = graph.tensors[op.inputs[2]].data.astype(np.int64).reshape(-1) if has_bias(op) \
+        else np.zeros(len(mults), np.int64)
+    bound = (np.abs(bias) + 255 * np.abs(rows).sum(axis=1)) << np.maximum(np.asarray(shifts, np.int64), 0)
+    bad = negative & ((rows == -128).any(axis=1) | (np.asarray(mults) == -(1 << 31)) | (bound >= 1 << 31))
+    return None if bad.any() else negative
+
+
+def fast_takes(graph: Graph, op: Op) -> bool:
+    """Whether the fast kernels compute the op exactly: zero points in int8's range (their arithmetic is bounded
+    for those, e.g. mr_requant_doubled_add's |output offset| <= 128; TFLM also takes wider ones) and filter
+    signs they can negate (`negated_channels`)."""
+    return not wide_zero_points(graph, op) and negated_channels(graph, op) is not None
+
+
+def negate_channels(filt: np.ndarray, bias: np.ndarray | None, mults, negated: np.ndarray, axis: int):
+    """(filter, bias, multipliers) with the `negated` output channels' (along filter `axis`) negated."""
+    sign = np.where(negated, -1, 1)
+    shape = [1] * filt.ndim
+    shape[axis] = sign.size
+    filt = (filt.astype(np.int16) * sign.reshape(shape)).astype(np.int8)
+    bias = None if bias is None else (bias.astype(np.int64).reshape(-1) * sign).astype(np.int32)
+    return filt, bias, [int(m) * int(s) for m, s in zip(mults, sign)]

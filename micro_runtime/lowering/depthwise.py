@@ -5,9 +5,9 @@ checks them against it)."""
 from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering
-from micro_runtime.lowering.conv_common import (ConvGeometry, conv_params, conv_struct, dilation, geometry,
-                                                has_bias, window_detail)
-from tflite_patch.graph import Graph, Op
+from micro_runtime.lowering.conv_common import (ConvGeometry, conv_params, conv_struct, dilation, fast_takes,
+                                                geometry, has_bias, window_detail)
+from tflite_patch.graph import Graph, ModelError, Op
 from tflite_patch.passes import op_padding, op_window
 
 DW_RING_MIN_PIXELS = 64  # MR_DW_RING_MIN_PIXELS
@@ -75,6 +75,7 @@ def _planar(graph: Graph, op: Op) -> bool:
 class DepthwiseConv2D(Lowering):
     kinds = ("DEPTHWISE_CONV_2D",)
     sources = ("depthwise_conv.c",)
+    optional_sources = FAST_SOURCES
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """depthwise_inplace[_MODE] (fast, over its own input; MODE from the scratch it has), depthwise_dilated
@@ -92,21 +93,31 @@ class DepthwiseConv2D(Lowering):
             mode = "_dilated"
         elif not self._same_channels(graph, op):
             mode = "_mult"
+        elif not fast_takes(graph, op):
+            mode = "_reference"
         else:
             mode = ""
         return f"depthwise{mode}_k{kh}s{sh}"
 
     def family(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
-        # The reference kernels (dilated, multiplier > 1) were not fitted: the fast kernel's family.
-        return self.kernel(graph, op, scratch_bytes).replace("_dilated", "").replace("_mult", "")
+        # The reference kernels (dilated, multiplier > 1, signs) were not fitted: the fast kernel's family.
+        kernel = self.kernel(graph, op, scratch_bytes)
+        return kernel.replace("_dilated", "").replace("_mult", "").replace("_reference", "")
 
     @staticmethod
     def _same_channels(graph: Graph, op: Op) -> bool:
         return graph.tensors[op.outputs[0]].shape[-1] == graph.tensors[op.inputs[0]].shape[-1]
 
     def _fast(self, graph: Graph, op: Op) -> bool:
-        """The fast kernels (int8 shifts as -1 - shift): depth multiplier 1 or in place, not dilated."""
-        return dilation(op) == (1, 1) and (op.attrs.inplace is not None or self._same_channels(graph, op))
+        """The fast kernels (int8 shifts as -1 - shift): depth multiplier 1 or in place, not dilated, the
+        filter's signs allowing it (`fast_takes`)."""
+        return dilation(op) == (1, 1) and (op.attrs.inplace is not None or self._same_channels(graph, op)) \
+            and fast_takes(graph, op)
+
+    def check(self, graph: Graph, i: int, op: Op) -> None:
+        if op.attrs.inplace is not None and dilation(op) == (1, 1) and not fast_takes(graph, op):
+            raise ModelError("a negative filter scale on a channel with a -128 weight (or an accumulator that may "
+                             "reach -2^31) in a depthwise conv the schedule runs in place")
 
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
         return self.sources + (FAST_SOURCES if self._fast(graph, op) else ())
@@ -133,7 +144,7 @@ class DepthwiseConv2D(Lowering):
         """Filter, bias, int32 multipliers and the shifts (int8 for the fast kernels, int32 for the reference)."""
         w = graph.tensors[op.inputs[1]]
         channels = w.shape[3]
-        fast = dilation(op) == (1, 1) and channels == graph.tensors[op.inputs[0]].shape[-1]
+        fast = self._fast(graph, op)
         return w.nbytes + (4 * channels if has_bias(op) else 0) + (5 if fast else 8) * channels
 
     def detail(self, graph: Graph, op: Op) -> str | None:
@@ -149,7 +160,7 @@ class DepthwiseConv2D(Lowering):
                    e.scratch_bytes(i))
         elif g.dilated:
             e.call("mr_depthwise_conv2d_dilated_s8", p, e.ptr(x, True), e.ptr(y))
-        elif g.out_c == g.in_c:
+        elif self._fast(e.graph, op):
             e.call("mr_depthwise_conv2d_fast_s8", p, depthwise_unrolled(g), e.ptr(x, True), e.ptr(y))
         else:
             e.call("mr_depthwise_conv2d_s8", p, e.ptr(x, True), e.ptr(y))

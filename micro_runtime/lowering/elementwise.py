@@ -24,8 +24,11 @@ def add_params(e: Emitter, input1: int, input2: int, output: int, activation: st
 class AddMul(Lowering):
     kinds = ("ADD", "MUL")
 
+    def sources_of(self, kind: str) -> tuple[str, ...]:
+        return ADD_SOURCES if kind == "ADD" else ("mul.c",)
+
     def kernel_sources(self, graph, op: Op) -> tuple[str, ...]:
-        return ADD_SOURCES if op.kind == "ADD" else ("mul.c",)
+        return self.sources_of(op.kind)
 
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
         return [broadcast_shape(graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape)]

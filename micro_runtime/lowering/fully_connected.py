@@ -6,13 +6,25 @@ import numpy as np
 
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering
-from micro_runtime.lowering.conv_common import folded_bias, has_bias, shift_array
+from micro_runtime.lowering.conv_common import folded_bias, has_bias, negate_channels, negated_channels, shift_array
 from tflite_patch.graph import Graph, Op
+from tflite_patch.passes import wide_zero_points
 
 
 def _fast(graph: Graph, op: Op) -> bool:
+    """Filter zero point 0, int8 activation zero points and the filter's signs allowing the fast kernels
+    (`negated_channels`)."""
     filt = graph.tensors[op.inputs[1]]
-    return filt.dtype == "int8" and not np.any(filt.quant.zero_point != 0)
+    return filt.dtype == "int8" and not np.any(filt.quant.zero_point != 0) and not wide_zero_points(graph, op) \
+        and _negated(graph, op) is not None
+
+
+def _negated(graph: Graph, op: Op) -> np.ndarray | None:
+    """The output channels the fast kernels run negated (negative multipliers: per-channel filters only, TFLM
+    refuses a negative per-tensor one), None where they cannot."""
+    if not _per_channel(graph, op):
+        return np.zeros(graph.tensors[op.inputs[1]].shape[0], bool)
+    return negated_channels(graph, op)
 
 
 def _per_channel(graph: Graph, op: Op) -> bool:
@@ -23,13 +35,13 @@ def _per_channel(graph: Graph, op: Op) -> bool:
 class FullyConnected(Lowering):
     kinds = ("FULLY_CONNECTED",)
     sources = ("fully_connected.c",)
+    optional_sources = ("fully_connected_fast.c", "fully_connected_fast_dsp.c", "fully_connected_fast_x86.c")
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         return "fully_connected_per_channel" if _per_channel(graph, op) else "fully_connected"
 
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
-        fast = ("fully_connected_fast.c", "fully_connected_fast_dsp.c", "fully_connected_fast_x86.c")
-        return self.sources + (fast if _fast(graph, op) else ())
+        return self.sources + (self.optional_sources if _fast(graph, op) else ())
 
     def constant_bytes(self, graph: Graph, op: Op) -> int:
         """The filter, the (folded) bias where the model has one, int32 multipliers and int8 shifts (one
@@ -50,16 +62,20 @@ class FullyConnected(Lowering):
             m, s = quant.fully_connected_output_multiplier(s_in, float(filt.quant.scale[0]), s_out)
             mults, shifts = [m], [s]
         fast = _fast(e.graph, op)
+        data, bias = filt.data, e.t(op.inputs[2]).data if has_bias(op) else None
+        negated = _negated(e.graph, op) if fast else None
+        if fast and negated.any():  # the fast kernels take multipliers >= 0
+            data, bias, mults = negate_channels(data, bias, mults, negated, 0)
         act = quant.activation_range(op.activation(), s_out, zp_out)
         shift = shift_array(e, shifts, fast)
         fields = dict(batches=int(np.prod(e.t(x).shape)) // in_n, input_depth=in_n, output_depth=out_n,
                       input_offset=-zp_in, filter_offset=-int(filt.quant.zero_point[0]), output_offset=zp_out,
                       per_channel=int(bool(filt.quant.per_channel)), activation=dict(min=act[0], max=act[1]),
-                      filter=e.const(w), bias="NULL",
+                      filter=e.const(w) if data is filt.data else e.const(w, data), bias="NULL",
                       quant=dict(multiplier=e.array("m", mults), shift="NULL" if fast else shift,
                                  rshift_m1=shift if fast else "NULL"))
         if fast and has_bias(op):
-            fields["bias"] = e.array("bf", folded_bias(filt.data, e.t(op.inputs[2]).data, -zp_in))
+            fields["bias"] = e.array("bf", folded_bias(data, bias, -zp_in))
             kernel = "mr_fully_connected_fast_s8"
         elif fast:  # no folded bias: it would be 4 bytes per output the model does not have
             kernel = "mr_fully_connected_nobias_fast_s8"

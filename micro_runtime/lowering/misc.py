@@ -17,6 +17,7 @@ class ExpandDims(Reshape):
     """The same bytes under a shape with one more dimension of 1 (what a Keras Conv1D becomes): an alias
     in the plan (passes.alias_reshapes), a copy otherwise."""
     kinds = ("EXPAND_DIMS",)
+    types = ("int8", "int16", "float32")
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         """TFLM's Prepare (constant axis, the output shape) and Eval (int8, int16, float32)."""
@@ -38,6 +39,7 @@ class ExpandDims(Reshape):
 class Shape(Lowering):
     """The input's shape, known at generation time, copied into the int32 output."""
     kinds = ("SHAPE",)
+    types = ("any -> int32",)
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
@@ -54,6 +56,7 @@ class Shape(Lowering):
 class Cast(Lowering):
     kinds = ("CAST",)
     sources = ("cast.c",)
+    types = tuple(CAST_TYPES)  # any of them to any other
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]

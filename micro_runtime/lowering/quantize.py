@@ -16,6 +16,7 @@ _SUFFIX = {"int8": "s8", "uint8": "u8"}
 class Quantize(Lowering):
     kinds = ("QUANTIZE",)
     sources = ("quantize.c", "quantize_x86.c", "quantize_backward.c")
+    types = ("float32 -> int8", "float32 -> uint8", "int8 -> int8", "int8 -> uint8", "uint8 -> int8")
 
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
         return same_shape(graph, op)
@@ -39,6 +40,7 @@ class Quantize(Lowering):
 class Dequantize(Lowering):
     kinds = ("DEQUANTIZE",)
     sources = ("dequantize.c",)
+    types = ("int8 -> float32", "uint8 -> float32")
 
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
         return same_shape(graph, op)

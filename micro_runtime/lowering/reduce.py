@@ -36,6 +36,9 @@ class Reduce(Lowering):
     kinds = tuple(OPS)
     sources = ("reduce.c",)
 
+    def types_of(self, kind: str) -> tuple[str, ...]:
+        return ("int8 -> int32",) if kind in ("ARG_MAX", "ARG_MIN") else ("int8",)
+
     def _fields(self, graph: Graph, op: Op) -> dict:
         if len(op.inputs) != 2 or len(op.outputs) != 1:
             raise ModelError(f"takes 2 inputs and 1 output, not {len(op.inputs)} and {len(op.outputs)}")
