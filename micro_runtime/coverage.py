@@ -25,7 +25,7 @@ def ops_table() -> list[dict]:
     whether its kernels have it."""
     rows = []
     for kind, lowering in sorted(LOWERINGS.items()):
-        if lowering.engine_only:
+        if lowering.engine_only or not lowering.types_of(kind):
             continue
         sources = lowering.sources_of(kind)
         row = {"op": kind, "types": ", ".join(lowering.types_of(kind)), "portable": True}

@@ -18,7 +18,8 @@ def test_readme_ops_table_is_the_generated_one():
 
 def test_table_lists_every_supported_op_with_the_paths_of_its_kernel_files():
     rows = {r["op"]: r for r in ops_table()}
-    assert set(rows) == set(SUPPORTED_OPS)
+    refused = {"EXP", "NEG"}  # TFLM runs them on float32 only: lowered to a one-line refusal, not listed
+    assert set(rows) == set(SUPPORTED_OPS) - refused
     assert all(r["portable"] for r in rows.values())
     for kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):  # *_dsp.c and *_x86.c files
         assert rows[kind]["Arm DSP"] and rows[kind]["x86 SSE2"], kind
