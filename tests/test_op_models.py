@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from micro_runtime.bench import bench_model
 
-MODELS = ["kws_conv1d", "activations", "gather_slice"]  # the U-Net needs TRANSPOSE_CONV and RESIZE_BILINEAR
+MODELS = ["kws_conv1d", "activations", "gather_slice", "unet"]
 OUT_DIR = os.path.join(ROOT, "build", "op_models")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
