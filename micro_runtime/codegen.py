@@ -142,14 +142,14 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     check_int8_model(graph, SUPPORTED_OPS)
     for i, op in enumerate(graph.ops):
         try:
-            lowering_for(op).check_outputs(graph, op)
+            lowering_for(op, graph).check_outputs(graph, op)
         except ModelError as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
     choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)
     engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
     e = Emitter(engine, plan, name)
     for i, op in enumerate(engine.ops):
-        lowering = lowering_for(op)
+        lowering = lowering_for(op, engine)
         e.kernel_files.update(lowering.kernel_sources(engine, op))
         e.body.append(f"  /* {i}: {describe(engine, op)} */")
         e.body.append(f"  MR_LAYER_BEGIN({i});")

@@ -172,7 +172,8 @@ def fuse_conv_add(graph: Graph) -> Graph:
     users = g.consumers()
     removed = set()
     for i, conv in enumerate(g.ops):
-        if conv.kind != "CONV_2D" or conv.outputs[0] in g.outputs or conv.attrs.fused_add is not None:
+        if conv.kind != "CONV_2D" or conv.outputs[0] in g.outputs or conv.attrs.fused_add is not None \
+                or g.tensors[conv.outputs[0]].dtype != "int8":  # the fused kernel is int8's
             continue
         readers = users.get(conv.outputs[0], [])
         if len(readers) != 1 or g.ops[readers[0]].kind != "ADD" or readers[0] in removed:
@@ -271,6 +272,8 @@ def mark_inplace(graph: Graph) -> Graph:
     for i, op in enumerate(g.ops):
         out = g.tensors[op.outputs[0]]
         src = g.tensors[op.inputs[0]] if op.inputs and op.inputs[0] >= 0 else None
+        if any(g.tensors[t].dtype == "int16" for t in op.inputs + op.outputs if t >= 0):
+            continue  # the int16 kernels have no in-place mode
         if op.kind == "DEPTHWISE_CONV_2D":
             if src.shape[3] == out.shape[3] and not _dilated(op) and out.nbytes <= src.nbytes and dies_here(op.inputs[0], i) \
                     and src.itemsize == out.itemsize == 1:

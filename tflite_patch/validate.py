@@ -61,14 +61,14 @@ def _check_writers(graph: Graph) -> None:
 
 def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None) -> None:
     """Refuse, with one line, what the planner and engine do not take: ops not in `supported_ops` (the
-    engine's lowerings, `micro_runtime.lowering.SUPPORTED_OPS`; None: any op), float or int16
-    activations, dynamic or empty shapes, missing or non-positive quantization scales."""
+    engine's lowerings, `micro_runtime.lowering.SUPPORTED_OPS`; None: any op), float activations, int16
+    ones with a zero point other than 0, dynamic or empty shapes, missing or non-positive quantization scales."""
     check_graph(graph)
     for i, op in enumerate(graph.ops):
         if supported_ops is not None and op.kind not in supported_ops:
             raise ModelError(f"unsupported op {op.kind} at index {i}")
     activations = graph.activation_tensors()
-    if not any(graph.tensors[j].dtype == "int8" for j in activations):
+    if not any(graph.tensors[j].dtype in ("int8", "int16") for j in activations):
         raise ModelError("float model: no int8 activations; quantize it to int8 first "
                          "(mcunet_tf.export or the TFLite converter with full-integer quantization)")
     boundary = set(graph.inputs) | set(graph.outputs)
@@ -76,9 +76,9 @@ def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None)
         tensor = graph.tensors[j]
         if tensor.shape_signature is not None and any(d < 0 for d in tensor.shape_signature[1:]):
             raise ModelError(f"tensor {j} ({tensor.name}) has a dynamic shape {list(tensor.shape_signature)}")
-        allowed = ("int8", "uint8", "float32", "int32", "bool") if j in boundary else ("int8", "int32", "bool")
+        allowed = ("int8", "int16", "uint8", "float32", "int32", "bool") if j in boundary else ("int8", "int16", "int32", "bool")
         if tensor.dtype not in allowed:  # first: the size of other types may not even be known
-            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
+            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8 or int16")
         if any(d <= 0 for d in tensor.shape) or tensor.nbytes == 0:
             raise ModelError(f"tensor {j} ({tensor.name}) has an empty shape {list(tensor.shape)}")
         if tensor.dtype in ("int8", "uint8") and tensor.quant is None:
@@ -152,8 +152,9 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
                              f"and output {list(y.shape)}")
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
             b = graph.tensors[op.inputs[2]]
-            if b.data is None or b.dtype != "int32" or b.data.size != channels:
-                raise ModelError(f"{where}: bias must be a constant int32 vector of {channels}")
+            bias_types = ("int32", "int64") if x.dtype == "int16" else ("int32",)  # 16x8: TFLM takes either
+            if b.data is None or b.dtype not in bias_types or b.data.size != channels:
+                raise ModelError(f"{where}: bias must be a constant {' or '.join(bias_types)} vector of {channels}")
             if op.kind == "FULLY_CONNECTED" and w.quant.scale.size == 1 and x.quant is not None \
                     and y.quant is not None:
                 # TFLM's GetQuantizedConvolutionMultipler refuses a bias scale far from input x weight scale.

@@ -267,6 +267,12 @@ void mr_select_s8(const mr_select_params *p, const uint8_t *condition, const int
 /* FILL and ZEROS_LIKE int8: n copies of *value (ZEROS_LIKE: a raw 0, whatever the zero point, as TFLM). */
 void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
 
+/* ---- int16 activations (16x8 quantization; tflite int16 tensors have zero point 0) */
+
+/* FULLY_CONNECTED 16x8 (reference_integer_ops::FullyConnected int16): per tensor or per channel
+ * (fc.per_channel), int32 bias in fc.bias or int64 in bias64 (at most one set). */
+void mr_fully_connected_s16(const mr_fully_connected_s16_params *p, const int16_t *in, int16_t *out);
+
 #ifdef __cplusplus
 }
 #endif

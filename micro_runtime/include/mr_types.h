@@ -259,6 +259,27 @@ typedef struct {
   int32_t stride_condition[4], stride_x[4], stride_y[4];
 } mr_select_params;
 
+/* ---- int16 activations (16x8 quantization: int16 activations, int8 weights, int32 or int64 bias) */
+
+/* FULLY_CONNECTED 16x8: the int8 op's fields (`fc.bias` the int32 bias, NULL with an int64 one or none) and
+ * the int64 bias (NULL unless the model's bias is int64: TFLM accumulates in the bias's type). */
+typedef struct {
+  mr_fully_connected_params fc;
+  const int64_t *bias64;
+} mr_fully_connected_s16_params;
+
+/* CONV_2D and DEPTHWISE_CONV_2D 16x8: the int8 op's fields (offsets 0) and the int64 bias, as above. */
+typedef struct {
+  mr_conv_params conv;
+  const int64_t *bias64;
+} mr_conv_s16_params;
+
+/* MUL 16x8 with broadcasting: MUL's fields and the broadcast of the two inputs. */
+typedef struct {
+  mr_broadcast4 shape;
+  mr_mul_params q;
+} mr_mul_broadcast_params;
+
 #ifdef __cplusplus
 }
 #endif
