@@ -162,13 +162,13 @@ def activation_range(activation: str | None, scale: float, zero_point: int, dtyp
 
 
 def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
-               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
-    """ADD int8 params as TFLM add_common.cc CalculateOpDataAdd (left_shift 20).
+               output_scale: float, output_zero_point: int, activation: str | None = None,
+               left_shift: int = 20, dtype: str = "int8") -> Dict[str, int]:
+    """ADD int8 params as TFLM add_common.cc CalculateOpDataAdd (left_shift 20; int16: 15 and dtype "int16").
 
     Keys match mr_add_s8's argument names.
     """
     s1, s2, so = _f32(input1_scale), _f32(input2_scale), _f32(output_scale)
-    left_shift = 20
     twice_max_input_scale = 2 * max(s1, s2)
     real_input1_multiplier = s1 / twice_max_input_scale
     real_input2_multiplier = s2 / twice_max_input_scale
@@ -176,7 +176,7 @@ def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
     m1, sh1 = quantize_multiplier_smaller_than_one_exp(real_input1_multiplier)
     m2, sh2 = quantize_multiplier_smaller_than_one_exp(real_input2_multiplier)
     mo, sho = quantize_multiplier_smaller_than_one_exp(real_output_multiplier)
-    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point, dtype)
     return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point),
                 left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1,
                 input2_multiplier=m2, input2_shift=sh2, output_offset=int(output_zero_point),
@@ -184,14 +184,15 @@ def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
 
 
 def mul_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
-               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
+               output_scale: float, output_zero_point: int, activation: str | None = None,
+               dtype: str = "int8") -> Dict[str, int]:
     """MUL int8 params as TFLM mul_common.cc: real = double(s1) * double(s2) / double(so).
 
     Keys match mr_mul_s8's argument names.
     """
     real = _f32(input1_scale) * _f32(input2_scale) / _f32(output_scale)
     mo, sho = quantize_multiplier(real)
-    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point, dtype)
     return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point),
                 output_offset=int(output_zero_point), output_multiplier=mo, output_shift=sho,
                 act_min=act_min, act_max=act_max)

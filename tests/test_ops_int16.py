@@ -9,6 +9,7 @@ import pytest
 
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HostModel
+from tests.test_ops_elementwise import broadcast_shapes
 from tests.test_single_ops import ACTIVATIONS, q
 from tflite_patch import Graph, ModelError, Op, Tensor, save_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
@@ -82,3 +83,26 @@ def fully_connected_case(seed: int) -> Graph:
 
 def test_fully_connected():
     check_all([fully_connected_case(seed) for seed in range(CASES)])
+
+
+def arithmetic_case(kind: str, seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    s1, s2, so = broadcast_shapes(rng)
+    scales = rng.uniform(1e-4, 1e-2, size=3)
+    if kind == "MUL":
+        scales[2] = scales[0] * scales[1] * 32768 * rng.uniform(0.3, 3)
+    elif seed % 5 == 0:  # the same scale everywhere
+        scales[:] = scales[0]
+    tensors = [t16(s1, scales[0], "a"), t16(s2, scales[1], "b"), t16(so, scales[2], "y")]
+    act = list(ACTIVATIONS.values())[int(rng.integers(0, 4))]
+    options_type = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[kind]
+    options = {"fusedActivationFunction": act}
+    if kind != "MUL":  # TFLM reads no pot_scale_int16: the general path either way
+        options["potScaleInt16"] = bool(seed % 2)
+    op = Op(kind, [0, 1], [2], options, options_type, version=3 if kind == "SUB" else 4)
+    return Graph(tensors, [op], [0, 1], [2])
+
+
+@pytest.mark.parametrize("kind", ["ADD", "SUB", "MUL"])
+def test_arithmetic(kind):
+    check_all([arithmetic_case(kind, seed) for seed in range(CASES)])

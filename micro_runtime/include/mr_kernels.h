@@ -273,6 +273,14 @@ void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out);
  * (fc.per_channel), int32 bias in fc.bias or int64 in bias64 (at most one set). */
 void mr_fully_connected_s16(const mr_fully_connected_s16_params *p, const int16_t *in, int16_t *out);
 
+/* ADD and SUB 16x8 with broadcasting (reference_ops::Add / Sub int16, left_shift 15): quant.add_params with
+ * left_shift=15. */
+void mr_add_s16(const mr_arithmetic_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mr_sub_s16(const mr_arithmetic_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+
+/* MUL 16x8 with broadcasting (reference_integer_ops::Mul int16): quant.mul_params. */
+void mr_mul_s16(const mr_mul_broadcast_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+
 #ifdef __cplusplus
 }
 #endif
