@@ -106,3 +106,28 @@ def arithmetic_case(kind: str, seed: int) -> Graph:
 @pytest.mark.parametrize("kind", ["ADD", "SUB", "MUL"])
 def test_arithmetic(kind):
     check_all([arithmetic_case(kind, seed) for seed in range(CASES)])
+
+
+QUANTIZE_PAIRS = [("float32", "int16"), ("int8", "int16"), ("int16", "int8"), ("int16", "int16"), ("int16", "int32"),
+                  ("int16", "float32")]
+
+
+def quantize_case(src: str, dst: str, seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    shape = [int(d) for d in rng.integers(1, 7, size=int(rng.integers(1, 5)))]
+
+    def tensor(dtype, name):
+        if dtype == "float32":
+            return Tensor(name, tuple(shape), dtype, None)
+        scale = {"int8": rng.uniform(0.004, 0.2), "int16": rng.uniform(1e-5, 1e-3), "int32": rng.uniform(1e-7, 1e-5)}
+        zero_point = {"int8": rng.integers(-128, 128), "int16": 0, "int32": rng.integers(-1000, 1000)}[dtype]
+        return Tensor(name, tuple(shape), dtype, q(scale[dtype], zero_point))
+
+    x, y = tensor(src, "x"), tensor(dst, "y")
+    kind = "DEQUANTIZE" if dst == "float32" else "QUANTIZE"
+    return Graph([x, y], [Op(kind, [0], [1], {}, None, version=2)], [0], [1])
+
+
+@pytest.mark.parametrize("src,dst", QUANTIZE_PAIRS)
+def test_quantize(src, dst):
+    check_all([quantize_case(src, dst, seed) for seed in range(CASES)])

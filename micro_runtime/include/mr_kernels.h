@@ -281,6 +281,17 @@ void mr_sub_s16(const mr_arithmetic_params *p, const int16_t *in1, const int16_t
 /* MUL 16x8 with broadcasting (reference_integer_ops::Mul int16): quant.mul_params. */
 void mr_mul_s16(const mr_mul_broadcast_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
 
+/* QUANTIZE float32 -> int16 (reference_ops::AffineQuantize) and DEQUANTIZE int16 -> float32, in
+ * quantize_s16.c. */
+void mr_quantize_f32_s16(const float *in, int n, int16_t *out, float scale, int32_t zero_point);
+void mr_dequantize_s16_f32(const int16_t *in, int n, float *out, float scale, int32_t zero_point);
+
+/* QUANTIZE between int8, int16 and int32 (reference_ops::Requantize): quant.requantize_params. */
+void mr_requantize_s8_s16(const mr_requantize_params *p, const int8_t *input, int32_t size, int16_t *output);
+void mr_requantize_s16_s8(const mr_requantize_params *p, const int16_t *input, int32_t size, int8_t *output);
+void mr_requantize_s16_s16(const mr_requantize_params *p, const int16_t *input, int32_t size, int16_t *output);
+void mr_requantize_s16_s32(const mr_requantize_params *p, const int16_t *input, int32_t size, int32_t *output);
+
 #ifdef __cplusplus
 }
 #endif
