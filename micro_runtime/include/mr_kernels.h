@@ -292,6 +292,11 @@ void mr_requantize_s16_s8(const mr_requantize_params *p, const int16_t *input, i
 void mr_requantize_s16_s16(const mr_requantize_params *p, const int16_t *input, int32_t size, int16_t *output);
 void mr_requantize_s16_s32(const mr_requantize_params *p, const int16_t *input, int32_t size, int32_t *output);
 
+/* CONV_2D and DEPTHWISE_CONV_2D 16x8 (reference_integer_ops::ConvPerChannel / DepthwiseConvPerChannel int16),
+ * dilation and explicit padding as mr_conv2d_dilated_s8; int32 bias in conv.bias or int64 in bias64. */
+void mr_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int16_t *out);
+void mr_depthwise_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int16_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,7 +14,7 @@ from tflite_patch.costs import op_macs
 from tflite_patch.graph import Graph, ModelError, Op, Tensor
 from tflite_patch.planner import ArenaPlan
 
-C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float",
+C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t", "float32": "float",
            "bool": "uint8_t"}  # TFLM stores a bool in one byte, 0 or 1
 
 

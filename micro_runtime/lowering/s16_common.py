@@ -23,7 +23,7 @@ def bias_s16(e: Emitter, op: Op) -> tuple[str, str]:
         return "NULL", "NULL"
     b = op.inputs[2]
     if e.t(b).dtype == "int64":
-        return "NULL", e.const(b, ctype="int64_t")
+        return "NULL", e.const(b)
     return e.const(b), "NULL"
 
 
