@@ -555,3 +555,35 @@ def comparison_params(input1_scale: float, input1_zero_point: int, input2_scale:
     return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point), left_shift=8,
                 input1_multiplier=m1, input1_shift=s1, input2_multiplier=m2, input2_shift=s2,
                 output_offset=0, output_multiplier=0, output_shift=0, act_min=0, act_max=1)
+
+
+# ------------------------------------------------------------------ int16 activations (16x8, ops-int16)
+
+def checked_log2(x: float) -> Tuple[int, bool]:
+    """TFLM's CheckedLog2 in float32: (round(log2 x), whether x is within 1e-3 of that power of two)."""
+    x_log2 = np.float32(math.log(float(np.float32(x)))) * (np.float32(1.0) / np.float32(math.log(2.0)))
+    rounded = np.float32(round_half_away(float(x_log2)))
+    return int(rounded), bool(abs(np.float32(x_log2 - rounded)) < np.float32(1e-3))
+
+
+def sigmoid_tanh_s16_params(kind: str, input_scale: float, output_scale: float) -> Dict[str, int]:
+    """LOGISTIC / TANH int16 (logistic_common.cc / tanh_common.cc): input_multiplier 0 and a shift for a
+    power-of-two input scale TFLM's table takes directly, else the input rescaled to 1/(3*4096) by a
+    multiplier below 32767 and a left shift. The output scale must be 2^-15 (TFLM refuses others).
+    Keys of mr_logistic_params."""
+    k_input_integer_bits = 3
+    out_log2, out_pot = checked_log2(output_scale)
+    if not out_pot or out_log2 != -15:
+        raise QuantRangeError(f"output scale {output_scale:.6g} is not 2^-15, as TFLM's int16 {kind} requires")
+    in_log2, pot = checked_log2(input_scale)
+    left_shift = (15 - k_input_integer_bits) + in_log2
+    pot = pot and left_shift in ((0,) if kind == "LOGISTIC" else (0, 1))
+    multiplier = 0
+    if not pot:
+        real = float(np.float32(input_scale)) * 4096.0 * 3.0
+        left_shift = 0
+        while real <= 32767.0 / 2.0 and left_shift <= 30:
+            left_shift += 1
+            real *= 2.0
+        multiplier = int(real)
+    return dict(input_zero_point=0, input_range_radius=0, input_multiplier=multiplier, input_left_shift=left_shift)

@@ -186,3 +186,23 @@ def test_depthwise_bias_other_than_int64_refused():
     graph.ops[0].inputs[2] = -1
     graph.tensors.pop()
     refused(graph, "op DEPTHWISE_CONV_2D at index 0: a 16x8 DEPTHWISE_CONV_2D needs an int64 bias")
+
+
+def sigmoid_tanh_case(kind: str, seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    shape = [int(d) for d in rng.integers(1, 7, size=int(rng.integers(1, 5)))]
+    # powers of two around TFLM's 2^-12 (its table's own scale) and arbitrary scales
+    scale = 2.0 ** int(rng.integers(-15, -8)) if seed % 3 == 0 else float(rng.uniform(1e-5, 2e-3))
+    op = Op(kind, [0], [1], {}, None, version=3)
+    return Graph([t16(shape, scale), t16(shape, 2.0 ** -15, "y")], [op], [0], [1])
+
+
+@pytest.mark.parametrize("kind", ["LOGISTIC", "TANH"])
+def test_sigmoid_tanh(kind):
+    check_all([sigmoid_tanh_case(kind, seed) for seed in range(CASES)])
+
+
+def test_sigmoid_output_scale_refused():
+    graph = sigmoid_tanh_case("LOGISTIC", 1)
+    graph.tensors[1].quant = q(1.0 / 32000, 0)
+    refused(graph, "op LOGISTIC at index 0: output scale 3.125e-05 is not 2\\^-15")

@@ -297,6 +297,11 @@ void mr_requantize_s16_s32(const mr_requantize_params *p, const int16_t *input, 
 void mr_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int16_t *out);
 void mr_depthwise_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int16_t *out);
 
+/* LOGISTIC and TANH int16 (reference_integer_ops::Logistic / Tanh int16; output scale 2^-15):
+ * quant.sigmoid_tanh_s16_params (input_multiplier, input_left_shift of mr_logistic_params). */
+void mr_logistic_s16(const mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output);
+void mr_tanh_s16(const mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif
