@@ -587,3 +587,43 @@ def sigmoid_tanh_s16_params(kind: str, input_scale: float, output_scale: float) 
             real *= 2.0
         multiplier = int(real)
     return dict(input_zero_point=0, input_range_radius=0, input_multiplier=multiplier, input_left_shift=left_shift)
+
+
+def _gen_lut_s16(func, input_min: float, input_max: float) -> List[int]:
+    """TFLM's gen_lut<float, int16_t, int16_t> on [input_min, input_max] with outputs in [-1, 1]: 512 samples
+    in float32, each biased by half the error of linear interpolation at the midpoint, and one more value
+    for the last slope (513 entries)."""
+    f32 = np.float32
+    steps = 512
+    step = f32((f32(input_max) - f32(input_min)) / f32(steps))
+    half_step = f32(step / f32(2))
+    inv = f32(32768)  # (32767 - (-32768) + 1) / (1 - (-1))
+
+    def rnd(v) -> np.float32:
+        return f32(round_half_away(float(v)))
+
+    lut = []
+    for i in range(steps):
+        x = f32(f32(input_min) + f32(f32(i) * step))
+        val, val_mid = f32(func(x)), f32(func(f32(x + half_step)))
+        val_next = f32(func(f32(f32(input_min) + f32(f32(i + 1) * step))))
+        sample = rnd(f32(val * inv))
+        interp = rnd(f32(f32(f32(val_next * inv) + sample) / f32(2)))
+        bias = rnd(f32(f32(interp - rnd(f32(val_mid * inv))) / f32(2)))
+        lut.append(int(min(max(f32(sample - bias), f32(-32768)), f32(32767))))
+    lut.append(int(min(max(rnd(f32(f32(func(f32(input_max))) * inv)), f32(-32768)), f32(32767))))
+    return lut
+
+
+def softmax_s16_params(input_scale: float, output_scale: float, beta: float = 1.0) -> Dict[str, object]:
+    """SOFTMAX int16 -> int16 (softmax_common.cc): the input difference rescaled so that [-65535, 0] is
+    [-10, 0] (QuantizeMultiplier of float(scale * beta) / (10 / 65535)), and the exp and 1/(1+x) tables.
+    TFLM requires an output scale within 0.1% of 2^-15."""
+    if abs(float(np.float32(output_scale)) - 1.0 / 32768) > 0.001 / 32768:
+        raise QuantRangeError(f"output scale {output_scale:.6g} is not 2^-15, as TFLM's int16 SOFTMAX requires")
+    expf = _libm_expf()
+    multiplier, shift = quantize_multiplier(float(np.float32(np.float32(input_scale) * np.float32(beta)))
+                                            / (10.0 / 65535.0))
+    return dict(input_multiplier=multiplier, input_left_shift=shift,
+                exp_lut=_gen_lut_s16(expf, -10.0, 0.0),
+                one_over_one_plus_x_lut=_gen_lut_s16(lambda v: np.float32(1) / (np.float32(1) + np.float32(v)), 0.0, 1.0))

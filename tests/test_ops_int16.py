@@ -206,3 +206,32 @@ def test_sigmoid_output_scale_refused():
     graph = sigmoid_tanh_case("LOGISTIC", 1)
     graph.tensors[1].quant = q(1.0 / 32000, 0)
     refused(graph, "op LOGISTIC at index 0: output scale 3.125e-05 is not 2\\^-15")
+
+
+def softmax_case(src: str, seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    shape = [int(d) for d in rng.integers(1, 6, size=int(rng.integers(1, 4)))] + [int(rng.integers(1, 40))]
+    if src == "int8":
+        x = Tensor("x", tuple(shape), "int8", q(rng.uniform(0.004, 0.2), rng.integers(-128, 128)))
+        y = Tensor("y", tuple(shape), "int16", q(2.0 ** -16, -32768))
+    else:
+        x, y = t16(shape, rng.uniform(1e-5, 2e-3)), t16(shape, 2.0 ** -15, "y")
+    beta = float(rng.choice([0.5, 1.0, 2.0]))
+    return Graph([x, y], [Op("SOFTMAX", [0], [1], {"beta": beta}, "SoftmaxOptions", version=3)], [0], [1])
+
+
+@pytest.mark.parametrize("src", ["int8", "int16"])
+def test_softmax(src):
+    check_all([softmax_case(src, seed) for seed in range(CASES)])
+
+
+def test_softmax_quantization_tflm_refuses_is_refused():
+    """TFLM's int8 -> int16 SOFTMAX takes zero point -32768 and scale 2^-16 only, int16 -> int16 scale 2^-15."""
+    graph = softmax_case("int8", 0)
+    graph.tensors[1].quant = q(2.0 ** -16, 0)
+    refused(graph, r"tensor 1 \(y\): zero point 0 outside \[-32768, -32768\] of int16")
+    graph.tensors[1].quant = q(1e-4, -32768)
+    refused(graph, r"op SOFTMAX at index 0: output scale 0.0001 is not 2\^-16")
+    graph = softmax_case("int16", 0)
+    graph.tensors[1].quant = q(1e-4, 0)
+    refused(graph, r"op SOFTMAX at index 0: output scale 0.0001 is not 2\^-15")

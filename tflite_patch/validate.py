@@ -72,6 +72,9 @@ def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None)
         raise ModelError("float model: no int8 activations; quantize it to int8 first "
                          "(mcunet_tf.export or the TFLite converter with full-integer quantization)")
     boundary = set(graph.inputs) | set(graph.outputs)
+    # TFLM's int8 -> int16 SOFTMAX writes zero point -32768, the one int16 tensor whose zero point is not 0
+    softmax_s8_s16 = {op.outputs[0] for op in graph.ops if op.kind == "SOFTMAX" and op.inputs
+                      and graph.tensors[op.inputs[0]].dtype == "int8"}
     for j in activations:
         tensor = graph.tensors[j]
         if tensor.shape_signature is not None and any(d < 0 for d in tensor.shape_signature[1:]):
@@ -84,7 +87,7 @@ def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None)
         if tensor.dtype in ("int8", "uint8") and tensor.quant is None:
             raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
         if tensor.quant is not None:
-            _check_activation_quantization(j, tensor)
+            _check_activation_quantization(j, tensor, (-32768, -32768) if j in softmax_s8_s16 else None)
     for i, op in enumerate(graph.ops):
         _check_operands(graph, i, op)
 
@@ -92,13 +95,15 @@ def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None)
 _ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
 
 
-def _check_activation_quantization(j: int, tensor) -> None:
+def _check_activation_quantization(j: int, tensor, int16_zero_points: tuple[int, int] | None = None) -> None:
     """Finite positive scales (float I/O tensors too: they become the header's scale macros) and zero points
     the tensor's type can hold (a wider one would not even compile as the kernels' constants)."""
     scale, zero_point = tensor.quant.scale, tensor.quant.zero_point
     if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
         raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale (or one not finite)")
     low, high = _ZERO_POINT_RANGE.get(tensor.dtype, (-(1 << 31), (1 << 31) - 1))
+    if tensor.dtype == "int16" and int16_zero_points is not None:
+        low, high = int16_zero_points
     if zero_point.size and (zero_point.min() < low or zero_point.max() > high):
         raise ModelError(f"tensor {j} ({tensor.name}): zero point {int(zero_point.max() if zero_point.max() > high else zero_point.min())} "
                          f"outside [{low}, {high}] of {tensor.dtype}")

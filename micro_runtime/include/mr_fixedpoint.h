@@ -142,4 +142,15 @@ static inline int32_t mr_fp_tanh(int32_t a, int integer_bits) {
   return a > 0 ? result_if_positive : mr_fp_sub(0, result_if_positive);
 }
 
+/* CountLeadingZeros of a uint32 (32 for 0): the softmax kernels' GetReciprocal headroom. */
+static inline int mr_count_leading_zeros_u32(uint32_t x) {
+  int n = 0;
+  if (x == 0) return 32;
+  while (!(x & 0x80000000u)) {
+    x <<= 1;
+    ++n;
+  }
+  return n;
+}
+
 #endif /* MR_FIXEDPOINT_H_ */

@@ -302,6 +302,14 @@ void mr_depthwise_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int
 void mr_logistic_s16(const mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output);
 void mr_tanh_s16(const mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output);
 
+/* SOFTMAX int8 -> int16 (reference_ops::Softmax<int8_t, int16_t>; output zero point -32768), in softmax.c:
+ * quant.softmax_params. */
+void mr_softmax_s8_s16(const mr_softmax_params *params, const int8_t *input, int16_t *output);
+
+/* SOFTMAX int16 -> int16 (reference_ops::SoftmaxInt16; output scale 2^-15): quant.softmax_s16_params. The
+ * exps are kept in the output row until the row's sum is known, as TFLM does. */
+void mr_softmax_s16(const mr_softmax_s16_params *p, const int16_t *input, int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -280,6 +280,14 @@ typedef struct {
   mr_mul_params q;
 } mr_mul_broadcast_params;
 
+/* SOFTMAX int16 -> int16 (TFLM's SoftmaxParams for int16): the input difference requantized to the exp
+ * table's input, then two 513-entry tables (gen_lut): exp on [-10, 0] and 1 / (1 + x) on [0, 1]. */
+typedef struct {
+  int32_t rows, depth;
+  int32_t input_multiplier, input_left_shift;
+  const int16_t *exp_lut, *one_over_one_plus_x_lut;
+} mr_softmax_s16_params;
+
 #ifdef __cplusplus
 }
 #endif
