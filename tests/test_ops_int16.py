@@ -235,3 +235,42 @@ def test_softmax_quantization_tflm_refuses_is_refused():
     graph = softmax_case("int16", 0)
     graph.tensors[1].quant = q(1e-4, 0)
     refused(graph, r"op SOFTMAX at index 0: output scale 0.0001 is not 2\^-15")
+
+
+def cnn_16x8(io_dtype: str) -> bytes:
+    """A small CNN (conv, depthwise, residual ADD, strided conv, reshape, dense + TANH, SOFTMAX) quantized
+    16x8 by TF's converter, with int16 or float32 inputs and outputs."""
+    from tests.model_factory import _tf
+    tf, keras = _tf()
+    layers = keras.layers
+    inp = keras.Input((12, 12, 3))
+    x = layers.Conv2D(8, 3, padding="same", activation="relu")(inp)
+    y = layers.Conv2D(8, 1)(layers.DepthwiseConv2D(3, padding="same", activation="relu")(x))
+    x = layers.Conv2D(6, 3, strides=2)(layers.Add()([x, y]))
+    x = layers.Dense(5, bias_initializer="ones")(layers.Dense(16, activation="tanh")(layers.Flatten()(x)))
+    model = keras.Model(inp, layers.Softmax()(x))
+    data = np.random.default_rng(0).uniform(-1, 1, (32, 1, 12, 12, 3)).astype(np.float32)
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([d] for d in data)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+    if io_dtype == "int16":
+        converter.inference_input_type = converter.inference_output_type = tf.int16
+    return bytes(converter.convert())
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("io_dtype", ["int16", "float32"])
+def test_cnn_16x8(io_dtype):
+    """TF's 16x8 conversion of a CNN, generated and compiled (fast path and portable), bit-exact with TFLM."""
+    from tflite_patch.graph import load_tflite
+    model = cnn_16x8(io_dtype)
+    graph = load_tflite(model)
+    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "FULLY_CONNECTED", "TANH", "SOFTMAX"} <= {op.kind for op in graph.ops}
+    gen = generate(model, "cnn")
+    sets = random_inputs(graph, 8, seed=1)
+    expected = run_tflm(model, sets, 1)
+    for flags in ((), ("-DMR_PORTABLE",)):
+        host = HostModel(gen, cflags=("-std=c99", "-O1", "-Wall", "-Wextra", "-Werror") + flags)
+        for arrays, want in zip(sets, expected):
+            assert host.invoke(arrays)[0].tobytes() == want[0].tobytes(), f"flags {flags}"

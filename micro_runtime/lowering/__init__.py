@@ -3,7 +3,8 @@
 Every module of this package is imported and each concrete `Lowering` subclass in it registered for its
 `kinds` and its `activation_type`: adding an op is its kernel, its golden test and one module here
 (docs/ARCHITECTURE.md, "How to add an op"). An op is int16 when one of its tensors that is not a constant is
-(16x8 quantization), int8 otherwise; the two take separate lowerings of the same kind."""
+(16x8 quantization), int8 otherwise; the two take separate lowerings of the same kind, and a family that only
+moves bytes says `activation_type = "any"`."""
 from __future__ import annotations
 
 import importlib
@@ -29,7 +30,7 @@ def _discover() -> dict[tuple[str, str], Lowering]:
 
 
 _BY_TYPE = _discover()
-LOWERINGS: dict[str, Lowering] = {kind: family for (kind, t), family in _BY_TYPE.items() if t == "int8"}
+LOWERINGS: dict[str, Lowering] = {kind: family for (kind, t), family in _BY_TYPE.items() if t in ("int8", "any")}
 SUPPORTED_OPS = frozenset(kind for (kind, _), family in _BY_TYPE.items() if not family.engine_only)
 
 
@@ -43,7 +44,7 @@ def lowering_for(op: Op, graph: Graph | None = None) -> Lowering:
     """The lowering of `op`'s kind for its activation type (int8 without `graph`); `ModelError` (one line)
     for a kind or type the engine does not have."""
     kind_type = activation_type(graph, op) if graph is not None else "int8"
-    family = _BY_TYPE.get((op.kind, kind_type))
+    family = _BY_TYPE.get((op.kind, kind_type)) or _BY_TYPE.get((op.kind, "any"))
     if family is None:
         raise ModelError(f"unsupported op {op.kind}" + (" with int16 activations" if kind_type == "int16" else ""))
     return family

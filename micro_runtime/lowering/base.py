@@ -146,7 +146,7 @@ class Lowering:
     kinds: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # kernel files (micro_runtime/kernels) every op of the family needs
     engine_only = False  # made by the passes, never read from a .tflite
-    activation_type = "int8"  # "int16": the family's 16x8 variant (lowering.activation_type picks it)
+    activation_type = "int8"  # "int16": the family's 16x8 variant (lowering.activation_type picks it); "any"
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         """Raise `ModelError` (one line) when the engine cannot run this op of the engine graph."""
