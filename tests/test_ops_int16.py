@@ -2,13 +2,12 @@
 (shapes, quantization, bias type drawn at random), our generated C byte for byte. The cases of one op are
 independent single-op subgraphs of one model, so that one compile checks them all; the int16 kernels
 have no fast path, so the default build and -DMR_PORTABLE compile the same C and one build is checked."""
-import copy
-
 import numpy as np
 import pytest
 
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HostModel
+from tests.shape_ops_check import merge
 from tests.test_ops_elementwise import broadcast_shapes
 from tests.test_single_ops import ACTIVATIONS, q
 from tflite_patch import Graph, ModelError, Op, Tensor, save_tflite
@@ -22,27 +21,9 @@ def t16(shape, scale, name="x"):
     return Tensor(name, tuple(int(d) for d in shape), "int16", q(scale, 0))
 
 
-def merged(graphs: list[Graph]) -> Graph:
-    """One graph running each of `graphs` side by side (tensors renumbered, inputs and outputs concatenated)."""
-    tensors, ops, inputs, outputs = [], [], [], []
-    for g in graphs:
-        base = len(tensors)
-        tensors += [copy.deepcopy(t) for t in g.tensors]
-        for op in g.ops:
-            op = copy.deepcopy(op)
-            op.inputs = [t + base if t >= 0 else t for t in op.inputs]
-            op.outputs = [t + base for t in op.outputs]
-            ops.append(op)
-        inputs += [t + base for t in g.inputs]
-        outputs += [t + base for t in g.outputs]
-    for j, tensor in enumerate(tensors):
-        tensor.name = f"{tensor.name}_{j}"
-    return Graph(tensors, ops, inputs, outputs)
-
-
 def check_all(graphs: list[Graph], seed=0, count=3) -> None:
     """TFLM and our C agree byte for byte on every output of the merged model, on random inputs."""
-    graph = merged(graphs)
+    graph = merge(graphs)
     model = save_tflite(graph)
     sets = random_inputs(graph, count, seed=seed)
     expected = run_tflm(model, sets, len(graph.outputs))
