@@ -220,6 +220,11 @@ def _header(graph: Graph, name: str, upper: str, plan: ArenaPlan, in_sizes, out_
               f"void *{name}_input(int i);",
               f"const void *{name}_output(int j);",
               f"int {name}_run(void);",
+              "",
+              f"/* {upper}_STATEFUL: 1 when ops keep state across invocations (SVDF); {name}_reset() clears it",
+              " * (to TFLM's initial state). */",
+              f"#define {upper}_STATEFUL {int(any(graph.tensors[t].is_variable for t in graph.activation_tensors()))}",
+              f"void {name}_reset(void);",
               "", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {upper}_H_ */", ""]
     return "\n".join(lines)
 
@@ -233,6 +238,8 @@ def _source(e: Emitter, graph: Graph, name: str, upper: str, in_sizes, out_sizes
              f"static union {{ int32_t align; uint8_t bytes[{max(e.plan.arena_bytes, 1)}]; }} arena;",
              "#define A (arena.bytes)", ""]
     lines += e.data
+    lines += ["", f"void {name}_reset(void) {{"]
+    lines += [f"  memset({cname}, {fill}, {size});" for cname, size, fill in e.variables.values()] + ["}"]
     lines += ["", f"static void {name}_layers(const void *const *inputs) {{", "  (void)inputs;"] + e.body + ["}", ""]
     lines += [f"int {name}_invoke_n(const void *const *inputs, void *const *outputs) {{",
               "  if (!inputs || !outputs) return 1;"]

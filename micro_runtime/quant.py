@@ -627,3 +627,12 @@ def softmax_s16_params(input_scale: float, output_scale: float, beta: float = 1.
     return dict(input_multiplier=multiplier, input_left_shift=shift,
                 exp_lut=_gen_lut_s16(expf, -10.0, 0.0),
                 one_over_one_plus_x_lut=_gen_lut_s16(lambda v: np.float32(1) / (np.float32(1) + np.float32(v)), 0.0, 1.0))
+
+
+def svdf_params(input_scale: float, weights_feature_scale: float, state_scale: float, weights_time_scale: float,
+                output_scale: float) -> Dict[str, int]:
+    """SVDF int8 (svdf_common.cc PrepareSvdf): effective_scale_1 = input x feature / state and effective_scale_2
+    = state x time / output, in double, by QuantizeMultiplier. Keys of mr_svdf_params."""
+    m1, s1 = quantize_multiplier(_f32(input_scale) * _f32(weights_feature_scale) / _f32(state_scale))
+    m2, s2 = quantize_multiplier(_f32(state_scale) * _f32(weights_time_scale) / _f32(output_scale))
+    return dict(multiplier1=m1, shift1=s1, multiplier2=m2, shift2=s2)

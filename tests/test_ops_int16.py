@@ -255,3 +255,49 @@ def test_cnn_16x8(io_dtype):
         host = HostModel(gen, cflags=("-std=c99", "-O1", "-Wall", "-Wextra", "-Werror") + flags)
         for arrays, want in zip(sets, expected):
             assert host.invoke(arrays)[0].tobytes() == want[0].tobytes(), f"flags {flags}"
+
+
+def svdf_case(state_type: str, seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    batches, n_input, memory = int(rng.integers(1, 3)), int(rng.integers(1, 12)), int(rng.integers(1, 9))
+    rank, units = int(rng.integers(1, 3)), int(rng.integers(1, 6))
+    filters = rank * units
+    s_in, s_feature, s_time = rng.uniform(0.004, 0.1), rng.uniform(0.002, 0.05), rng.uniform(1e-4, 1e-2)
+    state_zp = 0 if state_type == "int16" else int(rng.integers(-20, 20))
+    s_state = s_in * s_feature * np.sqrt(n_input) * 127 * rng.uniform(0.5, 2) / (30000 if state_type == "int16" else 100)
+    s_out = s_state * s_time * np.sqrt(memory * rank) * (30000 if state_type == "int16" else 100) * 127 / 60
+    w_time_max = 32767 if state_type == "int16" else 127
+    tensors = [Tensor("x", (batches, n_input), "int8", q(s_in, rng.integers(-128, 128))),
+               Tensor("wf", (filters, n_input), "int8", q(s_feature), rng.integers(-127, 128, (filters, n_input)).astype(np.int8)),
+               Tensor("wt", (filters, memory), state_type, q(s_time),
+                      rng.integers(-w_time_max, w_time_max + 1, (filters, memory)).astype(state_type)),
+               Tensor("b", (units,), "int32", q(np.float32(s_state) * np.float32(s_time)),
+                      rng.integers(-5000, 5000, units).astype(np.int32)),
+               Tensor("state", (batches, memory * filters), state_type, q(s_state, state_zp), is_variable=True),
+               Tensor("y", (batches, units), "int8", q(s_out, rng.integers(-128, 128)))]
+    op = Op("SVDF", [0, 1, 2, 3, 4], [5], {"rank": rank, "fusedActivationFunction": 0,
+                                          "asymmetricQuantizeInputs": False}, "SVDFOptions", version=4)
+    return Graph(tensors, [op], [0], [5])
+
+
+@pytest.mark.parametrize("state_type", ["int16", "int8"])
+def test_svdf_sequence_and_reset(state_type):
+    """20 consecutive invocations (the state carries over), then reset and 20 more, byte for byte with TFLM's
+    interpreter doing the same."""
+    from tflite_patch.tflm import interpreter
+    graph = merge([svdf_case(state_type, seed) for seed in range(CASES)])
+    model = save_tflite(graph)
+    gen = generate(model, "op")
+    assert f"#define OP_STATEFUL 1" in gen.files["op.h"]
+    host = HostModel(gen, cflags=CFLAGS)
+    tflm = interpreter(model)
+    sets = random_inputs(graph, 20, seed=3)
+    for run in range(2):
+        for step, arrays in enumerate(sets):
+            for i, a in enumerate(arrays):
+                tflm.set_input(a, i)
+            tflm.invoke()
+            for k, got in enumerate(host.invoke(arrays)):
+                assert got.tobytes() == np.asarray(tflm.get_output(k)).tobytes(), f"run {run} step {step} case {k}"
+        tflm.reset()
+        host.lib.op_reset()

@@ -310,6 +310,11 @@ void mr_softmax_s8_s16(const mr_softmax_params *params, const int8_t *input, int
  * exps are kept in the output row until the row's sum is known, as TFLM does. */
 void mr_softmax_s16(const mr_softmax_s16_params *p, const int16_t *input, int16_t *output);
 
+/* SVDF int8 with its state (a variable tensor kept across invocations, [batches][filters][memory]), int16
+ * or int8 (svdf.c; quant.svdf_params). */
+void mr_svdf_s8_state16(const mr_svdf_params *p, const int8_t *input, int16_t *state, int8_t *output);
+void mr_svdf_s8_state8(const mr_svdf_params *p, const int8_t *input, int8_t *state, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -288,6 +288,19 @@ typedef struct {
   const int16_t *exp_lut, *one_over_one_plus_x_lut;
 } mr_softmax_s16_params;
 
+/* SVDF int8 (TFLM's OpDataSvdf): input [batches][input_size], weights_feature [filters][input_size] int8,
+ * weights_time [filters][memory] (int16 with an int16 state, int8 with an int8 one), bias [units] int32 or
+ * NULL, filters = units * rank; multiplier1 / shift1: input x feature -> state, multiplier2 / shift2:
+ * state x time -> output. */
+typedef struct {
+  int32_t batches, input_size, filters, memory, rank, units;
+  int32_t input_zero_point, state_zero_point, output_zero_point;
+  int32_t multiplier1, shift1, multiplier2, shift2;
+  const int8_t *weights_feature;
+  const void *weights_time;
+  const int32_t *bias;
+} mr_svdf_params;
+
 #ifdef __cplusplus
 }
 #endif

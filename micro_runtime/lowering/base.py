@@ -82,6 +82,7 @@ class Emitter:
         self.consts: dict[int, str] = {}
         self.kernel_files: set[str] = set()
         self.shared: dict[tuple, object] = {}  # per-patch copies of one op share its constant arrays
+        self.variables: dict[int, tuple[str, int, int]] = {}  # variable tensor -> (array, bytes, fill byte)
 
     def t(self, index: int) -> Tensor:
         return self.graph.tensors[index]
@@ -130,6 +131,18 @@ class Emitter:
         cname = f"{stem}{len(self.data)}"
         self.data.append(f"static const {ctype} {cname} = {_initializer(fields)};")
         return f"&{cname}"
+
+    def variable(self, index: int) -> str:
+        """Variable tensor `index` (an op's state across invocations): a static array outside the arena,
+        emitted once, filled by `<name>_reset()` as TFLM's ResetVariableTensors (int8: its zero point, else 0)."""
+        if index not in self.variables:
+            tensor = self.t(index)
+            cname, n = f"state{index}", int(np.prod(tensor.shape))
+            fill = int(tensor.quant.zero_point[0]) if tensor.dtype == "int8" and tensor.quant is not None else 0
+            init = f" = {c_array(np.full(n, fill))}" if fill else ""
+            self.data.append(f"static {C_TYPES[tensor.dtype]} {cname}[{n}]{init};")
+            self.variables[index] = (cname, tensor.nbytes, fill & 0xFF)
+        return self.variables[index][0]
 
     def operand(self, index: int) -> str:
         """A read-only operand: its constant array, or its place in the arena."""
