@@ -301,3 +301,11 @@ def test_svdf_sequence_and_reset(state_type):
                 assert got.tobytes() == np.asarray(tflm.get_output(k)).tobytes(), f"run {run} step {step} case {k}"
         tflm.reset()
         host.lib.op_reset()
+
+
+def test_svdf_int16_input_refused():
+    """TFLM's SVDF takes float32 or int8 input only (svdf_common.cc): an int16 one is refused in one line."""
+    graph = svdf_case("int16", 1)
+    graph.tensors[0].dtype, graph.tensors[0].quant = "int16", q(1e-4, 0)
+    graph.tensors[5].dtype, graph.tensors[5].quant = "int16", q(1e-3, 0)
+    refused(graph, "op SVDF at index 0: input int16, weights int8/int16, state int16, output int16")
