@@ -41,6 +41,8 @@ def refused(graph: Graph, message: str) -> None:
 def fully_connected_case(seed: int) -> Graph:
     rng = np.random.default_rng(seed)
     n_in, n_out, batches = int(rng.integers(1, 40)), int(rng.integers(1, 20)), int(rng.integers(1, 4))
+    if seed % 5 == 4:  # more than MR_S16_EXACT_INT32_TAPS products: the kernel's int64 sum
+        n_in = int(rng.integers(512, 700))
     per_channel = seed % 4 == 3
     bias_type = ("int64", "int32", None)[seed % 3]
     s_in = float(rng.uniform(1e-4, 1e-2))
@@ -118,6 +120,8 @@ def conv_case(seed: int, depthwise: bool) -> Graph:
     rng = np.random.default_rng(seed)
     h, w, cin = int(rng.integers(1, 10)), int(rng.integers(1, 10)), int(rng.integers(1, 7))
     k, kw = int(rng.choice([1, 2, 3, 5])), int(rng.choice([1, 3]))
+    if seed % 6 == 5:  # more than MR_S16_EXACT_INT32_TAPS products: the kernel's int64 sum
+        cin, k, kw = (cin, 23, 23) if depthwise else (int(rng.integers(57, 70)), 3, 3)
     kw = k if depthwise else kw
     stride, dil = int(rng.integers(1, 3)), int(rng.choice([1, 1, 2]))
     padding = "SAME" if rng.random() < 0.5 or h < (k - 1) * dil + 1 or w < (kw - 1) * dil + 1 else "VALID"
@@ -288,7 +292,7 @@ def test_svdf_sequence_and_reset(state_type):
     graph = merge([svdf_case(state_type, seed) for seed in range(CASES)])
     model = save_tflite(graph)
     gen = generate(model, "op")
-    assert f"#define OP_STATEFUL 1" in gen.files["op.h"]
+    assert "#define OP_STATEFUL 1" in gen.files["op.h"]
     host = HostModel(gen, cflags=CFLAGS)
     tflm = interpreter(model)
     sets = random_inputs(graph, 20, seed=3)

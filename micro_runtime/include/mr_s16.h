@@ -8,6 +8,10 @@
 #define MR_INT16_MIN (-32768)
 #define MR_INT16_MAX 32767
 
+/* Products int16 x int8 are below 2^22 in magnitude: a sum of at most this many stays inside int32, so
+ * an int32 accumulator gives the int64 one's value exactly (and is cheaper on 32-bit cores). */
+#define MR_S16_EXACT_INT32_TAPS 511
+
 /* TFLM MultiplyByQuantizedMultiplier(int64 x, int32 quantized_multiplier, int shift): the multiplier
  * rounded to 16 bits, one rounding shift by 15 - shift (the int64 accumulators of 16x8 layers). */
 static inline int32_t mr_requantize_s64(int64_t x, int32_t multiplier, int32_t shift) {

@@ -8,6 +8,8 @@
 void mr_fully_connected_s16(const mr_fully_connected_s16_params *p, const int16_t *in, int16_t *out) {
   const mr_fully_connected_params *fc = &p->fc;
   const int batches = fc->batches, in_n = fc->input_depth, out_n = fc->output_depth;
+  /* int16 zero points are 0; a filter zero point widens the products, so it keeps int64 */
+  const int exact32 = in_n <= MR_S16_EXACT_INT32_TAPS && fc->filter_offset == 0 && fc->input_offset == 0;
   int b, o, i;
   for (b = 0; b < batches; ++b) {
     const int16_t *in_row = in + (size_t)b * in_n;
@@ -16,8 +18,14 @@ void mr_fully_connected_s16(const mr_fully_connected_s16_params *p, const int16_
       const int c = fc->per_channel ? o : 0;
       int64_t acc = 0;
       int32_t scaled;
-      for (i = 0; i < in_n; ++i) {
-        acc += (int64_t)((int32_t)filter_row[i] + fc->filter_offset) * ((int32_t)in_row[i] + fc->input_offset);
+      if (exact32) { /* see MR_S16_EXACT_INT32_TAPS */
+        int32_t acc32 = 0;
+        for (i = 0; i < in_n; ++i) acc32 += ((int32_t)filter_row[i] + fc->filter_offset) * in_row[i];
+        acc = acc32;
+      } else {
+        for (i = 0; i < in_n; ++i) {
+          acc += (int64_t)((int32_t)filter_row[i] + fc->filter_offset) * ((int32_t)in_row[i] + fc->input_offset);
+        }
       }
       scaled = mr_requantize_acc_s16(acc, fc->bias, p->bias64, o, fc->quant.multiplier[c], fc->quant.shift[c]);
       scaled += fc->output_offset;
