@@ -328,3 +328,23 @@ def test_svdf_sequence_on_cortex_m4(tmp_path):
     build = cm.build(tmp_path / "src", "kws", target="cortex-m4", inputs=[b"".join(a.tobytes() for a in s) for s in sets],
                      out_dir=tmp_path / "build")
     assert cm.run(build, timeout=120).outputs == expected
+
+
+def pool_case(kind: str, seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    h, w, c = int(rng.integers(1, 12)), int(rng.integers(1, 12)), int(rng.integers(1, 7))
+    k, stride = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    padding = "SAME" if rng.random() < 0.5 or h < k or w < k else "VALID"
+    out_h = -(-h // stride) if padding == "SAME" else (h - k) // stride + 1
+    out_w = -(-w // stride) if padding == "SAME" else (w - k) // stride + 1
+    scale = float(rng.uniform(1e-4, 1e-2))
+    op = Op(kind, [0], [1], {"padding": {"SAME": 0, "VALID": 1}[padding], "strideW": stride, "strideH": stride,
+                             "filterWidth": k, "filterHeight": k,
+                             "fusedActivationFunction": list(ACTIVATIONS.values())[int(rng.integers(0, 4))]},
+            "Pool2DOptions", version=3)
+    return Graph([t16((1, h, w, c), scale), t16((1, out_h, out_w, c), scale, "y")], [op], [0], [1])
+
+
+@pytest.mark.parametrize("kind", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
+def test_pooling(kind):
+    check_all([pool_case(kind, seed) for seed in range(CASES)])

@@ -315,6 +315,10 @@ void mr_softmax_s16(const mr_softmax_s16_params *p, const int16_t *input, int16_
 void mr_svdf_s8_state16(const mr_svdf_params *p, const int8_t *input, int16_t *state, int8_t *output);
 void mr_svdf_s8_state8(const mr_svdf_params *p, const int8_t *input, int8_t *state, int8_t *output);
 
+/* AVERAGE_POOL_2D and MAX_POOL_2D int16 (reference_integer_ops::AveragePool / MaxPool int16), in pooling.c. */
+void mr_avg_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output);
+void mr_max_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif
