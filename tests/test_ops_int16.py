@@ -348,3 +348,19 @@ def pool_case(kind: str, seed: int) -> Graph:
 @pytest.mark.parametrize("kind", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
 def test_pooling(kind):
     check_all([pool_case(kind, seed) for seed in range(CASES)])
+
+
+def mean_case(seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    shape = (1, int(rng.integers(1, 10)), int(rng.integers(1, 10)), int(rng.integers(1, 12)))
+    axes = [[1, 2], [1], [2], [3], [2, 3]][seed % 5]
+    keep = bool(seed % 2)
+    out = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keep else \
+        tuple(n for d, n in enumerate(shape) if d not in axes)
+    tensors = [t16(shape, rng.uniform(1e-4, 1e-2)), Tensor("axes", (len(axes),), "int32", None, np.array(axes, np.int32)),
+               t16(out, rng.uniform(1e-4, 1e-2), "y")]
+    return Graph(tensors, [Op("MEAN", [0, 1], [2], {"keepDims": keep}, "ReducerOptions", version=3)], [0], [2])
+
+
+def test_mean():
+    check_all([mean_case(seed) for seed in range(CASES)])

@@ -319,6 +319,9 @@ void mr_svdf_s8_state8(const mr_svdf_params *p, const int8_t *input, int8_t *sta
 void mr_avg_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output);
 void mr_max_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output);
 
+/* MEAN int16 (EvalIntegerMean<int16_t>), in mean.c: quant.mean_params. */
+void mr_mean_s16(const mr_mean_params *params, const int16_t *input, int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif
