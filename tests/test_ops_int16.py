@@ -364,3 +364,12 @@ def mean_case(seed: int) -> Graph:
 
 def test_mean():
     check_all([mean_case(seed) for seed in range(CASES)])
+
+
+def test_svdf_bad_operands_refused():
+    graph = svdf_case("int16", 2)
+    graph.tensors[3].dtype, graph.tensors[3].data = "int16", graph.tensors[3].data.astype(np.int16)
+    refused(graph, "op SVDF at index 0: bias must be a constant int32 vector")
+    graph = svdf_case("int16", 2)
+    graph.tensors[4].quant = None
+    refused(graph, "op SVDF at index 0: input, weights, state and output need per-tensor quantization")

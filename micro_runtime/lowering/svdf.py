@@ -27,6 +27,11 @@ class Svdf(Lowering):
                              f"{y.dtype}: TFLM's integer SVDF takes int8 ones with an int16 or int8 state and time")
         if not state.is_variable or feature.data is None or time.data is None:
             raise ModelError("the state must be a variable tensor and the weights constant")
+        if any(t.quant is None or t.quant.scale.size != 1 for t in (x, feature, time, state, y)):
+            raise ModelError("input, weights, state and output need per-tensor quantization")
+        bias = graph.tensors[op.inputs[3]] if op.inputs[3] >= 0 else None
+        if bias is not None and (bias.dtype != "int32" or bias.data is None or bias.data.size != y.shape[-1]):
+            raise ModelError(f"bias must be a constant int32 vector of {y.shape[-1]}")
         rank = int(op.options.get("rank", 1))
         filters, memory = time.shape
         batches = x.shape[0]
