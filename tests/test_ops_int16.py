@@ -26,6 +26,11 @@ def check_all(graphs: list[Graph], seed=0, count=3) -> None:
     graph = merge(graphs)
     model = save_tflite(graph)
     sets = random_inputs(graph, count, seed=seed)
+    rng = np.random.default_rng(seed)
+    for arrays in sets:  # int32 inputs (QUANTIZE's) over +-2^20, where their quantizations reach
+        for j, t in enumerate(graph.inputs):
+            if graph.tensors[t].dtype == "int32":
+                arrays[j] = rng.integers(-(1 << 20), 1 << 20, size=graph.tensors[t].shape).astype(np.int32)
     expected = run_tflm(model, sets, len(graph.outputs))
     host = HostModel(generate(model, "op"), cflags=CFLAGS)
     for arrays, want_outputs in zip(sets, expected):
@@ -92,7 +97,7 @@ def test_arithmetic(kind):
 
 
 QUANTIZE_PAIRS = [("float32", "int16"), ("int8", "int16"), ("int16", "int8"), ("int16", "int16"), ("int16", "int32"),
-                  ("int16", "float32")]
+                  ("int16", "float32"), ("int32", "int16"), ("int8", "int32"), ("int32", "int8")]
 
 
 def quantize_case(src: str, dst: str, seed: int) -> Graph:

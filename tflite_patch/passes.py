@@ -291,8 +291,8 @@ def mark_inplace(graph: Graph) -> Graph:
                     and not _dilated(op):  # a dilated conv runs on the reference kernel, which reads all its input
                 op.attrs.inplace = InPlace(0, "rows", offset=rows_inplace_offset(g, op),
                                            scratch_bytes=int(out.shape[2] * out.shape[3]))
-        elif op.kind == "QUANTIZE" and src.shape == out.shape and out.itemsize < src.itemsize \
-                and dies_here(op.inputs[0], i):
+        elif op.kind == "QUANTIZE" and src.dtype == "float32" and src.shape == out.shape \
+                and out.itemsize < src.itemsize and dies_here(op.inputs[0], i):
             # float32 -> int8: backwards, each int8 value written into the tail of the float buffer.
             # The other way, forwards into the head of the float buffer, is listed as an alternative:
             # which one fits better depends on what the next ops put around it (the planner tries both).

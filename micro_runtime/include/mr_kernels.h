@@ -286,11 +286,15 @@ void mr_mul_s16(const mr_mul_broadcast_params *p, const int16_t *in1, const int1
 void mr_quantize_f32_s16(const float *in, int n, int16_t *out, float scale, int32_t zero_point);
 void mr_dequantize_s16_f32(const int16_t *in, int n, float *out, float scale, int32_t zero_point);
 
-/* QUANTIZE between int8, int16 and int32 (reference_ops::Requantize): quant.requantize_params. */
+/* QUANTIZE between int8, int16 and int32 (reference_ops::Requantize; TFLM has no int32 -> int32):
+ * quant.requantize_params. */
 void mr_requantize_s8_s16(const mr_requantize_params *p, const int8_t *input, int32_t size, int16_t *output);
 void mr_requantize_s16_s8(const mr_requantize_params *p, const int16_t *input, int32_t size, int8_t *output);
 void mr_requantize_s16_s16(const mr_requantize_params *p, const int16_t *input, int32_t size, int16_t *output);
 void mr_requantize_s16_s32(const mr_requantize_params *p, const int16_t *input, int32_t size, int32_t *output);
+void mr_requantize_s32_s16(const mr_requantize_params *p, const int32_t *input, int32_t size, int16_t *output);
+void mr_requantize_s8_s32(const mr_requantize_params *p, const int8_t *input, int32_t size, int32_t *output);
+void mr_requantize_s32_s8(const mr_requantize_params *p, const int32_t *input, int32_t size, int8_t *output);
 
 /* CONV_2D and DEPTHWISE_CONV_2D 16x8 (reference_integer_ops::ConvPerChannel / DepthwiseConvPerChannel int16),
  * dilation and explicit padding as mr_conv2d_dilated_s8; int32 bias in conv.bias or int64 in bias64. */

@@ -1,6 +1,6 @@
 /* QUANTIZE and DEQUANTIZE with int16 (TFLM quantize.cc / dequantize.cc):
  * float32 -> int16 (reference_ops::AffineQuantize: TfLiteRound(x / scale) + zero point, clamped),
- * int8/int16 -> int8/int16/int32 (reference_ops::Requantize: MultiplyByQuantizedMultiplier of x - input
+ * int8/int16/int32 -> int8/int16/int32 as TFLM has them (reference_ops::Requantize: MultiplyByQuantizedMultiplier of x - input
  * zero point, + output zero point, clamped to the output type),
  * int16 -> float32 ((float)(scale * (x - zero_point)), exact in double as dequantize.c says). */
 #include <math.h>
@@ -35,3 +35,6 @@ MR_REQUANTIZE(mr_requantize_s8_s16, int8_t, int16_t, MR_INT16_MIN, MR_INT16_MAX)
 MR_REQUANTIZE(mr_requantize_s16_s8, int16_t, int8_t, MR_INT8_MIN, MR_INT8_MAX)
 MR_REQUANTIZE(mr_requantize_s16_s16, int16_t, int16_t, MR_INT16_MIN, MR_INT16_MAX)
 MR_REQUANTIZE(mr_requantize_s16_s32, int16_t, int32_t, INT32_MIN, INT32_MAX)
+MR_REQUANTIZE(mr_requantize_s32_s16, int32_t, int16_t, MR_INT16_MIN, MR_INT16_MAX)
+MR_REQUANTIZE(mr_requantize_s8_s32, int8_t, int32_t, INT32_MIN, INT32_MAX)
+MR_REQUANTIZE(mr_requantize_s32_s8, int32_t, int8_t, MR_INT8_MIN, MR_INT8_MAX)

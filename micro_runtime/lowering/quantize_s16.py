@@ -1,5 +1,6 @@
-"""QUANTIZE and DEQUANTIZE with an int16 side: float32 -> int16, int8/int16 -> int8/int16/int32 (TFLM's
-Requantize, effective scale input / output in double) and int16 -> float32."""
+"""QUANTIZE and DEQUANTIZE with an int16 side: float32 -> int16, int8/int16/int32 -> int8/int16/int32 (TFLM's
+Requantize, effective scale input / output in double) and int16 -> float32. (int8 <-> int32 is the int8
+family's, on the kernels of quantize_s16.c.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,7 @@ from micro_runtime.lowering.base import Emitter, Lowering, elements, same_shape
 from tflite_patch.graph import ModelError, Op
 
 _SUFFIX = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32"}
-_REQUANTIZE = {("int8", "int16"), ("int16", "int8"), ("int16", "int16"), ("int16", "int32")}
+_REQUANTIZE = {("int8", "int16"), ("int16", "int8"), ("int16", "int16"), ("int16", "int32"), ("int32", "int16")}
 
 
 class QuantizeS16(Lowering):
