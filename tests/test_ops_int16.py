@@ -378,3 +378,37 @@ def test_svdf_bad_operands_refused():
     graph = svdf_case("int16", 2)
     graph.tensors[4].quant = None
     refused(graph, "op SVDF at index 0: input, weights, state and output need per-tensor quantization")
+
+
+def as_int16(make):
+    """A case maker of the int8 shape-op tests with its int8 tensors made int16 (zero point 0, constants
+    widened): the byte-moving ops serve every activation type."""
+    def made(rng):
+        graph = make(rng)
+        if graph is None:
+            return None
+        for tensor in graph.tensors:
+            if tensor.dtype == "int8":
+                tensor.dtype = "int16"
+                tensor.quant = q(tensor.quant.scale, np.zeros(tensor.quant.scale.size)) if tensor.quant else None
+                if tensor.data is not None:
+                    tensor.data = tensor.data.astype(np.int16) * 3
+        return graph
+    return made
+
+
+@pytest.mark.parametrize("maker", ["strided_slice_case", "slice_case", "pack_case", "unpack_case", "split_case",
+                                   "split_v_case"])
+def test_byte_moving_ops(maker):
+    import tests.test_ops_packing as packing
+    import tests.test_ops_slicing as slicing
+    from tests.shape_ops_check import check_cases
+    make = getattr(slicing, maker, None) or getattr(packing, maker)
+    assert check_cases(as_int16(make), 7, CASES // 2, int32_range=slicing.in_range) == CASES // 2
+
+
+def test_int16_gather_refused():
+    """The wheel's GATHER refuses int16 ("Type 'INT16' is not supported by gather"): so do we, in one line."""
+    import tests.test_ops_slicing as slicing
+    graph = as_int16(slicing.gather_case)(np.random.default_rng(0))
+    refused(graph, "unsupported op GATHER with int16 activations")

@@ -17,6 +17,7 @@ class _Pieces(Lowering):
     """The input's slices along `axis` (sizes `sizes`) are the outputs, in order; `squeeze`: the outputs
     drop the axis (UNPACK). PACK is the same split read the other way."""
     sources = strided.SOURCES
+    activation_type = "any"  # bytes moved by element size: int16 as int8
 
     def layout(self, graph: Graph, op: Op) -> tuple[int, int, list[int]]:
         """(whole tensor, axis, pieces) for this op."""
