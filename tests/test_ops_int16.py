@@ -412,3 +412,45 @@ def test_int16_gather_refused():
     import tests.test_ops_slicing as slicing
     graph = as_int16(slicing.gather_case)(np.random.default_rng(0))
     refused(graph, "unsupported op GATHER with int16 activations")
+
+
+def keyword_graph(seed: int = 0) -> Graph:
+    """A keyword-spotting shaped model as the issue describes them: int16 features quantized to int8, an SVDF
+    with an int16 state, a FULLY_CONNECTED, an int8 -> int16 SOFTMAX and an int16 -> int32 QUANTIZE."""
+    rng = np.random.default_rng(seed)
+    svdf = svdf_case("int16", seed)
+    x, wf, wt, b, state, y = svdf.tensors
+    n_input, units, classes = x.shape[1], y.shape[1], 4
+    s_y = float(y.quant.scale[0])
+    tensors = [t16(x.shape, 1e-4, "features"), x, wf, wt, b, state, y,
+               Tensor("fc_w", (classes, units), "int8", q(0.02), rng.integers(-127, 128, (classes, units)).astype(np.int8)),
+               Tensor("fc_b", (classes,), "int32", q(np.float32(s_y) * np.float32(0.02)),
+                      rng.integers(-2000, 2000, classes).astype(np.int32)),
+               Tensor("logits", (x.shape[0], classes), "int8", q(s_y * 0.02 * np.sqrt(units) * 60, 3)),
+               Tensor("probs", (x.shape[0], classes), "int16", q(2.0 ** -16, -32768)),
+               Tensor("probs32", (x.shape[0], classes), "int32", q(2.0 ** -20, 100))]
+    ops = [Op("QUANTIZE", [0], [1], {}, None, version=2), Op("SVDF", [1, 2, 3, 4, 5], [6], svdf.ops[0].options,
+                                                              "SVDFOptions", version=4),
+           Op("FULLY_CONNECTED", [6, 7, 8], [9], {"fusedActivationFunction": 0, "weightsFormat": 0, "keepNumDims": False,
+                                                 "asymmetricQuantizeInputs": False}, "FullyConnectedOptions", version=4),
+           Op("SOFTMAX", [9], [10], {"beta": 1.0}, "SoftmaxOptions", version=3),
+           Op("QUANTIZE", [10], [11], {}, None, version=2)]
+    return Graph(tensors, ops, [0], [10, 11])
+
+
+def test_keyword_model_sequence_and_reset():
+    """The keyword model: 20 invocations in sequence, reset, 20 more, byte for byte with TFLM's interpreter."""
+    from tflite_patch.tflm import interpreter
+    graph = keyword_graph(5)  # 19 distinct outputs in 20 steps
+    model = save_tflite(graph)
+    host = HostModel(generate(model, "kws"), cflags=CFLAGS)
+    tflm = interpreter(model)
+    sets = random_inputs(graph, 20, seed=4)
+    for run in range(2):
+        for step, arrays in enumerate(sets):
+            tflm.set_input(arrays[0], 0)
+            tflm.invoke()
+            for k, got in enumerate(host.invoke(arrays)):
+                assert got.tobytes() == np.asarray(tflm.get_output(k)).tobytes(), f"run {run} step {step} output {k}"
+        tflm.reset()
+        host.lib.kws_reset()
