@@ -454,3 +454,21 @@ def test_keyword_model_sequence_and_reset():
                 assert got.tobytes() == np.asarray(tflm.get_output(k)).tobytes(), f"run {run} step {step} output {k}"
         tflm.reset()
         host.lib.kws_reset()
+
+
+def concatenation_case(seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    shape = [int(d) for d in rng.integers(1, 5, size=int(rng.integers(1, 5)))]
+    axis = int(rng.integers(-len(shape), len(shape)))
+    sizes = [int(d) for d in rng.integers(1, 4, size=int(rng.integers(1, 4)))]
+    pieces = [shape[:axis % len(shape)] + [n] + shape[axis % len(shape) + 1:] for n in sizes]
+    out = shape[:axis % len(shape)] + [sum(sizes)] + shape[axis % len(shape) + 1:]
+    tensors = [t16(s, rng.uniform(1e-4, 1e-2), f"x{k}") for k, s in enumerate(pieces)] + [t16(out, 1e-3, "y")]
+    op = Op("CONCATENATION", list(range(len(pieces))), [len(pieces)],
+            {"axis": axis, "fusedActivationFunction": 0}, "ConcatenationOptions", version=3)
+    return Graph(tensors, [op], list(range(len(pieces))), [len(pieces)])
+
+
+def test_concatenation():
+    """Inputs of any scale are copied as they are, as TFLM's int16 CONCATENATION does."""
+    check_all([concatenation_case(seed) for seed in range(CASES)])

@@ -49,7 +49,7 @@ class _Pieces(Lowering):
             starts = [0] * len(shape)
             starts[axis] = position
             counts = shape[:axis] + [size] + shape[axis + 1:]
-            if op.kind == "PACK":
+            if op.kind in ("PACK", "CONCATENATION"):  # pieces copied into the whole (concatenation_s16.py)
                 xs = strided.row_strides(shape)
                 strided.emit_copy(e, t, whole, counts, strided.row_strides(counts), xs, 0, position * xs[axis])
             else:
