@@ -256,7 +256,8 @@ def test_cnn_16x8(io_dtype):
     from tflite_patch.graph import load_tflite
     model = cnn_16x8(io_dtype)
     graph = load_tflite(model)
-    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "FULLY_CONNECTED", "TANH", "SOFTMAX"} <= {op.kind for op in graph.ops}
+    kinds = {op.kind for op in graph.ops}
+    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "FULLY_CONNECTED", "TANH", "SOFTMAX"} <= kinds
     gen = generate(model, "cnn")
     sets = random_inputs(graph, 8, seed=1)
     expected = run_tflm(model, sets, 1)
@@ -273,11 +274,13 @@ def svdf_case(state_type: str, seed: int) -> Graph:
     filters = rank * units
     s_in, s_feature, s_time = rng.uniform(0.004, 0.1), rng.uniform(0.002, 0.05), rng.uniform(1e-4, 1e-2)
     state_zp = 0 if state_type == "int16" else int(rng.integers(-20, 20))
-    s_state = s_in * s_feature * np.sqrt(n_input) * 127 * rng.uniform(0.5, 2) / (30000 if state_type == "int16" else 100)
-    s_out = s_state * s_time * np.sqrt(memory * rank) * (30000 if state_type == "int16" else 100) * 127 / 60
+    state_range = 30000 if state_type == "int16" else 100
+    s_state = s_in * s_feature * np.sqrt(n_input) * 127 * rng.uniform(0.5, 2) / state_range
+    s_out = s_state * s_time * np.sqrt(memory * rank) * state_range * 127 / 60
     w_time_max = 32767 if state_type == "int16" else 127
     tensors = [Tensor("x", (batches, n_input), "int8", q(s_in, rng.integers(-128, 128))),
-               Tensor("wf", (filters, n_input), "int8", q(s_feature), rng.integers(-127, 128, (filters, n_input)).astype(np.int8)),
+               Tensor("wf", (filters, n_input), "int8", q(s_feature),
+                      rng.integers(-127, 128, (filters, n_input)).astype(np.int8)),
                Tensor("wt", (filters, memory), state_type, q(s_time),
                       rng.integers(-w_time_max, w_time_max + 1, (filters, memory)).astype(state_type)),
                Tensor("b", (units,), "int32", q(np.float32(s_state) * np.float32(s_time)),
@@ -330,8 +333,8 @@ def test_svdf_sequence_on_cortex_m4(tmp_path):
     generate(model, "kws").write(tmp_path / "src")
     sets = random_inputs(graph, 20, seed=5)
     expected = [b"".join(o.tobytes() for o in outs) for outs in run_tflm(model, sets, len(graph.outputs))]
-    build = cm.build(tmp_path / "src", "kws", target="cortex-m4", inputs=[b"".join(a.tobytes() for a in s) for s in sets],
-                     out_dir=tmp_path / "build")
+    inputs = [b"".join(a.tobytes() for a in s) for s in sets]
+    build = cm.build(tmp_path / "src", "kws", target="cortex-m4", inputs=inputs, out_dir=tmp_path / "build")
     assert cm.run(build, timeout=120).outputs == expected
 
 
@@ -362,7 +365,8 @@ def mean_case(seed: int) -> Graph:
     keep = bool(seed % 2)
     out = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keep else \
         tuple(n for d, n in enumerate(shape) if d not in axes)
-    tensors = [t16(shape, rng.uniform(1e-4, 1e-2)), Tensor("axes", (len(axes),), "int32", None, np.array(axes, np.int32)),
+    tensors = [t16(shape, rng.uniform(1e-4, 1e-2)),
+               Tensor("axes", (len(axes),), "int32", None, np.array(axes, np.int32)),
                t16(out, rng.uniform(1e-4, 1e-2), "y")]
     return Graph(tensors, [Op("MEAN", [0, 1], [2], {"keepDims": keep}, "ReducerOptions", version=3)], [0], [2])
 
@@ -423,7 +427,8 @@ def keyword_graph(seed: int = 0) -> Graph:
     n_input, units, classes = x.shape[1], y.shape[1], 4
     s_y = float(y.quant.scale[0])
     tensors = [t16(x.shape, 1e-4, "features"), x, wf, wt, b, state, y,
-               Tensor("fc_w", (classes, units), "int8", q(0.02), rng.integers(-127, 128, (classes, units)).astype(np.int8)),
+               Tensor("fc_w", (classes, units), "int8", q(0.02),
+                      rng.integers(-127, 128, (classes, units)).astype(np.int8)),
                Tensor("fc_b", (classes,), "int32", q(np.float32(s_y) * np.float32(0.02)),
                       rng.integers(-2000, 2000, classes).astype(np.int32)),
                Tensor("logits", (x.shape[0], classes), "int8", q(s_y * 0.02 * np.sqrt(units) * 60, 3)),
@@ -431,8 +436,9 @@ def keyword_graph(seed: int = 0) -> Graph:
                Tensor("probs32", (x.shape[0], classes), "int32", q(2.0 ** -20, 100))]
     ops = [Op("QUANTIZE", [0], [1], {}, None, version=2), Op("SVDF", [1, 2, 3, 4, 5], [6], svdf.ops[0].options,
                                                               "SVDFOptions", version=4),
-           Op("FULLY_CONNECTED", [6, 7, 8], [9], {"fusedActivationFunction": 0, "weightsFormat": 0, "keepNumDims": False,
-                                                 "asymmetricQuantizeInputs": False}, "FullyConnectedOptions", version=4),
+           Op("FULLY_CONNECTED", [6, 7, 8], [9], {"fusedActivationFunction": 0, "weightsFormat": 0,
+                                                 "keepNumDims": False, "asymmetricQuantizeInputs": False},
+              "FullyConnectedOptions", version=4),
            Op("SOFTMAX", [9], [10], {"beta": 1.0}, "SoftmaxOptions", version=3),
            Op("QUANTIZE", [10], [11], {}, None, version=2)]
     return Graph(tensors, ops, [0], [10, 11])

@@ -1,7 +1,7 @@
 /* QUANTIZE and DEQUANTIZE with int16 (TFLM quantize.cc / dequantize.cc):
  * float32 -> int16 (reference_ops::AffineQuantize: TfLiteRound(x / scale) + zero point, clamped),
- * int8/int16/int32 -> int8/int16/int32 as TFLM has them (reference_ops::Requantize: MultiplyByQuantizedMultiplier of x - input
- * zero point, + output zero point, clamped to the output type),
+ * int8/int16/int32 -> int8/int16/int32 as TFLM has them (reference_ops::Requantize: MultiplyByQuantizedMultiplier
+ * of x - input zero point, + output zero point, clamped to the output type),
  * int16 -> float32 ((float)(scale * (x - zero_point)), exact in double as dequantize.c says). */
 #include <math.h>
 

@@ -46,5 +46,5 @@ class SoftmaxS16(Lowering):
             return
         p = quant.softmax_s16_params(e.q(x)[0], e.q(y)[0], beta)
         tables = {k: e.array("lut", p[k], "int16_t") for k in ("exp_lut", "one_over_one_plus_x_lut")}
-        fields = {**shape, "input_multiplier": p["input_multiplier"], "input_left_shift": p["input_left_shift"], **tables}
+        fields = {**shape, **{k: p[k] for k in ("input_multiplier", "input_left_shift")}, **tables}
         e.call("mr_softmax_s16", e.params("mr_softmax_s16_params", "softmax", fields), e.ptr(x, True), e.ptr(y))
