@@ -166,7 +166,7 @@ def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
                left_shift: int = 20, dtype: str = "int8") -> Dict[str, int]:
     """ADD int8 params as TFLM add_common.cc CalculateOpDataAdd (left_shift 20; int16: 15 and dtype "int16").
 
-    Keys match mr_add_s8's argument names.
+    Keys are mr_add_params' fields (mr_types.h), the clamp as act_min / act_max.
     """
     s1, s2, so = _f32(input1_scale), _f32(input2_scale), _f32(output_scale)
     twice_max_input_scale = 2 * max(s1, s2)
@@ -188,7 +188,7 @@ def mul_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
                dtype: str = "int8") -> Dict[str, int]:
     """MUL int8 params as TFLM mul_common.cc: real = double(s1) * double(s2) / double(so).
 
-    Keys match mr_mul_s8's argument names.
+    Keys are mr_mul_params' fields (mr_types.h), the clamp as act_min / act_max.
     """
     real = _f32(input1_scale) * _f32(input2_scale) / _f32(output_scale)
     mo, sho = quantize_multiplier(real)

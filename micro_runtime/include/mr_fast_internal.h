@@ -82,15 +82,38 @@ int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, in
 
 /* ---- FULLY_CONNECTED */
 
-/* The dot products of one input row x (n values) with filter rows w0 and w1, in_offset added to every input,
- * added to acc[0] and acc[1] (fully_connected_fast.c portable, fully_connected_fast_dsp.c). */
-void mr_fc_dot2(const int8_t *x, int n, const int8_t *w0, const int8_t *w1, int32_t in_offset, int32_t acc[2]);
+/* The output stage of a layer, copied out of its parameters once: the int8 stores into y may alias the
+ * parameter struct, which would make the compiler reload its fields for every output. */
+typedef struct {
+  const int32_t *mult;
+  const int8_t *rshift_m1;
+  int32_t out_offset, act_min, act_max;
+  int per_channel;
+} mr_fc_out;
 
+static inline mr_fc_out mr_fc_out_of(const mr_fully_connected_params *p) {
+  const mr_fc_out q = {p->quant.multiplier, p->quant.rshift_m1, p->output_offset, p->activation.min,
+                       p->activation.max, p->per_channel};
+  return q;
+}
+
+/* Output o of one input row: acc (bias and dot product) requantized, offset and clamped into y[o]. */
+static inline void mr_fc_store(const mr_fc_out *q, int8_t *y, int o, int32_t acc) {
+  const int c = q->per_channel ? o : 0;
+  const mr_requant r = mr_requant_prepare_rshift_m1(q->mult[c], q->rshift_m1[c]);
+  y[o] = (int8_t)mr_clamp_i32(mr_requant_apply(acc, &r) + q->out_offset, q->act_min, q->act_max);
+}
+
+/* The outputs of one input row x that an ISA's file computes (fully_connected_fast_dsp.c: pairs;
+ * fully_connected_fast_x86.c: blocks of four), from output 0 on; bias NULL (then in_offset is added to the
+ * inputs) or the folded bias. Returns how many it wrote; fully_connected_fast.c computes the rest. */
+#ifdef MR_DSP
+int mr_fc_outputs_dsp(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
+                      int32_t in_offset);
+#endif
 #ifdef MR_SSE2
-/* SSE2: the outputs of one input row x in blocks of four (fully_connected_fast_x86.c): bias NULL (then in_offset
- * is added to the inputs) or the folded bias; returns how many outputs it wrote (a multiple of 4). */
-int mr_fc_blocks_x86(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
-                     int32_t in_offset);
+int mr_fc_outputs_x86(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
+                      int32_t in_offset);
 #endif
 
 #ifdef __cplusplus

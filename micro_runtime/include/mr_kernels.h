@@ -10,15 +10,13 @@
  *    output_offset = +output_zero_point, filter_offset = -filter_zero_point.
  *    The Python mirror of TFLM's Prepare-time derivation of every parameter
  *    is micro_runtime/quant.py.
- *  - act_min/act_max: the fused activation clamp in the output's int8 domain
- *    (quant.activation_range); pass -128/127 for none.
+ *  - The clamp of a fused activation (mr_activation, in the output's integer
+ *    domain: quant.activation_range); -128/127 for none.
+ *  - Kernels with more than a handful of values take a parameter struct
+ *    (mr_types.h) that the generator emits as a `static const`; each comment
+ *    names the quant.py helper that produces its values.
  *  - No heap, no large stack buffers. Scratch memory, where needed, is an
- *    argument.
- *
- * Notes for users of this header:
- *  - The signatures listed in the task brief are kept verbatim. Everything
- *    after mr_fully_connected_s8 was chosen here; each comment names the
- *    quant.py helper that produces its parameters.
+ *    argument (its size from the family's *_scratch_bytes function).
  */
 #ifndef MR_KERNELS_H_
 #define MR_KERNELS_H_

@@ -17,6 +17,14 @@ static int32_t get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_ove
   return mr_fp_one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
 }
 
+/* exp(input_diff * input scale) in Q0.31, for input_diff >= diff_min. Out of line: both passes call it, and
+ * gemmlowp's exp inlined twice would double the kernel's Flash for a call's worth of time. */
+static __attribute__((noinline)) int32_t mr_softmax_exp(int32_t input_diff, int32_t input_multiplier,
+                                                        int32_t input_left_shift) {
+  const int32_t input_diff_rescaled = mr_requantize_greater_than_one(input_diff, input_multiplier, input_left_shift);
+  return mr_fp_exp_on_negative_values(input_diff_rescaled, kScaledDiffIntegerBits);
+}
+
 /* OUTPUT_BITS: 8 (output int8_t *) or 16 (int16_t *). */
 static inline __attribute__((always_inline)) void softmax_k(const mr_softmax_params *params, const int8_t *input,
                                                             void *output, const int OUTPUT_BITS) {
@@ -37,12 +45,9 @@ static inline __attribute__((always_inline)) void softmax_k(const mr_softmax_par
     for (c = 0; c < depth; ++c) {
       const int32_t input_diff = (int32_t)in_row[c] - max_in_row;
       if (input_diff >= diff_min) {
-        const int32_t input_diff_rescaled =
-            mr_requantize_greater_than_one(input_diff, input_multiplier, input_left_shift);
-        sum_of_exps = mr_fp_add(
-            sum_of_exps,
-            mr_fp_rescale(mr_fp_exp_on_negative_values(input_diff_rescaled, kScaledDiffIntegerBits),
-                          0, kAccumulationIntegerBits));
+        sum_of_exps = mr_fp_add(sum_of_exps, mr_fp_rescale(mr_softmax_exp(input_diff, input_multiplier,
+                                                                          input_left_shift),
+                                                           0, kAccumulationIntegerBits));
       }
     }
     shifted_scale = get_reciprocal(sum_of_exps, kAccumulationIntegerBits, &num_bits_over_unit);
@@ -50,14 +55,12 @@ static inline __attribute__((always_inline)) void softmax_k(const mr_softmax_par
     for (c = 0; c < depth; ++c) {
       const int32_t input_diff = (int32_t)in_row[c] - max_in_row;
       if (input_diff >= diff_min) {
-        const int32_t input_diff_rescaled =
-            mr_requantize_greater_than_one(input_diff, input_multiplier, input_left_shift);
-        const int32_t exp_in_0 =
-            mr_fp_exp_on_negative_values(input_diff_rescaled, kScaledDiffIntegerBits);
+        const int32_t exp_in_0 = mr_softmax_exp(input_diff, input_multiplier, input_left_shift);
         const int32_t unsat_output =
             mr_rounding_divide_by_pot(mr_fp_mul(shifted_scale, exp_in_0), exponent);
-        if (OUTPUT_BITS == 8) ((int8_t *)output)[(size_t)i * depth + c] = mr_sat_s8(unsat_output + MR_INT8_MIN);
-        else ((int16_t *)output)[(size_t)i * depth + c] = (int16_t)mr_clamp_i32(unsat_output - 32768, -32768, 32767);
+        const size_t at = (size_t)i * depth + c;
+        if (OUTPUT_BITS == 8) ((int8_t *)output)[at] = mr_sat_s8(unsat_output + MR_INT8_MIN);
+        else ((int16_t *)output)[at] = (int16_t)mr_clamp_i32(unsat_output - 32768, -32768, 32767);
       } else if (OUTPUT_BITS == 8) {
         ((int8_t *)output)[(size_t)i * depth + c] = MR_INT8_MIN;
       } else {
