@@ -478,3 +478,47 @@ def concatenation_case(seed: int) -> Graph:
 def test_concatenation():
     """Inputs of any scale are copied as they are, as TFLM's int16 CONCATENATION does."""
     check_all([concatenation_case(seed) for seed in range(CASES)])
+
+
+def pad_case(seed: int) -> Graph:
+    rng = np.random.default_rng(seed)
+    shape = [int(d) for d in rng.integers(1, 5, size=int(rng.integers(1, 5)))]
+    pads = rng.integers(0, 3, size=(len(shape), 2)).astype(np.int32)
+    out = [int(n + a + b) for n, (a, b) in zip(shape, pads)]
+    tensors = [t16(shape, 1e-3), Tensor("pads", pads.shape, "int32", None, pads), t16(out, 1e-3, "y")]
+    if seed % 2:  # PADV2 with its own value
+        tensors.append(Tensor("value", (1,), "int16", q(1e-3), np.array([rng.integers(-32768, 32768)], np.int16)))
+        op = Op("PADV2", [0, 1, 3], [2], {}, "PadV2Options", version=4)
+    else:
+        op = Op("PAD", [0, 1], [2], {}, "PadOptions", version=4)
+    return Graph(tensors, [op], [0], [2])
+
+
+def test_pad():
+    check_all([pad_case(seed) for seed in range(CASES)])
+
+
+def test_pad_folded_into_conv():
+    """An int16 PAD read only by an int16 conv is folded into the conv's padding (the pass's rule: zeros, the
+    zero point): same bytes as TFLM running both ops."""
+    from tflite_patch.passes import prepare_for_engine
+    graphs, seed = [], 0
+    while len(graphs) < 6:
+        seed += 1
+        conv = conv_case(seed * 6, False)  # made VALID, stride 1, undilated below
+        conv.ops[0].options.update(dilationHFactor=1, dilationWFactor=1, padding=1, strideH=1, strideW=1)
+        x, w, y = conv.tensors[0], conv.tensors[1], conv.tensors[2]
+        n, h, wd, c = x.shape
+        k_h, k_w = w.shape[1:3]
+        top, left = seed % 2 + 1, seed % 3
+        if h + top + 2 - k_h < 1 or wd + left + 2 - k_w < 1:
+            continue
+        padded = t16((n, h + top + 1, wd + left + 1, c), float(x.quant.scale[0]), "padded")
+        y.shape = (1, h + top + 2 - k_h, wd + left + 2 - k_w, y.shape[3])
+        pads = Tensor("pads", (4, 2), "int32", None, np.array([[0, 0], [top, 1], [left, 1], [0, 0]], np.int32))
+        tensors = conv.tensors + [padded, pads]
+        p, pd = len(conv.tensors), len(conv.tensors) + 1
+        conv.ops[0].inputs[0] = p
+        graphs.append(Graph(tensors, [Op("PAD", [0, pd], [p], {}, "PadOptions", version=4), conv.ops[0]], [0], [2]))
+    assert all(len(prepare_for_engine(g).ops) == 1 for g in graphs)
+    check_all(graphs)

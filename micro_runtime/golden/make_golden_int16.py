@@ -1,6 +1,6 @@
 """Golden vectors for the 16x8 kernels (fully_connected_s16.c, conv_s16.c, arithmetic_s16.c, quantize_s16.c,
-logistic_s16.c, softmax_s16.c, the int16 kernels of pooling.c and mean.c) and svdf.c, taken from the TF Lite
-Micro wheel.
+logistic_s16.c, softmax_s16.c, the int16 kernels of pooling.c, mean.c and pad.c) and svdf.c, taken from the
+TF Lite Micro wheel.
 
 Each case is a random single-op model of tests/test_ops_int16.py run by the wheel; the header holds the calls
 our lowering emits for it, as make_golden_shape.py writes them (kernels/<kernel>_test.c runs them with
@@ -21,8 +21,8 @@ sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
 from make_golden_shape import write  # noqa: E402
 from tests.test_ops_int16 import (QUANTIZE_PAIRS, arithmetic_case, conv_case, fully_connected_case,  # noqa: E402
-                                  mean_case, pool_case, quantize_case, sigmoid_tanh_case, softmax_case,
-                                  svdf_case)
+                                  mean_case, pad_case, pool_case, quantize_case, sigmoid_tanh_case,
+                                  softmax_case, svdf_case)
 
 
 def seeded(make):
@@ -40,6 +40,7 @@ KERNELS = {
     "svdf": [seeded(lambda s, t=t: svdf_case(t, s)) for t in ("int16", "int8")],  # one invocation from reset
     "pooling_s16": [seeded(lambda s, k=k: pool_case(k, s)) for k in ("AVERAGE_POOL_2D", "MAX_POOL_2D")],
     "mean_s16": [seeded(mean_case)],
+    "pad_s16": [seeded(pad_case)],
 }
 
 

@@ -324,6 +324,9 @@ void mr_max_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t
 /* MEAN int16 (EvalIntegerMean<int16_t>), in mean.c: quant.mean_params. */
 void mr_mean_s16(const mr_mean_params *params, const int16_t *input, int16_t *output);
 
+/* PAD and PADV2 int16 (reference/pad.h PadImpl for int16), in pad.c. */
+void mr_pad_s16(const mr_pad_params *params, const int16_t *input, int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif
