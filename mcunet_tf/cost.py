@@ -270,13 +270,13 @@ def kernel_family(graph: Graph, op: Op, scratch_bytes: int | None = None) -> str
     """The kernel call the generator emits for an op of the engine graph (`plan_engine`'s output), as its
     lowering says (`micro_runtime.lowering`): the unit the per-layer instruction model is fitted on.
     `scratch_bytes` (the op's scratch in the plan) tells an in-place depthwise conv's mode."""
-    return lowering_for(op).family(graph, op, scratch_bytes)
+    return lowering_for(op, graph).family(graph, op, scratch_bytes)
 
 
 def layer_features(graph: Graph, op: Op) -> dict[str, float]:
     """The features of one engine op the instruction model uses (`Lowering.features`): MACs, output and
     input elements, output channels, output pixels (H*W), and a constant."""
-    return lowering_for(op).features(graph, op)
+    return lowering_for(op, graph).features(graph, op)
 
 
 def predict_layer_instructions(family: str, features: dict[str, float], model: dict[str, Any]) -> float:
@@ -300,7 +300,7 @@ def data_bytes(graph: Graph) -> int:
             if source in shared:
                 continue
             shared.add(source)
-        total += lowering_for(op).constant_bytes(graph, op)
+        total += lowering_for(op, graph).constant_bytes(graph, op)
     return int(total)
 
 

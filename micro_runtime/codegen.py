@@ -142,14 +142,14 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     check_int8_model(graph, SUPPORTED_OPS)
     for i, op in enumerate(graph.ops):
         try:
-            lowering_for(op).check_outputs(graph, op)
+            lowering_for(op, graph).check_outputs(graph, op)
         except ModelError as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
     choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)
     engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
     e = Emitter(engine, plan, name)
     for i, op in enumerate(engine.ops):
-        lowering = lowering_for(op)
+        lowering = lowering_for(op, engine)
         e.kernel_files.update(lowering.kernel_sources(engine, op))
         e.body.append(f"  /* {i}: {describe(engine, op)} */")
         e.body.append(f"  MR_LAYER_BEGIN({i});")
@@ -220,6 +220,11 @@ def _header(graph: Graph, name: str, upper: str, plan: ArenaPlan, in_sizes, out_
               f"void *{name}_input(int i);",
               f"const void *{name}_output(int j);",
               f"int {name}_run(void);",
+              "",
+              f"/* {upper}_STATEFUL: 1 when ops keep state across invocations (SVDF); {name}_reset() clears it",
+              " * (to TFLM's initial state). */",
+              f"#define {upper}_STATEFUL {int(any(graph.tensors[t].is_variable for t in graph.activation_tensors()))}",
+              f"void {name}_reset(void);",
               "", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {upper}_H_ */", ""]
     return "\n".join(lines)
 
@@ -233,6 +238,8 @@ def _source(e: Emitter, graph: Graph, name: str, upper: str, in_sizes, out_sizes
              f"static union {{ int32_t align; uint8_t bytes[{max(e.plan.arena_bytes, 1)}]; }} arena;",
              "#define A (arena.bytes)", ""]
     lines += e.data
+    lines += ["", f"void {name}_reset(void) {{"]
+    lines += [f"  memset({cname}, {fill}, {size});" for cname, size, fill in e.variables.values()] + ["}"]
     lines += ["", f"static void {name}_layers(const void *const *inputs) {{", "  (void)inputs;"] + e.body + ["}", ""]
     lines += [f"int {name}_invoke_n(const void *const *inputs, void *const *outputs) {{",
               "  if (!inputs || !outputs) return 1;"]

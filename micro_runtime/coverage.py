@@ -9,7 +9,7 @@ import os
 import re
 
 from micro_runtime.codegen import KERNEL_DIR
-from micro_runtime.lowering import LOWERINGS
+from micro_runtime.lowering import LOWERINGS_BY_TYPE
 
 ISA_MACROS = {"Arm DSP": "MR_DSP", "x86 SSE2": "MR_SSE2"}
 MARKERS = ("<!-- ops-table:begin (scripts/codegen.py --list_ops --readme=README.md) -->", "<!-- ops-table:end -->")
@@ -20,15 +20,23 @@ def _names_macro(source: str, macro: str) -> bool:
         return re.search(rf"\b{macro}\b", f.read()) is not None
 
 
+def _types(lowering, kind: str) -> tuple[str, ...]:
+    types = lowering.types_of(kind)
+    if lowering.activation_type == "int16" and types == ("int8",):  # a 16x8 lowering that declares no types
+        return ("int16",)
+    return types
+
+
 def ops_table() -> list[dict]:
-    """One row per op kind a .tflite may hold: kind, types, and per path (portable, Arm DSP, x86 SSE2)
-    whether its kernels have it."""
+    """One row per op kind a .tflite may hold and lowering of it (int8, int16): kind, types, and per path
+    (portable, Arm DSP, x86 SSE2) whether that lowering's kernels have it."""
     rows = []
-    for kind, lowering in sorted(LOWERINGS.items()):
-        if lowering.engine_only or not lowering.types_of(kind):
+    for (kind, _), lowering in sorted(LOWERINGS_BY_TYPE.items(), key=lambda kv: (kv[0][0], kv[0][1] == "int16")):
+        types = _types(lowering, kind)
+        if lowering.engine_only or not types:
             continue
         sources = lowering.sources_of(kind)
-        row = {"op": kind, "types": ", ".join(lowering.types_of(kind)), "portable": True}
+        row = {"op": kind, "types": ", ".join(types), "portable": True}
         row.update({isa: any(_names_macro(s, macro) for s in sources) for isa, macro in ISA_MACROS.items()})
         rows.append(row)
     return rows

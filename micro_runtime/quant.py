@@ -163,13 +163,13 @@ def activation_range(activation: str | None, scale: float, zero_point: int, dtyp
 
 
 def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
-               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
-    """ADD int8 params as TFLM add_common.cc CalculateOpDataAdd (left_shift 20).
+               output_scale: float, output_zero_point: int, activation: str | None = None,
+               left_shift: int = 20, dtype: str = "int8") -> Dict[str, int]:
+    """ADD int8 params as TFLM add_common.cc CalculateOpDataAdd (left_shift 20; int16: 15 and dtype "int16").
 
     Keys are mr_add_params' fields (mr_types.h), the clamp as act_min / act_max.
     """
     s1, s2, so = _f32(input1_scale), _f32(input2_scale), _f32(output_scale)
-    left_shift = 20
     twice_max_input_scale = 2 * max(s1, s2)
     real_input1_multiplier = s1 / twice_max_input_scale
     real_input2_multiplier = s2 / twice_max_input_scale
@@ -177,7 +177,7 @@ def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
     m1, sh1 = quantize_multiplier_smaller_than_one_exp(real_input1_multiplier)
     m2, sh2 = quantize_multiplier_smaller_than_one_exp(real_input2_multiplier)
     mo, sho = quantize_multiplier_smaller_than_one_exp(real_output_multiplier)
-    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point, dtype)
     return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point),
                 left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1,
                 input2_multiplier=m2, input2_shift=sh2, output_offset=int(output_zero_point),
@@ -185,14 +185,15 @@ def add_params(input1_scale: float, input1_zero_point: int, input2_scale: float,
 
 
 def mul_params(input1_scale: float, input1_zero_point: int, input2_scale: float, input2_zero_point: int,
-               output_scale: float, output_zero_point: int, activation: str | None = None) -> Dict[str, int]:
+               output_scale: float, output_zero_point: int, activation: str | None = None,
+               dtype: str = "int8") -> Dict[str, int]:
     """MUL int8 params as TFLM mul_common.cc: real = double(s1) * double(s2) / double(so).
 
     Keys are mr_mul_params' fields (mr_types.h), the clamp as act_min / act_max.
     """
     real = _f32(input1_scale) * _f32(input2_scale) / _f32(output_scale)
     mo, sho = quantize_multiplier(real)
-    act_min, act_max = activation_range(activation, output_scale, output_zero_point)
+    act_min, act_max = activation_range(activation, output_scale, output_zero_point, dtype)
     return dict(input1_offset=-int(input1_zero_point), input2_offset=-int(input2_zero_point),
                 output_offset=int(output_zero_point), output_multiplier=mo, output_shift=sho,
                 act_min=act_min, act_max=act_max)
@@ -588,3 +589,83 @@ def batch_matmul_output_multiplier(lhs_scale: float, rhs_scale: float, output_sc
     two input scales is taken in float32 before the double division."""
     product = np.float32(_f32(lhs_scale)) * np.float32(_f32(rhs_scale))
     return quantize_multiplier(float(product) / _f32(output_scale))
+
+# ------------------------------------------------------------------ int16 activations (16x8, ops-int16)
+
+def checked_log2(x: float) -> Tuple[int, bool]:
+    """TFLM's CheckedLog2 in float32: (round(log2 x), whether x is within 1e-3 of that power of two)."""
+    x_log2 = np.float32(math.log(float(np.float32(x)))) * (np.float32(1.0) / np.float32(math.log(2.0)))
+    rounded = np.float32(round_half_away(float(x_log2)))
+    return int(rounded), bool(abs(np.float32(x_log2 - rounded)) < np.float32(1e-3))
+
+
+def sigmoid_tanh_s16_params(kind: str, input_scale: float, output_scale: float) -> Dict[str, int]:
+    """LOGISTIC / TANH int16 (logistic_common.cc / tanh_common.cc): input_multiplier 0 and a shift for a
+    power-of-two input scale TFLM's table takes directly, else the input rescaled to 1/(3*4096) by a
+    multiplier below 32767 and a left shift. The output scale must be 2^-15 (TFLM refuses others).
+    Keys of mr_logistic_params."""
+    k_input_integer_bits = 3
+    out_log2, out_pot = checked_log2(output_scale)
+    if not out_pot or out_log2 != -15:
+        raise QuantRangeError(f"output scale {output_scale:.6g} is not 2^-15, as TFLM's int16 {kind} requires")
+    in_log2, pot = checked_log2(input_scale)
+    left_shift = (15 - k_input_integer_bits) + in_log2
+    pot = pot and left_shift in ((0,) if kind == "LOGISTIC" else (0, 1))
+    multiplier = 0
+    if not pot:
+        real = float(np.float32(input_scale)) * 4096.0 * 3.0
+        left_shift = 0
+        while real <= 32767.0 / 2.0 and left_shift <= 30:
+            left_shift += 1
+            real *= 2.0
+        multiplier = int(real)
+    return dict(input_zero_point=0, input_range_radius=0, input_multiplier=multiplier, input_left_shift=left_shift)
+
+
+def _gen_lut_s16(func, input_min: float, input_max: float) -> List[int]:
+    """TFLM's gen_lut<float, int16_t, int16_t> on [input_min, input_max] with outputs in [-1, 1]: 512 samples
+    in float32, each biased by half the error of linear interpolation at the midpoint, and one more value
+    for the last slope (513 entries)."""
+    f32 = np.float32
+    steps = 512
+    step = f32((f32(input_max) - f32(input_min)) / f32(steps))
+    half_step = f32(step / f32(2))
+    inv = f32(32768)  # (32767 - (-32768) + 1) / (1 - (-1))
+
+    def rnd(v) -> np.float32:
+        return f32(round_half_away(float(v)))
+
+    lut = []
+    for i in range(steps):
+        x = f32(f32(input_min) + f32(f32(i) * step))
+        val, val_mid = f32(func(x)), f32(func(f32(x + half_step)))
+        val_next = f32(func(f32(f32(input_min) + f32(f32(i + 1) * step))))
+        sample = rnd(f32(val * inv))
+        interp = rnd(f32(f32(f32(val_next * inv) + sample) / f32(2)))
+        bias = rnd(f32(f32(interp - rnd(f32(val_mid * inv))) / f32(2)))
+        lut.append(int(min(max(f32(sample - bias), f32(-32768)), f32(32767))))
+    lut.append(int(min(max(rnd(f32(f32(func(f32(input_max))) * inv)), f32(-32768)), f32(32767))))
+    return lut
+
+
+def softmax_s16_params(input_scale: float, output_scale: float, beta: float = 1.0) -> Dict[str, object]:
+    """SOFTMAX int16 -> int16 (softmax_common.cc): the input difference rescaled so that [-65535, 0] is
+    [-10, 0] (QuantizeMultiplier of float(scale * beta) / (10 / 65535)), and the exp and 1/(1+x) tables.
+    TFLM requires an output scale within 0.1% of 2^-15."""
+    if abs(float(np.float32(output_scale)) - 1.0 / 32768) > 0.001 / 32768:
+        raise QuantRangeError(f"output scale {output_scale:.6g} is not 2^-15, as TFLM's int16 SOFTMAX requires")
+    expf = _libm_expf()
+    multiplier, shift = quantize_multiplier(float(np.float32(np.float32(input_scale) * np.float32(beta)))
+                                            / (10.0 / 65535.0))
+    return dict(input_multiplier=multiplier, input_left_shift=shift,
+                exp_lut=_gen_lut_s16(expf, -10.0, 0.0),
+                one_over_one_plus_x_lut=_gen_lut_s16(lambda v: np.float32(1) / (np.float32(1) + np.float32(v)), 0.0, 1.0))
+
+
+def svdf_params(input_scale: float, weights_feature_scale: float, state_scale: float, weights_time_scale: float,
+                output_scale: float) -> Dict[str, int]:
+    """SVDF int8 (svdf_common.cc PrepareSvdf): effective_scale_1 = input x feature / state and effective_scale_2
+    = state x time / output, in double, by QuantizeMultiplier. Keys of mr_svdf_params."""
+    m1, s1 = quantize_multiplier(_f32(input_scale) * _f32(weights_feature_scale) / _f32(state_scale))
+    m2, s2 = quantize_multiplier(_f32(state_scale) * _f32(weights_time_scale) / _f32(output_scale))
+    return dict(multiplier1=m1, shift1=s1, multiplier2=m2, shift2=s2)

@@ -29,7 +29,7 @@ def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -
     sizes: dict[int, int] = {}
     faster: dict[int, list[int]] = {}
     for i, op in enumerate(graph.ops):
-        lowering = lowering_for(op)
+        lowering = lowering_for(op, graph)
         size = lowering.scratch_bytes(graph, op)
         if size is None:
             continue

@@ -125,7 +125,7 @@ BAD = {
     "bit-flipped identifier": (bit_flipped, "not a TFLite model"),
     "other flatbuffer": (other_flatbuffer, "not a TFLite model"),
     "float32 model": (float_model, "float model"),
-    "int16 activations": (lambda: edited(with_activation(dtype="int16")), "activations must be int8"),
+    "int16 activation, zero point not 0": (lambda: edited(with_activation(dtype="int16")), "outside [0, 0] of int16"),
     "complex activations": (lambda: edited(with_activation(dtype="complex128")), "is complex128"),
     "unsupported op": (lambda: edited(unsupported), "unsupported op GELU at index 3"),
     "dynamic shape": (lambda: edited(with_activation(shape_signature=(1, -1, 5, 64))), "dynamic shape"),

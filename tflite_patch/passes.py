@@ -173,7 +173,8 @@ def fuse_conv_add(graph: Graph) -> Graph:
     removed = set()
     for i, conv in enumerate(g.ops):
         if conv.kind != "CONV_2D" or conv.outputs[0] in g.outputs or conv.attrs.fused_add is not None \
-                or runs_on_reference_kernel(g, conv):
+                or runs_on_reference_kernel(g, conv) \
+                or g.tensors[conv.outputs[0]].dtype != "int8":  # the fused kernel is int8's
             continue
         readers = users.get(conv.outputs[0], [])
         if len(readers) != 1 or g.ops[readers[0]].kind != "ADD" or readers[0] in removed:
@@ -301,6 +302,8 @@ def mark_inplace(graph: Graph) -> Graph:
         src = g.tensors[op.inputs[0]] if op.inputs and op.inputs[0] >= 0 else None
         if runs_on_reference_kernel(g, op):
             continue
+        if any(g.tensors[t].dtype == "int16" for t in op.inputs + op.outputs if t >= 0):
+            continue  # the int16 kernels have no in-place mode
         if op.kind == "DEPTHWISE_CONV_2D":
             if src.shape[3] == out.shape[3] and not _dilated(op) and out.nbytes <= src.nbytes and dies_here(op.inputs[0], i) \
                     and src.itemsize == out.itemsize == 1:
@@ -318,8 +321,8 @@ def mark_inplace(graph: Graph) -> Graph:
                     and not _dilated(op):  # a dilated conv runs on the reference kernel, which reads all its input
                 op.attrs.inplace = InPlace(0, "rows", offset=rows_inplace_offset(g, op),
                                            scratch_bytes=int(out.shape[2] * out.shape[3]))
-        elif op.kind == "QUANTIZE" and src.shape == out.shape and out.itemsize < src.itemsize \
-                and dies_here(op.inputs[0], i):
+        elif op.kind == "QUANTIZE" and src.dtype == "float32" and src.shape == out.shape \
+                and out.itemsize < src.itemsize and dies_here(op.inputs[0], i):
             # float32 -> int8: backwards, each int8 value written into the tail of the float buffer.
             # The other way, forwards into the head of the float buffer, is listed as an alternative:
             # which one fits better depends on what the next ops put around it (the planner tries both).

@@ -161,7 +161,7 @@ def arena_buffers(graph: Graph, inplace_ops: Collection[int] = (),
 
     members: dict[int, list[int]] = {}
     for t in graph.activation_tensors():
-        if t in first and t not in external:
+        if t in first and t not in external and not graph.tensors[t].is_variable:  # state: static, never reused
             members.setdefault(groups[t], []).append(t)
     buffers = []
     for ts in members.values():

@@ -91,7 +91,7 @@ def run_tflm(model: bytes, inputs: list[list[np.ndarray]], n_outputs: int = 1) -
 
 
 def random_inputs(graph: Graph, count: int, seed: int = 0) -> list[list[np.ndarray]]:
-    """`count` random input sets for `graph`: the full integer range for int8/uint8 inputs, the range
+    """`count` random input sets for `graph`: the full integer range for int8/uint8/int16 inputs, the range
     the input quantization covers for float32 inputs."""
     rng = np.random.default_rng(seed)
     sets = []
@@ -99,7 +99,7 @@ def random_inputs(graph: Graph, count: int, seed: int = 0) -> list[list[np.ndarr
         arrays = []
         for t in graph.inputs:
             tensor = graph.tensors[t]
-            if tensor.dtype in ("int8", "uint8"):
+            if tensor.dtype in ("int8", "uint8", "int16"):
                 info = np.iinfo(tensor.dtype)
                 arrays.append(rng.integers(info.min, info.max + 1, size=tensor.shape).astype(tensor.dtype))
             else:

@@ -61,30 +61,33 @@ def _check_writers(graph: Graph) -> None:
 
 def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None) -> None:
     """Refuse, with one line, what the planner and engine do not take: ops not in `supported_ops` (the
-    engine's lowerings, `micro_runtime.lowering.SUPPORTED_OPS`; None: any op), float or int16
-    activations, dynamic or empty shapes, missing or non-positive quantization scales."""
+    engine's lowerings, `micro_runtime.lowering.SUPPORTED_OPS`; None: any op), float activations, int16
+    ones with a zero point other than 0, dynamic or empty shapes, missing or non-positive quantization scales."""
     check_graph(graph)
     for i, op in enumerate(graph.ops):
         if supported_ops is not None and op.kind not in supported_ops:
             raise ModelError(f"unsupported op {op.kind} at index {i}")
     activations = graph.activation_tensors()
-    if not any(graph.tensors[j].dtype == "int8" for j in activations):
+    if not any(graph.tensors[j].dtype in ("int8", "int16") for j in activations):
         raise ModelError("float model: no int8 activations; quantize it to int8 first "
                          "(mcunet_tf.export or the TFLite converter with full-integer quantization)")
     boundary = set(graph.inputs) | set(graph.outputs)
+    # TFLM's int8 -> int16 SOFTMAX writes zero point -32768, the one int16 tensor whose zero point is not 0
+    softmax_s8_s16 = {op.outputs[0] for op in graph.ops if op.kind == "SOFTMAX" and op.inputs
+                      and graph.tensors[op.inputs[0]].dtype == "int8"}
     for j in activations:
         tensor = graph.tensors[j]
         if tensor.shape_signature is not None and any(d < 0 for d in tensor.shape_signature[1:]):
             raise ModelError(f"tensor {j} ({tensor.name}) has a dynamic shape {list(tensor.shape_signature)}")
-        allowed = ("int8", "uint8", "float32", "int32", "bool") if j in boundary else ("int8", "int32", "bool")
+        allowed = ("int8", "int16", "uint8", "float32", "int32", "bool") if j in boundary else ("int8", "int16", "int32", "bool")
         if tensor.dtype not in allowed:  # first: the size of other types may not even be known
-            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8")
+            raise ModelError(f"tensor {j} ({tensor.name}) is {tensor.dtype}; activations must be int8 or int16")
         if any(d <= 0 for d in tensor.shape) or tensor.nbytes == 0:
             raise ModelError(f"tensor {j} ({tensor.name}) has an empty shape {list(tensor.shape)}")
         if tensor.dtype in ("int8", "uint8") and tensor.quant is None:
             raise ModelError(f"tensor {j} ({tensor.name}) has no quantization parameters")
         if tensor.quant is not None:
-            _check_activation_quantization(j, tensor)
+            _check_activation_quantization(j, tensor, (-32768, -32768) if j in softmax_s8_s16 else None)
     for i, op in enumerate(graph.ops):
         _check_operands(graph, i, op)
         _check_wide_zero_points(graph, i, op)
@@ -114,14 +117,16 @@ WIDE_ZERO_POINT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 _INT32_RANGE = (-(1 << 31), (1 << 31) - 1)
 
 
-def _check_activation_quantization(j: int, tensor) -> None:
+def _check_activation_quantization(j: int, tensor, int16_zero_points: tuple[int, int] | None = None) -> None:
     """Finite positive scales (float I/O tensors too: they become the header's scale macros) and int32 zero
-    points (int16's 0); zero points outside the type's range only where WIDE_ZERO_POINT_OPS read them
-    (`_check_wide_zero_points`)."""
+    points; int8/uint8 zero points outside the type's range only where WIDE_ZERO_POINT_OPS read them
+    (`_check_wide_zero_points`); int16's 0, or `int16_zero_points` where TFLM requires others."""
     scale, zero_point = tensor.quant.scale, tensor.quant.zero_point
     if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
         raise ModelError(f"tensor {j} ({tensor.name}) has a non-positive quantization scale (or one not finite)")
     low, high = _INT32_RANGE if tensor.dtype in ("int8", "uint8") else _ZERO_POINT_RANGE.get(tensor.dtype, _INT32_RANGE)
+    if tensor.dtype == "int16" and int16_zero_points is not None:
+        low, high = int16_zero_points
     if zero_point.size and (zero_point.min() < low or zero_point.max() > high):
         raise ModelError(f"tensor {j} ({tensor.name}): zero point {int(zero_point.max() if zero_point.max() > high else zero_point.min())} "
                          f"outside [{low}, {high}] of {tensor.dtype}")
@@ -181,8 +186,9 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
                              f"and output {list(y.shape)}")
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
             b = graph.tensors[op.inputs[2]]
-            if b.data is None or b.dtype != "int32" or b.data.size != channels:
-                raise ModelError(f"{where}: bias must be a constant int32 vector of {channels}")
+            bias_types = ("int32", "int64") if x.dtype == "int16" else ("int32",)  # 16x8: TFLM takes either
+            if b.data is None or b.dtype not in bias_types or b.data.size != channels:
+                raise ModelError(f"{where}: bias must be a constant {' or '.join(bias_types)} vector of {channels}")
             if op.kind == "FULLY_CONNECTED" and w.quant.scale.size == 1 and x.quant is not None \
                     and y.quant is not None:
                 # TFLM's GetQuantizedConvolutionMultipler refuses a bias scale far from input x weight scale.

@@ -79,9 +79,9 @@ def case_text(kernel: str, k: int, graph, rng) -> tuple[str, str, int]:
     plan, arena = lay_out(graph)
     e = Emitter(graph, plan, "golden")
     op = graph.ops[0]
-    lowering_for(op).emit(e, 0, op)
+    lowering_for(op, graph).emit(e, 0, op)
     prefix = f"{kernel}{k}_"
-    names = [m.group(1) for line in e.data for m in [re.match(r"static const [\w ]+? (\w+)(\[| =)", line)] if m]
+    names = [m.group(1) for line in e.data for m in [re.match(r"static (?:const )?[\w ]+? (\w+)(\[| =)", line)] if m]
     text = "\n".join(e.data) + f"\nstatic void {prefix}run(void) {{\n" + "\n".join(e.body) + "\n}"
     for name in sorted(names, key=len, reverse=True):
         text = re.sub(rf"\b{name}\b", prefix + name, text)

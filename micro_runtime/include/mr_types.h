@@ -285,6 +285,48 @@ typedef struct {
   int32_t output_multiplier, output_shift;
 } mr_batch_matmul_params;
 
+/* ---- int16 activations (16x8 quantization: int16 activations, int8 weights, int32 or int64 bias) */
+
+/* FULLY_CONNECTED 16x8: the int8 op's fields (`fc.bias` the int32 bias, NULL with an int64 one or none) and
+ * the int64 bias (NULL unless the model's bias is int64: TFLM accumulates in the bias's type). */
+typedef struct {
+  mr_fully_connected_params fc;
+  const int64_t *bias64;
+} mr_fully_connected_s16_params;
+
+/* CONV_2D and DEPTHWISE_CONV_2D 16x8: the int8 op's fields (offsets 0) and the int64 bias, as above. */
+typedef struct {
+  mr_conv_params conv;
+  const int64_t *bias64;
+} mr_conv_s16_params;
+
+/* MUL 16x8 with broadcasting: MUL's fields and the broadcast of the two inputs. */
+typedef struct {
+  mr_broadcast4 shape;
+  mr_mul_params q;
+} mr_mul_broadcast_params;
+
+/* SOFTMAX int16 -> int16 (TFLM's SoftmaxParams for int16): the input difference requantized to the exp
+ * table's input, then two 513-entry tables (gen_lut): exp on [-10, 0] and 1 / (1 + x) on [0, 1]. */
+typedef struct {
+  int32_t rows, depth;
+  int32_t input_multiplier, input_left_shift;
+  const int16_t *exp_lut, *one_over_one_plus_x_lut;
+} mr_softmax_s16_params;
+
+/* SVDF int8 (TFLM's OpDataSvdf): input [batches][input_size], weights_feature [filters][input_size] int8,
+ * weights_time [filters][memory] (int16 with an int16 state, int8 with an int8 one), bias [units] int32 or
+ * NULL, filters = units * rank; multiplier1 / shift1: input x feature -> state, multiplier2 / shift2:
+ * state x time -> output. */
+typedef struct {
+  int32_t batches, input_size, filters, memory, rank, units;
+  int32_t input_zero_point, state_zero_point, output_zero_point;
+  int32_t multiplier1, shift1, multiplier2, shift2;
+  const int8_t *weights_feature;
+  const void *weights_time;
+  const int32_t *bias;
+} mr_svdf_params;
+
 #ifdef __cplusplus
 }
 #endif

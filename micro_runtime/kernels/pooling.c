@@ -1,4 +1,4 @@
-/* AVERAGE_POOL_2D and MAX_POOL_2D int8.
+/* AVERAGE_POOL_2D and MAX_POOL_2D int8 and int16.
  * Mirrors reference/integer_ops/pooling.h: only in-image taps count; the
  * average divides by their number rounding half away from zero. */
 #include "mr_kernels.h"
@@ -26,19 +26,21 @@ static inline int32_t average(int32_t acc, int32_t filter_count) {
   return acc > 0 ? (acc + filter_count / 2) / filter_count : (acc - filter_count / 2) / filter_count;
 }
 
-/* AveragePool (is_max 0) or MaxPool (is_max 1): a constant in each caller. */
-static inline __attribute__((always_inline)) void pool(const mr_pool_params *params, const int8_t *input,
-                                                       int8_t *output, const int is_max) {
+/* AveragePool (is_max 0) or MaxPool (is_max 1) of int8 (is16 0) or int16 values: constants in each caller. */
+static inline __attribute__((always_inline)) void pool(const mr_pool_params *params, const void *input,
+                                                       void *output, const int is_max, const int is16) {
   const int in_w = params->input.w, c = params->input.c;
+  size_t o = 0;
   int out_y, out_x, ch, y, x;
   for (out_y = 0; out_y < params->output.h; ++out_y) {
     for (out_x = 0; out_x < params->output.w; ++out_x) {
       const pool_taps t = window_taps(params, out_y, out_x);
       for (ch = 0; ch < c; ++ch) {
-        int32_t acc = 0, filter_count = 0, max = MR_INT8_MIN;
+        int32_t acc = 0, filter_count = 0, max = is16 ? -32768 : MR_INT8_MIN, result;
         for (y = t.y_start; y < t.y_end; ++y) {
           for (x = t.x_start; x < t.x_end; ++x) {
-            const int32_t v = input[((size_t)y * in_w + x) * c + ch];
+            const size_t at = ((size_t)y * in_w + x) * c + ch;
+            const int32_t v = is16 ? ((const int16_t *)input)[at] : ((const int8_t *)input)[at];
             if (is_max) {
               if (v > max) max = v;
             } else {
@@ -47,17 +49,27 @@ static inline __attribute__((always_inline)) void pool(const mr_pool_params *par
             }
           }
         }
-        *output++ = (int8_t)mr_clamp_i32(is_max ? max : average(acc, filter_count), params->activation.min,
-                                         params->activation.max);
+        result = mr_clamp_i32(is_max ? max : average(acc, filter_count), params->activation.min,
+                              params->activation.max);
+        if (is16) ((int16_t *)output)[o++] = (int16_t)result;
+        else ((int8_t *)output)[o++] = (int8_t)result;
       }
     }
   }
 }
 
 void mr_avg_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output) {
-  pool(params, input, output, 0);
+  pool(params, input, output, 0, 0);
 }
 
 void mr_max_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output) {
-  pool(params, input, output, 1);
+  pool(params, input, output, 1, 0);
+}
+
+void mr_avg_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output) {
+  pool(params, input, output, 0, 1);
+}
+
+void mr_max_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output) {
+  pool(params, input, output, 1, 1);
 }

@@ -14,7 +14,7 @@ from tflite_patch.costs import op_macs
 from tflite_patch.graph import Graph, ModelError, Op, Tensor
 from tflite_patch.planner import ArenaPlan
 
-C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float",
+C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t", "float32": "float",
            "bool": "uint8_t"}  # TFLM stores a bool in one byte, 0 or 1
 
 
@@ -82,6 +82,7 @@ class Emitter:
         self.consts: dict[int, str] = {}
         self.kernel_files: set[str] = set()
         self.shared: dict[tuple, object] = {}  # per-patch copies of one op share its constant arrays
+        self.variables: dict[int, tuple[str, int, int]] = {}  # variable tensor -> (array, bytes, fill byte)
 
     def t(self, index: int) -> Tensor:
         return self.graph.tensors[index]
@@ -131,6 +132,18 @@ class Emitter:
         self.data.append(f"static const {ctype} {cname} = {_initializer(fields)};")
         return f"&{cname}"
 
+    def variable(self, index: int) -> str:
+        """Variable tensor `index` (an op's state across invocations): a static array outside the arena,
+        emitted once, filled by `<name>_reset()` as TFLM's ResetVariableTensors (int8: its zero point, else 0)."""
+        if index not in self.variables:
+            tensor = self.t(index)
+            cname, n = f"state{index}", int(np.prod(tensor.shape))
+            fill = int(tensor.quant.zero_point[0]) if tensor.dtype == "int8" and tensor.quant is not None else 0
+            init = f" = {c_array(np.full(n, fill))}" if fill else ""
+            self.data.append(f"static {C_TYPES[tensor.dtype]} {cname}[{n}]{init};")
+            self.variables[index] = (cname, tensor.nbytes, fill & 0xFF)
+        return self.variables[index][0]
+
     def operand(self, index: int) -> str:
         """A read-only operand: its constant array, or its place in the arena."""
         return self.const(index) if self.t(index).is_constant else self.ptr(index, True)
@@ -148,6 +161,7 @@ class Lowering:
     optional_sources: tuple[str, ...] = ()  # files `kernel_sources` adds for some ops (the fast kernels)
     types: tuple[str, ...] = ("int8",)  # the activation types `check` takes ("in -> out" where they differ)
     engine_only = False  # made by the passes, never read from a .tflite
+    activation_type = "int8"  # "int16": the family's 16x8 variant (lowering.activation_type picks it); "any"
 
     def sources_of(self, kind: str) -> tuple[str, ...]:
         """Every kernel file an op of `kind` may compile (micro_runtime.coverage reads their ISA paths)."""

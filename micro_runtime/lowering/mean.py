@@ -11,6 +11,7 @@ from tflite_patch.graph import ModelError, Op
 class Mean(Lowering):
     kinds = ("MEAN",)
     sources = ("mean.c",)
+    kernel_name = "mr_mean_s8"  # mean_s16.MeanS16: mr_mean_s16
 
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
         shape = graph.tensors[op.inputs[0]].shape
@@ -31,4 +32,4 @@ class Mean(Lowering):
         block = {"outer": int(np.prod(shape[:axes[0]])), "reduce": int(np.prod(shape[axes[0]:axes[-1] + 1])),
                  "inner": int(np.prod(shape[axes[-1] + 1:]))}
         p = quant.mean_params(*e.q(x), *e.q(y))
-        e.call("mr_mean_s8", e.params("mr_mean_params", "mean", {**block, **p}), e.ptr(x, True), e.ptr(y))
+        e.call(self.kernel_name, e.params("mr_mean_params", "mean", {**block, **p}), e.ptr(x, True), e.ptr(y))

@@ -17,6 +17,7 @@ class _Pieces(Lowering):
     """The input's slices along `axis` (sizes `sizes`) are the outputs, in order; `squeeze`: the outputs
     drop the axis (UNPACK). PACK is the same split read the other way."""
     sources = strided.SOURCES
+    activation_type = "any"  # bytes moved by element size: int16 as int8
 
     def layout(self, graph: Graph, op: Op) -> tuple[int, int, list[int]]:
         """(whole tensor, axis, pieces) for this op."""
@@ -48,7 +49,7 @@ class _Pieces(Lowering):
             starts = [0] * len(shape)
             starts[axis] = position
             counts = shape[:axis] + [size] + shape[axis + 1:]
-            if op.kind == "PACK":
+            if op.kind in ("PACK", "CONCATENATION"):  # pieces copied into the whole (concatenation_s16.py)
                 xs = strided.row_strides(shape)
                 strided.emit_copy(e, t, whole, counts, strided.row_strides(counts), xs, 0, position * xs[axis])
             else:

@@ -10,6 +10,7 @@ from tflite_patch.graph import ModelError, Op
 class Pad(Lowering):
     kinds = ("PAD", "PADV2")
     sources = ("pad.c",)
+    dtype = "int8"  # of input, output and pad value (pad_s16.PadS16: int16)
 
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
         shape = graph.tensors[op.inputs[0]].shape
@@ -22,12 +23,12 @@ class Pad(Lowering):
 
     def check(self, graph, i: int, op: Op) -> None:
         y = graph.tensors[op.outputs[0]]
-        if y.dtype != "int8" or graph.tensors[op.inputs[0]].dtype != "int8":
-            raise ModelError("PAD takes int8 input and output")
+        if y.dtype != self.dtype or graph.tensors[op.inputs[0]].dtype != self.dtype:
+            raise ModelError(f"PAD takes {self.dtype} input and output")
         if op.kind == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
             value = graph.tensors[op.inputs[2]]
-            if value.data is None or value.dtype != "int8":
-                raise ModelError("the pad value must be a constant int8")
+            if value.data is None or value.dtype != self.dtype:
+                raise ModelError(f"the pad value must be a constant {self.dtype}")
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
@@ -39,4 +40,4 @@ class Pad(Lowering):
         params = e.params("mr_pad_params", "pad", {
             "input": dims(e.t(x).shape), "left_padding": dict(zip("nhwc", pads[:, 0])),
             "right_padding": dict(zip("nhwc", pads[:, 1])), "pad_value": value})
-        e.call("mr_pad_s8", params, e.ptr(x, True), e.ptr(y))
+        e.call(f"mr_pad_{'s16' if self.dtype == 'int16' else 's8'}", params, e.ptr(x, True), e.ptr(y))

@@ -11,6 +11,7 @@ from tflite_patch.passes import op_padding, op_window
 class Pool2D(Lowering):
     kinds = ("AVERAGE_POOL_2D", "MAX_POOL_2D")
     sources = ("pooling.c",)
+    dtype = "int8"  # of the activations (pooling_s16.PoolS16: int16)
 
     def detail(self, graph, op: Op) -> str | None:
         return window_detail(graph, op)
@@ -29,11 +30,11 @@ class Pool2D(Lowering):
         top, _, left, _ = op_padding(e.graph, op)
         if e.q(x) != e.q(y):
             raise ModelError("input and output quantization differ")
-        act_min, act_max = quant.activation_range(op.activation(), *e.q(y))
+        act_min, act_max = quant.activation_range(op.activation(), *e.q(y), self.dtype)
         params = e.params("mr_pool_params", "pool", {
             "input": dims(e.t(x).shape), "output": dims(e.t(y).shape),
             "window": {"k_h": kh, "k_w": kw, "stride_h": sh, "stride_w": sw, "pad_top": top, "pad_left": left,
                        "dilation_h": 1, "dilation_w": 1},
             "activation": {"min": act_min, "max": act_max}})
-        fn = "mr_avg_pool_s8" if op.kind == "AVERAGE_POOL_2D" else "mr_max_pool_s8"
+        fn = f"mr_{'avg' if op.kind == 'AVERAGE_POOL_2D' else 'max'}_pool_{'s16' if self.dtype == 'int16' else 's8'}"
         e.call(fn, params, e.ptr(x, True), e.ptr(y))

@@ -9,7 +9,8 @@ from micro_runtime.lowering.base import Emitter, Lowering, elements, same_shape
 from tflite_patch.graph import ModelError, Op
 
 _REQUANTIZE = {("int8", "int8"): "mr_requantize_s8_s8", ("uint8", "int8"): "mr_requantize_u8_s8",
-               ("int8", "uint8"): "mr_requantize_s8_u8"}
+               ("int8", "uint8"): "mr_requantize_s8_u8",
+               ("int8", "int32"): "mr_requantize_s8_s32", ("int32", "int8"): "mr_requantize_s32_s8"}  # quantize_s16.c
 _SUFFIX = {"int8": "s8", "uint8": "u8"}
 
 
@@ -20,6 +21,10 @@ class Quantize(Lowering):
 
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
         return same_shape(graph, op)
+
+    def kernel_sources(self, graph, op: Op) -> tuple[str, ...]:
+        wide = "int32" in (graph.tensors[op.inputs[0]].dtype, graph.tensors[op.outputs[0]].dtype)
+        return self.sources + (("quantize_s16.c",) if wide else ())
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]

@@ -7,6 +7,7 @@ from tflite_patch.graph import ModelError, Op
 
 class Reshape(Lowering):
     kinds = ("RESHAPE", "SQUEEZE")
+    activation_type = "any"  # bytes only
 
     def check(self, graph, i: int, op: Op) -> None:
         x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]

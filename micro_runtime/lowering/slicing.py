@@ -65,6 +65,7 @@ def _operands(graph: Graph, op: Op, names: tuple[str, ...], max_rank: int):
 class _Slice(Lowering):
     """A block of the input, read with constant strides: `window` gives (starts, counts, steps, output shape)."""
     sources = strided.SOURCES
+    activation_type = "any"  # bytes moved by element size: int16 as int8
 
     def window(self, graph: Graph, op: Op):
         raise NotImplementedError

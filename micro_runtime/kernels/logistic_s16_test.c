@@ -1,0 +1,9 @@
+/* logistic_s16.c golden test against TF Lite Micro (micro_runtime/golden/make_golden_int16.py). */
+#include "golden_graph_check.h"
+#include "micro_runtime/golden/logistic_s16_golden.h"
+
+int main(void) {
+  mr_run_graph_cases("logistic_s16", logistic_s16_golden_cases, LOGISTIC_S16_GOLDEN_COUNT, A,
+                     LOGISTIC_S16_GOLDEN_ARENA_BYTES);
+  return mr_summary("logistic_s16_test");
+}
