@@ -5,6 +5,7 @@ from __future__ import annotations
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering
 from micro_runtime.lowering.binary import broadcast, with_activation
+from micro_runtime.lowering.higher_rank import outer_loops
 from micro_runtime.lowering.s16_common import require_int16
 from tflite_patch.graph import Graph, ModelError, Op
 
@@ -25,11 +26,14 @@ class ArithmeticS16(Lowering):
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         a, b, y = op.inputs[0], op.inputs[1], op.outputs[0]
-        shape = broadcast(e.graph, op, a, b)
+        fold = broadcast(e.graph, op, a, b)
+        dims, (stride1, stride2) = fold.strides()
+        shape = {"dims": dims, "stride1": stride1, "stride2": stride2}
         if op.kind == "MUL":
             p = quant.mul_params(*e.q(a), *e.q(b), *e.q(y), op.activation(), dtype="int16")
             params = e.params("mr_mul_broadcast_params", "mul", {"shape": shape, "q": with_activation(p)})
         else:  # SUB's parameters are ADD's (quant.sub_params)
             p = quant.add_params(*e.q(a), *e.q(b), *e.q(y), op.activation(), left_shift=15, dtype="int16")
             params = e.params("mr_arithmetic_params", "arith", {"shape": shape, "q": with_activation(p)})
-        e.call(f"mr_{op.kind.lower()}_s16", params, e.operand(a), e.operand(b), e.ptr(y))
+        with outer_loops(e, fold.outer, [e.operand(a), e.operand(b), e.ptr(y)], fold.outer_strides) as operands:
+            e.call(f"mr_{op.kind.lower()}_s16", params, *operands)
