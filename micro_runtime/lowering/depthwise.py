@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering
 from micro_runtime.lowering.conv_common import (ConvGeometry, conv_params, conv_struct, dilation, geometry,
-                                                has_bias, window_detail)
-from tflite_patch.graph import Graph, Op
+                                                has_bias, window_detail, window_output_hw)
+from tflite_patch.graph import Graph, ModelError, Op
 from tflite_patch.passes import op_padding, op_window
 
 DW_RING_MIN_PIXELS = 64  # MR_DW_RING_MIN_PIXELS
@@ -99,6 +99,13 @@ class DepthwiseConv2D(Lowering):
     def family(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         # The reference kernels (dilated, multiplier > 1) were not fitted: the fast kernel's family.
         return self.kernel(graph, op, scratch_bytes).replace("_dilated", "").replace("_mult", "")
+
+    def output_shapes(self, graph: Graph, op: Op) -> list[tuple[int, ...]]:
+        """(N, H, W, in_c x depth multiplier): the filter [1, kh, kw, channels] gives the multiplier."""
+        x, w = graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape
+        if w[0] != 1 or w[3] % x[3]:
+            raise ModelError(f"filter {list(w)} does not match input {list(x)}")
+        return [(x[0], *window_output_hw(graph, op), w[3])]
 
     @staticmethod
     def _same_channels(graph: Graph, op: Op) -> bool:

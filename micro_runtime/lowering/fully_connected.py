@@ -2,12 +2,14 @@
 without one) and the reference kernels (per tensor or per channel) otherwise."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering
 from micro_runtime.lowering.conv_common import folded_bias, has_bias, shift_array
-from tflite_patch.graph import Graph, Op
+from tflite_patch.graph import Graph, ModelError, Op
 
 
 def _fast(graph: Graph, op: Op) -> bool:
@@ -26,6 +28,17 @@ class FullyConnected(Lowering):
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         return "fully_connected_per_channel" if _per_channel(graph, op) else "fully_connected"
+
+    def output_shapes(self, graph: Graph, op: Op) -> list[tuple[int, ...]]:
+        """(batches, units), or the input's shape with its last dimension `units` under keepNumDims, where
+        batches = input elements / the weights' input depth (TFLM's FullyConnected Prepare)."""
+        x, (units, depth) = graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape
+        size = math.prod(x)
+        if depth < 1 or size % depth:
+            raise ModelError(f"weights {[units, depth]} do not match input {list(x)}")
+        if op.options.get("keepNumDims", False) and x[-1] == depth:
+            return [(*x[:-1], units)]
+        return [(size // depth, units)]
 
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
         fast = ("fully_connected_fast.c", "fully_connected_fast_dsp.c", "fully_connected_fast_x86.c")
