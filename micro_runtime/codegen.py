@@ -17,6 +17,7 @@ import shutil
 import numpy as np
 
 from micro_runtime import quant
+from micro_runtime.bounds import check_bounds
 from micro_runtime.lowering import SUPPORTED_OPS, Emitter, describe, lowering_for
 from micro_runtime.lowering.base import c_array
 from micro_runtime.schedule import PatchChoice, outside_input_bytes, plan_engine, ram_bytes, resolve_patch
@@ -147,6 +148,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
     choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)
     engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
+    check_bounds(engine, plan)
     e = Emitter(engine, plan, name)
     for i, op in enumerate(engine.ops):
         lowering = lowering_for(op)
