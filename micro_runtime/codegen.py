@@ -150,6 +150,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
     check_bounds(engine, plan)
     e = Emitter(engine, plan, name)
+    e.kernel_files.add("checked.c")  # the bounds of a checked build (-DMR_CHECKED); nothing without the flag
     for i, op in enumerate(engine.ops):
         lowering = lowering_for(op)
         e.kernel_files.update(lowering.kernel_sources(engine, op))
@@ -235,7 +236,9 @@ def _source(e: Emitter, graph: Graph, name: str, upper: str, in_sizes, out_sizes
              f"static union {{ int32_t align; uint8_t bytes[{max(e.plan.arena_bytes, 1)}]; }} arena;",
              "#define A (arena.bytes)", ""]
     lines += e.data
-    lines += ["", f"static void {name}_layers(const void *const *inputs) {{", "  (void)inputs;"] + e.body + ["}", ""]
+    lines += ["", f"static void {name}_layers(const void *const *inputs) {{", "  (void)inputs;",
+              "#ifdef MR_CHECKED", "  mr_checked_begin = (uintptr_t)A;",
+              f"  mr_checked_end = (uintptr_t)(A + {e.plan.arena_bytes});", "#endif"] + e.body + ["}", ""]
     lines += [f"int {name}_invoke_n(const void *const *inputs, void *const *outputs) {{",
               "  if (!inputs || !outputs) return 1;"]
     for j, t in enumerate(graph.inputs):

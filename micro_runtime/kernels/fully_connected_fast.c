@@ -62,9 +62,11 @@ static inline __attribute__((always_inline)) void mr_fully_connected_body(const 
 }
 
 void mr_fully_connected_fast_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, (int64_t)p->batches * p->output_depth);
   mr_fully_connected_body(p, in, out, 0, 0);
 }
 
 void mr_fully_connected_nobias_fast_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, (int64_t)p->batches * p->output_depth);
   mr_fully_connected_body(p, in, out, p->input_offset, 1);
 }

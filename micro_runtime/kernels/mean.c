@@ -8,6 +8,7 @@
 #include "mr_kernels.h"
 
 void mr_mean_s8(const mr_mean_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, (int64_t)params->outer * params->inner);
   const int outer = params->outer, reduce = params->reduce, inner = params->inner;
   const int64_t num_elements_in_axis = reduce;
   int32_t multiplier, shift_total;

@@ -5,6 +5,10 @@
 static inline int on_input(int32_t i, int32_t left, int32_t extent) { return i >= left && i < left + extent; }
 
 void mr_pad_s8(const mr_pad_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, (int64_t)(params->left_padding.n + params->input.n + params->right_padding.n) *
+                       (params->left_padding.h + params->input.h + params->right_padding.h) *
+                       (params->left_padding.w + params->input.w + params->right_padding.w) *
+                       (params->left_padding.c + params->input.c + params->right_padding.c));
   const mr_dims in = params->input, left = params->left_padding, right = params->right_padding;
   const int8_t pad_value = (int8_t)params->pad_value;
   int32_t b, y, x, c;

@@ -55,9 +55,11 @@ static inline __attribute__((always_inline)) void pool(const mr_pool_params *par
 }
 
 void mr_avg_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, mr_checked_elements(&params->output));
   pool(params, input, output, 0);
 }
 
 void mr_max_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, mr_checked_elements(&params->output));
   pool(params, input, output, 1);
 }

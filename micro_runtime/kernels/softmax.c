@@ -28,6 +28,7 @@ static int32_t get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_ove
 }
 
 void mr_softmax_s8(const mr_softmax_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, (int64_t)params->rows * params->depth);
   const int depth = params->depth;
   const int32_t input_multiplier = params->input_multiplier, input_left_shift = params->input_left_shift;
   const int32_t diff_min = params->diff_min;

@@ -4,6 +4,7 @@
 
 void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, const int32_t *perm,
                      int8_t *out) {
+  MR_CHECK(out, mr_checked_product(in_shape, num_dims));
   int32_t shape4[4], perm4[4], in_strides[4], out_shape[4], out_stride_in[4];
   int32_t i0, i1, i2, i3;
   int k;
