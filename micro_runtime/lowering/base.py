@@ -107,6 +107,9 @@ class Emitter:
     def ptr(self, index: int, const: bool = False) -> str:
         """Tensor `index` in the arena, as a typed pointer."""
         ctype = C_TYPES[self.t(index).dtype]
+        if index not in self.plan.offsets:
+            raise ModelError(f"tensor {index} ({self.t(index).name}) is a constant or not planned where the op "
+                             "takes an activation")
         return f"({'const ' if const else ''}{ctype} *)(A + {self.plan.offsets[index]})"
 
     def scratch(self, op_index: int) -> str:

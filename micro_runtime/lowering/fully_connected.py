@@ -40,6 +40,11 @@ class FullyConnected(Lowering):
             return [(*x[:-1], units)]
         return [(size // depth, units)]
 
+    def check(self, graph: Graph, i: int, op: Op) -> None:
+        for t in (op.inputs[0], op.outputs[0]):
+            if graph.tensors[t].dtype != "int8":
+                raise ModelError(f"tensor {t} is {graph.tensors[t].dtype}; FULLY_CONNECTED takes and gives int8")
+
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
         fast = ("fully_connected_fast.c", "fully_connected_fast_dsp.c", "fully_connected_fast_x86.c")
         return self.sources + (fast if _fast(graph, op) else ())
