@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from micro_runtime.codegen import generate
+from micro_runtime.lowering import lowering_for
 from micro_runtime.target_host import CHECKED_CFLAGS, RUN_MODEL, run_model
 from tflite_patch.graph import Graph, ModelError, Op, Quantization, Tensor, load_tflite, save_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
@@ -175,10 +176,27 @@ def _mutate_constant(g: Graph, rng: np.random.Generator) -> str:
 MUTATIONS = (_mutate_shape, _mutate_option, _mutate_quant, _mutate_edge, _mutate_constant)
 
 
+def _repair_outputs(g: Graph) -> None:
+    """Each op's outputs reshaped, in order, to what its lowering computes from its inputs and options (where
+    it can): the mutant is then consistent, and reaches the kernels with unusual shapes and options."""
+    for op in g.ops:
+        try:
+            shapes = lowering_for(op).output_shapes(g, op)
+        except Exception:  # noqa: BLE001 - an op the lowering cannot shape keeps its declared outputs
+            shapes = None
+        for t, shape in zip(op.outputs, shapes or []):
+            if 0 <= t < len(g.tensors) and g.tensors[t].data is None:
+                g.tensors[t] = dataclasses.replace(g.tensors[t], shape=tuple(int(d) for d in shape), shape_signature=None)
+
+
 def mutate(graph: Graph, rng: np.random.Generator) -> tuple[Graph, str]:
-    """A deep copy of `graph` with one to three random mutations, and what they were."""
+    """A deep copy of `graph` with one to three random mutations, and what they were; half of the time the
+    outputs are then reshaped to follow from the inputs and options (`_repair_outputs`)."""
     g = copy.deepcopy(graph)
     done = [MUTATIONS[int(rng.integers(len(MUTATIONS)))](g, rng) for _ in range(int(rng.integers(1, 4)))]
+    if rng.random() < 0.5:
+        _repair_outputs(g)
+        done.append("outputs reshaped")
     return g, "; ".join(done)
 
 
