@@ -8,6 +8,7 @@ from micro_runtime.codegen import generate
 from tflite_patch import Graph, ModelError, Op, Quantization, Tensor, load_tflite, save_tflite
 
 AD01 = next(p for p in MLPERF if "ad01" in p)
+VWW = next(p for p in MLPERF if "vww" in p)
 
 
 def refused(graph, match):
@@ -33,3 +34,14 @@ def test_an_op_reading_an_int8_constant_where_it_takes_an_activation_is_refused(
     g = Graph(tensors, [Op("FULLY_CONNECTED", [1, 2], [3], {}, "FullyConnectedOptions", 1)], [0], [3], "main")
     refused(g, r"op FULLY_CONNECTED at index 0: tensor 1 \(c\) is a constant or not planned where the op takes an "
                "activation")
+
+
+@pytest.mark.parametrize("multiplier", [-1, 0, 2, (1 << 31) - 1])
+def test_a_depthwise_multiplier_option_that_disagrees_with_the_shapes_is_refused(multiplier):
+    """Seed 9, on vww's depthwise at index 5: `depthMultiplier` 2^31-1 with a [1, 3, 3, 32] filter over 32
+    input channels was accepted (the engine takes the multiplier from the shapes) and its output differed
+    from TFLM's, whose kernel loops over the option's multiplier."""
+    g = load_tflite(read(VWW))
+    assert g.ops[5].kind == "DEPTHWISE_CONV_2D" and g.ops[5].options["depthMultiplier"] == 1
+    g.ops[5].options["depthMultiplier"] = multiplier
+    refused(g, rf"op DEPTHWISE_CONV_2D at index 5: .*depth multiplier {multiplier} does not match filter \[1, 3, 3, 32\]")

@@ -85,6 +85,8 @@ def conv(kind, x, filt, y, **options):
     """A CONV_2D or DEPTHWISE_CONV_2D of int8 `filt` (OHWI / 1HWC), SAME, stride 1 unless `options` say."""
     weights = const(np.ones(filt, np.int8), "int8")
     opts = {"padding": 0, "strideH": 1, "strideW": 1, **options}
+    if kind == "DEPTHWISE_CONV_2D":
+        opts.setdefault("depthMultiplier", max(filt[3] // x[3], 1))
     kind_options = "Conv2DOptions" if kind == "CONV_2D" else "DepthwiseConv2DOptions"
     return single(kind, [t(x), weights], y, opts, kind_options)
 
@@ -106,7 +108,7 @@ CASES.update({
                                                        t((1, 4, 4, 4))), "does not match input"),
     "DEPTHWISE multiplier 2 rescale": (lambda: single("DEPTHWISE_CONV_2D", [
         t((1, 4, 4, 2), quant=q(1e4)), const(np.ones((1, 3, 3, 4), np.int8), "int8")], t((1, 4, 4, 4), quant=q(1e-12)),
-        {"padding": 0, "strideH": 1, "strideW": 1}, "DepthwiseConv2DOptions"), "left shift of"),
+        {"padding": 0, "strideH": 1, "strideW": 1, "depthMultiplier": 2}, "DepthwiseConv2DOptions"), "left shift of"),
     "MAX_POOL window 0": (lambda: single("MAX_POOL_2D", [t((1, 4, 4, 8))], t((1, 4, 4, 8)), {
         "padding": 0, "strideH": 1, "strideW": 1, "filterHeight": 0, "filterWidth": 2}, "Pool2DOptions"),
                           "invalid window"),

@@ -101,10 +101,14 @@ class DepthwiseConv2D(Lowering):
         return self.kernel(graph, op, scratch_bytes).replace("_dilated", "").replace("_mult", "")
 
     def output_shapes(self, graph: Graph, op: Op) -> list[tuple[int, ...]]:
-        """(N, H, W, in_c x depth multiplier): the filter [1, kh, kw, channels] gives the multiplier."""
+        """(N, H, W, in_c x depth multiplier): the filter [1, kh, kw, channels] gives the multiplier, which the
+        option must repeat."""
         x, w = graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape
         if w[0] != 1 or w[3] % x[3]:
             raise ModelError(f"filter {list(w)} does not match input {list(x)}")
+        multiplier = op.options.get("depthMultiplier", w[3] // x[3])
+        if multiplier != w[3] // x[3]:  # TFLM's kernel loops over the option's multiplier, not the shapes'
+            raise ModelError(f"depth multiplier {multiplier} does not match filter {list(w)} over input {list(x)}")
         return [(x[0], *window_output_hw(graph, op), w[3])]
 
     @staticmethod
