@@ -7,7 +7,7 @@ MLPERF := $(wildcard $(SHARED)/models/mlperf_tiny/*.tflite)
 export MCUNET_SHARED_MODELS := $(SHARED)/models
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup apt venv models op-models ops-table test test-quick pytest bazel-test demo clean
+.PHONY: setup apt venv models op-models ops-table test test-quick pytest bazel-test demo clean fuzz-ir
 
 setup: apt venv
 
@@ -68,6 +68,14 @@ demo: setup models
 	$(PY) scripts/plan.py $(addprefix --tflite=,$(PLAN_MODELS)) --out_dir=$(DEMO_OUT)/plan \
 	  --report=$(DEMO_OUT)/plan/plan_report.json
 	$(PY) scripts/mcunet.py --dataset=digits $(DEMO_FLAGS) --out_dir=$(DEMO_OUT)
+
+# Structure-aware fuzzing (scripts/fuzz_ir.py): mutants of the MLPerf and single-op models, each accepted one
+# built with ASan + UBSan + MR_CHECKED, run and compared with TFLM. FUZZ_SECONDS (or SECONDS=...), FUZZ_SEED.
+FUZZ_SECONDS ?= $(if $(SECONDS),$(SECONDS),600)
+FUZZ_SEED ?= 0
+fuzz-ir: setup
+	$(PY) scripts/fuzz_ir.py --seconds=$(FUZZ_SECONDS) --seed=$(FUZZ_SEED) --seeds=$(SHARED)/models/mlperf_tiny \
+	  --out=build/fuzz_ir
 
 clean:
 	rm -rf build out bazel-*

@@ -17,6 +17,7 @@ import shutil
 import numpy as np
 
 from micro_runtime import quant
+from micro_runtime.bounds import check_bounds
 from micro_runtime.lowering import SUPPORTED_OPS, Emitter, describe, lowering_for
 from micro_runtime.lowering.base import c_array
 from micro_runtime.schedule import PatchChoice, outside_input_bytes, plan_engine, ram_bytes, resolve_patch
@@ -147,7 +148,9 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
     choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)
     engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
+    check_bounds(engine, plan)
     e = Emitter(engine, plan, name)
+    e.kernel_files.add("checked.c")  # the bounds of a checked build (-DMR_CHECKED); nothing without the flag
     for i, op in enumerate(engine.ops):
         lowering = lowering_for(op, engine)
         e.kernel_files.update(lowering.kernel_sources(engine, op))
@@ -240,7 +243,9 @@ def _source(e: Emitter, graph: Graph, name: str, upper: str, in_sizes, out_sizes
     lines += e.data
     lines += ["", f"void {name}_reset(void) {{"]
     lines += [f"  memset({cname}, {fill}, {size});" for cname, size, fill in e.variables.values()] + ["}"]
-    lines += ["", f"static void {name}_layers(const void *const *inputs) {{", "  (void)inputs;"] + e.body + ["}", ""]
+    lines += ["", f"static void {name}_layers(const void *const *inputs) {{", "  (void)inputs;",
+              "#ifdef MR_CHECKED", "  mr_checked_begin = (uintptr_t)A;",
+              f"  mr_checked_end = (uintptr_t)(A + {e.plan.arena_bytes});", "#endif"] + e.body + ["}", ""]
     lines += [f"int {name}_invoke_n(const void *const *inputs, void *const *outputs) {{",
               "  if (!inputs || !outputs) return 1;"]
     for j, t in enumerate(graph.inputs):

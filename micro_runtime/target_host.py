@@ -52,3 +52,38 @@ class HostModel:
             outs.append(np.frombuffer(raw[pos:pos + size], dtype=dtype).reshape(shape))
             pos += size
         return outs
+
+
+RUN_MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "host", "run_model.c")
+# AddressSanitizer + UndefinedBehaviorSanitizer, stopping at the first error; with MR_CHECKED every kernel also
+# asserts that its writes stay in the arena (mr_common.h).
+CHECKED_CFLAGS = ("-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer",
+                  "-DMR_CHECKED")
+
+
+def build_run_model(gen: GeneratedModel, src_dir: str, exe: str, flags=CHECKED_CFLAGS, cc: str = "cc") -> None:
+    """Compile the generated sources in `src_dir` (`gen` written there) with host/run_model.c into the
+    executable `exe`: `exe inputs.bin outputs.bin` runs one inference per input set. RuntimeError with the
+    compiler's first line when it fails."""
+    defines = [f"-DMR_MODEL_HEADER=\"{gen.name}.h\"", f"-DMR_MODEL_INVOKE={gen.name}_invoke",
+               f"-DMR_MODEL_INPUT_BYTES={sum(gen.input_bytes)}", f"-DMR_MODEL_OUTPUT_BYTES={sum(gen.output_bytes)}"]
+    cmd = [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", *flags, f"-I{src_dir}", *defines,
+           *sorted(glob.glob(os.path.join(src_dir, "*.c"))), RUN_MODEL, "-lm", "-o", exe]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode:
+        raise RuntimeError(f"host compile failed: {(res.stderr.strip().splitlines() or [''])[0]}")
+
+
+def run_model(exe: str, inputs: bytes, work_dir: str, timeout: float = 120) -> tuple[int, bytes, str]:
+    """Run a `build_run_model` executable on input sets packed back to back: (exit code, output bytes,
+    stderr). Sanitizer reports abort at the first error and leaks are errors."""
+    in_path, out_path = os.path.join(work_dir, "in.bin"), os.path.join(work_dir, "out.bin")
+    with open(in_path, "wb") as f:
+        f.write(inputs)
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0", UBSAN_OPTIONS="print_stacktrace=1")
+    res = subprocess.run([exe, in_path, out_path], capture_output=True, text=True, env=env, timeout=timeout)
+    output = b""
+    if os.path.exists(out_path):
+        with open(out_path, "rb") as f:
+            output = f.read()
+    return res.returncode, output, res.stderr

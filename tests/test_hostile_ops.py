@@ -81,6 +81,44 @@ CASES = {
 }
 
 
+def conv(kind, x, filt, y, **options):
+    """A CONV_2D or DEPTHWISE_CONV_2D of int8 `filt` (OHWI / 1HWC), SAME, stride 1 unless `options` say."""
+    weights = const(np.ones(filt, np.int8), "int8")
+    opts = {"padding": 0, "strideH": 1, "strideW": 1, **options}
+    if kind == "DEPTHWISE_CONV_2D":
+        opts.setdefault("depthMultiplier", max(filt[3] // x[3], 1))
+    kind_options = "Conv2DOptions" if kind == "CONV_2D" else "DepthwiseConv2DOptions"
+    return single(kind, [t(x), weights], y, opts, kind_options)
+
+
+# The conv family's output shapes and window options, checked by its lowerings (conv, depthwise, pooling,
+# fully_connected).
+CASES.update({
+    "CONV_2D channels": (lambda: conv("CONV_2D", (1, 4, 4, 2), (8, 3, 3, 2), t((1, 4, 4, 4))), SMALL),
+    "CONV_2D VALID H": (lambda: conv("CONV_2D", (1, 4, 4, 2), (8, 3, 3, 2), t((1, 4, 4, 8)), padding=1), SMALL),
+    "CONV_2D filter depth": (lambda: conv("CONV_2D", (1, 4, 4, 2), (8, 3, 3, 3), t((1, 4, 4, 8))),
+                             "does not match input"),
+    "CONV_2D stride 0": (lambda: conv("CONV_2D", (1, 4, 4, 2), (8, 3, 3, 2), t((1, 4, 4, 8)), strideH=0),
+                         "invalid strides"),
+    "CONV_2D dilation 2^31-1": (lambda: conv("CONV_2D", (1, 4, 4, 2), (8, 3, 3, 2), t((1, 4, 4, 8)),
+                                             dilationHFactor=(1 << 31) - 1), "reach past int32 positions"),
+    "DEPTHWISE multiplier 2 output": (lambda: conv("DEPTHWISE_CONV_2D", (1, 4, 4, 2), (1, 3, 3, 4), t((1, 4, 4, 2))),
+                                      SMALL),
+    "DEPTHWISE channels not a multiple": (lambda: conv("DEPTHWISE_CONV_2D", (1, 4, 4, 3), (1, 3, 3, 4),
+                                                       t((1, 4, 4, 4))), "does not match input"),
+    "DEPTHWISE multiplier 2 rescale": (lambda: single("DEPTHWISE_CONV_2D", [
+        t((1, 4, 4, 2), quant=q(1e4)), const(np.ones((1, 3, 3, 4), np.int8), "int8")], t((1, 4, 4, 4), quant=q(1e-12)),
+        {"padding": 0, "strideH": 1, "strideW": 1, "depthMultiplier": 2}, "DepthwiseConv2DOptions"), "left shift of"),
+    "MAX_POOL window 0": (lambda: single("MAX_POOL_2D", [t((1, 4, 4, 8))], t((1, 4, 4, 8)), {
+        "padding": 0, "strideH": 1, "strideW": 1, "filterHeight": 0, "filterWidth": 2}, "Pool2DOptions"),
+                          "invalid window"),
+    "FULLY_CONNECTED batches": (lambda: single("FULLY_CONNECTED", [t((4, 16)), const(np.ones((8, 16), np.int8), "int8")],
+                                               t((1, 8)), {}, "FullyConnectedOptions"), SMALL),
+    "FULLY_CONNECTED depth": (lambda: single("FULLY_CONNECTED", [t((1, 15)), const(np.ones((8, 16), np.int8), "int8")],
+                                             t((1, 8)), {}, "FullyConnectedOptions"), "do not match input"),
+})
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_single_op_is_refused_in_one_line(case):
     build, match = CASES[case]
@@ -95,3 +133,9 @@ def test_the_same_ops_with_consistent_shapes_are_accepted():
     generate(save_tflite(single("TRANSPOSE", [t((1, 2, 3, 4)), const([0, 3, 2, 1])], t((1, 4, 3, 2)))), "m")
     generate(save_tflite(single("CONCATENATION", [t((1, 4)), t((1, 4))], t((1, 8)), {"axis": 1},
                                 "ConcatenationOptions")), "m")
+    generate(save_tflite(conv("CONV_2D", (1, 4, 4, 2), (8, 3, 3, 2), t((1, 4, 4, 8)))), "m")
+    generate(save_tflite(conv("CONV_2D", (1, 9, 9, 2), (8, 3, 3, 2), t((1, 2, 2, 8)), padding=1, strideH=3, strideW=3,
+                              dilationHFactor=2, dilationWFactor=2)), "m")
+    generate(save_tflite(conv("DEPTHWISE_CONV_2D", (1, 4, 4, 2), (1, 3, 3, 4), t((1, 4, 4, 4)))), "m")
+    generate(save_tflite(single("FULLY_CONNECTED", [t((4, 16)), const(np.ones((8, 16), np.int8), "int8")],
+                                t((4, 8)), {}, "FullyConnectedOptions")), "m")

@@ -25,6 +25,7 @@ RUN_ELSEWHERE = {
     "scripts/mcunet.py --dataset=digits --sram_kb=64": "tests/test_pipeline.py (make demo, whose defaults these are)",
     "scripts/baseline.py": "tests/test_baseline.py (a grid point trained; the script's flags and errors)",
     "scripts/fuzz.py": "tests/test_fuzz.py (same script, 6,000 executions, fixed seed)",
+    "make fuzz-ir": "tests/test_fuzz_ir.py (same script, 60 cases, fixed seed)",
 }
 
 

@@ -7,14 +7,14 @@ import subprocess
 
 import pytest
 
-from conftest import BUILT_MODELS, MLPERF, ROOT, read
+from conftest import BUILT_MODELS, MLPERF, read
 from micro_runtime.codegen import generate
+from micro_runtime.target_host import build_run_model
 from tflite_patch import load_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
 pytestmark = pytest.mark.e2e
 
-RUN_MODEL = os.path.join(ROOT, "micro_runtime", "host", "run_model.c")
 # Every reference model: the MLPerf Tiny models, the int8 models of all MCUNet configs, one float-I/O variant.
 MODELS = MLPERF + sorted(glob.glob(os.path.join(BUILT_MODELS, "*.int8.tflite"))) + \
     sorted(glob.glob(os.path.join(BUILT_MODELS, "mcunet-10fps*.f32io.tflite")))
@@ -26,11 +26,7 @@ def build(tmp_path, data, flags):
     src = tmp_path / "src"
     gen.write(str(src))
     exe = tmp_path / "run"
-    defines = ["-DMR_MODEL_HEADER=\"m.h\"", "-DMR_MODEL_INVOKE=m_invoke",
-               f"-DMR_MODEL_INPUT_BYTES={sum(gen.input_bytes)}", f"-DMR_MODEL_OUTPUT_BYTES={sum(gen.output_bytes)}"]
-    cmd = ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", *flags, f"-I{src}", *defines,
-           *sorted(glob.glob(str(src / "*.c"))), RUN_MODEL, "-lm", "-o", str(exe)]
-    subprocess.run(cmd, check=True, capture_output=True)
+    build_run_model(gen, str(src), str(exe), flags)
     return exe
 
 

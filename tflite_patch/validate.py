@@ -145,7 +145,8 @@ _ARITY = {"ADD": 2, "MUL": 2}
 
 
 def _check_operands(graph: Graph, i: int, op: Op) -> None:
-    """The structure the engine relies on: operand counts, constant weights with quantization, ranks."""
+    """The structure the engine relies on: operand counts, constant weights with quantization, ranks. Shapes
+    that must follow from the inputs and options are the lowerings' (`Lowering.output_shapes`)."""
     where = f"op {op.kind} at index {i}"
     if not op.outputs or not op.inputs or op.inputs[0] < 0 or any(t < 0 for t in op.outputs):
         raise ModelError(f"{where} has no input or output tensor")
@@ -162,8 +163,6 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
         if pos < len(op.inputs) and len(graph.tensors[op.inputs[pos]].shape) != rank:
             raise ModelError(f"{where}: input {pos} must have rank {rank}, "
                              f"not {len(graph.tensors[op.inputs[pos]].shape)}")
-    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"):
-        _check_window(graph, where, op)
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         x, w, y = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]], graph.tensors[op.outputs[0]]
         channels = w.shape[3] if op.kind == "DEPTHWISE_CONV_2D" else w.shape[0]
@@ -175,15 +174,6 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
                 and float(x.quant.scale[0]) * float(w.quant.scale[0]) < 0:
             raise ModelError(f"{where}: negative per-tensor weight scale {float(w.quant.scale[0]):.6g} "
                              "(TFLM refuses it: input_product_scale >= 0)")
-        if op.kind == "CONV_2D" and (len(y.shape) != 4 or w.shape[3] != x.shape[3] or y.shape[3] != channels):
-            raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
-                             f"and output {list(y.shape)}")
-        if op.kind == "DEPTHWISE_CONV_2D" and (len(y.shape) != 4 or channels % x.shape[3] or y.shape[3] != channels):
-            raise ModelError(f"{where}: filter {list(w.shape)} does not match input {list(x.shape)} "
-                             f"and output {list(y.shape)}")
-        if op.kind == "FULLY_CONNECTED" and (int(np.prod(x.shape)) % w.shape[1] or y.shape[-1] != w.shape[0]):
-            raise ModelError(f"{where}: weights {list(w.shape)} do not match input {list(x.shape)} "
-                             f"and output {list(y.shape)}")
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
             b = graph.tensors[op.inputs[2]]
             bias_types = ("int32", "int64") if x.dtype == "int16" else ("int32",)  # 16x8: TFLM takes either
@@ -199,26 +189,3 @@ def _check_operands(graph: Graph, i: int, op: Op) -> None:
                     raise ModelError(f"{where}: bias scale {bias_scale:.6g} vs input x weight scale {product:.6g}: "
                                      f"|difference| / output scale = {ratio:.3g} > 0.02 (TFLM refuses it)")
 
-
-def _check_window(graph: Graph, where: str, op: Op) -> None:
-    """Strides, dilations and padding of a sliding-window op are valid and give its output's H and W
-    (TFLite's ComputeOutSize)."""
-    o = op.options
-    strides = (int(o.get("strideH", 0)), int(o.get("strideW", 0)))
-    dilations = (int(o.get("dilationHFactor", 1)), int(o.get("dilationWFactor", 1)))
-    if min(strides) < 1 or min(dilations) < 1 or int(o.get("padding", 0)) not in (0, 1):
-        raise ModelError(f"{where}: invalid strides {strides}, dilations {dilations} or padding")
-    if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
-        window = graph.tensors[op.inputs[1]].shape[1:3]
-    else:
-        window = (int(o.get("filterHeight", 0)), int(o.get("filterWidth", 0)))
-    x, y = graph.tensors[op.inputs[0]].shape, graph.tensors[op.outputs[0]].shape
-    if min(window) < 1 or len(y) != 4:
-        raise ModelError(f"{where}: invalid window {list(window)} or output rank")
-    expected = []
-    for size, k, s, d in zip(x[1:3], window, strides, dilations):
-        effective = (k - 1) * d + 1
-        expected.append((size + s - 1) // s if int(o.get("padding", 0)) == 0 else (size - effective + s) // s)
-    if tuple(expected) != tuple(y[1:3]) or y[0] != x[0]:
-        raise ModelError(f"{where}: output shape {list(y)} does not follow from input {list(x)}, window "
-                         f"{list(window)} and strides {list(strides)}")

@@ -238,6 +238,44 @@ static inline int8_t mr_sat_s8(int32_t x) {
   return (int8_t)mr_clamp_i32(x, MR_INT8_MIN, MR_INT8_MAX);
 }
 
+/* ---- Checked builds (-DMR_CHECKED): each kernel asserts on entry that the bytes it will write, computed from
+ * its own parameters, lie in [mr_checked_begin, mr_checked_end), which the generated model sets to its arena
+ * before its calls; a violation calls mr_checked_fail (kernels/checked.c: prints the kernel and aborts). Without
+ * the flag MR_CHECK is nothing: the kernels compile to the same code. */
+#ifdef MR_CHECKED
+extern uintptr_t mr_checked_begin, mr_checked_end;
+void mr_checked_fail(const char *kernel, const void *ptr, int64_t bytes);
+#define MR_CHECK(ptr, bytes)                                                                              \
+  ((int64_t)(bytes) >= 0 && (uintptr_t)(ptr) >= mr_checked_begin && (uintptr_t)(ptr) <= mr_checked_end &&  \
+           (uint64_t)(int64_t)(bytes) <= (uint64_t)(mr_checked_end - (uintptr_t)(ptr))                     \
+       ? (void)0                                                                                          \
+       : mr_checked_fail(__func__, (const void *)(ptr), (int64_t)(bytes)))
+
+static inline int64_t mr_checked_elements(const mr_dims *d) { return (int64_t)d->n * d->h * d->w * d->c; }
+
+static inline int64_t mr_checked_product(const int32_t *v, int n) {
+  int64_t p = 1;
+  int k;
+  for (k = 0; k < n; ++k) p *= v[k];
+  return p;
+}
+
+static inline int64_t mr_checked_sum(const int32_t *v, int n) {
+  int64_t sum = 0;
+  int k;
+  for (k = 0; k < n; ++k) sum += v[k];
+  return sum;
+}
+
+/* Elements of the broadcast of two NHWC shapes (each extent the larger: the other one is 1 or equal). */
+static inline int64_t mr_checked_broadcast(const mr_dims *a, const mr_dims *b) {
+  return (int64_t)(a->n > b->n ? a->n : b->n) * (a->h > b->h ? a->h : b->h) * (a->w > b->w ? a->w : b->w) *
+         (a->c > b->c ? a->c : b->c);
+}
+#else
+#define MR_CHECK(ptr, bytes) ((void)0)
+#endif
+
 #ifdef __cplusplus
 }
 #endif

@@ -86,6 +86,7 @@ static void add_elementwise(const mr_add_params *params, const int8_t *input1, c
 
 void mr_add_s8(const mr_add_params *params, const int8_t *input1, const mr_dims *input1_shape,
                const int8_t *input2, const mr_dims *input2_shape, int8_t *output) {
+  MR_CHECK(output, mr_checked_broadcast(input1_shape, input2_shape));
   if (mr_same_shape(input1_shape, input2_shape)) {
     add_elementwise(params, input1, input2, output, mr_flat_size(input1_shape));
   } else {

@@ -22,6 +22,7 @@ static int32_t mr_cast_read_int(const void *in, int32_t type, int32_t i, int32_t
 }
 
 void mr_cast(const void *in, int32_t in_type, void *out, int32_t out_type, int32_t n) {
+  MR_CHECK(out, (int64_t)n * (out_type == MR_TYPE_INT8 ? 1 : out_type == MR_TYPE_INT16 ? 2 : 4));
   int32_t i;
   for (i = 0; i < n; ++i) {
     if (out_type == MR_TYPE_FLOAT32) {

@@ -11,6 +11,7 @@
 
 void mr_compare_s8(const mr_arithmetic_params *p, int32_t comparison, const int8_t *in1, const int8_t *in2,
                    uint8_t *out) {
+  MR_CHECK(out, mr_checked_product(p->shape.dims, 4));
   switch (comparison) {
     case MR_EQUAL: MR_COMPARE(==); break;
     case MR_NOT_EQUAL: MR_COMPARE(!=); break;

@@ -7,6 +7,7 @@
 #include "mr_kernels.h"
 
 void mr_concatenation_s8(const mr_concatenation_params *params, const int8_t *const *inputs, int8_t *output) {
+  MR_CHECK(output, (int64_t)params->outer * mr_checked_sum(params->axis_dims, params->num_inputs) * params->inner);
   const int32_t *multipliers = params->multipliers;
   int o, k;
   for (o = 0; o < params->outer; ++o) {

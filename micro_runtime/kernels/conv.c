@@ -5,6 +5,7 @@
 #include "mr_kernels.h"
 
 void mr_conv2d_dilated_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, mr_checked_elements(&p->output));
   const int in_h = p->input.h, in_w = p->input.w, in_c = p->input.c;
   const int out_h = p->output.h, out_w = p->output.w, out_c = p->output.c;
   const int k_h = p->window.k_h, k_w = p->window.k_w;
@@ -46,12 +47,14 @@ void mr_conv2d_dilated_s8(const mr_conv_params *p, const int8_t *in, int8_t *out
 }
 
 void mr_conv2d_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, mr_checked_elements(&p->output));
   mr_conv_params undilated = *p;
   undilated.window.dilation_h = undilated.window.dilation_w = 1;
   mr_conv2d_dilated_s8(&undilated, in, out);
 }
 
 void mr_conv1x1_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, mr_checked_elements(&p->output));
   const int rows = p->input.n * p->input.h * p->input.w, in_c = p->input.c, out_c = p->output.c;
   const int32_t in_offset = p->input_offset, out_offset = p->output_offset;
   const int32_t act_min = p->activation.min, act_max = p->activation.max;

@@ -259,21 +259,30 @@ int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, in
 /* ---- the kernels */
 
 void mr_conv1x1_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
+  MR_CHECK(out, mr_checked_elements(&p->output));
+  MR_CHECK(scratch, mr_conv1x1_fast_s8_scratch_bytes(p));
   const mr_conv_job c = mr_conv_job_of(p, in);
   mr_conv1x1_pixels(&c, out, (mr_row_t *)(void *)scratch, 0);
 }
 
 void mr_conv1x1_inplace_fast_s8(const mr_conv_params *p, int8_t *buf, int8_t *scratch) {
+  MR_CHECK(buf, mr_checked_elements(&p->input) > mr_checked_elements(&p->output) ? mr_checked_elements(&p->input)
+                                                                                : mr_checked_elements(&p->output));
+  MR_CHECK(scratch, mr_conv1x1_fast_s8_scratch_bytes(p));
   const mr_conv_job c = mr_conv_job_of(p, buf);
   mr_conv1x1_pixels(&c, buf, (mr_row_t *)(void *)scratch, 1);
 }
 
 void mr_conv2d_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
+  MR_CHECK(out, mr_checked_elements(&p->output));
+  MR_CHECK(scratch, mr_conv2d_fast_s8_scratch_bytes(p));
   const mr_conv_job c = mr_conv_job_of(p, in);
   mr_conv_pixels(&c, 0, p->output.h * p->output.w, out, (mr_row_t *)(void *)scratch);
 }
 
 void mr_conv2d_rows_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
+  MR_CHECK(out, mr_checked_elements(&p->output));
+  MR_CHECK(scratch, mr_conv2d_rows_fast_s8_scratch_bytes(p));
   const mr_conv_job c = mr_conv_job_of(p, in);
   const int32_t out_h = p->output.h, out_w = p->output.w;
   const size_t row_bytes = (size_t)out_w * (size_t)p->output.c;
@@ -293,6 +302,8 @@ static void mr_add_fused(const mr_add_params *a, const int8_t *conv, const int8_
 
 void mr_conv2d_add_fast_s8(const mr_conv_params *conv, const mr_add_params *add, const int8_t *in,
                            const int8_t *skip, int8_t *out, int8_t *scratch) {
+  MR_CHECK(out, mr_checked_elements(&conv->output));
+  MR_CHECK(scratch, mr_conv2d_add_fast_s8_scratch_bytes(conv));
   const mr_conv_job c = mr_conv_job_of(conv, in);
   const int32_t pixels = conv->output.h * conv->output.w, out_c = conv->output.c;
   int32_t p, n;

@@ -8,6 +8,7 @@
 #include "mr_kernels.h"
 
 void mr_copy_window(const void *src, int src_stride, void *dst, int dst_stride, int rows, int row_bytes) {
+  MR_CHECK(dst, rows > 0 ? (int64_t)(rows - 1) * dst_stride + row_bytes : 0);
   const uint8_t *s = (const uint8_t *)src;
   uint8_t *d = (uint8_t *)dst;
   int y;

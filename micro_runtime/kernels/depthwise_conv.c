@@ -51,10 +51,12 @@ static void mr_depthwise_conv2d_window_s8(const mr_conv_params *p, const int8_t 
 }
 
 void mr_depthwise_conv2d_dilated_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, mr_checked_elements(&p->output));
   mr_depthwise_conv2d_window_s8(p, in, out, p->window.dilation_h, p->window.dilation_w);
 }
 
 void mr_depthwise_conv2d_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, mr_checked_elements(&p->output));
   mr_depthwise_conv2d_window_s8(p, in, out, 1, 1);
 }
 
@@ -64,6 +66,8 @@ void mr_depthwise_conv2d_s8(const mr_conv_params *p, const int8_t *in, int8_t *o
  * pixels i < out_h*out_w <= in_h*in_w, i.e. to the channel just consumed, so
  * no later channel's input is overwritten. */
 void mr_depthwise_conv2d_inplace_s8(const mr_conv_params *p, int8_t *inout, int8_t *scratch) {
+  MR_CHECK(inout, mr_checked_elements(&p->output));
+  MR_CHECK(scratch, (int64_t)p->output.h * p->output.w);
   const int c = p->input.c, out_h = p->output.h, out_w = p->output.w;
   const int out_pixels = out_h * out_w;
   int ch, out_y, out_x, i;

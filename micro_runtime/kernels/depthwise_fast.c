@@ -11,6 +11,7 @@
 
 void mr_depthwise_conv2d_fast_s8(const mr_conv_params *cp, const mr_depthwise_unrolled *unrolled, const int8_t *in,
                                  int8_t *out) {
+  MR_CHECK(out, mr_checked_elements(&cp->output));
   const mr_dw_params p = mr_dw_params_of(cp);
   const int out_h = cp->output.h;
   int y;
@@ -20,6 +21,8 @@ void mr_depthwise_conv2d_fast_s8(const mr_conv_params *cp, const mr_depthwise_un
 
 void mr_depthwise_conv2d_inplace_fast_s8(const mr_conv_params *cp, const mr_depthwise_unrolled *unrolled,
                                          int8_t *inout, int8_t *scratch, int32_t scratch_bytes) {
+  MR_CHECK(inout, mr_checked_elements(&cp->output));
+  MR_CHECK(scratch, scratch_bytes);
   const mr_dw_params p = mr_dw_params_of(cp);
   const int c = p.c, out_h = cp->output.h, out_w = p.out_w;
   const int32_t row_bytes = (int32_t)out_w * c;

@@ -2,6 +2,7 @@
 #include "mr_kernels.h"
 
 void mr_fill_s8(const int8_t *value, int32_t n, int8_t *out) {
+  MR_CHECK(out, n);
   const int8_t v = *value;
   int32_t i;
   for (i = 0; i < n; ++i) out[i] = v;

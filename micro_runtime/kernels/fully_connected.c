@@ -31,9 +31,11 @@ static inline __attribute__((always_inline)) void mr_fully_connected_k(const mr_
 }
 
 void mr_fully_connected_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, (int64_t)p->batches * p->output_depth);
   mr_fully_connected_k(p, in, out, 0);
 }
 
 void mr_fully_connected_per_channel_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, (int64_t)p->batches * p->output_depth);
   mr_fully_connected_k(p, in, out, 1);
 }

@@ -62,9 +62,11 @@ static void mr_fully_connected_rows(const mr_fully_connected_params *p, const in
 }
 
 void mr_fully_connected_fast_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, (int64_t)p->batches * p->output_depth);
   mr_fully_connected_rows(p, in, out, p->bias, 0);
 }
 
 void mr_fully_connected_nobias_fast_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+  MR_CHECK(out, (int64_t)p->batches * p->output_depth);
   mr_fully_connected_rows(p, in, out, NULL, p->input_offset);
 }

@@ -6,6 +6,7 @@
 #include "mr_kernels.h"
 
 void mr_gather(const void *input, const int32_t *coords, void *output, const mr_gather_params *p) {
+  MR_CHECK(output, (int64_t)p->batch_size * p->outer_size * p->coord_size * p->inner_bytes);
   const uint8_t *in = (const uint8_t *)input;
   uint8_t *out = (uint8_t *)output;
   int32_t batch, outer, coord;
@@ -23,6 +24,7 @@ void mr_gather(const void *input, const int32_t *coords, void *output, const mr_
 }
 
 void mr_gather_nd(const void *params, const int32_t *indices, void *output, const mr_gather_nd_params *p) {
+  MR_CHECK(output, (int64_t)p->n_slices * p->slice_bytes);
   const uint8_t *in = (const uint8_t *)params;
   uint8_t *out = (uint8_t *)output;
   int32_t i, j;

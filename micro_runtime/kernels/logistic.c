@@ -28,9 +28,11 @@ static void sigmoid_s8(const mr_logistic_params *params, const int8_t *input, in
 }
 
 void mr_logistic_s8(const mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output) {
+  MR_CHECK(output, size);
   sigmoid_s8(params, input, size, output, 0);
 }
 
 void mr_tanh_s8(const mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output) {
+  MR_CHECK(output, size);
   sigmoid_s8(params, input, size, output, 1);
 }

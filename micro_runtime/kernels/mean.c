@@ -41,9 +41,11 @@ static inline __attribute__((always_inline)) void mean_k(const mr_mean_params *p
 }
 
 void mr_mean_s8(const mr_mean_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, (int64_t)params->outer * params->inner);
   mean_k(params, input, output, 0);
 }
 
 void mr_mean_s16(const mr_mean_params *params, const int16_t *input, int16_t *output) {
+  MR_CHECK(output, 2 * (int64_t)params->outer * params->inner);
   mean_k(params, input, output, 1);
 }

@@ -3,6 +3,7 @@
 #include "mr_kernels.h"
 
 void mr_mirror_pad(const void *in, void *out, const mr_mirror_pad_params *p) {
+  MR_CHECK(out, mr_checked_product(p->shape, 5) * p->elem_bytes);
   const uint8_t *src = (const uint8_t *)in;
   uint8_t *dst = (uint8_t *)out;
   const int32_t *const *m = p->map;

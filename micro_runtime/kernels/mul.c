@@ -16,6 +16,7 @@ static int8_t mul_func(int8_t x, int8_t y, const void *params) {
 
 void mr_mul_s8(const mr_mul_params *params, const int8_t *input1, const mr_dims *input1_shape,
                const int8_t *input2, const mr_dims *input2_shape, int8_t *output) {
+  MR_CHECK(output, mr_checked_broadcast(input1_shape, input2_shape));
   if (mr_same_shape(input1_shape, input2_shape)) {
     const int32_t size = mr_flat_size(input1_shape);
     int32_t i;

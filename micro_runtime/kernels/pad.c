@@ -30,8 +30,20 @@ static inline __attribute__((always_inline)) void pad_k(const mr_pad_params *par
   }
 }
 
-void mr_pad_s8(const mr_pad_params *params, const int8_t *input, int8_t *output) { pad_k(params, input, output, 0); }
+/* The output's elements (MR_CHECK). */
+static inline int64_t pad_output_elements(const mr_pad_params *params) {
+  return (int64_t)(params->left_padding.n + params->input.n + params->right_padding.n) *
+         (params->left_padding.h + params->input.h + params->right_padding.h) *
+         (params->left_padding.w + params->input.w + params->right_padding.w) *
+         (params->left_padding.c + params->input.c + params->right_padding.c);
+}
+
+void mr_pad_s8(const mr_pad_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, pad_output_elements(params));
+  pad_k(params, input, output, 0);
+}
 
 void mr_pad_s16(const mr_pad_params *params, const int16_t *input, int16_t *output) {
+  MR_CHECK(output, 2 * pad_output_elements(params));
   pad_k(params, input, output, 1);
 }

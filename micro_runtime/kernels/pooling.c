@@ -59,17 +59,21 @@ static inline __attribute__((always_inline)) void pool(const mr_pool_params *par
 }
 
 void mr_avg_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, mr_checked_elements(&params->output));
   pool(params, input, output, 0, 0);
 }
 
 void mr_max_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, mr_checked_elements(&params->output));
   pool(params, input, output, 1, 0);
 }
 
 void mr_avg_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output) {
+  MR_CHECK(output, 2 * mr_checked_elements(&params->output));
   pool(params, input, output, 0, 1);
 }
 
 void mr_max_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output) {
+  MR_CHECK(output, 2 * mr_checked_elements(&params->output));
   pool(params, input, output, 1, 1);
 }

@@ -16,6 +16,7 @@ static int32_t affine_quantize(float value, float scale, int32_t zero_point) {
 }
 
 void mr_quantize_f32_s8(const float *in, int n, int8_t *out, float scale, int32_t zero_point) {
+  MR_CHECK(out, n);
   int i = 0;
 #ifdef MR_SSE2
   i = mr_quantize_f32_s8_x86(in, n, out, scale, zero_point);
@@ -24,6 +25,7 @@ void mr_quantize_f32_s8(const float *in, int n, int8_t *out, float scale, int32_
 }
 
 void mr_quantize_f32_u8(const float *in, int n, uint8_t *out, float scale, int32_t zero_point) {
+  MR_CHECK(out, n);
   int i;
   for (i = 0; i < n; ++i) out[i] = (uint8_t)mr_clamp_i32(affine_quantize(in[i], scale, zero_point), 0, 255);
 }
@@ -35,18 +37,21 @@ static inline int32_t requantize(const mr_requantize_params *params, int32_t inp
 }
 
 void mr_requantize_s8_s8(const mr_requantize_params *params, const int8_t *input, int32_t size, int8_t *output) {
+  MR_CHECK(output, size);
   const mr_requantize_params p = *params;
   int32_t i;
   for (i = 0; i < size; ++i) output[i] = (int8_t)mr_clamp_i32(requantize(&p, input[i]), -128, 127);
 }
 
 void mr_requantize_u8_s8(const mr_requantize_params *params, const uint8_t *input, int32_t size, int8_t *output) {
+  MR_CHECK(output, size);
   const mr_requantize_params p = *params;
   int32_t i;
   for (i = 0; i < size; ++i) output[i] = (int8_t)mr_clamp_i32(requantize(&p, input[i]), -128, 127);
 }
 
 void mr_requantize_s8_u8(const mr_requantize_params *params, const int8_t *input, int32_t size, uint8_t *output) {
+  MR_CHECK(output, size);
   const mr_requantize_params p = *params;
   int32_t i;
   for (i = 0; i < size; ++i) output[i] = (uint8_t)mr_clamp_i32(requantize(&p, input[i]), 0, 255);

@@ -3,6 +3,7 @@
 #include "mr_x86.h"
 
 void mr_quantize_f32_s8_backward(const float *in, int32_t n, int8_t *out, float scale, int32_t zero_point) {
+  MR_CHECK(out, n);
   int32_t i = n;
 #ifdef MR_SSE2
   /* Blocks of sixteen from the end (mr_quantize_f32_s8_x86 loads a block's floats before it
@@ -18,6 +19,7 @@ void mr_quantize_f32_s8_backward(const float *in, int32_t n, int8_t *out, float 
 }
 
 void mr_quantize_f32_u8_backward(const float *in, int32_t n, uint8_t *out, float scale, int32_t zero_point) {
+  MR_CHECK(out, n);
   int32_t i;
   for (i = n - 1; i >= 0; --i) mr_quantize_f32_u8(in + i, 1, out + i, scale, zero_point);
 }

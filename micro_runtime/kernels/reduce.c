@@ -16,6 +16,7 @@
       }
 
 void mr_reduce_s8(const int8_t *in, void *out, const mr_reduce_params *p) {
+  MR_CHECK(out, mr_checked_product(p->kept_shape, MR_REDUCE_DIMS) * (p->op >= MR_ARG_MAX ? 4 : 1));
   int8_t *out8 = (int8_t *)out;
   int32_t *out32 = (int32_t *)out;
   int32_t k0, k1, k2, r0, r1, r2;

@@ -5,6 +5,7 @@
 #include "mr_kernels.h"
 
 void mr_relu_s8(const mr_relu_params *p, const int8_t *in, int32_t n, int8_t *out) {
+  MR_CHECK(out, n);
   int32_t i;
   for (i = 0; i < n; ++i) {
     const int32_t val = (int32_t)in[i];
@@ -15,6 +16,7 @@ void mr_relu_s8(const mr_relu_params *p, const int8_t *in, int32_t n, int8_t *ou
 }
 
 void mr_relu6_s8(const int8_t *in, int32_t n, int8_t *out, int32_t lower, int32_t upper) {
+  MR_CHECK(out, n);
   int32_t i;
   for (i = 0; i < n; ++i) {
     const int32_t val = in[i];
@@ -23,6 +25,7 @@ void mr_relu6_s8(const int8_t *in, int32_t n, int8_t *out, int32_t lower, int32_
 }
 
 void mr_leaky_relu_s8(const mr_leaky_relu_params *p, const int8_t *in, int32_t n, int8_t *out) {
+  MR_CHECK(out, n);
   int32_t i;
   for (i = 0; i < n; ++i) {
     const int32_t input_value = in[i] - p->input_offset;

@@ -5,6 +5,7 @@
 
 void mr_select_s8(const mr_select_params *p, const uint8_t *condition, const int8_t *x, const int8_t *y,
                   int8_t *out) {
+  MR_CHECK(out, mr_checked_product(p->dims, 4));
   const int32_t *sc = p->stride_condition, *sx = p->stride_x, *sy = p->stride_y;
   int32_t b, h, w, c;
   for (b = 0; b < p->dims[0]; ++b) {

@@ -62,9 +62,11 @@ static inline __attribute__((always_inline)) void softmax_k(const mr_softmax_par
 }
 
 void mr_softmax_s8(const mr_softmax_params *params, const int8_t *input, int8_t *output) {
+  MR_CHECK(output, (int64_t)params->rows * params->depth);
   softmax_k(params, input, output, 8);
 }
 
 void mr_softmax_s8_s16(const mr_softmax_params *params, const int8_t *input, int16_t *output) {
+  MR_CHECK(output, 2 * (int64_t)params->rows * params->depth);
   softmax_k(params, input, output, 16);
 }

@@ -9,6 +9,7 @@ void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, co
   int32_t shape5[kMaxDims], perm5[kMaxDims], in_strides[kMaxDims], out_shape[kMaxDims], out_stride_in[kMaxDims];
   int32_t i0, i1, i2, i3, i4;
   int k;
+  MR_CHECK(out, mr_checked_product(in_shape, num_dims));
   const int extra = kMaxDims - num_dims;
   for (k = 0; k < kMaxDims; ++k) {
     shape5[k] = k < extra ? 1 : in_shape[k - extra];

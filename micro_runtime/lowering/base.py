@@ -8,6 +8,9 @@ needs, the kernel sources it compiles, its MACs and the features of the latency 
 """
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 
 from tflite_patch.costs import op_macs
@@ -59,6 +62,16 @@ def elements(graph: Graph, t: int) -> int:
     return int(np.prod(graph.tensors[t].shape))
 
 
+@dataclasses.dataclass(frozen=True)
+class Extent:
+    """Bytes [start, start + size) of tensor `tensor` (None: the op's scratch) a call reads or writes
+    (`micro_runtime.bounds` proves them inside the plan's buffers)."""
+    tensor: int | None
+    start: int
+    size: int
+    write: bool
+
+
 def _initializer(value) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f".{k} = {_initializer(v)}" for k, v in value.items()) + "}"
@@ -95,6 +108,9 @@ class Emitter:
     def ptr(self, index: int, const: bool = False) -> str:
         """Tensor `index` in the arena, as a typed pointer."""
         ctype = C_TYPES[self.t(index).dtype]
+        if index not in self.plan.offsets:
+            raise ModelError(f"tensor {index} ({self.t(index).name}) is a constant or not planned where the op "
+                             "takes an activation")
         return f"({'const ' if const else ''}{ctype} *)(A + {self.plan.offsets[index]})"
 
     def scratch(self, op_index: int) -> str:
@@ -190,6 +206,23 @@ class Lowering:
             if declared != tuple(shape):
                 raise ModelError(f"output {t} has shape {list(declared)}, but its inputs and options give "
                                  f"{list(shape)}")
+
+    def extents(self, graph: Graph, op: Op) -> list[Extent]:
+        """The bytes the op's call may read and write: every input in the arena whole, every output as
+        `output_shapes` computes it from the inputs and options (as declared where it does not say), and
+        the scratch the kernel needs. A family whose kernel touches less, or more, says so here."""
+        found = [Extent(t, 0, graph.tensors[t].nbytes, False) for t in op.inputs
+                 if t >= 0 and not graph.tensors[t].is_constant]
+        shapes = self.output_shapes(graph, op) or [graph.tensors[t].shape for t in op.outputs]
+        for t, shape in zip(op.outputs, shapes):
+            found.append(Extent(t, 0, math.prod(shape) * graph.tensors[t].itemsize, True))
+        scratch = self.scratch_bytes(graph, op)
+        if scratch is None:
+            inplace = op.attrs.inplace
+            scratch = op.attrs.scratch_bytes + (inplace.scratch_bytes if inplace is not None else 0)
+        if scratch > 0:
+            found.append(Extent(None, 0, scratch, True))
+        return found
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """The kernel variant that runs this op (the emitted call's family); `scratch_bytes`: the op's

@@ -7,7 +7,7 @@ import numpy as np
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering, align4
 from micro_runtime.lowering.conv_common import (conv_params, conv_struct, dilation, fast_takes, geometry, has_bias,
-                                                window_detail)
+                                                window_detail, window_output_hw)
 from micro_runtime.lowering.elementwise import ADD_SOURCES
 from tflite_patch.graph import Graph, ModelError, Op
 
@@ -69,6 +69,12 @@ class Conv2D(Lowering):
     def family(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         kernel = self.kernel(graph, op, scratch_bytes)
         return "conv" if kernel == "conv_dilated" else kernel  # no dilated layer was fitted: the GEMM's
+
+    def output_shapes(self, graph: Graph, op: Op) -> list[tuple[int, ...]]:
+        x, w = graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape
+        if w[3] != x[3]:
+            raise ModelError(f"filter {list(w)} does not match input {list(x)}")
+        return [(x[0], *window_output_hw(graph, op), w[0])]
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         if op.attrs.fused_add is not None and dilation(op) != (1, 1):

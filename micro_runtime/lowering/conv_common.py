@@ -41,6 +41,43 @@ class ConvGeometry:
                 and not self.dilated and (self.in_h, self.in_w) == (self.out_h, self.out_w))
 
 
+INDEX_LIMIT = (1 << 31) - 1  # the kernels compute window positions in int32
+
+
+def window_output_hw(graph: Graph, op: Op) -> tuple[int, int]:
+    """The output's (H, W) the input, window, strides, dilations and padding of a sliding-window op give
+    (TFLite's ComputeOutSize), in Python ints; `ModelError` for invalid options, and where a window position
+    the kernel computes in int32 (out * stride + (k - 1) * dilation + padding) would not fit."""
+    o = op.options
+    kh, kw, sh, sw = op_window_checked(graph, op)
+    strides, dilations = (sh, sw), dilation(op)
+    if min(strides) < 1 or min(dilations) < 1 or int(o.get("padding", 0)) not in (0, 1):
+        raise ModelError(f"invalid strides {list(strides)}, dilations {list(dilations)} or padding")
+    if min(kh, kw) < 1:
+        raise ModelError(f"invalid window {[kh, kw]}")
+    _, in_h, in_w, _ = nhwc(graph.tensors[op.inputs[0]].shape)
+    explicit = None if op.attrs.explicit_padding is None else list(op.attrs.explicit_padding)
+    out = []
+    for size, k, s, d in zip((in_h, in_w), (kh, kw), strides, dilations):
+        effective = (k - 1) * d + 1
+        if explicit is not None:  # a folded PAD or a patch's window
+            n = (size + explicit.pop(0) + explicit.pop(0) - effective) // s + 1
+        else:
+            n = (size + s - 1) // s if op.padding() == "SAME" else (size - effective + s) // s
+        if max(n, 1) * s + effective + size > INDEX_LIMIT:
+            raise ModelError(f"window {[kh, kw]}, strides {list(strides)} and dilations {list(dilations)} "
+                             f"reach past int32 positions")
+        out.append(n)
+    return out[0], out[1]
+
+
+def op_window_checked(graph: Graph, op: Op) -> tuple[int, int, int, int]:
+    """`passes.op_window` with absent pooling options read as 0 (then refused) rather than a KeyError."""
+    if op.kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D") and not {"filterHeight", "filterWidth"} <= set(op.options):
+        return 0, 0, 1, 1
+    return op_window(graph, op)
+
+
 def dilation(op: Op) -> tuple[int, int]:
     return int(op.options.get("dilationHFactor", 1)), int(op.options.get("dilationWFactor", 1))
 
@@ -67,14 +104,13 @@ def has_bias(op: Op) -> bool:
 
 def shift_array(e: Emitter, shifts, rshift_m1: bool) -> str:
     """Per-channel output shifts: as the fast kernels take them (`rshift_m1`: -1 - shift as int8, see
-    mr_requant_prepare_rshift_m1; TFLM's shifts are in [-31, 30]), else int32 as TFLM's (the reference kernels)."""
-    if not rshift_m1:
-        return e.array("s", shifts)
+    mr_requant_prepare_rshift_m1), else int32 as TFLM's (the reference kernels); either way in TFLM's [-31, 30], the
+    range the kernels' shifts handle."""
     shifts = np.asarray(shifts, np.int64)
     if shifts.min() < -31 or shifts.max() > 30:
         bad = int(shifts[(shifts < -31) | (shifts > 30)][0])
         raise ModelError(f"output shift {bad} outside TFLM's [-31, 30]: input, filter and output scales out of range")
-    return e.array("s", -1 - shifts, "int8_t")
+    return e.array("s", -1 - shifts, "int8_t") if rshift_m1 else e.array("s", shifts)
 
 
 def folded_bias(filt: np.ndarray, bias: np.ndarray | None, in_offset: int) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from micro_runtime.lowering.base import Emitter, Lowering
 from micro_runtime.lowering.conv_common import (ConvGeometry, conv_params, conv_struct, dilation, fast_takes,
-                                                geometry, has_bias, window_detail)
+                                                geometry, has_bias, window_detail, window_output_hw)
 from tflite_patch.graph import Graph, ModelError, Op
 from tflite_patch.passes import op_padding, op_window
 
@@ -103,6 +103,17 @@ class DepthwiseConv2D(Lowering):
         # The reference kernels (dilated, multiplier > 1, signs) were not fitted: the fast kernel's family.
         kernel = self.kernel(graph, op, scratch_bytes)
         return kernel.replace("_dilated", "").replace("_mult", "").replace("_reference", "")
+
+    def output_shapes(self, graph: Graph, op: Op) -> list[tuple[int, ...]]:
+        """(N, H, W, in_c x depth multiplier): the filter [1, kh, kw, channels] gives the multiplier, which the
+        option must repeat."""
+        x, w = graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape
+        if w[0] != 1 or w[3] % x[3]:
+            raise ModelError(f"filter {list(w)} does not match input {list(x)}")
+        multiplier = op.options.get("depthMultiplier", w[3] // x[3])
+        if multiplier != w[3] // x[3]:  # TFLM's kernel loops over the option's multiplier, not the shapes'
+            raise ModelError(f"depth multiplier {multiplier} does not match filter {list(w)} over input {list(x)}")
+        return [(x[0], *window_output_hw(graph, op), w[3])]
 
     @staticmethod
     def _same_channels(graph: Graph, op: Op) -> bool:

@@ -2,12 +2,14 @@
 without one) and the reference kernels (per tensor or per channel) otherwise."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering
 from micro_runtime.lowering.conv_common import folded_bias, has_bias, negate_channels, negated_channels, shift_array
-from tflite_patch.graph import Graph, Op
+from tflite_patch.graph import Graph, ModelError, Op
 from tflite_patch.passes import wide_zero_points
 
 
@@ -39,6 +41,22 @@ class FullyConnected(Lowering):
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         return "fully_connected_per_channel" if _per_channel(graph, op) else "fully_connected"
+
+    def output_shapes(self, graph: Graph, op: Op) -> list[tuple[int, ...]]:
+        """(batches, units), or the input's shape with its last dimension `units` under keepNumDims, where
+        batches = input elements / the weights' input depth (TFLM's FullyConnected Prepare)."""
+        x, (units, depth) = graph.tensors[op.inputs[0]].shape, graph.tensors[op.inputs[1]].shape
+        size = math.prod(x)
+        if depth < 1 or size % depth:
+            raise ModelError(f"weights {[units, depth]} do not match input {list(x)}")
+        if op.options.get("keepNumDims", False) and x[-1] == depth:
+            return [(*x[:-1], units)]
+        return [(size // depth, units)]
+
+    def check(self, graph: Graph, i: int, op: Op) -> None:
+        for t in (op.inputs[0], op.outputs[0]):
+            if graph.tensors[t].dtype != "int8":
+                raise ModelError(f"tensor {t} is {graph.tensors[t].dtype}; FULLY_CONNECTED takes and gives int8")
 
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
         return self.sources + (self.optional_sources if _fast(graph, op) else ())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering, dims
-from micro_runtime.lowering.conv_common import single_batch, window_detail
+from micro_runtime.lowering.conv_common import single_batch, window_detail, window_output_hw
 from tflite_patch.graph import ModelError, Op
 from tflite_patch.passes import op_padding, op_window
 
@@ -17,11 +17,8 @@ class Pool2D(Lowering):
         return window_detail(graph, op)
 
     def output_shapes(self, graph, op: Op) -> list[tuple[int, ...]]:
-        n, h, w, c = graph.tensors[op.inputs[0]].shape
-        kh, kw, sh, sw = op_window(graph, op)
-        same = op.padding() == "SAME"
-        out = [(size + s - 1) // s if same else (size - k + s) // s for size, k, s in ((h, kh, sh), (w, kw, sw))]
-        return [(n, *out, c)]
+        n, _, _, c = graph.tensors[op.inputs[0]].shape
+        return [(n, *window_output_hw(graph, op), c)]
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, y = op.inputs[0], op.outputs[0]
