@@ -66,7 +66,7 @@ def check_bounds(graph: Graph, plan: ArenaPlan) -> None:
     live, owner, scratch = _live_spans(graph, plan)
     for i, op in enumerate(graph.ops):
         try:
-            extents = lowering_for(op).extents(graph, op)
+            extents = lowering_for(op, graph).extents(graph, op)
             regions = [(x, _region(graph, plan, i, x)) for x in extents]
         except ModelError as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None

@@ -181,7 +181,7 @@ def _repair_outputs(g: Graph) -> None:
     it can): the mutant is then consistent, and reaches the kernels with unusual shapes and options."""
     for op in g.ops:
         try:
-            shapes = lowering_for(op).output_shapes(g, op)
+            shapes = lowering_for(op, g).output_shapes(g, op)
         except Exception:  # noqa: BLE001 - an op the lowering cannot shape keeps its declared outputs
             shapes = None
         for t, shape in zip(op.outputs, shapes or []):

@@ -67,7 +67,7 @@ def lay_out(graph) -> tuple[ArenaPlan, int]:
         if tensor.data is None:
             offsets[j] = top
             top += (tensor.nbytes + 15) // 16 * 16
-    size = lowering_for(graph.ops[0]).scratch_bytes(graph, graph.ops[0])
+    size = lowering_for(graph.ops[0], graph).scratch_bytes(graph, graph.ops[0])
     if size:
         scratch[0] = (top, size)
         top += (size + 15) // 16 * 16

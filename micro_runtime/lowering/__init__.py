@@ -1,4 +1,4 @@
-"""One lowering per op family (`Lowering`, in base.py): every consumer asks `lowering_for(op)`.
+"""One lowering per op family (`Lowering`, in base.py): every consumer asks `lowering_for(op, graph)`.
 
 Every module of this package is imported and each concrete `Lowering` subclass in it registered for its
 `kinds` and its `activation_type`: adding an op is its kernel, its golden test and one module here
@@ -41,10 +41,10 @@ def activation_type(graph: Graph, op: Op) -> str:
     return "int16" if any(t.dtype == "int16" and not t.is_constant for t in tensors) else "int8"
 
 
-def lowering_for(op: Op, graph: Graph | None = None) -> Lowering:
-    """The lowering of `op`'s kind for its activation type (int8 without `graph`); `ModelError` (one line)
-    for a kind or type the engine does not have."""
-    kind_type = activation_type(graph, op) if graph is not None else "int8"
+def lowering_for(op: Op, graph: Graph) -> Lowering:
+    """The lowering of `op`'s kind for its activation type in `graph`; `ModelError` (one line) for a kind or
+    type the engine does not have."""
+    kind_type = activation_type(graph, op)
     family = _BY_TYPE.get((op.kind, kind_type)) or _BY_TYPE.get((op.kind, "any"))
     if family is None:
         raise ModelError(f"unsupported op {op.kind}" + (" with int16 activations" if kind_type == "int16" else ""))

@@ -208,11 +208,12 @@ class Lowering:
                                  f"{list(shape)}")
 
     def extents(self, graph: Graph, op: Op) -> list[Extent]:
-        """The bytes the op's call may read and write: every input in the arena whole, every output as
-        `output_shapes` computes it from the inputs and options (as declared where it does not say), and
-        the scratch the kernel needs. A family whose kernel touches less, or more, says so here."""
+        """The bytes the op's call may read and write in the arena: every input whole (not constants, not
+        variable tensors: an op's state is a static array of its own size), every output as `output_shapes`
+        computes it from the inputs and options (as declared where it does not say), and the scratch the
+        kernel needs. A family whose kernel touches less, or more, says so here."""
         found = [Extent(t, 0, graph.tensors[t].nbytes, False) for t in op.inputs
-                 if t >= 0 and not graph.tensors[t].is_constant]
+                 if t >= 0 and not graph.tensors[t].is_constant and not graph.tensors[t].is_variable]
         shapes = self.output_shapes(graph, op) or [graph.tensors[t].shape for t in op.outputs]
         for t, shape in zip(op.outputs, shapes):
             found.append(Extent(t, 0, math.prod(shape) * graph.tensors[t].itemsize, True))
