@@ -1,7 +1,7 @@
 """The kernels' fast paths against their portable C path (-DMR_PORTABLE), on whole models, both giving TFLM's
 bytes: on the Cortex-M4 the Arm DSP path (__sxtb16 / __smlad, the default where __ARM_FEATURE_DSP is defined)
-in QEMU, where it also runs fewer instructions; on an x86 host the SSE2 path (mr_x86.h, the default where
-__SSE2__ is defined)."""
+in QEMU, where it also runs fewer instructions; on the Cortex-M55 the Helium path (mr_mve.h) against the DSP-only
+build (-DMR_NO_MVE); on an x86 host the SSE2 path (mr_x86.h, the default where __SSE2__ is defined)."""
 import glob
 import os
 import platform
@@ -39,21 +39,35 @@ def tflm_case(path):
     return data, packed, expected
 
 
+# Per Cortex-M target, its fast build and the build it must beat: on the M4 the Arm DSP path against the portable
+# C one; on the M55 the Helium path (mr_mve.h) against the DSP-only one (-DMR_NO_MVE: the M4's kernels).
+PATHS = {"cortex-m4": (("fast", []), ("slow", ["-DMR_PORTABLE"])),
+         "cortex-m55": (("fast", []), ("slow", ["-DMR_NO_MVE"]))}
+CM_CASES = [("cortex-m4", p) for p in MODELS] + [("cortex-m55", p) for p in MLPERF]
+
+
 @pytest.mark.e2e
 @needs_arm
-@pytest.mark.parametrize("path", MODELS, ids=[os.path.basename(p).rsplit(".", 1)[0] for p in MODELS])
-def test_dsp_and_portable_paths_are_bit_exact_on_cortex_m4(path, tmp_path):
+@pytest.mark.parametrize("target, path", CM_CASES,
+                         ids=[f"{t}-{os.path.basename(p).rsplit('.', 1)[0]}" for t, p in CM_CASES])
+def test_fast_and_slower_paths_are_bit_exact_on_cortex_m(target, path, tmp_path):
+    """Both builds give TFLM's bytes and the fast one runs fewer instructions; on the M55 the Helium build runs
+    vector instructions (the plugin's coprocessor-space count) and the DSP-only one next to none (a few FPU
+    register moves gcc emits)."""
     data, packed, expected = tflm_case(path)
     src = tmp_path / "src"
     generate(data, "model", target="cortex-m").write(str(src))
-    instructions = {}
-    for label, flags in (("dsp", []), ("portable", ["-DMR_PORTABLE"])):
-        build = target_cortexm.build(src, "model", target="cortex-m4", opt="-O2", inputs=packed,
+    runs = {}
+    for label, flags in PATHS[target]:
+        build = target_cortexm.build(src, "model", target=target, opt="-O2", inputs=packed,
                                      extra_cflags=flags, out_dir=tmp_path / label)
-        run = target_cortexm.run(build)
-        assert run.outputs == expected, f"{label} path differs from TFLM"
-        instructions[label] = run.instructions[0]
-    assert instructions["dsp"] < instructions["portable"], instructions
+        runs[label] = target_cortexm.run(build)
+        assert runs[label].outputs == expected, f"{label} path ({flags}) differs from TFLM"
+    if target == "cortex-m55" and "ad01" not in path:  # ad01: fully connected only, which stays DSP's
+        assert runs["slow"].vector_instructions[0] * 100 < runs["fast"].vector_instructions[0]
+        assert runs["fast"].instructions[0] < runs["slow"].instructions[0]
+    elif target == "cortex-m4":
+        assert runs["fast"].instructions[0] < runs["slow"].instructions[0]
 
 
 # Every model family the host path meets: the MLPerf Tiny models and the built ImageNet ones (depthwise ring modes
