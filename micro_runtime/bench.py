@@ -58,6 +58,11 @@ class BenchResult:
     ours_stack_bytes_static: int | None = None
     ours_stack_bytes_static_exact: bool | None = None
     ours_stack_bytes_measured: int | None = None
+    # Cortex-M55: the coprocessor-space (MVE vector) instructions of the -O2 run, the cycle estimate
+    # (m55_cycle_estimate) and the instructions of the DSP-only build (-DMR_NO_MVE: the M4's kernels)
+    ours_vector_instructions: int | None = None
+    ours_m55_cycle_estimate: int | None = None
+    ours_m55_instructions_dsp_only: int | None = None
 
     @property
     def speedup_vs_tflm(self) -> float:
@@ -162,6 +167,23 @@ def _set_cortexm_figures(result: BenchResult, cm: _CortexMBench, on_target: bool
         _run_on_target(result, cm, b, n_cm, portable)
 
 
+def m55_cycle_estimate(instructions: int, vector_instructions: int) -> int:
+    """Cycles of a Cortex-M55 run from its instruction counts, by the published beat rule: the M55 is a
+    dual-beat Helium core (a 128-bit vector instruction is four 32-bit beats, two per cycle: 2 cycles), scalar
+    instructions take 1 cycle; no overlap of vector instructions is credited, nor are stalls or memory waits
+    counted (an estimate for comparing kernels, not a cycle-accurate model)."""
+    return (instructions - vector_instructions) + 2 * vector_instructions
+
+
+def _set_m55_figures(result: BenchResult, cm: _CortexMBench, run: target_cortexm.Run) -> None:
+    """The cycle estimate of the -O2 run, and the DSP-only build's instructions (checked against TFLM)."""
+    result.ours_vector_instructions = run.vector_instructions[0]
+    result.ours_m55_cycle_estimate = m55_cycle_estimate(run.instructions[0], run.vector_instructions[0])
+    dsp = target_cortexm.run(cm.build("-O2", cm.packed[:1], "-dsp-only", extra_cflags=["-DMR_NO_MVE"]))
+    result.ours_m55_instructions_dsp_only = dsp.instructions[0]
+    result.cm4_bit_exact = result.cm4_bit_exact and dsp.outputs[0] == cm.tflm_out[0]
+
+
 def _run_on_target(result: BenchResult, cm: _CortexMBench, b: target_cortexm.Build, n_cm: int,
                    portable: bool) -> None:
     """The -O2 build's outputs, instructions and measured stack in QEMU, then the per-layer profile, the -Os
@@ -175,6 +197,8 @@ def _run_on_target(result: BenchResult, cm: _CortexMBench, b: target_cortexm.Bui
     result.ours_cm4_instructions_per_mac = round(run.instructions[0] / max(result.macs, 1), 3)
     cm.log(f"  {cm.name}: {cm.target} -O2 {len(run.outputs)} inputs, bit_exact={result.cm4_bit_exact}, "
            f"{run.instructions[0]:,} instructions")
+    if cm.target == "cortex-m55":
+        _set_m55_figures(result, cm, run)
     # Per layer (marker calls add a few instructions per layer, so the total above is a separate build).
     profiled = target_cortexm.run(cm.build("-O2", cm.packed[:1], "-prof", profile_layers=True))
     graph = cm.gen.graph
@@ -265,6 +289,9 @@ def format_table(results: list[BenchResult]) -> str:
     portable = any(r.ours_cm4_instructions_portable is not None for r in results)
     if portable:
         header += ["portable instr/MAC", "ours/portable", "Flash - weights B"]
+    m55 = any(r.ours_m55_cycle_estimate is not None for r in results)
+    if m55:
+        header += ["vector instr", "M55 cycles est.", "M55 DSP-only instr"]
     rows = [header]
 
     def num(v, fmt="{:,}"):
@@ -287,6 +314,9 @@ def format_table(results: list[BenchResult]) -> str:
                      if r.ours_cm4_instructions and r.ours_cm4_instructions_portable else None)
             row += [num(r.ours_cm4_instructions_per_mac_portable, "{:.2f}"), num(ratio, "{:.3f}"),
                     num(r.ours_flash_bytes - r.weights_bytes if r.ours_flash_bytes else None)]
+        if m55:
+            row += [num(r.ours_vector_instructions), num(r.ours_m55_cycle_estimate),
+                    num(r.ours_m55_instructions_dsp_only)]
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))

@@ -145,6 +145,8 @@ class Run:
     each includes the ~3 instructions of its own hook calls. layer_instructions_per_input: all inferences.
     stack_bytes[k]: measured stack high-water mark of invoke k (stack painting), libraries included.
     total_instructions: the whole run, boot and printing included.
+    vector_instructions[k]: how many of instructions[k] are in the T32 coprocessor space (Helium/MVE vector
+    instructions, and FPU ones), for a beat-based cycle estimate (micro_runtime.bench.m55_cycle_estimate).
     """
     outputs: list[bytes]
     return_codes: list[int]
@@ -156,6 +158,7 @@ class Run:
     wall_time_s: float
     command: list[str]
     stdout: str
+    vector_instructions: list[int] = dataclasses.field(default_factory=list)
 
 
 def _require_tool(tool: str, apt_package: str) -> str:
@@ -615,6 +618,7 @@ def run(b: Build, timeout: float = 300.0, count_instructions: bool = True) -> Ru
         raise CortexMError(f"expected {b.n_inputs} output lines from the harness, got {len(outputs)}", detail=text)
 
     instructions: list[int] = []
+    vectors: list[int] = []
     layers: list[list[int]] = []
     total = 0
     if plugin is not None:
@@ -622,11 +626,14 @@ def run(b: Build, timeout: float = 300.0, count_instructions: bool = True) -> Ru
             raise CortexMError("the QEMU plugin wrote no counts (plugin failed to load?): "
                                f"{_first_error_line(proc.stderr)}", detail=text)
         windows: dict[int, int] = {}
+        vector_windows: dict[int, int] = {}
         layer_counts: dict[int, dict[int, int]] = {}
         for line in plugin_out.read_text().splitlines():
             f = line.split()
             if f[0] == "window":
                 windows[int(f[1])] = int(f[2])
+            elif f[0] == "vwindow":
+                vector_windows[int(f[1])] = int(f[2])
             elif f[0] == "layer":
                 layer_counts.setdefault(int(f[1]), {})[int(f[2])] = int(f[3])
             elif f[0] == "total":
@@ -636,7 +643,9 @@ def run(b: Build, timeout: float = 300.0, count_instructions: bool = True) -> Ru
                                detail=text)
         overhead = windows[0] - CALIBRATION_MODEL_INSTRUCTIONS
         instructions = [windows[k + 1] - overhead for k in range(b.n_inputs)]
+        vectors = [vector_windows.get(k + 1, 0) - vector_windows.get(0, 0) for k in range(b.n_inputs)]
         layers = [[c for _, c in sorted(layer_counts.get(k + 1, {}).items())] for k in range(b.n_inputs)]
     return Run(outputs=outputs, return_codes=codes, instructions=instructions,
                layer_instructions=layers[0] if layers else [], layer_instructions_per_input=layers,
-               stack_bytes=stack, total_instructions=total, wall_time_s=wall, command=cmd, stdout=proc.stdout)
+               stack_bytes=stack, total_instructions=total, wall_time_s=wall, command=cmd, stdout=proc.stdout,
+               vector_instructions=vectors if plugin is not None else [])

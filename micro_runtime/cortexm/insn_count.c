@@ -13,6 +13,9 @@
  *     (j = 0, 1, ... counts the layer windows inside window k in call order; the v1 API cannot
  *      read guest registers, so the layer index argument itself is not seen)
  * At exit: "total <instructions>" (whole run, boot included).
+ * Beside each window line, "vwindow <k> <n>": how many of its instructions are in the T32 coprocessor space
+ * (first halfword 111x 11xx: Helium/MVE vector instructions, and the FPU's, which int8 models hardly run), the
+ * instructions a beat-based cycle estimate weighs (target_cortexm.Run.vector_instructions).
  * A window's count covers the instructions after the begin marker's first block up to and including
  * the end marker's first block; the harness measures an empty window first to calibrate that.
  * Counts are exact and deterministic (no interrupts run in the harness); they are instructions,
@@ -57,6 +60,8 @@ void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
+const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
+size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv);
 /* ---- end of API subset ---- */
@@ -69,10 +74,11 @@ static const char *const marker_names[N_MARKERS] = {"begin", "end", "lbegin", "l
 static uint64_t marker_addr[N_MARKERS];
 static bool marker_set[N_MARKERS];
 static uint64_t insn_count;  /* single vCPU (Cortex-M): no atomics needed */
+static uint64_t vector_count; /* coprocessor-space instructions among them */
 static FILE *out;
 
 static bool in_window, in_layer;
-static uint64_t window_start, layer_start;
+static uint64_t window_start, vector_start, layer_start;
 static unsigned long window_index, layer_seq, unmatched;
 
 static void on_marker(unsigned int vcpu_index, void *userdata)
@@ -83,6 +89,7 @@ static void on_marker(unsigned int vcpu_index, void *userdata)
     case MARK_BEGIN:
         in_window = true;
         window_start = insn_count;
+        vector_start = vector_count;
         layer_seq = 0;
         break;
     case MARK_END:
@@ -91,6 +98,7 @@ static void on_marker(unsigned int vcpu_index, void *userdata)
             break;
         }
         fprintf(out, "window %lu %" PRIu64 "\n", window_index, insn_count - window_start);
+        fprintf(out, "vwindow %lu %" PRIu64 "\n", window_index, vector_count - vector_start);
         fflush(out);
         in_window = false;
         ++window_index;
@@ -114,22 +122,38 @@ static void on_marker(unsigned int vcpu_index, void *userdata)
     }
 }
 
+/* A 32-bit T32 instruction whose first halfword is 111x 11xx: the coprocessor, FP and MVE space. */
+static bool is_vector(const struct qemu_plugin_insn *insn)
+{
+    const unsigned char *b = qemu_plugin_insn_data(insn);
+    unsigned hw1;
+    if (qemu_plugin_insn_size(insn) != 4) {
+        return false;
+    }
+    hw1 = (unsigned)b[0] | (unsigned)b[1] << 8;
+    return (hw1 & 0xEC00u) == 0xEC00u;
+}
+
 static void on_tb_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     size_t n = qemu_plugin_tb_n_insns(tb);
-    size_t i;
+    size_t i, vectors = 0;
     int m;
     (void)id;
     qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &insn_count, n);
     for (i = 0; i < n; ++i) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t vaddr = qemu_plugin_insn_vaddr(insn);
+        vectors += is_vector(insn);
         for (m = 0; m < N_MARKERS; ++m) {
             if (marker_set[m] && vaddr == marker_addr[m]) {
                 qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS,
                                                        (void *)(uintptr_t)m);
             }
         }
+    }
+    if (vectors) {
+        qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &vector_count, vectors);
     }
 }
 

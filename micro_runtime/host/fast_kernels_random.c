@@ -15,6 +15,7 @@
 #include "mr_depthwise_fast.h"
 #include "mr_fast.h"
 #include "mr_kernels.h"
+#include "mr_mve.h"
 
 static uint32_t rng_state;
 static uint32_t next_u32(void) {
@@ -262,6 +263,29 @@ static void quantize_case(int n) {
   printf("quantize %d: %d -> %08lx\n", n, count, (unsigned long)fnv1a((const int8_t *)(void *)values, (size_t)count));
 }
 
+/* One channel's requantization of accumulators that meet every edge: INT32_MIN and INT32_MAX, left shifts that
+ * wrap, and exact ties of RoundingDivideByPOT (multiplier 2^30 halves an even accumulator exactly), positive and
+ * negative; on an MVE core through the vector helper (mr_requant_mve), elsewhere the scalar path. */
+static void requant_case(int n) {
+  int32_t acc[64], out[64], mult;
+  int8_t rshift_m1;
+  int i;
+  fill_requant(&mult, &rshift_m1, 1);
+  if (uniform(0, 1)) mult = 1 << 30;
+  for (i = 0; i < 64; ++i) {
+    const int e = rshift_m1 >= 0 ? 1 + rshift_m1 : 0, k = uniform(-200, 200);
+    acc[i] = i == 0 ? INT32_MIN : i == 1 ? INT32_MAX : i % 3 ? (int32_t)next_u32()
+           : 2 * (k * (1 << e) + (1 << e >> 1)); /* a tie when mult = 2^30 */
+  }
+#ifdef MR_MVE
+  for (i = 0; i < 64; i += 4) vstrwq_s32(out + i, mr_requant_mve(vldrwq_s32(acc + i), mult, rshift_m1));
+#else
+  for (i = 0; i < 64; ++i) out[i] = mr_requantize_fast_rshift_m1(acc[i], mult, rshift_m1);
+#endif
+  printf("requant %d: %ld %d -> %08lx\n", n, (long)mult, rshift_m1,
+         (unsigned long)fnv1a((const int8_t *)(void *)out, sizeof out));
+}
+
 static void run_cases(int cases) {
   int n;
   for (n = 0; n < cases; ++n) {
@@ -270,6 +294,7 @@ static void run_cases(int cases) {
     fully_connected_case(n);
     add_case(n);
     quantize_case(n);
+    requant_case(n);
   }
 }
 

@@ -1,7 +1,8 @@
 /* mr_fast_internal.h - what the files of the CONV_2D and FULLY_CONNECTED fast kernels (mr_fast.h) share; not
  * for generated code. conv_fast.c / fully_connected_fast.c hold the set-up, what every ISA shares and the
  * portable path; conv_fast_dsp.c / fully_connected_fast_dsp.c the Arm DSP path (MR_DSP), conv_fast_x86.c /
- * fully_connected_fast_x86.c the SSE2 path (MR_SSE2). Each function below is defined once in every build. */
+ * fully_connected_fast_x86.c the SSE2 path (MR_SSE2), conv_fast_mve.c the Helium path (MR_MVE: on an MVE core it
+ * takes the convolutions from the DSP path, MR_CONV_DSP). Each function below is defined once in every build. */
 #ifndef MR_FAST_INTERNAL_H_
 #define MR_FAST_INTERNAL_H_
 
@@ -10,6 +11,7 @@
 
 #include "mr_dsp.h"
 #include "mr_fast.h"
+#include "mr_mve.h"
 #include "mr_x86.h"
 
 #ifdef __cplusplus
@@ -18,9 +20,15 @@ extern "C" {
 
 /* ---- CONV_2D */
 
+/* The convolutions' DSP path: not on an MVE core, whose vector path takes them. */
+#if defined(MR_DSP) && !defined(MR_MVE)
+#define MR_CONV_DSP 1
+#endif
+
 /* The GEMM rows: int16 (portable: gcc vectorises int8 x int16 dot products; DSP: the MR_DSP_AT layout) or int8
- * (the SSE2 cores widen int8 themselves). MR_PIXEL_ROW: where pixel p's row starts in the scratch of two. */
-#if defined(MR_DSP)
+ * (the SSE2 cores widen int8 themselves, the MVE ones multiply int8). MR_PIXEL_ROW: where pixel p's row starts in
+ * the scratch of two. */
+#if defined(MR_CONV_DSP)
 typedef int16_t mr_row_t;
 /* DSP rows: the GEMM rows of two pixels, widened to int16 and interleaved in the order SXTB16 gives. For each
  * four values v0..v3 of a row: the words (v0, v2) and (v1, v3) of pixel 0, then those of pixel 1; pixel p's row
@@ -29,7 +37,7 @@ typedef int16_t mr_row_t;
  * row sits at halfword: */
 #define MR_DSP_AT(i) ((((i) >> 2) << 3) | (((i) & 1) << 1) | (((i) >> 1) & 1))
 #define MR_PIXEL_ROW(rows, p, k) ((rows) + 4 * (p))
-#elif defined(MR_SSE2)
+#elif defined(MR_SSE2) || defined(MR_MVE)
 typedef int8_t mr_row_t;
 #define MR_PIXEL_ROW(rows, p, k) ((rows) + (p) * MR_GEMM_ROW(k))
 #else
@@ -54,7 +62,7 @@ typedef struct {
   mr_out_params q;
 } mr_conv_job;
 
-/* Row loaders (conv_fast.c: linear rows, portable and SSE2; conv_fast_dsp.c): values [pos, pos + n) of a GEMM
+/* Row loaders (conv_fast.c: linear rows, portable, SSE2 and MVE; conv_fast_dsp.c): values [pos, pos + n) of a GEMM
  * row from n int8 values, or n copies of one value; mr_conv_row_pad zero-fills a row from k to the length the
  * core reads (DSP: a multiple of 4, else MR_GEMM_ROW(k)). */
 void mr_conv_row_load(mr_row_t *row, int pos, const int8_t *src, int n);
@@ -70,7 +78,8 @@ void mr_conv_im2col(mr_row_t *row, const mr_conv_job *c, int out_y, int out_x);
 void mr_conv_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int32_t *bias, int out_c, int8_t *y0,
                    int8_t *y1, const mr_out_params *q);
 
-/* The pixel loops (conv_fast.c two pixels at a time, portable and DSP; conv_fast_x86.c four or eight):
+/* The pixel loops (conv_fast.c two pixels at a time, portable and DSP; conv_fast_x86.c four or eight;
+ * conv_fast_mve.c four; mr_conv_add_pixels of SSE2 and MVE in conv_fast.c):
  * mr_conv_pixels: output pixels [first, first + count) (flat index y * out_w + x), pixel j written at
  * out + j * out_c, GEMM rows in `rows`; mr_conv1x1_pixels: all pixels of a 1x1 conv, rows in scratch,
  * `inplace`: out is the input (mr_conv1x1_inplace_fast_s8);
@@ -79,6 +88,13 @@ void mr_conv_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int3
 void mr_conv_pixels(const mr_conv_job *c, int32_t first, int32_t count, int8_t *out, mr_row_t *rows);
 void mr_conv1x1_pixels(const mr_conv_job *c, int8_t *out, mr_row_t *scratch, int inplace);
 int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, int8_t *scratch);
+
+/* The four-pixel core of the int8-row ISAs (conv_fast_x86.c, conv_fast_mve.c): y[p][oc] for rows x[0..3] (rows may
+ * repeat: their outputs are then written twice, alike), MR_GEMM_ROW(k) values each (zero from k on). */
+#if defined(MR_SSE2) || defined(MR_MVE)
+void mr_conv_gemm4(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
+                   int8_t *const *y, const mr_out_params *params);
+#endif
 
 /* ---- FULLY_CONNECTED */
 

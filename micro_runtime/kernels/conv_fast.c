@@ -1,8 +1,8 @@
 /* CONV_2D int8 with folded zero points (see mr_fast.h): one GEMM core, fed by row loaders (a 1x1 conv reads its
  * input pixels, other convs build an im2col row per output pixel, padded with the input zero point).
- * Here: the kernels and their set-up, im2col, the linear rows (portable and SSE2), the portable GEMM and the loops
- * that take two pixels at a time (portable and Arm DSP); conv_fast_dsp.c and conv_fast_x86.c hold the other ISAs'
- * parts (mr_fast_internal.h). */
+ * Here: the kernels and their set-up, im2col, the linear rows (portable, SSE2, MVE), the portable GEMM and the loops
+ * that take two pixels at a time (portable and Arm DSP), the fused ADD's pixels of the four-pixel cores (SSE2 and
+ * MVE); conv_fast_dsp.c, conv_fast_x86.c and conv_fast_mve.c hold the other ISAs' parts (mr_fast_internal.h). */
 #include <string.h>
 
 #include "mr_fast_internal.h"
@@ -124,8 +124,8 @@ void mr_conv_im2col(mr_row_t *row, const mr_conv_job *c, int out_y, int out_x) {
   mr_im2col_k(row, c, out_y, out_x, 0);
 }
 
-#ifndef MR_DSP
-/* ---- linear rows (portable: int16, SSE2: int8): value i of a pixel's row at row[i] */
+#ifndef MR_CONV_DSP
+/* ---- linear rows (portable: int16, SSE2 and MVE: int8): value i of a pixel's row at row[i] */
 
 void mr_conv_row_load(mr_row_t *restrict row, int pos, const int8_t *restrict src, int n) {
   mr_row_t *restrict dst = row + pos;
@@ -147,7 +147,7 @@ void mr_conv_row_fill(mr_row_t *row, int pos, int32_t value, int n) {
 void mr_conv_row_pad(mr_row_t *row, int k) { mr_conv_row_fill(row, k, 0, MR_GEMM_ROW(k) - k); }
 #endif
 
-#if !defined(MR_DSP) && !defined(MR_SSE2)
+#if !defined(MR_DSP) && !defined(MR_SSE2) && !defined(MR_MVE)
 /* ---- the portable GEMM */
 
 /* Output channel oc of two pixels: one requantization set-up (mr_requant_prepare_rshift_m1) for both. */
@@ -205,7 +205,7 @@ void mr_conv_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int3
 }
 #endif
 
-#ifndef MR_SSE2
+#if !defined(MR_SSE2) && !defined(MR_MVE)
 /* ---- two pixels at a time (portable and Arm DSP) */
 
 /* Zero-pads the two pixels' GEMM rows from k on (the loaders write the values below k). */
@@ -252,6 +252,32 @@ void mr_conv1x1_pixels(const mr_conv_job *c, int8_t *out, mr_row_t *x, int inpla
 int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, int8_t *scratch) {
   const int32_t count = left < 2 ? left : 2;
   mr_conv_pixels(c, first, count, scratch, (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * c->p->output.c)));
+  return count;
+}
+#endif
+
+#if defined(MR_SSE2) || defined(MR_MVE)
+int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, int8_t *scratch) {
+  /* a 1x1 stride-1 conv on whole GEMM rows (in_c a multiple of 16): the four-pixel core reads the input pixels
+   * where they are, so scratch holds the outputs of four pixels instead of two rows */
+  const mr_window *w = &c->p->window;
+  const int in_c = c->p->input.c, out_c = c->p->output.c;
+  const int direct = w->k_h == 1 && w->k_w == 1 && w->stride_h == 1 && w->stride_w == 1 && w->pad_top == 0 &&
+                     w->pad_left == 0 && in_c == MR_GEMM_ROW(in_c) &&
+                     4 * out_c <= MR_CONV_ADD_SCRATCH_BYTES(1, 1, in_c, out_c);
+  const int32_t count = left < (direct ? 4 : 2) ? left : (direct ? 4 : 2);
+  const mr_row_t *x[4];
+  int8_t *y[4];
+  int j;
+  if (!direct) {
+    mr_conv_pixels(c, first, count, scratch, (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * out_c)));
+    return count;
+  }
+  for (j = 0; j < 4; ++j) { /* past the last pixel: the last pixel again */
+    x[j] = c->in + (size_t)(j < count ? first + j : first + count - 1) * in_c;
+    y[j] = scratch + (size_t)(j < count ? j : count - 1) * out_c;
+  }
+  mr_conv_gemm4(x, in_c, c->p->filter, c->p->bias, out_c, y, &c->q);
   return count;
 }
 #endif

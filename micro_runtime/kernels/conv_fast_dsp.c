@@ -3,7 +3,7 @@
  * pairs and a separate requantization loop. The loops over pixels and im2col are conv_fast.c's. */
 #include "mr_fast_internal.h"
 
-#ifdef MR_DSP
+#ifdef MR_CONV_DSP
 /* groups x four int8 values from src, widened, into a DSP row at d (each group's two words, then 8 bytes of the
  * other pixel's: 16 bytes apart); groups >= 1. 5.5 instructions per group, where gcc's loop took 9. */
 static inline void mr_row_widen(int32_t *d, const int8_t *src, int groups) {
@@ -245,4 +245,4 @@ void mr_conv_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int3
     mr_out_pairs(acc, n, q->mult + oc0, q->rshift_m1 + oc0, q, y0 + oc0, y1 + oc0);
   }
 }
-#endif /* MR_DSP */
+#endif /* MR_CONV_DSP */

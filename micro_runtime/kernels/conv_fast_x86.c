@@ -81,7 +81,7 @@ static inline __attribute__((always_inline)) void mr_gemm4_k(const mr_row_t *con
 }
 
 /* mr_gemm4_k with the row length a constant for the short rows of expansion 1x1 convs. */
-static void mr_gemm4(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
+void mr_conv_gemm4(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
                      int8_t *const *y, const mr_out_params *params) {
   const int stride = (int)MR_GEMM_STRIDE(k);
   if (k <= 8) mr_gemm4_k(x, 8, stride, filter, bias, out_c, y, params, 4);
@@ -118,7 +118,7 @@ static void mr_gemm8_k8(const mr_row_t *const *x, int k, const int8_t *filter, c
 }
 
 /* Pixels per pass of the SSE2 1x1 convs: eight rows of eight values when k <= 8 (mr_gemm8_k8), else four rows
- * of MR_GEMM_ROW(k) (mr_gemm4): the scratch of two int16 rows holds either. */
+ * of MR_GEMM_ROW(k) (mr_conv_gemm4): the scratch of two int16 rows holds either. */
 static int mr_pixels_x86(int k) { return k <= 8 ? 8 : 4; }
 
 /* The `pixels` int8 rows of scratch the SSE2 cores read, zero-padded from k, into x; returns their length. */
@@ -136,7 +136,7 @@ static int mr_rows_x86(mr_row_t *scratch, int k, int pixels, const mr_row_t **x)
 static void mr_gemm_x86(const mr_row_t *const *x, int pixels, int k, const int8_t *filter, const int32_t *bias,
                         int out_c, int8_t *const *y, const mr_out_params *params) {
   if (pixels == 8) mr_gemm8_k8(x, k, filter, bias, out_c, y, params);
-  else mr_gemm4(x, k, filter, bias, out_c, y, params);
+  else mr_conv_gemm4(x, k, filter, bias, out_c, y, params);
 }
 
 static void mr_gemm2_x86(const mr_row_t *const *x, int k, const int8_t *filter, const int32_t *bias, int out_c,
@@ -162,7 +162,7 @@ void mr_conv_pixels(const mr_conv_job *c, int32_t first, int32_t count, int8_t *
       y[i] = out + (size_t)n * out_c;
     }
     if (count - j <= 2) mr_gemm2_x86(x, k, c->p->filter, c->p->bias, out_c, y, &c->q);
-    else mr_gemm4(x, k, c->p->filter, c->p->bias, out_c, y, &c->q);
+    else mr_conv_gemm4(x, k, c->p->filter, c->p->bias, out_c, y, &c->q);
   }
 }
 
@@ -187,29 +187,5 @@ void mr_conv1x1_pixels(const mr_conv_job *c, int8_t *out, mr_row_t *scratch, int
     }
     mr_gemm_x86(x, pixels, in_c, c->p->filter, c->p->bias, out_c, y, &c->q);
   }
-}
-
-int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, int8_t *scratch) {
-  /* a 1x1 stride-1 conv on whole GEMM rows (in_c a multiple of 16): the SSE2 core reads the input pixels where
-   * they are, so scratch holds the outputs of four pixels instead of two rows */
-  const mr_window *w = &c->p->window;
-  const int in_c = c->p->input.c, out_c = c->p->output.c;
-  const int direct = w->k_h == 1 && w->k_w == 1 && w->stride_h == 1 && w->stride_w == 1 && w->pad_top == 0 &&
-                     w->pad_left == 0 && in_c == MR_GEMM_ROW(in_c) &&
-                     4 * out_c <= MR_CONV_ADD_SCRATCH_BYTES(1, 1, in_c, out_c);
-  const int32_t count = left < (direct ? 4 : 2) ? left : (direct ? 4 : 2);
-  const mr_row_t *x[4];
-  int8_t *y[4];
-  int j;
-  if (!direct) {
-    mr_conv_pixels(c, first, count, scratch, (mr_row_t *)(void *)(scratch + MR_ALIGN4(2 * out_c)));
-    return count;
-  }
-  for (j = 0; j < 4; ++j) { /* past the last pixel: the last pixel again */
-    x[j] = c->in + (size_t)(j < count ? first + j : first + count - 1) * in_c;
-    y[j] = scratch + (size_t)(j < count ? j : count - 1) * out_c;
-  }
-  mr_gemm4(x, in_c, c->p->filter, c->p->bias, out_c, y, &c->q);
-  return count;
 }
 #endif /* MR_SSE2 */

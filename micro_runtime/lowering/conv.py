@@ -48,7 +48,8 @@ def conv_scratch_bytes(kh: int, kw: int, in_c: int) -> int:
 
 class Conv2D(Lowering):
     kinds = ("CONV_2D",)
-    sources = ("conv.c", *ADD_SOURCES, "conv_fast.c", "conv_fast_dsp.c", "conv_fast_x86.c")
+    sources = ("conv.c", *ADD_SOURCES, "conv_fast.c", "conv_fast_dsp.c", "conv_fast_x86.c",
+               "conv_fast_mve.c")
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """conv_add (fused with its ADD), conv_rows (row by row over its own input), conv1x1_inplace,
