@@ -13,6 +13,10 @@ proposes (always within the budget), copies its weights out of the supernet, re-
 statistics on training images and measures `val_accuracy` (and `val_loss`); nothing is trained per trial.
 Each trial reports its cost too (`macs`, `params`, `sram_kb`, `flash_kb`) and prints one line.
 
+As with other tuners, `search` takes arrays or a `tf.data.Dataset` (streamed, never copied whole),
+`validation_data` or `validation_split`, and `callbacks` (given to supernet training and fine-tuning);
+`executions_per_trial` averages each trial over BatchNorm calibrations on different images.
+
 `get_best_models(n)` rebuilds the best subnets with their inherited weights and fine-tunes each for
 `finetune_epochs` (cached in the trial directory). Keras Tuner's `get_best_hyperparameters`,
 `results_summary`, `reload` and distributed mode (`KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP`,
