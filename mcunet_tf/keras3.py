@@ -185,3 +185,38 @@ def to_tf_keras(model, check: bool = True) -> tf_keras.Model:
             raise ModelError(f"the tf_keras rebuild of {model.name!r} computes something else than the Keras 3 "
                              "model: export it post-training (--ptq / qat_epochs=0)")
     return rebuilt
+
+
+class _Keras3Callback(tf_keras.callbacks.Callback):
+    """A Keras 3 callback (e.g. `keras.callbacks.EarlyStopping`) driven by tf_keras's training loop, which
+    expects tf_keras's private hooks; every call is passed on as is."""
+
+    def __init__(self, callback):
+        super().__init__()
+        self.callback = callback
+
+    def set_model(self, model):
+        super().set_model(model)
+        self.callback.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        self.callback.set_params(params)
+
+
+def _forward(hook: str):
+    def call(self, *args, **kwargs):
+        return getattr(self.callback, hook)(*args, **kwargs)
+    call.__name__ = hook
+    return call
+
+
+for _hook in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+              "on_train_batch_end", "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end",
+              "on_predict_begin", "on_predict_end", "on_predict_batch_begin", "on_predict_batch_end"):
+    setattr(_Keras3Callback, _hook, _forward(_hook))
+
+
+def tf_keras_callbacks(callbacks) -> list:
+    """`callbacks` for a tf_keras training loop: tf_keras ones as they are, Keras 3 ones wrapped."""
+    return [c if isinstance(c, tf_keras.callbacks.Callback) else _Keras3Callback(c) for c in callbacks or []]

@@ -48,7 +48,7 @@ import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from keras_tuner.engine import base_tuner  # noqa: E402
 
-from mcunet_tf import zoo  # noqa: E402
+from mcunet_tf import keras3, zoo  # noqa: E402
 from mcunet_tf.oracle import TinyNASOracle, config_from_values, describe_budget  # noqa: E402
 from mcunet_tf.search_folder import (START_OVER, clear_search_folder, lock_search_folder,  # noqa: E402
                                      read_json_state, reading_state)
@@ -236,7 +236,7 @@ class TinyNAS(base_tuner.BaseTuner):
             self.supernet_epochs = int(epochs)
         if batch_size is not None:
             self.batch_size = int(batch_size)
-        self._callbacks = list(callbacks or [])
+        self._callbacks = keras3.tf_keras_callbacks(callbacks)
         self._train_data = _as_data(x, y, "x")
         self._validation_data = _as_data(*((validation_data, None) if isinstance(validation_data, tf.data.Dataset)
                                            else validation_data), "validation_data")

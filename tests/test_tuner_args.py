@@ -46,6 +46,7 @@ def test_validation_split_takes_the_last_fraction():
 
 @pytest.mark.e2e
 def test_search_streams_a_dataset_with_callbacks(tmp_path):
+    import keras as keras3_api
     import tensorflow as tf
     import tf_keras as keras
     from mcunet_tf import data
@@ -62,8 +63,9 @@ def test_search_streams_a_dataset_with_callbacks(tmp_path):
     train = tf.data.Dataset.from_tensor_slices((x, y)).batch(64)
     val = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(128)
     recorder = EpochRecorder()
-    # no epoch lowers val_loss by 100: patience 1 stops every training after its 2nd epoch
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=100.0, patience=1)
+    # no epoch lowers val_loss by 100: patience 1 stops every training after its 2nd epoch. A Keras 3
+    # callback (what `import keras` users have) beside tf_keras ones.
+    stop = keras3_api.callbacks.EarlyStopping(monitor="val_loss", min_delta=100.0, patience=1)
     board = keras.callbacks.TensorBoard(log_dir=str(tmp_path / "tb"))
     checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "checkpoint.keras"))
     tuner = make_tuner(tmp_path / "search", 2, supernet_epochs=5, finetune_epochs=4, executions_per_trial=2)
