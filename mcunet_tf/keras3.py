@@ -24,8 +24,12 @@ from tflite_patch.graph import ModelError  # noqa: E402
 # Arguments every tf_keras layer takes (tf_keras.layers.Layer.__init__'s **kwargs).
 _BASE_LAYER_ARGS = {"trainable", "name", "dtype", "dynamic", "input_dim", "input_shape", "batch_input_shape",
                     "batch_size", "weights", "activity_regularizer", "autocast", "implementation"}
-# Keras 3 arguments with no tf_keras counterpart that are harmless at these values.
-_NEUTRAL_VALUES = (None, False, 0, 1, "float32")
+
+
+def _neutral(value) -> bool:
+    """True for a value of a Keras 3-only argument that leaves the layer as tf_keras computes it (unset
+    options such as `lora_rank=None`, `quantization_config=None`)."""
+    return value is None or value is False
 
 
 def is_keras3(model) -> bool:
@@ -98,8 +102,8 @@ def _tf_keras_layer(layer):
     config = {k: _plain(v) for k, v in layer.get_config().items()}
     accepted = _accepted_args(cls)
     extra = {k: v for k, v in config.items() if k not in accepted}
-    if any(v not in _NEUTRAL_VALUES for v in extra.values()):
-        key = next(k for k, v in extra.items() if v not in _NEUTRAL_VALUES)
+    if not all(_neutral(v) for v in extra.values()):
+        key = next(k for k, v in extra.items() if not _neutral(v))
         raise ModelError(f"layer {layer.name!r} ({kind}) uses {key}={extra[key]!r}, which tf_keras does not have: "
                          "export it post-training (--ptq / qat_epochs=0)")
     try:

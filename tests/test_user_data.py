@@ -78,6 +78,16 @@ def test_unmapped_keras3_layer_is_named_in_one_line():
         keras3.to_tf_keras(keras3_digits_model(keras3_only=True))
 
 
+def test_keras3_only_option_is_named_in_one_line():
+    import keras
+    from mcunet_tf import keras3
+    from tflite_patch.graph import ModelError
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dense(3, lora_rank=2, name="adapted")(inputs))
+    with pytest.raises(ModelError, match=r"^layer 'adapted' \(Dense\) uses lora_rank=2, which tf_keras does not"):
+        keras3.to_tf_keras(model)
+
+
 def test_from_logits_follows_the_last_activation():
     import keras
     import tf_keras
