@@ -134,13 +134,18 @@ def float_accuracy(model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -
     return correct / len(x)
 
 
+RUNTIMES = ("tflm", "tflite", "c")
+
+
 def tflite_accuracy(data: bytes, x: np.ndarray, y: np.ndarray, runtime: str = "tflm") -> float:
     """Top-1 accuracy of a .tflite classifier on float inputs `x` (quantized with the model's own input
-    parameters when its input is int8), run by TFLM (`runtime="tflm"`) or by `tf.lite.Interpreter` with its
-    reference kernels (`runtime="tflite"`)."""
+    parameters when its input is int8), run by TFLM (`runtime="tflm"`), by `tf.lite.Interpreter` with its
+    reference kernels (`"tflite"`) or by our generated C compiled for this machine (`"c"`; a `ModelError`
+    when the generator does not take the model)."""
     from tflite_patch.graph import load_tflite
-    from tflite_patch.tflm import interpreter
 
+    if runtime not in RUNTIMES:
+        raise ValueError(f"runtime must be one of {RUNTIMES}, not {runtime!r}")
     graph = load_tflite(data)
     inp = graph.tensors[graph.inputs[0]]
     if inp.dtype in ("int8", "uint8"):
@@ -149,23 +154,35 @@ def tflite_accuracy(data: bytes, x: np.ndarray, y: np.ndarray, runtime: str = "t
         xq = np.clip(np.round(x / scale) + zero_point, info.min, info.max).astype(inp.dtype)
     else:
         xq = x.astype(np.float32)
+    run = _runner(data, runtime)
+    predictions = np.array([int(np.argmax(run(sample[None]))) for sample in xq])
+    return float(np.mean(predictions == np.asarray(y).reshape(-1)))
+
+
+def _runner(data: bytes, runtime: str) -> Callable[[np.ndarray], np.ndarray]:
+    """One-batch inference (first input -> first output) of the model in `runtime`."""
+    if runtime == "c":
+        from micro_runtime.codegen import generate
+        from micro_runtime.target_host import HostModel
+        host = HostModel(generate(data, "accuracy_model", "portable"))
+        return lambda batch: host.invoke([batch])[0]
     if runtime == "tflm":
+        from tflite_patch.tflm import interpreter
         it = interpreter(data)
 
-        def run(sample):
-            it.set_input(sample[None], 0)
+        def run(batch):
+            it.set_input(batch, 0)
             it.invoke()
             return it.get_output(0)
-    else:
-        # TF Lite's reference kernels: its default (optimised) kernels round some ops differently.
-        it = tf.lite.Interpreter(model_content=data,
-                                 experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
-        it.allocate_tensors()
-        i_idx, o_idx = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
+        return run
+    # TF Lite's reference kernels: its default (optimised) kernels round some ops differently.
+    it = tf.lite.Interpreter(model_content=data,
+                             experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    i_idx, o_idx = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
 
-        def run(sample):
-            it.set_tensor(i_idx, sample[None])
-            it.invoke()
-            return it.get_tensor(o_idx)
-    predictions = np.array([int(np.argmax(run(sample))) for sample in xq])
-    return float(np.mean(predictions == np.asarray(y).reshape(-1)))
+    def run_tflite(batch):
+        it.set_tensor(i_idx, batch)
+        it.invoke()
+        return it.get_tensor(o_idx)
+    return run_tflite

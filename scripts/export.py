@@ -68,13 +68,17 @@ def main(argv):
                                            io_dtype=IO.value, from_logits=from_logits)
         int8_acc = export.tflite_accuracy(data, xv, yv, "tflm")
         ref_acc = export.tflite_accuracy(data, xv, yv, "tflite")
+        try:
+            c_acc = f"{export.tflite_accuracy(data, xv, yv, 'c'):.4f}"
+        except ValueError as e:  # ModelError: an op our generator does not take; the .tflite is still good
+            c_acc = f"n/a ({str(e).splitlines()[0]})"
         atomic_write(OUT.value, data)
     except ValueError as e:  # ModelError: a layer that does not map, a model TF-MOT refuses
         sys.exit(f"error: {str(e).splitlines()[0]}")
     except KeyboardInterrupt:
         sys.exit("error: interrupted; nothing written")
     print(f"wrote {OUT.value} ({len(data):,} bytes): float {float_acc:.4f}, int8 {int8_acc:.4f} in TFLM "
-          f"({ref_acc:.4f} in tf.lite)")
+          f"({ref_acc:.4f} in tf.lite, {c_acc} in our C)")
 
 
 if __name__ == "__main__":
