@@ -244,3 +244,13 @@ def test_export_bad_data_is_one_line(tmp_path):
                      f"--out={tmp_path / 'o.tflite'}")
     assert res.returncode != 0 and len(error_lines(res.stderr)) == 1, res.stderr[-3000:]
     assert "it needs x and y" in error_lines(res.stderr)[0] and not (tmp_path / "o.tflite").exists()
+
+
+def test_pipeline_bad_dataset_is_one_line(tmp_path):
+    np.savez(tmp_path / "labels_only.npz", y=np.zeros(4, int))
+    res = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "mcunet.py"),
+                          f"--dataset={tmp_path / 'labels_only.npz'}", "--sram_kb=32", "--flash_kb=200",
+                          f"--out_dir={tmp_path / 'run'}"],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0 and error_lines(res.stderr) == [
+        f"error: {tmp_path / 'labels_only.npz'} holds ['y']: it needs x and y (optional x_val, y_val)"], res.stderr
