@@ -12,6 +12,8 @@ setup(
     install_requires=[
         "tensorflow>=2.21,<2.22",
         "tf_keras>=2.21,<2.22",
+        "keras>=3.10",  # Keras 3 models are read and rebuilt in tf_keras (mcunet_tf/keras3.py)
+        "tensorboard>=2.21,<2.22",  # the TensorBoard callback TinyNAS.search takes
         "tensorflow-model-optimization>=0.8,<0.9",
         "keras-tuner>=1.4,<1.5",
         # the reference every output byte is compared with: a new wheel is a new definition, taken on purpose

@@ -21,7 +21,9 @@ from tflite_patch.files import atomic_write, atomic_write_json
 class PipelineConfig:
     """What to search for and where to put it. Budget: a device preset or explicit SRAM/Flash kB."""
     out_dir: str
-    dataset: str = "digits"
+    dataset: str = "digits"  # "digits", a .npz or an image folder (`mcunet_tf.data.load`)
+    channels: int | None = None  # input channels; None: the data's own (digits: 3)
+    pixel_range: tuple[float, float] = (-1.0, 1.0)
     device: str | None = None
     sram_kb: float | None = None
     flash_kb: float | None = None
@@ -82,12 +84,18 @@ def make_budget(config: PipelineConfig):
     return cost.make_budget(config.device, config.sram_kb, config.flash_kb, config.latency_ms, config.clock_mhz)
 
 
+def load_data(config: PipelineConfig, resolution: int):
+    """The configured data set at `resolution`, as ((x, y), (x_val, y_val))."""
+    from mcunet_tf import data
+    return data.load(config.dataset, resolution, seed=config.seed, channels=config.channels,
+                     pixel_range=tuple(config.pixel_range))
+
+
 def run(config: PipelineConfig, log=print) -> dict:
     """Run the whole flow; returns the report (also written to `out_dir/report.json` and `.txt`).
 
     The search state lives in `out_dir/search` (Keras Tuner's directory): a run that is interrupted
     resumes there, trials already done are not repeated. Results are rewritten at each run."""
-    from mcunet_tf import data as datasets
     from mcunet_tf import stage1
     from mcunet_tf.cost import subnet_cost
     from mcunet_tf.tuner import TinyNAS
@@ -95,13 +103,13 @@ def run(config: PipelineConfig, log=print) -> dict:
     budget = make_budget(config)
     os.makedirs(config.out_dir, exist_ok=True)
     start = time.time()
-    (x, y), (xv, yv) = datasets.load(config.dataset, resolution=max(config.resolutions), seed=config.seed)
-    num_classes = int(max(y.max(), yv.max())) + 1
+    (x, y), (xv, yv) = load_data(config, max(config.resolutions))
+    num_classes, channels = int(max(y.max(), yv.max())) + 1, int(x.shape[-1])
     log(f"stage 1: {len(config.widths)} widths x {len(config.resolutions)} resolutions, "
         f"{config.stage1_samples} samples each, budget {budget}")
     choice = stage1.optimize_search_space(budget, widths=config.widths, resolutions=config.resolutions,
                                           samples=config.stage1_samples, seed=config.seed, log=log,
-                                          num_classes=num_classes)
+                                          num_classes=num_classes, in_channels=channels)
     if choice.best is None:
         raise ValueError(f"no subnet of any (width, resolution) in the grid fits {budget}")
     atomic_write(os.path.join(config.out_dir, "stage1.json"), choice.to_json())
@@ -110,8 +118,8 @@ def run(config: PipelineConfig, log=print) -> dict:
     width, resolution = choice.best.width, choice.best.resolution
     log(f"stage 1 chose width {width}, resolution {resolution} ({time.time() - start:.0f} s)")
 
-    (x, y), (xv, yv) = datasets.load(config.dataset, resolution=resolution, seed=config.seed)
-    tuner = TinyNAS(choice.best_space(num_classes=num_classes), budget=budget,
+    (x, y), (xv, yv) = load_data(config, resolution)
+    tuner = TinyNAS(choice.best_space(num_classes=num_classes, in_channels=channels), budget=budget,
                     objective="val_accuracy", max_trials=config.trials,
                     directory=os.path.join(config.out_dir, "search"), project_name="tinynas",
                     supernet_epochs=config.supernet_epochs, finetune_epochs=config.finetune_epochs,

@@ -137,7 +137,6 @@ class Supernet(tf.Module):
         self.head_channels = self.feature_mix_channels or last
         self.variables_by_name: dict[str, tf.Variable] = {}
         self._init_weights(np.random.default_rng(seed))
-        self._train_step = None
 
     # ------------------------------------------------------------------------------------------ structure
     @staticmethod
@@ -395,22 +394,57 @@ class Supernet(tf.Module):
         return self._forward(tf.convert_to_tensor(x, tf.float32), masks, stats)
 
     # ------------------------------------------------------------------------------------------ training
-    def train(self, x: np.ndarray, y: np.ndarray, epochs: int = 1, batch_size: int = 64,
+    def train(self, x, y=None, epochs: int = 1, batch_size: int = 64,
               learning_rate: float = 3e-3, num_random: int = 2, weight_decay: float = 0.0, seed: int | None = None,
-              verbose: int = 1, log: Callable[[str], None] = print) -> list[float]:
+              verbose: int = 1, log: Callable[[str], None] = print, validation_data=None,
+              callbacks: Sequence | None = None) -> list[float]:
         """Sandwich-rule training: per step the largest, the smallest and `num_random` random subnets are
         run on the same batch, their cross-entropy losses summed, one Adam step (cosine-decayed learning
-        rate) applied. Returns the mean loss of each epoch (per subnet)."""
-        x = np.asarray(x, np.float32)
-        y = np.asarray(y, np.int64).reshape(-1)
-        steps_per_epoch = max(1, len(x) // batch_size)
+        rate) applied. Returns the mean loss of each epoch (per subnet).
+
+        `x`, `y`: arrays (shuffled each epoch, `batch_size` per step), or `x` a `tf.data.Dataset` of
+        (images, labels) batches, streamed as it comes (`y` None). `validation_data` ((x_val, y_val) or a
+        dataset): each epoch's `val_loss` / `val_accuracy` of the largest subnet (BatchNorm on batch
+        statistics). `callbacks`: Keras callbacks, shown a `SupernetModel` (EarlyStopping stops the
+        training, ModelCheckpoint saves the supernet's .npz, TensorBoard logs the epochs)."""
+        if not isinstance(x, tf.data.Dataset):
+            x, y = np.asarray(x, np.float32), np.asarray(y, np.int64).reshape(-1)
+        steps_per_epoch = steps_of(x, batch_size)
         total_steps = max(1, epochs * steps_per_epoch)
         optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, total_steps))
-        variables = list(self.variables_by_name.values())
-        kernels = [v for name, v in self.variables_by_name.items() if name.endswith("/kernel")]
+        callback_list = keras.callbacks.CallbackList(list(callbacks or []), model=SupernetModel(self, optimizer),
+                                                     epochs=epochs, steps=steps_per_epoch, verbose=0)
+        step = self._sandwich_step(optimizer, weight_decay)
         largest, smallest = self.masks(self.largest()), self.masks(self.smallest())
         py_rng = random.Random(self.seed if seed is None else seed)
         np_rng = np.random.default_rng(py_rng.randrange(2 ** 31))
+        history = []
+        callback_list.on_train_begin()
+        for epoch in range(epochs):
+            callback_list.on_epoch_begin(epoch)
+            start, total, steps = time.time(), 0.0, 0
+            for xb, yb in epoch_batches(x, y, batch_size, np_rng):
+                mask_sets = [largest, smallest] + [self.masks(self.sample(py_rng)) for _ in range(num_random)]
+                mask_sets = [{k: tf.constant(v) for k, v in m.items()} for m in mask_sets]
+                total += float(step(xb, yb, mask_sets))
+                steps += 1
+            history.append(total / max(1, steps))
+            self.epochs_trained += 1
+            logs = {"loss": history[-1], **(self.validation_logs(validation_data, batch_size)
+                                            if validation_data is not None else {})}
+            if verbose:
+                log(f"supernet epoch {self.epochs_trained}: loss {history[-1]:.4f} "
+                    + "".join(f"{k} {v:.4f} " for k, v in logs.items() if k != "loss")
+                    + f"({steps} sandwich steps, {time.time() - start:.1f} s)")
+            callback_list.on_epoch_end(epoch, logs)
+            if callback_list.model.stop_training:
+                break
+        callback_list.on_train_end()
+        return history
+
+    def _sandwich_step(self, optimizer, weight_decay: float):
+        variables = list(self.variables_by_name.values())
+        kernels = [v for name, v in self.variables_by_name.items() if name.endswith("/kernel")]
 
         @tf.function(reduce_retracing=True)
         def step(xb, yb, mask_sets):
@@ -423,21 +457,21 @@ class Supernet(tf.Module):
             grads = tape.gradient(loss, variables)
             optimizer.apply_gradients(zip(grads, variables))
             return tf.add_n(losses) / len(losses)
+        return step
 
-        history = []
-        for epoch in range(epochs):
-            start, order, total = time.time(), np_rng.permutation(len(x)), 0.0
-            for i in range(steps_per_epoch):
-                idx = order[i * batch_size:(i + 1) * batch_size]
-                mask_sets = [largest, smallest] + [self.masks(self.sample(py_rng)) for _ in range(num_random)]
-                mask_sets = [{k: tf.constant(v) for k, v in m.items()} for m in mask_sets]
-                total += float(step(tf.constant(x[idx]), tf.constant(y[idx]), mask_sets))
-            history.append(total / steps_per_epoch)
-            self.epochs_trained += 1
-            if verbose:
-                log(f"supernet epoch {self.epochs_trained}: loss {history[-1]:.4f} "
-                    f"({steps_per_epoch} sandwich steps, {time.time() - start:.1f} s)")
-        return history
+    def validation_logs(self, validation_data, batch_size: int = 256) -> dict[str, float]:
+        """`val_loss` and `val_accuracy` of the largest subnet, BatchNorm on each batch's statistics."""
+        masks = {k: tf.constant(v) for k, v in self.masks(self.largest()).items()}
+        data, labels = (validation_data, None) if isinstance(validation_data, tf.data.Dataset) else validation_data
+        if labels is not None:
+            data, labels = np.asarray(data, np.float32), np.asarray(labels, np.int64).reshape(-1)
+        loss, correct, count = 0.0, 0, 0
+        for xb, yb in epoch_batches(data, labels, batch_size, None):
+            logits = self._forward(xb, masks)
+            loss += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits)))
+            correct += int(tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, -1), yb), tf.int32)))
+            count += int(yb.shape[0])
+        return {"val_loss": loss / max(1, count), "val_accuracy": correct / max(1, count)}
 
     # ------------------------------------------------------------------------------------------ extraction
     def extract_subnet(self, cfg: SubnetConfig, calibration_data: np.ndarray | None = None, batch_size: int = 64,
@@ -491,3 +525,47 @@ def set_bn_statistics(model: keras.Model, statistics: dict[str, Sequence[np.ndar
             layer.moving_mean.assign(mean)
             layer.moving_variance.assign(var)
     return model
+
+
+def steps_of(x, batch_size: int) -> int:
+    """Steps of one epoch: full batches of an array, or the batches of a dataset (counted by one pass
+    when its cardinality is unknown, e.g. a generator)."""
+    if not isinstance(x, tf.data.Dataset):
+        return max(1, len(x) // batch_size)
+    steps = int(x.cardinality())
+    if steps < 0:
+        steps = int(x.reduce(np.int64(0), lambda count, _: count + 1))
+    return max(1, steps)
+
+
+def epoch_batches(x, y, batch_size: int, rng: np.random.Generator | None):
+    """One epoch of (images float32, labels int64) batches: the full batches of the arrays in `rng`'s
+    order (all of them, in order, without `rng`), or the dataset's own batches (streamed)."""
+    if isinstance(x, tf.data.Dataset):
+        for xb, yb in x:
+            yield tf.cast(xb, tf.float32), tf.reshape(tf.cast(yb, tf.int64), [-1])
+        return
+    if rng is None:
+        for start in range(0, len(x), batch_size):
+            yield tf.constant(x[start:start + batch_size]), tf.constant(y[start:start + batch_size])
+        return
+    order = rng.permutation(len(x))
+    for i in range(max(1, len(x) // batch_size)):
+        idx = order[i * batch_size:(i + 1) * batch_size]
+        yield tf.constant(x[idx]), tf.constant(y[idx])
+
+
+class SupernetModel(keras.Model):
+    """What Keras callbacks see of a supernet in training: `stop_training`, the optimizer (its learning
+    rate), and `save` / `save_weights` writing the supernet's .npz (`Supernet.save`) to the given path."""
+
+    def __init__(self, supernet: Supernet, optimizer):
+        super().__init__(name="supernet")
+        self.supernet = supernet
+        self.optimizer = optimizer
+
+    def save(self, filepath, *args, **kwargs) -> None:
+        self.supernet.save(str(filepath))
+
+    def save_weights(self, filepath, *args, **kwargs) -> None:
+        self.supernet.save(str(filepath))

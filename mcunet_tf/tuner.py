@@ -13,6 +13,10 @@ proposes (always within the budget), copies its weights out of the supernet, re-
 statistics on training images and measures `val_accuracy` (and `val_loss`); nothing is trained per trial.
 Each trial reports its cost too (`macs`, `params`, `sram_kb`, `flash_kb`) and prints one line.
 
+As with other tuners, `search` takes arrays or a `tf.data.Dataset` (streamed, never copied whole),
+`validation_data` or `validation_split`, and `callbacks` (given to supernet training and fine-tuning);
+`executions_per_trial` averages each trial over BatchNorm calibrations on different images.
+
 `get_best_models(n)` rebuilds the best subnets with their inherited weights and fine-tunes each for
 `finetune_epochs` (cached in the trial directory). Keras Tuner's `get_best_hyperparameters`,
 `results_summary`, `reload` and distributed mode (`KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP`,
@@ -44,17 +48,30 @@ import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from keras_tuner.engine import base_tuner  # noqa: E402
 
-from mcunet_tf import zoo  # noqa: E402
+from mcunet_tf import keras3, zoo  # noqa: E402
 from mcunet_tf.oracle import TinyNASOracle, config_from_values, describe_budget  # noqa: E402
 from mcunet_tf.search_folder import (START_OVER, clear_search_folder, lock_search_folder,  # noqa: E402
                                      read_json_state, reading_state)
 from mcunet_tf.space import SearchSpace, SubnetConfig  # noqa: E402
-from mcunet_tf.supernet import Supernet, bn_statistics_of, set_bn_statistics  # noqa: E402
+from mcunet_tf.supernet import (Supernet, bn_statistics_of, epoch_batches, set_bn_statistics,  # noqa: E402
+                                steps_of)
 from tflite_patch.files import atomic_write  # noqa: E402
 
 SUPERNET_FILE = "supernet.npz"
 BN_FILE = "bn_statistics.npz"
 FINETUNED_FILE = "finetuned_weights.npz"
+# What each trial reports: the objective must be one of them.
+TRIAL_METRICS = ("val_accuracy", "val_loss", "macs", "params", "sram_kb", "flash_kb")
+
+
+def check_objective(objective) -> None:
+    """ValueError unless every name in the (Keras Tuner) objective is a metric TinyNAS trials report."""
+    from keras_tuner.src.engine import objective as kt_objective
+    built = kt_objective.create_objective(objective)
+    for name in [o.name for o in getattr(built, "objectives", [built])]:
+        if name not in TRIAL_METRICS:
+            raise ValueError(f"objective {name!r} is not a metric TinyNAS trials report ({', '.join(TRIAL_METRICS)}): "
+                             "trials are scored without training, so there is no training accuracy or loss")
 
 
 @contextlib.contextmanager
@@ -74,16 +91,61 @@ def _savez_atomic(path: str, arrays: dict[str, np.ndarray]) -> None:
     atomic_write(path, buffer.getvalue())
 
 
-def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> dict[str, float]:
-    """Top-1 accuracy and mean cross-entropy of a logits model (inference mode)."""
-    y = np.asarray(y).reshape(-1)
-    correct, loss = 0, 0.0
-    for start in range(0, len(x), batch_size):
-        logits = model(tf.constant(x[start:start + batch_size], tf.float32), training=False)
-        labels = y[start:start + batch_size]
-        correct += int(np.sum(np.argmax(logits.numpy(), axis=-1) == labels))
-        loss += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels.astype(np.int64), logits)))
-    return {"val_accuracy": correct / len(x), "val_loss": loss / len(x)}
+def evaluate(model: keras.Model, x, y=None, batch_size: int = 256) -> dict[str, float]:
+    """Top-1 accuracy and mean cross-entropy of a logits model (inference mode) on arrays `x`, `y` or on a
+    `tf.data.Dataset` `x` of (images, labels) batches."""
+    if y is not None:
+        x, y = np.asarray(x, np.float32), np.asarray(y, np.int64).reshape(-1)
+    correct, loss, count = 0, 0.0, 0
+    for images, labels in epoch_batches(x, y, batch_size, None):
+        logits = model(images, training=False)
+        correct += int(np.sum(np.argmax(logits.numpy(), axis=-1) == labels.numpy()))
+        loss += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)))
+        count += int(labels.shape[0])
+    return {"val_accuracy": correct / count, "val_loss": loss / count}
+
+
+def _split_validation(x, y, validation_data, validation_split: float | None):
+    """(x, y, validation_data) of `search`: Keras's `validation_split` takes the last fraction of the
+    arrays (before any shuffling) for validation."""
+    if validation_split is None:
+        if validation_data is None:
+            raise ValueError("TinyNAS.search needs validation_data=(x_val, y_val) or validation_split: trials are "
+                             "scored on it")
+        return x, y, validation_data
+    if validation_data is not None:
+        raise ValueError("give TinyNAS.search validation_data or validation_split, not both")
+    if isinstance(x, tf.data.Dataset):
+        raise ValueError("validation_split needs arrays (as in Keras): with a tf.data.Dataset pass validation_data")
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be in (0, 1), not {validation_split}")
+    cut = len(x) - max(1, int(round(len(x) * validation_split)))
+    return x[:cut], y[:cut], (x[cut:], y[cut:])
+
+
+def _as_data(x, y, name: str) -> tuple:
+    """(float32 array, flat labels) or (dataset, None); a dataset of single images is batched by 64."""
+    if isinstance(x, tf.data.Dataset):
+        if y is not None:
+            raise ValueError(f"{name} is a tf.data.Dataset of (images, labels): give no separate labels")
+        images_spec = x.element_spec[0]
+        return (x.batch(64) if len(images_spec.shape) == 3 else x), None
+    if y is None:
+        raise ValueError(f"{name} is an array: it needs its labels")
+    return np.asarray(x, np.float32), np.asarray(y).reshape(-1)
+
+
+def _images(data, count: int, seed: int, skip_sets: int = 0) -> np.ndarray:
+    """Up to `count` training images as an array: a seeded random choice from arrays, or the dataset's
+    images after the first `skip_sets * count` (read no further)."""
+    x = data[0]
+    if isinstance(x, tf.data.Dataset):
+        images = x.map(lambda images, labels: images).unbatch().skip(skip_sets * count).take(count).batch(count)
+        return np.concatenate([batch.numpy() for batch in images])
+    if len(x) <= count:
+        return x
+    idx = np.random.default_rng(seed).choice(len(x), count, replace=False)
+    return x[np.sort(idx)]
 
 
 class TinyNAS(base_tuner.BaseTuner):
@@ -102,6 +164,10 @@ class TinyNAS(base_tuner.BaseTuner):
         calibration_samples: training images BatchNorm statistics are re-calibrated on (MCUNet: 2000).
         population_size, parent_ratio, mutation_ratio, mutate_prob, max_rejections, seed: `TinyNASOracle`.
         cost_fn: `SubnetConfig -> Cost` (default `mcunet_tf.cost.subnet_cost`).
+        executions_per_trial: BatchNorm calibrations per trial, each on another random set of
+            `calibration_samples` training images; the trial reports their mean (trials train nothing, so
+            the calibration sample is what varies).
+        max_retries_per_trial, max_consecutive_failed_trials: as for any Keras Tuner tuner.
         verbose: 1 prints the supernet epochs and one line per trial; 0 is silent.
     """
 
@@ -112,11 +178,17 @@ class TinyNAS(base_tuner.BaseTuner):
                  population_size: int | None = None, parent_ratio: float = 0.25, mutation_ratio: float = 0.5,
                  mutate_prob: float = 0.1, max_rejections: int = 2000, seed: int | None = None,
                  cost_fn: Callable[[SubnetConfig], Any] | None = None, overwrite: bool = False, verbose: int = 1,
-                 **kwargs):
+                 executions_per_trial: int = 1, max_retries_per_trial: int = 0,
+                 max_consecutive_failed_trials: int = 3, **kwargs):
+        check_objective(objective)
+        if int(executions_per_trial) < 1:
+            raise ValueError(f"executions_per_trial must be >= 1, not {executions_per_trial}")
         oracle = TinyNASOracle(space, budget, objective=objective, max_trials=max_trials,
                                population_size=population_size, parent_ratio=parent_ratio,
                                mutation_ratio=mutation_ratio, mutate_prob=mutate_prob, max_rejections=max_rejections,
-                               cost_fn=cost_fn, seed=seed)
+                               cost_fn=cost_fn, seed=seed, max_retries_per_trial=max_retries_per_trial,
+                               max_consecutive_failed_trials=max_consecutive_failed_trials)
+        self.executions_per_trial = int(executions_per_trial)
         self.space = space
         self.budget = budget
         self.cost_fn = oracle.cost_fn
@@ -129,8 +201,9 @@ class TinyNAS(base_tuner.BaseTuner):
         self.seed = 0 if seed is None else seed
         self.verbose = verbose
         self.supernet: Supernet | None = None
-        self._train_data: tuple[np.ndarray, np.ndarray] | None = None
-        self._validation_data: tuple[np.ndarray, np.ndarray] | None = None
+        self._train_data: tuple | None = None  # (x, y) arrays or (dataset, None)
+        self._validation_data: tuple | None = None
+        self._callbacks: list = []
         # One search per folder: the lock is taken before overwrite=True clears the folder or a resume reads
         # it. In Keras Tuner's distributed mode the chief (which serves the oracle) holds it; workers share it.
         directory, project_name = directory or ".", project_name or "untitled_project"
@@ -146,25 +219,28 @@ class TinyNAS(base_tuner.BaseTuner):
             print(text, flush=True)
 
     # ---------------------------------------------------------------------------------------- search
-    def search(self, x, y, validation_data=None, epochs: int | None = None, batch_size: int | None = None,
-               **kwargs) -> None:
+    def search(self, x, y=None, validation_data=None, epochs: int | None = None, batch_size: int | None = None,
+               validation_split: float | None = None, callbacks: list | None = None, **kwargs) -> None:
         """Train (or reload) the supernet, then run trials until `max_trials` (Keras Tuner's loop).
 
-        `epochs` overrides `supernet_epochs`, `batch_size` the supernet batch size. `validation_data`
-        (x_val, y_val) is required: it is what trials are scored on.
+        `x`, `y`: arrays, or `x` a `tf.data.Dataset` of (images, labels) batches (streamed by supernet
+        training and fine-tuning; `y` None). Trials are scored on `validation_data` ((x_val, y_val) or a
+        dataset) or on the last `validation_split` of the arrays. `epochs` overrides `supernet_epochs`,
+        `batch_size` the batch size of arrays. `callbacks` (Keras callbacks: EarlyStopping, TensorBoard,
+        ModelCheckpoint, ...) go to the supernet training (`Supernet.train`) and to each fine-tuning.
         """
-        if validation_data is None:
-            raise ValueError("TinyNAS.search needs validation_data=(x_val, y_val): trials are scored on it")
         if kwargs:
             raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        x, y, validation_data = _split_validation(x, y, validation_data, validation_split)
         if epochs is not None:
             self.supernet_epochs = int(epochs)
         if batch_size is not None:
             self.batch_size = int(batch_size)
-        self._train_data = (np.asarray(x, np.float32), np.asarray(y).reshape(-1))
-        xv, yv = validation_data
-        self._validation_data = (np.asarray(xv, np.float32), np.asarray(yv).reshape(-1))
-        super().search(self._train_data[0], self._train_data[1], validation_data=self._validation_data)
+        self._callbacks = keras3.tf_keras_callbacks(callbacks)
+        self._train_data = _as_data(x, y, "x")
+        self._validation_data = _as_data(*((validation_data, None) if isinstance(validation_data, tf.data.Dataset)
+                                           else validation_data), "validation_data")
+        super().search(*self._train_data, validation_data=self._validation_data)
 
     def save(self) -> None:
         """The oracle's and this tuner's state, each file written atomically (see `TinyNASOracle.save`)."""
@@ -202,10 +278,12 @@ class TinyNAS(base_tuner.BaseTuner):
                 net = Supernet(self.space, seed=self.seed)
                 start = time.time()
                 self._log(f"TinyNAS: training the supernet ({len(net.slots)} block slots) for "
-                          f"{self.supernet_epochs} epochs on {len(x)} images")
+                          f"{self.supernet_epochs} epochs on " + (f"{len(x)} images" if y is not None else
+                                                                  f"{steps_of(x, self.batch_size)} batches"))
                 net.train(x, y, epochs=self.supernet_epochs, batch_size=self.batch_size,
                           learning_rate=self.learning_rate, seed=self.seed, verbose=self.verbose,
-                          log=self._log)
+                          log=self._log, validation_data=self._validation_data if self._callbacks else None,
+                          callbacks=self._callbacks)
                 net.save(path)
                 self._log(f"TinyNAS: supernet trained in {time.time() - start:.1f} s, saved to {path}")
             else:
@@ -213,12 +291,9 @@ class TinyNAS(base_tuner.BaseTuner):
         self.supernet = net
         return net
 
-    def _calibration_images(self) -> np.ndarray:
-        x = self._train_data[0]
-        if len(x) <= self.calibration_samples:
-            return x
-        idx = np.random.default_rng(self.seed).choice(len(x), self.calibration_samples, replace=False)
-        return x[np.sort(idx)]
+    def _calibration_images(self, execution: int = 0) -> np.ndarray:
+        """The training images BatchNorm is calibrated on; another set for each execution of a trial."""
+        return _images(self._train_data, self.calibration_samples, self.seed + execution, execution)
 
     def config(self, trial_or_hp) -> SubnetConfig:
         """The `SubnetConfig` of a trial (or of `HyperParameters`)."""
@@ -230,8 +305,12 @@ class TinyNAS(base_tuner.BaseTuner):
         start = time.time()
         cfg = self.config(trial)
         keras.backend.clear_session()
-        model = self.load_supernet().extract_subnet(cfg, self._calibration_images(), name=f"trial_{trial.trial_id}")
-        metrics = evaluate(model, *validation_data)
+        runs = []
+        for execution in reversed(range(self.executions_per_trial)):  # the seed's own calibration is kept
+            model = self.load_supernet().extract_subnet(cfg, self._calibration_images(execution),
+                                                        name=f"trial_{trial.trial_id}")
+            runs.append(evaluate(model, *validation_data))
+        metrics = {k: float(np.mean([run[k] for run in runs])) for k in runs[0]}
         self._save_bn_statistics(trial.trial_id, model)
         cost = self.cost_fn(cfg)
         metrics.update(macs=float(cost.macs), params=float(cost.params), sram_kb=cost.sram_bytes / 1024,
@@ -299,14 +378,19 @@ class TinyNAS(base_tuner.BaseTuner):
         `finetune_learning_rate`), then re-calibrate BatchNorm on training images. Returns `model`."""
         epochs = self.finetune_epochs if epochs is None else epochs
         before = evaluate(model, *validation_data)["val_accuracy"] if validation_data is not None else None
-        steps = epochs * max(1, len(x) // self.batch_size)
+        steps = epochs * steps_of(x, self.batch_size)
         model.compile(optimizer=keras.optimizers.Adam(
             keras.optimizers.schedules.CosineDecay(self.finetune_learning_rate, max(1, steps))),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         # the same seed, the same shuffles: a search re-run with its seed fine-tunes to the same numbers
         keras.utils.set_random_seed(zlib.crc32(f"{self.seed}/{trial_id}/{model.name}".encode()))
-        model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, shuffle=True)
-        calibration = self._calibration_images() if self._train_data is not None else x[:self.calibration_samples]
+        fit_data = {"x": x} if isinstance(x, tf.data.Dataset) else {"x": x, "y": y, "batch_size": self.batch_size}
+        fit_validation = validation_data[0] if validation_data is not None and validation_data[1] is None \
+            else validation_data
+        model.fit(**fit_data, epochs=epochs, verbose=0, shuffle=True, callbacks=self._callbacks,
+                  validation_data=fit_validation if self._callbacks else None)
+        calibration = (self._calibration_images() if self._train_data is not None
+                       else _images((x, y), self.calibration_samples, self.seed))
         zoo.calibrate_batchnorm(model, calibration)
         if validation_data is not None:
             after = evaluate(model, *validation_data)["val_accuracy"]

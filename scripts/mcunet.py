@@ -2,6 +2,10 @@
 
   python scripts/mcunet.py --dataset=digits --device=stm32f412 --trials=12 --out_dir=out/run
   python scripts/mcunet.py --dataset=digits --sram_kb=64 --flash_kb=256 --out_dir=out/run
+  python scripts/mcunet.py --dataset=my_images/ --sram_kb=64 --flash_kb=256 --out_dir=out/run
+
+--dataset is the built-in digits, a .npz (x, y, optional x_val, y_val) or an image folder (one subfolder
+per class); images are resized to the resolution stage 1 picks, pixels scaled onto --pixel_range.
 
 stage 1 (search space) -> TinyNAS (supernet + evolutionary Keras Tuner oracle) -> best subnet -> QAT ->
 int8 .tflite -> C (host, Cortex-M, Arduino library) -> benchmark against TF Lite Micro. Writes the model,
@@ -20,7 +24,10 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 from mcunet_tf.pipeline import PipelineConfig, format_report, run  # noqa: E402
 
-DATASET = flags.DEFINE_enum("dataset", "digits", ["digits"], "offline data set")
+DATASET = flags.DEFINE_string("dataset", "digits", "'digits', a .npz (x, y, optional x_val, y_val) or an image "
+                              "folder (one subfolder per class)")
+CHANNELS = flags.DEFINE_integer("channels", None, "input channels (1 or 3); default: the data's own (digits: 3)")
+PIXEL_RANGE = flags.DEFINE_list("pixel_range", ["-1", "1"], "the model's input range for pixels 0..255")
 DEVICE = flags.DEFINE_enum("device", None, ["stm32f412", "stm32f746", "stm32h743", "nano33ble", "custom"],
                            "budget preset (SRAM/Flash from the datasheets); custom: use --sram_kb/--flash_kb")
 SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget in kB (overrides the preset)")
@@ -46,7 +53,8 @@ def main(argv):
     device = None if DEVICE.value in (None, "custom") else DEVICE.value
     try:
         config = PipelineConfig(
-            out_dir=OUT_DIR.value, dataset=DATASET.value, device=device, sram_kb=SRAM_KB.value,
+            out_dir=OUT_DIR.value, dataset=DATASET.value, channels=CHANNELS.value,
+            pixel_range=tuple(float(v) for v in PIXEL_RANGE.value), device=device, sram_kb=SRAM_KB.value,
             flash_kb=FLASH_KB.value, latency_ms=LATENCY_MS.value, clock_mhz=CLOCK_MHZ.value,
             widths=tuple(float(w) for w in WIDTHS.value), resolutions=tuple(int(r) for r in RESOLUTIONS.value),
             stage1_samples=STAGE1_SAMPLES.value, trials=TRIALS.value, supernet_epochs=SUPERNET_EPOCHS.value,
