@@ -17,9 +17,9 @@ import shutil
 import numpy as np
 
 from micro_runtime import quant
+from micro_runtime.arduino_library import ArduinoExample, library_files
 from micro_runtime.bounds import check_bounds
 from micro_runtime.lowering import SUPPORTED_OPS, Emitter, describe, lowering_for
-from micro_runtime.lowering.base import c_array
 from micro_runtime.schedule import PatchChoice, outside_input_bytes, plan_engine, ram_bytes, resolve_patch
 from tflite_patch.files import temporary_dir
 from tflite_patch.graph import Graph, ModelError, load_tflite
@@ -128,13 +128,16 @@ def _previous_output(target: str) -> str | None:
 
 
 def generate(model: bytes, name: str = "model", target: str = "portable", patch: str | PatchSpec | None = None,
-             sram_bytes: int | None = None) -> GeneratedModel:
+             sram_bytes: int | None = None, example: ArduinoExample | None = None) -> GeneratedModel:
     """Generate C for an int8 .tflite model (bytes). Raises `ModelError` (one line) for models the
     engine does not take, naming the op and its index for unsupported ops. `patch` ("auto", "off",
     "SPLIT:N" or a PatchSpec): run the first ops patch by patch (`micro_runtime.schedule`); "auto"
-    chooses for the SRAM budget `sram_bytes` (None: the smallest arena)."""
+    chooses for the SRAM budget `sram_bytes` (None: the smallest arena). `example`: the sample and labels
+    of the Arduino library's example sketch (target "arduino" only)."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if example is not None and target != "arduino":
+        raise ModelError("a sample and labels are for the Arduino example: use target arduino")
     if not name.isascii() or not name.isidentifier():
         raise ModelError(f"--name {name!r} is not a C identifier")
     if name.lower().startswith("mr_") or f"{name}.c" in os.listdir(KERNEL_DIR):
@@ -178,7 +181,8 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     files[f"{name}.h"] = _header(engine, name, upper, plan, in_sizes, out_sizes)
     files[f"{name}.c"] = _source(e, engine, name, upper, in_sizes, out_sizes)
     if target == "arduino":
-        files = _arduino_library(files, engine, name, upper, in_sizes)
+        constant_bytes = sum(lowering_for(op, engine).constant_bytes(engine, op) for op in engine.ops)
+        files = library_files(files, engine, name, sample_input(graph), example, plan.arena_bytes, constant_bytes)
     return GeneratedModel(name=name, files=files, plan=plan, graph=engine, input_bytes=in_sizes,
                           output_bytes=out_sizes, patch=choice)
 
@@ -282,54 +286,3 @@ def _source(e: Emitter, graph: Graph, name: str, upper: str, in_sizes, out_sizes
 def sample_input(graph: Graph, seed: int = 0) -> bytes:
     """The input bundled with the Arduino example: the first of `tflm.random_inputs(graph, 1, seed)`."""
     return b"".join(np.ascontiguousarray(a).tobytes() for a in random_inputs(graph, 1, seed=seed)[0])
-
-
-def _arduino_library(files: dict[str, str], graph: Graph, name: str, upper: str, in_sizes) -> dict[str, str]:
-    """Lay the sources out as an Arduino library: library.properties, src/, examples/<name>/<name>.ino.
-
-    The example runs one inference on a bundled sample input (kept in Flash with PROGMEM on AVR) and
-    prints the output bytes in hex on the serial port, one line, then "done"."""
-    lib = {f"src/{fname}": text for fname, text in files.items()}
-    lib["library.properties"] = "\n".join([
-        f"name={name}", "version=0.1.0", "author=mcunet-tf", "maintainer=mcunet-tf",
-        f"sentence={name}: an int8 neural network compiled to C by mcunet-tf.",
-        "paragraph=Static arena, no heap, no interpreter; bit-exact with TF Lite Micro.",
-        "category=Data Processing", "url=https://example.invalid/mcunet-tf", "architectures=*",
-        f"includes={name}.h",
-        # Compiled into an archive: with two model libraries in one sketch, the linker takes each kernel
-        # (the same bytes in both) from the first archive that has it instead of failing on duplicates.
-        "dot_a_linkage=true", ""])
-    sample = np.frombuffer(sample_input(graph), dtype=np.uint8)
-    lib[f"examples/{name}/{name}.ino"] = "\n".join([
-        f"// {name}: runs one inference of the generated model on a bundled sample and prints the output.",
-        f"#include <{name}.h>",
-        "#include <string.h>",
-        "#if defined(__AVR__)",
-        "#include <avr/pgmspace.h>",
-        "#else",
-        "#define PROGMEM",
-        "#define memcpy_P memcpy",
-        "#endif",
-        "",
-        f"static const uint8_t sample[{upper}_INPUT_BYTES] PROGMEM = {c_array(sample)};",
-        f"static uint8_t input[{upper}_INPUT_BYTES];",
-        f"static uint8_t output[{upper}_OUTPUT_BYTES];",
-        "",
-        "void setup() {",
-        "  Serial.begin(115200);",
-        "  memcpy_P(input, sample, sizeof input);",
-        f"  int rc = {name}_invoke(input, output);",
-        "  Serial.print(\"rc \");",
-        "  Serial.println(rc);",
-        "  Serial.print(\"out \");",
-        "  for (unsigned i = 0; i < sizeof output; ++i) {",
-        "    if (output[i] < 16) Serial.print('0');",
-        "    Serial.print(output[i], HEX);",
-        "  }",
-        "  Serial.println();",
-        "  Serial.println(\"done\");",
-        "}",
-        "",
-        "void loop() {}",
-        ""])
-    return lib

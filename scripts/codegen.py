@@ -1,7 +1,7 @@
 """Generate self-contained C99 for an int8 .tflite model.
 
   python scripts/codegen.py --tflite=M.tflite --out_dir=DIR [--name=model] [--target=portable|cortex-m|arduino]
-                            [--patch=auto|off|SPLIT:N [--sram_kb=KB]]
+                            [--patch=auto|off|SPLIT:N [--sram_kb=KB]] [--sample=x.npy] [--labels=labels.txt]
   python scripts/codegen.py --list_ops [--readme=README.md]
 
 DIR gets <name>.h (int <name>_invoke(const void *input, void *output); <NAME>_INPUT_BYTES,
@@ -13,6 +13,10 @@ interpreter, no flatbuffer at run time.
 the generated comments) over an N x N grid of patches; auto searches the split and N for the fewest
 extra MACs whose RAM (arena + an input read in place) fits --sram_kb, or the least RAM without it.
 
+With --target=arduino, --sample (a .npy of the input: floats, quantized by the sketch, or the input's own
+integers) and --labels (a text file, one label per value of the first output) set what the example
+sketch runs and prints; without them it runs a deterministic input and prints class indices.
+
 --list_ops prints the ops the generator takes: their activation types and which kernel paths they have
 (portable C99, Arm DSP, x86 SSE2), read from the lowerings; with --readme it also rewrites that table in
 the given README between its markers (micro_runtime.coverage).
@@ -20,12 +24,14 @@ the given README between its markers (micro_runtime.coverage).
 import os
 import sys
 
+import numpy as np
 from absl import flags
 
 import cli
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from micro_runtime.arduino_library import ArduinoExample  # noqa: E402
 from micro_runtime.codegen import TARGETS, generate  # noqa: E402
 from micro_runtime.coverage import ops_markdown, with_ops_table  # noqa: E402
 from tflite_patch.files import atomic_write  # noqa: E402
@@ -37,6 +43,8 @@ LIST_OPS = flags.DEFINE_bool("list_ops", False, "print the supported ops: types 
 README = flags.DEFINE_string("readme", None, "with --list_ops: rewrite the ops table between this file's markers")
 NAME = flags.DEFINE_string("name", "model", "C prefix of the generated API")
 TARGET = flags.DEFINE_enum("target", "portable", list(TARGETS), "what to generate for")
+SAMPLE = flags.DEFINE_string("sample", None, "--target=arduino: a .npy input the example sketch runs")
+LABELS = flags.DEFINE_string("labels", None, "--target=arduino: a text file, one label per output value")
 PATCH, SRAM_KB = cli.patch_flags("patch-based inference: auto, off or SPLIT:N (last op run per patch : "
                                   "patches per side)")
 
@@ -54,6 +62,27 @@ def list_ops() -> None:
             sys.exit(f"error: {README.value}: {e}")
 
 
+def _example() -> ArduinoExample | None:
+    """The sample and labels of the Arduino example, read from --sample and --labels."""
+    if SAMPLE.value is None and LABELS.value is None:
+        return None
+    sample = labels = None
+    if SAMPLE.value is not None:
+        try:
+            sample = np.load(SAMPLE.value, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            sys.exit(f"error: cannot read --sample {SAMPLE.value}: {getattr(e, 'strerror', None) or e}")
+        if not isinstance(sample, np.ndarray) or not (np.issubdtype(sample.dtype, np.number)):
+            sys.exit(f"error: --sample {SAMPLE.value} is not one numeric array")
+    if LABELS.value is not None:
+        try:
+            with open(LABELS.value, encoding="utf-8") as f:
+                labels = f.read().rstrip("\r\n").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            sys.exit(f"error: cannot read --labels {LABELS.value}: {getattr(e, 'strerror', None) or e}")
+    return ArduinoExample(sample=sample, labels=labels)
+
+
 def main(argv):
     del argv
     if LIST_OPS.value:
@@ -61,10 +90,11 @@ def main(argv):
     if TFLITE.value is None or OUT_DIR.value is None:
         sys.exit("error: --tflite and --out_dir are required (or --list_ops)")
     patch, sram = cli.patch_schedule(PATCH, SRAM_KB)
+    example = _example()
     try:
         with open(TFLITE.value, "rb") as f:
             model = f.read()
-        gen = generate(model, NAME.value, TARGET.value, patch=patch, sram_bytes=sram)
+        gen = generate(model, NAME.value, TARGET.value, patch=patch, sram_bytes=sram, example=example)
         gen.write(OUT_DIR.value)
     except OSError as e:
         sys.exit(f"error: cannot read {TFLITE.value}: {e.strerror}")

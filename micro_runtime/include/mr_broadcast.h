@@ -8,8 +8,8 @@
 #include "mr_types.h"
 
 /* output_shape[d] = max of the two extents of axis d (N, H, W, C); the stride of an extent 1 is 0. */
-static inline void mr_broadcast_strides(const mr_dims *shape1, const mr_dims *shape2, int32_t output_shape[4],
-                                        int32_t strides1[4], int32_t strides2[4]) {
+static inline void mr_broadcast_strides(const MR_CONST mr_dims *shape1, const MR_CONST mr_dims *shape2,
+                                        int32_t output_shape[4], int32_t strides1[4], int32_t strides2[4]) {
   const int32_t extents1[4] = {shape1->n, shape1->h, shape1->w, shape1->c};
   const int32_t extents2[4] = {shape2->n, shape2->h, shape2->w, shape2->c};
   int32_t s1 = 1, s2 = 1;
@@ -24,13 +24,14 @@ static inline void mr_broadcast_strides(const mr_dims *shape1, const mr_dims *sh
 }
 
 /* An elementwise function of two int8 values and the op's parameters (ADD's add_func, MUL's mul_func). */
-typedef int8_t (*mr_binary_s8_fn)(int8_t x, int8_t y, const void *params);
+typedef int8_t (*mr_binary_s8_fn)(int8_t x, int8_t y, const MR_CONST void *params);
 
 /* TFLM's BroadcastBinaryFunction6DSlow on 4-D shapes: output[b][y][x][c] = f of the two inputs' values at
  * that index, an axis of extent 1 repeated. */
-static inline void mr_broadcast_binary_s8(mr_binary_s8_fn f, const void *params, const int8_t *input1,
-                                          const mr_dims *input1_shape, const int8_t *input2,
-                                          const mr_dims *input2_shape, int8_t *output) {
+static inline void mr_broadcast_binary_s8(mr_binary_s8_fn f, const MR_CONST void *params,
+                                          const MR_CONST int8_t *input1, const MR_CONST mr_dims *input1_shape,
+                                          const MR_CONST int8_t *input2,
+                                          const MR_CONST mr_dims *input2_shape, int8_t *output) {
   int32_t output_shape[4], s1[4], s2[4];
   int32_t b, y, x, c;
   mr_broadcast_strides(input1_shape, input2_shape, output_shape, s1, s2);
@@ -47,10 +48,10 @@ static inline void mr_broadcast_binary_s8(mr_binary_s8_fn f, const void *params,
   }
 }
 
-static inline int mr_same_shape(const mr_dims *shape1, const mr_dims *shape2) {
+static inline int mr_same_shape(const MR_CONST mr_dims *shape1, const MR_CONST mr_dims *shape2) {
   return shape1->n == shape2->n && shape1->h == shape2->h && shape1->w == shape2->w && shape1->c == shape2->c;
 }
 
-static inline int32_t mr_flat_size(const mr_dims *shape) { return shape->n * shape->h * shape->w * shape->c; }
+static inline int32_t mr_flat_size(const MR_CONST mr_dims *shape) { return shape->n * shape->h * shape->w * shape->c; }
 
 #endif /* MR_BROADCAST_H_ */

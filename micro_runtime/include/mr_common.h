@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "mr_types.h"
 
@@ -23,6 +24,18 @@ extern "C" {
 
 #define MR_INT8_MIN (-128)
 #define MR_INT8_MAX 127
+
+/* memcpy from data that may be constant (MR_CONST, mr_types.h): on AVR byte by byte through the __memx pointer,
+ * which reads Flash or SRAM by the address; elsewhere memcpy itself. */
+static inline void mr_copy_const(void *dst, const MR_CONST void *src, size_t n) {
+#if defined(__AVR__) && !defined(__cplusplus)
+  uint8_t *d = (uint8_t *)dst;
+  const MR_CONST uint8_t *s = (const MR_CONST uint8_t *)src;
+  while (n--) *d++ = *s++;
+#else
+  memcpy(dst, src, n);
+#endif
+}
 
 static inline int32_t mr_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 static inline int32_t mr_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }

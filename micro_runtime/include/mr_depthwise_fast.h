@@ -19,8 +19,8 @@ extern "C" {
 typedef struct mr_depthwise_unrolled mr_depthwise_unrolled;
 extern const mr_depthwise_unrolled mr_depthwise_k3, mr_depthwise_k5, mr_depthwise_k7;
 
-void mr_depthwise_conv2d_fast_s8(const mr_conv_params *p, const mr_depthwise_unrolled *unrolled, const int8_t *in,
-                                 int8_t *out);
+void mr_depthwise_conv2d_fast_s8(const MR_CONST mr_conv_params *p, const mr_depthwise_unrolled *unrolled,
+                                 const int8_t *in, int8_t *out);
 
 /* In place (output over the input, same base). The modes, chosen from scratch_bytes (mr_depthwise_inplace_mode):
  *  - ring: k x k kernels (k = 3, 5, 7), stride_w 1 or 2, at least MR_DW_RING_MIN_PIXELS output pixels, when
@@ -31,7 +31,7 @@ void mr_depthwise_conv2d_fast_s8(const mr_conv_params *p, const mr_depthwise_unr
  *    computed reads the input they cover;
  *  - channels otherwise (scratch holds out_h*out_w bytes): mr_depthwise_conv2d_inplace_s8's order.
  * The DSP and x86 paths may run the ring and rows modes on blocks of channels instead (same bytes). */
-void mr_depthwise_conv2d_inplace_fast_s8(const mr_conv_params *p, const mr_depthwise_unrolled *unrolled,
+void mr_depthwise_conv2d_inplace_fast_s8(const MR_CONST mr_conv_params *p, const mr_depthwise_unrolled *unrolled,
                                          int8_t *inout, int8_t *scratch, int32_t scratch_bytes);
 
 /* The modes of the in-place kernel, fastest first. */
@@ -40,19 +40,19 @@ enum { MR_DEPTHWISE_RING16, MR_DEPTHWISE_RING8, MR_DEPTHWISE_ROWS, MR_DEPTHWISE_
 /* The mode the in-place kernel takes with scratch_bytes of scratch (micro_runtime/lowering/depthwise.py mirrors it
  * to name the kernel), and the scratch a mode needs (0: the layer cannot take it). The least scratch the kernel
  * runs with is the smaller of the rows and channels modes'. */
-int mr_depthwise_inplace_mode(const mr_conv_params *p, int32_t scratch_bytes);
-int32_t mr_depthwise_inplace_scratch_bytes(const mr_conv_params *p, int mode);
+int mr_depthwise_inplace_mode(const MR_CONST mr_conv_params *p, int32_t scratch_bytes);
+int32_t mr_depthwise_inplace_scratch_bytes(const MR_CONST mr_conv_params *p, int mode);
 
 /* The ring mode: whether the shape takes it (below this many output pixels the per-channel set-up outweighs it and
  * the rows/channel modes run faster), and the scratch it needs (narrow: int8 rows, else int16). */
 #ifndef MR_DW_RING_MIN_PIXELS /* depthwise_fast_test.c sets 1 to test the ring mode on small cases */
 #define MR_DW_RING_MIN_PIXELS 64
 #endif
-int mr_depthwise_ring_fits(const mr_conv_params *p);
-int32_t mr_depthwise_ring_bytes(const mr_conv_params *p, int narrow);
+int mr_depthwise_ring_fits(const MR_CONST mr_conv_params *p);
+int32_t mr_depthwise_ring_bytes(const MR_CONST mr_conv_params *p, int narrow);
 
 /* Output rows the in-place rows mode keeps in flight. */
-int32_t mr_depthwise_inplace_row_delay(const mr_conv_params *p);
+int32_t mr_depthwise_inplace_row_delay(const MR_CONST mr_conv_params *p);
 
 #ifdef __cplusplus
 }

@@ -14,15 +14,15 @@
 /* One layer as the loops read it (depth multiplier 1: c channels in and out). */
 typedef struct {
   int in_h, in_w, c, k_h, k_w, stride_h, stride_w, pad_top, pad_left, out_w;
-  const int8_t *filter;
-  const int32_t *bias;
+  const MR_CONST int8_t *filter;
+  const MR_CONST int32_t *bias;
   int32_t in_offset, out_offset;
-  const int32_t *out_mult;
-  const int8_t *out_rshift_m1; /* -1 - shift (mr_requant_prepare_rshift_m1) */
+  const MR_CONST int32_t *out_mult;
+  const MR_CONST int8_t *out_rshift_m1; /* -1 - shift (mr_requant_prepare_rshift_m1) */
   int32_t act_min, act_max;
 } mr_dw_params;
 
-static inline mr_dw_params mr_dw_params_of(const mr_conv_params *cp) {
+static inline mr_dw_params mr_dw_params_of(const MR_CONST mr_conv_params *cp) {
   const mr_dw_params p = {cp->input.h, cp->input.w, cp->input.c, cp->window.k_h, cp->window.k_w,
                           cp->window.stride_h, cp->window.stride_w, cp->window.pad_top, cp->window.pad_left,
                           cp->output.w, cp->filter, cp->bias, cp->input_offset, cp->output_offset,
@@ -52,7 +52,7 @@ static inline __attribute__((always_inline)) int32_t mr_dw_pixel_acc(const int8_
   int ky, kx;
   for (ky = ky0; ky < ky1; ++ky) {
     const int8_t *xr = in + ((size_t)(in_y0 + ky) * p->in_w + in_x0) * c + ch;
-    const int8_t *wr = p->filter + (size_t)ky * p->k_w * c + ch;
+    const MR_CONST int8_t *wr = p->filter + (size_t)ky * p->k_w * c + ch;
     for (kx = kx0; kx < kx1; ++kx) acc += (int32_t)wr[(size_t)kx * c] * ((int32_t)xr[(size_t)kx * c] + p->in_offset);
   }
   return acc;

@@ -28,7 +28,7 @@
 
 /* TFLM's scaled_input1_val - scaled_input2_val of SUB and SQUARED_DIFFERENCE: both inputs offset, shifted
  * left by left_shift, rescaled to their common scale (MultiplyByQuantizedMultiplierSmallerThanOneExp). */
-static inline int32_t mr_scaled_difference(const mr_add_params *p, int32_t x, int32_t y) {
+static inline int32_t mr_scaled_difference(const MR_CONST mr_add_params *p, int32_t x, int32_t y) {
   const int32_t shifted_input1_val = mr_shift_left_wrap(p->input1_offset + x, p->left_shift);
   const int32_t shifted_input2_val = mr_shift_left_wrap(p->input2_offset + y, p->left_shift);
   return mr_requantize_smaller_than_one(shifted_input1_val, p->input1_multiplier, p->input1_shift) -

@@ -60,10 +60,10 @@ extern "C" {
 
 /* Scratch each kernel needs, in bytes (the MR_*_SCRATCH_BYTES above; the generator asks for the same,
  * tests/test_conv_scratch_sizes.py checks it). mr_conv1x1_fast_s8_scratch_bytes also holds for the in-place 1x1. */
-int32_t mr_conv1x1_fast_s8_scratch_bytes(const mr_conv_params *p);
-int32_t mr_conv2d_fast_s8_scratch_bytes(const mr_conv_params *p);
-int32_t mr_conv2d_rows_fast_s8_scratch_bytes(const mr_conv_params *p);
-int32_t mr_conv2d_add_fast_s8_scratch_bytes(const mr_conv_params *p);
+int32_t mr_conv1x1_fast_s8_scratch_bytes(const MR_CONST mr_conv_params *p);
+int32_t mr_conv2d_fast_s8_scratch_bytes(const MR_CONST mr_conv_params *p);
+int32_t mr_conv2d_rows_fast_s8_scratch_bytes(const MR_CONST mr_conv_params *p);
+int32_t mr_conv2d_add_fast_s8_scratch_bytes(const MR_CONST mr_conv_params *p);
 
 /* The CONV_2D kernels read of `p` (mr_types.h): input and output dims (input.n * input.h * input.w pixels for
  * the 1x1 kernels, one batch for the others), the window (dilation 1), input_offset (-input zero point: padded
@@ -72,39 +72,39 @@ int32_t mr_conv2d_add_fast_s8_scratch_bytes(const mr_conv_params *p);
  * quant.multiplier and quant.rshift_m1. */
 
 /* 1x1 stride-1 unpadded conv as a GEMM: in [pixels][in_c]. */
-void mr_conv1x1_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch);
+void mr_conv1x1_fast_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch);
 
 /* The same with the output over the input (tflite_patch/passes.py mark_inplace): buf holds
  * pixels * max(in_c, out_c) bytes; forward when out_c <= in_c (pixel p's output ends at or before pixel
  * p+1's input), else from the last pixel backwards. Two pixels at a time are copied into scratch
  * before their outputs are written. */
-void mr_conv1x1_inplace_fast_s8(const mr_conv_params *p, int8_t *buf, int8_t *scratch);
+void mr_conv1x1_inplace_fast_s8(const MR_CONST mr_conv_params *p, int8_t *buf, int8_t *scratch);
 
 /* CONV_2D (any kernel, stride, explicit padding; dilation 1) as im2col of two output pixels at a
  * time + the GEMM core. */
-void mr_conv2d_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch);
+void mr_conv2d_fast_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch);
 
 /* CONV_2D one output row at a time: each row into scratch, then copied to `out`, which may overlap
  * `in` as long as rows 0..y of the output only cover input rows no later output row reads
  * (passes.rows_inplace_offset). */
-void mr_conv2d_rows_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch);
+void mr_conv2d_rows_fast_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch);
 
 /* CONV_2D fused with ADD(conv, skip) (passes.fuse_conv_add): output pixels are computed into scratch with the
  * conv's requantization and clamp, then added to the skip pixels with the ADD's parameters (mr_add_s8), the
  * conv's result as input 1 (the generator swaps the ADD's inputs 1 and 2 where the model has the conv second:
  * the sum is the same), and written to `out`, which may equal `skip`. */
-void mr_conv2d_add_fast_s8(const mr_conv_params *conv, const mr_add_params *add, const int8_t *in,
+void mr_conv2d_add_fast_s8(const MR_CONST mr_conv_params *conv, const MR_CONST mr_add_params *add, const int8_t *in,
                            const int8_t *skip, int8_t *out, int8_t *scratch);
 
 /* FULLY_CONNECTED with folded bias (filter zero point 0): in [batches][input_depth], filter
  * [output_depth][input_depth]; quant.multiplier / quant.rshift_m1 hold output_depth values (per_channel) or one.
  * input_offset is not read (it is in the bias). No scratch. */
-void mr_fully_connected_fast_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out);
+void mr_fully_connected_fast_s8(const MR_CONST mr_fully_connected_params *p, const int8_t *in, int8_t *out);
 
 /* The same for a layer without bias (p->bias not read): no folded bias (an int32 per output the model does not
  * have), input_offset is added to the inputs as they are widened instead (free on the DSP path: SXTAB16 for
  * SXTB16). */
-void mr_fully_connected_nobias_fast_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out);
+void mr_fully_connected_nobias_fast_s8(const MR_CONST mr_fully_connected_params *p, const int8_t *in, int8_t *out);
 
 #ifdef __cplusplus
 }

@@ -48,15 +48,15 @@ typedef int16_t mr_row_t;
 /* Output stage of one layer: requantization, output offset, activation clamp. */
 typedef struct {
   int32_t out_offset;
-  const int32_t *mult;
-  const int8_t *rshift_m1; /* -1 - shift (mr_requant_prepare_rshift_m1) */
+  const MR_CONST int32_t *mult;
+  const MR_CONST int8_t *rshift_m1; /* -1 - shift (mr_requant_prepare_rshift_m1) */
   int32_t act_min, act_max;
   int doubled; /* every channel may requantize by mr_requantize_doubled (the DSP GEMM's output stage does) */
 } mr_out_params;
 
 /* One conv call: its parameters, input, GEMM row length k = k_h * k_w * in_c and output stage. */
 typedef struct {
-  const mr_conv_params *p;
+  const MR_CONST mr_conv_params *p;
   const int8_t *in;
   int32_t k;
   mr_out_params q;
@@ -75,8 +75,8 @@ void mr_conv_im2col(mr_row_t *row, const mr_conv_job *c, int out_y, int out_x);
 /* The two-pixel GEMM (conv_fast.c portable, conv_fast_dsp.c; not SSE2): y0[oc], y1[oc] (pixels 0 and 1 of
  * `rows`, MR_PIXEL_ROW) for every output channel, acc = bias[oc] + sum_i filter[oc][i] * x[i], requantized.
  * y1 may equal y0 (one pixel loaded twice). */
-void mr_conv_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int32_t *bias, int out_c, int8_t *y0,
-                   int8_t *y1, const mr_out_params *q);
+void mr_conv_gemm2(const mr_row_t *rows, int k, const MR_CONST int8_t *filter, const MR_CONST int32_t *bias, int out_c,
+                   int8_t *y0, int8_t *y1, const mr_out_params *q);
 
 /* The pixel loops (conv_fast.c two pixels at a time, portable and DSP; conv_fast_x86.c four or eight;
  * conv_fast_mve.c four; mr_conv_add_pixels of SSE2 and MVE in conv_fast.c):
@@ -101,13 +101,13 @@ void mr_conv_gemm4(const mr_row_t *const *x, int k, const int8_t *filter, const 
 /* The output stage of a layer, copied out of its parameters once: the int8 stores into y may alias the
  * parameter struct, which would make the compiler reload its fields for every output. */
 typedef struct {
-  const int32_t *mult;
-  const int8_t *rshift_m1;
+  const MR_CONST int32_t *mult;
+  const MR_CONST int8_t *rshift_m1;
   int32_t out_offset, act_min, act_max;
   int per_channel;
 } mr_fc_out;
 
-static inline mr_fc_out mr_fc_out_of(const mr_fully_connected_params *p) {
+static inline mr_fc_out mr_fc_out_of(const MR_CONST mr_fully_connected_params *p) {
   const mr_fc_out q = {p->quant.multiplier, p->quant.rshift_m1, p->output_offset, p->activation.min,
                        p->activation.max, p->per_channel};
   return q;
@@ -123,18 +123,19 @@ static inline void mr_fc_store(const mr_fc_out *q, int8_t *y, int o, int32_t acc
 /* The dot products of one input row x (n values) with filter rows w0 and w1, in_offset added to every input,
  * added to acc[0] and acc[1] (fully_connected_fast.c portable, fully_connected_fast_dsp.c; BATCH_MATMUL's
  * sums too). */
-void mr_fc_dot2(const int8_t *x, int n, const int8_t *w0, const int8_t *w1, int32_t in_offset, int32_t acc[2]);
+void mr_fc_dot2(const MR_CONST int8_t *x, int n, const MR_CONST int8_t *w0, const MR_CONST int8_t *w1,
+                int32_t in_offset, int32_t acc[2]);
 
 /* The outputs of one input row x that an ISA's file computes (fully_connected_fast_dsp.c: pairs;
  * fully_connected_fast_x86.c: blocks of four), from output 0 on; bias NULL (then in_offset is added to the
  * inputs) or the folded bias. Returns how many it wrote; fully_connected_fast.c computes the rest. */
 #ifdef MR_DSP
-int mr_fc_outputs_dsp(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
-                      int32_t in_offset);
+int mr_fc_outputs_dsp(const MR_CONST mr_fully_connected_params *p, const int8_t *x, int8_t *y,
+                      const MR_CONST int32_t *bias, int32_t in_offset);
 #endif
 #ifdef MR_SSE2
-int mr_fc_outputs_x86(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
-                      int32_t in_offset);
+int mr_fc_outputs_x86(const MR_CONST mr_fully_connected_params *p, const int8_t *x, int8_t *y,
+                      const MR_CONST int32_t *bias, int32_t in_offset);
 #endif
 
 #ifdef __cplusplus

@@ -67,7 +67,7 @@ static inline int32_t mr_fp_exp_on_negative_values(int32_t a, int integer_bits) 
   int32_t result = mr_fp_exp_on_interval_between_negative_one_quarter_and_0_excl(
       mr_fp_rescale(a_mod_quarter_minus_one_quarter, integer_bits, 0));
   const int32_t remainder = mr_fp_sub(a_mod_quarter_minus_one_quarter, a);
-  static const int32_t multipliers[7] = {
+  static const MR_CONST int32_t multipliers[7] = {
       1672461947, /* exp(-1/4) */
       1302514674, /* exp(-1/2) */
       790015084,  /* exp(-1)   */

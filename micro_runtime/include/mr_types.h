@@ -10,6 +10,16 @@
 
 #include <stdint.h>
 
+/* MR_CONST qualifies what the generator emits as constant data (weights, tables, these parameter structs) and
+ * the kernels' pointers to it. On AVR, where a plain pointer reads SRAM only, it is avr-gcc's __memx address
+ * space: the data stays in Flash and a read through such a pointer takes LPM or LD by the address (so an
+ * operand may be an arena tensor too). Everywhere else it is empty. C only: C++ has no address spaces. */
+#if defined(__AVR__) && !defined(__cplusplus)
+#define MR_CONST __memx
+#else
+#define MR_CONST
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,9 +42,9 @@ typedef struct {
  * read `shift` (TFLM's, int32, left shift if positive); the fast kernels read `rshift_m1` (-1 - shift as int8,
  * mr_requant_prepare_rshift_m1). The generator emits the one the chosen kernel reads and NULL for the other. */
 typedef struct {
-  const int32_t *multiplier;
-  const int32_t *shift;
-  const int8_t *rshift_m1;
+  const MR_CONST int32_t *multiplier;
+  const MR_CONST int32_t *shift;
+  const MR_CONST int8_t *rshift_m1;
 } mr_per_channel_quant;
 
 /* The clamp of the fused activation, in the output's integer domain. */
@@ -52,8 +62,8 @@ typedef struct {
   int32_t depth_multiplier;
   int32_t input_offset, output_offset;
   mr_activation activation;
-  const int8_t *filter;
-  const int32_t *bias;
+  const MR_CONST int8_t *filter;
+  const MR_CONST int32_t *bias;
   mr_per_channel_quant quant;
 } mr_conv_params;
 
@@ -65,8 +75,8 @@ typedef struct {
   int32_t input_offset, filter_offset, output_offset;
   int32_t per_channel;
   mr_activation activation;
-  const int8_t *filter;
-  const int32_t *bias;
+  const MR_CONST int8_t *filter;
+  const MR_CONST int32_t *bias;
   mr_per_channel_quant quant;
 } mr_fully_connected_params;
 
@@ -127,11 +137,11 @@ typedef struct {
  * TFLM's Requantize with input_offsets[k] (-zero point), multipliers[k], shifts[k] and output_offset. */
 typedef struct {
   int32_t num_inputs;
-  const int32_t *axis_dims;
+  const MR_CONST int32_t *axis_dims;
   int32_t outer, inner;
-  const int32_t *input_offsets;
-  const int32_t *multipliers;
-  const int32_t *shifts;
+  const MR_CONST int32_t *input_offsets;
+  const MR_CONST int32_t *multipliers;
+  const MR_CONST int32_t *shifts;
   int32_t output_offset;
 } mr_concatenation_params;
 
@@ -208,7 +218,7 @@ enum { MR_TYPE_INT8 = 0, MR_TYPE_INT16 = 2, MR_TYPE_INT32 = 3, MR_TYPE_FLOAT32 =
 typedef struct {
   int32_t elem_bytes;
   int32_t shape[5], in_stride[5];
-  const int32_t *map[5];
+  const MR_CONST int32_t *map[5];
 } mr_mirror_pad_params;
 
 /* ---- Elementwise ops: MAXIMUM, MINIMUM, RELU, RELU6, LEAKY_RELU, PRELU, SUB, SQUARED_DIFFERENCE, ... */

@@ -7,8 +7,8 @@
 #include "mr_kernels.h"
 #include "mr_x86.h"
 
-static int8_t add_func(int8_t x, int8_t y, const void *params) {
-  const mr_add_params *p = (const mr_add_params *)params;
+static int8_t add_func(int8_t x, int8_t y, const MR_CONST void *params) {
+  const MR_CONST mr_add_params *p = (const MR_CONST mr_add_params *)params;
   const int32_t input1_val = p->input1_offset + x;
   const int32_t input2_val = p->input2_offset + y;
   const int32_t shifted_input1_val = mr_shift_left_wrap(input1_val, p->left_shift);
@@ -24,9 +24,10 @@ static int8_t add_func(int8_t x, int8_t y, const void *params) {
 }
 
 /* Same-shape ADD, R1 / R2 / RO: whether each rescaling shifts right (constants in each instance). */
-static inline __attribute__((always_inline)) void mr_add_loop(const int8_t *in1, const int8_t *in2, int8_t *out,
-                                                               int32_t n, const mr_requant *r1, const mr_requant *r2,
-                                                               const mr_requant *ro, const mr_add_params *q,
+static inline __attribute__((always_inline)) void mr_add_loop(const MR_CONST int8_t *in1,
+                                                               const MR_CONST int8_t *in2, int8_t *out, int32_t n,
+                                                               const mr_requant *r1, const mr_requant *r2,
+                                                               const mr_requant *ro, const MR_CONST mr_add_params *q,
                                                                const int R1, const int R2, const int RO) {
   const mr_requant s1 = *r1, s2 = *r2, so = *ro;
   const mr_add_params p = *q;
@@ -46,13 +47,14 @@ static inline __attribute__((always_inline)) void mr_add_loop(const int8_t *in1,
     out[i] = (int8_t)mr_clamp_i32(v + p.output_offset, p.activation.min, p.activation.max);
   }
 }
-typedef void (*mr_add_loop_fn)(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t n, const mr_requant *r1,
-                               const mr_requant *r2, const mr_requant *ro, const mr_add_params *q);
-#define MR_ADD_LOOP(name, r1, r2, ro)                                                                     \
-  static void mr_add_loop_##name(const int8_t *in1, const int8_t *in2, int8_t *out, int32_t n,            \
-                                 const mr_requant *s1, const mr_requant *s2, const mr_requant *so,        \
-                                 const mr_add_params *q) {                                                \
-    mr_add_loop(in1, in2, out, n, s1, s2, so, q, r1, r2, ro);                                             \
+typedef void (*mr_add_loop_fn)(const MR_CONST int8_t *in1, const MR_CONST int8_t *in2, int8_t *out, int32_t n,
+                               const mr_requant *r1, const mr_requant *r2, const mr_requant *ro,
+                               const MR_CONST mr_add_params *q);
+#define MR_ADD_LOOP(name, r1, r2, ro)                                                                         \
+  static void mr_add_loop_##name(const MR_CONST int8_t *in1, const MR_CONST int8_t *in2, int8_t *out,         \
+                                 int32_t n, const mr_requant *s1, const mr_requant *s2, const mr_requant *so, \
+                                 const MR_CONST mr_add_params *q) {                                           \
+    mr_add_loop(in1, in2, out, n, s1, s2, so, q, r1, r2, ro);                                                 \
   }
 MR_ADD_LOOP(lll, 0, 0, 0)
 MR_ADD_LOOP(llr, 0, 0, 1)
@@ -67,9 +69,10 @@ MR_ADD_LOOP(rrr, 1, 1, 1)
 /* TFLM's AddElementwise. The three rescalings prepared once (mr_requant_apply equals mr_requantize for these
  * multipliers, requantize_test.c), and the direction of each shift decided once, not per element: the generic
  * add_func costs several times more per element on Cortex-M. On x86 the SSE2 part takes groups of 8. */
-static void add_elementwise(const mr_add_params *params, const int8_t *input1, const int8_t *input2,
+static void add_elementwise(const MR_CONST mr_add_params *params, const MR_CONST int8_t *input1,
+                            const MR_CONST int8_t *input2,
                             int8_t *output, int32_t size) {
-  static const mr_add_loop_fn loops[8] = {mr_add_loop_lll, mr_add_loop_llr, mr_add_loop_lrl, mr_add_loop_lrr,
+  static const MR_CONST mr_add_loop_fn loops[8] = {mr_add_loop_lll, mr_add_loop_llr, mr_add_loop_lrl, mr_add_loop_lrr,
                                           mr_add_loop_rll, mr_add_loop_rlr, mr_add_loop_rrl, mr_add_loop_rrr};
   int32_t i = 0;
 #ifdef MR_SSE2
@@ -84,8 +87,9 @@ static void add_elementwise(const mr_add_params *params, const int8_t *input1, c
   }
 }
 
-void mr_add_s8(const mr_add_params *params, const int8_t *input1, const mr_dims *input1_shape,
-               const int8_t *input2, const mr_dims *input2_shape, int8_t *output) {
+void mr_add_s8(const MR_CONST mr_add_params *params, const MR_CONST int8_t *input1,
+               const MR_CONST mr_dims *input1_shape, const MR_CONST int8_t *input2,
+               const MR_CONST mr_dims *input2_shape, int8_t *output) {
   MR_CHECK(output, mr_checked_broadcast(input1_shape, input2_shape));
   if (mr_same_shape(input1_shape, input2_shape)) {
     add_elementwise(params, input1, input2, output, mr_flat_size(input1_shape));

@@ -29,7 +29,7 @@ static __m128i mr_add_x8(__m128i x, __m128i y, const mr_add_x86 *a) {
   }
 }
 
-int32_t mr_add_s8_x86(const mr_add_params *params, const int8_t *input1, const int8_t *input2, int8_t *output,
+int32_t mr_add_s8_x86(const MR_CONST mr_add_params *params, const int8_t *input1, const int8_t *input2, int8_t *output,
                       int32_t size) {
   mr_add_x86 a;
   int32_t i;

@@ -12,21 +12,21 @@ static int32_t mr_cast_float(float f, int32_t type) {
   return (int32_t)f;
 }
 
-static int32_t mr_cast_read_int(const void *in, int32_t type, int32_t i, int32_t out_type) {
+static int32_t mr_cast_read_int(const MR_CONST void *in, int32_t type, int32_t i, int32_t out_type) {
   switch (type) {
-    case MR_TYPE_INT8: return ((const int8_t *)in)[i];
-    case MR_TYPE_INT16: return ((const int16_t *)in)[i];
-    case MR_TYPE_INT32: return ((const int32_t *)in)[i];
-    default: return mr_cast_float(((const float *)in)[i], out_type);
+    case MR_TYPE_INT8: return ((const MR_CONST int8_t *)in)[i];
+    case MR_TYPE_INT16: return ((const MR_CONST int16_t *)in)[i];
+    case MR_TYPE_INT32: return ((const MR_CONST int32_t *)in)[i];
+    default: return mr_cast_float(((const MR_CONST float *)in)[i], out_type);
   }
 }
 
-void mr_cast(const void *in, int32_t in_type, void *out, int32_t out_type, int32_t n) {
+void mr_cast(const MR_CONST void *in, int32_t in_type, void *out, int32_t out_type, int32_t n) {
   MR_CHECK(out, (int64_t)n * (out_type == MR_TYPE_INT8 ? 1 : out_type == MR_TYPE_INT16 ? 2 : 4));
   int32_t i;
   for (i = 0; i < n; ++i) {
     if (out_type == MR_TYPE_FLOAT32) {
-      ((float *)out)[i] = in_type == MR_TYPE_FLOAT32 ? ((const float *)in)[i]
+      ((float *)out)[i] = in_type == MR_TYPE_FLOAT32 ? ((const MR_CONST float *)in)[i]
                                                      : (float)mr_cast_read_int(in, in_type, i, out_type);
       continue;
     }

@@ -9,8 +9,8 @@
 #define MR_COMPARE(OP) \
   MR_BROADCAST4_FOR(&p->shape, i1, i2, o, out[o] = (uint8_t)(mr_scaled_difference(&p->q, in1[i1], in2[i2]) OP 0))
 
-void mr_compare_s8(const mr_arithmetic_params *p, int32_t comparison, const int8_t *in1, const int8_t *in2,
-                   uint8_t *out) {
+void mr_compare_s8(const MR_CONST mr_arithmetic_params *p, int32_t comparison, const MR_CONST int8_t *in1,
+                   const MR_CONST int8_t *in2, uint8_t *out) {
   MR_CHECK(out, mr_checked_product(p->shape.dims, 4));
   switch (comparison) {
     case MR_EQUAL: MR_COMPARE(==); break;

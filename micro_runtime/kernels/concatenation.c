@@ -2,20 +2,19 @@
  * TFLM's int8 kernel requires equal quantization on all inputs (plain copy);
  * inputs with a different scale/zero point are requantized here the way
  * TFLM's QUANTIZE int8->int8 does (reference_ops::Requantize). */
-#include <string.h>
-
 #include "mr_kernels.h"
 
-void mr_concatenation_s8(const mr_concatenation_params *params, const int8_t *const *inputs, int8_t *output) {
+void mr_concatenation_s8(const MR_CONST mr_concatenation_params *params, const MR_CONST int8_t *const *inputs,
+                         int8_t *output) {
   MR_CHECK(output, (int64_t)params->outer * mr_checked_sum(params->axis_dims, params->num_inputs) * params->inner);
-  const int32_t *multipliers = params->multipliers;
+  const MR_CONST int32_t *multipliers = params->multipliers;
   int o, k;
   for (o = 0; o < params->outer; ++o) {
     for (k = 0; k < params->num_inputs; ++k) {
       const size_t copy_size = (size_t)params->axis_dims[k] * (size_t)params->inner;
-      const int8_t *src = inputs[k] + (size_t)o * copy_size;
+      const MR_CONST int8_t *src = inputs[k] + (size_t)o * copy_size;
       if (multipliers == NULL || multipliers[k] == 0) {
-        memcpy(output, src, copy_size);
+        mr_copy_const(output, src, copy_size);
       } else {
         size_t j;
         for (j = 0; j < copy_size; ++j) {

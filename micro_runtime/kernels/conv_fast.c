@@ -13,8 +13,8 @@
 /* Whether a layer's every output may take mr_requantize_doubled: each channel a right shift by 1..21 and every
  * accumulator |acc| < 2^30, which |bias| + k * 2^14 < 2^30 guarantees (the products of int8 inputs, padding
  * included, and int8 filters are at most 2^14). Checked once per layer call. */
-static int mr_doubled_exact(const int32_t *bias, int out_c, int k, const int8_t *rshift_m1) {
-  const int32_t room = k < (1 << 15) ? (int32_t)(1 << 30) - (int32_t)k * (1 << 14) : 0;
+static int mr_doubled_exact(const MR_CONST int32_t *bias, int out_c, int k, const MR_CONST int8_t *rshift_m1) {
+  const int32_t room = k < ((int32_t)1 << 15) ? ((int32_t)1 << 30) - (int32_t)k * (1 << 14) : 0;
   int c;
   for (c = 0; c < out_c; ++c) {
     if (!mr_requant_doubled_allows(rshift_m1[c]) || bias[c] >= room || bias[c] <= -room) return 0;
@@ -22,7 +22,7 @@ static int mr_doubled_exact(const int32_t *bias, int out_c, int k, const int8_t 
   return 1;
 }
 
-static mr_conv_job mr_conv_job_of(const mr_conv_params *p, const int8_t *in) {
+static mr_conv_job mr_conv_job_of(const MR_CONST mr_conv_params *p, const int8_t *in) {
   mr_conv_job c;
   c.p = p;
   c.in = in;
@@ -36,17 +36,19 @@ static mr_conv_job mr_conv_job_of(const mr_conv_params *p, const int8_t *in) {
   return c;
 }
 
-int32_t mr_conv1x1_fast_s8_scratch_bytes(const mr_conv_params *p) { return MR_CONV1X1_SCRATCH_BYTES(p->input.c); }
+int32_t mr_conv1x1_fast_s8_scratch_bytes(const MR_CONST mr_conv_params *p) {
+  return MR_CONV1X1_SCRATCH_BYTES(p->input.c);
+}
 
-int32_t mr_conv2d_fast_s8_scratch_bytes(const mr_conv_params *p) {
+int32_t mr_conv2d_fast_s8_scratch_bytes(const MR_CONST mr_conv_params *p) {
   return MR_CONV_SCRATCH_BYTES(p->window.k_h, p->window.k_w, p->input.c);
 }
 
-int32_t mr_conv2d_rows_fast_s8_scratch_bytes(const mr_conv_params *p) {
+int32_t mr_conv2d_rows_fast_s8_scratch_bytes(const MR_CONST mr_conv_params *p) {
   return MR_CONV_ROWS_SCRATCH_BYTES(p->window.k_h, p->window.k_w, p->input.c, p->output.w, p->output.c);
 }
 
-int32_t mr_conv2d_add_fast_s8_scratch_bytes(const mr_conv_params *p) {
+int32_t mr_conv2d_add_fast_s8_scratch_bytes(const MR_CONST mr_conv_params *p) {
   return MR_CONV_ADD_SCRATCH_BYTES(p->window.k_h, p->window.k_w, p->input.c, p->output.c);
 }
 
@@ -70,7 +72,7 @@ static inline void mr_copy_short(int8_t *restrict dst, const int8_t *restrict sr
  * contiguous in it (NHWC): one load each. Padded taps read the input zero point. */
 static inline __attribute__((always_inline)) void mr_im2col_k(void *row, const mr_conv_job *job, int out_y,
                                                                int out_x, const int NARROW) {
-  const mr_conv_params *g = job->p;
+  const MR_CONST mr_conv_params *g = job->p;
   const int in_y0 = out_y * g->window.stride_h - g->window.pad_top;
   const int in_x0 = out_x * g->window.stride_w - g->window.pad_left;
   const int kx0 = in_x0 < 0 ? -in_x0 : 0;
@@ -168,7 +170,8 @@ static inline void mr_out_pair(int32_t acc_a, int32_t acc_b, int oc, const mr_ou
 
 /* mr_conv_gemm2 on rows x0 and x1. */
 static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0, const mr_row_t *x1, int k,
-                                                              const int8_t *filter, const int32_t *bias, int out_c,
+                                                              const MR_CONST int8_t *filter,
+                                                              const MR_CONST int32_t *bias, int out_c,
                                                               int8_t *y0, int8_t *y1, const mr_out_params *params) {
   /* a copy: the int8 output stores may alias *params, which would make gcc reload it after each one */
   const mr_out_params copy = *params, *const q = &copy;
@@ -178,7 +181,7 @@ static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0,
   for (oc = 0; oc < out_c; oc += 2) {
     /* an odd last channel is computed twice over (w1 = w0) and written once */
     const int second = oc + 1 < out_c ? oc + 1 : oc;
-    const int8_t *w0 = filter + (size_t)oc * (size_t)stride, *w1 = filter + (size_t)second * (size_t)stride;
+    const MR_CONST int8_t *w0 = filter + (size_t)oc * (size_t)stride, *w1 = filter + (size_t)second * (size_t)stride;
     int32_t acc00 = bias[oc], acc10 = acc00, acc01 = bias[second], acc11 = acc01;
     int i;
     /* MR_GEMM_ROW(k) values: the scratch rows are zero beyond k (the filter values there, up to the next
@@ -196,8 +199,8 @@ static inline __attribute__((always_inline)) void mr_gemm2_k(const mr_row_t *x0,
 
 /* The row length a constant for the short rows of expansion 1x1 convs (8 or 16 input channels), where the
  * per-channel overhead outweighs the dot products. */
-void mr_conv_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int32_t *bias, int out_c, int8_t *y0,
-                   int8_t *y1, const mr_out_params *q) {
+void mr_conv_gemm2(const mr_row_t *rows, int k, const MR_CONST int8_t *filter, const MR_CONST int32_t *bias, int out_c,
+                   int8_t *y0, int8_t *y1, const mr_out_params *q) {
   const mr_row_t *x0 = MR_PIXEL_ROW(rows, 0, k), *x1 = MR_PIXEL_ROW(rows, 1, k);
   if (k == 8) mr_gemm2_k(x0, x1, 8, filter, bias, out_c, y0, y1, q);
   else if (k == 16) mr_gemm2_k(x0, x1, 16, filter, bias, out_c, y0, y1, q);
@@ -216,8 +219,8 @@ static void mr_pad_pixel_rows(mr_row_t *rows, int k) {
 
 void mr_conv_pixels(const mr_conv_job *c, int32_t first, int32_t count, int8_t *out, mr_row_t *rows) {
   const int k = c->k, out_c = c->p->output.c, out_w = c->p->output.w;
-  const int8_t *filter = c->p->filter;
-  const int32_t *bias = c->p->bias;
+  const MR_CONST int8_t *filter = c->p->filter;
+  const MR_CONST int32_t *bias = c->p->bias;
   int32_t j;
   mr_pad_pixel_rows(rows, k);
   for (j = 0; j < count; j += 2) {
@@ -235,8 +238,9 @@ void mr_conv1x1_pixels(const mr_conv_job *c, int8_t *out, mr_row_t *x, int inpla
    * written: the pair's outputs only reach input bytes of the pair itself or of pixels already done. */
   const int in_c = c->p->input.c, out_c = c->p->output.c, backward = inplace && out_c > in_c;
   const int32_t rows = c->p->input.n * c->p->input.h * c->p->input.w;
-  const int8_t *in = c->in, *filter = c->p->filter;
-  const int32_t *bias = c->p->bias;
+  const int8_t *in = c->in;
+  const MR_CONST int8_t *filter = c->p->filter;
+  const MR_CONST int32_t *bias = c->p->bias;
   mr_row_t *x0 = MR_PIXEL_ROW(x, 0, in_c), *x1 = MR_PIXEL_ROW(x, 1, in_c);
   int32_t i;
   mr_pad_pixel_rows(x, in_c);
@@ -284,14 +288,14 @@ int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, in
 
 /* ---- the kernels */
 
-void mr_conv1x1_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
+void mr_conv1x1_fast_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
   MR_CHECK(out, mr_checked_elements(&p->output));
   MR_CHECK(scratch, mr_conv1x1_fast_s8_scratch_bytes(p));
   const mr_conv_job c = mr_conv_job_of(p, in);
   mr_conv1x1_pixels(&c, out, (mr_row_t *)(void *)scratch, 0);
 }
 
-void mr_conv1x1_inplace_fast_s8(const mr_conv_params *p, int8_t *buf, int8_t *scratch) {
+void mr_conv1x1_inplace_fast_s8(const MR_CONST mr_conv_params *p, int8_t *buf, int8_t *scratch) {
   MR_CHECK(buf, mr_checked_elements(&p->input) > mr_checked_elements(&p->output) ? mr_checked_elements(&p->input)
                                                                                 : mr_checked_elements(&p->output));
   MR_CHECK(scratch, mr_conv1x1_fast_s8_scratch_bytes(p));
@@ -299,14 +303,14 @@ void mr_conv1x1_inplace_fast_s8(const mr_conv_params *p, int8_t *buf, int8_t *sc
   mr_conv1x1_pixels(&c, buf, (mr_row_t *)(void *)scratch, 1);
 }
 
-void mr_conv2d_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
+void mr_conv2d_fast_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
   MR_CHECK(out, mr_checked_elements(&p->output));
   MR_CHECK(scratch, mr_conv2d_fast_s8_scratch_bytes(p));
   const mr_conv_job c = mr_conv_job_of(p, in);
   mr_conv_pixels(&c, 0, p->output.h * p->output.w, out, (mr_row_t *)(void *)scratch);
 }
 
-void mr_conv2d_rows_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
+void mr_conv2d_rows_fast_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out, int8_t *scratch) {
   MR_CHECK(out, mr_checked_elements(&p->output));
   MR_CHECK(scratch, mr_conv2d_rows_fast_s8_scratch_bytes(p));
   const mr_conv_job c = mr_conv_job_of(p, in);
@@ -321,12 +325,13 @@ void mr_conv2d_rows_fast_s8(const mr_conv_params *p, const int8_t *in, int8_t *o
 }
 
 /* The fused ADD of n values, the conv's as input 1. */
-static void mr_add_fused(const mr_add_params *a, const int8_t *conv, const int8_t *skip, int8_t *out, int32_t n) {
+static void mr_add_fused(const MR_CONST mr_add_params *a, const int8_t *conv, const int8_t *skip, int8_t *out,
+                         int32_t n) {
   const mr_dims shape = {1, 1, 1, n};
   mr_add_s8(a, conv, &shape, skip, &shape, out);
 }
 
-void mr_conv2d_add_fast_s8(const mr_conv_params *conv, const mr_add_params *add, const int8_t *in,
+void mr_conv2d_add_fast_s8(const MR_CONST mr_conv_params *conv, const MR_CONST mr_add_params *add, const int8_t *in,
                            const int8_t *skip, int8_t *out, int8_t *scratch) {
   MR_CHECK(out, mr_checked_elements(&conv->output));
   MR_CHECK(scratch, mr_conv2d_add_fast_s8_scratch_bytes(conv));

@@ -212,8 +212,8 @@ static void mr_out_pairs(const int32_t *acc, int n, const int32_t *mult, const i
 
 /* The GEMM: the output channel pairs through the assembly core, MR_DSP_CHUNK channels at a time, then their
  * requantization. */
-void mr_conv_gemm2(const mr_row_t *rows, int k, const int8_t *filter, const int32_t *bias, int out_c, int8_t *y0,
-                   int8_t *y1, const mr_out_params *q) {
+void mr_conv_gemm2(const mr_row_t *rows, int k, const MR_CONST int8_t *filter, const MR_CONST int32_t *bias, int out_c,
+                   int8_t *y0, int8_t *y1, const mr_out_params *q) {
   const int stride = (int)MR_GEMM_STRIDE(k), groups = (k + 3) >> 2;
   int32_t acc[2 * MR_DSP_CHUNK];
   mr_gemm_job job;

@@ -2,14 +2,12 @@
  * SPACE_TO_DEPTH, DEPTH_TO_SPACE, BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND, ...): a block of up to
  * MR_COPY_DIMS dimensions read and written with constant byte strides. The generator computes the
  * strides and offsets of each op at generation time (micro_runtime/lowering/strided.py). */
-#include <string.h>
-
 #include "mr_kernels.h"
 
-void mr_copy_strided(const void *in, void *out, const mr_copy_params *p) {
-  const uint8_t *src0 = (const uint8_t *)in + p->in_offset;
+void mr_copy_strided(const MR_CONST void *in, void *out, const MR_CONST mr_copy_params *p) {
+  const MR_CONST uint8_t *src0 = (const MR_CONST uint8_t *)in + p->in_offset;
   uint8_t *dst0 = (uint8_t *)out + p->out_offset;
-  const int32_t *n = p->shape, *is = p->in_stride, *os = p->out_stride;
+  const MR_CONST int32_t *n = &p->shape[0], *is = &p->in_stride[0], *os = &p->out_stride[0];
   const int32_t elem = p->elem_bytes;
   const int contiguous = is[5] == elem && os[5] == elem;
   int32_t i0, i1, i2, i3, i4, i5;
@@ -18,14 +16,14 @@ void mr_copy_strided(const void *in, void *out, const mr_copy_params *p) {
       for (i2 = 0; i2 < n[2]; ++i2) {
         for (i3 = 0; i3 < n[3]; ++i3) {
           for (i4 = 0; i4 < n[4]; ++i4) {
-            const uint8_t *src = src0 + i0 * is[0] + i1 * is[1] + i2 * is[2] + i3 * is[3] + i4 * is[4];
+            const MR_CONST uint8_t *src = src0 + i0 * is[0] + i1 * is[1] + i2 * is[2] + i3 * is[3] + i4 * is[4];
             uint8_t *dst = dst0 + i0 * os[0] + i1 * os[1] + i2 * os[2] + i3 * os[3] + i4 * os[4];
             if (contiguous) {
-              memcpy(dst, src, (size_t)(n[5] * elem));
+              mr_copy_const(dst, src, (size_t)(n[5] * elem));
             } else if (elem == 1) {
               for (i5 = 0; i5 < n[5]; ++i5) dst[i5 * os[5]] = src[i5 * is[5]];
             } else {
-              for (i5 = 0; i5 < n[5]; ++i5) memcpy(dst + i5 * os[5], src + i5 * is[5], (size_t)elem);
+              for (i5 = 0; i5 < n[5]; ++i5) mr_copy_const(dst + i5 * os[5], src + i5 * is[5], (size_t)elem);
             }
           }
         }

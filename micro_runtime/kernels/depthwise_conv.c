@@ -6,9 +6,9 @@
 
 /* Output channel oc (of input channel ic) at output pixel (out_y, out_x): the
  * taps within the input (TFLM skips the others), requantized. */
-static int8_t mr_depthwise_output_s8(const mr_conv_params *p, const int8_t *in, int out_y, int out_x, int ic,
+static int8_t mr_depthwise_output_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int out_y, int out_x, int ic,
                                      int oc, int dilation_h, int dilation_w) {
-  const mr_window *w = &p->window;
+  const MR_CONST mr_window *w = &p->window;
   const int in_h = p->input.h, in_w = p->input.w, in_c = p->input.c, out_c = p->output.c;
   const int in_y_origin = out_y * w->stride_h - w->pad_top;
   const int in_x_origin = out_x * w->stride_w - w->pad_left;
@@ -33,8 +33,8 @@ static int8_t mr_depthwise_output_s8(const mr_conv_params *p, const int8_t *in, 
 }
 
 /* Any dilation (dilation_h, dilation_w; p->window's are not read). */
-static void mr_depthwise_conv2d_window_s8(const mr_conv_params *p, const int8_t *in, int8_t *out, int dilation_h,
-                                          int dilation_w) {
+static void mr_depthwise_conv2d_window_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out,
+                                          int dilation_h, int dilation_w) {
   const int out_w = p->output.w, out_c = p->output.c, depth_mult = p->depth_multiplier;
   int out_y, out_x, ic, m;
   for (out_y = 0; out_y < p->output.h; ++out_y) {
@@ -50,12 +50,12 @@ static void mr_depthwise_conv2d_window_s8(const mr_conv_params *p, const int8_t 
   }
 }
 
-void mr_depthwise_conv2d_dilated_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+void mr_depthwise_conv2d_dilated_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out) {
   MR_CHECK(out, mr_checked_elements(&p->output));
   mr_depthwise_conv2d_window_s8(p, in, out, p->window.dilation_h, p->window.dilation_w);
 }
 
-void mr_depthwise_conv2d_s8(const mr_conv_params *p, const int8_t *in, int8_t *out) {
+void mr_depthwise_conv2d_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out) {
   MR_CHECK(out, mr_checked_elements(&p->output));
   mr_depthwise_conv2d_window_s8(p, in, out, 1, 1);
 }
@@ -65,7 +65,7 @@ void mr_depthwise_conv2d_s8(const mr_conv_params *p, const int8_t *in, int8_t *o
  * i*c_stride + c, i < out_h*out_w. Those bytes belong to input channel c at
  * pixels i < out_h*out_w <= in_h*in_w, i.e. to the channel just consumed, so
  * no later channel's input is overwritten. */
-void mr_depthwise_conv2d_inplace_s8(const mr_conv_params *p, int8_t *inout, int8_t *scratch) {
+void mr_depthwise_conv2d_inplace_s8(const MR_CONST mr_conv_params *p, int8_t *inout, int8_t *scratch) {
   MR_CHECK(inout, mr_checked_elements(&p->output));
   MR_CHECK(scratch, (int64_t)p->output.h * p->output.w);
   const int c = p->input.c, out_h = p->output.h, out_w = p->output.w;

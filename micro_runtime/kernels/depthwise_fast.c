@@ -9,8 +9,8 @@
  * depthwise_fast_dsp.c, the x86 one in depthwise_fast_x86.c (mr_depthwise_fast_internal.h: what they share). */
 #include "mr_depthwise_fast_internal.h"
 
-void mr_depthwise_conv2d_fast_s8(const mr_conv_params *cp, const mr_depthwise_unrolled *unrolled, const int8_t *in,
-                                 int8_t *out) {
+void mr_depthwise_conv2d_fast_s8(const MR_CONST mr_conv_params *cp, const mr_depthwise_unrolled *unrolled,
+                                 const int8_t *in, int8_t *out) {
   MR_CHECK(out, mr_checked_elements(&cp->output));
   const mr_dw_params p = mr_dw_params_of(cp);
   const int out_h = cp->output.h;
@@ -19,7 +19,7 @@ void mr_depthwise_conv2d_fast_s8(const mr_conv_params *cp, const mr_depthwise_un
   for (y = 0; y < out_h; ++y) mr_dw_row(in, &p, y, 0, p.c, out + (size_t)y * p.out_w * p.c, p.c);
 }
 
-void mr_depthwise_conv2d_inplace_fast_s8(const mr_conv_params *cp, const mr_depthwise_unrolled *unrolled,
+void mr_depthwise_conv2d_inplace_fast_s8(const MR_CONST mr_conv_params *cp, const mr_depthwise_unrolled *unrolled,
                                          int8_t *inout, int8_t *scratch, int32_t scratch_bytes) {
   MR_CHECK(inout, mr_checked_elements(&cp->output));
   MR_CHECK(scratch, scratch_bytes);
@@ -60,7 +60,7 @@ void mr_depthwise_conv2d_inplace_fast_s8(const mr_conv_params *cp, const mr_dept
   }
 }
 
-int32_t mr_depthwise_inplace_row_delay(const mr_conv_params *p) {
+int32_t mr_depthwise_inplace_row_delay(const MR_CONST mr_conv_params *p) {
   const int stride_h = p->window.stride_h, pad_top = p->window.pad_top, out_h = p->output.h;
   const int32_t row_in = (int32_t)p->input.w * p->input.c, row_out = (int32_t)p->output.w * p->output.c;
   int32_t d, w;
@@ -80,12 +80,12 @@ static int mr_dw_ring_fits(int k_h, int k_w, int stride_w, int pad_top, int pad_
          pad_left >= 0 && (int32_t)out_h * out_w >= MR_DW_RING_MIN_PIXELS;
 }
 
-int mr_depthwise_ring_fits(const mr_conv_params *p) {
-  const mr_window *w = &p->window;
+int mr_depthwise_ring_fits(const MR_CONST mr_conv_params *p) {
+  const MR_CONST mr_window *w = &p->window;
   return mr_dw_ring_fits(w->k_h, w->k_w, w->stride_w, w->pad_top, w->pad_left, p->output.h, p->output.w);
 }
 
-int32_t mr_depthwise_ring_bytes(const mr_conv_params *p, int narrow) {
+int32_t mr_depthwise_ring_bytes(const MR_CONST mr_conv_params *p, int narrow) {
   return mr_dw_ring_bytes(p->window.k_h, p->window.stride_w, p->output.w, narrow);
 }
 
@@ -103,7 +103,7 @@ int mr_dw_ring_narrow(const mr_dw_params *p, int out_h, int32_t scratch_bytes, i
   return narrow;
 }
 
-int mr_depthwise_inplace_mode(const mr_conv_params *cp, int32_t scratch_bytes) {
+int mr_depthwise_inplace_mode(const MR_CONST mr_conv_params *cp, int32_t scratch_bytes) {
   const mr_dw_params p = mr_dw_params_of(cp);
   const int narrow = mr_dw_ring_narrow(&p, cp->output.h, scratch_bytes, 1);
   if (narrow >= 0) return narrow ? MR_DEPTHWISE_RING8 : MR_DEPTHWISE_RING16;
@@ -111,7 +111,7 @@ int mr_depthwise_inplace_mode(const mr_conv_params *cp, int32_t scratch_bytes) {
                                                                                       : MR_DEPTHWISE_CHANNELS;
 }
 
-int32_t mr_depthwise_inplace_scratch_bytes(const mr_conv_params *p, int mode) {
+int32_t mr_depthwise_inplace_scratch_bytes(const MR_CONST mr_conv_params *p, int mode) {
   switch (mode) {
     case MR_DEPTHWISE_RING16:
     case MR_DEPTHWISE_RING8:
@@ -145,9 +145,10 @@ void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0, int n
       for (i = 0; i < 16; ++i) acc[i] = p->bias ? p->bias[ch + i] : 0;
       for (ky = ky0; ky < ky1; ++ky) {
         const int8_t *xr = in + ((size_t)(in_y0 + ky) * p->in_w + in_x0) * c + ch;
-        const int8_t *wr = p->filter + (size_t)ky * p->k_w * c + ch;
+        const MR_CONST int8_t *wr = p->filter + (size_t)ky * p->k_w * c + ch;
         for (kx = kx0; kx < kx1; ++kx) {
-          const int8_t *xv = xr + (size_t)kx * c, *wv = wr + (size_t)kx * c;
+          const int8_t *xv = xr + (size_t)kx * c;
+          const MR_CONST int8_t *wv = wr + (size_t)kx * c;
           for (i = 0; i < 16; ++i) acc[i] += (int16_t)(wv[i] * (int16_t)(xv[i] + off));
         }
       }
@@ -162,9 +163,10 @@ void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0, int n
       for (i = 0; i < 8; ++i) acc[i] = p->bias ? p->bias[ch + i] : 0;
       for (ky = ky0; ky < ky1; ++ky) {
         const int8_t *xr = in + ((size_t)(in_y0 + ky) * p->in_w + in_x0) * c + ch;
-        const int8_t *wr = p->filter + (size_t)ky * p->k_w * c + ch;
+        const MR_CONST int8_t *wr = p->filter + (size_t)ky * p->k_w * c + ch;
         for (kx = kx0; kx < kx1; ++kx) {
-          const int8_t *xv = xr + (size_t)kx * c, *wv = wr + (size_t)kx * c;
+          const int8_t *xv = xr + (size_t)kx * c;
+          const MR_CONST int8_t *wv = wr + (size_t)kx * c;
           for (i = 0; i < 8; ++i) acc[i] += (int16_t)(wv[i] * (int16_t)(xv[i] + off));
         }
       }

@@ -16,7 +16,7 @@ static int32_t div_rounding_divide_by_pot(int32_t x, int exponent) {
   return (x >> (exponent & 31)) + ((remainder > threshold) ? 1 : 0);
 }
 
-static int8_t div_element(const mr_add_params *q, int32_t input1_val, int32_t input2_val) {
+static int8_t div_element(const MR_CONST mr_add_params *q, int32_t input1_val, int32_t input2_val) {
   int recip_shift, headroom, total_shift;
   int32_t input2_inv, unscaled_quotient, unclamped_result;
   if (input2_val < 0) { /* the reciprocal is a positive multiplier */
@@ -32,8 +32,8 @@ static int8_t div_element(const mr_add_params *q, int32_t input1_val, int32_t in
   return (int8_t)mr_clamp_i32(unclamped_result, q->activation.min, q->activation.max);
 }
 
-void mr_div_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
-  const mr_add_params *q = &p->q;
+void mr_div_s8(const MR_CONST mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
+  const MR_CONST mr_add_params *q = &p->q;
   MR_BROADCAST4_FOR(&p->shape, i1, i2, o,
                     out[o] = div_element(q, q->input1_offset + in1[i1], q->input2_offset + in2[i2]));
 }

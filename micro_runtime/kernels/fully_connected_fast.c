@@ -7,7 +7,8 @@
 
 #ifndef MR_DSP
 /* Portable (an int8 x int16 dot product gcc vectorises); the DSP one is in fully_connected_fast_dsp.c. */
-void mr_fc_dot2(const int8_t *x, int n, const int8_t *w0, const int8_t *w1, int32_t in_offset, int32_t acc[2]) {
+void mr_fc_dot2(const MR_CONST int8_t *x, int n, const MR_CONST int8_t *w0, const MR_CONST int8_t *w1,
+                int32_t in_offset, int32_t acc[2]) {
   const int n16 = (int)((unsigned)n & ~15u); /* a multiple of 16 the vectoriser can see */
   const int16_t offset = (int16_t)in_offset;
   int32_t acc0 = acc[0], acc1 = acc[1];
@@ -25,13 +26,13 @@ void mr_fc_dot2(const int8_t *x, int n, const int8_t *w0, const int8_t *w1, int3
 }
 
 /* Outputs [o, out_n) of input row x, two per pass; bias NULL: in_offset added to the inputs. */
-static void mr_fc_outputs(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
-                          int32_t in_offset, int o) {
+static void mr_fc_outputs(const MR_CONST mr_fully_connected_params *p, const int8_t *x, int8_t *y,
+                          const MR_CONST int32_t *bias, int32_t in_offset, int o) {
   const int in_n = p->input_depth, out_n = p->output_depth;
   const mr_fc_out q = mr_fc_out_of(p);
   for (; o < out_n; o += 2) {
     const int has_second = o + 1 < out_n;
-    const int8_t *w0 = p->filter + (size_t)o * (size_t)in_n;
+    const MR_CONST int8_t *w0 = p->filter + (size_t)o * (size_t)in_n;
     int32_t acc[2];
     acc[0] = bias ? bias[o] : 0;
     acc[1] = bias && has_second ? bias[o + 1] : 0;
@@ -42,8 +43,8 @@ static void mr_fc_outputs(const mr_fully_connected_params *p, const int8_t *x, i
 }
 #endif
 
-static void mr_fully_connected_rows(const mr_fully_connected_params *p, const int8_t *in, int8_t *out,
-                                    const int32_t *bias, int32_t in_offset) {
+static void mr_fully_connected_rows(const MR_CONST mr_fully_connected_params *p, const int8_t *in, int8_t *out,
+                                    const MR_CONST int32_t *bias, int32_t in_offset) {
   int b;
   for (b = 0; b < p->batches; ++b) {
     const int8_t *x = in + (size_t)b * (size_t)p->input_depth;
@@ -61,12 +62,12 @@ static void mr_fully_connected_rows(const mr_fully_connected_params *p, const in
   }
 }
 
-void mr_fully_connected_fast_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+void mr_fully_connected_fast_s8(const MR_CONST mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
   MR_CHECK(out, (int64_t)p->batches * p->output_depth);
   mr_fully_connected_rows(p, in, out, p->bias, 0);
 }
 
-void mr_fully_connected_nobias_fast_s8(const mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
+void mr_fully_connected_nobias_fast_s8(const MR_CONST mr_fully_connected_params *p, const int8_t *in, int8_t *out) {
   MR_CHECK(out, (int64_t)p->batches * p->output_depth);
   mr_fully_connected_rows(p, in, out, NULL, p->input_offset);
 }

@@ -27,12 +27,13 @@ static inline __attribute__((always_inline)) void mr_fc_dot2_dsp(const int8_t *x
   acc[1] = acc1;
 }
 
-void mr_fc_dot2(const int8_t *x, int n, const int8_t *w0, const int8_t *w1, int32_t in_offset, int32_t acc[2]) {
+void mr_fc_dot2(const MR_CONST int8_t *x, int n, const MR_CONST int8_t *w0, const MR_CONST int8_t *w1,
+                int32_t in_offset, int32_t acc[2]) {
   mr_fc_dot2_dsp(x, n, w0, w1, mr_pack_s16x2(in_offset, in_offset), acc);
 }
 
-int mr_fc_outputs_dsp(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
-                      int32_t in_offset) {
+int mr_fc_outputs_dsp(const MR_CONST mr_fully_connected_params *p, const int8_t *x, int8_t *y,
+                      const MR_CONST int32_t *bias, int32_t in_offset) {
   const int in_n = p->input_depth, out_n = p->output_depth;
   const int8_t *filter = p->filter; /* read once: the stores into y may alias *p */
   const mr_fc_out q = mr_fc_out_of(p);

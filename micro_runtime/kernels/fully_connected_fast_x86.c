@@ -42,8 +42,8 @@ static __m128i mr_fc_dot4(const int8_t *x, int in_n, const int8_t *w, const int3
   return sum.v;
 }
 
-int mr_fc_outputs_x86(const mr_fully_connected_params *p, const int8_t *x, int8_t *y, const int32_t *bias,
-                      int32_t in_offset) {
+int mr_fc_outputs_x86(const MR_CONST mr_fully_connected_params *p, const int8_t *x, int8_t *y,
+                      const MR_CONST int32_t *bias, int32_t in_offset) {
   const int in_n = p->input_depth, out_n = p->output_depth, per_channel = p->per_channel;
   const int32_t *mult = p->quant.multiplier;
   const int8_t *rshift_m1 = p->quant.rshift_m1;

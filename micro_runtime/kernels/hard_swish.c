@@ -35,7 +35,7 @@ static int16_t rounding_divide_by_pot_s16(int16_t x, int exponent) {
   return (int16_t)((x >> exponent) + (remainder > threshold ? 1 : 0));
 }
 
-void mr_hard_swish_s8(const mr_hard_swish_params *params, const int8_t *input, int32_t size, int8_t *output) {
+void mr_hard_swish_s8(const MR_CONST mr_hard_swish_params *params, const int8_t *input, int32_t size, int8_t *output) {
   MR_CHECK(output, size);
   const int32_t input_zero_point = params->input_zero_point, output_zero_point = params->output_zero_point;
   const int16_t reluish_multiplier_fixedpoint_int16 = (int16_t)params->reluish_multiplier_fixedpoint_int16;

@@ -52,7 +52,7 @@ static int32_t log_x_for_x_greater_than_or_equal_to_1(int32_t input_val) {
                        kLogAccumIntegerBits, kInputIntegerBits);
 }
 
-void mr_log_softmax_s8(const mr_log_softmax_params *params, const int8_t *input, int8_t *output) {
+void mr_log_softmax_s8(const MR_CONST mr_log_softmax_params *params, const int8_t *input, int8_t *output) {
   const int32_t depth = params->depth, diff_min = params->diff_min;
   const int32_t input_multiplier = params->input_multiplier, input_left_shift = params->input_left_shift;
   int32_t outer_index, c;

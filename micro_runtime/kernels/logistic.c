@@ -6,7 +6,7 @@
 
 enum { kInputIntegerBits = 4 };
 
-static void sigmoid_s8(const mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output,
+static void sigmoid_s8(const MR_CONST mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output,
                        int tanh) {
   const int output_shift = 31 - (tanh ? 7 : 8); /* output in Q0.7 (tanh) or Q0.8 (logistic) */
   const int32_t output_zero_point = tanh ? 0 : -128;
@@ -27,12 +27,12 @@ static void sigmoid_s8(const mr_logistic_params *params, const int8_t *input, in
   }
 }
 
-void mr_logistic_s8(const mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output) {
+void mr_logistic_s8(const MR_CONST mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output) {
   MR_CHECK(output, size);
   sigmoid_s8(params, input, size, output, 0);
 }
 
-void mr_tanh_s8(const mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output) {
+void mr_tanh_s8(const MR_CONST mr_logistic_params *params, const int8_t *input, int32_t size, int8_t *output) {
   MR_CHECK(output, size);
   sigmoid_s8(params, input, size, output, 1);
 }

@@ -3,7 +3,7 @@
  * the generator, micro_runtime/quant.py). table[(uint8_t)x] is the output for input x. */
 #include "mr_kernels.h"
 
-void mr_lut_s8(const int8_t *in, int32_t n, int8_t *out, const int8_t *table) {
+void mr_lut_s8(const int8_t *in, int32_t n, int8_t *out, const MR_CONST int8_t *table) {
   MR_CHECK(out, n);
   int32_t i;
   for (i = 0; i < n; ++i) out[i] = table[(uint8_t)in[i]];

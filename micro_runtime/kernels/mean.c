@@ -40,7 +40,7 @@ static inline __attribute__((always_inline)) void mean_k(const mr_mean_params *p
   }
 }
 
-void mr_mean_s8(const mr_mean_params *params, const int8_t *input, int8_t *output) {
+void mr_mean_s8(const MR_CONST mr_mean_params *params, const int8_t *input, int8_t *output) {
   MR_CHECK(output, (int64_t)params->outer * params->inner);
   mean_k(params, input, output, 0);
 }

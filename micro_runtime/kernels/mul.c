@@ -5,8 +5,8 @@
 #include "mr_broadcast.h"
 #include "mr_kernels.h"
 
-static int8_t mul_func(int8_t x, int8_t y, const void *params) {
-  const mr_mul_params *p = (const mr_mul_params *)params;
+static int8_t mul_func(int8_t x, int8_t y, const MR_CONST void *params) {
+  const MR_CONST mr_mul_params *p = (const MR_CONST mr_mul_params *)params;
   const int32_t input1_val = p->input1_offset + x;
   const int32_t input2_val = p->input2_offset + y;
   const int32_t unclamped_result =
@@ -14,8 +14,9 @@ static int8_t mul_func(int8_t x, int8_t y, const void *params) {
   return (int8_t)mr_clamp_i32(unclamped_result, p->activation.min, p->activation.max);
 }
 
-void mr_mul_s8(const mr_mul_params *params, const int8_t *input1, const mr_dims *input1_shape,
-               const int8_t *input2, const mr_dims *input2_shape, int8_t *output) {
+void mr_mul_s8(const MR_CONST mr_mul_params *params, const MR_CONST int8_t *input1,
+               const MR_CONST mr_dims *input1_shape, const MR_CONST int8_t *input2,
+               const MR_CONST mr_dims *input2_shape, int8_t *output) {
   MR_CHECK(output, mr_checked_broadcast(input1_shape, input2_shape));
   if (mr_same_shape(input1_shape, input2_shape)) {
     const int32_t size = mr_flat_size(input1_shape);

@@ -38,7 +38,7 @@ static inline int64_t pad_output_elements(const mr_pad_params *params) {
          (params->left_padding.c + params->input.c + params->right_padding.c);
 }
 
-void mr_pad_s8(const mr_pad_params *params, const int8_t *input, int8_t *output) {
+void mr_pad_s8(const MR_CONST mr_pad_params *params, const int8_t *input, int8_t *output) {
   MR_CHECK(output, pad_output_elements(params));
   pad_k(params, input, output, 0);
 }

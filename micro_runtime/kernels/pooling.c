@@ -8,7 +8,7 @@ typedef struct {
   int y_start, y_end, x_start, x_end;
 } pool_taps;
 
-static inline pool_taps window_taps(const mr_pool_params *params, int out_y, int out_x) {
+static inline pool_taps window_taps(const MR_CONST mr_pool_params *params, int out_y, int out_x) {
   const int in_y_origin = out_y * params->window.stride_h - params->window.pad_top;
   const int in_x_origin = out_x * params->window.stride_w - params->window.pad_left;
   const int y_end = in_y_origin + params->window.k_h, x_end = in_x_origin + params->window.k_w;
@@ -27,7 +27,7 @@ static inline int32_t average(int32_t acc, int32_t filter_count) {
 }
 
 /* AveragePool (is_max 0) or MaxPool (is_max 1) of int8 (is16 0) or int16 values: constants in each caller. */
-static inline __attribute__((always_inline)) void pool(const mr_pool_params *params, const void *input,
+static inline __attribute__((always_inline)) void pool(const MR_CONST mr_pool_params *params, const void *input,
                                                        void *output, const int is_max, const int is16) {
   const int in_w = params->input.w, c = params->input.c;
   size_t o = 0;
@@ -58,12 +58,12 @@ static inline __attribute__((always_inline)) void pool(const mr_pool_params *par
   }
 }
 
-void mr_avg_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output) {
+void mr_avg_pool_s8(const MR_CONST mr_pool_params *params, const int8_t *input, int8_t *output) {
   MR_CHECK(output, mr_checked_elements(&params->output));
   pool(params, input, output, 0, 0);
 }
 
-void mr_max_pool_s8(const mr_pool_params *params, const int8_t *input, int8_t *output) {
+void mr_max_pool_s8(const MR_CONST mr_pool_params *params, const int8_t *input, int8_t *output) {
   MR_CHECK(output, mr_checked_elements(&params->output));
   pool(params, input, output, 1, 0);
 }

@@ -4,7 +4,8 @@
 #include "mr_elementwise.h"
 #include "mr_kernels.h"
 
-void mr_prelu_s8(const mr_prelu_params *p, const int8_t *in, const int8_t *alpha, int8_t *out) {
+void mr_prelu_s8(const MR_CONST mr_prelu_params *p, const MR_CONST int8_t *in, const MR_CONST int8_t *alpha,
+                 int8_t *out) {
   MR_CHECK(out, mr_checked_product(p->shape.dims, 4));
   MR_BROADCAST4_FOR(&p->shape, i1, i2, o, {
     const int32_t input_value = p->input_offset + in[i1];

@@ -31,26 +31,29 @@ void mr_quantize_f32_u8(const float *in, int n, uint8_t *out, float scale, int32
 }
 
 /* Requantize's value before the clamp to the output type. */
-static inline int32_t requantize(const mr_requantize_params *params, int32_t input_value) {
+static inline int32_t requantize(const MR_CONST mr_requantize_params *params, int32_t input_value) {
   return mr_requantize(input_value - params->input_zero_point, params->multiplier, params->shift) +
          params->output_zero_point;
 }
 
-void mr_requantize_s8_s8(const mr_requantize_params *params, const int8_t *input, int32_t size, int8_t *output) {
+void mr_requantize_s8_s8(const MR_CONST mr_requantize_params *params, const int8_t *input, int32_t size,
+                         int8_t *output) {
   MR_CHECK(output, size);
   const mr_requantize_params p = *params;
   int32_t i;
   for (i = 0; i < size; ++i) output[i] = (int8_t)mr_clamp_i32(requantize(&p, input[i]), -128, 127);
 }
 
-void mr_requantize_u8_s8(const mr_requantize_params *params, const uint8_t *input, int32_t size, int8_t *output) {
+void mr_requantize_u8_s8(const MR_CONST mr_requantize_params *params, const uint8_t *input, int32_t size,
+                         int8_t *output) {
   MR_CHECK(output, size);
   const mr_requantize_params p = *params;
   int32_t i;
   for (i = 0; i < size; ++i) output[i] = (int8_t)mr_clamp_i32(requantize(&p, input[i]), -128, 127);
 }
 
-void mr_requantize_s8_u8(const mr_requantize_params *params, const int8_t *input, int32_t size, uint8_t *output) {
+void mr_requantize_s8_u8(const MR_CONST mr_requantize_params *params, const int8_t *input, int32_t size,
+                         uint8_t *output) {
   MR_CHECK(output, size);
   const mr_requantize_params p = *params;
   int32_t i;

@@ -15,7 +15,7 @@
         ++index;                                                                              \
       }
 
-void mr_reduce_s8(const int8_t *in, void *out, const mr_reduce_params *p) {
+void mr_reduce_s8(const MR_CONST int8_t *in, void *out, const MR_CONST mr_reduce_params *p) {
   MR_CHECK(out, mr_checked_product(p->kept_shape, MR_REDUCE_DIMS) * (p->op >= MR_ARG_MAX ? 4 : 1));
   int8_t *out8 = (int8_t *)out;
   int32_t *out32 = (int32_t *)out;
@@ -23,7 +23,7 @@ void mr_reduce_s8(const int8_t *in, void *out, const mr_reduce_params *p) {
   for (k0 = 0; k0 < p->kept_shape[0]; ++k0) {
     for (k1 = 0; k1 < p->kept_shape[1]; ++k1) {
       for (k2 = 0; k2 < p->kept_shape[2]; ++k2) {
-        const int8_t *base = in + k0 * p->kept_stride[0] + k1 * p->kept_stride[1] + k2 * p->kept_stride[2];
+        const MR_CONST int8_t *base = in + k0 * p->kept_stride[0] + k1 * p->kept_stride[1] + k2 * p->kept_stride[2];
         int32_t acc = 0, best = 0, index = 0;
         switch (p->op) {
           case MR_REDUCE_MAX:

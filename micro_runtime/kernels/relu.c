@@ -4,7 +4,7 @@
  * LEAKY_RELU mirrors reference_ops::QuantizeLeakyRelu (one multiplier for x >= 0, one for x < 0). */
 #include "mr_kernels.h"
 
-void mr_relu_s8(const mr_relu_params *p, const int8_t *in, int32_t n, int8_t *out) {
+void mr_relu_s8(const MR_CONST mr_relu_params *p, const int8_t *in, int32_t n, int8_t *out) {
   MR_CHECK(out, n);
   int32_t i;
   for (i = 0; i < n; ++i) {
@@ -24,7 +24,7 @@ void mr_relu6_s8(const int8_t *in, int32_t n, int8_t *out, int32_t lower, int32_
   }
 }
 
-void mr_leaky_relu_s8(const mr_leaky_relu_params *p, const int8_t *in, int32_t n, int8_t *out) {
+void mr_leaky_relu_s8(const MR_CONST mr_leaky_relu_params *p, const int8_t *in, int32_t n, int8_t *out) {
   MR_CHECK(out, n);
   int32_t i;
   for (i = 0; i < n; ++i) {

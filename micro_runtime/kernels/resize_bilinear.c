@@ -27,7 +27,7 @@ static int8_t round_20(int64_t output_20) {
 #endif
 }
 
-void mr_resize_bilinear_s8(const mr_resize_params *params, const int8_t *input, int8_t *output) {
+void mr_resize_bilinear_s8(const MR_CONST mr_resize_params *params, const int8_t *input, int8_t *output) {
   const mr_dims in = params->input, out = params->output;
   const int32_t height_scale_10 = scale_10(in.h, out.h, params->align_corners);
   const int32_t width_scale_10 = scale_10(in.w, out.w, params->align_corners);

@@ -17,7 +17,7 @@ static int32_t get_nearest_neighbor(int input_value, int32_t input_size, int32_t
   return output_value;
 }
 
-void mr_resize_nearest_neighbor_s8(const mr_resize_params *params, const int8_t *input, int8_t *output) {
+void mr_resize_nearest_neighbor_s8(const MR_CONST mr_resize_params *params, const int8_t *input, int8_t *output) {
   MR_CHECK(output, mr_checked_elements(&params->output));
   const mr_dims in = params->input, out = params->output;
   const int align_corners = params->align_corners, half_pixel_centers = params->half_pixel_centers;

@@ -61,7 +61,7 @@ static inline __attribute__((always_inline)) void softmax_k(const mr_softmax_par
   }
 }
 
-void mr_softmax_s8(const mr_softmax_params *params, const int8_t *input, int8_t *output) {
+void mr_softmax_s8(const MR_CONST mr_softmax_params *params, const int8_t *input, int8_t *output) {
   MR_CHECK(output, (int64_t)params->rows * params->depth);
   softmax_k(params, input, output, 8);
 }

@@ -4,9 +4,10 @@
 #include "mr_elementwise.h"
 #include "mr_kernels.h"
 
-void mr_squared_difference_s8(const mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
+void mr_squared_difference_s8(const MR_CONST mr_arithmetic_params *p, const MR_CONST int8_t *in1,
+                              const MR_CONST int8_t *in2, int8_t *out) {
   MR_CHECK(out, mr_checked_product(p->shape.dims, 4));
-  const mr_add_params *q = &p->q;
+  const MR_CONST mr_add_params *q = &p->q;
   MR_BROADCAST4_FOR(&p->shape, i1, i2, o, {
     const int32_t raw_diff = mr_scaled_difference(q, in1[i1], in2[i2]);
     const int32_t raw_output =

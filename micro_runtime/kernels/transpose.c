@@ -4,8 +4,8 @@
 
 enum { kMaxDims = 5 };
 
-void mr_transpose_s8(const int8_t *in, int num_dims, const int32_t *in_shape, const int32_t *perm,
-                     int8_t *out) {
+void mr_transpose_s8(const int8_t *in, int num_dims, const MR_CONST int32_t *in_shape,
+                     const MR_CONST int32_t *perm, int8_t *out) {
   int32_t shape5[kMaxDims], perm5[kMaxDims], in_strides[kMaxDims], out_shape[kMaxDims], out_stride_in[kMaxDims];
   int32_t i0, i1, i2, i3, i4;
   int k;

@@ -10,20 +10,20 @@
 #include "mr_kernels.h"
 
 #ifndef MR_DSP
-void mr_transpose_conv_tap(const int8_t *x, int32_t n, const int8_t *w, size_t block_stride, int32_t blocks,
+void mr_transpose_conv_tap(const int8_t *x, int32_t n, const MR_CONST int8_t *w, size_t block_stride, int32_t blocks,
                            int32_t in_offset, int32_t *acc) {
   int32_t b, i, j;
   for (b = 0; b < blocks; ++b, w += block_stride, acc += 4) {
     for (i = 0; i < n; ++i) {
       const int32_t v = x[i] + in_offset;
-      const int8_t *w_i = w + (i >> 2) * 16 + (i & 3);
+      const MR_CONST int8_t *w_i = w + (i >> 2) * 16 + (i & 3);
       for (j = 0; j < 4; ++j) acc[j] += w_i[4 * j] * v;
     }
   }
 }
 #endif
 
-static void scatter(const mr_conv_params *p, const int8_t *in_pixel, int32_t out_y0, int32_t out_x0,
+static void scatter(const MR_CONST mr_conv_params *p, const int8_t *in_pixel, int32_t out_y0, int32_t out_x0,
                     int32_t *acc) {
   const int32_t k_h = p->window.k_h, k_w = p->window.k_w, in_c = p->input.c, out_c = p->output.c;
   const size_t tap_bytes = (size_t)((in_c + 3) >> 2) * 16, block_bytes = (size_t)k_h * k_w * tap_bytes;
@@ -33,7 +33,7 @@ static void scatter(const mr_conv_params *p, const int8_t *in_pixel, int32_t out
     if (out_y < 0 || out_y >= p->output.h) continue;
     for (fx = 0; fx < k_w; ++fx) {
       const int32_t out_x = out_x0 + fx;
-      const int8_t *block = p->filter + ((size_t)fy * k_w + fx) * tap_bytes;
+      const MR_CONST int8_t *block = p->filter + ((size_t)fy * k_w + fx) * tap_bytes;
       int32_t *acc_pixel;
       if (out_x < 0 || out_x >= p->output.w) continue;
       acc_pixel = acc + ((size_t)out_y * p->output.w + out_x) * out_c;
@@ -49,7 +49,7 @@ static void scatter(const mr_conv_params *p, const int8_t *in_pixel, int32_t out
   }
 }
 
-static void requantize(const mr_conv_params *p, const int32_t *acc, size_t pixels, int8_t *out) {
+static void requantize(const MR_CONST mr_conv_params *p, const int32_t *acc, size_t pixels, int8_t *out) {
   const int32_t out_c = p->output.c;
   int32_t oc;
   size_t i;
@@ -63,7 +63,7 @@ static void requantize(const mr_conv_params *p, const int32_t *acc, size_t pixel
   }
 }
 
-void mr_transpose_conv_s8(const mr_conv_params *p, const int8_t *input, int8_t *output, int32_t *scratch) {
+void mr_transpose_conv_s8(const MR_CONST mr_conv_params *p, const int8_t *input, int8_t *output, int32_t *scratch) {
   const size_t in_image = (size_t)p->input.h * p->input.w * p->input.c;
   const size_t out_pixels = (size_t)p->output.h * p->output.w;
   int32_t b, in_y, in_x;
@@ -79,6 +79,6 @@ void mr_transpose_conv_s8(const mr_conv_params *p, const int8_t *input, int8_t *
   }
 }
 
-int32_t mr_transpose_conv_s8_scratch_bytes(const mr_conv_params *p) {
+int32_t mr_transpose_conv_s8_scratch_bytes(const MR_CONST mr_conv_params *p) {
   return (int32_t)sizeof(int32_t) * p->output.h * p->output.w * p->output.c;
 }

@@ -32,7 +32,7 @@ static inline void dot4(const int8_t *x, int32_t n, const int8_t *w, int32_t off
   acc[3] = a3;
 }
 
-void mr_transpose_conv_tap(const int8_t *x, int32_t n, const int8_t *w, size_t block_stride, int32_t blocks,
+void mr_transpose_conv_tap(const int8_t *x, int32_t n, const MR_CONST int8_t *w, size_t block_stride, int32_t blocks,
                            int32_t in_offset, int32_t *acc) {
   const int32_t offset2 = mr_pack_s16x2(in_offset, in_offset);
   int32_t b;

@@ -128,7 +128,7 @@ class Emitter:
         arr = tensor.data if values is None else values
         ctype = ctype or C_TYPES[tensor.dtype]
         cname = f"c{index}" if values is None else f"c{index}_{len(self.data)}"
-        self.data.append(f"static const {ctype} {cname}[{arr.size}] = {c_array(arr)};")
+        self.data.append(f"static const {ctype} MR_CONST {cname}[{arr.size}] = {c_array(arr)};")
         if values is None:
             self.consts[id(tensor.data)] = cname
         return cname
@@ -137,7 +137,7 @@ class Emitter:
         """A `static const` array of `values`, named after `stem`."""
         cname = f"{stem}{len(self.data)}"
         arr = np.asarray(values)
-        self.data.append(f"static const {ctype} {cname}[{arr.size}] = {c_array(arr)};")
+        self.data.append(f"static const {ctype} MR_CONST {cname}[{arr.size}] = {c_array(arr)};")
         return cname
 
     def params(self, ctype: str, stem: str, fields: dict) -> str:
@@ -145,7 +145,7 @@ class Emitter:
         returns its address. Values: ints, C expressions (array names, "NULL"), tuples (brace lists) and
         dicts (nested structs)."""
         cname = f"{stem}{len(self.data)}"
-        self.data.append(f"static const {ctype} {cname} = {_initializer(fields)};")
+        self.data.append(f"static const {ctype} MR_CONST {cname} = {_initializer(fields)};")
         return f"&{cname}"
 
     def variable(self, index: int) -> str:

@@ -40,6 +40,6 @@ class Concatenation(Lowering):
             "input_offsets": e.array("off", p["input_offsets"]), "multipliers": e.array("m", p["multipliers"]),
             "shifts": e.array("s", p["shifts"]), "output_offset": p["output_offset"]})
         ptrs = ", ".join(e.operand(t) for t in op.inputs)
-        e.body.append(f"  {{ const int8_t *const ins[{len(op.inputs)}] = {{{ptrs}}};")
+        e.body.append(f"  {{ const MR_CONST int8_t *const ins[{len(op.inputs)}] = {{{ptrs}}};")
         e.call("  mr_concatenation_s8", params, "ins", e.ptr(y))
         e.body.append("  }")

@@ -50,7 +50,7 @@ class Shape(Lowering):
         self.check(e.graph, i, op)
         x, y = op.inputs[0], op.outputs[0]
         values = e.array("shape", list(e.t(x).shape))
-        e.body.append(f"  memcpy({e.ptr(y)}, {values}, {e.t(y).nbytes});")
+        e.body.append(f"  mr_copy_const({e.ptr(y)}, {values}, {e.t(y).nbytes});")
 
 
 class Cast(Lowering):
