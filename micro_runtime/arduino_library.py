@@ -126,6 +126,11 @@ def _sketch(graph: Graph, name: str, sample: tuple[str, str], labels: list[str])
                   f"    (({x_type} *)input)[i] = ({x_type})q;", "  }", "}", ""]
     lines += ["// Value k of the first output" + (", dequantized." if dequantize else "."),
               "static float value(unsigned k) {", f"  return {value};", "}", "",
+              "// v as d.dddde<exponent>: four significant decimals whatever the output's scale.",
+              "static void print_score(float v) {", "  int e = 0;",
+              "  while (v != 0 && fabs(v) >= 10) { v /= 10; ++e; }",
+              "  while (v != 0 && fabs(v) < 1) { v *= 10; --e; }", "  Serial.print(v, 4);", "  Serial.print('e');",
+              "  Serial.println(e);", "}", "",
               "static void print_label(unsigned k) {", "  const char *p = labels;",
               "  while (k) if (pgm_read_byte(p++) == '\\n') --k;",
               "  for (char c; (c = (char)pgm_read_byte(p++)) != '\\n';) Serial.print(c);", "}", "",
@@ -135,7 +140,7 @@ def _sketch(graph: Graph, name: str, sample: tuple[str, str], labels: list[str])
               "  unsigned best = 0;", "  for (unsigned k = 1; k < classes; ++k)",
               "    if (value(k) > value(best)) best = k;",
               '  Serial.print("label ");', "  print_label(best);", "  Serial.println();",
-              '  Serial.print("score ");', "  Serial.println(value(best), 4);", '  Serial.print("out ");',
+              '  Serial.print("score ");', "  print_score(value(best));", '  Serial.print("out ");',
               "  for (unsigned i = 0; i < sizeof output; ++i) {", "    if (output[i] < 16) Serial.print('0');",
               "    Serial.print(output[i], HEX);", "  }", "  Serial.println();", '  Serial.println("done");', "}",
               "", "void loop() {}", ""]
@@ -186,4 +191,6 @@ def _readme(graph: Graph, name: str, arena_bytes: int, constant_bytes: int, exam
         f"Without copies: write the input at `{name}_input(0)`, call `{name}_run()`, read `{name}_output(0)`.", "",
         f"The example `examples/{name}/{name}.ino` runs {sample}.",
         "It prints `label`, `score` (the first output's argmax and its dequantized value) and the output bytes",
-        "over Serial at 115200 baud.", ""])
+        "over Serial at 115200 baud.", "",
+        "Debian 12's Arduino AVR core needs `compiler.cpp.extra_flags=-DDECIMAL_DIG=9` in a `platform.local.txt`",
+        "beside its `platform.txt` (its `WString.cpp` does not compile with Debian's avr-gcc 5.4 otherwise).", ""])
