@@ -1,11 +1,15 @@
 """--target=arduino: a valid Arduino library whose example, compiled by arduino-builder for the Uno
 (ATmega328P) and the Mega (ATmega2560) and run in simavr, prints TFLM's class and exactly TFLM's output
 bytes for its sample, with the model's constants in Flash and only the arena (and small buffers) in SRAM."""
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
+from conftest import ROOT
 from micro_runtime.arduino_library import ArduinoExample
 from micro_runtime.codegen import generate, sample_input
 from micro_runtime.target_arduino import BOARDS, build_and_run
@@ -79,6 +83,29 @@ def test_library_files_and_refusals(tmp_path, tiny):
             generate(tiny, "tiny", target="arduino", example=example)
     with pytest.raises(ModelError, match="use target arduino"):
         generate(tiny, "tiny", example=ArduinoExample(labels=LABELS))
+
+
+@pytest.mark.e2e
+def test_codegen_script_takes_sample_and_labels_and_refuses_a_wrong_sample_in_one_line(tmp_path, tiny):
+    (tmp_path / "m.tflite").write_bytes(tiny)
+    np.save(tmp_path / "x.npy", np.linspace(-1, 1, 64, dtype=np.float32).reshape(8, 8, 1))
+    np.save(tmp_path / "short.npy", np.zeros(3, np.float32))
+    (tmp_path / "labels.txt").write_text("\n".join(LABELS) + "\n")
+
+    def codegen(sample, out):
+        return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "codegen.py"),
+                               f"--tflite={tmp_path / 'm.tflite'}", f"--out_dir={tmp_path / out}", "--name=tiny",
+                               "--target=arduino", f"--sample={tmp_path / sample}",
+                               f"--labels={tmp_path / 'labels.txt'}"], capture_output=True, text=True, timeout=120)
+
+    res = codegen("x.npy", "lib")
+    assert res.returncode == 0, res.stderr
+    sketch = (tmp_path / "lib" / "examples" / "tiny" / "tiny.ino").read_text()
+    assert "quantize_sample();" in sketch and '"seven\\n"' in sketch and "-1.0f, " in sketch
+    res = codegen("short.npy", "bad")
+    assert res.returncode != 0 and not (tmp_path / "bad").exists()
+    assert res.stderr.strip().splitlines() == [f"error: {tmp_path / 'm.tflite'}: the sample has 3 values; the input "
+                                               "int8 [1, 8, 8, 1] takes 64"]
 
 
 @pytest.mark.e2e
