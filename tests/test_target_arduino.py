@@ -85,6 +85,30 @@ def test_library_files_and_refusals(tmp_path, tiny):
         generate(tiny, "tiny", example=ArduinoExample(labels=LABELS))
 
 
+KERNEL_SOURCES = [os.path.join(ROOT, "micro_runtime", d, f) for d in ("include", "kernels")
+                  for f in sorted(os.listdir(os.path.join(ROOT, "micro_runtime", d)))
+                  if f.endswith((".c", ".h")) and not f.endswith("_test.c")]
+
+
+def test_kernels_take_parameter_structs_as_mr_const():
+    """The generator emits every parameter struct MR_CONST (in Flash on AVR): a kernel or helper that takes one
+    through a plain pointer would read SRAM there."""
+    types = re.findall(r"} (mr_\w+);", open(os.path.join(ROOT, "micro_runtime", "include", "mr_types.h")).read())
+    plain = re.compile(rf"(?<!MR_CONST )\b(?:{'|'.join(types)}) \*")
+    found = [f"{os.path.basename(path)}: {line.strip()}" for path in KERNEL_SOURCES
+             for line in open(path) if "const" in line and plain.search(line.split("const", 1)[1])]
+    assert found == []
+
+
+@pytest.mark.e2e
+def test_kernels_compile_for_avr_without_reading_flash_through_plain_pointers(tmp_path):
+    include = os.path.join(ROOT, "micro_runtime", "include")
+    sources = [p for p in KERNEL_SOURCES if p.endswith(".c")]
+    res = subprocess.run(["avr-gcc", "-mmcu=atmega2560", "-std=gnu11", "-Os", "-fsyntax-only",
+                          "-Werror=addr-space-convert", "-I", include, *sources], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[:2000]
+
+
 @pytest.mark.e2e
 def test_codegen_script_takes_sample_and_labels_and_refuses_a_wrong_sample_in_one_line(tmp_path, tiny):
     (tmp_path / "m.tflite").write_bytes(tiny)
