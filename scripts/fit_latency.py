@@ -112,7 +112,8 @@ C_SIZES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "float": 4}
 def emitted_data_bytes(source: str) -> int:
     """Bytes of the `static const` arrays in a generated model.c: what `cost.data_bytes` must predict."""
     import re
-    return sum(C_SIZES[t] * int(n) for t, n in re.findall(r"^static const (\w+) \w+\[(\d+)\]", source, re.M))
+    arrays = re.findall(r"^static const (\w+) (?:MR_CONST )?\w+\[(\d+)\]", source, re.M)
+    return sum(C_SIZES[t] * int(n) for t, n in arrays)
 
 
 def _least_squares(a: np.ndarray, b: np.ndarray) -> np.ndarray:
