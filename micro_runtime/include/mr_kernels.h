@@ -282,7 +282,8 @@ void mr_fill_s8(const MR_CONST int8_t *value, int32_t n, int8_t *out);
 /* DIV int8 with broadcasting (reference_ops::DivElementwise / BroadcastDivSlow): the offset dividend times
  * the reciprocal of the offset divisor, rescaled to the output. quant.div_params: the offsets, the output
  * multiplier and activation in p->q (its left_shift and input multipliers unused). */
-void mr_div_s8(const MR_CONST mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void mr_div_s8(const MR_CONST mr_arithmetic_params *p, const MR_CONST int8_t *in1, const MR_CONST int8_t *in2,
+               int8_t *out);
 
 /* L2_NORMALIZATION int8 (reference_integer_ops::L2Normalization) over `outer_size` rows of `depth` values:
  * each value minus the zero point over the row's L2 norm, in 1/128 steps (TFLM reads no output

@@ -32,7 +32,8 @@ static int8_t div_element(const MR_CONST mr_add_params *q, int32_t input1_val, i
   return (int8_t)mr_clamp_i32(unclamped_result, q->activation.min, q->activation.max);
 }
 
-void mr_div_s8(const MR_CONST mr_arithmetic_params *p, const int8_t *in1, const int8_t *in2, int8_t *out) {
+void mr_div_s8(const MR_CONST mr_arithmetic_params *p, const MR_CONST int8_t *in1, const MR_CONST int8_t *in2,
+               int8_t *out) {
   const MR_CONST mr_add_params *q = &p->q;
   MR_BROADCAST4_FOR(&p->shape, i1, i2, o,
                     out[o] = div_element(q, q->input1_offset + in1[i1], q->input2_offset + in2[i2]));
