@@ -264,7 +264,7 @@ void mr_checked_fail(const char *kernel, const void *ptr, int64_t bytes);
        ? (void)0                                                                                          \
        : mr_checked_fail(__func__, (const void *)(ptr), (int64_t)(bytes)))
 
-static inline int64_t mr_checked_elements(const mr_dims *d) { return (int64_t)d->n * d->h * d->w * d->c; }
+static inline int64_t mr_checked_elements(const MR_CONST mr_dims *d) { return (int64_t)d->n * d->h * d->w * d->c; }
 
 static inline int64_t mr_checked_product(const int32_t *v, int n) {
   int64_t p = 1;
@@ -281,7 +281,7 @@ static inline int64_t mr_checked_sum(const int32_t *v, int n) {
 }
 
 /* Elements of the broadcast of two NHWC shapes (each extent the larger: the other one is 1 or equal). */
-static inline int64_t mr_checked_broadcast(const mr_dims *a, const mr_dims *b) {
+static inline int64_t mr_checked_broadcast(const MR_CONST mr_dims *a, const MR_CONST mr_dims *b) {
   return (int64_t)(a->n > b->n ? a->n : b->n) * (a->h > b->h ? a->h : b->h) * (a->w > b->w ? a->w : b->w) *
          (a->c > b->c ? a->c : b->c);
 }

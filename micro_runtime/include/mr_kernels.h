@@ -322,15 +322,15 @@ int32_t mr_batch_matmul_s8_scratch_bytes(const MR_CONST mr_batch_matmul_params *
 
 /* FULLY_CONNECTED 16x8 (reference_integer_ops::FullyConnected int16): per tensor or per channel
  * (fc.per_channel), int32 bias in fc.bias or int64 in bias64 (at most one set). */
-void mr_fully_connected_s16(const mr_fully_connected_s16_params *p, const int16_t *in, int16_t *out);
+void mr_fully_connected_s16(const MR_CONST mr_fully_connected_s16_params *p, const int16_t *in, int16_t *out);
 
 /* ADD and SUB 16x8 with broadcasting (reference_ops::Add / Sub int16, left_shift 15): quant.add_params with
  * left_shift=15. */
-void mr_add_s16(const mr_arithmetic_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
-void mr_sub_s16(const mr_arithmetic_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mr_add_s16(const MR_CONST mr_arithmetic_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mr_sub_s16(const MR_CONST mr_arithmetic_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
 
 /* MUL 16x8 with broadcasting (reference_integer_ops::Mul int16): quant.mul_params. */
-void mr_mul_s16(const mr_mul_broadcast_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
+void mr_mul_s16(const MR_CONST mr_mul_broadcast_params *p, const int16_t *in1, const int16_t *in2, int16_t *out);
 
 /* QUANTIZE float32 -> int16 (reference_ops::AffineQuantize) and DEQUANTIZE int16 -> float32, in
  * quantize_s16.c. */
@@ -339,46 +339,46 @@ void mr_dequantize_s16_f32(const int16_t *in, int n, float *out, float scale, in
 
 /* QUANTIZE between int8, int16 and int32 (reference_ops::Requantize; TFLM has no int32 -> int32):
  * quant.requantize_params. */
-void mr_requantize_s8_s16(const mr_requantize_params *p, const int8_t *input, int32_t size, int16_t *output);
-void mr_requantize_s16_s8(const mr_requantize_params *p, const int16_t *input, int32_t size, int8_t *output);
-void mr_requantize_s16_s16(const mr_requantize_params *p, const int16_t *input, int32_t size, int16_t *output);
-void mr_requantize_s16_s32(const mr_requantize_params *p, const int16_t *input, int32_t size, int32_t *output);
-void mr_requantize_s32_s16(const mr_requantize_params *p, const int32_t *input, int32_t size, int16_t *output);
-void mr_requantize_s8_s32(const mr_requantize_params *p, const int8_t *input, int32_t size, int32_t *output);
-void mr_requantize_s32_s8(const mr_requantize_params *p, const int32_t *input, int32_t size, int8_t *output);
+void mr_requantize_s8_s16(const MR_CONST mr_requantize_params *p, const int8_t *input, int32_t size, int16_t *output);
+void mr_requantize_s16_s8(const MR_CONST mr_requantize_params *p, const int16_t *input, int32_t size, int8_t *output);
+void mr_requantize_s16_s16(const MR_CONST mr_requantize_params *p, const int16_t *input, int32_t size, int16_t *output);
+void mr_requantize_s16_s32(const MR_CONST mr_requantize_params *p, const int16_t *input, int32_t size, int32_t *output);
+void mr_requantize_s32_s16(const MR_CONST mr_requantize_params *p, const int32_t *input, int32_t size, int16_t *output);
+void mr_requantize_s8_s32(const MR_CONST mr_requantize_params *p, const int8_t *input, int32_t size, int32_t *output);
+void mr_requantize_s32_s8(const MR_CONST mr_requantize_params *p, const int32_t *input, int32_t size, int8_t *output);
 
 /* CONV_2D and DEPTHWISE_CONV_2D 16x8 (reference_integer_ops::ConvPerChannel / DepthwiseConvPerChannel int16),
  * dilation and explicit padding as mr_conv2d_dilated_s8; int32 bias in conv.bias or int64 in bias64. */
-void mr_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int16_t *out);
-void mr_depthwise_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int16_t *out);
+void mr_conv2d_s16(const MR_CONST mr_conv_s16_params *p, const int16_t *in, int16_t *out);
+void mr_depthwise_conv2d_s16(const MR_CONST mr_conv_s16_params *p, const int16_t *in, int16_t *out);
 
 /* LOGISTIC and TANH int16 (reference_integer_ops::Logistic / Tanh int16; output scale 2^-15):
  * quant.sigmoid_tanh_s16_params (input_multiplier, input_left_shift of mr_logistic_params). */
-void mr_logistic_s16(const mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output);
-void mr_tanh_s16(const mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output);
+void mr_logistic_s16(const MR_CONST mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output);
+void mr_tanh_s16(const MR_CONST mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output);
 
 /* SOFTMAX int8 -> int16 (reference_ops::Softmax<int8_t, int16_t>; output zero point -32768), in softmax.c:
  * quant.softmax_params. */
-void mr_softmax_s8_s16(const mr_softmax_params *params, const int8_t *input, int16_t *output);
+void mr_softmax_s8_s16(const MR_CONST mr_softmax_params *params, const int8_t *input, int16_t *output);
 
 /* SOFTMAX int16 -> int16 (reference_ops::SoftmaxInt16; output scale 2^-15): quant.softmax_s16_params. The
  * exps are kept in the output row until the row's sum is known, as TFLM does. */
-void mr_softmax_s16(const mr_softmax_s16_params *p, const int16_t *input, int16_t *output);
+void mr_softmax_s16(const MR_CONST mr_softmax_s16_params *p, const int16_t *input, int16_t *output);
 
 /* SVDF int8 with its state (a variable tensor kept across invocations, [batches][filters][memory]), int16
  * or int8 (svdf.c; quant.svdf_params). */
-void mr_svdf_s8_state16(const mr_svdf_params *p, const int8_t *input, int16_t *state, int8_t *output);
-void mr_svdf_s8_state8(const mr_svdf_params *p, const int8_t *input, int8_t *state, int8_t *output);
+void mr_svdf_s8_state16(const MR_CONST mr_svdf_params *p, const int8_t *input, int16_t *state, int8_t *output);
+void mr_svdf_s8_state8(const MR_CONST mr_svdf_params *p, const int8_t *input, int8_t *state, int8_t *output);
 
 /* AVERAGE_POOL_2D and MAX_POOL_2D int16 (reference_integer_ops::AveragePool / MaxPool int16), in pooling.c. */
-void mr_avg_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output);
-void mr_max_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output);
+void mr_avg_pool_s16(const MR_CONST mr_pool_params *params, const int16_t *input, int16_t *output);
+void mr_max_pool_s16(const MR_CONST mr_pool_params *params, const int16_t *input, int16_t *output);
 
 /* MEAN int16 (EvalIntegerMean<int16_t>), in mean.c: quant.mean_params. */
-void mr_mean_s16(const mr_mean_params *params, const int16_t *input, int16_t *output);
+void mr_mean_s16(const MR_CONST mr_mean_params *params, const int16_t *input, int16_t *output);
 
 /* PAD and PADV2 int16 (reference/pad.h PadImpl for int16), in pad.c. */
-void mr_pad_s16(const mr_pad_params *params, const int16_t *input, int16_t *output);
+void mr_pad_s16(const MR_CONST mr_pad_params *params, const int16_t *input, int16_t *output);
 
 #ifdef __cplusplus
 }

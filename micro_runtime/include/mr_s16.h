@@ -24,8 +24,9 @@ static inline int32_t mr_requantize_s64(int64_t x, int32_t multiplier, int32_t s
 /* The requantized accumulator of output channel `c` of a 16x8 layer: TFLM accumulates in int32 (wrapping)
  * with an int32 bias, in int64 with an int64 bias or none, and requantizes with the
  * MultiplyByQuantizedMultiplier of that type. */
-static inline int32_t mr_requantize_acc_s16(int64_t acc, const int32_t *bias32, const int64_t *bias64, int c,
-                                            int32_t multiplier, int32_t shift) {
+static inline int32_t mr_requantize_acc_s16(int64_t acc, const MR_CONST int32_t *bias32,
+                                            const MR_CONST int64_t *bias64, int c, int32_t multiplier,
+                                            int32_t shift) {
   if (!bias32) return mr_requantize_s64(acc + (bias64 ? bias64[c] : 0), multiplier, shift);
   acc = (int32_t)(uint32_t)((uint64_t)acc + (uint64_t)(bias32 ? (int64_t)bias32[c] : 0));
   return mr_requantize((int32_t)acc, multiplier, shift);

@@ -301,13 +301,13 @@ typedef struct {
  * the int64 bias (NULL unless the model's bias is int64: TFLM accumulates in the bias's type). */
 typedef struct {
   mr_fully_connected_params fc;
-  const int64_t *bias64;
+  const MR_CONST int64_t *bias64;
 } mr_fully_connected_s16_params;
 
 /* CONV_2D and DEPTHWISE_CONV_2D 16x8: the int8 op's fields (offsets 0) and the int64 bias, as above. */
 typedef struct {
   mr_conv_params conv;
-  const int64_t *bias64;
+  const MR_CONST int64_t *bias64;
 } mr_conv_s16_params;
 
 /* MUL 16x8 with broadcasting: MUL's fields and the broadcast of the two inputs. */
@@ -321,7 +321,7 @@ typedef struct {
 typedef struct {
   int32_t rows, depth;
   int32_t input_multiplier, input_left_shift;
-  const int16_t *exp_lut, *one_over_one_plus_x_lut;
+  const MR_CONST int16_t *exp_lut, *one_over_one_plus_x_lut;
 } mr_softmax_s16_params;
 
 /* SVDF int8 (TFLM's OpDataSvdf): input [batches][input_size], weights_feature [filters][input_size] int8,
@@ -332,9 +332,9 @@ typedef struct {
   int32_t batches, input_size, filters, memory, rank, units;
   int32_t input_zero_point, state_zero_point, output_zero_point;
   int32_t multiplier1, shift1, multiplier2, shift2;
-  const int8_t *weights_feature;
-  const void *weights_time;
-  const int32_t *bias;
+  const MR_CONST int8_t *weights_feature;
+  const MR_CONST void *weights_time;
+  const MR_CONST int32_t *bias;
 } mr_svdf_params;
 
 #ifdef __cplusplus

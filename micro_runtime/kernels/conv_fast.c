@@ -264,7 +264,7 @@ int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, in
 int32_t mr_conv_add_pixels(const mr_conv_job *c, int32_t first, int32_t left, int8_t *scratch) {
   /* a 1x1 stride-1 conv on whole GEMM rows (in_c a multiple of 16): the four-pixel core reads the input pixels
    * where they are, so scratch holds the outputs of four pixels instead of two rows */
-  const mr_window *w = &c->p->window;
+  const MR_CONST mr_window *w = &c->p->window;
   const int in_c = c->p->input.c, out_c = c->p->output.c;
   const int direct = w->k_h == 1 && w->k_w == 1 && w->stride_h == 1 && w->stride_w == 1 && w->pad_top == 0 &&
                      w->pad_left == 0 && in_c == MR_GEMM_ROW(in_c) &&

@@ -8,12 +8,12 @@
 /* One output value: `taps_c` input channels from `first_c` (all of them for CONV_2D, one for depthwise) of
  * every in-image tap under output pixel (out_y, out_x), times the filter's taps for output channel oc.
  * ACC32: the sum is taken in int32, exact when the window has at most MR_S16_EXACT_INT32_TAPS products. */
-static inline __attribute__((always_inline)) int16_t conv_output_s16(const mr_conv_s16_params *p,
+static inline __attribute__((always_inline)) int16_t conv_output_s16(const MR_CONST mr_conv_s16_params *p,
                                                                      const int16_t *in, int out_y, int out_x,
                                                                      int oc, int first_c, int taps_c,
                                                                      int depthwise, const int ACC32) {
-  const mr_conv_params *c = &p->conv;
-  const mr_window *w = &c->window;
+  const MR_CONST mr_conv_params *c = &p->conv;
+  const MR_CONST mr_window *w = &c->window;
   const int in_y0 = out_y * w->stride_h - w->pad_top, in_x0 = out_x * w->stride_w - w->pad_left;
   int64_t acc = 0;
   int32_t acc32 = 0;
@@ -39,9 +39,10 @@ static inline __attribute__((always_inline)) int16_t conv_output_s16(const mr_co
 }
 
 /* Every output of the layer, CONV_2D (taps_c: all input channels) or depthwise (one). */
-static inline __attribute__((always_inline)) void conv_layer_s16(const mr_conv_s16_params *p, const int16_t *in,
-                                                                 int16_t *out, int depthwise, const int ACC32) {
-  const mr_conv_params *c = &p->conv;
+static inline __attribute__((always_inline)) void conv_layer_s16(const MR_CONST mr_conv_s16_params *p,
+                                                                 const int16_t *in, int16_t *out, int depthwise,
+                                                                 const int ACC32) {
+  const MR_CONST mr_conv_params *c = &p->conv;
   const int taps_c = depthwise ? 1 : c->input.c;
   int y, x, oc;
   for (y = 0; y < c->output.h; ++y)
@@ -50,16 +51,16 @@ static inline __attribute__((always_inline)) void conv_layer_s16(const mr_conv_s
         *out++ = conv_output_s16(p, in, y, x, oc, depthwise ? oc / c->depth_multiplier : 0, taps_c, depthwise, ACC32);
 }
 
-static int int32_is_exact(const mr_conv_params *c, int depthwise) {
+static int int32_is_exact(const MR_CONST mr_conv_params *c, int depthwise) {
   return c->window.k_h * c->window.k_w * (depthwise ? 1 : c->input.c) <= MR_S16_EXACT_INT32_TAPS;
 }
 
-void mr_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int16_t *out) {
+void mr_conv2d_s16(const MR_CONST mr_conv_s16_params *p, const int16_t *in, int16_t *out) {
   if (int32_is_exact(&p->conv, 0)) conv_layer_s16(p, in, out, 0, 1);
   else conv_layer_s16(p, in, out, 0, 0);
 }
 
-void mr_depthwise_conv2d_s16(const mr_conv_s16_params *p, const int16_t *in, int16_t *out) {
+void mr_depthwise_conv2d_s16(const MR_CONST mr_conv_s16_params *p, const int16_t *in, int16_t *out) {
   if (int32_is_exact(&p->conv, 1)) conv_layer_s16(p, in, out, 1, 1);
   else conv_layer_s16(p, in, out, 1, 0);
 }

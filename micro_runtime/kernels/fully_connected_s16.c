@@ -5,8 +5,8 @@
 #include "mr_kernels.h"
 #include "mr_s16.h"
 
-void mr_fully_connected_s16(const mr_fully_connected_s16_params *p, const int16_t *in, int16_t *out) {
-  const mr_fully_connected_params *fc = &p->fc;
+void mr_fully_connected_s16(const MR_CONST mr_fully_connected_s16_params *p, const int16_t *in, int16_t *out) {
+  const MR_CONST mr_fully_connected_params *fc = &p->fc;
   const int batches = fc->batches, in_n = fc->input_depth, out_n = fc->output_depth;
   /* int16 zero points are 0; a filter zero point widens the products, so it keeps int64 */
   const int exact32 = in_n <= MR_S16_EXACT_INT32_TAPS && fc->filter_offset == 0 && fc->input_offset == 0;
@@ -14,7 +14,7 @@ void mr_fully_connected_s16(const mr_fully_connected_s16_params *p, const int16_
   for (b = 0; b < batches; ++b) {
     const int16_t *in_row = in + (size_t)b * in_n;
     for (o = 0; o < out_n; ++o) {
-      const int8_t *filter_row = fc->filter + (size_t)o * in_n;
+      const MR_CONST int8_t *filter_row = fc->filter + (size_t)o * in_n;
       const int c = fc->per_channel ? o : 0;
       int64_t acc = 0;
       int32_t scaled;

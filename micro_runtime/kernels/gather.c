@@ -35,6 +35,7 @@ void mr_gather_nd(const MR_CONST void *params, const MR_CONST int32_t *indices, 
       if (index < 0 || index >= p->dims[j]) inside = 0;
       from += index * p->dims_to_count[j];
     }
-    if (inside) mr_copy_const(out + (size_t)i * p->slice_bytes, in + (size_t)from * p->elem_bytes, (size_t)p->slice_bytes);
+    if (inside)
+      mr_copy_const(out + (size_t)i * p->slice_bytes, in + (size_t)from * p->elem_bytes, (size_t)p->slice_bytes);
   }
 }

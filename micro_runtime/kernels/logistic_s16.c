@@ -31,7 +31,7 @@ static const uint16_t sigmoid_table_uint16[256] = {
 
 /* The rescaled input: ((x * input_multiplier + round) >> input_left_shift); a multiplier of 0 marks a
  * power-of-two input scale, taken as 3 << input_left_shift with no shift. */
-static inline int32_t rescaled_input(const mr_logistic_params *p, int16_t x) {
+static inline int32_t rescaled_input(const MR_CONST mr_logistic_params *p, int16_t x) {
   const int32_t multiplier = p->input_multiplier ? p->input_multiplier : 3 << p->input_left_shift;
   const int32_t shift = p->input_multiplier ? p->input_left_shift : 0;
   const int32_t round = shift > 0 ? 1 << (shift - 1) : 0;
@@ -48,22 +48,23 @@ static inline uint32_t interpolated(uint32_t abs_input, int fraction_bits, uint3
   return (ua << fraction_bits) + (abs_input & ((1u << fraction_bits) - 1)) * (ub - ua);
 }
 
-void mr_logistic_s16(const mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output) {
+void mr_logistic_s16(const MR_CONST mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output) {
   int32_t i;
   for (i = 0; i < size; ++i) {
     const int32_t x = rescaled_input(p, input[i]);
-    uint32_t result = interpolated((uint32_t)abs(x), 9, 0x7FFFu << 10);
-    result = x >= 0 ? result + (1u << 9) : (1u << (16 + 9)) - result + (1u << 9) - 1;
+    uint32_t result = interpolated((uint32_t)abs(x), 9, UINT32_C(0x7FFF) << 10);
+    result = x >= 0 ? result + (1u << 9) : (UINT32_C(1) << (16 + 9)) - result + (1u << 9) - 1;
     output[i] = (int16_t)(result >> 10);
   }
 }
 
-void mr_tanh_s16(const mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output) {
+void mr_tanh_s16(const MR_CONST mr_logistic_params *p, const int16_t *input, int32_t size, int16_t *output) {
   int32_t i;
   for (i = 0; i < size; ++i) {
     const int32_t x = rescaled_input(p, input[i]);
-    int32_t result = (int32_t)interpolated((uint32_t)abs(x), 8, 0xFFFFu << 8);
-    result = x >= 0 ? result - (1 << (14 + 9)) + (1 << (9 - 2)) : -result + (1 << (14 + 9)) + (1 << (9 - 2)) - 1;
+    int32_t result = (int32_t)interpolated((uint32_t)abs(x), 8, UINT32_C(0xFFFF) << 8);
+    result = x >= 0 ? result - (INT32_C(1) << (14 + 9)) + (1 << (9 - 2))
+                    : -result + (INT32_C(1) << (14 + 9)) + (1 << (9 - 2)) - 1;
     output[i] = (int16_t)(result >> (9 - 1));
   }
 }

@@ -8,7 +8,7 @@
 #include "mr_kernels.h"
 
 /* is16: int16 input and output, else int8 (a constant in each caller). */
-static inline __attribute__((always_inline)) void mean_k(const mr_mean_params *params, const void *input,
+static inline __attribute__((always_inline)) void mean_k(const MR_CONST mr_mean_params *params, const void *input,
                                                          void *output, const int is16) {
   const int outer = params->outer, reduce = params->reduce, inner = params->inner;
   const int64_t num_elements_in_axis = reduce;
@@ -45,7 +45,7 @@ void mr_mean_s8(const MR_CONST mr_mean_params *params, const int8_t *input, int8
   mean_k(params, input, output, 0);
 }
 
-void mr_mean_s16(const mr_mean_params *params, const int16_t *input, int16_t *output) {
+void mr_mean_s16(const MR_CONST mr_mean_params *params, const int16_t *input, int16_t *output) {
   MR_CHECK(output, 2 * (int64_t)params->outer * params->inner);
   mean_k(params, input, output, 1);
 }

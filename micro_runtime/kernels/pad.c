@@ -5,7 +5,7 @@
 static inline int on_input(int32_t i, int32_t left, int32_t extent) { return i >= left && i < left + extent; }
 
 /* is16: int16 elements, else int8 (a constant in each caller). */
-static inline __attribute__((always_inline)) void pad_k(const mr_pad_params *params, const void *input,
+static inline __attribute__((always_inline)) void pad_k(const MR_CONST mr_pad_params *params, const void *input,
                                                         void *output, const int is16) {
   const mr_dims in = params->input, left = params->left_padding, right = params->right_padding;
   size_t i = 0, o = 0;
@@ -31,7 +31,7 @@ static inline __attribute__((always_inline)) void pad_k(const mr_pad_params *par
 }
 
 /* The output's elements (MR_CHECK). */
-static inline int64_t pad_output_elements(const mr_pad_params *params) {
+static inline int64_t pad_output_elements(const MR_CONST mr_pad_params *params) {
   return (int64_t)(params->left_padding.n + params->input.n + params->right_padding.n) *
          (params->left_padding.h + params->input.h + params->right_padding.h) *
          (params->left_padding.w + params->input.w + params->right_padding.w) *
@@ -43,7 +43,7 @@ void mr_pad_s8(const MR_CONST mr_pad_params *params, const int8_t *input, int8_t
   pad_k(params, input, output, 0);
 }
 
-void mr_pad_s16(const mr_pad_params *params, const int16_t *input, int16_t *output) {
+void mr_pad_s16(const MR_CONST mr_pad_params *params, const int16_t *input, int16_t *output) {
   MR_CHECK(output, 2 * pad_output_elements(params));
   pad_k(params, input, output, 1);
 }

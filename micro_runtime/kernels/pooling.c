@@ -68,12 +68,12 @@ void mr_max_pool_s8(const MR_CONST mr_pool_params *params, const int8_t *input, 
   pool(params, input, output, 1, 0);
 }
 
-void mr_avg_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output) {
+void mr_avg_pool_s16(const MR_CONST mr_pool_params *params, const int16_t *input, int16_t *output) {
   MR_CHECK(output, 2 * mr_checked_elements(&params->output));
   pool(params, input, output, 0, 1);
 }
 
-void mr_max_pool_s16(const mr_pool_params *params, const int16_t *input, int16_t *output) {
+void mr_max_pool_s16(const MR_CONST mr_pool_params *params, const int16_t *input, int16_t *output) {
   MR_CHECK(output, 2 * mr_checked_elements(&params->output));
   pool(params, input, output, 1, 1);
 }

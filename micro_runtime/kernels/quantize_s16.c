@@ -23,7 +23,7 @@ void mr_dequantize_s16_f32(const int16_t *in, int n, float *out, float scale, in
 }
 
 #define MR_REQUANTIZE(NAME, IN_T, OUT_T, OUT_MIN, OUT_MAX)                                              \
-  void NAME(const mr_requantize_params *p, const IN_T *input, int32_t size, OUT_T *output) {          \
+  void NAME(const MR_CONST mr_requantize_params *p, const IN_T *input, int32_t size, OUT_T *output) {          \
     int32_t i;                                                                                         \
     for (i = 0; i < size; ++i) {                                                                       \
       const int32_t value = mr_requantize((int32_t)input[i] - p->input_zero_point, p->multiplier, p->shift); \

@@ -17,8 +17,8 @@ static __attribute__((noinline)) int32_t mr_softmax_exp(int32_t input_diff, int3
 }
 
 /* OUTPUT_BITS: 8 (output int8_t *) or 16 (int16_t *). */
-static inline __attribute__((always_inline)) void softmax_k(const mr_softmax_params *params, const int8_t *input,
-                                                            void *output, const int OUTPUT_BITS) {
+static inline __attribute__((always_inline)) void softmax_k(const MR_CONST mr_softmax_params *params,
+                                                            const int8_t *input, void *output, const int OUTPUT_BITS) {
   const int depth = params->depth;
   const int32_t input_multiplier = params->input_multiplier, input_left_shift = params->input_left_shift;
   const int32_t diff_min = params->diff_min;
@@ -66,7 +66,7 @@ void mr_softmax_s8(const MR_CONST mr_softmax_params *params, const int8_t *input
   softmax_k(params, input, output, 8);
 }
 
-void mr_softmax_s8_s16(const mr_softmax_params *params, const int8_t *input, int16_t *output) {
+void mr_softmax_s8_s16(const MR_CONST mr_softmax_params *params, const int8_t *input, int16_t *output) {
   MR_CHECK(output, 2 * (int64_t)params->rows * params->depth);
   softmax_k(params, input, output, 16);
 }

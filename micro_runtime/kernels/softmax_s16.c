@@ -6,7 +6,7 @@
 #include "mr_s16.h"
 
 /* TFLM's lut_lookup for an int16 input: entry 256 + (value >> 7), interpolated on the low 7 bits. */
-static inline int16_t lut_lookup_s16(int16_t value, const int16_t *lut) {
+static inline int16_t lut_lookup_s16(int16_t value, const MR_CONST int16_t *lut) {
   const int index = 256 + (value >> 7);
   const int32_t offset = value & 0x7f;
   const int16_t slope = (int16_t)(lut[index + 1] - lut[index]);
@@ -15,7 +15,7 @@ static inline int16_t lut_lookup_s16(int16_t value, const int16_t *lut) {
 
 static inline int16_t sat_s16(int32_t x) { return (int16_t)mr_clamp_i32(x, MR_INT16_MIN, MR_INT16_MAX); }
 
-void mr_softmax_s16(const mr_softmax_s16_params *p, const int16_t *input, int16_t *output) {
+void mr_softmax_s16(const MR_CONST mr_softmax_s16_params *p, const int16_t *input, int16_t *output) {
   const int depth = p->depth;
   int i, c;
   for (i = 0; i < p->rows; ++i) {
@@ -32,7 +32,8 @@ void mr_softmax_s16(const mr_softmax_s16_params *p, const int16_t *input, int16_
     }
     headroom_plus_one = mr_count_leading_zeros((uint32_t)sum_of_exps);
     shifted_sum = (int32_t)((((int64_t)sum_of_exps << (headroom_plus_one - 1)) + (1 << 13)) >> 14);
-    reciprocal = lut_lookup_s16(sat_s16(shifted_sum - ((1 << 15) + (1 << 16))), p->one_over_one_plus_x_lut);
+    reciprocal =
+        lut_lookup_s16(sat_s16(shifted_sum - ((INT32_C(1) << 15) + (INT32_C(1) << 16))), p->one_over_one_plus_x_lut);
     right_shift = 31 - headroom_plus_one;
     for (c = 0; c < depth; ++c) {
       const int64_t result = ((int64_t)exps[c] * reciprocal + ((int64_t)1 << (right_shift - 1))) >> right_shift;

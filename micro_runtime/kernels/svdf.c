@@ -7,14 +7,14 @@
  * outside the arena (a static array of the generated model, cleared by <name>_reset()). */
 #include "mr_kernels.h"
 
-static inline __attribute__((always_inline)) void svdf_k(const mr_svdf_params *p, const int8_t *input,
+static inline __attribute__((always_inline)) void svdf_k(const MR_CONST mr_svdf_params *p, const int8_t *input,
                                                          void *state, int8_t *output, const int STATE16) {
   const int filters = p->filters, memory = p->memory;
   const int32_t state_min = STATE16 ? -32768 : -128, state_max = STATE16 ? 32767 : 127;
   int16_t *state16 = (int16_t *)state;
   int8_t *state8 = (int8_t *)state;
-  const int16_t *time16 = (const int16_t *)p->weights_time;
-  const int8_t *time8 = (const int8_t *)p->weights_time;
+  const MR_CONST int16_t *time16 = (const MR_CONST int16_t *)p->weights_time;
+  const MR_CONST int8_t *time8 = (const MR_CONST int8_t *)p->weights_time;
   const int32_t n_state = p->batches * filters * memory;
   int32_t i;
   int b, f, k, u, r;
@@ -25,7 +25,7 @@ static inline __attribute__((always_inline)) void svdf_k(const mr_svdf_params *p
   for (b = 0; b < p->batches; ++b) {
     const int8_t *in = input + (size_t)b * p->input_size;
     for (f = 0; f < filters; ++f) {
-      const int8_t *w = p->weights_feature + (size_t)f * p->input_size;
+      const MR_CONST int8_t *w = p->weights_feature + (size_t)f * p->input_size;
       const size_t newest = ((size_t)b * filters + f) * memory + memory - 1;
       int32_t dot = 0;
       for (k = 0; k < p->input_size; ++k) dot += (int32_t)w[k] * ((int32_t)in[k] - p->input_zero_point);
@@ -49,10 +49,10 @@ static inline __attribute__((always_inline)) void svdf_k(const mr_svdf_params *p
   }
 }
 
-void mr_svdf_s8_state16(const mr_svdf_params *p, const int8_t *input, int16_t *state, int8_t *output) {
+void mr_svdf_s8_state16(const MR_CONST mr_svdf_params *p, const int8_t *input, int16_t *state, int8_t *output) {
   svdf_k(p, input, state, output, 1);
 }
 
-void mr_svdf_s8_state8(const mr_svdf_params *p, const int8_t *input, int8_t *state, int8_t *output) {
+void mr_svdf_s8_state8(const MR_CONST mr_svdf_params *p, const int8_t *input, int8_t *state, int8_t *output) {
   svdf_k(p, input, state, output, 0);
 }
