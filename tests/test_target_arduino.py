@@ -101,10 +101,12 @@ def test_kernels_take_parameter_structs_as_mr_const():
 
 
 @pytest.mark.e2e
-def test_kernels_compile_for_avr_without_reading_flash_through_plain_pointers(tmp_path):
+@pytest.mark.parametrize("checked", [[], ["-DMR_CHECKED"]], ids=["plain", "checked"])
+def test_kernels_compile_for_avr_without_reading_flash_through_plain_pointers(tmp_path, checked):
+    """Also with MR_CHECKED, whose entry checks read extents from the (Flash) parameter structs."""
     include = os.path.join(ROOT, "micro_runtime", "include")
     sources = [p for p in KERNEL_SOURCES if p.endswith(".c")]
-    res = subprocess.run(["avr-gcc", "-mmcu=atmega2560", "-std=gnu11", "-Os", "-fsyntax-only",
+    res = subprocess.run(["avr-gcc", "-mmcu=atmega2560", "-std=gnu11", "-Os", "-fsyntax-only", *checked,
                           "-Werror=addr-space-convert", "-I", include, *sources], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[:2000]
 

@@ -264,16 +264,18 @@ void mr_checked_fail(const char *kernel, const void *ptr, int64_t bytes);
        ? (void)0                                                                                          \
        : mr_checked_fail(__func__, (const void *)(ptr), (int64_t)(bytes)))
 
-static inline int64_t mr_checked_elements(const MR_CONST mr_dims *d) { return (int64_t)d->n * d->h * d->w * d->c; }
+static inline int64_t mr_checked_elements(const MR_CONST mr_dims *d) {
+  return (int64_t)d->n * d->h * d->w * d->c;
+}
 
-static inline int64_t mr_checked_product(const int32_t *v, int n) {
+static inline int64_t mr_checked_product(const MR_CONST int32_t *v, int n) {
   int64_t p = 1;
   int k;
   for (k = 0; k < n; ++k) p *= v[k];
   return p;
 }
 
-static inline int64_t mr_checked_sum(const int32_t *v, int n) {
+static inline int64_t mr_checked_sum(const MR_CONST int32_t *v, int n) {
   int64_t sum = 0;
   int k;
   for (k = 0; k < n; ++k) sum += v[k];
