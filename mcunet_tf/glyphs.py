@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mcunet_tf.data import stratified_split
+
 BATCH = 512  # images rendered at once: bounds the temporary coordinate arrays
 
 
@@ -21,15 +23,7 @@ def _sources(val_fraction: float, seed: int) -> tuple[tuple[np.ndarray, np.ndarr
     bunch = load_digits()
     images = np.pad(bunch.images.astype(np.float32) / 16.0, ((0, 0), (1, 1), (1, 1)))
     labels = bunch.target.astype(np.int32)
-    rng = np.random.default_rng(seed)
-    train, val = [], []
-    for label in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == label))
-        n_val = max(1, int(round(len(idx) * val_fraction)))
-        val.append(idx[:n_val])
-        train.append(idx[n_val:])
-    train, val = np.concatenate(train), np.concatenate(val)
-    return (images[train], labels[train]), (images[val], labels[val])
+    return stratified_split(images, labels, val_fraction, seed)
 
 
 def _affines(rng: np.random.Generator, n: int, resolution: int, scale: tuple[float, float]) -> np.ndarray:

@@ -76,8 +76,9 @@ def sample_fitting(supernet: Supernet, budget: Budget, count: int, seed: int = 0
 
 
 def _accuracy(model, x, y) -> float:
-    logits = model.predict(x, batch_size=256, verbose=0)
-    return float(np.mean(np.argmax(logits, axis=-1) == y))
+    from mcunet_tf.tuner import evaluate  # the accuracy a TinyNAS trial reports
+
+    return evaluate(model, x, y)["val_accuracy"]
 
 
 def _fine_tuned_accuracy(model, train, val, calibration, epochs: int, batch_size: int, learning_rate: float,
