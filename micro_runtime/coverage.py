@@ -20,19 +20,12 @@ def _names_macro(source: str, macro: str) -> bool:
         return re.search(rf"\b{macro}\b", f.read()) is not None
 
 
-def _types(lowering, kind: str) -> tuple[str, ...]:
-    types = lowering.types_of(kind)
-    if lowering.activation_type == "int16" and types == ("int8",):  # a 16x8 lowering that declares no types
-        return ("int16",)
-    return types
-
-
 def ops_table() -> list[dict]:
     """One row per op kind a .tflite may hold and lowering of it (int8, int16): kind, types, and per path
     (portable, Arm DSP, x86 SSE2) whether that lowering's kernels have it."""
     rows = []
     for (kind, _), lowering in sorted(LOWERINGS_BY_TYPE.items(), key=lambda kv: (kv[0][0], kv[0][1] == "int16")):
-        types = _types(lowering, kind)
+        types = lowering.types_of(kind)
         if lowering.engine_only or not types:
             continue
         sources = lowering.sources_of(kind)

@@ -175,7 +175,7 @@ class Lowering:
     kinds: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # kernel files (micro_runtime/kernels) every op of the family needs
     optional_sources: tuple[str, ...] = ()  # files `kernel_sources` adds for some ops (the fast kernels)
-    types: tuple[str, ...] = ("int8",)  # the activation types `check` takes ("in -> out" where they differ)
+    types: tuple[str, ...] | None = None  # the activation types `check` takes ("in -> out" where they differ)
     engine_only = False  # made by the passes, never read from a .tflite
     activation_type = "int8"  # "int16": the family's 16x8 variant (lowering.activation_type picks it); "any"
 
@@ -184,8 +184,11 @@ class Lowering:
         return self.sources + self.optional_sources
 
     def types_of(self, kind: str) -> tuple[str, ...]:
-        """The activation types of `kind` (`types`), for the coverage table."""
-        return self.types
+        """The activation types of `kind` for the coverage table: `types`, or the family's activation type
+        (int8 for a family that only moves bytes and declares none)."""
+        if self.types is not None:
+            return self.types
+        return ("int8",) if self.activation_type == "any" else (self.activation_type,)
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         """Raise `ModelError` (one line) when the engine cannot run this op of the engine graph."""
