@@ -29,9 +29,11 @@ venv: .venv/.installed
 	@touch $@
 
 # int8 models built from the MCUNet architecture configs (random weights, calibrated BN, int8 PTQ).
-# Built once per version of the code that makes them, in a cache shared by clones on this machine.
-MODEL_SOURCES := mcunet_tf/space.py mcunet_tf/zoo.py mcunet_tf/export.py scripts/build_models.py setup.py
-MODEL_CACHE = $(HOME)/.cache/mcunet-tf/models/$(shell cat $(MODEL_SOURCES) $(wildcard $(SHARED)/models/mcunet_configs/*.json) | sha1sum | cut -c1-16)
+# Built once per version of the code that makes them and of the installed packages that convert them
+# (not per edit of setup.py), in a cache shared by clones on this machine.
+MODEL_SOURCES := mcunet_tf/space.py mcunet_tf/zoo.py mcunet_tf/export.py scripts/build_models.py
+MODEL_PACKAGES = $(PY) -m pip freeze 2>/dev/null | grep -iE '^(tensorflow|tf.keras|tensorflow-model-optimization|numpy|keras)=='
+MODEL_CACHE = $(HOME)/.cache/mcunet-tf/models/$(shell (cat $(MODEL_SOURCES) $(wildcard $(SHARED)/models/mcunet_configs/*.json); $(MODEL_PACKAGES)) | sha1sum | cut -c1-16)
 models: setup
 	$(PY) scripts/build_models.py --out_dir=$(MODEL_CACHE)
 	@mkdir -p build && rm -rf build/models && ln -s $(MODEL_CACHE) build/models
@@ -44,8 +46,11 @@ op-models: setup
 ops-table: setup
 	$(PY) scripts/codegen.py --list_ops --readme=README.md >/dev/null
 
+# One pytest worker per core; a test file runs whole on one worker (its module fixtures are built once);
+# the slowest tests are listed at the end (CI must stay under 30 minutes).
+PYTEST_PARALLEL ?= -n auto --dist loadfile --durations=25
 pytest: setup models
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) tests
 
 bazel-test: setup
 	bazel test //...
@@ -56,7 +61,7 @@ test: pytest bazel-test
 # simavr, whole-model benches and sanitizers, the pipeline's scripts). Needs no `make models`: the tests
 # that read build/models skip without it.
 test-quick: setup
-	$(PY) -m pytest -q -m "not e2e" tests
+	$(PY) -m pytest -q $(PYTEST_PARALLEL) -m "not e2e" tests
 
 # The main job on a built-in default: the planner against TFLM on the reference models, then the whole
 # pipeline (stage 1, TinyNAS, QAT, int8, C, benchmark) on scikit-learn's digits for a 64 kB / 256 kB MCU.

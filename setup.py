@@ -25,5 +25,5 @@ setup(
         "scikit-learn>=1.3",
         "scipy>=1.10",
     ],
-    extras_require={"test": ["pytest>=8", "hypothesis>=6.100", "atheris>=2.3"]},
+    extras_require={"test": ["pytest>=8", "pytest-xdist>=3.5", "hypothesis>=6.100", "atheris>=2.3"]},
 )

@@ -6,7 +6,8 @@
 #include "mr_kernels.h"
 
 /* TFLM's sigmoid_table_uint16 (kernels/internal/common.h): sigmoid(i / 24) in 0.16 fixed point, the
- * values TFLM ships (they differ from a rounded formula in the last bit). */
+ * values TFLM ships (they differ from a rounded formula in the last bit).
+ * Copyright The TensorFlow Authors, Apache License 2.0: see THIRD_PARTY_NOTICES.md. */
 static const uint16_t sigmoid_table_uint16[256] = {
     32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794, 41432,
     42064, 42688, 43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443, 48964, 49475,
