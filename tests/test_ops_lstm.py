@@ -1,14 +1,21 @@
 """UNIDIRECTIONAL_SEQUENCE_LSTM int8 (int16 cell state) against the TFLM wheel: seeded random layers built as
 flatbuffers (sizes, time major or not, the cell clip, quantization drawn at random), run as a sequence of invocations with the hidden and cell states carried over, reset, and run
 again; our generated C byte for byte with TFLM's interpreter doing the same."""
+import os
+import shutil
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+
+from conftest import ROOT
 
 from micro_runtime.codegen import generate
 from micro_runtime.target_host import HostModel
 from tests.shape_ops_check import merge
 from tests.test_single_ops import q
-from tflite_patch import Graph, ModelError, Op, Tensor, save_tflite
+from tflite_patch import Graph, ModelError, Op, Tensor, load_tflite, save_tflite
 from tflite_patch.tflm import interpreter, random_inputs, run_tflm
 
 CASES = 24
@@ -121,3 +128,38 @@ def test_variants_refused():
     graph = lstm_case(1)
     graph.ops[0].options["fusedActivationFunction"] = 1
     refused(graph, "the cell gate's activation must be TANH")
+
+
+def op_model(name: str) -> bytes:
+    """A converter model of scripts/build_op_models.py, built into build/op_models the first time."""
+    out_dir = os.path.join(ROOT, "build", "op_models")
+    path = os.path.join(out_dir, f"{name}.tflite")
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "build_op_models.py"), f"--out_dir={out_dir}",
+                        f"--models={name}"], check=True, capture_output=True, timeout=900)
+    with open(path, "rb") as f:
+        return f.read()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ["lstm_stack", "lstm_sequence"])
+def test_converter_models_sequence_and_reset(name):
+    """TF's converter's LSTMs (scripts/build_op_models.py: stacked layers with a Dense head; one layer's
+    whole sequence through a Dense): 20 invocations, reset, 20 more, byte-equal to TFLM's."""
+    graph = load_tflite(op_model(name))
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in {op.kind for op in graph.ops}
+    outputs = check_sequence(graph, "model")
+    assert len(set(outputs)) == 20 and outputs[:20] == outputs[20:]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+                    reason="needs gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm")
+def test_lstm_stack_on_cortex_m4():
+    """The stacked converter LSTM on the Cortex-M4 in QEMU: 20 invocations in sequence (the states carried
+    over, as TFLM's interpreter and our host build run them too), byte for byte with TFLM."""
+    from micro_runtime.bench import bench_model
+    result = bench_model(op_model("lstm_stack"), "lstm_stack", inputs=20, target="cortex-m4", cm_inputs=20,
+                         tflite_interpreter=False, log=lambda s: None)
+    assert (result.bit_exact, result.inputs_checked) == (True, 20)
+    assert (result.cm4_bit_exact, result.cm4_inputs_checked) == (True, 20)
