@@ -13,8 +13,11 @@ static const int8_t MR_CONST lstm0_c2[21] = {
 static const int8_t MR_CONST lstm0_c6[9] = {
   -67, 84, -72, -68, -27, -4, 96, -118, -118
 };
-static const int32_t MR_CONST lstm0_c10[3] = {
-  6708, 3382, 1247
+static const int32_t MR_CONST lstm0_lstm_bias2[3] = {
+  8196, 3030, -1025
+};
+static const int32_t MR_CONST lstm0_lstm_bias3[3] = {
+  -880, -1584, -2240
 };
 static const int8_t MR_CONST lstm0_c1[21] = {
   -84, 10, -117, -98, -83, 105, 87, 20, -104, -41, -28, 36, -118, 92, -95, -125, -21, 103, 33, 43, 120
@@ -22,8 +25,11 @@ static const int8_t MR_CONST lstm0_c1[21] = {
 static const int8_t MR_CONST lstm0_c5[9] = {
   -92, -14, -71, 13, -101, 56, 72, 25, 75
 };
-static const int32_t MR_CONST lstm0_c9[3] = {
-  1490, -1954, -3953
+static const int32_t MR_CONST lstm0_lstm_bias6[3] = {
+  4370, 334, -4881
+};
+static const int32_t MR_CONST lstm0_lstm_bias7[3] = {
+  -2832, -512, 2752
 };
 static const int8_t MR_CONST lstm0_c3[21] = {
   -43, -57, 108, 118, -29, -40, -4, -50, 65, 95, -96, -107, 56, -113, -23, 83, 108, -1, -53, -10, -107
@@ -31,8 +37,11 @@ static const int8_t MR_CONST lstm0_c3[21] = {
 static const int8_t MR_CONST lstm0_c7[9] = {
   2, 98, 72, -100, -68, 88, 120, 98, -19
 };
-static const int32_t MR_CONST lstm0_c11[3] = {
-  5033, -5283, -8728
+static const int32_t MR_CONST lstm0_lstm_bias10[3] = {
+  4185, -2883, -8680
+};
+static const int32_t MR_CONST lstm0_lstm_bias11[3] = {
+  2752, -1280, 3184
 };
 static const int8_t MR_CONST lstm0_c4[21] = {
   -14, -116, 100, -26, 54, -10, 85, 112, 79, 39, 121, -113, -44, -67, -44, -30, 109, 87, 61, 126, 58
@@ -40,16 +49,19 @@ static const int8_t MR_CONST lstm0_c4[21] = {
 static const int8_t MR_CONST lstm0_c8[9] = {
   -93, 29, -55, -88, 17, 55, 76, -22, 102
 };
-static const int32_t MR_CONST lstm0_c12[3] = {
-  5687, -6437, -1291
+static const int32_t MR_CONST lstm0_lstm_bias14[3] = {
+  4519, -8469, -7163
 };
-static const mr_lstm_params MR_CONST lstm0_lstm12 = {.batches = 3, .time_steps = 4, .n_input = 7, .n_cell = 3, .time_major = 1, .input_offset = -16, .hidden_offset = 16, .hidden_zero_point = -16, .forget = {.input_weights = lstm0_c2, .recurrent_weights = lstm0_c6, .bias = lstm0_c10, .input_multiplier = 1819542782, .input_shift = 0, .recurrent_multiplier = 1292501180, .recurrent_shift = 0}, .input = {.input_weights = lstm0_c1, .recurrent_weights = lstm0_c5, .bias = lstm0_c9, .input_multiplier = 1919550603, .input_shift = 0, .recurrent_multiplier = 1360534650, .recurrent_shift = 0}, .cell = {.input_weights = lstm0_c3, .recurrent_weights = lstm0_c7, .bias = lstm0_c11, .input_multiplier = 1774246399, .input_shift = 0, .recurrent_multiplier = 1469056526, .recurrent_shift = 0}, .output = {.input_weights = lstm0_c4, .recurrent_weights = lstm0_c8, .bias = lstm0_c12, .input_multiplier = 1648500587, .input_shift = 0, .recurrent_multiplier = 1336636969, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1651910559, .input_cell_shift = -18, .hidden_multiplier = 1465736026, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 31507, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
+static const int32_t MR_CONST lstm0_lstm_bias15[3] = {
+  -1904, -256, 2496
+};
+static const mr_lstm_params MR_CONST lstm0_lstm16 = {.batches = 3, .time_steps = 4, .n_input = 7, .n_cell = 3, .time_major = 1, .hidden_zero_point = -16, .forget = {.input_weights = lstm0_c2, .recurrent_weights = lstm0_c6, .input_bias = lstm0_lstm_bias2, .recurrent_bias = lstm0_lstm_bias3, .input_multiplier = 1819542782, .input_shift = 0, .recurrent_multiplier = 1292501180, .recurrent_shift = 0}, .input = {.input_weights = lstm0_c1, .recurrent_weights = lstm0_c5, .input_bias = lstm0_lstm_bias6, .recurrent_bias = lstm0_lstm_bias7, .input_multiplier = 1919550603, .input_shift = 0, .recurrent_multiplier = 1360534650, .recurrent_shift = 0}, .cell = {.input_weights = lstm0_c3, .recurrent_weights = lstm0_c7, .input_bias = lstm0_lstm_bias10, .recurrent_bias = lstm0_lstm_bias11, .input_multiplier = 1774246399, .input_shift = 0, .recurrent_multiplier = 1469056526, .recurrent_shift = 0}, .output = {.input_weights = lstm0_c4, .recurrent_weights = lstm0_c8, .input_bias = lstm0_lstm_bias14, .recurrent_bias = lstm0_lstm_bias15, .input_multiplier = 1648500587, .input_shift = 0, .recurrent_multiplier = 1336636969, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1651910559, .input_cell_shift = -18, .hidden_multiplier = 1465736026, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 31507, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
 static int8_t lstm0_state13[9] = {
   -16, -16, -16, -16, -16, -16, -16, -16, -16
 };
 static int16_t lstm0_state14[9];
 static void lstm0_run(void) {
-  mr_lstm_s8(&lstm0_lstm12, (const int8_t *)(A + 0), lstm0_state13, lstm0_state14, (int8_t *)(A + 144), (int16_t *)(int8_t *)(A + 192));
+  mr_lstm_s8(&lstm0_lstm16, (const int8_t *)(A + 0), lstm0_state13, lstm0_state14, (int8_t *)(A + 144), (int16_t *)(int8_t *)(A + 192));
 }
 static const uint8_t lstm0_in0[84] = {
   43, 64, 15, 62, 225, 107, 192, 40, 64, 94, 84, 104, 250, 163, 49, 232, 3, 56, 14, 200, 204, 111, 244, 97,
@@ -72,8 +84,11 @@ static const int8_t MR_CONST lstm1_c6[49] = {
   109, -101, 21, 22, 119, -59, -48, -81, -34, 9, 29, -103, 92, 19, -123, 127, 4, 47, -87, -93, -111, -3, 85, -112,
   122
 };
-static const int32_t MR_CONST lstm1_c10[7] = {
-  6707, -7311, 4898, -2804, 3294, -7950, -6270
+static const int32_t MR_CONST lstm1_lstm_bias2[7] = {
+  5645, -8613, 4286, -4106, 5262, -7188, -6888
+};
+static const int32_t MR_CONST lstm1_lstm_bias3[7] = {
+  -15, -395, -15, 265, 325, -315, 995
 };
 static const int8_t MR_CONST lstm1_c1[56] = {
   -48, -79, 13, -73, 109, -43, 118, -92, 109, 87, -108, -95, 53, 80, 46, 5, -121, 13, -51, 107, 74, 118, 108, -9,
@@ -85,8 +100,11 @@ static const int8_t MR_CONST lstm1_c5[49] = {
   -2, -98, -79, 30, -58, 68, 71, -28, -18, 98, 75, 70, -57, -116, -67, -78, -114, -44, -115, -121, 43, -26, -34, 98,
   -34
 };
-static const int32_t MR_CONST lstm1_c9[7] = {
-  -31401, 47770, -37954, 49519, 63542, 21301, 45393
+static const int32_t MR_CONST lstm1_lstm_bias6[7] = {
+  -31971, 48832, -36520, 51781, 63974, 22357, 46257
+};
+static const int32_t MR_CONST lstm1_lstm_bias7[7] = {
+  -775, -435, 235, 1025, -1040, 2030, 945
 };
 static const int8_t MR_CONST lstm1_c3[56] = {
   -27, -127, 62, 92, -106, -9, -25, -99, -27, -22, -43, 61, 43, 109, -82, -48, 19, 27, -124, 114, -105, -72, 110, -108,
@@ -98,8 +116,11 @@ static const int8_t MR_CONST lstm1_c7[49] = {
   -98, -82, 93, -26, -20, 123, -30, -51, -74, -72, 112, 83, 4, 35, -42, -7, -45, -30, 65, 51, 19, 91, 71, 68,
   34
 };
-static const int32_t MR_CONST lstm1_c11[7] = {
-  -2158, 5620, -9913, 995, 10676, -11153, 1961
+static const int32_t MR_CONST lstm1_lstm_bias10[7] = {
+  -3592, 5566, -10747, 413, 11852, -10961, -823
+};
+static const int32_t MR_CONST lstm1_lstm_bias11[7] = {
+  -605, 1190, -760, 645, 60, 10, -1995
 };
 static const int8_t MR_CONST lstm1_c4[56] = {
   -121, -24, -79, -2, 28, -24, 60, 115, -43, -127, 31, -95, -115, 120, -72, -44, 18, 127, 67, 2, 56, -8, 75, 40,
@@ -111,16 +132,19 @@ static const int8_t MR_CONST lstm1_c8[49] = {
   31, 33, 12, -112, 10, 43, -18, -127, 39, -89, -66, 38, -15, 28, -63, -44, 70, -52, 25, 113, 4, 5, -116, -119,
   -2
 };
-static const int32_t MR_CONST lstm1_c12[7] = {
-  -10960, -1254, 1676, 3626, 9263, -3340, 12370
+static const int32_t MR_CONST lstm1_lstm_bias14[7] = {
+  -11242, -3324, 3938, 5636, 9197, -4942, 11758
 };
-static const mr_lstm_params MR_CONST lstm1_lstm12 = {.batches = 3, .time_steps = 2, .n_input = 8, .n_cell = 7, .time_major = 0, .input_offset = 6, .hidden_offset = -5, .hidden_zero_point = 5, .forget = {.input_weights = lstm1_c2, .recurrent_weights = lstm1_c6, .bias = lstm1_c10, .input_multiplier = 2102841897, .input_shift = 0, .recurrent_multiplier = 1668931046, .recurrent_shift = -3}, .input = {.input_weights = lstm1_c1, .recurrent_weights = lstm1_c5, .bias = lstm1_c9, .input_multiplier = 1816930446, .input_shift = -3, .recurrent_multiplier = 1646462191, .recurrent_shift = -1}, .cell = {.input_weights = lstm1_c3, .recurrent_weights = lstm1_c7, .bias = lstm1_c11, .input_multiplier = 1565541746, .input_shift = 0, .recurrent_multiplier = 1515506025, .recurrent_shift = 0}, .output = {.input_weights = lstm1_c4, .recurrent_weights = lstm1_c8, .bias = lstm1_c12, .input_multiplier = 1408338808, .input_shift = 0, .recurrent_multiplier = 1669719949, .recurrent_shift = -2}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 1682920825, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 16549, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
+static const int32_t MR_CONST lstm1_lstm_bias15[7] = {
+  0, 170, -305, 395, 1040, 190, 450
+};
+static const mr_lstm_params MR_CONST lstm1_lstm16 = {.batches = 3, .time_steps = 2, .n_input = 8, .n_cell = 7, .time_major = 0, .hidden_zero_point = 5, .forget = {.input_weights = lstm1_c2, .recurrent_weights = lstm1_c6, .input_bias = lstm1_lstm_bias2, .recurrent_bias = lstm1_lstm_bias3, .input_multiplier = 2102841897, .input_shift = 0, .recurrent_multiplier = 1668931046, .recurrent_shift = -3}, .input = {.input_weights = lstm1_c1, .recurrent_weights = lstm1_c5, .input_bias = lstm1_lstm_bias6, .recurrent_bias = lstm1_lstm_bias7, .input_multiplier = 1816930446, .input_shift = -3, .recurrent_multiplier = 1646462191, .recurrent_shift = -1}, .cell = {.input_weights = lstm1_c3, .recurrent_weights = lstm1_c7, .input_bias = lstm1_lstm_bias10, .recurrent_bias = lstm1_lstm_bias11, .input_multiplier = 1565541746, .input_shift = 0, .recurrent_multiplier = 1515506025, .recurrent_shift = 0}, .output = {.input_weights = lstm1_c4, .recurrent_weights = lstm1_c8, .input_bias = lstm1_lstm_bias14, .recurrent_bias = lstm1_lstm_bias15, .input_multiplier = 1408338808, .input_shift = 0, .recurrent_multiplier = 1669719949, .recurrent_shift = -2}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 1682920825, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 16549, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
 static int8_t lstm1_state13[21] = {
   5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5
 };
 static int16_t lstm1_state14[21];
 static void lstm1_run(void) {
-  mr_lstm_s8(&lstm1_lstm12, (const int8_t *)(A + 0), lstm1_state13, lstm1_state14, (int8_t *)(A + 128), (int16_t *)(int8_t *)(A + 176));
+  mr_lstm_s8(&lstm1_lstm16, (const int8_t *)(A + 0), lstm1_state13, lstm1_state14, (int8_t *)(A + 128), (int16_t *)(int8_t *)(A + 176));
 }
 static const uint8_t lstm1_in0[48] = {
   63, 239, 84, 115, 28, 146, 23, 132, 127, 15, 206, 9, 201, 48, 127, 161, 239, 26, 140, 129, 176, 150, 53, 226,
@@ -138,8 +162,11 @@ static const int8_t MR_CONST lstm2_c2[30] = {
 static const int8_t MR_CONST lstm2_c6[9] = {
   17, -28, -60, 117, 74, -111, -95, -16, -21
 };
-static const int32_t MR_CONST lstm2_c10[3] = {
-  -5737, -18611, -11692
+static const int32_t MR_CONST lstm2_lstm_bias2[3] = {
+  -38209, -24299, 12212
+};
+static const int32_t MR_CONST lstm2_lstm_bias3[3] = {
+  -142, 160, -264
 };
 static const int8_t MR_CONST lstm2_c1[30] = {
   77, 77, 99, -10, -30, -69, -3, -113, 1, 124, -114, -40, -64, 3, 94, -114, -103, -50, 17, 63, 68, -82, -107, 83,
@@ -148,8 +175,11 @@ static const int8_t MR_CONST lstm2_c1[30] = {
 static const int8_t MR_CONST lstm2_c5[9] = {
   -15, 94, -17, 105, 74, 1, 72, -35, 50
 };
-static const int32_t MR_CONST lstm2_c9[3] = {
-  28112, 21428, 26860
+static const int32_t MR_CONST lstm2_lstm_bias6[3] = {
+  17096, 43604, 39892
+};
+static const int32_t MR_CONST lstm2_lstm_bias7[3] = {
+  124, 360, 174
 };
 static const int8_t MR_CONST lstm2_c3[30] = {
   123, -113, 18, -16, 35, 14, -125, 121, 88, 36, 53, -80, 18, -52, -108, -86, 89, 9, 44, -116, -56, 76, -1, 87,
@@ -158,8 +188,11 @@ static const int8_t MR_CONST lstm2_c3[30] = {
 static const int8_t MR_CONST lstm2_c7[9] = {
   -103, 18, -22, -69, -6, -5, 73, -26, 11
 };
-static const int32_t MR_CONST lstm2_c11[3] = {
-  -23396, -22398, -9988
+static const int32_t MR_CONST lstm2_lstm_bias10[3] = {
+  -36428, -5910, -14956
+};
+static const int32_t MR_CONST lstm2_lstm_bias11[3] = {
+  -214, -160, 116
 };
 static const int8_t MR_CONST lstm2_c4[30] = {
   -47, 120, 97, 74, -51, -29, -1, -5, -28, 48, 24, -51, -109, -31, 75, -48, 36, -18, -68, -109, -108, -28, 95, -114,
@@ -168,16 +201,19 @@ static const int8_t MR_CONST lstm2_c4[30] = {
 static const int8_t MR_CONST lstm2_c8[9] = {
   110, 102, -24, 127, 23, -117, -101, -13, -64
 };
-static const int32_t MR_CONST lstm2_c12[3] = {
-  5920, 3137, -17302
+static const int32_t MR_CONST lstm2_lstm_bias14[3] = {
+  -6896, 24665, -10462
 };
-static const mr_lstm_params MR_CONST lstm2_lstm12 = {.batches = 1, .time_steps = 4, .n_input = 10, .n_cell = 3, .time_major = 1, .input_offset = -72, .hidden_offset = 2, .hidden_zero_point = -2, .forget = {.input_weights = lstm2_c2, .recurrent_weights = lstm2_c6, .bias = lstm2_c10, .input_multiplier = 1197031075, .input_shift = -1, .recurrent_multiplier = 1154472523, .recurrent_shift = 0}, .input = {.input_weights = lstm2_c1, .recurrent_weights = lstm2_c5, .bias = lstm2_c9, .input_multiplier = 1178271150, .input_shift = -1, .recurrent_multiplier = 1755822913, .recurrent_shift = -3}, .cell = {.input_weights = lstm2_c3, .recurrent_weights = lstm2_c7, .bias = lstm2_c11, .input_multiplier = 1092145962, .input_shift = -1, .recurrent_multiplier = 1894324274, .recurrent_shift = 0}, .output = {.input_weights = lstm2_c4, .recurrent_weights = lstm2_c8, .bias = lstm2_c12, .input_multiplier = 1979497947, .input_shift = -1, .recurrent_multiplier = 1410201009, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1135535279, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 4287, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
+static const int32_t MR_CONST lstm2_lstm_bias15[3] = {
+  376, 66, -356
+};
+static const mr_lstm_params MR_CONST lstm2_lstm16 = {.batches = 1, .time_steps = 4, .n_input = 10, .n_cell = 3, .time_major = 1, .hidden_zero_point = -2, .forget = {.input_weights = lstm2_c2, .recurrent_weights = lstm2_c6, .input_bias = lstm2_lstm_bias2, .recurrent_bias = lstm2_lstm_bias3, .input_multiplier = 1197031075, .input_shift = -1, .recurrent_multiplier = 1154472523, .recurrent_shift = 0}, .input = {.input_weights = lstm2_c1, .recurrent_weights = lstm2_c5, .input_bias = lstm2_lstm_bias6, .recurrent_bias = lstm2_lstm_bias7, .input_multiplier = 1178271150, .input_shift = -1, .recurrent_multiplier = 1755822913, .recurrent_shift = -3}, .cell = {.input_weights = lstm2_c3, .recurrent_weights = lstm2_c7, .input_bias = lstm2_lstm_bias10, .recurrent_bias = lstm2_lstm_bias11, .input_multiplier = 1092145962, .input_shift = -1, .recurrent_multiplier = 1894324274, .recurrent_shift = 0}, .output = {.input_weights = lstm2_c4, .recurrent_weights = lstm2_c8, .input_bias = lstm2_lstm_bias14, .recurrent_bias = lstm2_lstm_bias15, .input_multiplier = 1979497947, .input_shift = -1, .recurrent_multiplier = 1410201009, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1135535279, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 4287, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
 static int8_t lstm2_state13[3] = {
   -2, -2, -2
 };
 static int16_t lstm2_state14[3];
 static void lstm2_run(void) {
-  mr_lstm_s8(&lstm2_lstm12, (const int8_t *)(A + 0), lstm2_state13, lstm2_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 96));
+  mr_lstm_s8(&lstm2_lstm16, (const int8_t *)(A + 0), lstm2_state13, lstm2_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 96));
 }
 static const uint8_t lstm2_in0[40] = {
   237, 145, 182, 81, 64, 234, 66, 31, 92, 235, 153, 163, 23, 27, 212, 55, 161, 9, 13, 86, 34, 117, 205, 142,
@@ -193,8 +229,11 @@ static const int8_t MR_CONST lstm3_c2[21] = {
 static const int8_t MR_CONST lstm3_c6[9] = {
   -49, -69, 18, 113, 28, 6, 26, 94, -14
 };
-static const int32_t MR_CONST lstm3_c10[3] = {
-  -3404, 6342, -6942
+static const int32_t MR_CONST lstm3_lstm_bias2[3] = {
+  -10476, 25062, -27118
+};
+static const int32_t MR_CONST lstm3_lstm_bias3[3] = {
+  -800, 1176, 848
 };
 static const int8_t MR_CONST lstm3_c1[21] = {
   -61, -115, -48, -5, 108, -109, 48, -71, -59, 79, -111, 76, 4, 87, -35, 34, 51, 4, -92, 8, 49
@@ -202,8 +241,11 @@ static const int8_t MR_CONST lstm3_c1[21] = {
 static const int8_t MR_CONST lstm3_c5[9] = {
   -33, 55, -8, -99, -16, -64, 120, -89, -23
 };
-static const int32_t MR_CONST lstm3_c9[3] = {
-  827, -4670, 99
+static const int32_t MR_CONST lstm3_lstm_bias6[3] = {
+  -18101, -4150, 2075
+};
+static const int32_t MR_CONST lstm3_lstm_bias7[3] = {
+  112, -1432, 64
 };
 static const int8_t MR_CONST lstm3_c3[21] = {
   -31, -121, 126, -71, 0, 10, -48, 92, 76, 70, -125, -66, 111, 23, 53, -105, -33, 0, -91, 89, -41
@@ -211,8 +253,11 @@ static const int8_t MR_CONST lstm3_c3[21] = {
 static const int8_t MR_CONST lstm3_c7[9] = {
   92, 120, -53, 86, -20, -84, 100, 30, -81
 };
-static const int32_t MR_CONST lstm3_c11[3] = {
-  26814, -31684, -74716
+static const int32_t MR_CONST lstm3_lstm_bias10[3] = {
+  12774, -12860, -88028
+};
+static const int32_t MR_CONST lstm3_lstm_bias11[3] = {
+  1272, -144, 392
 };
 static const int8_t MR_CONST lstm3_c4[21] = {
   63, -63, 18, 93, 73, 72, 48, -78, 45, -67, -76, -79, -50, 62, 115, -83, 24, 13, -46, 41, -44
@@ -220,16 +265,19 @@ static const int8_t MR_CONST lstm3_c4[21] = {
 static const int8_t MR_CONST lstm3_c8[9] = {
   74, 17, -105, -90, 35, 94, -38, -2, -34
 };
-static const int32_t MR_CONST lstm3_c12[3] = {
-  -5180, -9792, -13140
+static const int32_t MR_CONST lstm3_lstm_bias14[3] = {
+  26436, -35064, -11060
 };
-static const mr_lstm_params MR_CONST lstm3_lstm12 = {.batches = 1, .time_steps = 2, .n_input = 7, .n_cell = 3, .time_major = 0, .input_offset = 104, .hidden_offset = 8, .hidden_zero_point = -8, .forget = {.input_weights = lstm3_c2, .recurrent_weights = lstm3_c6, .bias = lstm3_c10, .input_multiplier = 1122648575, .input_shift = 1, .recurrent_multiplier = 1212266272, .recurrent_shift = 0}, .input = {.input_weights = lstm3_c1, .recurrent_weights = lstm3_c5, .bias = lstm3_c9, .input_multiplier = 1291935747, .input_shift = 0, .recurrent_multiplier = 1112025871, .recurrent_shift = 1}, .cell = {.input_weights = lstm3_c3, .recurrent_weights = lstm3_c7, .bias = lstm3_c11, .input_multiplier = 1176986224, .input_shift = -3, .recurrent_multiplier = 1553524129, .recurrent_shift = 0}, .output = {.input_weights = lstm3_c4, .recurrent_weights = lstm3_c8, .bias = lstm3_c12, .input_multiplier = 1076428960, .input_shift = 0, .recurrent_multiplier = 1413148959, .recurrent_shift = -2}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -16, .hidden_multiplier = 1505762210, .hidden_shift = -24, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 1}};
+static const int32_t MR_CONST lstm3_lstm_bias15[3] = {
+  -112, 312, -592
+};
+static const mr_lstm_params MR_CONST lstm3_lstm16 = {.batches = 1, .time_steps = 2, .n_input = 7, .n_cell = 3, .time_major = 0, .hidden_zero_point = -8, .forget = {.input_weights = lstm3_c2, .recurrent_weights = lstm3_c6, .input_bias = lstm3_lstm_bias2, .recurrent_bias = lstm3_lstm_bias3, .input_multiplier = 1122648575, .input_shift = 1, .recurrent_multiplier = 1212266272, .recurrent_shift = 0}, .input = {.input_weights = lstm3_c1, .recurrent_weights = lstm3_c5, .input_bias = lstm3_lstm_bias6, .recurrent_bias = lstm3_lstm_bias7, .input_multiplier = 1291935747, .input_shift = 0, .recurrent_multiplier = 1112025871, .recurrent_shift = 1}, .cell = {.input_weights = lstm3_c3, .recurrent_weights = lstm3_c7, .input_bias = lstm3_lstm_bias10, .recurrent_bias = lstm3_lstm_bias11, .input_multiplier = 1176986224, .input_shift = -3, .recurrent_multiplier = 1553524129, .recurrent_shift = 0}, .output = {.input_weights = lstm3_c4, .recurrent_weights = lstm3_c8, .input_bias = lstm3_lstm_bias14, .recurrent_bias = lstm3_lstm_bias15, .input_multiplier = 1076428960, .input_shift = 0, .recurrent_multiplier = 1413148959, .recurrent_shift = -2}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -16, .hidden_multiplier = 1505762210, .hidden_shift = -24, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 1}};
 static int8_t lstm3_state13[3] = {
   -8, -8, -8
 };
 static int16_t lstm3_state14[3];
 static void lstm3_run(void) {
-  mr_lstm_s8(&lstm3_lstm12, (const int8_t *)(A + 0), lstm3_state13, lstm3_state14, (int8_t *)(A + 48), (int16_t *)(int8_t *)(A + 64));
+  mr_lstm_s8(&lstm3_lstm16, (const int8_t *)(A + 0), lstm3_state13, lstm3_state14, (int8_t *)(A + 48), (int16_t *)(int8_t *)(A + 64));
 }
 static const uint8_t lstm3_in0[14] = {
   206, 75, 105, 160, 47, 174, 208, 130, 240, 84, 186, 204, 105, 74
@@ -244,8 +292,11 @@ static const int8_t MR_CONST lstm4_c2[18] = {
 static const int8_t MR_CONST lstm4_c6[4] = {
   125, -86, -3, 95
 };
-static const int32_t MR_CONST lstm4_c10[2] = {
-  1014, -8186
+static const int32_t MR_CONST lstm4_lstm_bias2[2] = {
+  -4630, -25322
+};
+static const int32_t MR_CONST lstm4_lstm_bias3[2] = {
+  507, 1196
 };
 static const int8_t MR_CONST lstm4_c1[18] = {
   -114, 105, 111, -44, -80, 51, -58, -87, 111, -123, 101, 26, -118, -125, 74, -45, -49, -102
@@ -253,8 +304,11 @@ static const int8_t MR_CONST lstm4_c1[18] = {
 static const int8_t MR_CONST lstm4_c5[4] = {
   -122, -91, -88, -41
 };
-static const int32_t MR_CONST lstm4_c9[2] = {
-  -13378, 11151
+static const int32_t MR_CONST lstm4_lstm_bias6[2] = {
+  -13718, -13397
+};
+static const int32_t MR_CONST lstm4_lstm_bias7[2] = {
+  -2769, -1677
 };
 static const int8_t MR_CONST lstm4_c3[18] = {
   58, -6, 89, 93, -11, 57, 49, 30, -115, 12, -122, -30, 56, -16, 99, 110, 58, 108
@@ -262,8 +316,11 @@ static const int8_t MR_CONST lstm4_c3[18] = {
 static const int8_t MR_CONST lstm4_c7[4] = {
   99, 67, 63, -82
 };
-static const int32_t MR_CONST lstm4_c11[2] = {
-  -9628, -14434
+static const int32_t MR_CONST lstm4_lstm_bias10[2] = {
+  6964, 4266
+};
+static const int32_t MR_CONST lstm4_lstm_bias11[2] = {
+  2158, -247
 };
 static const int8_t MR_CONST lstm4_c4[18] = {
   -32, -114, 29, 55, -57, -23, -125, -42, -75, 40, -2, 58, 101, 48, -23, 48, -95, 20
@@ -271,16 +328,19 @@ static const int8_t MR_CONST lstm4_c4[18] = {
 static const int8_t MR_CONST lstm4_c8[4] = {
   -116, -5, -77, -48
 };
-static const int32_t MR_CONST lstm4_c12[2] = {
-  7848, 6373
+static const int32_t MR_CONST lstm4_lstm_bias14[2] = {
+  -18264, 19633
 };
-static const mr_lstm_params MR_CONST lstm4_lstm12 = {.batches = 2, .time_steps = 3, .n_input = 9, .n_cell = 2, .time_major = 0, .input_offset = 68, .hidden_offset = 13, .hidden_zero_point = -13, .forget = {.input_weights = lstm4_c2, .recurrent_weights = lstm4_c6, .bias = lstm4_c10, .input_multiplier = 2028418685, .input_shift = 0, .recurrent_multiplier = 1075356181, .recurrent_shift = 0}, .input = {.input_weights = lstm4_c1, .recurrent_weights = lstm4_c5, .bias = lstm4_c9, .input_multiplier = 1820383966, .input_shift = -1, .recurrent_multiplier = 2013597488, .recurrent_shift = 0}, .cell = {.input_weights = lstm4_c3, .recurrent_weights = lstm4_c7, .bias = lstm4_c11, .input_multiplier = 1654700373, .input_shift = -3, .recurrent_multiplier = 2016401198, .recurrent_shift = 0}, .output = {.input_weights = lstm4_c4, .recurrent_weights = lstm4_c8, .bias = lstm4_c12, .input_multiplier = 2001916570, .input_shift = 0, .recurrent_multiplier = 1617427833, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 1701203415, .hidden_shift = -23, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
+static const int32_t MR_CONST lstm4_lstm_bias15[2] = {
+  -1573, -1625
+};
+static const mr_lstm_params MR_CONST lstm4_lstm16 = {.batches = 2, .time_steps = 3, .n_input = 9, .n_cell = 2, .time_major = 0, .hidden_zero_point = -13, .forget = {.input_weights = lstm4_c2, .recurrent_weights = lstm4_c6, .input_bias = lstm4_lstm_bias2, .recurrent_bias = lstm4_lstm_bias3, .input_multiplier = 2028418685, .input_shift = 0, .recurrent_multiplier = 1075356181, .recurrent_shift = 0}, .input = {.input_weights = lstm4_c1, .recurrent_weights = lstm4_c5, .input_bias = lstm4_lstm_bias6, .recurrent_bias = lstm4_lstm_bias7, .input_multiplier = 1820383966, .input_shift = -1, .recurrent_multiplier = 2013597488, .recurrent_shift = 0}, .cell = {.input_weights = lstm4_c3, .recurrent_weights = lstm4_c7, .input_bias = lstm4_lstm_bias10, .recurrent_bias = lstm4_lstm_bias11, .input_multiplier = 1654700373, .input_shift = -3, .recurrent_multiplier = 2016401198, .recurrent_shift = 0}, .output = {.input_weights = lstm4_c4, .recurrent_weights = lstm4_c8, .input_bias = lstm4_lstm_bias14, .recurrent_bias = lstm4_lstm_bias15, .input_multiplier = 2001916570, .input_shift = 0, .recurrent_multiplier = 1617427833, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 1701203415, .hidden_shift = -23, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
 static int8_t lstm4_state13[4] = {
   -13, -13, -13, -13
 };
 static int16_t lstm4_state14[4];
 static void lstm4_run(void) {
-  mr_lstm_s8(&lstm4_lstm12, (const int8_t *)(A + 0), lstm4_state13, lstm4_state14, (int8_t *)(A + 96), (int16_t *)(int8_t *)(A + 112));
+  mr_lstm_s8(&lstm4_lstm16, (const int8_t *)(A + 0), lstm4_state13, lstm4_state14, (int8_t *)(A + 96), (int16_t *)(int8_t *)(A + 112));
 }
 static const uint8_t lstm4_in0[54] = {
   123, 145, 158, 127, 180, 201, 111, 114, 240, 208, 106, 160, 119, 240, 127, 22, 205, 174, 154, 34, 1, 114, 105, 212,
@@ -301,8 +361,11 @@ static const int8_t MR_CONST lstm5_c6[64] = {
   -54, -103, -62, 24, 93, -15, 22, -33, -25, 18, -75, -73, 52, -76, 98, -85, -44, -49, -73, -60, -21, -79, 68, 65,
   25, -44, -41, 103, -103, 81, 38, -32, -123, 53, 42, -50, -19, -39, -116, 67
 };
-static const int32_t MR_CONST lstm5_c10[8] = {
-  1635, -6252, 11310, 2537, 1372, 5413, 2939, -2548
+static const int32_t MR_CONST lstm5_lstm_bias2[8] = {
+  1355, -6390, 11429, 2482, 1447, 5219, 3094, -2605
+};
+static const int32_t MR_CONST lstm5_lstm_bias3[8] = {
+  85, -1071, 4913, -2176, -2822, -3281, 459, -3145
 };
 static const int8_t MR_CONST lstm5_c1[56] = {
   -20, 17, 77, -16, 61, 60, -92, -126, -41, -78, -53, 95, 0, 13, 72, -107, -14, 27, -32, 7, -52, -4, -29, -37,
@@ -314,8 +377,11 @@ static const int8_t MR_CONST lstm5_c5[64] = {
   1, -90, -17, -118, -111, -88, 11, 76, 90, 95, -61, 79, 37, 57, -80, 36, 63, 7, -21, 121, 66, -127, -89, -57,
   -114, 98, 104, 9, -72, 0, -49, -78, 113, 101, -65, -55, -120, -43, 41, 38
 };
-static const int32_t MR_CONST lstm5_c9[8] = {
-  -3115, -4915, 5243, 6489, -6507, -7462, -919, 2348
+static const int32_t MR_CONST lstm5_lstm_bias6[8] = {
+  -3202, -4725, 5342, 6621, -6340, -7415, -902, 2505
+};
+static const int32_t MR_CONST lstm5_lstm_bias7[8] = {
+  -969, 5967, 1479, -5712, 4301, -629, -1734, 170
 };
 static const int8_t MR_CONST lstm5_c3[56] = {
   47, -75, -26, -19, 26, 61, -8, -27, 69, 73, -94, 47, -105, -63, 67, 41, -66, -105, -9, 25, -89, -83, 34, 85,
@@ -327,8 +393,11 @@ static const int8_t MR_CONST lstm5_c7[64] = {
   11, 7, -89, -52, -32, 37, 92, -8, 101, 30, -2, -81, 53, 56, -114, -25, -114, 39, 76, 37, -68, -1, -34, 49,
   -109, 106, -35, 50, 80, -85, -14, -71, -77, -7, -74, 85, 82, 17, 53, 37
 };
-static const int32_t MR_CONST lstm5_c11[8] = {
-  10567, -5526, 6334, 11439, -653, 7817, -7033, -9184
+static const int32_t MR_CONST lstm5_lstm_bias10[8] = {
+  10561, -5426, 6470, 11164, -453, 7964, -6921, -9057
+};
+static const int32_t MR_CONST lstm5_lstm_bias11[8] = {
+  714, -4930, 3502, -578, 306, -272, -1326, 1972
 };
 static const int8_t MR_CONST lstm5_c4[56] = {
   -73, -116, -30, 3, -72, -79, 124, 21, 100, 42, -20, -100, 26, -59, 46, 113, -89, 47, -19, 79, 85, 28, -117, 79,
@@ -340,16 +409,19 @@ static const int8_t MR_CONST lstm5_c8[64] = {
   -124, 100, 90, 83, -63, 5, -58, -40, 69, 74, 64, -50, -6, -2, -126, 111, -71, -58, 126, -32, 113, 12, -74, -113,
   98, 80, 85, 55, 70, -78, 91, -96, 123, 25, 126, -103, -102, 15, 25, -87
 };
-static const int32_t MR_CONST lstm5_c12[8] = {
-  -334, -13268, -9357, -16243, -7493, 16389, 9069, -2141
+static const int32_t MR_CONST lstm5_lstm_bias14[8] = {
+  -91, -13278, -9619, -16163, -7317, 16571, 8663, -2202
 };
-static const mr_lstm_params MR_CONST lstm5_lstm12 = {.batches = 2, .time_steps = 2, .n_input = 7, .n_cell = 8, .time_major = 0, .input_offset = -1, .hidden_offset = 17, .hidden_zero_point = -17, .forget = {.input_weights = lstm5_c2, .recurrent_weights = lstm5_c6, .bias = lstm5_c10, .input_multiplier = 1483799160, .input_shift = 0, .recurrent_multiplier = 2088479437, .recurrent_shift = -1}, .input = {.input_weights = lstm5_c1, .recurrent_weights = lstm5_c5, .bias = lstm5_c9, .input_multiplier = 2070231360, .input_shift = 0, .recurrent_multiplier = 1995604211, .recurrent_shift = -1}, .cell = {.input_weights = lstm5_c3, .recurrent_weights = lstm5_c7, .bias = lstm5_c11, .input_multiplier = 1508421832, .input_shift = 0, .recurrent_multiplier = 1426550998, .recurrent_shift = 0}, .output = {.input_weights = lstm5_c4, .recurrent_weights = lstm5_c8, .bias = lstm5_c12, .input_multiplier = 1761798145, .input_shift = -1, .recurrent_multiplier = 1249242944, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1651910559, .input_cell_shift = -17, .hidden_multiplier = 1182290276, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 18018, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 1}};
+static const int32_t MR_CONST lstm5_lstm_bias15[8] = {
+  1547, -2499, 2992, -119, 2278, -1649, 5185, 374
+};
+static const mr_lstm_params MR_CONST lstm5_lstm16 = {.batches = 2, .time_steps = 2, .n_input = 7, .n_cell = 8, .time_major = 0, .hidden_zero_point = -17, .forget = {.input_weights = lstm5_c2, .recurrent_weights = lstm5_c6, .input_bias = lstm5_lstm_bias2, .recurrent_bias = lstm5_lstm_bias3, .input_multiplier = 1483799160, .input_shift = 0, .recurrent_multiplier = 2088479437, .recurrent_shift = -1}, .input = {.input_weights = lstm5_c1, .recurrent_weights = lstm5_c5, .input_bias = lstm5_lstm_bias6, .recurrent_bias = lstm5_lstm_bias7, .input_multiplier = 2070231360, .input_shift = 0, .recurrent_multiplier = 1995604211, .recurrent_shift = -1}, .cell = {.input_weights = lstm5_c3, .recurrent_weights = lstm5_c7, .input_bias = lstm5_lstm_bias10, .recurrent_bias = lstm5_lstm_bias11, .input_multiplier = 1508421832, .input_shift = 0, .recurrent_multiplier = 1426550998, .recurrent_shift = 0}, .output = {.input_weights = lstm5_c4, .recurrent_weights = lstm5_c8, .input_bias = lstm5_lstm_bias14, .recurrent_bias = lstm5_lstm_bias15, .input_multiplier = 1761798145, .input_shift = -1, .recurrent_multiplier = 1249242944, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1651910559, .input_cell_shift = -17, .hidden_multiplier = 1182290276, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 18018, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 1}};
 static int8_t lstm5_state13[16] = {
   -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17
 };
 static int16_t lstm5_state14[16];
 static void lstm5_run(void) {
-  mr_lstm_s8(&lstm5_lstm12, (const int8_t *)(A + 0), lstm5_state13, lstm5_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 112));
+  mr_lstm_s8(&lstm5_lstm16, (const int8_t *)(A + 0), lstm5_state13, lstm5_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 112));
 }
 static const uint8_t lstm5_in0[28] = {
   244, 70, 115, 255, 69, 241, 225, 250, 162, 199, 196, 138, 64, 159, 8, 139, 154, 229, 54, 35, 66, 215, 242, 210,
@@ -366,8 +438,11 @@ static const int8_t MR_CONST lstm6_c2[20] = {
 static const int8_t MR_CONST lstm6_c6[4] = {
   -119, 70, -95, -68
 };
-static const int32_t MR_CONST lstm6_c10[2] = {
-  -376, 6334
+static const int32_t MR_CONST lstm6_lstm_bias2[2] = {
+  857, 6703
+};
+static const int32_t MR_CONST lstm6_lstm_bias3[2] = {
+  -980, -3260
 };
 static const int8_t MR_CONST lstm6_c1[20] = {
   -110, -100, -6, 26, -1, 87, -20, 3, 79, -79, 1, 46, 21, 103, 26, -83, -125, 48, -67, -29
@@ -375,8 +450,11 @@ static const int8_t MR_CONST lstm6_c1[20] = {
 static const int8_t MR_CONST lstm6_c5[4] = {
   -11, -57, -107, -12
 };
-static const int32_t MR_CONST lstm6_c9[2] = {
-  -4478, 2413
+static const int32_t MR_CONST lstm6_lstm_bias6[2] = {
+  -3389, 2944
+};
+static const int32_t MR_CONST lstm6_lstm_bias7[2] = {
+  -1360, -2380
 };
 static const int8_t MR_CONST lstm6_c3[20] = {
   -13, -78, 101, 45, 42, 1, -65, 78, -32, -17, 63, 115, -43, -121, 71, -85, 67, 104, -122, 43
@@ -384,8 +462,11 @@ static const int8_t MR_CONST lstm6_c3[20] = {
 static const int8_t MR_CONST lstm6_c7[4] = {
   20, -5, 55, 18
 };
-static const int32_t MR_CONST lstm6_c11[2] = {
-  -7479, 4292
+static const int32_t MR_CONST lstm6_lstm_bias10[2] = {
+  -8037, 3464
+};
+static const int32_t MR_CONST lstm6_lstm_bias11[2] = {
+  300, 1460
 };
 static const int8_t MR_CONST lstm6_c4[20] = {
   1, 34, -1, 66, 75, -59, 33, -115, -63, 40, -35, 65, -59, -27, -102, -48, -24, 34, -94, 28
@@ -393,16 +474,19 @@ static const int8_t MR_CONST lstm6_c4[20] = {
 static const int8_t MR_CONST lstm6_c8[4] = {
   -70, 123, -103, -117
 };
-static const int32_t MR_CONST lstm6_c12[2] = {
-  -41040, -54751
+static const int32_t MR_CONST lstm6_lstm_bias14[2] = {
+  -41139, -52393
 };
-static const mr_lstm_params MR_CONST lstm6_lstm12 = {.batches = 2, .time_steps = 2, .n_input = 10, .n_cell = 2, .time_major = 1, .input_offset = -9, .hidden_offset = 20, .hidden_zero_point = -20, .forget = {.input_weights = lstm6_c2, .recurrent_weights = lstm6_c6, .bias = lstm6_c10, .input_multiplier = 2008816477, .input_shift = 0, .recurrent_multiplier = 1383752212, .recurrent_shift = -1}, .input = {.input_weights = lstm6_c1, .recurrent_weights = lstm6_c5, .bias = lstm6_c9, .input_multiplier = 1914373934, .input_shift = 0, .recurrent_multiplier = 1412787184, .recurrent_shift = -2}, .cell = {.input_weights = lstm6_c3, .recurrent_weights = lstm6_c7, .bias = lstm6_c11, .input_multiplier = 1610245062, .input_shift = 0, .recurrent_multiplier = 1154566740, .recurrent_shift = 1}, .output = {.input_weights = lstm6_c4, .recurrent_weights = lstm6_c8, .bias = lstm6_c12, .input_multiplier = 1822852863, .input_shift = -3, .recurrent_multiplier = 1790442223, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -18, .hidden_multiplier = 1392241114, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 20480, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 1}};
+static const int32_t MR_CONST lstm6_lstm_bias15[2] = {
+  1060, -4400
+};
+static const mr_lstm_params MR_CONST lstm6_lstm16 = {.batches = 2, .time_steps = 2, .n_input = 10, .n_cell = 2, .time_major = 1, .hidden_zero_point = -20, .forget = {.input_weights = lstm6_c2, .recurrent_weights = lstm6_c6, .input_bias = lstm6_lstm_bias2, .recurrent_bias = lstm6_lstm_bias3, .input_multiplier = 2008816477, .input_shift = 0, .recurrent_multiplier = 1383752212, .recurrent_shift = -1}, .input = {.input_weights = lstm6_c1, .recurrent_weights = lstm6_c5, .input_bias = lstm6_lstm_bias6, .recurrent_bias = lstm6_lstm_bias7, .input_multiplier = 1914373934, .input_shift = 0, .recurrent_multiplier = 1412787184, .recurrent_shift = -2}, .cell = {.input_weights = lstm6_c3, .recurrent_weights = lstm6_c7, .input_bias = lstm6_lstm_bias10, .recurrent_bias = lstm6_lstm_bias11, .input_multiplier = 1610245062, .input_shift = 0, .recurrent_multiplier = 1154566740, .recurrent_shift = 1}, .output = {.input_weights = lstm6_c4, .recurrent_weights = lstm6_c8, .input_bias = lstm6_lstm_bias14, .recurrent_bias = lstm6_lstm_bias15, .input_multiplier = 1822852863, .input_shift = -3, .recurrent_multiplier = 1790442223, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -18, .hidden_multiplier = 1392241114, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 20480, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 1}};
 static int8_t lstm6_state13[4] = {
   -20, -20, -20, -20
 };
 static int16_t lstm6_state14[4];
 static void lstm6_run(void) {
-  mr_lstm_s8(&lstm6_lstm12, (const int8_t *)(A + 0), lstm6_state13, lstm6_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 96));
+  mr_lstm_s8(&lstm6_lstm16, (const int8_t *)(A + 0), lstm6_state13, lstm6_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 96));
 }
 static const uint8_t lstm6_in0[40] = {
   193, 177, 54, 54, 17, 207, 37, 116, 54, 155, 40, 142, 250, 246, 156, 163, 81, 74, 128, 54, 226, 35, 109, 160,
@@ -418,8 +502,11 @@ static const int8_t MR_CONST lstm7_c2[24] = {
 static const int8_t MR_CONST lstm7_c6[9] = {
   -55, 72, 67, -122, -87, -50, 11, 0, -80
 };
-static const int32_t MR_CONST lstm7_c10[3] = {
-  8466, -6755, -1864
+static const int32_t MR_CONST lstm7_lstm_bias2[3] = {
+  4098, -11315, 1592
+};
+static const int32_t MR_CONST lstm7_lstm_bias3[3] = {
+  1008, -3108, -828
 };
 static const int8_t MR_CONST lstm7_c1[24] = {
   101, -51, -99, -12, 6, 100, -9, -103, -42, -125, 88, -38, 73, 9, -5, 96, -21, -44, -54, 30, -34, 25, 60, -1
@@ -427,8 +514,11 @@ static const int8_t MR_CONST lstm7_c1[24] = {
 static const int8_t MR_CONST lstm7_c5[9] = {
   -113, 96, -113, 63, 30, -103, 117, 103, -88
 };
-static const int32_t MR_CONST lstm7_c9[3] = {
-  -53197, -23473, 29769
+static const int32_t MR_CONST lstm7_lstm_bias6[3] = {
+  -51589, -24817, 30705
+};
+static const int32_t MR_CONST lstm7_lstm_bias7[3] = {
+  -1560, -120, 1584
 };
 static const int8_t MR_CONST lstm7_c3[24] = {
   -2, 37, 87, 41, 77, 66, -116, -6, 83, -105, 123, -100, -76, -125, -81, 11, 9, -2, -24, -18, 81, -80, 56, -38
@@ -436,8 +526,11 @@ static const int8_t MR_CONST lstm7_c3[24] = {
 static const int8_t MR_CONST lstm7_c7[9] = {
   62, 2, -113, -116, 50, -62, 57, 19, -39
 };
-static const int32_t MR_CONST lstm7_c11[3] = {
-  -13886, 28458, -1804
+static const int32_t MR_CONST lstm7_lstm_bias10[3] = {
+  -18302, 34938, -1420
+};
+static const int32_t MR_CONST lstm7_lstm_bias11[3] = {
+  -588, -1536, 444
 };
 static const int8_t MR_CONST lstm7_c4[24] = {
   101, -4, 23, -16, 121, 35, -58, -71, -9, -73, -11, 17, 61, -99, -105, -62, 54, -10, 9, -100, -88, -106, 67, 29
@@ -445,16 +538,19 @@ static const int8_t MR_CONST lstm7_c4[24] = {
 static const int8_t MR_CONST lstm7_c8[9] = {
   -49, -123, 76, 71, 41, -68, 60, 17, 92
 };
-static const int32_t MR_CONST lstm7_c12[3] = {
-  -7404, 4374, -3924
+static const int32_t MR_CONST lstm7_lstm_bias14[3] = {
+  -10548, 11118, -444
 };
-static const mr_lstm_params MR_CONST lstm7_lstm12 = {.batches = 1, .time_steps = 5, .n_input = 8, .n_cell = 3, .time_major = 1, .input_offset = -24, .hidden_offset = 12, .hidden_zero_point = -12, .forget = {.input_weights = lstm7_c2, .recurrent_weights = lstm7_c6, .bias = lstm7_c10, .input_multiplier = 2059632275, .input_shift = 0, .recurrent_multiplier = 1135522355, .recurrent_shift = 1}, .input = {.input_weights = lstm7_c1, .recurrent_weights = lstm7_c5, .bias = lstm7_c9, .input_multiplier = 1287397695, .input_shift = -2, .recurrent_multiplier = 2060823278, .recurrent_shift = 0}, .cell = {.input_weights = lstm7_c3, .recurrent_weights = lstm7_c7, .bias = lstm7_c11, .input_multiplier = 1228199774, .input_shift = -1, .recurrent_multiplier = 2118558241, .recurrent_shift = -3}, .output = {.input_weights = lstm7_c4, .recurrent_weights = lstm7_c8, .bias = lstm7_c12, .input_multiplier = 1076953745, .input_shift = 1, .recurrent_multiplier = 1760545358, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1458808245, .hidden_shift = -24, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
+static const int32_t MR_CONST lstm7_lstm_bias15[3] = {
+  -1152, 528, 2028
+};
+static const mr_lstm_params MR_CONST lstm7_lstm16 = {.batches = 1, .time_steps = 5, .n_input = 8, .n_cell = 3, .time_major = 1, .hidden_zero_point = -12, .forget = {.input_weights = lstm7_c2, .recurrent_weights = lstm7_c6, .input_bias = lstm7_lstm_bias2, .recurrent_bias = lstm7_lstm_bias3, .input_multiplier = 2059632275, .input_shift = 0, .recurrent_multiplier = 1135522355, .recurrent_shift = 1}, .input = {.input_weights = lstm7_c1, .recurrent_weights = lstm7_c5, .input_bias = lstm7_lstm_bias6, .recurrent_bias = lstm7_lstm_bias7, .input_multiplier = 1287397695, .input_shift = -2, .recurrent_multiplier = 2060823278, .recurrent_shift = 0}, .cell = {.input_weights = lstm7_c3, .recurrent_weights = lstm7_c7, .input_bias = lstm7_lstm_bias10, .recurrent_bias = lstm7_lstm_bias11, .input_multiplier = 1228199774, .input_shift = -1, .recurrent_multiplier = 2118558241, .recurrent_shift = -3}, .output = {.input_weights = lstm7_c4, .recurrent_weights = lstm7_c8, .input_bias = lstm7_lstm_bias14, .recurrent_bias = lstm7_lstm_bias15, .input_multiplier = 1076953745, .input_shift = 1, .recurrent_multiplier = 1760545358, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1458808245, .hidden_shift = -24, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
 static int8_t lstm7_state13[3] = {
   -12, -12, -12
 };
 static int16_t lstm7_state14[3];
 static void lstm7_run(void) {
-  mr_lstm_s8(&lstm7_lstm12, (const int8_t *)(A + 0), lstm7_state13, lstm7_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 96));
+  mr_lstm_s8(&lstm7_lstm16, (const int8_t *)(A + 0), lstm7_state13, lstm7_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 96));
 }
 static const uint8_t lstm7_in0[40] = {
   142, 203, 83, 109, 67, 59, 47, 202, 84, 138, 226, 230, 95, 63, 195, 72, 126, 97, 27, 98, 227, 160, 124, 27,
@@ -473,8 +569,11 @@ static const int8_t MR_CONST lstm8_c6[49] = {
   -49, -107, -79, -89, 75, -68, 85, -11, 60, -39, 84, -10, -125, -94, -27, -99, -54, 26, -123, -45, -95, -70, -113, -80,
   72
 };
-static const int32_t MR_CONST lstm8_c10[7] = {
-  232, 5549, 2639, 2925, 2646, -1601, -5303
+static const int32_t MR_CONST lstm8_lstm_bias2[7] = {
+  1320, 6637, 7926, 1854, -1009, 1017, -2158
+};
+static const int32_t MR_CONST lstm8_lstm_bias3[7] = {
+  2603, 2185, 3154, 6327, -3534, 7277, 8626
 };
 static const int8_t MR_CONST lstm8_c1[42] = {
   72, 121, 76, 47, 119, -36, 114, 40, 1, -1, -99, -38, -75, -11, -84, 72, 113, 3, -112, -83, 24, 19, -104, -85,
@@ -485,8 +584,11 @@ static const int8_t MR_CONST lstm8_c5[49] = {
   118, 44, 49, 102, 94, -24, -88, -55, 17, 14, 39, 126, -117, -95, 115, -91, 77, 86, 76, -81, -50, 33, 21, 46,
   -109
 };
-static const int32_t MR_CONST lstm8_c9[7] = {
-  -12917, 10936, 18918, -21058, 4192, -19257, 15828
+static const int32_t MR_CONST lstm8_lstm_bias6[7] = {
+  -19700, 10647, 18612, -15261, 5824, -19138, 11306
+};
+static const int32_t MR_CONST lstm8_lstm_bias7[7] = {
+  2261, 646, -1292, -5814, 57, -1919, 1216
 };
 static const int8_t MR_CONST lstm8_c3[42] = {
   -102, -24, -82, -52, -123, 13, 120, -30, 61, 18, 67, -93, -72, 11, -111, -80, 57, 66, 29, 126, -7, -93, -98, -53,
@@ -497,8 +599,11 @@ static const int8_t MR_CONST lstm8_c7[49] = {
   -84, -120, -113, -99, 0, -40, -103, -53, 4, 98, 35, 97, 108, 115, 11, -32, 99, 80, 60, -43, -123, 42, -84, -80,
   4
 };
-static const int32_t MR_CONST lstm8_c11[7] = {
-  -275, -3114, 6265, 5102, -4635, 3930, -4985
+static const int32_t MR_CONST lstm8_lstm_bias10[7] = {
+  6015, -5545, 8458, 6734, 91, 4933, -5529
+};
+static const int32_t MR_CONST lstm8_lstm_bias11[7] = {
+  -152, -8246, 2071, 9861, 1121, -9082, 4256
 };
 static const int8_t MR_CONST lstm8_c4[42] = {
   -121, 44, -44, -29, 59, -32, 2, 111, -35, 35, 107, 9, 50, 97, 63, 53, -82, -99, 105, 66, -61, -121, 112, -22,
@@ -509,16 +614,19 @@ static const int8_t MR_CONST lstm8_c8[49] = {
   44, 83, 44, -70, -107, -72, -123, -13, 39, -25, 112, 113, -60, -20, 10, -122, 32, 50, 12, 72, -48, -109, 41, -36,
   -67
 };
-static const int32_t MR_CONST lstm8_c12[7] = {
-  -1554, 6235, 5746, -4509, -3805, 4996, -4296
+static const int32_t MR_CONST lstm8_lstm_bias14[7] = {
+  537, 2342, 4352, -5852, -4451, 423, -2766
 };
-static const mr_lstm_params MR_CONST lstm8_lstm12 = {.batches = 1, .time_steps = 5, .n_input = 6, .n_cell = 7, .time_major = 0, .input_offset = -17, .hidden_offset = -19, .hidden_zero_point = 19, .forget = {.input_weights = lstm8_c2, .recurrent_weights = lstm8_c6, .bias = lstm8_c10, .input_multiplier = 1409316200, .input_shift = 1, .recurrent_multiplier = 1197190976, .recurrent_shift = -1}, .input = {.input_weights = lstm8_c1, .recurrent_weights = lstm8_c5, .bias = lstm8_c9, .input_multiplier = 1666567985, .input_shift = -1, .recurrent_multiplier = 1482421815, .recurrent_shift = 0}, .cell = {.input_weights = lstm8_c3, .recurrent_weights = lstm8_c7, .bias = lstm8_c11, .input_multiplier = 1392582797, .input_shift = 1, .recurrent_multiplier = 1830313501, .recurrent_shift = -2}, .output = {.input_weights = lstm8_c4, .recurrent_weights = lstm8_c8, .bias = lstm8_c12, .input_multiplier = 1224477296, .input_shift = 1, .recurrent_multiplier = 1205372617, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 2017763465, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 32767, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
+static const int32_t MR_CONST lstm8_lstm_bias15[7] = {
+  -2318, -1482, 3534, -2147, 3591, -57, 2565
+};
+static const mr_lstm_params MR_CONST lstm8_lstm16 = {.batches = 1, .time_steps = 5, .n_input = 6, .n_cell = 7, .time_major = 0, .hidden_zero_point = 19, .forget = {.input_weights = lstm8_c2, .recurrent_weights = lstm8_c6, .input_bias = lstm8_lstm_bias2, .recurrent_bias = lstm8_lstm_bias3, .input_multiplier = 1409316200, .input_shift = 1, .recurrent_multiplier = 1197190976, .recurrent_shift = -1}, .input = {.input_weights = lstm8_c1, .recurrent_weights = lstm8_c5, .input_bias = lstm8_lstm_bias6, .recurrent_bias = lstm8_lstm_bias7, .input_multiplier = 1666567985, .input_shift = -1, .recurrent_multiplier = 1482421815, .recurrent_shift = 0}, .cell = {.input_weights = lstm8_c3, .recurrent_weights = lstm8_c7, .input_bias = lstm8_lstm_bias10, .recurrent_bias = lstm8_lstm_bias11, .input_multiplier = 1392582797, .input_shift = 1, .recurrent_multiplier = 1830313501, .recurrent_shift = -2}, .output = {.input_weights = lstm8_c4, .recurrent_weights = lstm8_c8, .input_bias = lstm8_lstm_bias14, .recurrent_bias = lstm8_lstm_bias15, .input_multiplier = 1224477296, .input_shift = 1, .recurrent_multiplier = 1205372617, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 2017763465, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 32767, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
 static int8_t lstm8_state13[7] = {
   19, 19, 19, 19, 19, 19, 19
 };
 static int16_t lstm8_state14[7];
 static void lstm8_run(void) {
-  mr_lstm_s8(&lstm8_lstm12, (const int8_t *)(A + 0), lstm8_state13, lstm8_state14, (int8_t *)(A + 64), (int16_t *)(int8_t *)(A + 112));
+  mr_lstm_s8(&lstm8_lstm16, (const int8_t *)(A + 0), lstm8_state13, lstm8_state14, (int8_t *)(A + 64), (int16_t *)(int8_t *)(A + 112));
 }
 static const uint8_t lstm8_in0[30] = {
   35, 128, 50, 16, 75, 77, 52, 168, 184, 222, 36, 186, 213, 142, 74, 56, 92, 81, 142, 63, 82, 55, 146, 128,
@@ -541,8 +649,11 @@ static const int8_t MR_CONST lstm9_c6[81] = {
   86, 103, -58, 47, 68, 78, -33, 88, 39, -4, -9, -39, -6, 89, -60, 0, 82, 46, 47, -108, -118, 77, 0, 60,
   86, -90, -55, 81, -47, 82, 16, -87, -73
 };
-static const int32_t MR_CONST lstm9_c10[9] = {
-  3133, -4493, 1736, -7381, 7182, 14282, 6463, 14226, -7289
+static const int32_t MR_CONST lstm9_lstm_bias2[9] = {
+  -11726, 15631, -5401, 11924, 19818, -3385, -17171, 16683, -15947
+};
+static const int32_t MR_CONST lstm9_lstm_bias3[9] = {
+  -448, 188, -248, -190, 14, 554, 130, 172, -174
 };
 static const int8_t MR_CONST lstm9_c1[90] = {
   121, -124, -116, -104, 67, 23, -26, -22, 69, 34, 63, -68, -3, -13, -127, 116, 85, 66, -39, 0, 126, -83, 83, 14,
@@ -556,8 +667,11 @@ static const int8_t MR_CONST lstm9_c5[81] = {
   -92, -109, -65, -52, -56, 102, 45, -50, -53, 55, 54, -6, -57, -117, 99, -93, 116, 117, -4, -3, -36, -31, 57, 56,
   -97, -120, 38, -107, -12, -25, 66, -76, -60
 };
-static const int32_t MR_CONST lstm9_c9[9] = {
-  -5006, 15205, -1616, -4204, -6638, 3996, -14973, -7139, -2029
+static const int32_t MR_CONST lstm9_lstm_bias6[9] = {
+  4120, 5845, 5404, 25865, -320, -7119, -10761, 4678, -14548
+};
+static const int32_t MR_CONST lstm9_lstm_bias7[9] = {
+  -430, -442, -142, 652, 190, -712, -60, 358, -786
 };
 static const int8_t MR_CONST lstm9_c3[90] = {
   33, 62, 72, 99, 42, -48, -127, 95, -29, 116, 83, 85, -60, 121, -96, 104, -10, -91, 103, 101, -126, 2, 47, 115,
@@ -571,8 +685,11 @@ static const int8_t MR_CONST lstm9_c7[81] = {
   91, -33, 95, -77, -100, 124, -105, 44, 18, 115, 122, -89, -110, 40, 2, -118, 89, -12, -69, 45, 10, -56, -99, -65,
   121, 51, -79, 31, -52, -90, -57, 69, -109
 };
-static const int32_t MR_CONST lstm9_c11[9] = {
-  57500, -56950, 22265, -21009, -60951, -58302, -66833, -51711, -96599
+static const int32_t MR_CONST lstm9_lstm_bias10[9] = {
+  20645, -96730, 35486, -48855, -64110, -81936, -110942, -18132, -72029
+};
+static const int32_t MR_CONST lstm9_lstm_bias11[9] = {
+  -1136, -124, 200, 376, -1058, 364, 74, -550, -230
 };
 static const int8_t MR_CONST lstm9_c4[90] = {
   46, 63, -127, -43, 45, 6, 96, 38, 1, 85, -99, -82, -103, -80, 33, -56, -9, -27, -117, -119, -98, -41, -95, -90,
@@ -586,17 +703,20 @@ static const int8_t MR_CONST lstm9_c8[81] = {
   67, -109, 61, 2, -95, 5, 2, -42, 10, -78, 127, -41, -75, 59, 66, 12, -38, -79, 98, 3, 93, -9, 127, 86,
   24, -123, -89, 91, 78, 22, 91, -62, 108
 };
-static const int32_t MR_CONST lstm9_c12[9] = {
-  1288, -1644, -4276, -5633, 1386, 450, 3821, 2804, 7813
+static const int32_t MR_CONST lstm9_lstm_bias14[9] = {
+  -23282, 75459, 31643, 43858, -252, 14373, -63220, 581, 6877
 };
-static const mr_lstm_params MR_CONST lstm9_lstm12 = {.batches = 3, .time_steps = 1, .n_input = 10, .n_cell = 9, .time_major = 1, .input_offset = -117, .hidden_offset = 2, .hidden_zero_point = -2, .forget = {.input_weights = lstm9_c2, .recurrent_weights = lstm9_c6, .bias = lstm9_c10, .input_multiplier = 1721040237, .input_shift = -1, .recurrent_multiplier = 1161364161, .recurrent_shift = -3}, .input = {.input_weights = lstm9_c1, .recurrent_weights = lstm9_c5, .bias = lstm9_c9, .input_multiplier = 1082189661, .input_shift = 0, .recurrent_multiplier = 1985158332, .recurrent_shift = -1}, .cell = {.input_weights = lstm9_c3, .recurrent_weights = lstm9_c7, .bias = lstm9_c11, .input_multiplier = 1411474349, .input_shift = -3, .recurrent_multiplier = 1279377319, .recurrent_shift = 0}, .output = {.input_weights = lstm9_c4, .recurrent_weights = lstm9_c8, .bias = lstm9_c12, .input_multiplier = 1094106660, .input_shift = 1, .recurrent_multiplier = 1461017017, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1824799474, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 10249, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
+static const int32_t MR_CONST lstm9_lstm_bias15[9] = {
+  518, -656, -938, -558, 102, -436, 56, 586, 280
+};
+static const mr_lstm_params MR_CONST lstm9_lstm16 = {.batches = 3, .time_steps = 1, .n_input = 10, .n_cell = 9, .time_major = 1, .hidden_zero_point = -2, .forget = {.input_weights = lstm9_c2, .recurrent_weights = lstm9_c6, .input_bias = lstm9_lstm_bias2, .recurrent_bias = lstm9_lstm_bias3, .input_multiplier = 1721040237, .input_shift = -1, .recurrent_multiplier = 1161364161, .recurrent_shift = -3}, .input = {.input_weights = lstm9_c1, .recurrent_weights = lstm9_c5, .input_bias = lstm9_lstm_bias6, .recurrent_bias = lstm9_lstm_bias7, .input_multiplier = 1082189661, .input_shift = 0, .recurrent_multiplier = 1985158332, .recurrent_shift = -1}, .cell = {.input_weights = lstm9_c3, .recurrent_weights = lstm9_c7, .input_bias = lstm9_lstm_bias10, .recurrent_bias = lstm9_lstm_bias11, .input_multiplier = 1411474349, .input_shift = -3, .recurrent_multiplier = 1279377319, .recurrent_shift = 0}, .output = {.input_weights = lstm9_c4, .recurrent_weights = lstm9_c8, .input_bias = lstm9_lstm_bias14, .recurrent_bias = lstm9_lstm_bias15, .input_multiplier = 1094106660, .input_shift = 1, .recurrent_multiplier = 1461017017, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1824799474, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 10249, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
 static int8_t lstm9_state13[27] = {
   -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
   -2, -2, -2
 };
 static int16_t lstm9_state14[27];
 static void lstm9_run(void) {
-  mr_lstm_s8(&lstm9_lstm12, (const int8_t *)(A + 0), lstm9_state13, lstm9_state14, (int8_t *)(A + 128), (int16_t *)(int8_t *)(A + 160));
+  mr_lstm_s8(&lstm9_lstm16, (const int8_t *)(A + 0), lstm9_state13, lstm9_state14, (int8_t *)(A + 128), (int16_t *)(int8_t *)(A + 160));
 }
 static const uint8_t lstm9_in0[30] = {
   182, 191, 29, 17, 147, 85, 52, 243, 36, 135, 251, 154, 19, 87, 203, 64, 9, 151, 71, 117, 113, 141, 17, 59,

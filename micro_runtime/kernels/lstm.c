@@ -1,6 +1,6 @@
 /* UNIDIRECTIONAL_SEQUENCE_LSTM int8 with an int16 cell state (TFLM lstm_eval.h EvalLstm<int8_t, int8_t,
  * int16_t, int32_t>). Per time step, on the rows of that step (all batches when time major, one otherwise):
- * each gate is FC(input) + FC(hidden state), each part requantized to int16 at 2^-12 and clamped, their sum
+ * each gate is FC(input) + FC(hidden state) (zero points in the effective biases), each part requantized to int16 at 2^-12 and clamped, their sum
  * saturated, then TFLM's int16 sigmoid (forget, input and output gates) or tanh (cell gate); the cell state
  * becomes forget x cell + input x cell gate (each product requantized to the cell scale and clamped, the sum
  * saturated, clipped to +-quantized_cell_clip when the op has a cell clip); the hidden state is tanh(cell) x
@@ -27,10 +27,10 @@ static void lstm_gate(const MR_CONST mr_lstm_params *p, const MR_CONST mr_lstm_g
     for (c = 0; c < n_cell; ++c) {
       const MR_CONST int8_t *wx = g->input_weights + (size_t)c * n_input;
       const MR_CONST int8_t *wh = g->recurrent_weights + (size_t)c * n_cell;
-      int32_t acc_x = 0, acc_h = 0;
-      for (k = 0; k < n_input; ++k) acc_x += (int32_t)wx[k] * ((int32_t)x[k] + p->input_offset);
-      for (k = 0; k < n_cell; ++k) acc_h += (int32_t)wh[k] * ((int32_t)h[k] + p->hidden_offset);
-      acc_x = saturate16(mr_requantize(acc_x + g->bias[c], g->input_multiplier, g->input_shift));
+      int32_t acc_x = g->input_bias[c], acc_h = g->recurrent_bias[c];
+      for (k = 0; k < n_input; ++k) acc_x += (int32_t)wx[k] * x[k];
+      for (k = 0; k < n_cell; ++k) acc_h += (int32_t)wh[k] * h[k];
+      acc_x = saturate16(mr_requantize(acc_x, g->input_multiplier, g->input_shift));
       acc_h = saturate16(mr_requantize(acc_h, g->recurrent_multiplier, g->recurrent_shift));
       out[(size_t)r * n_cell + c] = (int16_t)saturate16(acc_x + acc_h);
     }

@@ -82,28 +82,35 @@ class Lstm(Lowering):
         return 3 * rows * n_cell * 2  # three gate vectors at a time (mr_lstm_scratch_bytes)
 
     def constant_bytes(self, graph: Graph, op: Op) -> int:
-        return sum(graph.tensors[op.inputs[k]].nbytes for k in range(1, 16) if op.inputs[k] >= 0)
-
-    def macs(self, graph: Graph, op: Op) -> int:
-        batches, steps, n_input, n_cell = _sizes(graph, op)
-        return batches * steps * 4 * n_cell * (n_input + n_cell)
+        """The eight weight matrices and two effective bias vectors per gate."""
+        weights = sum(graph.tensors[op.inputs[k]].nbytes for k in range(1, 9))
+        return weights + 8 * 4 * _sizes(graph, op)[3]
 
     def emit(self, e: Emitter, i: int, op: Op) -> None:
         x, hidden, cell = op.inputs[0], op.inputs[HIDDEN], op.inputs[CELL]
         batches, steps, n_input, n_cell = _sizes(e.graph, op)
         (s_in, zp_in), (s_hidden, zp_hidden), (s_cell, _) = e.q(x), e.q(hidden), e.q(cell)
         fields = dict(batches=batches, time_steps=steps, n_input=n_input, n_cell=n_cell,
-                      time_major=int(bool(op.options.get("timeMajor", False))), input_offset=-zp_in,
-                      hidden_offset=-zp_hidden, hidden_zero_point=zp_hidden)
+                      time_major=int(bool(op.options.get("timeMajor", False))), hidden_zero_point=zp_hidden)
         for name, (w_in, w_rec, bias) in GATES.items():
             m_in, sh_in = quant.fully_connected_output_multiplier(s_in, e.q(op.inputs[w_in])[0], GATE_SCALE)
             m_rec, sh_rec = quant.fully_connected_output_multiplier(s_hidden, e.q(op.inputs[w_rec])[0], GATE_SCALE)
+            bias_x = effective_bias(e.t(op.inputs[w_in]).data, -zp_in, e.t(op.inputs[bias]).data)
+            bias_h = effective_bias(e.t(op.inputs[w_rec]).data, -zp_hidden)
             fields[name] = dict(input_weights=e.const(op.inputs[w_in]), recurrent_weights=e.const(op.inputs[w_rec]),
-                                bias=e.const(op.inputs[bias]), input_multiplier=m_in, input_shift=sh_in,
-                                recurrent_multiplier=m_rec, recurrent_shift=sh_rec)
+                                input_bias=e.array("lstm_bias", bias_x), recurrent_bias=e.array("lstm_bias", bias_h),
+                                input_multiplier=m_in, input_shift=sh_in, recurrent_multiplier=m_rec,
+                                recurrent_shift=sh_rec)
         fields.update(cell_params(s_cell, s_hidden, float(op.options.get("cellClip", 0.0))))
         e.call("mr_lstm_s8", e.params("mr_lstm_params", "lstm", fields), e.ptr(x, True), e.variable(hidden),
                e.variable(cell), e.ptr(op.outputs[0]), f"(int16_t *){e.scratch(i)}")
+
+
+def effective_bias(weights: np.ndarray, offset: int, bias: np.ndarray | None = None) -> np.ndarray:
+    """bias + offset x each row's sum of weights, wrapped to int32 as the kernel's sums wrap: the dot products
+    of the zero-point-offset operands, computed on the raw ones."""
+    total = weights.astype(np.int64).sum(axis=1) * offset + (0 if bias is None else bias.astype(np.int64))
+    return ((total + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32)
 
 
 def _mul(scale1: float, scale2: float, output_scale: float) -> tuple[int, int]:
