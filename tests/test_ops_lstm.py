@@ -1,4 +1,4 @@
-"""UNIDIRECTIONAL_SEQUENCE_LSTM int8 (int16 cell state) against the TFLM wheel: seeded random layers built as
+"""UNIDIRECTIONAL_SEQUENCE_LSTM int8 and int16 (16x8), with an int16 cell state, against the TFLM wheel: seeded random layers built as
 flatbuffers (sizes, time major or not, the cell clip, quantization drawn at random), run as a sequence of invocations with the hidden and cell states carried over, reset, and run
 again; our generated C byte for byte with TFLM's interpreter doing the same."""
 import os
@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT
 
 from micro_runtime.codegen import generate
+from micro_runtime.lowering.lstm import BIAS_TYPES
 from micro_runtime.target_host import HostModel
 from tests.shape_ops_check import merge
 from tests.test_single_ops import q
@@ -30,31 +31,34 @@ def weights(rng, rows, cols, real_range, input_scale, name):
     return Tensor(name, (rows, cols), "int8", q(scale), rng.integers(-127, 128, (rows, cols)).astype(np.int8))
 
 
-def lstm_case(seed: int) -> Graph:
+def lstm_case(seed: int, dtype: str = "int8") -> Graph:
+    """A random layer with `dtype` activations (int16: 16x8, zero points 0 and int64 biases)."""
     rng = np.random.default_rng(seed)
     batches, steps = int(rng.integers(1, 4)), int(rng.integers(1, 6))
     n_input, n_cell = int(rng.integers(1, 11)), int(rng.integers(1, 11))
     time_major = bool(rng.integers(0, 2))
-    s_in, s_hidden = float(rng.uniform(0.005, 0.1)), float(rng.uniform(1 / 128, 1 / 40))
+    wide = 256 if dtype == "int16" else 1  # the same real ranges over int16's codes
+    s_in, s_hidden = float(rng.uniform(0.005, 0.1)) / wide, float(rng.uniform(1 / 128, 1 / 40)) / wide
     s_cell = 2.0 ** -int(rng.integers(11, 16)) * (1.3 if seed % 5 == 4 else 1.0)  # TFLM takes the nearest 2^n
     x_shape = (steps, batches, n_input) if time_major else (batches, steps, n_input)
-    hidden_q = q(s_hidden, int(rng.integers(-20, 21)))
-    tensors = [Tensor("x", x_shape, "int8", q(s_in, int(rng.integers(-128, 128))))]
+    zero_point = (lambda: 0) if dtype == "int16" else (lambda: int(rng.integers(-20, 21)))
+    hidden_q = q(s_hidden, zero_point())
+    tensors = [Tensor("x", x_shape, dtype, q(s_in, zero_point() * 6))]
     for gate in ("input", "forget", "cell", "output"):  # lstm_shared.h's order: inputs 1-4, then 5-8
-        tensors.append(weights(rng, n_cell, n_input, rng.uniform(0.5, 10), s_in, f"{gate}_x"))
+        tensors.append(weights(rng, n_cell, n_input, rng.uniform(0.5, 10) * wide, s_in, f"{gate}_x"))
     for gate in ("input", "forget", "cell", "output"):
-        tensors.append(weights(rng, n_cell, n_cell, rng.uniform(0.5, 6), s_hidden, f"{gate}_h"))
+        tensors.append(weights(rng, n_cell, n_cell, rng.uniform(0.5, 6) * wide, s_hidden, f"{gate}_h"))
     for k in range(4):  # real biases within +-2
         s_bias = np.float32(s_in) * tensors[1 + k].quant.scale[0]
-        tensors.append(Tensor(f"bias{k}", (n_cell,), "int32", q(s_bias),
-                              (rng.uniform(-2, 2, n_cell) / s_bias).astype(np.int32)))
-    tensors += [Tensor("hidden", (batches, n_cell), "int8", hidden_q, is_variable=True),
+        tensors.append(Tensor(f"bias{k}", (n_cell,), BIAS_TYPES[dtype], q(s_bias),
+                              (rng.uniform(-2, 2, n_cell) / s_bias).astype(BIAS_TYPES[dtype])))
+    tensors += [Tensor("hidden", (batches, n_cell), dtype, hidden_q, is_variable=True),
                 Tensor("cell", (batches, n_cell), "int16", q(s_cell), is_variable=True),
-                Tensor("y", x_shape[:2] + (n_cell,), "int8", hidden_q)]
+                Tensor("y", x_shape[:2] + (n_cell,), dtype, hidden_q)]
     inputs = [0, 1, 2, 3, 4, 5, 6, 7, 8, -1, -1, -1, 9, 10, 11, 12, -1, -1, 13, 14, -1, -1, -1, -1]
     clip = [0.0, 10.0, float(rng.uniform(0.3, 3))][seed % 3]
-    options = {"fusedActivationFunction": 4, "cellClip": clip, "projClip": 0.0,
-               "timeMajor": time_major, "asymmetricQuantizeInputs": False, "diagonalRecurrentTensors": False}
+    options = {"fusedActivationFunction": 4, "cellClip": clip, "projClip": 0.0, "timeMajor": time_major,
+               "asymmetricQuantizeInputs": False, "diagonalRecurrentTensors": False}
     return Graph(tensors, [Op("UNIDIRECTIONAL_SEQUENCE_LSTM", inputs, [15], options, OPTIONS, version=1)], [0], [15])
 
 
@@ -90,8 +94,9 @@ def check_sequence(graph: Graph, name: str, steps: int = 20, seed: int = 3) -> l
     return ours
 
 
-def test_lstm_sequence_and_reset():
-    graph = merge([lstm_case(seed) for seed in range(CASES)])
+@pytest.mark.parametrize("dtype", ["int8", "int16"])
+def test_lstm_sequence_and_reset(dtype):
+    graph = merge([lstm_case(seed, dtype) for seed in range(CASES)])
     outputs = check_sequence(graph, "seq")
     assert len(set(outputs)) == 20 and outputs[:20] == outputs[20:]  # the state moves on; reset starts over
 
@@ -124,7 +129,7 @@ def test_variants_refused():
     refused(graph, "takes all eight weights, four biases, and the hidden and cell states")
     graph = lstm_case(1)
     graph.tensors[14].dtype = "int8"
-    refused(graph, "cell state int8: the integer LSTM takes int8 ones with an int16 cell state")
+    refused(graph, "cell state int8: the integer LSTM takes int8 or int16 ones alike with an int16 cell state")
     graph = lstm_case(1)
     graph.ops[0].options["fusedActivationFunction"] = 1
     refused(graph, "the cell gate's activation must be TANH")

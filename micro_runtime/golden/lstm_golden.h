@@ -3,9 +3,9 @@
 #ifndef MR_LSTM_GOLDEN_H_
 #define MR_LSTM_GOLDEN_H_
 
-static union { int32_t align; uint8_t bytes[336]; } lstm_golden_arena;
+static union { int32_t align; uint8_t bytes[432]; } lstm_golden_arena;
 #define A (lstm_golden_arena.bytes)
-#define LSTM_GOLDEN_ARENA_BYTES 336
+#define LSTM_GOLDEN_ARENA_BYTES 432
 
 static const int8_t MR_CONST lstm0_c2[21] = {
   -82, -11, 11, 0, 50, -101, 40, 55, -69, 38, -24, -88, 104, 6, 85, 26, 81, -49, -73, 8, 64
@@ -14,7 +14,7 @@ static const int8_t MR_CONST lstm0_c6[9] = {
   -67, 84, -72, -68, -27, -4, 96, -118, -118
 };
 static const int32_t MR_CONST lstm0_lstm_bias2[3] = {
-  8196, 3030, -1025
+  8382, 2986, -1309
 };
 static const int32_t MR_CONST lstm0_lstm_bias3[3] = {
   -880, -1584, -2240
@@ -26,7 +26,7 @@ static const int8_t MR_CONST lstm0_c5[9] = {
   -92, -14, -71, 13, -101, 56, 72, 25, 75
 };
 static const int32_t MR_CONST lstm0_lstm_bias6[3] = {
-  4370, 334, -4881
+  4730, 620, -4997
 };
 static const int32_t MR_CONST lstm0_lstm_bias7[3] = {
   -2832, -512, 2752
@@ -38,7 +38,7 @@ static const int8_t MR_CONST lstm0_c7[9] = {
   2, 98, 72, -100, -68, 88, 120, 98, -19
 };
 static const int32_t MR_CONST lstm0_lstm_bias10[3] = {
-  4185, -2883, -8680
+  4079, -2583, -8674
 };
 static const int32_t MR_CONST lstm0_lstm_bias11[3] = {
   2752, -1280, 3184
@@ -50,12 +50,12 @@ static const int8_t MR_CONST lstm0_c8[9] = {
   -93, 29, -55, -88, 17, 55, 76, -22, 102
 };
 static const int32_t MR_CONST lstm0_lstm_bias14[3] = {
-  4519, -8469, -7163
+  4373, -8723, -7897
 };
 static const int32_t MR_CONST lstm0_lstm_bias15[3] = {
   -1904, -256, 2496
 };
-static const mr_lstm_params MR_CONST lstm0_lstm16 = {.batches = 3, .time_steps = 4, .n_input = 7, .n_cell = 3, .time_major = 1, .hidden_zero_point = -16, .forget = {.input_weights = lstm0_c2, .recurrent_weights = lstm0_c6, .input_bias = lstm0_lstm_bias2, .recurrent_bias = lstm0_lstm_bias3, .input_multiplier = 1819542782, .input_shift = 0, .recurrent_multiplier = 1292501180, .recurrent_shift = 0}, .input = {.input_weights = lstm0_c1, .recurrent_weights = lstm0_c5, .input_bias = lstm0_lstm_bias6, .recurrent_bias = lstm0_lstm_bias7, .input_multiplier = 1919550603, .input_shift = 0, .recurrent_multiplier = 1360534650, .recurrent_shift = 0}, .cell = {.input_weights = lstm0_c3, .recurrent_weights = lstm0_c7, .input_bias = lstm0_lstm_bias10, .recurrent_bias = lstm0_lstm_bias11, .input_multiplier = 1774246399, .input_shift = 0, .recurrent_multiplier = 1469056526, .recurrent_shift = 0}, .output = {.input_weights = lstm0_c4, .recurrent_weights = lstm0_c8, .input_bias = lstm0_lstm_bias14, .recurrent_bias = lstm0_lstm_bias15, .input_multiplier = 1648500587, .input_shift = 0, .recurrent_multiplier = 1336636969, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1651910559, .input_cell_shift = -18, .hidden_multiplier = 1465736026, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 31507, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
+static const mr_lstm_params MR_CONST lstm0_lstm16 = {.batches = 3, .time_steps = 4, .n_input = 7, .n_cell = 3, .time_major = 1, .hidden_zero_point = -16, .forget = {.input_weights = lstm0_c2, .recurrent_weights = lstm0_c6, .input_multiplier = 1819542782, .input_shift = 0, .recurrent_multiplier = 1292501180, .recurrent_shift = 0, .input_bias = lstm0_lstm_bias2, .recurrent_bias = lstm0_lstm_bias3, .bias64 = NULL}, .input = {.input_weights = lstm0_c1, .recurrent_weights = lstm0_c5, .input_multiplier = 1919550603, .input_shift = 0, .recurrent_multiplier = 1360534650, .recurrent_shift = 0, .input_bias = lstm0_lstm_bias6, .recurrent_bias = lstm0_lstm_bias7, .bias64 = NULL}, .cell = {.input_weights = lstm0_c3, .recurrent_weights = lstm0_c7, .input_multiplier = 1774246399, .input_shift = 0, .recurrent_multiplier = 1469056526, .recurrent_shift = 0, .input_bias = lstm0_lstm_bias10, .recurrent_bias = lstm0_lstm_bias11, .bias64 = NULL}, .output = {.input_weights = lstm0_c4, .recurrent_weights = lstm0_c8, .input_multiplier = 1648500587, .input_shift = 0, .recurrent_multiplier = 1336636969, .recurrent_shift = -1, .input_bias = lstm0_lstm_bias14, .recurrent_bias = lstm0_lstm_bias15, .bias64 = NULL}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1651910559, .input_cell_shift = -18, .hidden_multiplier = 1465736026, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 31507, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
 static int8_t lstm0_state13[9] = {
   -16, -16, -16, -16, -16, -16, -16, -16, -16
 };
@@ -70,8 +70,8 @@ static const uint8_t lstm0_in0[84] = {
   130, 20, 148, 243, 242, 150, 159, 234, 194, 34, 134, 24
 };
 static const uint8_t lstm0_out0[36] = {
-  241, 240, 241, 240, 240, 240, 240, 223, 240, 245, 240, 240, 240, 230, 240, 252, 239, 227, 4, 245, 226, 216, 238, 233,
-  237, 237, 220, 232, 240, 236, 239, 236, 240, 4, 240, 239
+  241, 240, 241, 240, 240, 240, 240, 223, 240, 246, 241, 240, 240, 230, 240, 253, 239, 228, 5, 245, 227, 216, 238, 233,
+  237, 237, 221, 232, 240, 236, 239, 237, 240, 4, 240, 239
 };
 static const mr_graph_tensor lstm0_tensors[] = {{0, 0, 84, lstm0_in0}, {1, 144, 36, lstm0_out0}};
 static const int8_t MR_CONST lstm1_c2[56] = {
@@ -138,7 +138,7 @@ static const int32_t MR_CONST lstm1_lstm_bias14[7] = {
 static const int32_t MR_CONST lstm1_lstm_bias15[7] = {
   0, 170, -305, 395, 1040, 190, 450
 };
-static const mr_lstm_params MR_CONST lstm1_lstm16 = {.batches = 3, .time_steps = 2, .n_input = 8, .n_cell = 7, .time_major = 0, .hidden_zero_point = 5, .forget = {.input_weights = lstm1_c2, .recurrent_weights = lstm1_c6, .input_bias = lstm1_lstm_bias2, .recurrent_bias = lstm1_lstm_bias3, .input_multiplier = 2102841897, .input_shift = 0, .recurrent_multiplier = 1668931046, .recurrent_shift = -3}, .input = {.input_weights = lstm1_c1, .recurrent_weights = lstm1_c5, .input_bias = lstm1_lstm_bias6, .recurrent_bias = lstm1_lstm_bias7, .input_multiplier = 1816930446, .input_shift = -3, .recurrent_multiplier = 1646462191, .recurrent_shift = -1}, .cell = {.input_weights = lstm1_c3, .recurrent_weights = lstm1_c7, .input_bias = lstm1_lstm_bias10, .recurrent_bias = lstm1_lstm_bias11, .input_multiplier = 1565541746, .input_shift = 0, .recurrent_multiplier = 1515506025, .recurrent_shift = 0}, .output = {.input_weights = lstm1_c4, .recurrent_weights = lstm1_c8, .input_bias = lstm1_lstm_bias14, .recurrent_bias = lstm1_lstm_bias15, .input_multiplier = 1408338808, .input_shift = 0, .recurrent_multiplier = 1669719949, .recurrent_shift = -2}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 1682920825, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 16549, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
+static const mr_lstm_params MR_CONST lstm1_lstm16 = {.batches = 3, .time_steps = 2, .n_input = 8, .n_cell = 7, .time_major = 0, .hidden_zero_point = 5, .forget = {.input_weights = lstm1_c2, .recurrent_weights = lstm1_c6, .input_multiplier = 2102841897, .input_shift = 0, .recurrent_multiplier = 1668931046, .recurrent_shift = -3, .input_bias = lstm1_lstm_bias2, .recurrent_bias = lstm1_lstm_bias3, .bias64 = NULL}, .input = {.input_weights = lstm1_c1, .recurrent_weights = lstm1_c5, .input_multiplier = 1816930446, .input_shift = -3, .recurrent_multiplier = 1646462191, .recurrent_shift = -1, .input_bias = lstm1_lstm_bias6, .recurrent_bias = lstm1_lstm_bias7, .bias64 = NULL}, .cell = {.input_weights = lstm1_c3, .recurrent_weights = lstm1_c7, .input_multiplier = 1565541746, .input_shift = 0, .recurrent_multiplier = 1515506025, .recurrent_shift = 0, .input_bias = lstm1_lstm_bias10, .recurrent_bias = lstm1_lstm_bias11, .bias64 = NULL}, .output = {.input_weights = lstm1_c4, .recurrent_weights = lstm1_c8, .input_multiplier = 1408338808, .input_shift = 0, .recurrent_multiplier = 1669719949, .recurrent_shift = -2, .input_bias = lstm1_lstm_bias14, .recurrent_bias = lstm1_lstm_bias15, .bias64 = NULL}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 1682920825, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 16549, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
 static int8_t lstm1_state13[21] = {
   5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5
 };
@@ -207,7 +207,7 @@ static const int32_t MR_CONST lstm2_lstm_bias14[3] = {
 static const int32_t MR_CONST lstm2_lstm_bias15[3] = {
   376, 66, -356
 };
-static const mr_lstm_params MR_CONST lstm2_lstm16 = {.batches = 1, .time_steps = 4, .n_input = 10, .n_cell = 3, .time_major = 1, .hidden_zero_point = -2, .forget = {.input_weights = lstm2_c2, .recurrent_weights = lstm2_c6, .input_bias = lstm2_lstm_bias2, .recurrent_bias = lstm2_lstm_bias3, .input_multiplier = 1197031075, .input_shift = -1, .recurrent_multiplier = 1154472523, .recurrent_shift = 0}, .input = {.input_weights = lstm2_c1, .recurrent_weights = lstm2_c5, .input_bias = lstm2_lstm_bias6, .recurrent_bias = lstm2_lstm_bias7, .input_multiplier = 1178271150, .input_shift = -1, .recurrent_multiplier = 1755822913, .recurrent_shift = -3}, .cell = {.input_weights = lstm2_c3, .recurrent_weights = lstm2_c7, .input_bias = lstm2_lstm_bias10, .recurrent_bias = lstm2_lstm_bias11, .input_multiplier = 1092145962, .input_shift = -1, .recurrent_multiplier = 1894324274, .recurrent_shift = 0}, .output = {.input_weights = lstm2_c4, .recurrent_weights = lstm2_c8, .input_bias = lstm2_lstm_bias14, .recurrent_bias = lstm2_lstm_bias15, .input_multiplier = 1979497947, .input_shift = -1, .recurrent_multiplier = 1410201009, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1135535279, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 4287, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
+static const mr_lstm_params MR_CONST lstm2_lstm16 = {.batches = 1, .time_steps = 4, .n_input = 10, .n_cell = 3, .time_major = 1, .hidden_zero_point = -2, .forget = {.input_weights = lstm2_c2, .recurrent_weights = lstm2_c6, .input_multiplier = 1197031075, .input_shift = -1, .recurrent_multiplier = 1154472523, .recurrent_shift = 0, .input_bias = lstm2_lstm_bias2, .recurrent_bias = lstm2_lstm_bias3, .bias64 = NULL}, .input = {.input_weights = lstm2_c1, .recurrent_weights = lstm2_c5, .input_multiplier = 1178271150, .input_shift = -1, .recurrent_multiplier = 1755822913, .recurrent_shift = -3, .input_bias = lstm2_lstm_bias6, .recurrent_bias = lstm2_lstm_bias7, .bias64 = NULL}, .cell = {.input_weights = lstm2_c3, .recurrent_weights = lstm2_c7, .input_multiplier = 1092145962, .input_shift = -1, .recurrent_multiplier = 1894324274, .recurrent_shift = 0, .input_bias = lstm2_lstm_bias10, .recurrent_bias = lstm2_lstm_bias11, .bias64 = NULL}, .output = {.input_weights = lstm2_c4, .recurrent_weights = lstm2_c8, .input_multiplier = 1979497947, .input_shift = -1, .recurrent_multiplier = 1410201009, .recurrent_shift = 0, .input_bias = lstm2_lstm_bias14, .recurrent_bias = lstm2_lstm_bias15, .bias64 = NULL}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1135535279, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 4287, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
 static int8_t lstm2_state13[3] = {
   -2, -2, -2
 };
@@ -230,7 +230,7 @@ static const int8_t MR_CONST lstm3_c6[9] = {
   -49, -69, 18, 113, 28, 6, 26, 94, -14
 };
 static const int32_t MR_CONST lstm3_lstm_bias2[3] = {
-  -10476, 25062, -27118
+  -10340, 24702, -26730
 };
 static const int32_t MR_CONST lstm3_lstm_bias3[3] = {
   -800, 1176, 848
@@ -242,7 +242,7 @@ static const int8_t MR_CONST lstm3_c5[9] = {
   -33, 55, -8, -99, -16, -64, 120, -89, -23
 };
 static const int32_t MR_CONST lstm3_lstm_bias6[3] = {
-  -18101, -4150, 2075
+  -17737, -4160, 2037
 };
 static const int32_t MR_CONST lstm3_lstm_bias7[3] = {
   112, -1432, 64
@@ -254,7 +254,7 @@ static const int8_t MR_CONST lstm3_c7[9] = {
   92, 120, -53, 86, -20, -84, 100, 30, -81
 };
 static const int32_t MR_CONST lstm3_lstm_bias10[3] = {
-  12774, -12860, -88028
+  13044, -13222, -87772
 };
 static const int32_t MR_CONST lstm3_lstm_bias11[3] = {
   1272, -144, 392
@@ -266,12 +266,12 @@ static const int8_t MR_CONST lstm3_c8[9] = {
   74, 17, -105, -90, 35, 94, -38, -2, -34
 };
 static const int32_t MR_CONST lstm3_lstm_bias14[3] = {
-  26436, -35064, -11060
+  25828, -34578, -11100
 };
 static const int32_t MR_CONST lstm3_lstm_bias15[3] = {
   -112, 312, -592
 };
-static const mr_lstm_params MR_CONST lstm3_lstm16 = {.batches = 1, .time_steps = 2, .n_input = 7, .n_cell = 3, .time_major = 0, .hidden_zero_point = -8, .forget = {.input_weights = lstm3_c2, .recurrent_weights = lstm3_c6, .input_bias = lstm3_lstm_bias2, .recurrent_bias = lstm3_lstm_bias3, .input_multiplier = 1122648575, .input_shift = 1, .recurrent_multiplier = 1212266272, .recurrent_shift = 0}, .input = {.input_weights = lstm3_c1, .recurrent_weights = lstm3_c5, .input_bias = lstm3_lstm_bias6, .recurrent_bias = lstm3_lstm_bias7, .input_multiplier = 1291935747, .input_shift = 0, .recurrent_multiplier = 1112025871, .recurrent_shift = 1}, .cell = {.input_weights = lstm3_c3, .recurrent_weights = lstm3_c7, .input_bias = lstm3_lstm_bias10, .recurrent_bias = lstm3_lstm_bias11, .input_multiplier = 1176986224, .input_shift = -3, .recurrent_multiplier = 1553524129, .recurrent_shift = 0}, .output = {.input_weights = lstm3_c4, .recurrent_weights = lstm3_c8, .input_bias = lstm3_lstm_bias14, .recurrent_bias = lstm3_lstm_bias15, .input_multiplier = 1076428960, .input_shift = 0, .recurrent_multiplier = 1413148959, .recurrent_shift = -2}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -16, .hidden_multiplier = 1505762210, .hidden_shift = -24, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 1}};
+static const mr_lstm_params MR_CONST lstm3_lstm16 = {.batches = 1, .time_steps = 2, .n_input = 7, .n_cell = 3, .time_major = 0, .hidden_zero_point = -8, .forget = {.input_weights = lstm3_c2, .recurrent_weights = lstm3_c6, .input_multiplier = 1122648575, .input_shift = 1, .recurrent_multiplier = 1212266272, .recurrent_shift = 0, .input_bias = lstm3_lstm_bias2, .recurrent_bias = lstm3_lstm_bias3, .bias64 = NULL}, .input = {.input_weights = lstm3_c1, .recurrent_weights = lstm3_c5, .input_multiplier = 1291935747, .input_shift = 0, .recurrent_multiplier = 1112025871, .recurrent_shift = 1, .input_bias = lstm3_lstm_bias6, .recurrent_bias = lstm3_lstm_bias7, .bias64 = NULL}, .cell = {.input_weights = lstm3_c3, .recurrent_weights = lstm3_c7, .input_multiplier = 1176986224, .input_shift = -3, .recurrent_multiplier = 1553524129, .recurrent_shift = 0, .input_bias = lstm3_lstm_bias10, .recurrent_bias = lstm3_lstm_bias11, .bias64 = NULL}, .output = {.input_weights = lstm3_c4, .recurrent_weights = lstm3_c8, .input_multiplier = 1076428960, .input_shift = 0, .recurrent_multiplier = 1413148959, .recurrent_shift = -2, .input_bias = lstm3_lstm_bias14, .recurrent_bias = lstm3_lstm_bias15, .bias64 = NULL}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -16, .hidden_multiplier = 1505762210, .hidden_shift = -24, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 1}};
 static int8_t lstm3_state13[3] = {
   -8, -8, -8
 };
@@ -293,7 +293,7 @@ static const int8_t MR_CONST lstm4_c6[4] = {
   125, -86, -3, 95
 };
 static const int32_t MR_CONST lstm4_lstm_bias2[2] = {
-  -4630, -25322
+  -4464, -24818
 };
 static const int32_t MR_CONST lstm4_lstm_bias3[2] = {
   507, 1196
@@ -305,7 +305,7 @@ static const int8_t MR_CONST lstm4_c5[4] = {
   -122, -91, -88, -41
 };
 static const int32_t MR_CONST lstm4_lstm_bias6[2] = {
-  -13718, -13397
+  -13708, -12675
 };
 static const int32_t MR_CONST lstm4_lstm_bias7[2] = {
   -2769, -1677
@@ -317,7 +317,7 @@ static const int8_t MR_CONST lstm4_c7[4] = {
   99, 67, 63, -82
 };
 static const int32_t MR_CONST lstm4_lstm_bias10[2] = {
-  6964, 4266
+  6476, 3716
 };
 static const int32_t MR_CONST lstm4_lstm_bias11[2] = {
   2158, -247
@@ -329,12 +329,12 @@ static const int8_t MR_CONST lstm4_c8[4] = {
   -116, -5, -77, -48
 };
 static const int32_t MR_CONST lstm4_lstm_bias14[2] = {
-  -18264, 19633
+  -17496, 19243
 };
 static const int32_t MR_CONST lstm4_lstm_bias15[2] = {
   -1573, -1625
 };
-static const mr_lstm_params MR_CONST lstm4_lstm16 = {.batches = 2, .time_steps = 3, .n_input = 9, .n_cell = 2, .time_major = 0, .hidden_zero_point = -13, .forget = {.input_weights = lstm4_c2, .recurrent_weights = lstm4_c6, .input_bias = lstm4_lstm_bias2, .recurrent_bias = lstm4_lstm_bias3, .input_multiplier = 2028418685, .input_shift = 0, .recurrent_multiplier = 1075356181, .recurrent_shift = 0}, .input = {.input_weights = lstm4_c1, .recurrent_weights = lstm4_c5, .input_bias = lstm4_lstm_bias6, .recurrent_bias = lstm4_lstm_bias7, .input_multiplier = 1820383966, .input_shift = -1, .recurrent_multiplier = 2013597488, .recurrent_shift = 0}, .cell = {.input_weights = lstm4_c3, .recurrent_weights = lstm4_c7, .input_bias = lstm4_lstm_bias10, .recurrent_bias = lstm4_lstm_bias11, .input_multiplier = 1654700373, .input_shift = -3, .recurrent_multiplier = 2016401198, .recurrent_shift = 0}, .output = {.input_weights = lstm4_c4, .recurrent_weights = lstm4_c8, .input_bias = lstm4_lstm_bias14, .recurrent_bias = lstm4_lstm_bias15, .input_multiplier = 2001916570, .input_shift = 0, .recurrent_multiplier = 1617427833, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 1701203415, .hidden_shift = -23, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
+static const mr_lstm_params MR_CONST lstm4_lstm16 = {.batches = 2, .time_steps = 3, .n_input = 9, .n_cell = 2, .time_major = 0, .hidden_zero_point = -13, .forget = {.input_weights = lstm4_c2, .recurrent_weights = lstm4_c6, .input_multiplier = 2028418685, .input_shift = 0, .recurrent_multiplier = 1075356181, .recurrent_shift = 0, .input_bias = lstm4_lstm_bias2, .recurrent_bias = lstm4_lstm_bias3, .bias64 = NULL}, .input = {.input_weights = lstm4_c1, .recurrent_weights = lstm4_c5, .input_multiplier = 1820383966, .input_shift = -1, .recurrent_multiplier = 2013597488, .recurrent_shift = 0, .input_bias = lstm4_lstm_bias6, .recurrent_bias = lstm4_lstm_bias7, .bias64 = NULL}, .cell = {.input_weights = lstm4_c3, .recurrent_weights = lstm4_c7, .input_multiplier = 1654700373, .input_shift = -3, .recurrent_multiplier = 2016401198, .recurrent_shift = 0, .input_bias = lstm4_lstm_bias10, .recurrent_bias = lstm4_lstm_bias11, .bias64 = NULL}, .output = {.input_weights = lstm4_c4, .recurrent_weights = lstm4_c8, .input_multiplier = 2001916570, .input_shift = 0, .recurrent_multiplier = 1617427833, .recurrent_shift = -1, .input_bias = lstm4_lstm_bias14, .recurrent_bias = lstm4_lstm_bias15, .bias64 = NULL}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 1701203415, .hidden_shift = -23, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
 static int8_t lstm4_state13[4] = {
   -13, -13, -13, -13
 };
@@ -348,385 +348,325 @@ static const uint8_t lstm4_in0[54] = {
   126, 93, 124, 129, 67, 41
 };
 static const uint8_t lstm4_out0[12] = {
-  243, 243, 243, 249, 0, 226, 6, 246, 244, 250, 253, 243
+  243, 243, 243, 248, 0, 225, 6, 245, 244, 250, 254, 243
 };
 static const mr_graph_tensor lstm4_tensors[] = {{0, 0, 54, lstm4_in0}, {1, 96, 12, lstm4_out0}};
 static const int8_t MR_CONST lstm5_c2[56] = {
-  -25, 108, 123, -84, 10, 113, 35, -2, -112, 112, 103, 4, -17, 50, -21, -14, -121, 17, -44, 56, 8, 92, 24, -6,
-  -90, -121, 80, 76, 83, 89, -112, 113, -27, -118, -103, -116, -94, 113, 94, -15, 91, 121, 52, 77, 3, 18, -120, -98,
-  -87, -42, 5, 34, 11, 42, 19, -12
+  17, 11, -25, 108, 123, -84, 10, 113, 35, -2, -112, 112, 103, 4, -17, 50, -21, -14, -121, 17, -44, 56, 8, 92,
+  24, -6, -90, -121, 80, 76, 83, 89, -112, 113, -27, -118, -103, -116, -94, 113, 94, -15, 91, 121, 52, 77, 3, 18,
+  -120, -98, -87, -42, 5, 34, 11, 42
 };
 static const int8_t MR_CONST lstm5_c6[64] = {
-  30, 24, -50, -123, 91, -52, 80, 5, 103, 111, -11, -106, -67, -55, -66, 28, 37, 62, 127, 88, 32, 77, -90, -44,
-  -54, -103, -62, 24, 93, -15, 22, -33, -25, 18, -75, -73, 52, -76, 98, -85, -44, -49, -73, -60, -21, -79, 68, 65,
-  25, -44, -41, 103, -103, 81, 38, -32, -123, 53, 42, -50, -19, -39, -116, 67
+  7, 47, 30, 24, -50, -123, 91, -52, 80, 5, 103, 111, -11, -106, -67, -55, -66, 28, 37, 62, 127, 88, 32, 77,
+  -90, -44, -54, -103, -62, 24, 93, -15, 22, -33, -25, 18, -75, -73, 52, -76, 98, -85, -44, -49, -73, -60, -21, -79,
+  68, 65, 25, -44, -41, 103, -103, 81, 38, -32, -123, 53, 42, -50, -19, -39
 };
-static const int32_t MR_CONST lstm5_lstm_bias2[8] = {
-  1355, -6390, 11429, 2482, 1447, 5219, 3094, -2605
-};
-static const int32_t MR_CONST lstm5_lstm_bias3[8] = {
-  85, -1071, 4913, -2176, -2822, -3281, 459, -3145
+static const int64_t MR_CONST lstm5_c10[8] = {
+  51, 25, -98, 177, 39, 21, 84, 46
 };
 static const int8_t MR_CONST lstm5_c1[56] = {
-  -20, 17, 77, -16, 61, 60, -92, -126, -41, -78, -53, 95, 0, 13, 72, -107, -14, 27, -32, 7, -52, -4, -29, -37,
-  -85, 51, 28, -56, 105, -41, 55, -122, -70, 17, -111, 39, -102, -53, -23, 31, -4, 65, -80, 119, -85, -21, -47, 11,
-  86, -16, -82, -26, -7, -36, 113, -103
+  127, 71, -20, 17, 77, -16, 61, 60, -92, -126, -41, -78, -53, 95, 0, 13, 72, -107, -14, 27, -32, 7, -52, -4,
+  -29, -37, -85, 51, 28, -56, 105, -41, 55, -122, -70, 17, -111, 39, -102, -53, -23, 31, -4, 65, -80, 119, -85, -21,
+  -47, 11, 86, -16, -82, -26, -7, -36
 };
 static const int8_t MR_CONST lstm5_c5[64] = {
-  82, 56, 41, -120, -81, 70, 17, -122, 92, 1, 68, -61, 56, 65, 36, 94, 54, 118, -47, -91, -31, 104, -122, 102,
-  1, -90, -17, -118, -111, -88, 11, 76, 90, 95, -61, 79, 37, 57, -80, 36, 63, 7, -21, 121, 66, -127, -89, -57,
-  -114, 98, 104, 9, -72, 0, -49, -78, 113, 101, -65, -55, -120, -43, 41, 38
+  15, 38, 82, 56, 41, -120, -81, 70, 17, -122, 92, 1, 68, -61, 56, 65, 36, 94, 54, 118, -47, -91, -31, 104,
+  -122, 102, 1, -90, -17, -118, -111, -88, 11, 76, 90, 95, -61, 79, 37, 57, -80, 36, 63, 7, -21, 121, 66, -127,
+  -89, -57, -114, 98, 104, 9, -72, 0, -49, -78, 113, 101, -65, -55, -120, -43
 };
-static const int32_t MR_CONST lstm5_lstm_bias6[8] = {
-  -3202, -4725, 5342, 6621, -6340, -7415, -902, 2505
-};
-static const int32_t MR_CONST lstm5_lstm_bias7[8] = {
-  -969, 5967, 1479, -5712, 4301, -629, -1734, 170
+static const int64_t MR_CONST lstm5_c9[8] = {
+  -33, -18, -28, 30, 37, -37, -43, -5
 };
 static const int8_t MR_CONST lstm5_c3[56] = {
-  47, -75, -26, -19, 26, 61, -8, -27, 69, 73, -94, 47, -105, -63, 67, 41, -66, -105, -9, 25, -89, -83, 34, 85,
-  -34, 101, 77, 95, -23, -100, -121, -35, 43, 123, -87, 7, -116, 67, 54, -105, -2, -52, 126, -99, -17, -16, -112, 44,
-  -38, -10, 26, -44, -39, -4, -97, 41
+  100, 14, 47, -75, -26, -19, 26, 61, -8, -27, 69, 73, -94, 47, -105, -63, 67, 41, -66, -105, -9, 25, -89, -83,
+  34, 85, -34, 101, 77, 95, -23, -100, -121, -35, 43, 123, -87, 7, -116, 67, 54, -105, -2, -52, 126, -99, -17, -16,
+  -112, 44, -38, -10, 26, -44, -39, -4
 };
 static const int8_t MR_CONST lstm5_c7[64] = {
-  -19, 51, 105, -99, -39, -55, 75, 23, -110, 116, -18, -21, -119, -117, -66, 45, -64, 26, 104, 37, -34, 45, 18, 74,
-  11, 7, -89, -52, -32, 37, 92, -8, 101, 30, -2, -81, 53, 56, -114, -25, -114, 39, 76, 37, -68, -1, -34, 49,
-  -109, 106, -35, 50, 80, -85, -14, -71, -77, -7, -74, 85, 82, 17, 53, 37
+  125, 119, -19, 51, 105, -99, -39, -55, 75, 23, -110, 116, -18, -21, -119, -117, -66, 45, -64, 26, 104, 37, -34, 45,
+  18, 74, 11, 7, -89, -52, -32, 37, 92, -8, 101, 30, -2, -81, 53, 56, -114, -25, -114, 39, 76, 37, -68, -1,
+  -34, 49, -109, 106, -35, 50, 80, -85, -14, -71, -77, -7, -74, 85, 82, 17
 };
-static const int32_t MR_CONST lstm5_lstm_bias10[8] = {
-  10561, -5426, 6470, 11164, -453, 7964, -6921, -9057
-};
-static const int32_t MR_CONST lstm5_lstm_bias11[8] = {
-  714, -4930, 3502, -578, 306, -272, -1326, 1972
+static const int64_t MR_CONST lstm5_c11[8] = {
+  -11, 49, -25, 29, 53, -3, 36, -33
 };
 static const int8_t MR_CONST lstm5_c4[56] = {
-  -73, -116, -30, 3, -72, -79, 124, 21, 100, 42, -20, -100, 26, -59, 46, 113, -89, 47, -19, 79, 85, 28, -117, 79,
-  36, 10, -105, -11, 69, -114, 20, -26, -90, 48, -83, 116, -116, -3, -122, 12, 49, -118, -1, 104, 106, 92, -8, 103,
-  10, -107, 61, 99, -65, -1, 110, -36
+  -59, -51, -73, -116, -30, 3, -72, -79, 124, 21, 100, 42, -20, -100, 26, -59, 46, 113, -89, 47, -19, 79, 85, 28,
+  -117, 79, 36, 10, -105, -11, 69, -114, 20, -26, -90, 48, -83, 116, -116, -3, -122, 12, 49, -118, -1, 104, 106, 92,
+  -8, 103, 10, -107, 61, 99, -65, -1
 };
 static const int8_t MR_CONST lstm5_c8[64] = {
-  4, -29, -54, 42, 94, 10, 28, -4, 62, -33, 4, 49, -47, -45, -63, -74, -36, 126, 119, -43, -84, 10, 55, 29,
-  -124, 100, 90, 83, -63, 5, -58, -40, 69, 74, 64, -50, -6, -2, -126, 111, -71, -58, 126, -32, 113, 12, -74, -113,
-  98, 80, 85, 55, 70, -78, 91, -96, 123, 25, 126, -103, -102, 15, 25, -87
+  -50, -32, 4, -29, -54, 42, 94, 10, 28, -4, 62, -33, 4, 49, -47, -45, -63, -74, -36, 126, 119, -43, -84, 10,
+  55, 29, -124, 100, 90, 83, -63, 5, -58, -40, 69, 74, 64, -50, -6, -2, -126, 111, -71, -58, 126, -32, 113, 12,
+  -74, -113, 98, 80, 85, 55, 70, -78, 91, -96, 123, 25, 126, -103, -102, 15
 };
-static const int32_t MR_CONST lstm5_lstm_bias14[8] = {
-  -91, -13278, -9619, -16163, -7317, 16571, 8663, -2202
+static const int64_t MR_CONST lstm5_c12[8] = {
+  -30, 0, -25, -18, -31, -14, 31, 17
 };
-static const int32_t MR_CONST lstm5_lstm_bias15[8] = {
-  1547, -2499, 2992, -119, 2278, -1649, 5185, 374
-};
-static const mr_lstm_params MR_CONST lstm5_lstm16 = {.batches = 2, .time_steps = 2, .n_input = 7, .n_cell = 8, .time_major = 0, .hidden_zero_point = -17, .forget = {.input_weights = lstm5_c2, .recurrent_weights = lstm5_c6, .input_bias = lstm5_lstm_bias2, .recurrent_bias = lstm5_lstm_bias3, .input_multiplier = 1483799160, .input_shift = 0, .recurrent_multiplier = 2088479437, .recurrent_shift = -1}, .input = {.input_weights = lstm5_c1, .recurrent_weights = lstm5_c5, .input_bias = lstm5_lstm_bias6, .recurrent_bias = lstm5_lstm_bias7, .input_multiplier = 2070231360, .input_shift = 0, .recurrent_multiplier = 1995604211, .recurrent_shift = -1}, .cell = {.input_weights = lstm5_c3, .recurrent_weights = lstm5_c7, .input_bias = lstm5_lstm_bias10, .recurrent_bias = lstm5_lstm_bias11, .input_multiplier = 1508421832, .input_shift = 0, .recurrent_multiplier = 1426550998, .recurrent_shift = 0}, .output = {.input_weights = lstm5_c4, .recurrent_weights = lstm5_c8, .input_bias = lstm5_lstm_bias14, .recurrent_bias = lstm5_lstm_bias15, .input_multiplier = 1761798145, .input_shift = -1, .recurrent_multiplier = 1249242944, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1651910559, .input_cell_shift = -17, .hidden_multiplier = 1182290276, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 18018, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 1}};
-static int8_t lstm5_state13[16] = {
-  -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17, -17
-};
+static const mr_lstm_params MR_CONST lstm5_lstm12 = {.batches = 2, .time_steps = 2, .n_input = 7, .n_cell = 8, .time_major = 0, .hidden_zero_point = 0, .forget = {.input_weights = lstm5_c2, .recurrent_weights = lstm5_c6, .input_multiplier = 1476963729, .input_shift = 6, .recurrent_multiplier = 1996984540, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm5_c10}, .input = {.input_weights = lstm5_c1, .recurrent_weights = lstm5_c5, .input_multiplier = 1393222294, .input_shift = 8, .recurrent_multiplier = 1208819075, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm5_c9}, .cell = {.input_weights = lstm5_c3, .recurrent_weights = lstm5_c7, .input_multiplier = 1252705777, .input_shift = 8, .recurrent_multiplier = 1152250443, .recurrent_shift = 8, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm5_c11}, .output = {.input_weights = lstm5_c4, .recurrent_weights = lstm5_c8, .input_multiplier = 1775575656, .input_shift = 8, .recurrent_multiplier = 1985741028, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm5_c12}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1651910559, .input_cell_shift = -17, .hidden_multiplier = 1182290276, .hidden_shift = -15, .use_cell_clip = 1, .quantized_cell_clip = 9485, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 1}};
+static int16_t lstm5_state13[16];
 static int16_t lstm5_state14[16];
 static void lstm5_run(void) {
-  mr_lstm_s8(&lstm5_lstm16, (const int8_t *)(A + 0), lstm5_state13, lstm5_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 112));
+  mr_lstm_s16(&lstm5_lstm12, (const int16_t *)(A + 0), lstm5_state13, lstm5_state14, (int16_t *)(A + 128), (int16_t *)(int8_t *)(A + 192));
 }
-static const uint8_t lstm5_in0[28] = {
-  244, 70, 115, 255, 69, 241, 225, 250, 162, 199, 196, 138, 64, 159, 8, 139, 154, 229, 54, 35, 66, 215, 242, 210,
-  109, 245, 145, 37
+static const uint8_t lstm5_in0[56] = {
+  235, 244, 116, 70, 139, 115, 132, 255, 67, 69, 152, 241, 163, 225, 213, 250, 2, 162, 143, 199, 223, 196, 22, 138,
+  7, 64, 17, 159, 4, 8, 134, 139, 209, 154, 100, 229, 88, 54, 136, 35, 252, 66, 36, 215, 237, 242, 128, 210,
+  33, 109, 214, 245, 10, 145, 248, 37
 };
-static const uint8_t lstm5_out0[32] = {
-  242, 241, 240, 247, 237, 239, 232, 232, 253, 235, 245, 237, 23, 1, 240, 214, 241, 238, 251, 247, 240, 12, 240, 233,
-  239, 235, 239, 240, 239, 249, 220, 238
+static const uint8_t lstm5_out0[64] = {
+  4, 0, 4, 0, 4, 0, 252, 255, 121, 210, 4, 0, 0, 0, 252, 255, 207, 25, 0, 0, 232, 12, 0, 0,
+  25, 243, 0, 0, 2, 0, 2, 0, 121, 210, 4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 252, 255, 4, 0,
+  21, 243, 1, 0, 3, 0, 4, 0, 22, 243, 1, 0, 254, 255, 236, 12
 };
-static const mr_graph_tensor lstm5_tensors[] = {{0, 0, 28, lstm5_in0}, {1, 80, 32, lstm5_out0}};
+static const mr_graph_tensor lstm5_tensors[] = {{0, 0, 56, lstm5_in0}, {1, 128, 64, lstm5_out0}};
 static const int8_t MR_CONST lstm6_c2[20] = {
-  39, -26, 60, -90, -33, -89, 40, 6, 62, -106, 98, 24, -77, -56, -5, -67, 119, -85, 104, -96
+  -61, 105, 39, -26, 60, -90, -33, -89, 40, 6, 62, -106, 98, 24, -77, -56, -5, -67, 119, -85
 };
 static const int8_t MR_CONST lstm6_c6[4] = {
-  -119, 70, -95, -68
+  29, -85, -119, 70
 };
-static const int32_t MR_CONST lstm6_lstm_bias2[2] = {
-  857, 6703
-};
-static const int32_t MR_CONST lstm6_lstm_bias3[2] = {
-  -980, -3260
+static const int64_t MR_CONST lstm6_c10[2] = {
+  19, -3
 };
 static const int8_t MR_CONST lstm6_c1[20] = {
-  -110, -100, -6, 26, -1, 87, -20, 3, 79, -79, 1, 46, 21, 103, 26, -83, -125, 48, -67, -29
+  -15, 94, -110, -100, -6, 26, -1, 87, -20, 3, 79, -79, 1, 46, 21, 103, 26, -83, -125, 48
 };
 static const int8_t MR_CONST lstm6_c5[4] = {
-  -11, -57, -107, -12
+  59, -117, -11, -57
 };
-static const int32_t MR_CONST lstm6_lstm_bias6[2] = {
-  -3389, 2944
-};
-static const int32_t MR_CONST lstm6_lstm_bias7[2] = {
-  -1360, -2380
+static const int64_t MR_CONST lstm6_c9[2] = {
+  -51, -27
 };
 static const int8_t MR_CONST lstm6_c3[20] = {
-  -13, -78, 101, 45, 42, 1, -65, 78, -32, -17, 63, 115, -43, -121, 71, -85, 67, 104, -122, 43
+  120, 56, -13, -78, 101, 45, 42, 1, -65, 78, -32, -17, 63, 115, -43, -121, 71, -85, 67, 104
 };
 static const int8_t MR_CONST lstm6_c7[4] = {
-  20, -5, 55, 18
+  69, 68, 20, -5
 };
-static const int32_t MR_CONST lstm6_lstm_bias10[2] = {
-  -8037, 3464
-};
-static const int32_t MR_CONST lstm6_lstm_bias11[2] = {
-  300, 1460
+static const int64_t MR_CONST lstm6_c11[2] = {
+  135, -128
 };
 static const int8_t MR_CONST lstm6_c4[20] = {
-  1, 34, -1, 66, 75, -59, 33, -115, -63, 40, -35, 65, -59, -27, -102, -48, -24, 34, -94, 28
+  -20, -113, 1, 34, -1, 66, 75, -59, 33, -115, -63, 40, -35, 65, -59, -27, -102, -48, -24, 34
 };
 static const int8_t MR_CONST lstm6_c8[4] = {
-  -70, 123, -103, -117
+  -45, 19, -70, 123
 };
-static const int32_t MR_CONST lstm6_lstm_bias14[2] = {
-  -41139, -52393
+static const int64_t MR_CONST lstm6_c12[2] = {
+  18, -24
 };
-static const int32_t MR_CONST lstm6_lstm_bias15[2] = {
-  1060, -4400
-};
-static const mr_lstm_params MR_CONST lstm6_lstm16 = {.batches = 2, .time_steps = 2, .n_input = 10, .n_cell = 2, .time_major = 1, .hidden_zero_point = -20, .forget = {.input_weights = lstm6_c2, .recurrent_weights = lstm6_c6, .input_bias = lstm6_lstm_bias2, .recurrent_bias = lstm6_lstm_bias3, .input_multiplier = 2008816477, .input_shift = 0, .recurrent_multiplier = 1383752212, .recurrent_shift = -1}, .input = {.input_weights = lstm6_c1, .recurrent_weights = lstm6_c5, .input_bias = lstm6_lstm_bias6, .recurrent_bias = lstm6_lstm_bias7, .input_multiplier = 1914373934, .input_shift = 0, .recurrent_multiplier = 1412787184, .recurrent_shift = -2}, .cell = {.input_weights = lstm6_c3, .recurrent_weights = lstm6_c7, .input_bias = lstm6_lstm_bias10, .recurrent_bias = lstm6_lstm_bias11, .input_multiplier = 1610245062, .input_shift = 0, .recurrent_multiplier = 1154566740, .recurrent_shift = 1}, .output = {.input_weights = lstm6_c4, .recurrent_weights = lstm6_c8, .input_bias = lstm6_lstm_bias14, .recurrent_bias = lstm6_lstm_bias15, .input_multiplier = 1822852863, .input_shift = -3, .recurrent_multiplier = 1790442223, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -18, .hidden_multiplier = 1392241114, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 20480, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 1}};
-static int8_t lstm6_state13[4] = {
-  -20, -20, -20, -20
-};
+static const mr_lstm_params MR_CONST lstm6_lstm12 = {.batches = 2, .time_steps = 2, .n_input = 10, .n_cell = 2, .time_major = 1, .hidden_zero_point = 0, .forget = {.input_weights = lstm6_c2, .recurrent_weights = lstm6_c6, .input_multiplier = 1830068467, .input_shift = 7, .recurrent_multiplier = 1469589000, .recurrent_shift = 8, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm6_c10}, .input = {.input_weights = lstm6_c1, .recurrent_weights = lstm6_c5, .input_multiplier = 1227209261, .input_shift = 8, .recurrent_multiplier = 1883484522, .recurrent_shift = 8, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm6_c9}, .cell = {.input_weights = lstm6_c3, .recurrent_weights = lstm6_c7, .input_multiplier = 1465272043, .input_shift = 6, .recurrent_multiplier = 1753173892, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm6_c11}, .output = {.input_weights = lstm6_c4, .recurrent_weights = lstm6_c8, .input_multiplier = 1497422091, .input_shift = 8, .recurrent_multiplier = 1778351072, .recurrent_shift = 8, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm6_c12}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -18, .hidden_multiplier = 1392241114, .hidden_shift = -16, .use_cell_clip = 1, .quantized_cell_clip = 20480, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 1}};
+static int16_t lstm6_state13[4];
 static int16_t lstm6_state14[4];
 static void lstm6_run(void) {
-  mr_lstm_s8(&lstm6_lstm16, (const int8_t *)(A + 0), lstm6_state13, lstm6_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 96));
+  mr_lstm_s16(&lstm6_lstm12, (const int16_t *)(A + 0), lstm6_state13, lstm6_state14, (int16_t *)(A + 112), (int16_t *)(int8_t *)(A + 128));
 }
-static const uint8_t lstm6_in0[40] = {
-  193, 177, 54, 54, 17, 207, 37, 116, 54, 155, 40, 142, 250, 246, 156, 163, 81, 74, 128, 54, 226, 35, 109, 160,
-  90, 249, 101, 18, 197, 195, 99, 114, 19, 129, 73, 114, 239, 106, 98, 194
+static const uint8_t lstm6_in0[80] = {
+  198, 193, 155, 177, 252, 54, 199, 54, 95, 17, 196, 207, 238, 37, 237, 116, 14, 54, 102, 155, 197, 40, 74, 142,
+  18, 250, 163, 246, 18, 156, 190, 163, 80, 81, 237, 74, 234, 128, 150, 54, 154, 226, 51, 35, 131, 109, 178, 160,
+  64, 90, 163, 249, 79, 101, 40, 18, 54, 197, 186, 195, 177, 99, 52, 114, 133, 19, 2, 129, 129, 73, 214, 114,
+  181, 239, 45, 106, 35, 98, 35, 194
 };
-static const uint8_t lstm6_out0[8] = {
-  242, 231, 236, 243, 243, 232, 235, 239
+static const uint8_t lstm6_out0[16] = {
+  251, 255, 0, 0, 0, 0, 3, 0, 251, 255, 220, 255, 31, 0, 146, 9
 };
-static const mr_graph_tensor lstm6_tensors[] = {{0, 0, 40, lstm6_in0}, {1, 80, 8, lstm6_out0}};
+static const mr_graph_tensor lstm6_tensors[] = {{0, 0, 80, lstm6_in0}, {1, 112, 16, lstm6_out0}};
 static const int8_t MR_CONST lstm7_c2[24] = {
-  -67, -71, 108, -4, 98, -117, 119, 116, 85, 9, 109, 73, 47, -29, -104, 0, -76, -70, -102, 76, -127, 4, 97, 54
+  -92, 85, -67, -71, 108, -4, 98, -117, 119, 116, 85, 9, 109, 73, 47, -29, -104, 0, -76, -70, -102, 76, -127, 4
 };
 static const int8_t MR_CONST lstm7_c6[9] = {
-  -55, 72, 67, -122, -87, -50, 11, 0, -80
+  103, -4, 113, 72, 67, -122, -87, -50, 11
 };
-static const int32_t MR_CONST lstm7_lstm_bias2[3] = {
-  4098, -11315, 1592
-};
-static const int32_t MR_CONST lstm7_lstm_bias3[3] = {
-  1008, -3108, -828
+static const int64_t MR_CONST lstm7_c10[3] = {
+  29, 53, -42
 };
 static const int8_t MR_CONST lstm7_c1[24] = {
-  101, -51, -99, -12, 6, 100, -9, -103, -42, -125, 88, -38, 73, 9, -5, 96, -21, -44, -54, 30, -34, 25, 60, -1
+  -104, -106, 101, -51, -99, -12, 6, 100, -9, -103, -42, -125, 88, -38, 73, 9, -5, 96, -21, -44, -54, 30, -34, 25
 };
 static const int8_t MR_CONST lstm7_c5[9] = {
-  -113, 96, -113, 63, 30, -103, 117, 103, -88
+  75, 88, -113, 96, -113, 63, 30, -103, 117
 };
-static const int32_t MR_CONST lstm7_lstm_bias6[3] = {
-  -51589, -24817, 30705
-};
-static const int32_t MR_CONST lstm7_lstm_bias7[3] = {
-  -1560, -120, 1584
+static const int64_t MR_CONST lstm7_c9[3] = {
+  33, -44, -19
 };
 static const int8_t MR_CONST lstm7_c3[24] = {
-  -2, 37, 87, 41, 77, 66, -116, -6, 83, -105, 123, -100, -76, -125, -81, 11, 9, -2, -24, -18, 81, -80, 56, -38
+  -2, -74, -2, 37, 87, 41, 77, 66, -116, -6, 83, -105, 123, -100, -76, -125, -81, 11, 9, -2, -24, -18, 81, -80
 };
 static const int8_t MR_CONST lstm7_c7[9] = {
-  62, 2, -113, -116, 50, -62, 57, 19, -39
+  -44, -120, 62, 2, -113, -116, 50, -62, 57
 };
-static const int32_t MR_CONST lstm7_lstm_bias10[3] = {
-  -18302, 34938, -1420
-};
-static const int32_t MR_CONST lstm7_lstm_bias11[3] = {
-  -588, -1536, 444
+static const int64_t MR_CONST lstm7_c11[3] = {
+  -8, -18, 38
 };
 static const int8_t MR_CONST lstm7_c4[24] = {
-  101, -4, 23, -16, 121, 35, -58, -71, -9, -73, -11, 17, 61, -99, -105, -62, 54, -10, 9, -100, -88, -106, 67, 29
+  -54, 95, 101, -4, 23, -16, 121, 35, -58, -71, -9, -73, -11, 17, 61, -99, -105, -62, 54, -10, 9, -100, -88, -106
 };
 static const int8_t MR_CONST lstm7_c8[9] = {
-  -49, -123, 76, 71, 41, -68, 60, 17, 92
+  19, -49, 53, -123, 76, 71, 41, -68, 60
 };
-static const int32_t MR_CONST lstm7_lstm_bias14[3] = {
-  -10548, 11118, -444
+static const int64_t MR_CONST lstm7_c12[3] = {
+  -4, -66, 39
 };
-static const int32_t MR_CONST lstm7_lstm_bias15[3] = {
-  -1152, 528, 2028
-};
-static const mr_lstm_params MR_CONST lstm7_lstm16 = {.batches = 1, .time_steps = 5, .n_input = 8, .n_cell = 3, .time_major = 1, .hidden_zero_point = -12, .forget = {.input_weights = lstm7_c2, .recurrent_weights = lstm7_c6, .input_bias = lstm7_lstm_bias2, .recurrent_bias = lstm7_lstm_bias3, .input_multiplier = 2059632275, .input_shift = 0, .recurrent_multiplier = 1135522355, .recurrent_shift = 1}, .input = {.input_weights = lstm7_c1, .recurrent_weights = lstm7_c5, .input_bias = lstm7_lstm_bias6, .recurrent_bias = lstm7_lstm_bias7, .input_multiplier = 1287397695, .input_shift = -2, .recurrent_multiplier = 2060823278, .recurrent_shift = 0}, .cell = {.input_weights = lstm7_c3, .recurrent_weights = lstm7_c7, .input_bias = lstm7_lstm_bias10, .recurrent_bias = lstm7_lstm_bias11, .input_multiplier = 1228199774, .input_shift = -1, .recurrent_multiplier = 2118558241, .recurrent_shift = -3}, .output = {.input_weights = lstm7_c4, .recurrent_weights = lstm7_c8, .input_bias = lstm7_lstm_bias14, .recurrent_bias = lstm7_lstm_bias15, .input_multiplier = 1076953745, .input_shift = 1, .recurrent_multiplier = 1760545358, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1458808245, .hidden_shift = -24, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
-static int8_t lstm7_state13[3] = {
-  -12, -12, -12
-};
+static const mr_lstm_params MR_CONST lstm7_lstm12 = {.batches = 1, .time_steps = 5, .n_input = 8, .n_cell = 3, .time_major = 1, .hidden_zero_point = 0, .forget = {.input_weights = lstm7_c2, .recurrent_weights = lstm7_c6, .input_multiplier = 1274266877, .input_shift = 8, .recurrent_multiplier = 1658218358, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm7_c10}, .input = {.input_weights = lstm7_c1, .recurrent_weights = lstm7_c5, .input_multiplier = 1504148238, .input_shift = 8, .recurrent_multiplier = 1551179475, .recurrent_shift = 8, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm7_c9}, .cell = {.input_weights = lstm7_c3, .recurrent_weights = lstm7_c7, .input_multiplier = 1781328352, .input_shift = 8, .recurrent_multiplier = 1225218384, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm7_c11}, .output = {.input_weights = lstm7_c4, .recurrent_weights = lstm7_c8, .input_multiplier = 1872081861, .input_shift = 7, .recurrent_multiplier = 1756146356, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm7_c12}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1458808245, .hidden_shift = -16, .use_cell_clip = 0, .quantized_cell_clip = 0, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
+static int16_t lstm7_state13[3];
 static int16_t lstm7_state14[3];
 static void lstm7_run(void) {
-  mr_lstm_s8(&lstm7_lstm16, (const int8_t *)(A + 0), lstm7_state13, lstm7_state14, (int8_t *)(A + 80), (int16_t *)(int8_t *)(A + 96));
+  mr_lstm_s16(&lstm7_lstm12, (const int16_t *)(A + 0), lstm7_state13, lstm7_state14, (int16_t *)(A + 112), (int16_t *)(int8_t *)(A + 144));
 }
-static const uint8_t lstm7_in0[40] = {
-  142, 203, 83, 109, 67, 59, 47, 202, 84, 138, 226, 230, 95, 63, 195, 72, 126, 97, 27, 98, 227, 160, 124, 27,
-  41, 224, 85, 238, 251, 202, 200, 141, 202, 5, 197, 68, 23, 109, 235, 58
+static const uint8_t lstm7_in0[80] = {
+  54, 142, 180, 203, 227, 83, 229, 109, 110, 67, 150, 59, 246, 47, 206, 202, 168, 84, 177, 138, 211, 226, 96, 230,
+  152, 95, 181, 63, 122, 195, 177, 72, 122, 126, 215, 97, 109, 27, 232, 98, 124, 227, 213, 160, 172, 124, 64, 27,
+  150, 41, 56, 224, 204, 85, 107, 238, 93, 251, 142, 202, 223, 200, 187, 141, 120, 202, 254, 5, 149, 197, 71, 68,
+  225, 23, 171, 109, 174, 235, 227, 58
 };
-static const uint8_t lstm7_out0[15] = {
-  244, 0, 244, 237, 12, 243, 244, 250, 1, 236, 9, 248, 244, 246, 244
+static const uint8_t lstm7_out0[30] = {
+  25, 33, 3, 0, 3, 0, 10, 10, 0, 0, 0, 0, 162, 10, 0, 0, 11, 10, 179, 2, 0, 0, 24, 20,
+  91, 1, 245, 245, 82, 5
 };
-static const mr_graph_tensor lstm7_tensors[] = {{0, 0, 40, lstm7_in0}, {1, 80, 15, lstm7_out0}};
+static const mr_graph_tensor lstm7_tensors[] = {{0, 0, 80, lstm7_in0}, {1, 112, 30, lstm7_out0}};
 static const int8_t MR_CONST lstm8_c2[42] = {
-  -82, -77, -15, -31, 72, 69, 106, 56, -68, -93, -54, -11, -41, -111, -98, -112, -55, 106, 110, -55, 19, -14, -8, 11,
-  62, 92, 59, 102, -101, 1, 24, -108, 24, -87, -110, 103, -107, -111, 35, -69, -33, 100
+  -29, 127, -82, -77, -15, -31, 72, 69, 106, 56, -68, -93, -54, -11, -41, -111, -98, -112, -55, 106, 110, -55, 19, -14,
+  -8, 11, 62, 92, 59, 102, -101, 1, 24, -108, 24, -87, -110, 103, -107, -111, 35, -69
 };
 static const int8_t MR_CONST lstm8_c6[49] = {
-  -34, -89, 62, -66, 8, -14, -4, -92, 116, 86, -123, -39, 21, -84, -78, -67, -62, 50, 16, 76, -101, -29, -13, 33,
-  -49, -107, -79, -89, 75, -68, 85, -11, 60, -39, 84, -10, -125, -94, -27, -99, -54, 26, -123, -45, -95, -70, -113, -80,
-  72
+  46, 36, -45, -89, 62, -66, 8, -14, -4, -92, 116, 86, -123, -39, 21, -84, -78, -67, -62, 50, 16, 76, -101, -29,
+  -13, 33, -49, -107, -79, -89, 75, -68, 85, -11, 60, -39, 84, -10, -125, -94, -27, -99, -54, 26, -123, -45, -95, -70,
+  -113
 };
-static const int32_t MR_CONST lstm8_lstm_bias2[7] = {
-  1320, 6637, 7926, 1854, -1009, 1017, -2158
-};
-static const int32_t MR_CONST lstm8_lstm_bias3[7] = {
-  2603, 2185, 3154, 6327, -3534, 7277, 8626
+static const int64_t MR_CONST lstm8_c10[7] = {
+  23, 1, 27, 13, 14, 13, -8
 };
 static const int8_t MR_CONST lstm8_c1[42] = {
-  72, 121, 76, 47, 119, -36, 114, 40, 1, -1, -99, -38, -75, -11, -84, 72, 113, 3, -112, -83, 24, 19, -104, -85,
-  -123, -107, 71, 33, -38, 68, -63, -105, -6, 88, 40, 39, -14, 112, 91, 73, -63, 67
+  -46, -62, 72, 121, 76, 47, 119, -36, 114, 40, 1, -1, -99, -38, -75, -11, -84, 72, 113, 3, -112, -83, 24, 19,
+  -104, -85, -123, -107, 71, 33, -38, 68, -63, -105, -6, 88, 40, 39, -14, 112, 91, 73
 };
 static const int8_t MR_CONST lstm8_c5[49] = {
-  0, 119, -85, 107, -101, -72, -87, 29, -109, 33, -81, -14, 109, -1, -40, -11, 80, 122, -76, 9, -16, -31, -43, 67,
-  118, 44, 49, 102, 94, -24, -88, -55, 17, 14, 39, 126, -117, -95, 115, -91, 77, 86, 76, -81, -50, 33, 21, 46,
-  -109
+  -80, 112, 0, 119, -85, 107, -101, -72, -87, 29, -109, 33, -81, -14, 109, -1, -40, -11, 80, 122, -76, 9, -16, -31,
+  -43, 67, 118, 44, 49, 102, 94, -24, -88, -55, 17, 14, 39, 126, -117, -95, 115, -91, 77, 86, 76, -81, -50, 33,
+  21
 };
-static const int32_t MR_CONST lstm8_lstm_bias6[7] = {
-  -19700, 10647, 18612, -15261, 5824, -19138, 11306
-};
-static const int32_t MR_CONST lstm8_lstm_bias7[7] = {
-  2261, 646, -1292, -5814, 57, -1919, 1216
+static const int64_t MR_CONST lstm8_c9[7] = {
+  -21, -25, 21, 36, -40, 8, -37
 };
 static const int8_t MR_CONST lstm8_c3[42] = {
-  -102, -24, -82, -52, -123, 13, 120, -30, 61, 18, 67, -93, -72, 11, -111, -80, 57, 66, 29, 126, -7, -93, -98, -53,
-  -93, -118, -63, -2, 38, -40, 74, -19, 81, -3, -108, -84, 109, 79, -66, 115, -109, -96
+  -116, 123, -102, -24, -82, -52, -123, 13, 120, -30, 61, 18, 67, -93, -72, 11, -111, -80, 57, 66, 29, 126, -7, -93,
+  -98, -53, -93, -118, -63, -2, 38, -40, 74, -19, 81, -3, -108, -84, 109, 79, -66, 115
 };
 static const int8_t MR_CONST lstm8_c7[49] = {
-  -37, -88, 2, -50, -48, 116, 113, 100, -36, 101, 124, -28, 121, 52, 87, 18, -101, -41, 84, -37, -119, -61, -88, 46,
-  -84, -120, -113, -99, 0, -40, -103, -53, 4, 98, 35, 97, 108, 115, 11, -32, 99, 80, 60, -43, -123, 42, -84, -80,
-  4
+  95, -70, -37, -88, 2, -50, -48, 116, 113, 100, -36, 101, 124, -28, 121, 52, 87, 18, -101, -41, 84, -37, -119, -61,
+  -88, 46, -84, -120, -113, -99, 0, -40, -103, -53, 4, 98, 35, 97, 108, 115, 11, -32, 99, 80, 60, -43, -123, 42,
+  -84
 };
-static const int32_t MR_CONST lstm8_lstm_bias10[7] = {
-  6015, -5545, 8458, 6734, 91, 4933, -5529
-};
-static const int32_t MR_CONST lstm8_lstm_bias11[7] = {
-  -152, -8246, 2071, 9861, 1121, -9082, 4256
+static const int64_t MR_CONST lstm8_c11[7] = {
+  -23, -1, -13, 26, 21, -19, 16
 };
 static const int8_t MR_CONST lstm8_c4[42] = {
-  -121, 44, -44, -29, 59, -32, 2, 111, -35, 35, 107, 9, 50, 97, 63, 53, -82, -99, 105, 66, -61, -121, 112, -22,
-  -77, 104, -125, 1, 112, 23, 107, -29, 44, -58, 87, 118, 100, -25, 81, -90, -122, -34
+  61, 92, -121, 44, -44, -29, 59, -32, 2, 111, -35, 35, 107, 9, 50, 97, 63, 53, -82, -99, 105, 66, -61, -121,
+  112, -22, -77, 104, -125, 1, 112, 23, 107, -29, 44, -58, 87, 118, 100, -25, 81, -90
 };
 static const int8_t MR_CONST lstm8_c8[49] = {
-  -47, -119, 58, 103, -75, 101, 101, 53, -36, -53, 23, 17, 58, 16, -91, -23, -122, 61, 48, -4, -55, 15, 31, -34,
-  44, 83, 44, -70, -107, -72, -123, -13, 39, -25, 112, 113, -60, -20, 10, -122, 32, 50, 12, 72, -48, -109, 41, -36,
-  -67
+  -80, 8, 63, -119, 58, 103, -75, 101, 101, 53, -36, -53, 23, 17, 58, 16, -91, -23, -122, 61, 48, -4, -55, 15,
+  31, -34, 44, 83, 44, -70, -107, -72, -123, -13, 39, -25, 112, 113, -60, -20, 10, -122, 32, 50, 12, 72, -48, -109,
+  41
 };
-static const int32_t MR_CONST lstm8_lstm_bias14[7] = {
-  537, 2342, 4352, -5852, -4451, 423, -2766
+static const int64_t MR_CONST lstm8_c12[7] = {
+  -113, -31, 125, 115, -90, -76, 100
 };
-static const int32_t MR_CONST lstm8_lstm_bias15[7] = {
-  -2318, -1482, 3534, -2147, 3591, -57, 2565
-};
-static const mr_lstm_params MR_CONST lstm8_lstm16 = {.batches = 1, .time_steps = 5, .n_input = 6, .n_cell = 7, .time_major = 0, .hidden_zero_point = 19, .forget = {.input_weights = lstm8_c2, .recurrent_weights = lstm8_c6, .input_bias = lstm8_lstm_bias2, .recurrent_bias = lstm8_lstm_bias3, .input_multiplier = 1409316200, .input_shift = 1, .recurrent_multiplier = 1197190976, .recurrent_shift = -1}, .input = {.input_weights = lstm8_c1, .recurrent_weights = lstm8_c5, .input_bias = lstm8_lstm_bias6, .recurrent_bias = lstm8_lstm_bias7, .input_multiplier = 1666567985, .input_shift = -1, .recurrent_multiplier = 1482421815, .recurrent_shift = 0}, .cell = {.input_weights = lstm8_c3, .recurrent_weights = lstm8_c7, .input_bias = lstm8_lstm_bias10, .recurrent_bias = lstm8_lstm_bias11, .input_multiplier = 1392582797, .input_shift = 1, .recurrent_multiplier = 1830313501, .recurrent_shift = -2}, .output = {.input_weights = lstm8_c4, .recurrent_weights = lstm8_c8, .input_bias = lstm8_lstm_bias14, .recurrent_bias = lstm8_lstm_bias15, .input_multiplier = 1224477296, .input_shift = 1, .recurrent_multiplier = 1205372617, .recurrent_shift = 0}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 2017763465, .hidden_shift = -24, .use_cell_clip = 1, .quantized_cell_clip = 32767, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
-static int8_t lstm8_state13[7] = {
-  19, 19, 19, 19, 19, 19, 19
-};
+static const mr_lstm_params MR_CONST lstm8_lstm12 = {.batches = 1, .time_steps = 5, .n_input = 6, .n_cell = 7, .time_major = 0, .hidden_zero_point = 0, .forget = {.input_weights = lstm8_c2, .recurrent_weights = lstm8_c6, .input_multiplier = 1094141282, .input_shift = 9, .recurrent_multiplier = 1313496488, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm8_c10}, .input = {.input_weights = lstm8_c1, .recurrent_weights = lstm8_c5, .input_multiplier = 1673074610, .input_shift = 8, .recurrent_multiplier = 1323158803, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm8_c9}, .cell = {.input_weights = lstm8_c3, .recurrent_weights = lstm8_c7, .input_multiplier = 1268710335, .input_shift = 9, .recurrent_multiplier = 1256865410, .recurrent_shift = 8, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm8_c11}, .output = {.input_weights = lstm8_c4, .recurrent_weights = lstm8_c8, .input_multiplier = 1906830811, .input_shift = 6, .recurrent_multiplier = 1170208097, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm8_c12}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -14, .hidden_multiplier = 2017763465, .hidden_shift = -16, .use_cell_clip = 1, .quantized_cell_clip = 32767, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 3, .input_left_shift = 3}};
+static int16_t lstm8_state13[7];
 static int16_t lstm8_state14[7];
 static void lstm8_run(void) {
-  mr_lstm_s8(&lstm8_lstm16, (const int8_t *)(A + 0), lstm8_state13, lstm8_state14, (int8_t *)(A + 64), (int16_t *)(int8_t *)(A + 112));
+  mr_lstm_s16(&lstm8_lstm12, (const int16_t *)(A + 0), lstm8_state13, lstm8_state14, (int16_t *)(A + 96), (int16_t *)(int8_t *)(A + 176));
 }
-static const uint8_t lstm8_in0[30] = {
-  35, 128, 50, 16, 75, 77, 52, 168, 184, 222, 36, 186, 213, 142, 74, 56, 92, 81, 142, 63, 82, 55, 146, 128,
-  41, 188, 44, 186, 96, 143
+static const uint8_t lstm8_in0[60] = {
+  94, 35, 28, 128, 136, 50, 40, 16, 33, 75, 66, 77, 39, 52, 250, 168, 188, 184, 143, 222, 76, 36, 186, 186,
+  212, 213, 186, 142, 227, 74, 178, 56, 68, 92, 155, 81, 75, 142, 71, 63, 171, 82, 187, 55, 108, 146, 123, 128,
+  211, 41, 48, 188, 248, 44, 174, 186, 189, 96, 115, 143
 };
-static const uint8_t lstm8_out0[35] = {
-  19, 24, 19, 18, 19, 13, 13, 19, 33, 31, 16, 22, 22, 12, 16, 14, 19, 19, 21, 251, 19, 27, 12, 238,
-  19, 20, 19, 50, 13, 19, 30, 60, 22, 37, 13
+static const uint8_t lstm8_out0[70] = {
+  4, 0, 198, 45, 251, 255, 251, 255, 252, 255, 5, 0, 4, 0, 254, 255, 3, 0, 1, 0, 28, 242, 252, 255,
+  203, 27, 227, 22, 255, 255, 199, 27, 254, 255, 55, 228, 25, 242, 0, 0, 252, 255, 228, 13, 24, 19, 227, 13,
+  163, 248, 253, 255, 28, 242, 68, 228, 91, 7, 229, 22, 3, 0, 93, 7, 252, 255, 4, 0, 68, 228
 };
-static const mr_graph_tensor lstm8_tensors[] = {{0, 0, 30, lstm8_in0}, {1, 64, 35, lstm8_out0}};
+static const mr_graph_tensor lstm8_tensors[] = {{0, 0, 60, lstm8_in0}, {1, 96, 70, lstm8_out0}};
 static const int8_t MR_CONST lstm9_c2[90] = {
-  54, -80, -31, -113, -20, 94, 124, 95, 118, -114, 101, -75, -24, 0, -89, -61, -115, -7, 102, -4, -27, -42, -58, -69,
-  84, 8, 45, -28, 86, 62, 60, -82, 82, -34, -88, -77, 0, 88, -108, -6, -60, -40, -64, -15, -28, -24, 14, -87,
-  126, 70, 13, 98, -46, -58, -18, 92, 125, 23, 48, -126, 122, -15, 123, 101, -17, 112, -105, 31, -125, -25, 7, -122,
-  -60, 122, -12, -98, 104, 17, -29, 50, -82, 76, -53, 41, -91, 101, -93, 98, 33, 44
+  -102, -35, 54, -80, -31, -113, -20, 94, 124, 95, 118, -114, 101, -75, -24, 0, -89, -61, -115, -7, 102, -4, -27, -42,
+  -58, -69, 84, 8, 45, -28, 86, 62, 60, -82, 82, -34, -88, -77, 0, 88, -108, -6, -60, -40, -64, -15, -28, -24,
+  14, -87, 126, 70, 13, 98, -46, -58, -18, 92, 125, 23, 48, -126, 122, -15, 123, 101, -17, 112, -105, 31, -125, -25,
+  7, -122, -60, 122, -12, -98, 104, 17, -29, 50, -82, 76, -53, 41, -91, 101, -93, 98
 };
 static const int8_t MR_CONST lstm9_c6[81] = {
-  42, -81, -43, -124, -74, -76, 18, 7, 107, 87, 113, 84, -106, -81, 31, -97, 12, 51, 19, 56, -86, -2, -126, 115,
-  50, -54, -96, -22, -77, 85, 100, -103, -62, 77, -124, 31, 44, 18, 101, -59, -42, 106, -47, -53, -61, 27, -49, -25,
-  86, 103, -58, 47, 68, 78, -33, 88, 39, -4, -9, -39, -6, 89, -60, 0, 82, 46, 47, -108, -118, 77, 0, 60,
-  86, -90, -55, 81, -47, 82, 16, -87, -73
+  -76, 48, -122, -81, -43, -124, -74, -76, 18, 7, 107, 87, 113, 84, -106, -81, 31, -97, 12, 51, 19, 56, -86, -2,
+  -126, 115, 50, -54, -96, -22, -77, 85, 100, -103, -62, 77, -124, 31, 44, 18, 101, -59, -42, 106, -47, -53, -61, 27,
+  -49, -25, 86, 103, -58, 47, 68, 78, -33, 88, 39, -4, -9, -39, -6, 89, -60, 0, 82, 46, 47, -108, -118, 77,
+  0, 60, 86, -90, -55, 81, -47, 82, 16
 };
-static const int32_t MR_CONST lstm9_lstm_bias2[9] = {
-  -11726, 15631, -5401, 11924, 19818, -3385, -17171, 16683, -15947
-};
-static const int32_t MR_CONST lstm9_lstm_bias3[9] = {
-  -448, 188, -248, -190, 14, 554, 130, 172, -174
+static const int64_t MR_CONST lstm9_c10[9] = {
+  -4, 5, -7, 2, -12, 12, 24, 11, 24
 };
 static const int8_t MR_CONST lstm9_c1[90] = {
-  121, -124, -116, -104, 67, 23, -26, -22, 69, 34, 63, -68, -3, -13, -127, 116, 85, 66, -39, 0, 126, -83, 83, 14,
-  19, -98, -68, 28, -122, 41, -94, -5, 66, -7, -38, 18, -41, -76, 24, -104, 28, 37, -125, 79, -125, -103, 47, 118,
-  92, -102, 113, -66, -50, 80, 111, -97, 1, -103, 41, 65, 119, 12, -69, -31, -45, -99, 94, 59, -28, -48, -46, -100,
-  -40, 100, 88, -17, -33, -26, -96, 69, -93, 49, 73, 20, 76, -14, -20, -114, 30, 100
+  -1, -8, 121, -124, -116, -104, 67, 23, -26, -22, 69, 34, 63, -68, -3, -13, -127, 116, 85, 66, -39, 0, 126, -83,
+  83, 14, 19, -98, -68, 28, -122, 41, -94, -5, 66, -7, -38, 18, -41, -76, 24, -104, 28, 37, -125, 79, -125, -103,
+  47, 118, 92, -102, 113, -66, -50, 80, 111, -97, 1, -103, 41, 65, 119, 12, -69, -31, -45, -99, 94, 59, -28, -48,
+  -46, -100, -40, 100, 88, -17, -33, -26, -96, 69, -93, 49, 73, 20, 76, -14, -20, -114
 };
 static const int8_t MR_CONST lstm9_c5[81] = {
-  -86, -101, -74, 105, -113, -58, -5, 29, 88, -67, -109, 84, -59, -77, -20, 0, -91, 118, -28, 55, -111, -32, 12, 58,
-  -91, 115, -49, -65, 11, 121, 22, -51, 118, 88, -16, 98, 117, 49, 5, -87, -110, 106, 92, -18, -59, -115, -94, 125,
-  -92, -109, -65, -52, -56, 102, 45, -50, -53, 55, 54, -6, -57, -117, 99, -93, 116, 117, -4, -3, -36, -31, 57, 56,
-  -97, -120, 38, -107, -12, -25, 66, -76, -60
+  -28, 49, -86, -101, -74, 105, -113, -58, -5, 29, 88, -67, -109, 84, -59, -77, -20, 0, -91, 118, -28, 55, -111, -32,
+  12, 58, -91, 115, -49, -65, 11, 121, 22, -51, 118, 88, -16, 98, 117, 49, 5, -87, -110, 106, 92, -18, -59, -115,
+  -94, 125, -92, -109, -65, -52, -56, 102, 45, -50, -53, 55, 54, -6, -57, -117, 99, -93, 116, 117, -4, -3, -36, -31,
+  57, 56, -97, -120, 38, -107, -12, -25, 66
 };
-static const int32_t MR_CONST lstm9_lstm_bias6[9] = {
-  4120, 5845, 5404, 25865, -320, -7119, -10761, 4678, -14548
-};
-static const int32_t MR_CONST lstm9_lstm_bias7[9] = {
-  -430, -442, -142, 652, 190, -712, -60, 358, -786
+static const int64_t MR_CONST lstm9_c9[9] = {
+  27, -10, 30, -3, -8, -13, 8, -30, -14
 };
 static const int8_t MR_CONST lstm9_c3[90] = {
-  33, 62, 72, 99, 42, -48, -127, 95, -29, 116, 83, 85, -60, 121, -96, 104, -10, -91, 103, 101, -126, 2, 47, 115,
-  -87, -113, -35, 107, 96, -119, -6, -5, -42, 40, 103, 89, -121, 124, 62, -6, 28, 17, 29, -35, -78, -26, 125, -111,
-  69, 9, 35, 6, 72, 87, -39, 68, -103, -8, 1, 83, 94, 65, -39, 17, -53, -38, 63, 80, 69, 119, -103, 18,
-  -95, 27, -35, 41, -19, 56, -66, -111, -101, -119, -109, -118, 13, 61, -6, 82, -3, 90
+  85, -119, 33, 62, 72, 99, 42, -48, -127, 95, -29, 116, 83, 85, -60, 121, -96, 104, -10, -91, 103, 101, -126, 2,
+  47, 115, -87, -113, -35, 107, 96, -119, -6, -5, -42, 40, 103, 89, -121, 124, 62, -6, 28, 17, 29, -35, -78, -26,
+  125, -111, 69, 9, 35, 6, 72, 87, -39, 68, -103, -8, 1, 83, 94, 65, -39, 17, -53, -38, 63, 80, 69, 119,
+  -103, 18, -95, 27, -35, 41, -19, 56, -66, -111, -101, -119, -109, -118, 13, 61, -6, 82
 };
 static const int8_t MR_CONST lstm9_c7[81] = {
-  -97, -33, -34, -85, -49, -85, -34, -72, -79, 85, -32, -78, 0, 55, -122, 79, -100, 51, -80, 103, -85, 40, -61, -28,
-  95, 79, 37, -84, 103, -88, 36, 55, 55, -7, 64, 54, -118, -32, -39, -119, -33, -86, -73, -112, 83, 67, 85, -70,
-  91, -33, 95, -77, -100, 124, -105, 44, 18, 115, 122, -89, -110, 40, 2, -118, 89, -12, -69, 45, 10, -56, -99, -65,
-  121, 51, -79, 31, -52, -90, -57, 69, -109
+  -106, 106, -97, -33, -34, -85, -49, -85, -34, -72, -79, 85, -32, -78, 0, 55, -122, 79, -100, 51, -80, 103, -85, 40,
+  -61, -28, 95, 79, 37, -84, 103, -88, 36, 55, 55, -7, 64, 54, -118, -32, -39, -119, -33, -86, -73, -112, 83, 67,
+  85, -70, 91, -33, 95, -77, -100, 124, -105, 44, 18, 115, 122, -89, -110, 40, 2, -118, 89, -12, -69, 45, 10, -56,
+  -99, -65, 121, 51, -79, 31, -52, -90, -57
 };
-static const int32_t MR_CONST lstm9_lstm_bias10[9] = {
-  20645, -96730, 35486, -48855, -64110, -81936, -110942, -18132, -72029
-};
-static const int32_t MR_CONST lstm9_lstm_bias11[9] = {
-  -1136, -124, 200, 376, -1058, 364, 74, -550, -230
+static const int64_t MR_CONST lstm9_c11[9] = {
+  -16, 26, -26, 10, -9, -27, -26, -30, -23
 };
 static const int8_t MR_CONST lstm9_c4[90] = {
-  46, 63, -127, -43, 45, 6, 96, 38, 1, 85, -99, -82, -103, -80, 33, -56, -9, -27, -117, -119, -98, -41, -95, -90,
-  -70, 0, 66, 8, -72, 85, -12, 89, -103, -75, 66, -91, -117, -126, 12, -66, 39, 53, -110, -69, -36, 124, 106, -3,
-  -103, 13, 21, -120, -63, 9, 125, 115, -100, -90, 15, -31, -38, 112, 78, 0, 79, 120, 101, 37, 25, 59, -44, -70,
-  6, -121, 56, 88, 55, 8, 26, 15, -69, -6, 22, -73, 40, 122, -31, -72, -20, 95
+  40, 127, 46, 63, -127, -43, 45, 6, 96, 38, 1, 85, -99, -82, -103, -80, 33, -56, -9, -27, -117, -119, -98, -41,
+  -95, -90, -70, 0, 66, 8, -72, 85, -12, 89, -103, -75, 66, -91, -117, -126, 12, -66, 39, 53, -110, -69, -36, 124,
+  106, -3, -103, 13, 21, -120, -63, 9, 125, 115, -100, -90, 15, -31, -38, 112, 78, 0, 79, 120, 101, 37, 25, 59,
+  -44, -70, 6, -121, 56, 88, 55, 8, 26, 15, -69, -6, 22, -73, 40, 122, -31, -72
 };
 static const int8_t MR_CONST lstm9_c8[81] = {
-  -28, 121, 4, 57, -65, -15, 23, 78, 84, 62, -90, -113, 72, -32, -89, -7, -22, -109, -85, -48, -113, 2, -109, -15,
-  -59, -61, 19, 5, 17, -70, -88, -59, 90, -122, -35, -17, 8, 53, 88, -24, 3, -24, 68, -98, -23, -16, -84, -49,
-  67, -109, 61, 2, -95, 5, 2, -42, 10, -78, 127, -41, -75, 59, 66, 12, -38, -79, 98, 3, 93, -9, 127, 86,
-  24, -123, -89, 91, 78, 22, 91, -62, 108
+  69, -49, -4, 121, 4, 57, -65, -15, 23, 78, 84, 62, -90, -113, 72, -32, -89, -7, -22, -109, -85, -48, -113, 2,
+  -109, -15, -59, -61, 19, 5, 17, -70, -88, -59, 90, -122, -35, -17, 8, 53, 88, -24, 3, -24, 68, -98, -23, -16,
+  -84, -49, 67, -109, 61, 2, -95, 5, 2, -42, 10, -78, 127, -41, -75, 59, 66, 12, -38, -79, 98, 3, 93, -9,
+  127, 86, 24, -123, -89, 91, 78, 22, 91
 };
-static const int32_t MR_CONST lstm9_lstm_bias14[9] = {
-  -23282, 75459, 31643, 43858, -252, 14373, -63220, 581, 6877
+static const int64_t MR_CONST lstm9_c12[9] = {
+  -35, 5, -7, -19, -25, 6, 2, 17, 12
 };
-static const int32_t MR_CONST lstm9_lstm_bias15[9] = {
-  518, -656, -938, -558, 102, -436, 56, 586, 280
-};
-static const mr_lstm_params MR_CONST lstm9_lstm16 = {.batches = 3, .time_steps = 1, .n_input = 10, .n_cell = 9, .time_major = 1, .hidden_zero_point = -2, .forget = {.input_weights = lstm9_c2, .recurrent_weights = lstm9_c6, .input_bias = lstm9_lstm_bias2, .recurrent_bias = lstm9_lstm_bias3, .input_multiplier = 1721040237, .input_shift = -1, .recurrent_multiplier = 1161364161, .recurrent_shift = -3}, .input = {.input_weights = lstm9_c1, .recurrent_weights = lstm9_c5, .input_bias = lstm9_lstm_bias6, .recurrent_bias = lstm9_lstm_bias7, .input_multiplier = 1082189661, .input_shift = 0, .recurrent_multiplier = 1985158332, .recurrent_shift = -1}, .cell = {.input_weights = lstm9_c3, .recurrent_weights = lstm9_c7, .input_bias = lstm9_lstm_bias10, .recurrent_bias = lstm9_lstm_bias11, .input_multiplier = 1411474349, .input_shift = -3, .recurrent_multiplier = 1279377319, .recurrent_shift = 0}, .output = {.input_weights = lstm9_c4, .recurrent_weights = lstm9_c8, .input_bias = lstm9_lstm_bias14, .recurrent_bias = lstm9_lstm_bias15, .input_multiplier = 1094106660, .input_shift = 1, .recurrent_multiplier = 1461017017, .recurrent_shift = -1}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1824799474, .hidden_shift = -23, .use_cell_clip = 1, .quantized_cell_clip = 10249, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
-static int8_t lstm9_state13[27] = {
-  -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2,
-  -2, -2, -2
-};
+static const mr_lstm_params MR_CONST lstm9_lstm12 = {.batches = 3, .time_steps = 1, .n_input = 10, .n_cell = 9, .time_major = 1, .hidden_zero_point = 0, .forget = {.input_weights = lstm9_c2, .recurrent_weights = lstm9_c6, .input_multiplier = 1968576020, .input_shift = 8, .recurrent_multiplier = 1919352711, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm9_c10}, .input = {.input_weights = lstm9_c1, .recurrent_weights = lstm9_c5, .input_multiplier = 2101470006, .input_shift = 8, .recurrent_multiplier = 1225384085, .recurrent_shift = 8, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm9_c9}, .cell = {.input_weights = lstm9_c3, .recurrent_weights = lstm9_c7, .input_multiplier = 1507339981, .input_shift = 8, .recurrent_multiplier = 1538676676, .recurrent_shift = 6, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm9_c11}, .output = {.input_weights = lstm9_c4, .recurrent_weights = lstm9_c8, .input_multiplier = 1885678868, .input_shift = 8, .recurrent_multiplier = 1218564330, .recurrent_shift = 7, .input_bias = NULL, .recurrent_bias = NULL, .bias64 = lstm9_c12}, .forget_cell_multiplier = 1073741824, .forget_cell_shift = -14, .input_cell_multiplier = 1073741824, .input_cell_shift = -17, .hidden_multiplier = 1824799474, .hidden_shift = -15, .use_cell_clip = 1, .quantized_cell_clip = 12132, .cell_tanh = {.input_zero_point = 0, .input_range_radius = 0, .input_multiplier = 0, .input_left_shift = 0}};
+static int16_t lstm9_state13[27];
 static int16_t lstm9_state14[27];
 static void lstm9_run(void) {
-  mr_lstm_s8(&lstm9_lstm16, (const int8_t *)(A + 0), lstm9_state13, lstm9_state14, (int8_t *)(A + 128), (int16_t *)(int8_t *)(A + 160));
+  mr_lstm_s16(&lstm9_lstm12, (const int16_t *)(A + 0), lstm9_state13, lstm9_state14, (int16_t *)(A + 192), (int16_t *)(int8_t *)(A + 256));
 }
-static const uint8_t lstm9_in0[30] = {
-  182, 191, 29, 17, 147, 85, 52, 243, 36, 135, 251, 154, 19, 87, 203, 64, 9, 151, 71, 117, 113, 141, 17, 59,
-  190, 1, 241, 12, 28, 240
+static const uint8_t lstm9_in0[60] = {
+  254, 182, 89, 191, 224, 29, 168, 17, 70, 147, 153, 85, 70, 52, 224, 243, 4, 36, 178, 135, 107, 251, 28, 154,
+  175, 19, 255, 87, 24, 203, 56, 64, 152, 9, 142, 151, 189, 71, 7, 117, 130, 113, 19, 141, 28, 17, 108, 59,
+  233, 190, 33, 1, 181, 241, 114, 12, 41, 28, 185, 240
 };
-static const uint8_t lstm9_out0[27] = {
-  254, 174, 6, 181, 209, 253, 254, 255, 252, 254, 187, 25, 183, 253, 188, 254, 213, 199, 254, 176, 60, 188, 249, 192,
-  254, 249, 254
+static const uint8_t lstm9_out0[54] = {
+  52, 173, 0, 0, 249, 255, 52, 173, 204, 82, 249, 255, 0, 0, 249, 255, 249, 255, 7, 0, 0, 0, 204, 82,
+  0, 0, 249, 255, 249, 255, 204, 82, 249, 255, 0, 0, 204, 82, 249, 255, 249, 255, 0, 0, 204, 82, 7, 0,
+  52, 173, 0, 0, 0, 0
 };
-static const mr_graph_tensor lstm9_tensors[] = {{0, 0, 30, lstm9_in0}, {1, 128, 27, lstm9_out0}};
+static const mr_graph_tensor lstm9_tensors[] = {{0, 0, 60, lstm9_in0}, {1, 192, 54, lstm9_out0}};
 
 static const mr_graph_case lstm_golden_cases[] = {
   {"UNIDIRECTIONAL_SEQUENCE_LSTM 4x3x7", lstm0_run, 2, lstm0_tensors},

@@ -1,5 +1,5 @@
 """Golden vectors for lstm.c, taken from the TF Lite Micro wheel: random UNIDIRECTIONAL_SEQUENCE_LSTM layers
-of tests/test_ops_lstm.py, one invocation each from the initial (reset) state; the header holds the calls our
+of tests/test_ops_lstm.py (int8 and 16x8), one invocation each from the initial (reset) state; the header holds the calls our
 lowering emits, as make_golden_shape.py writes them (kernels/lstm_test.c runs them with golden_graph_check.h).
 
     .venv/bin/python micro_runtime/golden/make_golden_lstm.py
@@ -21,7 +21,7 @@ from tests.test_ops_lstm import lstm_case  # noqa: E402
 
 
 def main() -> int:
-    print(write("lstm", [seeded(lstm_case)], 300, "make_golden_lstm.py"))
+    print(write("lstm", [seeded(lstm_case), seeded(lambda s: lstm_case(s, "int16"))], 300, "make_golden_lstm.py"))
     return 0
 
 

@@ -337,13 +337,14 @@ typedef struct {
   const MR_CONST int32_t *bias;
 } mr_svdf_params;
 
-/* UNIDIRECTIONAL_SEQUENCE_LSTM int8 (TFLM's OpDataLSTM). One gate (GateParameters): input [n_input] and hidden
+/* UNIDIRECTIONAL_SEQUENCE_LSTM int8 or int16 (TFLM's OpDataLSTM). One gate (GateParameters): input [n_input] and hidden
  * state [n_cell] through weights [n_cell][n_input] / [n_cell][n_cell] int8, each part requantized to int16 at
  * 2^-12 (quant.fully_connected_output_multiplier). The zero points are folded into effective biases
  * (lowering/lstm.py): input_bias = bias + input_offset x row sums, recurrent_bias = hidden_offset x row sums. */
 typedef struct {
   const MR_CONST int8_t *input_weights, *recurrent_weights;
   const MR_CONST int32_t *input_bias, *recurrent_bias;
+  const MR_CONST int64_t *bias64; /* 16x8 instead: the gate's int64 bias (the zero points are 0) */
   int32_t input_multiplier, input_shift, recurrent_multiplier, recurrent_shift;
 } mr_lstm_gate;
 

@@ -14,6 +14,7 @@ from tflite_patch.graph import Graph, ModelError, Op
 GATES = {"forget": (2, 6, 13), "input": (1, 5, 12), "cell": (3, 7, 14), "output": (4, 8, 15)}
 HIDDEN, CELL = 18, 19
 VARIANTS = {"peephole": (9, 10, 11), "projection": (16, 17), "layer norm": (20, 21, 22, 23)}
+BIAS_TYPES = {"int8": "int32", "int16": "int64"}  # what TFLM's Eval reads the biases as, per activation type
 TANH = 4  # the cell gate's activation: TFLM asserts on any other the schema can express
 GATE_SCALE, TABLE_SCALE = 2.0 ** -12, 2.0 ** -15  # the gates' FC output (Q3.12) and the tables' output (Q0.15)
 
@@ -34,9 +35,9 @@ def _check_operands(graph: Graph, op: Op) -> None:
     if any(ins[k] < 0 for k in range(1, 9)) or any(ins[k] < 0 for k in (0, 12, 13, 14, 15, HIDDEN, CELL)):
         raise ModelError("takes all eight weights, four biases, and the hidden and cell states (no CIFG)")
     x, y, hidden, cell = (graph.tensors[t] for t in (ins[0], op.outputs[0], ins[HIDDEN], ins[CELL]))
-    if x.dtype != "int8" or y.dtype != "int8" or hidden.dtype != "int8" or cell.dtype != "int16":
+    if x.dtype not in BIAS_TYPES or y.dtype != x.dtype or hidden.dtype != x.dtype or cell.dtype != "int16":
         raise ModelError(f"input {x.dtype}, output {y.dtype}, hidden state {hidden.dtype}, cell state {cell.dtype}: "
-                         "the integer LSTM takes int8 ones with an int16 cell state")
+                         "the integer LSTM takes int8 or int16 ones alike with an int16 cell state")
     if not hidden.is_variable or not cell.is_variable:
         raise ModelError("the hidden and cell states must be variable tensors")
     for k in range(1, 9):
@@ -45,8 +46,8 @@ def _check_operands(graph: Graph, op: Op) -> None:
                 or int(w.quant.zero_point[0]) != 0:
             raise ModelError(f"weights {k} must be constant int8 with one scale and zero point 0")
     for k in (12, 13, 14, 15):
-        if graph.tensors[ins[k]].dtype != "int32" or graph.tensors[ins[k]].data is None:
-            raise ModelError(f"bias {k} must be a constant int32 vector")
+        if graph.tensors[ins[k]].dtype != BIAS_TYPES[x.dtype] or graph.tensors[ins[k]].data is None:
+            raise ModelError(f"bias {k} must be a constant {BIAS_TYPES[x.dtype]} vector with {x.dtype} activations")
     if any(t.quant is None or t.quant.scale.size != 1 for t in (x, hidden, cell)):
         raise ModelError("input, hidden and cell states need per-tensor quantization")
 
@@ -54,7 +55,8 @@ def _check_operands(graph: Graph, op: Op) -> None:
 class Lstm(Lowering):
     kinds = ("UNIDIRECTIONAL_SEQUENCE_LSTM",)
     sources = ("lstm.c", "logistic_s16.c")
-    activation_type = "any"  # int8 activations, an int16 cell state
+    activation_type = "any"  # int8 or int16 activations, an int16 cell state either way
+    types = ("int8", "int16")
 
     def check(self, graph: Graph, i: int, op: Op) -> None:
         _check_operands(graph, op)
@@ -82,7 +84,7 @@ class Lstm(Lowering):
         return 3 * rows * n_cell * 2  # three gate vectors at a time (mr_lstm_scratch_bytes)
 
     def constant_bytes(self, graph: Graph, op: Op) -> int:
-        """The eight weight matrices and two effective bias vectors per gate."""
+        """The eight weight matrices and, per gate, two int32 effective biases (int8) or one int64 bias (16x8)."""
         weights = sum(graph.tensors[op.inputs[k]].nbytes for k in range(1, 9))
         return weights + 8 * 4 * _sizes(graph, op)[3]
 
@@ -95,15 +97,22 @@ class Lstm(Lowering):
         for name, (w_in, w_rec, bias) in GATES.items():
             m_in, sh_in = quant.fully_connected_output_multiplier(s_in, e.q(op.inputs[w_in])[0], GATE_SCALE)
             m_rec, sh_rec = quant.fully_connected_output_multiplier(s_hidden, e.q(op.inputs[w_rec])[0], GATE_SCALE)
-            bias_x = effective_bias(e.t(op.inputs[w_in]).data, -zp_in, e.t(op.inputs[bias]).data)
-            bias_h = effective_bias(e.t(op.inputs[w_rec]).data, -zp_hidden)
             fields[name] = dict(input_weights=e.const(op.inputs[w_in]), recurrent_weights=e.const(op.inputs[w_rec]),
-                                input_bias=e.array("lstm_bias", bias_x), recurrent_bias=e.array("lstm_bias", bias_h),
                                 input_multiplier=m_in, input_shift=sh_in, recurrent_multiplier=m_rec,
-                                recurrent_shift=sh_rec)
+                                recurrent_shift=sh_rec,
+                                **_biases(e, op.inputs[w_in], op.inputs[w_rec], op.inputs[bias], -zp_in, -zp_hidden))
         fields.update(cell_params(s_cell, s_hidden, float(op.options.get("cellClip", 0.0))))
-        e.call("mr_lstm_s8", e.params("mr_lstm_params", "lstm", fields), e.ptr(x, True), e.variable(hidden),
+        e.call(f"mr_lstm_s{8 if e.t(x).dtype == 'int8' else 16}", e.params("mr_lstm_params", "lstm", fields),
+               e.ptr(x, True), e.variable(hidden),
                e.variable(cell), e.ptr(op.outputs[0]), f"(int16_t *){e.scratch(i)}")
+
+
+def _biases(e: Emitter, w_in: int, w_rec: int, bias: int, input_offset: int, hidden_offset: int) -> dict:
+    """A gate's biases: int8's effective ones (the zero points folded in), or 16x8's int64 bias as it is."""
+    if e.t(bias).dtype == "int64":
+        return dict(input_bias="NULL", recurrent_bias="NULL", bias64=e.const(bias))
+    return dict(input_bias=e.array("lstm_bias", effective_bias(e.t(w_in).data, input_offset, e.t(bias).data)),
+                recurrent_bias=e.array("lstm_bias", effective_bias(e.t(w_rec).data, hidden_offset)), bias64="NULL")
 
 
 def effective_bias(weights: np.ndarray, offset: int, bias: np.ndarray | None = None) -> np.ndarray:
