@@ -1,11 +1,12 @@
 /* UNIDIRECTIONAL_SEQUENCE_LSTM int8 or int16 (16x8) with an int16 cell state (TFLM lstm_eval.h
- * EvalLstm<int8_t, int8_t, int16_t, int32_t> and EvalLstm<int16_t, int8_t, int16_t, int64_t>). Per time step, on the rows of that step (all batches when time major, one otherwise):
- * each gate is FC(input) + FC(hidden state) (zero points in the effective biases), each part requantized to int16 at 2^-12 and clamped, their sum
- * saturated, then TFLM's int16 sigmoid (forget, input and output gates) or tanh (cell gate); the cell state
- * becomes forget x cell + input x cell gate (each product requantized to the cell scale and clamped, the sum
- * saturated, clipped to +-quantized_cell_clip when the op has a cell clip); the hidden state is tanh(cell) x
- * output gate requantized to the activation type, and is the step's output. The output gate reads the hidden state of the
- * previous step, as TFLM's order of computation gives. */
+ * EvalLstm<int8_t, int8_t, int16_t, int32_t> and EvalLstm<int16_t, int8_t, int16_t, int64_t>). Per time
+ * step, on the rows of that step (all batches when time major, one otherwise): each gate is FC(input) +
+ * FC(hidden state) (int8: the zero points in effective biases), each part requantized to int16 at 2^-12 and
+ * clamped, their sum saturated, then TFLM's int16 sigmoid (forget, input and output gates) or tanh (cell
+ * gate); the cell state becomes forget x cell + input x cell gate (each product requantized to the cell
+ * scale and clamped, the sum saturated, clipped to +-quantized_cell_clip when the op has a cell clip); the
+ * hidden state is tanh(cell) x output gate requantized to the activation type, and is the step's output.
+ * The output gate reads the hidden state of the previous step, as TFLM's order of computation gives. */
 #include <string.h>
 
 #include "mr_kernels.h"

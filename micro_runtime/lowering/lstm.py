@@ -141,6 +141,7 @@ def cell_params(cell_scale: float, hidden_scale: float, cell_clip: float) -> dic
     clip = float(np.float32(cell_clip)) / float(np.float32(cell_scale))
     return dict(forget_cell_multiplier=fc, forget_cell_shift=fc_shift, input_cell_multiplier=ic,
                 input_cell_shift=ic_shift, hidden_multiplier=hm, hidden_shift=hm_shift,
-                use_cell_clip=int(np.float32(cell_clip) > 0), quantized_cell_clip=int(min(max(clip, -32768.0), 32767.0)),
+                use_cell_clip=int(np.float32(cell_clip) > 0),
+                quantized_cell_clip=int(min(max(clip, -32768.0), 32767.0)),  # static_cast<int16_t>: toward 0
                 cell_tanh=dict(input_zero_point=0, input_range_radius=0, input_multiplier=multiplier,
                                input_left_shift=left_shift))
