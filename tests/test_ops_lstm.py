@@ -114,9 +114,13 @@ def test_state_carries_over():
     assert [first, second] == [o[0].tobytes() for o in run_tflm(model, [arrays, arrays], 1)]
 
 
-def refused(graph: Graph, message: str) -> None:
+def refused(graph: Graph, message: str, by_tflm: bool = False) -> None:
+    """We refuse `graph` with `message`; `by_tflm`: the wheel refuses it too (its Prepare checks)."""
     with pytest.raises(ModelError, match=message):
         generate(save_tflite(graph), "seq")
+    if by_tflm:
+        with pytest.raises(ModelError, match="TFLM refuses the model"):
+            interpreter(save_tflite(graph))
 
 
 def test_variants_refused():
@@ -126,10 +130,10 @@ def test_variants_refused():
     n_cell = graph.tensors[15].shape[-1]
     graph.tensors.append(Tensor("peephole", (n_cell,), "int16", q(0.01), np.ones(n_cell, np.int16)))
     graph.ops[0].inputs[10] = len(graph.tensors) - 1
-    refused(graph, "op UNIDIRECTIONAL_SEQUENCE_LSTM at index 0: the peephole LSTM variant is not supported")
+    refused(graph, "op UNIDIRECTIONAL_SEQUENCE_LSTM at index 0: the peephole LSTM variant is not supported", True)
     graph = lstm_case(1)
     graph.ops[0].inputs[1] = -1
-    refused(graph, "takes all eight weights, four biases, and the hidden and cell states")
+    refused(graph, "takes all eight weights, four biases, and the hidden and cell states", True)
     graph = lstm_case(1)
     graph.tensors[14].dtype = "int8"
     refused(graph, "cell state int8: the integer LSTM takes int8 or int16 ones alike with an int16 cell state")
