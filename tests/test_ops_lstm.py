@@ -137,6 +137,9 @@ def test_variants_refused():
     graph = lstm_case(1)
     graph.tensors[14].dtype = "int8"
     refused(graph, "cell state int8: the integer LSTM takes int8 or int16 ones alike with an int16 cell state")
+    graph = lstm_case(1)
+    del graph.ops[0].inputs[20:]
+    refused(graph, "takes 24 inputs and one output as TFLM \\(lstm_shared.h\\), not 20 and 1", True)
     graph = lstm_case(1, "int16")
     graph.tensors[9].dtype, graph.tensors[9].data = "int32", graph.tensors[9].data.astype(np.int32)
     refused(graph, "bias 12 must be a constant int64 vector with int16 activations")

@@ -28,7 +28,10 @@ def _sizes(graph: Graph, op: Op) -> tuple[int, int, int, int]:
 
 
 def _check_operands(graph: Graph, op: Op) -> None:
-    ins = list(op.inputs) + [-1] * (24 - len(op.inputs))
+    if len(op.inputs) != 24 or len(op.outputs) != 1:
+        raise ModelError(f"takes 24 inputs and one output as TFLM (lstm_shared.h), not {len(op.inputs)} and "
+                         f"{len(op.outputs)}")
+    ins = list(op.inputs)
     for variant, indices in VARIANTS.items():
         if any(ins[k] >= 0 for k in indices):
             raise ModelError(f"the {variant} LSTM variant is not supported (TFLM runs the standard LSTM only)")
