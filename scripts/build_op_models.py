@@ -8,7 +8,10 @@ representative data; `<name>.tflite` is written once per (name, seed) and kept (
 - activations: PReLU (shared over H, W and per element) and LeakyReLU between convolutions (the converter
   keeps ELU in float, DEQUANTIZE-ELU-QUANTIZE, which the engine refuses: float activations);
 - gather_slice: tf.gather, strided slicing, tf.stack and tf.split inside the model;
-- unet: a small U-Net (Conv2DTranspose, UpSampling2D bilinear, skip concatenations).
+- unet: a small U-Net (Conv2DTranspose, UpSampling2D bilinear, skip concatenations);
+- lstm_stack: two stacked LSTM layers (the first returns its sequence, the second its last step) and a Dense
+  head, as UNIDIRECTIONAL_SEQUENCE_LSTM ops with their states in variable tensors;
+- lstm_sequence: one LSTM returning its whole sequence, then a Dense on every step.
 """
 import os
 import sys
@@ -81,7 +84,21 @@ def unet(keras, tf):
     return keras.Model(inputs, keras.layers.Conv2D(2, 1)(x))
 
 
-BUILDERS = {"kws_conv1d": kws_conv1d, "activations": activations, "gather_slice": gather_slice, "unet": unet}
+def lstm_stack(keras, tf):
+    x = inputs = keras.Input((12, 10), batch_size=1)
+    x = keras.layers.LSTM(16, return_sequences=True)(x)
+    x = keras.layers.LSTM(8)(x)
+    return keras.Model(inputs, keras.layers.Dense(4)(x))
+
+
+def lstm_sequence(keras, tf):
+    inputs = keras.Input((8, 6), batch_size=1)
+    x = keras.layers.LSTM(12, return_sequences=True)(inputs)
+    return keras.Model(inputs, keras.layers.Dense(3)(x))
+
+
+BUILDERS = {"kws_conv1d": kws_conv1d, "activations": activations, "gather_slice": gather_slice, "unet": unet,
+            "lstm_stack": lstm_stack, "lstm_sequence": lstm_sequence}
 
 
 def build(name: str, seed: int) -> bytes:

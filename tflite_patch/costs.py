@@ -7,7 +7,7 @@ from tflite_patch.graph import Graph, Op
 
 
 def op_macs(graph: Graph, op: Op) -> int:
-    """Multiply-accumulates of one op (convolutions and fully connected; 0 for the others)."""
+    """Multiply-accumulates of one op (convolutions, fully connected, LSTM; 0 for the others)."""
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         out = graph.tensors[op.outputs[0]].shape
         filt = graph.tensors[op.inputs[1]].shape
@@ -23,6 +23,9 @@ def op_macs(graph: Graph, op: Op) -> int:
         lhs = graph.tensors[op.inputs[0]].shape
         depth = lhs[-2] if op.options.get("adjX", False) else lhs[-1]
         return int(np.prod(graph.tensors[op.outputs[0]].shape)) * int(depth)
+    if op.kind == "UNIDIRECTIONAL_SEQUENCE_LSTM":  # four gates per output value, over the input and hidden state
+        n_cell, n_input = graph.tensors[op.inputs[2]].shape
+        return int(np.prod(graph.tensors[op.outputs[0]].shape)) * 4 * int(n_input + n_cell)
     return 0
 
 

@@ -370,6 +370,15 @@ void mr_softmax_s16(const MR_CONST mr_softmax_s16_params *p, const int16_t *inpu
 void mr_svdf_s8_state16(const MR_CONST mr_svdf_params *p, const int8_t *input, int16_t *state, int8_t *output);
 void mr_svdf_s8_state8(const MR_CONST mr_svdf_params *p, const int8_t *input, int8_t *state, int8_t *output);
 
+/* UNIDIRECTIONAL_SEQUENCE_LSTM int8 or int16 (16x8) with an int16 cell state (lstm.c; lowering/lstm.py). The
+ * hidden state [batches][n_cell] (the activation type) and the cell state are variable tensors kept across
+ * invocations; scratch: mr_lstm_scratch_bytes. */
+void mr_lstm_s8(const MR_CONST mr_lstm_params *p, const int8_t *input, int8_t *hidden_state, int16_t *cell_state,
+                int8_t *output, int16_t *scratch);
+void mr_lstm_s16(const MR_CONST mr_lstm_params *p, const int16_t *input, int16_t *hidden_state, int16_t *cell_state,
+                 int16_t *output, int16_t *scratch);
+int32_t mr_lstm_scratch_bytes(int32_t rows, int32_t n_cell);
+
 /* AVERAGE_POOL_2D and MAX_POOL_2D int16 (reference_integer_ops::AveragePool / MaxPool int16), in pooling.c. */
 void mr_avg_pool_s16(const MR_CONST mr_pool_params *params, const int16_t *input, int16_t *output);
 void mr_max_pool_s16(const MR_CONST mr_pool_params *params, const int16_t *input, int16_t *output);

@@ -337,6 +337,30 @@ typedef struct {
   const MR_CONST int32_t *bias;
 } mr_svdf_params;
 
+/* UNIDIRECTIONAL_SEQUENCE_LSTM int8 or int16 (TFLM's OpDataLSTM). One gate (GateParameters): input [n_input] and hidden
+ * state [n_cell] through weights [n_cell][n_input] / [n_cell][n_cell] int8, each part requantized to int16 at
+ * 2^-12 (quant.fully_connected_output_multiplier). The zero points are folded into effective biases
+ * (lowering/lstm.py): input_bias = bias + input_offset x row sums, recurrent_bias = hidden_offset x row sums. */
+typedef struct {
+  const MR_CONST int8_t *input_weights, *recurrent_weights;
+  const MR_CONST int32_t *input_bias, *recurrent_bias;
+  const MR_CONST int64_t *bias64; /* 16x8 instead: the gate's int64 bias (the zero points are 0) */
+  int32_t input_multiplier, input_shift, recurrent_multiplier, recurrent_shift;
+} mr_lstm_gate;
+
+/* The whole op: sizes, the hidden state's zero point, the four gates, the element-wise
+ * products (InterGateParameters: forget x cell and input x cell gate -> cell scale, tanh(cell) x output gate ->
+ * hidden state), the cell clip (CellStateInfo) and the rescale of the cell state into TFLM's tanh table. */
+typedef struct {
+  int32_t batches, time_steps, n_input, n_cell, time_major;
+  int32_t hidden_zero_point;
+  mr_lstm_gate forget, input, cell, output;
+  int32_t forget_cell_multiplier, forget_cell_shift, input_cell_multiplier, input_cell_shift;
+  int32_t hidden_multiplier, hidden_shift;
+  int32_t use_cell_clip, quantized_cell_clip;
+  mr_logistic_params cell_tanh;
+} mr_lstm_params;
+
 #ifdef __cplusplus
 }
 #endif
