@@ -52,13 +52,15 @@ def deploy(model, name: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np
     from micro_runtime.codegen import generate
     from micro_runtime.schedule import plan_engine
     from mcunet_tf import export
+    from mcunet_tf.progress import fit_verbose
     from tflite_patch.report import plan_model, plot_live_bytes
 
     (x, y), (xv, yv) = train, val
     float_acc = float(np.mean(np.argmax(model.predict(xv, verbose=0), -1) == yv))
     log(f"QAT: {qat_epochs} epochs, then int8 conversion (float accuracy {float_acc:.4f})")
     start = time.time()
-    tflite = export.quantize_and_convert(model, x[:200], qat_epochs=qat_epochs, train_data=(x, y))
+    tflite = export.quantize_and_convert(model, x[:200], qat_epochs=qat_epochs, train_data=(x, y),
+                                         verbose=fit_verbose(1))
     int8_acc = export.tflite_accuracy(tflite, xv, yv, "tflm")
     tflite_acc = export.tflite_accuracy(tflite, xv, yv, "tflite")
     log(f"int8: accuracy {int8_acc:.4f} in TFLM, {tflite_acc:.4f} in tf.lite ({time.time() - start:.0f} s)")

@@ -9,11 +9,15 @@ import warnings
 from absl import app, flags
 from absl import logging as absl_logging
 
+from mcunet_tf.cli.quiet import filtered_stderr
+
 # Imported before TensorFlow by every script: TF's C++ start-up lines (oneDNN, CUDA probing) say nothing
 # about the user's model. An explicit TF_CPP_MIN_LOG_LEVEL wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+VERBOSE = flags.DEFINE_bool("verbose", False, "show TensorFlow's start-up lines, the converter's prints and the "
+                            "libraries' INFO logging")
 HELP_FLAGS = ("-h", "--help", "-help", "--helpshort", "-?")
 
 
@@ -39,8 +43,8 @@ def _flags_parser(module: str):
 
 def _quiet_libraries() -> None:
     """Progress lines are ours; TensorFlow's INFO chatter (SavedModel, converter) and its retracing and
-    deprecation warnings would bury them. `--verbosity=0` (or higher) brings them back."""
-    if flags.FLAGS["verbosity"].present:
+    deprecation warnings would bury them. `--verbose` or `--verbosity=0` (or higher) brings them back."""
+    if flags.FLAGS["verbosity"].present or VERBOSE.value:
         return
     absl_logging.set_verbosity(absl_logging.WARNING)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -49,10 +53,13 @@ def _quiet_libraries() -> None:
 
 def run(main, argv: list[str] | None = None) -> None:
     """`absl.app.run(main, argv)` (default argv: sys.argv) with one-line flag errors, the help of
-    `main`'s module and quiet library logging."""
+    `main`'s module, and quiet: library logging and TensorFlow's C++ lines held back unless --verbose."""
     def quiet_main(args):
         _quiet_libraries()
-        return main(args)
+        if VERBOSE.value:
+            return main(args)
+        with filtered_stderr():
+            return main(args)
     app.run(quiet_main, argv=argv, flags_parser=_flags_parser(main.__module__))
 
 

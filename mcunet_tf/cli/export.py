@@ -48,6 +48,7 @@ def _run(argv):
     del argv
     try:
         from mcunet_tf import export, keras3
+        from mcunet_tf.progress import fit_verbose
         from tflite_patch.files import atomic_write
         try:
             model = keras3.load_model(KERAS_MODEL.value)
@@ -60,7 +61,7 @@ def _run(argv):
         print(f"float accuracy {float_acc:.4f}; " + (f"quantization-aware training {qat_epochs} epochs ..."
               if qat_epochs else "post-training quantization ..."), flush=True)
         data = export.quantize_and_convert(model, x[:200], qat_epochs=qat_epochs, train_data=(x, y),
-                                           io_dtype=IO.value, from_logits=from_logits)
+                                           io_dtype=IO.value, from_logits=from_logits, verbose=fit_verbose(1))
         int8_acc = export.tflite_accuracy(data, xv, yv, "tflm")
         ref_acc = export.tflite_accuracy(data, xv, yv, "tflite")
         try:
