@@ -25,5 +25,11 @@ setup(
         "scikit-learn>=1.3",
         "scipy>=1.10",
     ],
+    # mcunet_tf.cli.COMMANDS: one console script per command (`python -m mcunet_tf <command>` runs the same)
+    entry_points={"console_scripts": [
+        "mcunet=mcunet_tf.cli.pipeline:main",
+        *(f"mcunet-{c}=mcunet_tf.cli.{c}:main" for c in ("stage1", "search", "baseline", "export", "codegen",
+                                                          "plan", "bench")),
+    ]},
     extras_require={"test": ["pytest>=8", "pytest-xdist>=3.5", "hypothesis>=6.100", "atheris>=2.3"]},
 )

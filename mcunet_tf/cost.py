@@ -288,33 +288,45 @@ def predict_layer_instructions(family: str, features: dict[str, float], model: d
     return max(0.0, sum(coefs.get(name, 0.0) * value for name, value in features.items()))
 
 
-def data_bytes(graph: Graph) -> int:
-    """Constant bytes the generator emits for an engine graph: each op's `Lowering.constant_bytes`
+def layer_data_bytes(graph: Graph) -> list[int]:
+    """Constant bytes the generator emits for each op of an engine graph: its `Lowering.constant_bytes`
     (filters in the layout its kernel reads, (folded) biases, output multipliers and shifts); per-patch
-    copies of one op share its arrays (`attrs.patch_source`)."""
-    total = 0
+    copies of one op share its arrays (`attrs.patch_source`), counted at the first copy."""
+    sizes = []
     shared: set[int] = set()
     for op in graph.ops:
         source = op.attrs.patch_source
+        if source is not None and source in shared:
+            sizes.append(0)
+            continue
         if source is not None:
-            if source in shared:
-                continue
             shared.add(source)
-        total += lowering_for(op, graph).constant_bytes(graph, op)
-    return int(total)
+        sizes.append(int(lowering_for(op, graph).constant_bytes(graph, op)))
+    return sizes
+
+
+def data_bytes(graph: Graph) -> int:
+    """Constant bytes the generator emits for an engine graph (the sum of `layer_data_bytes`)."""
+    return sum(layer_data_bytes(graph))
+
+
+def layer_instructions(engine: Graph, plan=None, model: dict[str, Any] | None = None) -> list[float]:
+    """Predicted Cortex-M4 instructions of each op of an engine graph and its `ArenaPlan` (the plan's
+    scratch tells an in-place depthwise conv's kernel)."""
+    model = model or latency_model()
+    scratch = plan.scratch if plan is not None else {}
+    return [predict_layer_instructions(kernel_family(engine, op, scratch.get(i, (0, 0))[1]),
+                                       layer_features(engine, op), model) for i, op in enumerate(engine.ops)]
 
 
 def engine_cost(engine: Graph, plan=None, model: dict[str, Any] | None = None) -> tuple[int, int, float]:
     """(data bytes, code bytes, instructions) of an engine graph and its `ArenaPlan` under the fitted model."""
     model = model or latency_model()
     fl = model["flash"]
-    n_ops = len(engine.ops)
-    code = fl["code_constant_bytes"] + fl["code_bytes_per_layer"] * n_ops
+    code = fl["code_constant_bytes"] + fl["code_bytes_per_layer"] * len(engine.ops)
     instructions = model["latency"].get("invoke_constant", 0.0)
-    scratch = plan.scratch if plan is not None else {}
-    for i, op in enumerate(engine.ops):
-        family = kernel_family(engine, op, scratch.get(i, (0, 0))[1])
-        instructions += predict_layer_instructions(family, layer_features(engine, op), model)
+    for layer in layer_instructions(engine, plan, model):  # summed in op order, as the search always has
+        instructions += layer
     return data_bytes(engine), int(round(code)), float(instructions)
 
 

@@ -52,13 +52,15 @@ def deploy(model, name: str, train: tuple[np.ndarray, np.ndarray], val: tuple[np
     from micro_runtime.codegen import generate
     from micro_runtime.schedule import plan_engine
     from mcunet_tf import export
+    from mcunet_tf.progress import fit_verbose
     from tflite_patch.report import plan_model, plot_live_bytes
 
     (x, y), (xv, yv) = train, val
     float_acc = float(np.mean(np.argmax(model.predict(xv, verbose=0), -1) == yv))
     log(f"QAT: {qat_epochs} epochs, then int8 conversion (float accuracy {float_acc:.4f})")
     start = time.time()
-    tflite = export.quantize_and_convert(model, x[:200], qat_epochs=qat_epochs, train_data=(x, y))
+    tflite = export.quantize_and_convert(model, x[:200], qat_epochs=qat_epochs, train_data=(x, y),
+                                         verbose=fit_verbose(1))
     int8_acc = export.tflite_accuracy(tflite, xv, yv, "tflm")
     tflite_acc = export.tflite_accuracy(tflite, xv, yv, "tflite")
     log(f"int8: accuracy {int8_acc:.4f} in TFLM, {tflite_acc:.4f} in tf.lite ({time.time() - start:.0f} s)")
@@ -135,16 +137,34 @@ def run(config: PipelineConfig, log=print) -> dict:
     name = "mcunet_model"
     figures = deploy(model, name, (x, y), (xv, yv), config.out_dir, qat_epochs=config.qat_epochs,
                      bench_inputs=config.bench_inputs, cm_inputs=config.cm_inputs, log=log)
-    predicted = subnet_cost(best_cfg)
+    predicted = subnet_cost(best_cfg, budget.clock_mhz)
     bench = figures["bench"]
     fits = (budget.sram_kb is None or bench["ours_ram_bytes"] <= budget.sram_kb * 1024) and \
         (budget.flash_kb is None or bench["ours_flash_bytes"] <= budget.flash_kb * 1024)
     report = {"dataset": config.dataset, "budget": dataclasses.asdict(budget),
               "stage1": {"width": width, "resolution": resolution}, "subnet": json.loads(best_cfg.to_json()),
               "predicted_cost": predicted.to_dict(), "fits_budget": fits, **figures,
+              **latency_figures(figures, name, config.out_dir, budget.clock_mhz),
               "seconds": round(time.time() - start, 1)}
     save_report(report, config.out_dir)
     return report
+
+
+def latency_figures(figures: dict, name: str, out_dir: str, clock_mhz: float) -> dict:
+    """The per-layer analysis (`mcunet_tf.analyze`) of the deployed model and its latency at the device's
+    clock: predicted, and measured from the Cortex-M4 instruction count of the benchmark."""
+    from mcunet_tf.analyze import analyze
+    with open(os.path.join(out_dir, f"{name}.tflite"), "rb") as f:
+        tflite = f.read()
+    bench = figures["bench"]
+    analysis = analyze(tflite, name, clock_mhz, measured_layers=bench["cm4_layers"], bench=bench)
+    totals = analysis.totals()
+    measured = bench["ours_cm4_instructions"]
+    return {"clock_mhz": clock_mhz,
+            "latency_ms": {"predicted": analysis.ms(totals["predicted_instructions"]
+                                                    + analysis.invoke_instructions_predicted),
+                           "measured": None if measured is None else analysis.ms(measured)},
+            "layers": analysis.to_json()}
 
 
 def format_report(report: dict) -> str:
@@ -163,6 +183,7 @@ def format_report(report: dict) -> str:
         ("host time ours / TFLM", f"{b['ours_host_ms']:.3f} ms / {b['tflm_host_ms']:.3f} ms "
                                   f"({b['host_speedup_vs_tflm']:.1f}x)"),
         ("Cortex-M4 instructions", f"{b['ours_cm4_instructions']:,} ({b['ours_cm4_instructions_per_mac']:.2f} / MAC)"),
+        (f"latency at {report['clock_mhz']:g} MHz", _latency_text(report["latency_ms"])),
         ("bit-exact with TFLM", f"{'yes' if b['bit_exact'] and b['cm4_bit_exact'] else 'NO'} "
                                 f"({b['inputs_checked']} host inputs, {b['cm4_inputs_checked']} on Cortex-M4)"),
         ("fits the budget", "yes" if report["fits_budget"] else "NO"),
@@ -171,9 +192,17 @@ def format_report(report: dict) -> str:
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
 
 
+def _latency_text(latency: dict) -> str:
+    measured = latency["measured"]
+    return f"{latency['predicted']:.2f} ms predicted" + ("" if measured is None else f", {measured:.2f} ms measured")
+
+
 def save_report(report: dict, out_dir: str) -> None:
+    """report.json, and report.txt: the closing table and the per-layer analysis."""
+    from mcunet_tf.analyze import Analysis, format_analysis
+    table = format_analysis(Analysis.from_json(report["layers"]))
     atomic_write_json(os.path.join(out_dir, "report.json"), report)
-    atomic_write(os.path.join(out_dir, "report.txt"), format_report(report) + "\n")
+    atomic_write(os.path.join(out_dir, "report.txt"), f"{format_report(report)}\n\n{table}\n")
 
 
 def reset_dir(path: str) -> None:

@@ -40,6 +40,7 @@ import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
 from mcunet_tf import zoo  # noqa: E402
+from mcunet_tf.progress import step_bar  # noqa: E402
 from mcunet_tf.space import BlockConfig, SearchSpace, SubnetConfig  # noqa: E402
 
 BN_EPSILON = zoo.BN_EPSILON
@@ -423,11 +424,15 @@ class Supernet(tf.Module):
         for epoch in range(epochs):
             callback_list.on_epoch_begin(epoch)
             start, total, steps = time.time(), 0.0, 0
+            bar = step_bar(steps_per_epoch, verbose)
             for xb, yb in epoch_batches(x, y, batch_size, np_rng):
                 mask_sets = [largest, smallest] + [self.masks(self.sample(py_rng)) for _ in range(num_random)]
                 mask_sets = [{k: tf.constant(v) for k, v in m.items()} for m in mask_sets]
-                total += float(step(xb, yb, mask_sets))
+                loss = float(step(xb, yb, mask_sets))
+                total += loss
                 steps += 1
+                if bar is not None:
+                    bar.update(steps, [("loss", loss)])
             history.append(total / max(1, steps))
             self.epochs_trained += 1
             logs = {"loss": history[-1], **(self.validation_logs(validation_data, batch_size)

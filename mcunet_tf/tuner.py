@@ -50,6 +50,7 @@ from keras_tuner.engine import base_tuner  # noqa: E402
 
 from mcunet_tf import keras3, zoo  # noqa: E402
 from mcunet_tf.oracle import TinyNASOracle, config_from_values, describe_budget  # noqa: E402
+from mcunet_tf.progress import fit_verbose  # noqa: E402
 from mcunet_tf.search_folder import (START_OVER, clear_search_folder, lock_search_folder,  # noqa: E402
                                      read_json_state, reading_state)
 from mcunet_tf.space import SearchSpace, SubnetConfig  # noqa: E402
@@ -387,8 +388,8 @@ class TinyNAS(base_tuner.BaseTuner):
         fit_data = {"x": x} if isinstance(x, tf.data.Dataset) else {"x": x, "y": y, "batch_size": self.batch_size}
         fit_validation = validation_data[0] if validation_data is not None and validation_data[1] is None \
             else validation_data
-        model.fit(**fit_data, epochs=epochs, verbose=0, shuffle=True, callbacks=self._callbacks,
-                  validation_data=fit_validation if self._callbacks else None)
+        model.fit(**fit_data, epochs=epochs, verbose=fit_verbose(self.verbose), shuffle=True,
+                  callbacks=self._callbacks, validation_data=fit_validation if self._callbacks else None)
         calibration = (self._calibration_images() if self._train_data is not None
                        else _images((x, y), self.calibration_samples, self.seed))
         zoo.calibrate_batchnorm(model, calibration)

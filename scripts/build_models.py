@@ -11,7 +11,6 @@ give it random weights, calibrate its BatchNorm on image-like inputs, convert it
 import glob
 import os
 import sys
-import tempfile
 import time
 
 import warnings
@@ -35,20 +34,6 @@ IO = flags.DEFINE_list("io", ["int8", "float32"], "I/O variants to write: int8 a
 SEED = flags.DEFINE_integer("seed", 0, "weights and data seed")
 SAMPLES = flags.DEFINE_integer("samples", 32, "representative (and BatchNorm calibration) images")
 ARENA = 4_000_000
-
-
-def atomic_write(path: str, data: bytes) -> None:
-    """Write via a temporary file in the same directory and `os.replace`: never a half-written model."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def config_paths(names):
@@ -89,6 +74,7 @@ def main(argv):
         sys.exit(f"error: --io takes int8 and/or float32, not {','.join(bad)}")
     from mcunet_tf import export, zoo
     from mcunet_tf.space import SubnetConfig, count_macs
+    from tflite_patch.files import atomic_write
 
     os.makedirs(OUT_DIR.value, exist_ok=True)
     for path in config_paths(CONFIGS.value):

@@ -1,66 +1,7 @@
-"""The absl entry point the scripts share: a bad flag is refused like a bad model, with one line
-(`error: ...`) and a non-zero exit, instead of absl's two-line FATAL message."""
-import logging
+"""The command-line helpers (mcunet_tf/cli/common.py), for the development scripts of this folder."""
 import os
 import sys
-import warnings
 
-from absl import app, flags
-from absl import logging as absl_logging
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-# Imported before TensorFlow by every script: TF's C++ start-up lines (oneDNN, CUDA probing) say nothing
-# about the user's model. An explicit TF_CPP_MIN_LOG_LEVEL wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def _parse_flags(argv: list[str]) -> list[str]:
-    try:
-        return flags.FLAGS(argv)
-    except flags.Error as e:
-        sys.exit(f"error: {e}")
-
-
-def _quiet_libraries() -> None:
-    """Progress lines are ours; TensorFlow's INFO chatter (SavedModel, converter) and its retracing and
-    deprecation warnings would bury them. `--verbosity=0` (or higher) brings them back."""
-    if flags.FLAGS["verbosity"].present:
-        return
-    absl_logging.set_verbosity(absl_logging.WARNING)
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", message=r".*tf\.lite\.Interpreter is deprecated")
-
-
-def run(main) -> None:
-    """`absl.app.run(main)` with one-line flag errors and quiet library logging."""
-    def quiet_main(argv):
-        _quiet_libraries()
-        return main(argv)
-    app.run(quiet_main, flags_parser=_parse_flags)
-
-
-def patch_flags(help_patch: str):
-    """--patch and --sram_kb, as scripts/codegen.py and scripts/bench.py take them."""
-    return (flags.DEFINE_string("patch", "off", help_patch),
-            flags.DEFINE_float("sram_kb", None, "SRAM budget (kB) --patch=auto must fit (arena + an input read "
-                               "in place); default: least RAM"))
-
-
-def patch_schedule(patch_flag, sram_flag):
-    """(patch, sram_bytes) for `micro_runtime.codegen.generate`; exits with one line for a bad --patch."""
-    from tflite_patch.patches import parse_patch
-    try:
-        patch = parse_patch(patch_flag.value)
-    except ValueError as e:
-        sys.exit(f"error: {e}")
-    return patch, None if sram_flag.value is None else int(sram_flag.value * 1024)
-
-
-def grid(widths: list[str], resolutions: list[str]) -> tuple[list[float], list[int]]:
-    """--widths / --resolutions as numbers; exits with one line unless widths > 0 and resolutions >= 8."""
-    try:
-        w, r = [float(x) for x in widths], [int(x) for x in resolutions]
-    except ValueError as e:
-        sys.exit(f"error: --widths takes numbers and --resolutions integers ({e})")
-    if not w or not r or min(w) <= 0 or min(r) < 8:
-        sys.exit("error: need positive --widths and --resolutions >= 8")
-    return w, r
+from mcunet_tf.cli.common import grid, patch_flags, patch_schedule, run  # noqa: E402,F401

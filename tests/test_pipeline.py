@@ -11,7 +11,7 @@ from conftest import MLPERF, ROOT
 
 pytestmark = pytest.mark.e2e
 
-TINY = ("--sram_kb=32 --flash_kb=200 --widths=0.25 --resolutions=16 --stage1_samples=40 --trials=3 "
+TINY = ("--device=stm32f412 --sram_kb=32 --flash_kb=200 --widths=0.25 --resolutions=16 --stage1_samples=40 --trials=3 "
         "--supernet_epochs=1 --finetune_epochs=1 --qat_epochs=1 --bench_inputs=10 --cm_inputs=2")
 
 
@@ -40,3 +40,20 @@ def test_make_demo_end_to_end_on_a_tiny_budget(tmp_path):
                  "c/mcunet_model.c", "arduino/mcunet_model/library.properties"):
         assert (out / name).exists(), name
     assert os.path.isdir(out / "search" / "tinynas")
+    check_per_layer_report(report, (out / "report.txt").read_text())
+
+
+def check_per_layer_report(report, text):
+    """The rows of the analysis: measured from the Cortex-M4 profile, summing to the totals, in ms at the
+    device's clock (stm32f412: 100 MHz; --sram_kb/--flash_kb override its memory only)."""
+    bench, layers = report["bench"], report["layers"]
+    assert report["clock_mhz"] == layers["clock_mhz"] == report["predicted_cost"]["clock_mhz"] == 100.0
+    rows, totals = layers["layers"], layers["totals"]
+    assert [r["measured_instructions"] for r in rows] == [p["instructions"] for p in bench["cm4_layers"]]
+    for key in ("macs", "flash_bytes", "predicted_instructions", "measured_instructions"):
+        assert totals[key] == sum(r[key] for r in rows), key
+    assert totals["macs"] == bench["macs"] and totals["peak_live_bytes"] <= bench["ours_arena_bytes"]
+    assert totals["measured_ms"] == pytest.approx(totals["measured_instructions"] / 100e3)
+    assert 0.9 * bench["ours_cm4_instructions"] < totals["measured_instructions"] <= bench["ours_cm4_instructions"]
+    assert report["latency_ms"]["measured"] == pytest.approx(bench["ours_cm4_instructions"] / 100e3)
+    assert f"latency at 100 MHz" in text and "meas. ms" in text and f"TFLM's arena {bench['tflm_arena_bytes']:,} B" in text

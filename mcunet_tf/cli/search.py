@@ -1,0 +1,118 @@
+"""TinyNAS search on an offline data set under a microcontroller budget.
+
+  python scripts/search.py --dataset=digits --resolution=24 --sram_kb=64 --flash_kb=256 --trials=20 \
+      --supernet_epochs=4 --epochs=3 --out_dir=out/search
+
+Trains the weight-sharing supernet once, runs `--trials` evolutionary trials (one progress line each:
+trial id, MACs, SRAM kB, Flash kB, val_accuracy, time), fine-tunes the best subnets for `--epochs` and
+prints a table of them. `--out_dir` is the Keras Tuner directory (rerun with more trials to resume);
+it also gets best_subnets.json (configs, costs, accuracies) and best_model.keras (tf_keras).
+`--device` takes the budget from a preset of mcunet_tf.cost.DEVICES; --sram_kb / --flash_kb override it.
+`--patch` lets subnets run their first layers patch by patch (MCUNetV2): each candidate is costed with the
+patch schedule of fewest extra MACs that fits the SRAM budget (`cost.patch_cost_fn`), as
+`scripts/codegen.py --patch=auto --sram_kb=...` will generate it.
+A second search on the same project directory while one runs, or a corrupt state file in it, exits with
+one line (`error: ...`) saying who holds it or which file and what to do.
+"""
+import dataclasses
+import os
+import sys
+import time
+
+from absl import flags
+
+from mcunet_tf.cli import common as cli
+
+import mcunet_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow is imported)
+from mcunet_tf.data import DATASETS  # noqa: E402
+from tflite_patch.files import atomic_write_json  # noqa: E402
+
+DATASET = flags.DEFINE_enum("dataset", "digits", list(DATASETS), "offline data set")
+RESOLUTION = flags.DEFINE_integer("resolution", 24, "input resolution of the search space")
+WIDTH = flags.DEFINE_float("width_multiplier", 0.35, "width multiplier of the MCUNet search space")
+SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB); overrides --device")
+FLASH_KB = flags.DEFINE_float("flash_kb", None, "Flash budget (kB); overrides --device")
+DEVICE = flags.DEFINE_string("device", None, "budget preset from mcunet_tf.cost.DEVICES")
+TRIALS = flags.DEFINE_integer("trials", 20, "subnets to evaluate (max_trials)")
+EPOCHS = flags.DEFINE_integer("epochs", 3, "fine-tuning epochs of the best subnets")
+SUPERNET_EPOCHS = flags.DEFINE_integer("supernet_epochs", 4, "supernet training epochs (sandwich rule)")
+TOP = flags.DEFINE_integer("top", 3, "best subnets to fine-tune and list")
+SEED = flags.DEFINE_integer("seed", 0, "seed of the data split, the supernet and the evolution")
+OUT_DIR = flags.DEFINE_string("out_dir", "out/search", "Keras Tuner directory and results")
+PATCH = flags.DEFINE_bool("patch", False, "cost subnets with patch-based inference within the SRAM budget")
+OVERWRITE = flags.DEFINE_bool("overwrite", False, "start over instead of resuming the project in --out_dir")
+
+
+def _run(argv):
+    del argv
+    from mcunet_tf.search_folder import SearchFolderError
+    try:
+        search()
+    except SearchFolderError as e:  # the project directory is in use, or a state file in it is corrupt
+        sys.exit(f"error: {e}")
+
+
+def search():
+    from mcunet_tf import cost, data
+    from mcunet_tf.space import SearchSpace
+    from mcunet_tf.tuner import TinyNAS
+
+    try:
+        budget = cost.make_budget(DEVICE.value, SRAM_KB.value, FLASH_KB.value)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
+    (x, y), (xv, yv) = data.load(DATASET.value, RESOLUTION.value, seed=SEED.value)
+    num_classes = int(max(y.max(), yv.max())) + 1
+    space = SearchSpace.mcunet(width_multiplier=WIDTH.value, resolution=RESOLUTION.value, num_classes=num_classes)
+    project = f"{DATASET.value}_r{RESOLUTION.value}_w{WIDTH.value:g}"
+    start = time.time()
+    try:
+        tuner = TinyNAS(space, budget, max_trials=TRIALS.value, directory=OUT_DIR.value, project_name=project,
+                        supernet_epochs=SUPERNET_EPOCHS.value, finetune_epochs=EPOCHS.value, seed=SEED.value,
+                        overwrite=OVERWRITE.value, cost_fn=cost.patch_cost_fn(budget) if PATCH.value else None)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
+    tuner.search(x, y, validation_data=(xv, yv))
+    if tuner._is_worker() or "chief" in os.environ.get("KERASTUNER_TUNER_ID", ""):
+        return  # distributed: results live with the chief's project directory
+    searched = time.time() - start
+
+    trials, models, tuned_scores, chosen = tuner.best_after_fine_tuning(TOP.value, xv, yv)
+    rows, results = [], []
+    for rank, (trial, tuned) in enumerate(zip(trials, tuned_scores), 1):
+        m = trial.metrics
+        cfg = tuner.config(trial)
+        patch = getattr(tuner.cost_fn(cfg), "patch", None) or "off"
+        results.append({"rank": rank, "trial": trial.trial_id, "val_accuracy_inherited": trial.score,
+                        "val_accuracy_finetuned": tuned, "macs": int(m.get_last_value("macs")),
+                        "params": int(m.get_last_value("params")), "sram_kb": m.get_last_value("sram_kb"),
+                        "flash_kb": m.get_last_value("flash_kb"), "patch": patch,
+                        "config": cfg.to_dict()})
+        rows.append(f"{rank:>4} {trial.trial_id:>6} {trial.score:>10.4f} {tuned:>10.4f} "
+                    f"{m.get_last_value('macs') / 1e6:>8.2f}M {m.get_last_value('sram_kb'):>8.1f} "
+                    f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6} {str(patch):>6}")
+    atomic_write_json(os.path.join(OUT_DIR.value, "best_subnets.json"),
+                      {"budget": dataclasses.asdict(budget), "space": space.to_dict(), "best": results,
+                       "chosen_trial": results[chosen]["trial"] if models else None})
+    if models:
+        models[chosen].save(os.path.join(OUT_DIR.value, "best_model.keras"))
+    print()
+    print(f"best subnets of {len(tuner.oracle.trials)} trials ({searched:.0f} s search, "
+          f"{time.time() - start - searched:.0f} s fine-tuning; {DATASET.value} {RESOLUTION.value}px, "
+          f"width {WIDTH.value:g}):")
+    print(f"{'rank':>4} {'trial':>6} {'inherited':>10} {'finetuned':>10} {'MACs':>9} {'SRAM kB':>8} "
+          f"{'Flash kB':>9} {'blocks':>6} {'patch':>6}")
+    print("\n".join(rows))
+    if models:
+        print(f"best after fine-tuning: trial {results[chosen]['trial']} ({tuned_scores[chosen]:.4f}), "
+              f"saved as best_model.keras")
+    print(f"wrote {os.path.join(OUT_DIR.value, 'best_subnets.json')}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`mcunet-search`: flags from `argv` (default: sys.argv)."""
+    cli.run(_run, argv)
+
+
+if __name__ == "__main__":
+    main()
