@@ -220,7 +220,7 @@ def _run_on_target(result: BenchResult, cm: _CortexMBench, b: target_cortexm.Bui
 
 def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host", cm_inputs: int = 10,
                 tflite_interpreter: bool = True, seed: int = 0, portable: bool = False, log=print,
-                patch=None, sram_bytes: int | None = None) -> BenchResult:
+                patch=None, sram_bytes: int | None = None, fuse: str = "auto") -> BenchResult:
     """Generate, compile and run `model` against TFLM on `inputs` random input sets.
 
     target "cortex-m4" (or -m7/-m55) also runs the first `cm_inputs` sets in QEMU, checks those outputs
@@ -228,10 +228,10 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
     Flash, RAM and stack always come from a Cortex-M4 -O2 build when arm-none-eabi-gcc is installed.
     portable: with a Cortex-M target, also count one inference of the portable C kernels (-DMR_PORTABLE),
     checked against TFLM like the others.
-    `patch` / `sram_bytes`: our code's patch-based schedule (`codegen.generate`).
+    `patch` / `sram_bytes`: our code's patch-based schedule; `fuse`: its fused blocks (`codegen.generate`).
     """
     graph = load_tflite(model)
-    gen = generate(model, "model", patch=patch, sram_bytes=sram_bytes)
+    gen = generate(model, "model", patch=patch, sram_bytes=sram_bytes, fuse=fuse)
     if gen.patch is not None:
         log(f"  {name}: {gen.patch.describe()}")
     work = tempfile.mkdtemp(prefix=f"mr_bench_{name}_")

@@ -128,12 +128,13 @@ def _previous_output(target: str) -> str | None:
 
 
 def generate(model: bytes, name: str = "model", target: str = "portable", patch: str | PatchSpec | None = None,
-             sram_bytes: int | None = None, example: ArduinoExample | None = None) -> GeneratedModel:
+             sram_bytes: int | None = None, example: ArduinoExample | None = None, fuse: str = "auto") -> GeneratedModel:
     """Generate C for an int8 .tflite model (bytes). Raises `ModelError` (one line) for models the
     engine does not take, naming the op and its index for unsupported ops. `patch` ("auto", "off",
     "SPLIT:N" or a PatchSpec): run the first ops patch by patch (`micro_runtime.schedule`); "auto"
     chooses for the SRAM budget `sram_bytes` (None: the smallest arena). `example`: the sample and labels
-    of the Arduino library's example sketch (target "arduino" only)."""
+    of the Arduino library's example sketch (target "arduino" only). `fuse` ("auto", "off", "all"; layer by
+    layer only): run inverted-residual blocks row by row where that lowers the RAM (`micro_runtime.fusion`)."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     if example is not None and target != "arduino":
@@ -150,7 +151,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
         except ModelError as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
     choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)
-    engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
+    engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph, fuse=fuse)
     check_bounds(engine, plan)
     e = Emitter(engine, plan, name)
     e.kernel_files.add("checked.c")  # the bounds of a checked build (-DMR_CHECKED); nothing without the flag

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from micro_runtime.fusion import choose_fusion
 from micro_runtime.lowering import lowering_for
 from tflite_patch.costs import graph_macs
 from tflite_patch.graph import Graph, ModelError
@@ -47,13 +48,15 @@ def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -
     return sizes
 
 
-def plan_engine(graph: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
+def plan_engine(graph: Graph, patch: PatchSpec | None = None, fuse: str = "off") -> tuple[Graph, ArenaPlan]:
     """The engine's passes and memory plan for a checked graph: what `codegen.generate` emits, and what
     TinyNAS's cost model calls on a graph built from a candidate's config, so both see the same arena bytes.
     `patch`: run engine ops 0..patch.split patch by patch (`tflite_patch.patches.unroll_patches`).
+    `fuse` (layer by layer only): "auto" runs the inverted-residual blocks whose fusion lowers the RAM
+    row by row (`micro_runtime.fusion`), "all" every fusable one, "off" none.
     Returns the rewritten graph (marks of ops the plan does not run in place removed, chosen in-place
     alternatives applied) and the plan."""
-    return plan_prepared(prepare_for_engine(graph), patch)
+    return plan_prepared(prepare_for_engine(graph), patch, fuse)
 
 
 def outside_input_bytes(engine: Graph, plan: ArenaPlan) -> int:
@@ -67,13 +70,21 @@ def ram_bytes(engine: Graph, plan: ArenaPlan) -> int:
     return plan.arena_bytes + outside_input_bytes(engine, plan)
 
 
-def plan_prepared(engine: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
+def plan_prepared(engine: Graph, patch: PatchSpec | None = None, fuse: str = "off") -> tuple[Graph, ArenaPlan]:
     """`plan_engine` on a graph the engine passes already ran on (`prepare_for_engine`): the patch
     search plans many schedules of one graph. A patch stage loads its input windows itself, so the
     input may stay in the caller's buffer or be copied into the arena, where its bytes are reused once
-    the patch stage is done; both are planned and the one needing less RAM (`ram_bytes`) is kept."""
+    the patch stage is done; both are planned and the one needing less RAM (`ram_bytes`) is kept.
+    `fuse` as `plan_engine`'s; "auto" keeps the fused schedule only where its plan needs less RAM."""
     if patch is None:
-        return plan_schedule(engine, None, False)
+        fused = choose_fusion(engine, fuse)
+        if fused is engine:
+            return plan_schedule(engine, None, False)
+        planned = plan_schedule(fused, None, False)
+        if fuse == "all":
+            return planned
+        plain = plan_schedule(engine, None, False)
+        return planned if ram_bytes(*planned) < ram_bytes(*plain) else plain
     outside = plan_schedule(engine, patch, True)
     inside = plan_schedule(engine, patch, False)
     return inside if ram_bytes(*inside) < ram_bytes(*outside) else outside

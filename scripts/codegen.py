@@ -1,7 +1,8 @@
 """Generate self-contained C99 for an int8 .tflite model.
 
   python scripts/codegen.py --tflite=M.tflite --out_dir=DIR [--name=model] [--target=portable|cortex-m|arduino]
-                            [--patch=auto|off|SPLIT:N [--sram_kb=KB]] [--sample=x.npy] [--labels=labels.txt]
+                            [--patch=auto|off|SPLIT:N [--sram_kb=KB]] [--fuse=auto|off|all]
+                            [--sample=x.npy] [--labels=labels.txt]
   python scripts/codegen.py --list_ops [--readme=README.md]
 
 DIR gets <name>.h (int <name>_invoke(const void *input, void *output); <NAME>_INPUT_BYTES,
@@ -47,6 +48,8 @@ SAMPLE = flags.DEFINE_string("sample", None, "--target=arduino: a .npy input the
 LABELS = flags.DEFINE_string("labels", None, "--target=arduino: a text file, one label per output value")
 PATCH, SRAM_KB = cli.patch_flags("patch-based inference: auto, off or SPLIT:N (last op run per patch : "
                                   "patches per side)")
+FUSE = flags.DEFINE_enum("fuse", "auto", ["auto", "off", "all"], "run inverted-residual blocks row by row: auto "
+                         "(where that lowers the RAM), off, all (every fusable block)")
 
 
 def list_ops() -> None:
@@ -94,7 +97,8 @@ def main(argv):
     try:
         with open(TFLITE.value, "rb") as f:
             model = f.read()
-        gen = generate(model, NAME.value, TARGET.value, patch=patch, sram_bytes=sram, example=example)
+        gen = generate(model, NAME.value, TARGET.value, patch=patch, sram_bytes=sram, example=example,
+                       fuse=FUSE.value)
         gen.write(OUT_DIR.value)
     except OSError as e:
         sys.exit(f"error: cannot read {TFLITE.value}: {e.strerror}")
