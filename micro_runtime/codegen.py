@@ -20,6 +20,7 @@ from micro_runtime import quant
 from micro_runtime.arduino_library import ArduinoExample, library_files
 from micro_runtime.bounds import check_bounds
 from micro_runtime.lowering import SUPPORTED_OPS, Emitter, describe, lowering_for
+from micro_runtime.fusion import FUSE_MODES
 from micro_runtime.schedule import PatchChoice, outside_input_bytes, plan_engine, ram_bytes, resolve_patch
 from tflite_patch.files import temporary_dir
 from tflite_patch.graph import Graph, ModelError, load_tflite
@@ -137,6 +138,8 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     layer only): run inverted-residual blocks row by row where that lowers the RAM (`micro_runtime.fusion`)."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if fuse not in FUSE_MODES:
+        raise ModelError(f"unknown fuse mode {fuse!r}; choose one of {', '.join(FUSE_MODES)}")
     if example is not None and target != "arduino":
         raise ModelError("a sample and labels are for the Arduino example: use target arduino")
     if not name.isascii() or not name.isidentifier():
