@@ -129,13 +129,14 @@ def _previous_output(target: str) -> str | None:
 
 
 def generate(model: bytes, name: str = "model", target: str = "portable", patch: str | PatchSpec | None = None,
-             sram_bytes: int | None = None, example: ArduinoExample | None = None, fuse: str = "auto") -> GeneratedModel:
+             sram_bytes: int | None = None, example: ArduinoExample | None = None, fuse: str = "off") -> GeneratedModel:
     """Generate C for an int8 .tflite model (bytes). Raises `ModelError` (one line) for models the
     engine does not take, naming the op and its index for unsupported ops. `patch` ("auto", "off",
     "SPLIT:N" or a PatchSpec): run the first ops patch by patch (`micro_runtime.schedule`); "auto"
     chooses for the SRAM budget `sram_bytes` (None: the smallest arena). `example`: the sample and labels
     of the Arduino library's example sketch (target "arduino" only). `fuse` ("auto", "off", "all"; layer by
-    layer only): run inverted-residual blocks row by row where that lowers the RAM (`micro_runtime.fusion`)."""
+    layer only): run inverted-residual blocks row by row, "auto" where that lowers the RAM (`micro_runtime.fusion`;
+    scripts/codegen.py defaults to it, the library to "off", the schedule the cost model prices)."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     if fuse not in FUSE_MODES:

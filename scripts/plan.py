@@ -3,7 +3,8 @@
   python scripts/plan.py --tflite=M.tflite [--out=M.planned.tflite] [--report=R.json] [--plot=P.png]
   python scripts/plan.py --tflite=A.tflite --tflite=B.tflite --out_dir=DIR   # one set of files per model
 
-Prints a table: our arena, the layer-by-layer lower bound, TFLM's arena (total and head) on the model
+Prints a table: our arena, the layer-by-layer lower bound, the lower bound with inverted-residual blocks
+fused (scripts/codegen.py --fuse), TFLM's arena (total and head) on the model
 and on the planned model (our plan injected as OfflineMemoryAllocation), and whether TFLM's outputs on
 the planned model are identical to the original's.
 """
@@ -17,8 +18,9 @@ import cli
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from micro_runtime.codegen import generate  # noqa: E402
+from micro_runtime.schedule import plan_engine  # noqa: E402
 from tflite_patch.files import atomic_write, atomic_write_json  # noqa: E402
-from tflite_patch.graph import ModelError  # noqa: E402
+from tflite_patch.graph import ModelError, load_tflite  # noqa: E402
 from tflite_patch.report import format_table, plan_model, plot_live_bytes  # noqa: E402
 
 FLAGS = flags.DEFINE_multi_string("tflite", None, "int8 .tflite model(s) to plan", required=True)
@@ -44,7 +46,9 @@ def main(argv):
             # TFLM aborts the process when a kernel's Prepare check fails; the generator computes the
             # same parameters and refuses such a model first, with one line. Its plan is the report's.
             gen = generate(model, "m")
-            report, planned = plan_model(model, stem, INPUTS.value, engine_plan=lambda graph: (gen.graph, gen.plan))
+            fused = min(plan_engine(load_tflite(model), fuse=mode)[1].lower_bound_bytes for mode in ("auto", "all"))
+            report, planned = plan_model(model, stem, INPUTS.value, engine_plan=lambda graph: (gen.graph, gen.plan),
+                                         fused_lower_bound_bytes=fused)
         except OSError as e:
             sys.exit(f"error: cannot read {path}: {e.strerror}")
         except ModelError as e:
