@@ -134,8 +134,8 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     engine does not take, naming the op and its index for unsupported ops. `patch` ("auto", "off",
     "SPLIT:N" or a PatchSpec): run the first ops patch by patch (`micro_runtime.schedule`); "auto"
     chooses for the SRAM budget `sram_bytes` (None: the smallest arena). `example`: the sample and labels
-    of the Arduino library's example sketch (target "arduino" only). `fuse` ("auto", "off", "all"; layer by
-    layer only): run inverted-residual blocks row by row, "auto" where that lowers the RAM (`micro_runtime.fusion`;
+    of the Arduino library's example sketch (target "arduino" only). `fuse` ("auto", "off", "all"; the schedule
+    without patches, which --patch=auto weighs its options against): run inverted-residual blocks row by row, "auto" where that lowers the RAM (`micro_runtime.fusion`;
     scripts/codegen.py defaults to it, the library to "off", the schedule the cost model prices)."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
@@ -154,7 +154,7 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
             lowering_for(op, graph).check_outputs(graph, op)
         except ModelError as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
-    choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)
+    choice = None if patch is None else resolve_patch(graph, patch, sram_bytes, fuse)
     engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph, fuse=fuse)
     check_bounds(engine, plan)
     e = Emitter(engine, plan, name)

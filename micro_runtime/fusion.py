@@ -60,3 +60,11 @@ def choose_fusion(engine: Graph, mode: str = "auto") -> Graph:
             return current
         chosen.append(block)
         current, live = trial, trial_live
+
+
+def describe_fusion(engine: Graph) -> str | None:
+    """One line on the fused blocks of a planned engine graph (None: none)."""
+    fused = [i for i, op in enumerate(engine.ops) if op.attrs.block is not None]
+    if not fused:
+        return None
+    return f"{len(fused)} inverted-residual block(s) run row by row (ops {', '.join(map(str, fused))})"

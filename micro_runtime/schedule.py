@@ -169,12 +169,13 @@ def _options(engine: Graph, max_n: int, max_extra: float) -> list[tuple[int, Pat
 
 
 def choose_patch(engine: Graph, sram_bytes: int | None = None, max_n: int = MAX_PATCHES_PER_SIDE,
-                 max_extra_macs: float = MAX_EXTRA_MACS) -> PatchChoice:
+                 max_extra_macs: float = MAX_EXTRA_MACS, fuse: str = "off") -> PatchChoice:
     """The schedule for an engine graph (`prepare_for_engine`). With `sram_bytes`: the fewest extra MACs
     whose RAM (arena + an input read in place) fits (layer by layer when it fits already; the least RAM
     when nothing fits). Without: the least RAM, ties to fewer extra MACs. Options recomputing more than
-    `max_extra_macs` of the model's MACs are not considered."""
-    off = layer_by_layer(engine)
+    `max_extra_macs` of the model's MACs are not considered. `fuse`: the schedule without patches fuses
+    inverted-residual blocks so (`plan_prepared`)."""
+    off = layer_by_layer(engine, fuse)
     layer, macs = off.arena_bytes, off.macs
     options = _options(engine, max_n, max_extra_macs)
 
@@ -204,9 +205,11 @@ def choose_patch(engine: Graph, sram_bytes: int | None = None, max_n: int = MAX_
     return best
 
 
-def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int | None = None) -> PatchChoice:
-    """`--patch` (auto, off, SPLIT:N, or a PatchSpec) for a checked model graph. Raises ModelError for a
-    bad value or an invalid split."""
+def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int | None = None,
+                  fuse: str = "off") -> PatchChoice:
+    """`--patch` (auto, off, SPLIT:N, or a PatchSpec) for a checked model graph; `fuse` applies to the schedule
+    without patches, which "auto" weighs the patch options against. Raises ModelError for a bad value or an
+    invalid split."""
     if isinstance(patch, str):
         try:
             patch = parse_patch(patch)
@@ -214,8 +217,8 @@ def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int |
             raise ModelError(str(e)) from None
     engine = prepare_for_engine(graph)
     if patch == "auto":
-        return choose_patch(engine, sram_bytes)
-    off = layer_by_layer(engine)
+        return choose_patch(engine, sram_bytes, fuse=fuse)
+    off = layer_by_layer(engine, fuse)
     if patch is None:
         return off
     check_spec(engine, patch)
@@ -223,7 +226,7 @@ def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int |
     return PatchChoice(patch, unrolled, plan, off.arena_bytes, off.macs, extra_macs(engine, unrolled))
 
 
-def layer_by_layer(engine: Graph) -> PatchChoice:
-    """The layer-by-layer schedule of an engine graph, as a choice (no extra MACs)."""
-    layer_engine, plan = plan_prepared(engine)
+def layer_by_layer(engine: Graph, fuse: str = "off") -> PatchChoice:
+    """The layer-by-layer schedule of an engine graph (blocks fused as `fuse` says), as a choice (no extra MACs)."""
+    layer_engine, plan = plan_prepared(engine, None, fuse)
     return PatchChoice(None, layer_engine, plan, plan.arena_bytes, graph_macs(engine), 0)

@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from micro_runtime.arduino_library import ArduinoExample  # noqa: E402
 from micro_runtime.codegen import TARGETS, generate  # noqa: E402
 from micro_runtime.coverage import ops_markdown, with_ops_table  # noqa: E402
+from micro_runtime.fusion import describe_fusion  # noqa: E402
 from tflite_patch.files import atomic_write  # noqa: E402
 from tflite_patch.graph import ModelError  # noqa: E402
 
@@ -108,6 +109,9 @@ def main(argv):
           f"{len(gen.graph.ops)} ops")
     if gen.patch is not None:
         print(gen.patch.describe())
+    fused = describe_fusion(gen.graph)
+    if fused:
+        print(f"fuse {FUSE.value}: {fused}")
 
 
 if __name__ == "__main__":
