@@ -13,10 +13,13 @@ FUSE_MODES = ("auto", "off", "all")
 
 
 def fusable_blocks(engine: Graph) -> list[int]:
-    """The blocks (their expand op's index) whose three layers the fast kernels take, without overlaps."""
+    """The blocks (their expand op's index) whose three layers the fast kernels take, outside a patch stage
+    (its ops run on patches), without overlaps."""
     found: list[int] = []
     for s in inverted_residual_blocks(engine):
-        if all(fast_takes(engine, op) for op in engine.ops[s:s + 3]) and (not found or s >= found[-1] + 3):
+        layers = engine.ops[s:s + 3]
+        if all(fast_takes(engine, op) and op.attrs.patch is None for op in layers) \
+                and (not found or s >= found[-1] + 3):
             found.append(s)
     return found
 

@@ -85,17 +85,19 @@ def plan_prepared(engine: Graph, patch: PatchSpec | None = None, fuse: str = "of
             return planned
         plain = plan_schedule(engine, None, False)
         return planned if ram_bytes(*planned) < ram_bytes(*plain) else plain
-    outside = plan_schedule(engine, patch, True)
-    inside = plan_schedule(engine, patch, False)
+    outside = plan_schedule(engine, patch, True, fuse)
+    inside = plan_schedule(engine, patch, False, fuse)
     return inside if ram_bytes(*inside) < ram_bytes(*outside) else outside
 
 
-def plan_schedule(engine: Graph, patch: PatchSpec | None, input_outside: bool) -> tuple[Graph, ArenaPlan]:
-    """One schedule: `engine` (prepared) unrolled by `patch`, the input in the caller's buffer when
-    `input_outside`, planned; ops the plan does not run in place lose their marks."""
+def plan_schedule(engine: Graph, patch: PatchSpec | None, input_outside: bool,
+                  fuse: str = "off") -> tuple[Graph, ArenaPlan]:
+    """One schedule: `engine` (prepared) unrolled by `patch` (the blocks after the patch stage fused as
+    `fuse` says), the input in the caller's buffer when `input_outside`, planned; ops the plan does not run
+    in place lose their marks."""
     engine = copy_ops(engine)
     if patch is not None:
-        engine = unroll_patches(engine, patch)
+        engine = choose_fusion(unroll_patches(engine, patch), fuse)
     external = frozenset(engine.inputs) if input_outside else frozenset()
     plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True,
                       scratch_bytes=kernel_scratch_bytes(engine, external), external=external)
@@ -180,11 +182,11 @@ def choose_patch(engine: Graph, sram_bytes: int | None = None, max_n: int = MAX_
     options = _options(engine, max_n, max_extra_macs)
 
     def planned(spec: PatchSpec, extra: int) -> PatchChoice:
-        return PatchChoice(spec, *plan_prepared(engine, spec), layer, macs, extra)
+        return PatchChoice(spec, *plan_prepared(engine, spec, fuse), layer, macs, extra)
 
     # With the input in the arena nothing is held outside it, so this bound holds for both placements.
     def bound(unrolled: Graph) -> int:
-        return lower_bound_bytes(unrolled, True, None)
+        return lower_bound_bytes(choose_fusion(unrolled, fuse), True, None)
 
     if sram_bytes is not None:
         if layer <= sram_bytes:
@@ -222,7 +224,7 @@ def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int |
     if patch is None:
         return off
     check_spec(engine, patch)
-    unrolled, plan = plan_prepared(engine, patch)
+    unrolled, plan = plan_prepared(engine, patch, fuse)
     return PatchChoice(patch, unrolled, plan, off.arena_bytes, off.macs, extra_macs(engine, unrolled))
 
 

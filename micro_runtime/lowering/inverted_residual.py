@@ -7,7 +7,6 @@ from micro_runtime.lowering.base import Emitter, Lowering, align4
 from micro_runtime.lowering.conv import Conv2D, conv_scratch_bytes, gemm_filter
 from micro_runtime.lowering.conv_common import conv_params, conv_struct, fast_takes, geometry
 from micro_runtime.lowering.depthwise import FAST_SOURCES, DepthwiseConv2D, depthwise_unrolled
-from tflite_patch.costs import op_macs
 from tflite_patch.graph import Graph, ModelError, Op
 
 _CONV, _DEPTHWISE = Conv2D(), DepthwiseConv2D()
@@ -44,10 +43,6 @@ class InvertedResidual(Lowering):
         block = op.attrs.block
         return _CONV.constant_bytes(graph, block.expand) + _DEPTHWISE.constant_bytes(graph, block.depthwise) \
             + _CONV.constant_bytes(graph, block.project)
-
-    def macs(self, graph: Graph, op: Op) -> int:
-        block = op.attrs.block
-        return sum(op_macs(graph, layer) for layer in (block.expand, block.depthwise, block.project))
 
     def detail(self, graph: Graph, op: Op) -> str | None:
         dw = geometry(graph, op.attrs.block.depthwise)
