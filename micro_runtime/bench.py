@@ -51,6 +51,8 @@ class BenchResult:
     layer_arena_bytes: int | None = None  # our arena layer by layer, for comparison
     patch_extra_macs: int = 0  # MACs recomputed by the patch schedule
     patch_extra_macs_pct: float = 0.0
+    fuse: str = "off"  # the fused-block mode of our code and how many blocks it runs row by row
+    fused_blocks: int = 0
     ours_cm4_instructions_portable: int | None = None
     ours_cm4_instructions_per_mac_portable: float | None = None
     # stack: ours_stack_bytes is the larger of the call-graph bound (gcc -fcallgraph-info; it cannot follow calls
@@ -220,7 +222,7 @@ def _run_on_target(result: BenchResult, cm: _CortexMBench, b: target_cortexm.Bui
 
 def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host", cm_inputs: int = 10,
                 tflite_interpreter: bool = True, seed: int = 0, portable: bool = False, log=print,
-                patch=None, sram_bytes: int | None = None) -> BenchResult:
+                patch=None, sram_bytes: int | None = None, fuse: str = "off") -> BenchResult:
     """Generate, compile and run `model` against TFLM on `inputs` random input sets.
 
     target "cortex-m4" (or -m7/-m55) also runs the first `cm_inputs` sets in QEMU, checks those outputs
@@ -228,10 +230,10 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
     Flash, RAM and stack always come from a Cortex-M4 -O2 build when arm-none-eabi-gcc is installed.
     portable: with a Cortex-M target, also count one inference of the portable C kernels (-DMR_PORTABLE),
     checked against TFLM like the others.
-    `patch` / `sram_bytes`: our code's patch-based schedule (`codegen.generate`).
+    `patch` / `sram_bytes`: our code's patch-based schedule; `fuse`: its fused blocks (`codegen.generate`).
     """
     graph = load_tflite(model)
-    gen = generate(model, "model", patch=patch, sram_bytes=sram_bytes)
+    gen = generate(model, "model", patch=patch, sram_bytes=sram_bytes, fuse=fuse)
     if gen.patch is not None:
         log(f"  {name}: {gen.patch.describe()}")
     work = tempfile.mkdtemp(prefix=f"mr_bench_{name}_")
@@ -252,6 +254,7 @@ def bench_model(model: bytes, name: str, inputs: int = 100, target: str = "host"
         tflm_host_ms=statistics.median(tflm_times) * 1e3, ours_host_ms=statistics.median(ours_times) * 1e3,
         target=target)
     _set_patch_figures(result, gen)
+    result.fuse, result.fused_blocks = fuse, sum(op.attrs.block is not None for op in gen.graph.ops)
     if tflite_interpreter:
         result.tflite_ref_host_ms = _tflite_interpreter_ms(model, sets[:20], reference=True)
         result.tflite_host_ms = _tflite_interpreter_ms(model, sets[:20], reference=False)

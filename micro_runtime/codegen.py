@@ -20,6 +20,7 @@ from micro_runtime import quant
 from micro_runtime.arduino_library import ArduinoExample, library_files
 from micro_runtime.bounds import check_bounds
 from micro_runtime.lowering import SUPPORTED_OPS, Emitter, describe, lowering_for
+from micro_runtime.fusion import FUSE_MODES
 from micro_runtime.schedule import PatchChoice, outside_input_bytes, plan_engine, ram_bytes, resolve_patch
 from tflite_patch.files import temporary_dir
 from tflite_patch.graph import Graph, ModelError, load_tflite
@@ -128,14 +129,18 @@ def _previous_output(target: str) -> str | None:
 
 
 def generate(model: bytes, name: str = "model", target: str = "portable", patch: str | PatchSpec | None = None,
-             sram_bytes: int | None = None, example: ArduinoExample | None = None) -> GeneratedModel:
+             sram_bytes: int | None = None, example: ArduinoExample | None = None, fuse: str = "off") -> GeneratedModel:
     """Generate C for an int8 .tflite model (bytes). Raises `ModelError` (one line) for models the
     engine does not take, naming the op and its index for unsupported ops. `patch` ("auto", "off",
     "SPLIT:N" or a PatchSpec): run the first ops patch by patch (`micro_runtime.schedule`); "auto"
     chooses for the SRAM budget `sram_bytes` (None: the smallest arena). `example`: the sample and labels
-    of the Arduino library's example sketch (target "arduino" only)."""
+    of the Arduino library's example sketch (target "arduino" only). `fuse` ("auto", "off", "all"; the schedule
+    without patches, which --patch=auto weighs its options against): run inverted-residual blocks row by row, "auto" where that lowers the RAM (`micro_runtime.fusion`;
+    scripts/codegen.py defaults to it, the library to "off", the schedule the cost model prices)."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    if fuse not in FUSE_MODES:
+        raise ModelError(f"unknown fuse mode {fuse!r}; choose one of {', '.join(FUSE_MODES)}")
     if example is not None and target != "arduino":
         raise ModelError("a sample and labels are for the Arduino example: use target arduino")
     if not name.isascii() or not name.isidentifier():
@@ -149,8 +154,8 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
             lowering_for(op, graph).check_outputs(graph, op)
         except ModelError as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
-    choice = None if patch is None else resolve_patch(graph, patch, sram_bytes)
-    engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph)
+    choice = None if patch is None else resolve_patch(graph, patch, sram_bytes, fuse)
+    engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph, fuse=fuse)
     check_bounds(engine, plan)
     e = Emitter(engine, plan, name)
     e.kernel_files.add("checked.c")  # the bounds of a checked build (-DMR_CHECKED); nothing without the flag

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from micro_runtime.fusion import choose_fusion
 from micro_runtime.lowering import lowering_for
 from tflite_patch.costs import graph_macs
 from tflite_patch.graph import Graph, ModelError
@@ -47,13 +48,15 @@ def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -
     return sizes
 
 
-def plan_engine(graph: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
+def plan_engine(graph: Graph, patch: PatchSpec | None = None, fuse: str = "off") -> tuple[Graph, ArenaPlan]:
     """The engine's passes and memory plan for a checked graph: what `codegen.generate` emits, and what
     TinyNAS's cost model calls on a graph built from a candidate's config, so both see the same arena bytes.
     `patch`: run engine ops 0..patch.split patch by patch (`tflite_patch.patches.unroll_patches`).
+    `fuse` (layer by layer only): "auto" runs the inverted-residual blocks whose fusion lowers the RAM
+    row by row (`micro_runtime.fusion`), "all" every fusable one, "off" none.
     Returns the rewritten graph (marks of ops the plan does not run in place removed, chosen in-place
     alternatives applied) and the plan."""
-    return plan_prepared(prepare_for_engine(graph), patch)
+    return plan_prepared(prepare_for_engine(graph), patch, fuse)
 
 
 def outside_input_bytes(engine: Graph, plan: ArenaPlan) -> int:
@@ -67,24 +70,34 @@ def ram_bytes(engine: Graph, plan: ArenaPlan) -> int:
     return plan.arena_bytes + outside_input_bytes(engine, plan)
 
 
-def plan_prepared(engine: Graph, patch: PatchSpec | None = None) -> tuple[Graph, ArenaPlan]:
+def plan_prepared(engine: Graph, patch: PatchSpec | None = None, fuse: str = "off") -> tuple[Graph, ArenaPlan]:
     """`plan_engine` on a graph the engine passes already ran on (`prepare_for_engine`): the patch
     search plans many schedules of one graph. A patch stage loads its input windows itself, so the
     input may stay in the caller's buffer or be copied into the arena, where its bytes are reused once
-    the patch stage is done; both are planned and the one needing less RAM (`ram_bytes`) is kept."""
+    the patch stage is done; both are planned and the one needing less RAM (`ram_bytes`) is kept.
+    `fuse` as `plan_engine`'s; "auto" keeps the fused schedule only where its plan needs less RAM."""
     if patch is None:
-        return plan_schedule(engine, None, False)
-    outside = plan_schedule(engine, patch, True)
-    inside = plan_schedule(engine, patch, False)
+        fused = choose_fusion(engine, fuse)
+        if fused is engine:
+            return plan_schedule(engine, None, False)
+        planned = plan_schedule(fused, None, False)
+        if fuse == "all":
+            return planned
+        plain = plan_schedule(engine, None, False)
+        return planned if ram_bytes(*planned) < ram_bytes(*plain) else plain
+    outside = plan_schedule(engine, patch, True, fuse)
+    inside = plan_schedule(engine, patch, False, fuse)
     return inside if ram_bytes(*inside) < ram_bytes(*outside) else outside
 
 
-def plan_schedule(engine: Graph, patch: PatchSpec | None, input_outside: bool) -> tuple[Graph, ArenaPlan]:
-    """One schedule: `engine` (prepared) unrolled by `patch`, the input in the caller's buffer when
-    `input_outside`, planned; ops the plan does not run in place lose their marks."""
+def plan_schedule(engine: Graph, patch: PatchSpec | None, input_outside: bool,
+                  fuse: str = "off") -> tuple[Graph, ArenaPlan]:
+    """One schedule: `engine` (prepared) unrolled by `patch` (the blocks after the patch stage fused as
+    `fuse` says), the input in the caller's buffer when `input_outside`, planned; ops the plan does not run
+    in place lose their marks."""
     engine = copy_ops(engine)
     if patch is not None:
-        engine = unroll_patches(engine, patch)
+        engine = choose_fusion(unroll_patches(engine, patch), fuse)
     external = frozenset(engine.inputs) if input_outside else frozenset()
     plan = plan_arena(engine, alignment=ARENA_ALIGNMENT, inplace=True,
                       scratch_bytes=kernel_scratch_bytes(engine, external), external=external)
@@ -158,21 +171,22 @@ def _options(engine: Graph, max_n: int, max_extra: float) -> list[tuple[int, Pat
 
 
 def choose_patch(engine: Graph, sram_bytes: int | None = None, max_n: int = MAX_PATCHES_PER_SIDE,
-                 max_extra_macs: float = MAX_EXTRA_MACS) -> PatchChoice:
+                 max_extra_macs: float = MAX_EXTRA_MACS, fuse: str = "off") -> PatchChoice:
     """The schedule for an engine graph (`prepare_for_engine`). With `sram_bytes`: the fewest extra MACs
     whose RAM (arena + an input read in place) fits (layer by layer when it fits already; the least RAM
     when nothing fits). Without: the least RAM, ties to fewer extra MACs. Options recomputing more than
-    `max_extra_macs` of the model's MACs are not considered."""
-    off = layer_by_layer(engine)
+    `max_extra_macs` of the model's MACs are not considered. `fuse`: the schedule without patches fuses
+    inverted-residual blocks so (`plan_prepared`)."""
+    off = layer_by_layer(engine, fuse)
     layer, macs = off.arena_bytes, off.macs
     options = _options(engine, max_n, max_extra_macs)
 
     def planned(spec: PatchSpec, extra: int) -> PatchChoice:
-        return PatchChoice(spec, *plan_prepared(engine, spec), layer, macs, extra)
+        return PatchChoice(spec, *plan_prepared(engine, spec, fuse), layer, macs, extra)
 
     # With the input in the arena nothing is held outside it, so this bound holds for both placements.
     def bound(unrolled: Graph) -> int:
-        return lower_bound_bytes(unrolled, True, None)
+        return lower_bound_bytes(choose_fusion(unrolled, fuse), True, None)
 
     if sram_bytes is not None:
         if layer <= sram_bytes:
@@ -193,9 +207,11 @@ def choose_patch(engine: Graph, sram_bytes: int | None = None, max_n: int = MAX_
     return best
 
 
-def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int | None = None) -> PatchChoice:
-    """`--patch` (auto, off, SPLIT:N, or a PatchSpec) for a checked model graph. Raises ModelError for a
-    bad value or an invalid split."""
+def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int | None = None,
+                  fuse: str = "off") -> PatchChoice:
+    """`--patch` (auto, off, SPLIT:N, or a PatchSpec) for a checked model graph; `fuse` applies to the schedule
+    without patches, which "auto" weighs the patch options against. Raises ModelError for a bad value or an
+    invalid split."""
     if isinstance(patch, str):
         try:
             patch = parse_patch(patch)
@@ -203,16 +219,16 @@ def resolve_patch(graph: Graph, patch: str | PatchSpec | None, sram_bytes: int |
             raise ModelError(str(e)) from None
     engine = prepare_for_engine(graph)
     if patch == "auto":
-        return choose_patch(engine, sram_bytes)
-    off = layer_by_layer(engine)
+        return choose_patch(engine, sram_bytes, fuse=fuse)
+    off = layer_by_layer(engine, fuse)
     if patch is None:
         return off
     check_spec(engine, patch)
-    unrolled, plan = plan_prepared(engine, patch)
+    unrolled, plan = plan_prepared(engine, patch, fuse)
     return PatchChoice(patch, unrolled, plan, off.arena_bytes, off.macs, extra_macs(engine, unrolled))
 
 
-def layer_by_layer(engine: Graph) -> PatchChoice:
-    """The layer-by-layer schedule of an engine graph, as a choice (no extra MACs)."""
-    layer_engine, plan = plan_prepared(engine)
+def layer_by_layer(engine: Graph, fuse: str = "off") -> PatchChoice:
+    """The layer-by-layer schedule of an engine graph (blocks fused as `fuse` says), as a choice (no extra MACs)."""
+    layer_engine, plan = plan_prepared(engine, None, fuse)
     return PatchChoice(None, layer_engine, plan, plan.arena_bytes, graph_macs(engine), 0)

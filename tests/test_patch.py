@@ -110,8 +110,8 @@ def test_the_input_goes_where_it_costs_less_ram_and_both_placements_are_exact(st
 def test_input_read_in_place_is_bit_exact_and_counted_as_ram(stage_model, monkeypatch):
     """Force the other placement (input left in the caller's buffer) and check it end to end."""
     import micro_runtime.schedule as schedule
-    monkeypatch.setattr(schedule, "plan_prepared", lambda engine, patch=None: schedule.plan_schedule(
-        engine, patch, patch is not None))
+    monkeypatch.setattr(schedule, "plan_prepared", lambda engine, patch=None, fuse="off": schedule.plan_schedule(
+        engine, patch, patch is not None, fuse))
     gen = assert_bit_exact(stage_model, patch=PatchSpec(3, 3))
     assert gen.outside_arena_input_bytes == gen.graph.tensors[gen.graph.inputs[0]].nbytes > 0
     assert gen.ram_bytes == gen.arena_bytes + gen.outside_arena_input_bytes

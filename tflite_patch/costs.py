@@ -7,7 +7,11 @@ from tflite_patch.graph import Graph, Op
 
 
 def op_macs(graph: Graph, op: Op) -> int:
-    """Multiply-accumulates of one op (convolutions, fully connected, LSTM; 0 for the others)."""
+    """Multiply-accumulates of one op (convolutions, fully connected, LSTM, a fused block's layers; 0 for the
+    others)."""
+    if op.attrs.block is not None:
+        return sum(op_macs(graph, layer) for layer in (op.attrs.block.expand, op.attrs.block.depthwise,
+                                                       op.attrs.block.project))
     if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         out = graph.tensors[op.outputs[0]].shape
         filt = graph.tensors[op.inputs[1]].shape

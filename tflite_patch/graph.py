@@ -157,6 +157,16 @@ class FusedAdd:
 
 
 @dataclasses.dataclass
+class FusedBlock:
+    """An inverted-residual block run row by row as one op (`fuse_blocks.fuse_inverted_residuals`): the
+    expand 1x1, depthwise and project 1x1 (fused with the residual ADD when it has one) it stands for; their
+    intermediate tensors are never stored."""
+    expand: "Op"
+    depthwise: "Op"
+    project: "Op"
+
+
+@dataclasses.dataclass
 class EngineAttrs:
     """What the engine passes know about an op beyond the .tflite file; never written back.
 
@@ -174,6 +184,7 @@ class EngineAttrs:
     patch: int | None = None
     patch_source: int | None = None
     window: tuple[int, int, int, int, int, int] | None = None
+    block: FusedBlock | None = None  # an INVERTED_RESIDUAL op's layers
 
     def copy(self) -> "EngineAttrs":
         return dataclasses.replace(self, origins=None if self.origins is None else list(self.origins))

@@ -1,7 +1,7 @@
 """Benchmark generated code against stock TF Lite Micro, side by side, in one run.
 
   mcunet-bench --tflite=A.tflite [--tflite=B.tflite ...] [--target=host|cortex-m4] [--portable]
-               --json=OUT.json [--patch=auto|off|SPLIT:N [--sram_kb=KB]]
+               --json=OUT.json [--patch=auto|off|SPLIT:N [--sram_kb=KB]] [--fuse=auto|off|all]
 
 For each model: bit-exactness on --inputs random inputs (every output byte against the tflite-micro
 wheel), TFLM's arena against our RAM (Cortex-M4 build: arena + static state) and Flash, host time of
@@ -28,6 +28,7 @@ INPUTS = flags.DEFINE_integer("inputs", 100, "random inputs per model, compared 
 CM_INPUTS = flags.DEFINE_integer("cm_inputs", 10, "of those, how many also run on the Cortex-M target")
 TFLITE = flags.DEFINE_bool("tflite_interpreter", True, "also time tf.lite.Interpreter (reference and default kernels)")
 PATCH, SRAM_KB = cli.patch_flags("patch-based inference: auto, off or SPLIT:N (scripts/codegen.py)")
+FUSE = flags.DEFINE_enum("fuse", "auto", ["auto", "off", "all"], "fused inverted-residual blocks (scripts/codegen.py)")
 PORTABLE = flags.DEFINE_bool("portable", False, "with a Cortex-M target, also count the portable C kernels "
                               "(-DMR_PORTABLE) on one input")
 LAYERS = flags.DEFINE_bool("layers", False, "with a Cortex-M target, print each model's per-layer instruction table")
@@ -46,7 +47,7 @@ def _run(argv):
             results.append(bench_model(model, name, inputs=INPUTS.value, target=TARGET.value,
                                        cm_inputs=CM_INPUTS.value, tflite_interpreter=TFLITE.value,
                                        portable=PORTABLE.value, log=lambda s: print(s, flush=True),
-                                       patch=patch, sram_bytes=sram))
+                                       patch=patch, sram_bytes=sram, fuse=FUSE.value))
         except OSError as e:
             sys.exit(f"error: cannot read {path}: {e.strerror}")
         except (ModelError, CortexMError) as e:

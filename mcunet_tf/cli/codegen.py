@@ -1,7 +1,8 @@
 """Generate self-contained C99 for an int8 .tflite model.
 
   mcunet-codegen --tflite=M.tflite --out_dir=DIR [--name=model] [--target=portable|cortex-m|arduino]
-                 [--patch=auto|off|SPLIT:N [--sram_kb=KB]] [--sample=x.npy] [--labels=labels.txt]
+                 [--patch=auto|off|SPLIT:N [--sram_kb=KB]] [--fuse=auto|off|all] [--sample=x.npy]
+                 [--labels=labels.txt]
   mcunet-codegen --list_ops [--readme=README.md]
 
 DIR gets <name>.h (int <name>_invoke(const void *input, void *output); <NAME>_INPUT_BYTES,
@@ -30,6 +31,7 @@ from mcunet_tf.cli import common as cli
 from micro_runtime.arduino_library import ArduinoExample
 from micro_runtime.codegen import TARGETS, generate
 from micro_runtime.coverage import ops_markdown, with_ops_table
+from micro_runtime.fusion import describe_fusion
 from tflite_patch.files import atomic_write
 from tflite_patch.graph import ModelError
 
@@ -43,6 +45,8 @@ SAMPLE = flags.DEFINE_string("sample", None, "--target=arduino: a .npy input the
 LABELS = flags.DEFINE_string("labels", None, "--target=arduino: a text file, one label per output value")
 PATCH, SRAM_KB = cli.patch_flags("patch-based inference: auto, off or SPLIT:N (last op run per patch : "
                                   "patches per side)")
+FUSE = flags.DEFINE_enum("fuse", "auto", ["auto", "off", "all"], "run inverted-residual blocks row by row: auto "
+                         "(where that lowers the RAM), off, all (every fusable block)")
 
 
 def list_ops() -> None:
@@ -90,7 +94,8 @@ def _run(argv):
     try:
         with open(TFLITE.value, "rb") as f:
             model = f.read()
-        gen = generate(model, NAME.value, TARGET.value, patch=patch, sram_bytes=sram, example=example)
+        gen = generate(model, NAME.value, TARGET.value, patch=patch, sram_bytes=sram, example=example,
+                       fuse=FUSE.value)
         gen.write(OUT_DIR.value)
     except OSError as e:
         sys.exit(f"error: cannot read {TFLITE.value}: {e.strerror}")
@@ -100,6 +105,9 @@ def _run(argv):
           f"{len(gen.graph.ops)} ops")
     if gen.patch is not None:
         print(gen.patch.describe())
+    fused = describe_fusion(gen.graph)
+    if fused:
+        print(f"fuse {FUSE.value}: {fused}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,8 @@
   mcunet-plan --tflite=M.tflite [--out=M.planned.tflite] [--report=R.json] [--plot=P.png]
   mcunet-plan --tflite=A.tflite --tflite=B.tflite --out_dir=DIR   # one set of files per model
 
-Prints a table: our arena, the layer-by-layer lower bound, TFLM's arena (total and head) on the model
+Prints a table: our arena, the layer-by-layer lower bound, the lower bound with inverted-residual blocks
+fused (scripts/codegen.py --fuse), TFLM's arena (total and head) on the model
 and on the planned model (our plan injected as OfflineMemoryAllocation), and whether TFLM's outputs on
 the planned model are identical to the original's.
 """
@@ -14,8 +15,9 @@ from absl import flags
 
 from mcunet_tf.cli import common as cli
 from micro_runtime.codegen import generate
+from micro_runtime.schedule import plan_engine
 from tflite_patch.files import atomic_write, atomic_write_json
-from tflite_patch.graph import ModelError
+from tflite_patch.graph import ModelError, load_tflite
 from tflite_patch.report import format_table, plan_model, plot_live_bytes
 
 FLAGS = flags.DEFINE_multi_string("tflite", None, "int8 .tflite model(s) to plan", required=True)
@@ -41,7 +43,9 @@ def _run(argv):
             # TFLM aborts the process when a kernel's Prepare check fails; the generator computes the
             # same parameters and refuses such a model first, with one line. Its plan is the report's.
             gen = generate(model, "m")
-            report, planned = plan_model(model, stem, INPUTS.value, engine_plan=lambda graph: (gen.graph, gen.plan))
+            fused = min(plan_engine(load_tflite(model), fuse=mode)[1].lower_bound_bytes for mode in ("auto", "all"))
+            report, planned = plan_model(model, stem, INPUTS.value, engine_plan=lambda graph: (gen.graph, gen.plan),
+                                         fused_lower_bound_bytes=fused)
         except OSError as e:
             sys.exit(f"error: cannot read {path}: {e.strerror}")
         except ModelError as e:

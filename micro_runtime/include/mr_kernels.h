@@ -28,6 +28,7 @@
 /* The fast kernels generated code calls (same bytes, see each header). */
 #include "mr_depthwise_fast.h"
 #include "mr_fast.h"
+#include "mr_inverted_residual.h"
 
 #ifdef __cplusplus
 extern "C" {
