@@ -19,6 +19,7 @@ struct mr_dw_block_mve {
   int32x4_t bias, mult, left, right, fix;    /* per lane: fix is -1 where `right` shifts, else 0 */
   int32x4_t rowsum[MR_DW_MAX_K];             /* in_offset * the taps of window row ky */
   int32x4_t acc0;                            /* bias + in_offset * every tap */
+  int right_only;                            /* every lane shifts right (by 1 or more), none left */
 };
 
 static void mr_dw_block_mve_prepare(mr_dw_block_mve *b, const mr_dw_params *p, int c0) {
@@ -45,6 +46,7 @@ static void mr_dw_block_mve_prepare(mr_dw_block_mve *b, const mr_dw_params *p, i
   b->left = vmaxq_s32(shift, zero);
   b->right = vminq_s32(shift, zero);
   b->fix = vshrq_n_s32(b->right, 31);
+  b->right_only = vmaxvq_s32(INT32_MIN, shift) < 0;
   for (ky = 0; ky < p->k_h; ++ky) {
     int32x4_t s = zero;
     for (kx = 0; kx < p->k_w; ++kx) s = vaddq_s32(s, vldrbq_s32(b->filter + (size_t)(ky * p->k_w + kx) * c));
@@ -61,6 +63,26 @@ static inline __attribute__((always_inline)) void mr_dw_store_mve(const mr_dw_bl
   x = vrshlq_s32(vqaddq_s32(x, vandq_s32(vshrq_n_s32(x, 31), b->fix)), b->right);
   x = vaddq_n_s32(x, b->out_offset);
   vstrbq_s32(o, vminq_s32(vmaxq_s32(x, vdupq_n_s32(b->act_min)), vdupq_n_s32(b->act_max)));
+}
+
+/* Four pixels' accumulators (acc[i]: pixel i's four channels) requantized as mr_dw_store_mve, pixel i stored at
+ * o + i*o_step; where every lane shifts right (the common case) the vectors the four share stay in registers. */
+static inline __attribute__((always_inline)) void mr_dw_store4_mve(const mr_dw_block_mve *b, const int32x4_t *acc,
+                                                                   int8_t *o, size_t o_step) {
+  int i;
+  if (b->right_only) {
+    const int32x4_t mult = b->mult, right = b->right, lo = vdupq_n_s32(b->act_min), hi = vdupq_n_s32(b->act_max);
+    const int32_t out_offset = b->out_offset;
+#pragma GCC unroll 4
+    for (i = 0; i < 4; ++i) {
+      int32x4_t x = vqrdmulhq_s32(acc[i], mult);
+      x = vaddq_n_s32(vrshlq_s32(vqaddq_s32(x, vshrq_n_s32(x, 31)), right), out_offset);
+      vstrbq_s32(o + i * o_step, vminq_s32(vmaxq_s32(x, lo), hi));
+    }
+  } else {
+#pragma GCC unroll 4
+    for (i = 0; i < 4; ++i) mr_dw_store_mve(b, acc[i], o + i * o_step);
+  }
 }
 
 /* Output pixels [x, x + n) whose windows lie within the input's columns, the window rows nky from the one whose
@@ -87,10 +109,10 @@ static inline __attribute__((always_inline)) void mr_dw_inner_mve(const mr_dw_bl
         a3 = vaddq_s32(a3, vmulq_s32(vldrbq_s32(q + 3 * step), t));
       }
     }
-    mr_dw_store_mve(b, a0, o);
-    mr_dw_store_mve(b, a1, o + o_step);
-    mr_dw_store_mve(b, a2, o + 2 * o_step);
-    mr_dw_store_mve(b, a3, o + 3 * o_step);
+    {
+      const int32x4_t acc[4] = {a0, a1, a2, a3};
+      mr_dw_store4_mve(b, acc, o, o_step);
+    }
   }
   for (; n > 0; --n, r += step, o += o_step) {
     int32x4_t a = acc0;
@@ -228,10 +250,10 @@ static inline __attribute__((always_inline)) void mr_dw_ring4_row(const mr_dw_bl
         a3 = vaddq_s32(a3, vmulq_s32(vldrbq_s32(q + 12 * s_w), t));
       }
     }
-    mr_dw_store_mve(b, a0, out + (size_t)x * c);
-    mr_dw_store_mve(b, a1, out + (size_t)(x + 1) * c);
-    mr_dw_store_mve(b, a2, out + (size_t)(x + 2) * c);
-    mr_dw_store_mve(b, a3, out + (size_t)(x + 3) * c);
+    {
+      const int32x4_t acc[4] = {a0, a1, a2, a3};
+      mr_dw_store4_mve(b, acc, out + (size_t)x * c, (size_t)c);
+    }
     if (x == out_w - 4) return;
     x = x + 8 <= out_w ? x + 4 : out_w - 4;
   }
