@@ -85,6 +85,20 @@ static inline __attribute__((always_inline)) void mr_dw_store4_mve(const mr_dw_b
   }
 }
 
+/* One tap (filter values t) of four pixels' accumulators a[0..4), their input values at q0 .. q3. */
+static inline __attribute__((always_inline)) void mr_dw_tap4_mve(int32x4_t *a, int32x4_t t, const int8_t *q0,
+                                                                 const int8_t *q1, const int8_t *q2,
+                                                                 const int8_t *q3) {
+  a[0] = vaddq_s32(a[0], vmulq_s32(vldrbq_s32(q0), t));
+  a[1] = vaddq_s32(a[1], vmulq_s32(vldrbq_s32(q1), t));
+  a[2] = vaddq_s32(a[2], vmulq_s32(vldrbq_s32(q2), t));
+  a[3] = vaddq_s32(a[3], vmulq_s32(vldrbq_s32(q3), t));
+}
+
+/* The first pixel of the four-pixel step after the one at x, of n pixels (the last step overlapping the one before
+ * when n % 4 != 0), or -1 after the last. */
+static inline int mr_dw_next_step(int x, int n) { return x == n - 4 ? -1 : x + 8 <= n ? x + 4 : n - 4; }
+
 /* Output pixels [x, x + n) whose windows lie within the input's columns, the window rows nky from the one whose
  * column 0 is at xr (its taps at w), starting from acc0 (bias + in_offset * those rows' taps); pixel x at o, o_step
  * bytes apart. K_W: the taps per row unrolled (0: b->k_w in a loop). */
@@ -119,7 +133,9 @@ static inline __attribute__((always_inline)) void mr_dw_inner_mve(const mr_dw_bl
     const int8_t *xp = r, *wp = w;
     for (ky = 0; ky < nky; ++ky, xp += in_row, wp += w_row) {
 #pragma GCC unroll 7
-      for (kx = 0; kx < k_w; ++kx) a = vaddq_s32(a, vmulq_s32(vldrbq_s32(xp + (size_t)kx * c), vldrbq_s32(wp + (size_t)kx * c)));
+      for (kx = 0; kx < k_w; ++kx) {
+        a = vaddq_s32(a, vmulq_s32(vldrbq_s32(xp + (size_t)kx * c), vldrbq_s32(wp + (size_t)kx * c)));
+      }
     }
     mr_dw_store_mve(b, a, o);
   }
@@ -232,32 +248,23 @@ static inline __attribute__((always_inline)) void mr_dw_ring4_row(const mr_dw_bl
   const int c = b->c, k_h = K ? K : b->k_h, k_w = K ? K : b->k_w, s_w = S_W ? S_W : b->s_w, out_w = b->out_w;
   const size_t w_row = (size_t)k_w * c;
   int x = 0, ky, kx;
-  while (out_w >= 4) {
-    int32x4_t a0 = b->acc0, a1 = a0, a2 = a0, a3 = a0;
+  for (; out_w >= 4 && x >= 0; x = mr_dw_next_step(x, out_w)) {
+    int32x4_t a[4] = {b->acc0, b->acc0, b->acc0, b->acc0};
     const int8_t *w = b->filter;
     for (ky = 0; ky < k_h; ++ky, w += w_row) {
       const int8_t *r = rows[ky] + (size_t)x * s_w * 4;
 #pragma GCC unroll 7
       for (kx = 0; kx < k_w; ++kx) {
-        const int32x4_t t = vldrbq_s32(w + (size_t)kx * c);
         const int8_t *q = r + 4 * kx;
         /* q opaque: at stride 1 the taps' loads overlap (pixel 1's tap 0 is pixel 0's tap 1), and gcc would keep
          * them in registers across taps, spilling the accumulators (8 vector registers) */
         __asm__("" : "+r"(q));
-        a0 = vaddq_s32(a0, vmulq_s32(vldrbq_s32(q), t));
-        a1 = vaddq_s32(a1, vmulq_s32(vldrbq_s32(q + 4 * s_w), t));
-        a2 = vaddq_s32(a2, vmulq_s32(vldrbq_s32(q + 8 * s_w), t));
-        a3 = vaddq_s32(a3, vmulq_s32(vldrbq_s32(q + 12 * s_w), t));
+        mr_dw_tap4_mve(a, vldrbq_s32(w + (size_t)kx * c), q, q + 4 * s_w, q + 8 * s_w, q + 12 * s_w);
       }
     }
-    {
-      const int32x4_t acc[4] = {a0, a1, a2, a3};
-      mr_dw_store4_mve(b, acc, out + (size_t)x * c, (size_t)c);
-    }
-    if (x == out_w - 4) return;
-    x = x + 8 <= out_w ? x + 4 : out_w - 4;
+    mr_dw_store4_mve(b, a, out + (size_t)x * c, (size_t)c);
   }
-  for (; x < out_w; ++x) {
+  for (x = out_w >= 4 ? out_w : 0; x < out_w; ++x) {
     int32x4_t a = b->acc0;
     const int8_t *w = b->filter;
     for (ky = 0; ky < k_h; ++ky, w += w_row) {
@@ -277,7 +284,8 @@ MR_DW_MVE_INSTANCE(7, 1) MR_DW_MVE_INSTANCE(7, 2)
 #undef MR_DW_MVE_INSTANCE
 
 /* Windows and strides without an instance (or a call that passed none for its size). */
-static __attribute__((noinline)) void mr_dw_ring4_any(const mr_dw_block_mve *b, const int8_t *const *rows, int8_t *out) {
+static __attribute__((noinline)) void mr_dw_ring4_any(const mr_dw_block_mve *b, const int8_t *const *rows,
+                                                       int8_t *out) {
   mr_dw_ring4_row(b, rows, out, 0, 0);
 }
 
@@ -312,15 +320,80 @@ static void mr_dw_ring4_inplace(int8_t *inout, const mr_dw_params *p, int out_h,
         uint32_t *dst = ring + (size_t)((next_row + p->pad_top) % k_h) * ring_w;
         mr_dw_ring4_gather(dst, inout + (ptrdiff_t)next_row * (ptrdiff_t)in_row + c0, p, next_row, ring_w, zp4);
       }
-      for (ky = 0; ky < k_h; ++ky) rows[ky] = (const int8_t *)(ring + (size_t)((in_y0 + ky + p->pad_top) % k_h) * ring_w);
+      for (ky = 0; ky < k_h; ++ky) {
+        rows[ky] = (const int8_t *)(ring + (size_t)((in_y0 + ky + p->pad_top) % k_h) * ring_w);
+      }
       row_fn(&b, rows, inout + (size_t)y * out_row + c0);
     }
   }
 }
 
-/* In place: blocks of four channels whenever the ring or `delay` rows of them fit in scratch. */
+/* ---- narrow outputs in place: a block's whole input, padded, in scratch (k_h + (out_h - 1)*stride_h rows of
+ * ring_w four-byte pixels: the ring's layout with every row at once), gathered before any output is written, so the
+ * four-pixel steps run over all out_h*out_w pixels, across rows (a row of fewer than eight pixels wastes a step's
+ * lanes or overlaps it). */
+static int mr_dw_whole_rows(const mr_dw_params *p, int out_h) { return p->k_h + (out_h - 1) * p->stride_h; }
+
+static int mr_dw_whole_fits(const mr_dw_params *p, int out_h, int32_t scratch_bytes) {
+  return p->out_w < 8 && p->c % 4 == 0 && p->k_h <= MR_DW_MAX_K && p->k_w <= MR_DW_MAX_K && p->pad_top >= 0 &&
+         p->pad_left >= 0 && (int32_t)mr_dw_whole_rows(p, out_h) * mr_dw_ring4_w(p) * 4 <= scratch_bytes;
+}
+
+/* Every output pixel of block b (pixel i at out + i*c) from its whole padded input at win. */
+static __attribute__((noinline)) void mr_dw_whole_block(const mr_dw_block_mve *b, const int8_t *win, int out_h,
+                                                         int s_h, int8_t *out) {
+  const int c = b->c, k_h = b->k_h, k_w = b->k_w, s_w = b->s_w, out_w = b->out_w, n = out_h * out_w;
+  const size_t win_row = (size_t)((out_w - 1) * s_w + k_w) * 4, w_row = (size_t)k_w * c;
+  int x = 0, ky, kx, i;
+  for (; n >= 4 && x >= 0; x = mr_dw_next_step(x, n)) {
+    int32x4_t a[4] = {b->acc0, b->acc0, b->acc0, b->acc0};
+    const int8_t *w = b->filter, *q[4];
+    for (i = 0; i < 4; ++i) {
+      const int r = (x + i) / out_w, col = x + i - r * out_w;
+      q[i] = win + (size_t)r * s_h * win_row + (size_t)col * s_w * 4;
+    }
+    for (ky = 0; ky < k_h; ++ky, w += w_row) {
+      size_t at = ky * win_row;
+      for (kx = 0; kx < k_w; ++kx, at += 4) {
+        mr_dw_tap4_mve(a, vldrbq_s32(w + (size_t)kx * c), q[0] + at, q[1] + at, q[2] + at, q[3] + at);
+      }
+    }
+    mr_dw_store4_mve(b, a, out + (size_t)x * c, (size_t)c);
+  }
+  for (x = n >= 4 ? n : 0; x < n; ++x) { /* fewer than four pixels in all */
+    const int r = x / out_w, col = x - r * out_w;
+    const int8_t *w = b->filter, *q = win + (size_t)r * s_h * win_row + (size_t)col * s_w * 4;
+    int32x4_t a = b->acc0;
+    for (ky = 0; ky < k_h; ++ky, w += w_row, q += win_row) {
+      for (kx = 0; kx < k_w; ++kx) a = vaddq_s32(a, vmulq_s32(vldrbq_s32(q + 4 * kx), vldrbq_s32(w + (size_t)kx * c)));
+    }
+    mr_dw_store_mve(b, a, out + (size_t)x * c);
+  }
+}
+
+static void mr_dw_whole_inplace(int8_t *inout, const mr_dw_params *p, int out_h, uint32_t *win) {
+  const int c = p->c, rows = mr_dw_whole_rows(p, out_h);
+  const int32_t ring_w = mr_dw_ring4_w(p);
+  const size_t in_row = (size_t)p->in_w * c;
+  const uint32_t zp4 = (uint32_t)(uint8_t)(int8_t)-p->in_offset * 0x01010101u;
+  mr_dw_block_mve b;
+  int c0, j;
+  for (c0 = 0; c0 < c; c0 += 4) {
+    mr_dw_block_mve_prepare(&b, p, c0);
+    for (j = 0; j < rows; ++j) {
+      const int row = j - p->pad_top;
+      mr_dw_ring4_gather(win + (size_t)j * ring_w, inout + (ptrdiff_t)row * (ptrdiff_t)in_row + c0, p, row, ring_w,
+                         zp4);
+    }
+    mr_dw_whole_block(&b, (const int8_t *)win, out_h, p->stride_h, inout + c0);
+  }
+}
+
+/* In place: blocks of four channels whenever the whole input, the ring or `delay` rows of them fit in scratch. */
 int mr_dw_blocks_order(const mr_dw_params *p, int out_h, int32_t delay, int32_t scratch_bytes) {
-  if (mr_dw_ring4_fits(p, out_h, scratch_bytes)) return MR_DW_BLOCKS_FIRST;
+  if (mr_dw_whole_fits(p, out_h, scratch_bytes) || mr_dw_ring4_fits(p, out_h, scratch_bytes)) {
+    return MR_DW_BLOCKS_FIRST;
+  }
   return p->c % 4 == 0 && delay * p->out_w * 4 <= scratch_bytes && p->k_h <= MR_DW_MAX_K ? MR_DW_BLOCKS_FIRST
                                                                                          : MR_DW_NO_BLOCKS;
 }
@@ -332,6 +405,10 @@ void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_
   mr_dw_block_mve b;
   int c0, x;
   int32_t y;
+  if (mr_dw_whole_fits(p, out_h, scratch_bytes)) {
+    mr_dw_whole_inplace(inout, p, out_h, (uint32_t *)(void *)scratch);
+    return;
+  }
   if (mr_dw_ring4_fits(p, out_h, scratch_bytes)) {
     const mr_dw_mve_fn row_fn = mr_dw_mve_of(unrolled, p);
     mr_dw_ring4_inplace(inout, p, out_h, (uint32_t *)(void *)scratch, row_fn ? row_fn : mr_dw_ring4_any);
