@@ -1,7 +1,8 @@
 /* mr_depthwise_fast_internal.h - what the files of the fast depthwise kernel share: the driver (depthwise_fast.c:
  * the entry points, the mode choice, the sizes and the portable path), depthwise_fast_dsp.c (the Arm DSP path, built
- * under MR_DSP) and depthwise_fast_x86.c (SSE2, under MR_SSE2). Each ISA file implements the hooks at the end for its
- * ISA; the driver implements them where neither is built. */
+ * under MR_DSP), depthwise_fast_x86.c (SSE2, under MR_SSE2) and depthwise_fast_mve.c (Helium, under MR_MVE: the
+ * blocks and out-of-place hooks, the DSP file the rest). Each ISA file implements the hooks at the end for its ISA;
+ * the driver implements them where neither is built. */
 #ifndef MR_DEPTHWISE_FAST_INTERNAL_H_
 #define MR_DEPTHWISE_FAST_INTERNAL_H_
 
