@@ -1,7 +1,8 @@
 /* mr_depthwise_fast_internal.h - what the files of the fast depthwise kernel share: the driver (depthwise_fast.c:
  * the entry points, the mode choice, the sizes and the portable path), depthwise_fast_dsp.c (the Arm DSP path, built
- * under MR_DSP) and depthwise_fast_x86.c (SSE2, under MR_SSE2). Each ISA file implements the hooks at the end for its
- * ISA; the driver implements them where neither is built. */
+ * under MR_DSP), depthwise_fast_x86.c (SSE2, under MR_SSE2) and depthwise_fast_mve.c (Helium, under MR_MVE: the
+ * blocks and out-of-place hooks, the DSP file the rest). Each ISA file implements the hooks at the end for its ISA;
+ * the driver implements them where neither is built. */
 #ifndef MR_DEPTHWISE_FAST_INTERNAL_H_
 #define MR_DEPTHWISE_FAST_INTERNAL_H_
 
@@ -9,6 +10,7 @@
 
 #include "mr_depthwise_fast.h"
 #include "mr_dsp.h"
+#include "mr_mve.h"
 #include "mr_x86.h"
 
 /* One layer as the loops read it (depth multiplier 1: c channels in and out). */
@@ -193,11 +195,29 @@ enum { MR_DW_NO_BLOCKS, MR_DW_BLOCKS_AFTER_RING, MR_DW_BLOCKS_FIRST };
 int mr_dw_blocks_order(const mr_dw_params *p, int out_h, int32_t delay, int32_t scratch_bytes);
 
 /* The in-place rows mode on blocks of channels: each block's rows through `delay` rows of the block's pixels in
- * scratch. A block's rows only replace its own channels, and within the block the rows mode's argument holds. */
-void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t delay,
-                          const mr_depthwise_unrolled *unrolled);
+ * scratch (or another mode of the ISA's that scratch_bytes holds). A block's rows only replace its own channels, and
+ * within the block the rows mode's argument holds. */
+void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t scratch_bytes,
+                          int32_t delay, const mr_depthwise_unrolled *unrolled);
 
 /* The ISA's own form of the out-of-place kernel; returns 0 (nothing done) where the driver's rows take the layer. */
 int mr_dw_fast(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, const mr_depthwise_unrolled *unrolled);
+
+#ifdef MR_MVE
+/* The Helium path's ring of four-channel pixels (depthwise_fast_mve.c): one output row of a block of four channels
+ * from its k ring rows, k x k windows, stride_w 1 or 2: mr_dw_mve_k<k>s<stride>, which the DSP path's
+ * mr_depthwise_k3, _k5, _k7 name (so that --gc-sections keeps the sizes some call names). */
+typedef struct mr_dw_block_mve mr_dw_block_mve;
+typedef void (*mr_dw_mve_fn)(const mr_dw_block_mve *b, const int8_t *const *rows, int8_t *out);
+#define MR_DW_MVE_DECLARE(k)                                                            \
+  void mr_dw_mve_k##k##s1(const mr_dw_block_mve *b, const int8_t *const *rows, int8_t *out); \
+  void mr_dw_mve_k##k##s2(const mr_dw_block_mve *b, const int8_t *const *rows, int8_t *out);
+MR_DW_MVE_DECLARE(3)
+MR_DW_MVE_DECLARE(5)
+MR_DW_MVE_DECLARE(7)
+#undef MR_DW_MVE_DECLARE
+/* The instance for the layer's window and stride_w in `unrolled` (NULL: none). */
+mr_dw_mve_fn mr_dw_mve_of(const mr_depthwise_unrolled *unrolled, const mr_dw_params *p);
+#endif
 
 #endif /* MR_DEPTHWISE_FAST_INTERNAL_H_ */

@@ -33,7 +33,7 @@ void mr_depthwise_conv2d_inplace_fast_s8(const MR_CONST mr_conv_params *cp, cons
     return; /* channel by channel through a ring of input rows */
   }
   if (blocks != MR_DW_NO_BLOCKS) {
-    mr_dw_blocks_inplace(inout, &p, out_h, scratch, delay, unrolled); /* the rows mode below on blocks of channels */
+    mr_dw_blocks_inplace(inout, &p, out_h, scratch, scratch_bytes, delay, unrolled); /* the rows mode below on blocks of channels */
     return;
   }
   if (delay * row_bytes <= scratch_bytes) {
@@ -275,9 +275,9 @@ int mr_dw_blocks_order(const mr_dw_params *p, int out_h, int32_t delay, int32_t 
   return MR_DW_NO_BLOCKS;
 }
 
-void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t delay,
-                          const mr_depthwise_unrolled *unrolled) {
-  (void)inout, (void)p, (void)out_h, (void)scratch, (void)delay, (void)unrolled;
+void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t scratch_bytes,
+                          int32_t delay, const mr_depthwise_unrolled *unrolled) {
+  (void)inout, (void)p, (void)out_h, (void)scratch, (void)scratch_bytes, (void)delay, (void)unrolled;
 }
 
 int mr_dw_fast(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, const mr_depthwise_unrolled *unrolled) {

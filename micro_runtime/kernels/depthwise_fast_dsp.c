@@ -70,6 +70,7 @@ void mr_dw_row(const int8_t *in, const mr_dw_params *p, int out_y, int c0, int n
  * (0, 2), (1, 3) of int16 halves (`wide`, k_w per row), its bias and requantization (mr_dw_rq on 2*acc). */
 typedef struct mr_dw_block_dsp mr_dw_block_dsp;
 typedef void (*mr_dw_block_fn)(const mr_dw_block_dsp *k, const int8_t *xr, int x, int n, int8_t *o, size_t o_step);
+#ifndef MR_MVE /* the blocks: the Helium path has its own (depthwise_fast_mve.c) */
 struct mr_dw_block_dsp {
   const int32_t (*w)[2]; /* the taps of window row ky0 (the first within the input), column 0 */
   int nky, k_w, c, s_w, pad_left, in_w;
@@ -215,6 +216,7 @@ static void mr_dw_block_row_dsp(const int8_t *in, const mr_dw_params *p, mr_dw_b
   if (x_b > x_a) k->unrolled(k, xr, x_a, x_b - x_a, out + (size_t)x_a * o_step, o_step);
   if (out_w > x_b) mr_dw_block_pixels0(k, xr, x_b, out_w - x_b, out + (size_t)x_b * o_step, o_step);
 }
+#endif
 
 /* The code unrolled for windows k wide: the ring instances mr_dw_dsp_k<k>s<stride>n<narrow> and the blocks' pixels. */
 typedef struct mr_dw_dsp_channel mr_dw_dsp_channel;
@@ -223,9 +225,14 @@ struct mr_depthwise_unrolled {
   int k;
   mr_dw_dsp_fn ring16[2]; /* [stride_w - 1] */
   mr_dw_dsp_fn ring8;
+#ifdef MR_MVE
+  mr_dw_mve_fn mve[2]; /* [stride_w - 1]: the Helium path's ring of four-channel pixels */
+#else
   mr_dw_block_fn block;
+#endif
 };
 
+#ifndef MR_MVE /* the blocks: the Helium path has its own (depthwise_fast_mve.c) */
 /* The instance of the blocks' pixels for the layer's k_w. */
 static mr_dw_block_fn mr_dw_block_unrolled(const mr_dw_params *p, const mr_depthwise_unrolled *unrolled) {
   return unrolled != NULL && unrolled->k == p->k_w ? unrolled->block : mr_dw_block_pixels0;
@@ -251,13 +258,14 @@ static __attribute__((noinline)) void mr_dw_blocks_dsp(const int8_t *in, int8_t 
 
 /* The in-place rows mode on blocks of four channels (c % 4 == 0), as x86 does on blocks of eight: each block's rows
  * through `delay` rows of four-channel pixels in scratch. */
-void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t delay,
-                          const mr_depthwise_unrolled *unrolled) {
+void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t scratch_bytes,
+                          int32_t delay, const mr_depthwise_unrolled *unrolled) {
   const int c = p->c, out_w = p->out_w;
   int32_t wide[MR_DW_MAX_K * MR_DW_MAX_K][2];
   mr_dw_block_dsp b;
   int c0, x;
   int32_t y;
+  (void)scratch_bytes;
   b.unrolled = mr_dw_block_unrolled(p, unrolled);
   for (c0 = 0; c0 < c; c0 += 4) {
     const int fast = mr_dw_block_dsp_prepare(&b, wide, p, out_h, c0);
@@ -273,6 +281,7 @@ void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_
     }
   }
 }
+#endif
 
 /* Arm DSP (Cortex-M4): the ring mode with every output computed as 2*acc, which requantizes exactly in four
  * instructions (mr_requantize_doubled), from int16 rings (two output pixels per step: each word of a ring row feeds both)
@@ -620,13 +629,26 @@ static __attribute__((noinline)) void mr_dw_channel_dsp(const int8_t *in, int8_t
   }
 }
 
+#ifdef MR_MVE
+#define MR_DW_BLOCK_OF(k) {mr_dw_mve_k##k##s1, mr_dw_mve_k##k##s2}
+#else
+#define MR_DW_BLOCK_OF(k) mr_dw_block_pixels##k
+#endif
 #define MR_DW_UNROLLED_DSP(k)                                                 \
   const mr_depthwise_unrolled mr_depthwise_k##k = {                                   \
-      k, {mr_dw_dsp_k##k##s1n0, mr_dw_dsp_k##k##s2n0}, mr_dw_dsp_k##k##s0n1, mr_dw_block_pixels##k};
+      k, {mr_dw_dsp_k##k##s1n0, mr_dw_dsp_k##k##s2n0}, mr_dw_dsp_k##k##s0n1, MR_DW_BLOCK_OF(k)};
 MR_DW_UNROLLED_DSP(3)
 MR_DW_UNROLLED_DSP(5)
 MR_DW_UNROLLED_DSP(7)
 #undef MR_DW_UNROLLED_DSP
+#undef MR_DW_BLOCK_OF
+
+#ifdef MR_MVE
+mr_dw_mve_fn mr_dw_mve_of(const mr_depthwise_unrolled *unrolled, const mr_dw_params *p) {
+  const int fits = unrolled != NULL && unrolled->k == p->k_h && p->k_w == p->k_h && (p->stride_w == 1 || p->stride_w == 2);
+  return fits ? unrolled->mve[p->stride_w - 1] : NULL;
+}
+#endif
 
 int mr_dw_ring(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t scratch_bytes,
                int narrow, const mr_depthwise_unrolled *unrolled) {
@@ -639,6 +661,7 @@ int mr_dw_ring(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, 
   return 1;
 }
 
+#ifndef MR_MVE /* the blocks: the Helium path has its own (depthwise_fast_mve.c) */
 int mr_dw_blocks_order(const mr_dw_params *p, int out_h, int32_t delay, int32_t scratch_bytes) {
   const int blocks = p->c % 4 == 0 && delay * p->out_w * 4 <= scratch_bytes && p->k_h <= MR_DW_MAX_K &&
                      p->k_w <= MR_DW_MAX_K && (int32_t)out_h * p->out_w > MR_DW_BLOCK_MIN_PIXELS;
@@ -652,4 +675,5 @@ int mr_dw_fast(const int8_t *in, int8_t *out, const mr_dw_params *p, int out_h, 
   mr_dw_blocks_dsp(in, out, p, out_h, mr_dw_block_unrolled(p, unrolled));
   return 1;
 }
+#endif
 #endif

@@ -255,13 +255,13 @@ int mr_dw_blocks_order(const mr_dw_params *p, int out_h, int32_t delay, int32_t 
   return blocks ? MR_DW_BLOCKS_FIRST : MR_DW_NO_BLOCKS;
 }
 
-void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t delay,
-                          const mr_depthwise_unrolled *unrolled) {
+void mr_dw_blocks_inplace(int8_t *inout, const mr_dw_params *p, int out_h, int8_t *scratch, int32_t scratch_bytes,
+                          int32_t delay, const mr_depthwise_unrolled *unrolled) {
   const int c = p->c, out_w = p->out_w;
   mr_dw_block_x86 b;
   int c0, x;
   int32_t y;
-  (void)unrolled;
+  (void)scratch_bytes, (void)unrolled;
   for (c0 = 0; c0 < c; c0 += 8) {
     mr_dw_block_prepare(&b, p, c0);
     for (y = 0; y < out_h + delay - 1; ++y) {

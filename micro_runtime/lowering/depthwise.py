@@ -13,7 +13,7 @@ from tflite_patch.passes import op_padding, op_window
 DW_RING_MIN_PIXELS = 64  # MR_DW_RING_MIN_PIXELS
 MODES = ("ring16", "ring8", "rows", "channels")  # the in-place kernel's, in the order of MR_DEPTHWISE_RING16 ...
 UNROLLED = (3, 5, 7)  # the window widths with code of their own: mr_depthwise_k3, _k5, _k7
-FAST_SOURCES = ("depthwise_fast.c", "depthwise_fast_dsp.c", "depthwise_fast_x86.c")
+FAST_SOURCES = ("depthwise_fast.c", "depthwise_fast_dsp.c", "depthwise_fast_x86.c", "depthwise_fast_mve.c")
 
 
 def depthwise_row_delay(in_w: int, c: int, stride_h: int, pad_top: int, out_h: int, out_w: int) -> int:
