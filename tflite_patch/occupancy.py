@@ -51,7 +51,7 @@ class ByteRuns:
 
 
 class Occupancy:
-    """Placed segments of a plan over ops 0..n_ops-1, for the lowest free offset of the next buffer.
+    """The segments placed so far in one first-fit run, for the lowest free offset of the next buffer.
 
     Exact for segments of at least one byte (the planner places no empty tensor or scratch): merging
     touching runs changes nothing for them."""
