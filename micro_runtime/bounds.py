@@ -13,13 +13,14 @@ from __future__ import annotations
 from micro_runtime.lowering import lowering_for
 from micro_runtime.lowering.base import Extent
 from tflite_patch.graph import Graph, ModelError
+from tflite_patch.occupancy import LiveSegments
 from tflite_patch.planner import ArenaPlan, Buffer, arena_buffers
 
 
-def _live_spans(graph: Graph, plan: ArenaPlan) -> tuple[dict[int, list], dict[int | None, Buffer], dict[int, Buffer]]:
-    """The (arena start, arena end, buffer) of the segments live at each op, each tensor's buffer and each
-    op's scratch buffer; `ModelError` for a segment outside the arena. Time: the segments' lifetimes."""
-    live: dict[int, list] = {}
+def _spans(graph: Graph, plan: ArenaPlan) -> tuple[list[list], dict[int | None, Buffer], dict[int, Buffer]]:
+    """The (last op, arena start, arena end, buffer) of the segments that start at each op, each tensor's
+    buffer and each op's scratch buffer; `ModelError` for a segment outside the arena."""
+    starting: list[list] = [[] for _ in range(max(len(graph.ops), 1))]
     owner, scratch = {}, {}
     for b in arena_buffers(graph, plan.inplace_ops, plan.scratch_bytes, plan.external):
         for seg in b.segments:
@@ -32,9 +33,8 @@ def _live_spans(graph: Graph, plan: ArenaPlan) -> tuple[dict[int, list], dict[in
             if start < 0 or start + seg.size > plan.arena_bytes:
                 raise ModelError(f"{what} at arena bytes [{start}, {start + seg.size}) lies outside the "
                                  f"{plan.arena_bytes}-byte arena")
-            for op in range(seg.first, seg.last + 1):
-                live.setdefault(op, []).append((start, start + seg.size, b))
-    return live, owner, scratch
+            starting[seg.first].append((seg.last, start, start + seg.size, b))
+    return starting, owner, scratch
 
 
 def _region(graph: Graph, plan: ArenaPlan, i: int, x: Extent) -> tuple[int, int] | None:
@@ -61,10 +61,14 @@ def _region(graph: Graph, plan: ArenaPlan, i: int, x: Extent) -> tuple[int, int]
 
 def check_bounds(graph: Graph, plan: ArenaPlan) -> None:
     """Prove the planned `graph`'s calls stay inside the buffers of `plan` (see the module docstring);
-    `ModelError` (one line, naming the op) where they do not. Time: the ops' extents times the buffers
-    live at each op."""
-    live, owner, scratch = _live_spans(graph, plan)
+    `ModelError` (one line, naming the op) where they do not. Time: the segments and extents, each with a
+    few bisections over the segments live at its op."""
+    starting, owner, scratch = _spans(graph, plan)
+    live, ending = LiveSegments(), {}
     for i, op in enumerate(graph.ops):
+        for last, start, end, b in starting[i]:
+            live.add(start, end, b)
+            ending.setdefault(last, []).append((start, end, b))
         try:
             extents = lowering_for(op, graph).extents(graph, op)
             regions = [(x, _region(graph, plan, i, x)) for x in extents]
@@ -73,10 +77,11 @@ def check_bounds(graph: Graph, plan: ArenaPlan) -> None:
         for x, region in regions:
             if not x.write or region is None:
                 continue
-            mine = scratch.get(i) if x.tensor is None else owner.get(x.tensor)
-            for lo, hi, b in live.get(i, ()):
-                if b is not mine and lo < region[1] and region[0] < hi:
-                    held = f"the scratch of op {b.scratch_of}" if b.scratch_of is not None else \
-                        f"tensor {b.tensors[0]} ({graph.tensors[b.tensors[0]].name})"
-                    raise ModelError(f"op {op.kind} at index {i}: its call writes arena bytes [{region[0]}, "
-                                     f"{region[1]}), which {held} holds at that op")
+            b = live.other_meeting(*region, scratch.get(i) if x.tensor is None else owner.get(x.tensor))
+            if b is not None:
+                held = f"the scratch of op {b.scratch_of}" if b.scratch_of is not None else \
+                    f"tensor {b.tensors[0]} ({graph.tensors[b.tensors[0]].name})"
+                raise ModelError(f"op {op.kind} at index {i}: its call writes arena bytes [{region[0]}, "
+                                 f"{region[1]}), which {held} holds at that op")
+        for start, end, b in ending.pop(i, ()):
+            live.remove(start, end, b)

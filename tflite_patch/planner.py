@@ -14,6 +14,7 @@ import dataclasses
 from typing import Callable, Collection
 
 from tflite_patch.graph import Graph
+from tflite_patch.occupancy import LiveSegments, Occupancy
 
 
 @dataclasses.dataclass
@@ -178,17 +179,22 @@ def arena_buffers(graph: Graph, inplace_ops: Collection[int] = (),
 
 
 def live_bytes_per_op(graph: Graph, buffers: list[Buffer]) -> list[int]:
-    """Bytes that must coexist while each op runs (the sum over buffers of what each holds then); each
-    buffer is visited only at the ops it lives at."""
+    """Bytes that must coexist while each op runs (the sum over buffers of what each holds then); a buffer
+    of several segments is visited at the ops it lives at, a single segment only at its two ends."""
     live = [0] * max(len(graph.ops), 1)
+    change = [0] * (len(live) + 1)  # a lone segment adds its size from its first op to its last
     for b in buffers:
         if len(b.segments) == 1:
             seg = b.segments[0]
-            for op in range(seg.first, seg.last + 1):
-                live[op] += seg.size
+            change[seg.first] += seg.size
+            change[seg.last + 1] -= seg.size
         else:
             for op, size in b.bytes_per_op().items():
                 live[op] += size
+    total = 0
+    for op in range(len(live)):
+        total += change[op]
+        live[op] += total
     return live
 
 
@@ -203,42 +209,17 @@ def lower_bound_bytes(graph: Graph, inplace: bool = True, scratch_bytes: dict[in
 def _first_fit(order: list[Buffer], alignment: int) -> tuple[list[int], int]:
     """Place buffers in the given order, each at the lowest aligned offset where none of its segments
     overlaps, in bytes and in time, a segment already placed. Returns offsets (in `order`'s order) and
-    the arena size. Placed segments are indexed by the ops they live at, and each buffer's offset found
-    in one sweep over its forbidden intervals, so graphs of thousands of ops plan in seconds."""
-    placed: list[tuple[int, int, int, int]] = []  # (first, last, start, end) of every placed segment
-    live_at: dict[int, list[int]] = {}  # op -> indices into `placed` of the segments live there
-    starts_at: dict[int, list[int]] = {}  # op -> indices into `placed` of the segments that start there
+    the arena size. The placed bytes are indexed by time (`Occupancy`), so a buffer's offset costs about
+    log(ops) bisections per run of packed buffers it must skip, not one step per placed segment."""
+    occupancy = Occupancy([(s.first, s.last) for b in order for s in b.segments])
     offsets = []
     top = 0
     for b in order:
-        forbidden = []  # open intervals (lo, hi) of buffer offsets that would collide
-        for seg in b.segments:
-            size = _align(seg.size, alignment)
-            # a placed segment meets [first, last] in time iff it is live at `first` or starts after it
-            near = live_at.get(seg.first, []) + [k for op in range(seg.first + 1, seg.last + 1)
-                                                  for k in starts_at.get(op, ())]
-            forbidden += [(placed[k][2] - seg.rel - size, placed[k][3] - seg.rel) for k in near]
-        offset = _lowest_free(forbidden, alignment)
-        for seg in b.segments:
-            starts_at.setdefault(seg.first, []).append(len(placed))
-            for op in range(seg.first, seg.last + 1):
-                live_at.setdefault(op, []).append(len(placed))
-            placed.append((seg.first, seg.last, offset + seg.rel, offset + seg.rel + _align(seg.size, alignment)))
+        segments = [(s.first, s.last, s.rel, _align(s.size, alignment)) for s in b.segments]
+        offset = occupancy.place(segments, alignment)
         offsets.append(offset)
         top = max(top, offset + _align(b.size, alignment))
     return offsets, top
-
-
-def _lowest_free(forbidden: list[tuple[int, int]], alignment: int) -> int:
-    """The lowest offset among 0 and the aligned ends of `forbidden` that lies inside none of its open
-    intervals: sorted by start, an offset at or below the next start is free of all the rest."""
-    offset = 0
-    for lo, hi in sorted(forbidden):
-        if offset <= lo:
-            break
-        if offset < hi:
-            offset = _align(max(hi, 0), alignment)
-    return offset
 
 
 # Orderings tried by plan_arena; the smallest arena wins (ties: the earlier heuristic).
@@ -297,12 +278,17 @@ def plan_arena(graph: Graph, alignment: int = 4, inplace: bool = True,
     alternatives = [i for i, op in enumerate(graph.ops) if op.attrs.inplace and op.attrs.inplace.alternatives]
     choices = [{}] + ([{i: 1 for i in alternatives}] if inplace and alternatives else [])
     best = None
+    tried = set()  # orders already placed: first-fit is a function of the segments, and ties keep the first
     for choice in choices:
         variant = with_alternatives(graph, choice)
         for policy, ops in policies.items():
             buffers = arena_buffers(variant, ops, scratch_bytes, external)
             for name, key in HEURISTICS.items():
                 order = sorted(buffers, key=key)
+                signature = tuple(tuple((s.first, s.last, s.size, s.rel) for s in b.segments) for b in order)
+                if signature in tried:
+                    continue
+                tried.add(signature)
                 offsets, top = _first_fit(order, alignment)
                 if best is None or top < best[0]:
                     label = f"{name}, in place: {policy}{', alternatives' if choice else ''}"
@@ -330,7 +316,7 @@ def check_plan(graph: Graph, plan: ArenaPlan, scratch_bytes: dict[int, int] | No
     unrelated tensors, sharing bytes while both are live."""
     buffers = arena_buffers(with_alternatives(graph, plan.inplace_choice), plan.inplace_ops, scratch_bytes,
                             plan.external)
-    spans = []
+    starting: dict[int, list] = {}
     for b in buffers:
         if b.scratch_of is not None:
             base = plan.scratch[b.scratch_of][0]
@@ -343,7 +329,13 @@ def check_plan(graph: Graph, plan: ArenaPlan, scratch_bytes: dict[int, int] | No
                 assert plan.offsets[seg.tensor] == start, f"tensor {seg.tensor} not at its distance in {b.tensors}"
             assert start % plan.alignment == 0 and 0 <= start and start + seg.size <= plan.arena_bytes, \
                 f"segment {seg} out of the arena or unaligned"
-            spans.append((seg.first, seg.last, start, start + seg.size, b))
-    for i, (f1, l1, s1, e1, b1) in enumerate(spans):
-        for f2, l2, s2, e2, b2 in spans[i + 1:]:
-            assert b1 is b2 or not (f1 <= l2 and f2 <= l1 and s1 < e2 and s2 < e1), f"{b1} and {b2} overlap"
+            starting.setdefault(seg.first, []).append((seg.last, start, start + seg.size, b))
+    live, ending = LiveSegments(), {}  # a sweep over the ops: each segment checked once, when it starts
+    for op in range(max(len(graph.ops), 1)):
+        for last, start, end, b in starting.get(op, ()):
+            other = live.other_meeting(start, end, b)
+            assert other is None, f"{b} and {other} overlap"
+            live.add(start, end, b)
+            ending.setdefault(last, []).append((start, end, b))
+        for start, end, b in ending.pop(op, ()):
+            live.remove(start, end, b)

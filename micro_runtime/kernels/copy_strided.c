@@ -11,6 +11,23 @@ void mr_copy_strided(const MR_CONST void *in, void *out, const MR_CONST mr_copy_
   const int32_t elem = p->elem_bytes;
   const int contiguous = is[5] == elem && os[5] == elem;
   int32_t i0, i1, i2, i3, i4, i5;
+#ifdef MR_CHECKED
+  { /* the bytes written: from dst0 plus every negative reach to dst0 plus every positive one, one element on */
+    int64_t low = 0, high = elem;
+    int k;
+    for (k = 0; k < MR_COPY_DIMS && high > low; ++k) {
+      const int64_t reach = (int64_t)(n[k] - 1) * os[k];
+      if (n[k] <= 0) {
+        low = high = 0; /* an empty copy writes nothing */
+      } else if (reach < 0) {
+        low += reach;
+      } else {
+        high += reach;
+      }
+    }
+    MR_CHECK(dst0 + low, high - low);
+  }
+#endif
   for (i0 = 0; i0 < n[0]; ++i0) {
     for (i1 = 0; i1 < n[1]; ++i1) {
       for (i2 = 0; i2 < n[2]; ++i2) {

@@ -43,6 +43,15 @@ def copy_params(shape, in_strides, out_strides, in_offset: int, out_offset: int,
             "in_offset": int(in_offset) * elem_bytes, "out_offset": int(out_offset) * elem_bytes}
 
 
+def copy_span(shape, strides, offset: int, elem_bytes: int) -> tuple[int, int]:
+    """Bytes [lo, hi) of its tensor that a copy's side (its `mr_copy_params` shape, byte strides and
+    offset) touches: the formula the kernel's checked build asserts (copy_strided.c). (0, 0) when empty."""
+    if any(n <= 0 for n in shape):
+        return 0, 0
+    reach = [(n - 1) * s for n, s in zip(shape, strides)]
+    return offset + sum(r for r in reach if r < 0), offset + sum(r for r in reach if r > 0) + elem_bytes
+
+
 def elem_bytes(e: Emitter, t: int) -> int:
     return np.dtype(e.t(t).dtype).itemsize
 
@@ -53,6 +62,11 @@ def emit_copy(e: Emitter, x: int, y: int, shape, in_strides, out_strides, in_off
     if int(np.prod(shape)) == 0:
         return
     fields = copy_params(shape, in_strides, out_strides, in_offset, out_offset, elem_bytes(e, x))
+    for t, side, verb in ((x, "in", "reads"), (y, "out", "writes")):
+        lo, hi = copy_span(fields["shape"], fields[f"{side}_stride"], fields[f"{side}_offset"], fields["elem_bytes"])
+        if lo < 0 or hi > e.t(t).nbytes:  # the bounds proof holds a call to its tensors' extents: so must each copy
+            raise ModelError(f"a strided copy {verb} bytes [{lo}, {hi}) of tensor {t} ({e.t(t).name}), which has "
+                             f"{e.t(t).nbytes}")
     e.call("mr_copy_strided", e.operand(x), e.ptr(y), e.params("mr_copy_params", "copy", fields))
 
 
