@@ -13,7 +13,7 @@ from micro_runtime.codegen import generate
 from micro_runtime.lowering.conv_common import negated_channels
 from micro_runtime.quant import quantize_multiplier
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
-from shape_ops_check import act, assert_refused, check_cases, check_graphs, merge, random_arrays, single
+from shape_ops_check import act, assert_bit_exact_on_cortex_m4, assert_refused, check_cases, check_graphs, merge, single
 from tflite_patch import Quantization, Tensor, load_tflite, save_tflite
 from tflite_patch.tflm import random_inputs, run_tflm
 
@@ -145,17 +145,7 @@ def test_arm_dsp_and_portable_paths_are_bit_exact_on_mixed_sign_scales(tmp_path)
     rng = np.random.default_rng(21)
     graphs = [make(rng) for make in (conv_case(False), conv_case(False), conv_case(True), conv_case(True),
                                      fully_connected_case, fully_connected_case)]
-    graph = merge(graphs)
-    model = save_tflite(graph)
-    sets = [random_arrays(graph, rng) for _ in range(3)]
-    expected = [b"".join(np.ascontiguousarray(o).tobytes() for o in outs)
-                for outs in run_tflm(model, sets, len(graph.outputs))]
-    packed = [b"".join(np.ascontiguousarray(a).tobytes() for a in s) for s in sets]
-    generate(model, "model", target="cortex-m").write(str(tmp_path / "src"))
-    for label, flags in (("dsp", []), ("portable", ["-DMR_PORTABLE"])):
-        build = target_cortexm.build(tmp_path / "src", "model", target="cortex-m4", opt="-O2", inputs=packed,
-                                     extra_cflags=flags, out_dir=tmp_path / label)
-        assert target_cortexm.run(build, count_instructions=False).outputs == expected, f"{label} path differs"
+    assert_bit_exact_on_cortex_m4(merge(graphs), rng, tmp_path)
 
 
 def with_mixed_signs(data: bytes, seed: int) -> bytes:
