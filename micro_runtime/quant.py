@@ -131,7 +131,8 @@ def conv_output_multipliers(
 
 
 def fully_connected_output_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> Tuple[int, int]:
-    """Per-tensor FULLY_CONNECTED: same double arithmetic as conv_output_multipliers."""
+    """Per-tensor FULLY_CONNECTED: same double arithmetic as conv_output_multipliers (TFLM's
+    GetQuantizedConvolutionMultipler takes the scale product in double, unlike BATCH_MATMUL: the wheel agrees)."""
     m, s = conv_output_multipliers(input_scale, [filter_scale], output_scale, 1)
     return m[0], s[0]
 

@@ -11,7 +11,7 @@ from conftest import BUILT_MODELS, read_model
 from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.lowering.conv_common import negated_channels
-from micro_runtime.quant import quantize_multiplier
+from micro_runtime.quant import multiply_by_quantized_multiplier, quantize_multiplier
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
 from shape_ops_check import act, assert_bit_exact_on_cortex_m4, assert_refused, check_cases, check_graphs, merge, single
 from tflite_patch import Quantization, Tensor, load_tflite, save_tflite
@@ -208,3 +208,29 @@ def test_quantize_multiplier_keeps_the_sign_as_tflm():
     assert quantize_multiplier(1 - 2 ** -34) == (1 << 30, 1)
     assert quantize_multiplier(-(1 - 2 ** -34)) == (-(1 << 31), 0)
     assert quantize_multiplier(-3e-12) == (0, 0)  # shift < -31: flushed to zero
+
+
+def test_fully_connected_per_tensor_scale_product_is_double_as_tflm():
+    """TFLM's per-tensor FULLY_CONNECTED multiplier (GetQuantizedConvolutionMultipler) takes input scale x filter
+    scale in double, not float32 as BATCH_MATMUL does: on scales where the two multipliers differ and accumulators
+    (the biases, input 0) where their outputs do, the wheel gives the double ones, and so do we."""
+    s_in, s_w, s_out = np.float32(0.02936667), np.float32(0.0010495392), np.float32(32.84352)
+    double = quantize_multiplier(float(s_in) * float(s_w) / float(s_out))
+    single_precision = quantize_multiplier(float(np.float32(s_in * s_w)) / float(s_out))
+    assert double != single_precision
+    accs = [4795223, 5860828, 10123249, 11188854, 12254459, 14385670, 15451275, 16516880]
+    want = [multiply_by_quantized_multiplier(a, *double) for a in accs]
+    assert want != [multiply_by_quantized_multiplier(a, *single_precision) for a in accs]
+    n = len(accs)
+    tensors = [Tensor("x", (1, 1), "int8", quant(s_in)),
+               Tensor("w", (n, 1), "int8", quant(s_w), np.ones((n, 1), np.int8)),
+               Tensor("b", (n,), "int32", quant(float(s_in) * float(s_w)), np.asarray(accs, np.int32)),
+               Tensor("y", (1, n), "int8", quant(s_out))]
+    options = {"fusedActivationFunction": 0, "weightsFormat": 0, "keepNumDims": False,
+               "asymmetricQuantizeInputs": False}
+    model = save_tflite(single(tensors, "FULLY_CONNECTED", [0, 1, 2], [3], options, "FullyConnectedOptions", version=4))
+    x = [np.zeros((1, 1), np.int8)]
+    (tflm,), = run_tflm(model, [x], 1)
+    assert tflm.reshape(-1).tolist() == want
+    for flags in ((), ("-DMR_PORTABLE",)):
+        assert HostModel(generate(model, "op"), cflags=HOST_CFLAGS + flags).invoke(x)[0].reshape(-1).tolist() == want
