@@ -25,6 +25,7 @@ __all__ = [
     "quantize_multiplier_greater_than_one",
     "conv_output_multipliers",
     "fully_connected_output_multiplier",
+    "activation_bounds",
     "activation_range",
     "add_params",
     "mul_params",
@@ -143,12 +144,9 @@ def _quantize_scalar(f: float, scale: float, zero_point: int) -> int:
     return int(zero_point) + int(round_half_away(float(tmp)))
 
 
-def activation_range(activation: str | None, scale: float, zero_point: int, dtype: str = "int8") -> Tuple[int, int]:
-    """CalculateActivationRangeQuantized: (act_min, act_max) in the output's integer domain.
-
-    activation: None/"NONE", "RELU", "RELU6", "RELU_N1_TO_1" (case-insensitive; TFLite's
-    ActivationFunctionType names). Anything else (e.g. TANH) gives the full range, as TFLM.
-    """
+def activation_bounds(activation: str | None, scale: float, zero_point: int, dtype: str = "int8") -> Tuple[int, int]:
+    """CalculateActivationRangeQuantized's (low, high) as TFLM computes them: low may exceed high (and the type's
+    range) when the zero point is outside the type's range."""
     qmin, qmax = _DTYPE_RANGE[dtype]
     act = (activation or "NONE").upper()
     low, high = qmin, qmax
@@ -159,6 +157,20 @@ def activation_range(activation: str | None, scale: float, zero_point: int, dtyp
     if act in ("RELU_N1_TO_1", "RELU1"):
         low, high = (max(qmin, _quantize_scalar(-1.0, scale, zero_point)),
                      min(qmax, _quantize_scalar(1.0, scale, zero_point)))
+    return low, high
+
+
+def activation_range(activation: str | None, scale: float, zero_point: int, dtype: str = "int8") -> Tuple[int, int]:
+    """CalculateActivationRangeQuantized: (act_min, act_max) in the output's integer domain.
+
+    activation: None/"NONE", "RELU", "RELU6", "RELU_N1_TO_1" (case-insensitive; TFLite's
+    ActivationFunctionType names). Anything else (e.g. TANH) gives the full range, as TFLM.
+    """
+    low, high = activation_bounds(activation, scale, zero_point, dtype)
+    qmin, qmax = _DTYPE_RANGE[dtype]
+    if high < qmin:  # every value clamps to high, which TFLM's store to the type wraps: that value, for any kernel
+        high = (high - qmin) % (qmax - qmin + 1) + qmin
+        return high, high
     # TFLM clamps with max(low) then min(high): an empty range (a zero point outside the type's) gives high
     return min(low, high), high
 

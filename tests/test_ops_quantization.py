@@ -13,8 +13,10 @@ from micro_runtime.codegen import generate
 from micro_runtime.lowering.conv_common import negated_channels
 from micro_runtime.quant import multiply_by_quantized_multiplier, quantize_multiplier
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
-from shape_ops_check import act, assert_bit_exact_on_cortex_m4, assert_refused, check_cases, check_graphs, merge, single
-from tflite_patch import Quantization, Tensor, load_tflite, save_tflite
+from shape_ops_check import (act, assert_bit_exact_on_cortex_m4, assert_refused, check_cases, check_graphs, merge,
+                             random_arrays, single)
+from tflite_patch import Graph, Op, Quantization, Tensor, load_tflite, save_tflite
+from tflite_patch.graph import ModelError
 from tflite_patch.tflm import random_inputs, run_tflm
 
 CASES = 24
@@ -234,3 +236,82 @@ def test_fully_connected_per_tensor_scale_product_is_double_as_tflm():
     assert tflm.reshape(-1).tolist() == want
     for flags in ((), ("-DMR_PORTABLE",)):
         assert HostModel(generate(model, "op"), cflags=HOST_CFLAGS + flags).invoke(x)[0].reshape(-1).tolist() == want
+
+
+def wide_case(kind):
+    """A single `kind` op whose int8 activations have zero points outside int8's range (equal on both sides where
+    TFLM wants them equal), small shapes, random fused activations (their ranges then empty or wrapped)."""
+    def make(rng):
+        zero_point = int(rng.choice([-1, 1]) * rng.integers(129, 2000))
+        same = kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION", "RESHAPE")
+        z_out = zero_point if same else int(rng.integers(-2000, 2000))
+        s = float(rng.uniform(0.01, 0.1))
+        shape = tuple(int(v) for v in (1, *rng.integers(1, 6, 3)))
+        x = act(shape, rng, "x", quant(s, zero_point))
+        if kind in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"):
+            other = act(shape, rng, "b", quant(float(rng.uniform(0.01, 0.1)), int(rng.integers(-300, 300))))
+            y = act(shape, rng, "y", quant(s if kind in ("MAXIMUM", "MINIMUM") else 2 * s, z_out))
+            options_type = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}.get(kind)
+            options = {"fusedActivationFunction": int(rng.choice(ACTIVATIONS))} if options_type else {}
+            return single([x, other, y], kind, [0, 1], [2], options, options_type, version=2)
+        if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+            out = (1, -(-shape[1] // 2), -(-shape[2] // 2), shape[3])
+            options = {"padding": 0, "strideW": 2, "strideH": 2, "filterWidth": 2, "filterHeight": 2,
+                       "fusedActivationFunction": int(rng.choice(ACTIVATIONS))}
+            return single([x, act(out, rng, "y", quant(s, z_out))], kind, [0], [1], options, "Pool2DOptions", version=2)
+        if kind == "MEAN":
+            axes = Tensor("axes", (2,), "int32", None, np.array([1, 2], np.int32))
+            y = act((1, shape[3]), rng, "y", quant(s * rng.uniform(0.5, 2), z_out))
+            return single([x, axes, y], kind, [0, 1], [2], {"keepDims": False}, "ReducerOptions", version=2)
+        if kind == "CONCATENATION":
+            y = act((*shape[:3], 2 * shape[3]), rng, "y", quant(s, z_out))
+            return single([x, act(shape, rng, "b", quant(s, zero_point)), y], kind, [0, 1], [2],
+                          {"axis": 3, "fusedActivationFunction": 0}, "ConcatenationOptions", version=2)
+        size = Tensor("s", (2,), "int32", None, np.array([1, int(np.prod(shape))], np.int32))
+        return single([x, size, act((1, int(np.prod(shape))), rng, "y", quant(s, z_out))], "RESHAPE", [0, 1], [2])
+    return make
+
+
+WIDE_KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION",
+              "RESHAPE")
+
+
+@pytest.mark.parametrize("kind", WIDE_KINDS)
+def test_zero_points_outside_int8_on_ops_tflm_runs_with_them(kind):
+    assert check_cases(wide_case(kind), seed=31, n=6, count=4) == 6
+
+
+@pytest.mark.e2e
+@needs_arm
+def test_zero_points_outside_int8_are_bit_exact_on_the_arm_dsp_path(tmp_path):
+    rng = np.random.default_rng(32)
+    assert_bit_exact_on_cortex_m4(merge([wide_case(kind)(rng) for kind in WIDE_KINDS for _ in range(2)]), rng,
+                                  tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["PAD", "SQUARED_DIFFERENCE"])
+def test_zero_points_outside_int8_are_refused_where_tflm_refuses_them(kind):
+    rng = np.random.default_rng(33)
+    x, y = act((1, 2, 2, 2), rng, quant=quant(0.1, 200)), act((1, 2, 2, 2), rng, "y", quant(0.1, 200))
+    if kind == "PAD":
+        pads = Tensor("p", (4, 2), "int32", None, np.zeros((4, 2), np.int32))
+        graph = single([x, pads, y], "PAD", [0, 1], [2], version=2)
+    else:
+        graph = single([x, act((1, 2, 2, 2), rng, "b"), y], kind, [0, 1], [2], version=2)
+    with pytest.raises(ModelError, match="TFLM refuses"):
+        run_tflm(save_tflite(graph), [random_arrays(graph, rng)], 1)
+    assert_refused(graph, rf"op {kind} at index 0: .* zero point 200 outside \[-128, 127\] of int8 \(TFLM refuses it")
+
+
+def test_conv_with_an_add_of_wide_zero_points_is_not_fused_and_bit_exact():
+    """CONV_2D then ADD whose skip input and output have zero points outside int8: the ADD stays an op of its own
+    (the fused kernel's offsets are int8's); the model as the wheel runs it."""
+    rng = np.random.default_rng(34)
+    conv = conv_case(False)(rng)
+    x, c = conv.tensors[0], conv.tensors[3]
+    c.quant = quant(c.quant.scale, 5)
+    skip, y = act(c.shape, rng, "skip", quant(0.05, 300)), act(c.shape, rng, "z", quant(0.1, -400))
+    add = Op("ADD", [3, 4], [5], {"fusedActivationFunction": 0}, "AddOptions", version=2)
+    graph = Graph(conv.tensors + [skip, y], conv.ops + [add], [0, 4], [5])
+    assert x.data is None and "conv_add" not in generate(save_tflite(graph), "op").files["op.c"]
+    assert check_graphs([graph], count=4) == 1
