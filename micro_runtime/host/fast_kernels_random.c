@@ -315,7 +315,7 @@ static void depthwise_general_case(int n) {
     bias[i] = random_bias();
   }
   mr_depthwise_conv2d_general_s8(&p, in_buf, out_buf);
-  printf("depthwise_general %d: %dx%dx%d m%d k%dx%d s%dx%d d%dx%d -> %08lx\n", n, in_h, in_w, in_c, depth_mult, k_h,
+  printf("general_depthwise %d: %dx%dx%d m%d k%dx%d s%dx%d d%dx%d -> %08lx\n", n, in_h, in_w, in_c, depth_mult, k_h,
          k_w, s_h, s_w, d_h, d_w, (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * out_c));
 }
 
