@@ -112,9 +112,7 @@ static __attribute__((noinline)) void mr_dww_requant(const mr_dww_block *k, int3
       for (x = 0; x < n; ++x, o += out_c) *o = (int8_t)__ssat(mr_requantize_doubled(a[x], mult, add, shift), 8);
     } else if (doubled) {
       for (x = 0; x < n; ++x, o += out_c) {
-        int32_t v = mr_requantize_doubled(a[x], mult, add, shift);
-        v = v < act_min ? act_min : v; /* selects, not branches */
-        *o = (int8_t)(v > act_max ? act_max : v);
+        *o = (int8_t)mr_clamp_i32(mr_requantize_doubled(a[x], mult, add, shift), act_min, act_max);
       }
     } else {
       for (x = 0; x < n; ++x, o += out_c) {
