@@ -347,15 +347,17 @@ def relu_params(input_scale: float, input_zero_point: int, output_scale: float,
     """RELU int8 (activations_common.cc CalculateReluOpData): QuantizeMultiplier(double(in) / double(out)),
     act_min = max(-128, zp_out + roundf(0 / scale)), act_max = 127. Keys match mr_relu_params."""
     m, s = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    # max(act_min) then min(act_max): a zero point above int8's range clamps everything to act_max
     return dict(input_offset=int(input_zero_point), output_offset=int(output_zero_point), output_multiplier=m,
-                output_shift=s, act_min=max(INT8_MIN, int(output_zero_point)), act_max=INT8_MAX)
+                output_shift=s, act_min=min(max(INT8_MIN, int(output_zero_point)), INT8_MAX), act_max=INT8_MAX)
 
 
 def relu6_bounds(input_scale: float, input_zero_point: int) -> Tuple[int, int]:
     """RELU6 int8 (Relu6Prepare): clamp to [zp_in, FloatToQuantizedType(6.0f, scale, zp_in)] in the input's
-    quantization (the output's is not read): round(6.0f / scale) in float32, + zp, clamped to int8."""
+    quantization (the output's is not read): round(6.0f / scale) in float32, + zp, clamped to int8. The lower
+    bound is TFLM's zero_int8, the zero point cast to int8 (wrapped when outside its range)."""
     six = int(round_half_away(float(np.float32(6.0) / np.float32(input_scale)))) + int(input_zero_point)
-    return int(input_zero_point), min(INT8_MAX, max(INT8_MIN, six))
+    return int(np.int64(input_zero_point).astype(np.int8)), min(INT8_MAX, max(INT8_MIN, six))
 
 
 def leaky_relu_params(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,

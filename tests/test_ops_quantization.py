@@ -127,9 +127,9 @@ def test_negative_channels_run_negated_on_the_fast_kernels_unless_a_weight_is_mi
 
 def test_zero_point_outside_int8_is_refused_by_ops_not_verified_with_it():
     rng = np.random.default_rng(6)
-    x, y = act((1, 8), rng, quant=quant(0.1, 200)), act((1, 8), rng, "y", quant(0.1, 5))
-    assert_refused(single([x, y], "RELU", [0], [1]), r"op RELU at index 0: tensor 0 \(x\) has zero point 200 "
-                   r"outside \[-128, 127\] of int8")
+    x, y = act((1, 8), rng, quant=quant(0.1, 200)), act((1, 8), rng, "y", quant(16 / 256, 127))
+    assert_refused(single([x, y], "LOG_SOFTMAX", [0], [1]), r"op LOG_SOFTMAX at index 0: tensor 0 \(x\) has zero "
+                   r"point 200 outside \[-128, 127\] of int8")
 
 
 def test_fully_connected_negative_per_tensor_scale_is_refused_as_tflm_does():
@@ -271,7 +271,7 @@ def wide_case(kind):
             y = act(shape, rng, "y", quant(1 / 128, 0) if kind == "TANH" else quant(1 / 256, -128))
             options = ({"beta": float(rng.uniform(0.5, 2))}, "SoftmaxOptions") if kind == "SOFTMAX" else ({}, None)
             return single([x, y], kind, [0], [1], *options, version=2)
-        if kind in ("HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS"):
+        if kind in ("HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6"):
             y = act(shape, rng, "y", quant(float(rng.uniform(0.01, 0.1)), z_out))
             options = ({"alpha": float(rng.uniform(0.05, 0.5))}, "LeakyReluOptions") if kind == "LEAKY_RELU" \
                 else ({}, None)
@@ -282,7 +282,7 @@ def wide_case(kind):
 
 
 WIDE_KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION",
-              "RESHAPE", "SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS")
+              "RESHAPE", "SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6")
 
 
 @pytest.mark.parametrize("kind", WIDE_KINDS)
