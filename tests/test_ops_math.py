@@ -172,6 +172,22 @@ def test_div_rescale_with_a_left_shift_above_22_as_the_wheel(seed, monkeypatch):
     check(g, seed=seed)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_div_rescale_far_below_one_at_zero_point_dividends(seed, monkeypatch):
+    """in1 / (in2 * out) of 1e-9 to 1e-7 (right shifts of 23 to 30) with dividends at the zero point and its
+    neighbours (31 bits of headroom): the exponent of TFLM's RoundingDivideByPOT passes 63, where the wheel's mask
+    (1ll << exponent) - 1 shifts by the exponent mod 64."""
+    rng = np.random.default_rng(50 + seed)
+    g = binary_graph("DIV", 50 + seed, {}, "DivOptions")
+    s2 = 10 ** rng.uniform(-4, -2)
+    for t, scale in zip(g.tensors, (1.0, s2, 1 / (s2 * 10 ** rng.uniform(-9.0, -7.0)))):
+        t.quant = act_t((), scale, int(rng.integers(-20, 20))).quant
+    p = quant.div_params(*(v for t in g.tensors[:3] for v in (float(t.quant.scale[0]), int(t.quant.zero_point[0]))))
+    assert -30 <= p["output_shift"] < -22
+    monkeypatch.setattr(single, "random_inputs", div_edge_inputs)
+    check(g, seed=seed)
+
+
 def test_math_ops_chained_at_rank_6():
     """MAXIMUM and DIV looped outside their kernels, then LOG_SOFTMAX, in one graph (the arena shared)."""
     shape = [2, 3, 3, 2, 2, 3]
