@@ -238,11 +238,41 @@ def test_fully_connected_per_tensor_scale_product_is_double_as_tflm():
         assert HostModel(generate(model, "op"), cflags=HOST_CFLAGS + flags).invoke(x)[0].reshape(-1).tolist() == want
 
 
+def moved(kind, zero_point):
+    """A data-movement `kind` op (or DEQUANTIZE) on fixed small shapes, input and output zero point `zero_point`."""
+    def t(shape, name):
+        return Tensor(name, shape, "int8", quant(0.05, zero_point))
+
+    def c(values):
+        return Tensor("c", np.shape(values), "int32", None, np.asarray(values, np.int32))
+    cases = {
+        "DEQUANTIZE": ([t((2, 5), "x"), Tensor("y", (2, 5), "float32", None)], {}, None),
+        "TRANSPOSE": ([t((2, 3, 4), "x"), c([2, 0, 1]), t((4, 2, 3), "y")], {}, None),
+        "SLICE": ([t((3, 4, 5), "x"), c([1, 0, 2]), c([2, 3, 2]), t((2, 3, 2), "y")], {}, None),
+        "STRIDED_SLICE": ([t((4, 6), "x"), c([0, 1]), c([4, 6]), c([2, 2]), t((2, 3), "y")],
+                          {"beginMask": 0, "endMask": 0}, "StridedSliceOptions"),
+        "GATHER": ([t((5, 3), "x"), c([4, 0, 2]), t((3, 3), "y")], {"axis": 0, "batchDims": 0}, "GatherOptions"),
+        "RESIZE_NEAREST_NEIGHBOR": ([t((1, 2, 3, 2), "x"), c([4, 6]), t((1, 4, 6, 2), "y")],
+                                    {"alignCorners": False, "halfPixelCenters": False},
+                                    "ResizeNearestNeighborOptions"),
+        "DEPTH_TO_SPACE": ([t((1, 2, 2, 8), "x"), t((1, 4, 4, 2), "y")], {"blockSize": 2}, "DepthToSpaceOptions"),
+        "SPACE_TO_DEPTH": ([t((1, 4, 4, 2), "x"), t((1, 2, 2, 8), "y")], {"blockSize": 2}, "SpaceToDepthOptions")}
+    tensors, options, options_type = cases[kind]
+    n = len(tensors) - 1
+    return single(tensors, kind, list(range(n)), [n], options, options_type, version=3)
+
+
+MOVED_KINDS = ("DEQUANTIZE", "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "RESIZE_NEAREST_NEIGHBOR",
+               "DEPTH_TO_SPACE", "SPACE_TO_DEPTH")
+
+
 def wide_case(kind):
     """A single `kind` op whose int8 activations have zero points outside int8's range (equal on both sides where
     TFLM wants them equal), small shapes, random fused activations (their ranges then empty or wrapped)."""
     def make(rng):
         zero_point = int(rng.choice([-1, 1]) * rng.integers(129, 2000))
+        if kind in MOVED_KINDS:
+            return moved(kind, zero_point)
         same = kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION", "RESHAPE")
         z_out = zero_point if same else int(rng.integers(-2000, 2000))
         s = float(rng.uniform(0.01, 0.1))
@@ -282,7 +312,8 @@ def wide_case(kind):
 
 
 WIDE_KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION",
-              "RESHAPE", "SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6")
+              "RESHAPE", "SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6",
+              *MOVED_KINDS)
 
 
 @pytest.mark.parametrize("kind", WIDE_KINDS)

@@ -117,7 +117,9 @@ _ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
 # of the others, checked against the wheel (tests/test_ops_quantization.py).
 WIDE_ZERO_POINT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM",
                        "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION", "RESHAPE", "SOFTMAX", "LOGISTIC",
-                       "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6")
+                       "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6", "DEQUANTIZE",
+                       "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "RESIZE_NEAREST_NEIGHBOR", "DEPTH_TO_SPACE",
+                       "SPACE_TO_DEPTH")
 # Ops whose TFLM Prepare refuses such a zero point (the wheel's message).
 WIDE_ZERO_POINT_TFLM_REFUSES = {
     "PAD": "TFLM refuses it too: pad_common.cc wants the output's zero point within int8's range",
