@@ -239,7 +239,8 @@ def test_fully_connected_per_tensor_scale_product_is_double_as_tflm():
 
 
 def moved(kind, zero_point):
-    """A data-movement `kind` op (or DEQUANTIZE) on fixed small shapes, input and output zero point `zero_point`."""
+    """A data-movement (or reducing) `kind` op, or DEQUANTIZE, on fixed small shapes, every int8 tensor's zero point
+    `zero_point`."""
     def t(shape, name):
         return Tensor(name, shape, "int8", quant(0.05, zero_point))
 
@@ -256,14 +257,26 @@ def moved(kind, zero_point):
                                     {"alignCorners": False, "halfPixelCenters": False},
                                     "ResizeNearestNeighborOptions"),
         "DEPTH_TO_SPACE": ([t((1, 2, 2, 8), "x"), t((1, 4, 4, 2), "y")], {"blockSize": 2}, "DepthToSpaceOptions"),
-        "SPACE_TO_DEPTH": ([t((1, 4, 4, 2), "x"), t((1, 2, 2, 8), "y")], {"blockSize": 2}, "SpaceToDepthOptions")}
+        "SPACE_TO_DEPTH": ([t((1, 4, 4, 2), "x"), t((1, 2, 2, 8), "y")], {"blockSize": 2}, "SpaceToDepthOptions"),
+        "SQUEEZE": ([t((1, 3, 1, 4), "x"), t((3, 4), "y")], {"squeezeDims": [0, 2]}, "SqueezeOptions"),
+        "EXPAND_DIMS": ([t((3, 4), "x"), c([1]), t((3, 1, 4), "y")], {}, None),
+        "PACK": ([t((2, 3), "x"), t((2, 3), "b"), t((2, 2, 3), "y")], {"valuesCount": 2, "axis": 0}, "PackOptions"),
+        "REDUCE_MAX": ([t((2, 3, 4), "x"), c([1]), t((2, 4), "y")], {"keepDims": False}, "ReducerOptions"),
+        "ARG_MAX": ([t((2, 5), "x"), c([1]), Tensor("y", (2,), "int32", None)], {"outputType": 2}, "ArgMaxOptions"),
+        "MIRROR_PAD": ([t((1, 3, 3, 2), "x"), c([[0, 0], [1, 1], [1, 1], [0, 0]]), t((1, 5, 5, 2), "y")],
+                       {"mode": 0}, "MirrorPadOptions"),
+        "SPACE_TO_BATCH_ND": ([t((1, 4, 4, 2), "x"), c([2, 2]), c([[1, 1], [1, 1]]), t((4, 3, 3, 2), "y")], {}, None),
+        "BATCH_TO_SPACE_ND": ([t((4, 2, 2, 2), "x"), c([2, 2]), c([[0, 0], [0, 0]]), t((1, 4, 4, 2), "y")], {}, None),
+        "SPLIT": ([c([1]), t((2, 6), "x"), t((2, 3), "y"), t((2, 3), "z")], {"numSplits": 2}, "SplitOptions"),
+        "UNPACK": ([t((2, 3), "x"), t((3,), "y"), t((3,), "z")], {"num": 2, "axis": 0}, "UnpackOptions")}
     tensors, options, options_type = cases[kind]
-    n = len(tensors) - 1
-    return single(tensors, kind, list(range(n)), [n], options, options_type, version=3)
+    n = len(tensors) - (2 if kind in ("SPLIT", "UNPACK") else 1)  # their two outputs last
+    return single(tensors, kind, list(range(n)), list(range(n, len(tensors))), options, options_type, version=3)
 
 
 MOVED_KINDS = ("DEQUANTIZE", "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "RESIZE_NEAREST_NEIGHBOR",
-               "DEPTH_TO_SPACE", "SPACE_TO_DEPTH")
+               "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "SQUEEZE", "EXPAND_DIMS", "PACK", "REDUCE_MAX", "ARG_MAX",
+               "MIRROR_PAD", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SPLIT", "UNPACK")
 
 
 def wide_case(kind):
