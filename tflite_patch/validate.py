@@ -120,7 +120,8 @@ WIDE_ZERO_POINT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD",
                        "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6", "DEQUANTIZE",
                        "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "RESIZE_NEAREST_NEIGHBOR", "DEPTH_TO_SPACE",
                        "SPACE_TO_DEPTH", "SQUEEZE", "EXPAND_DIMS", "SPLIT", "PACK", "UNPACK", "REDUCE_MAX", "ARG_MAX",
-                       "MIRROR_PAD", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND")
+                       "MIRROR_PAD", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "REDUCE_MIN", "ARG_MIN", "SUM",
+                       "RESIZE_BILINEAR", "LOG_SOFTMAX", "L2_NORMALIZATION", "DIV")
 # Ops whose TFLM Prepare refuses such a zero point (the wheel's message).
 WIDE_ZERO_POINT_TFLM_REFUSES = {
     "PAD": "TFLM refuses it too: pad_common.cc wants the output's zero point within int8's range",
