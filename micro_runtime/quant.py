@@ -25,6 +25,7 @@ __all__ = [
     "quantize_multiplier_greater_than_one",
     "conv_output_multipliers",
     "fully_connected_output_multiplier",
+    "activation_bounds",
     "activation_range",
     "add_params",
     "mul_params",
@@ -131,7 +132,8 @@ def conv_output_multipliers(
 
 
 def fully_connected_output_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> Tuple[int, int]:
-    """Per-tensor FULLY_CONNECTED: same double arithmetic as conv_output_multipliers."""
+    """Per-tensor FULLY_CONNECTED: same double arithmetic as conv_output_multipliers (TFLM's
+    GetQuantizedConvolutionMultipler takes the scale product in double, unlike BATCH_MATMUL: the wheel agrees)."""
     m, s = conv_output_multipliers(input_scale, [filter_scale], output_scale, 1)
     return m[0], s[0]
 
@@ -142,12 +144,9 @@ def _quantize_scalar(f: float, scale: float, zero_point: int) -> int:
     return int(zero_point) + int(round_half_away(float(tmp)))
 
 
-def activation_range(activation: str | None, scale: float, zero_point: int, dtype: str = "int8") -> Tuple[int, int]:
-    """CalculateActivationRangeQuantized: (act_min, act_max) in the output's integer domain.
-
-    activation: None/"NONE", "RELU", "RELU6", "RELU_N1_TO_1" (case-insensitive; TFLite's
-    ActivationFunctionType names). Anything else (e.g. TANH) gives the full range, as TFLM.
-    """
+def activation_bounds(activation: str | None, scale: float, zero_point: int, dtype: str = "int8") -> Tuple[int, int]:
+    """CalculateActivationRangeQuantized's (low, high) as TFLM computes them: low may exceed high (and the type's
+    range) when the zero point is outside the type's range."""
     qmin, qmax = _DTYPE_RANGE[dtype]
     act = (activation or "NONE").upper()
     low, high = qmin, qmax
@@ -158,6 +157,20 @@ def activation_range(activation: str | None, scale: float, zero_point: int, dtyp
     if act in ("RELU_N1_TO_1", "RELU1"):
         low, high = (max(qmin, _quantize_scalar(-1.0, scale, zero_point)),
                      min(qmax, _quantize_scalar(1.0, scale, zero_point)))
+    return low, high
+
+
+def activation_range(activation: str | None, scale: float, zero_point: int, dtype: str = "int8") -> Tuple[int, int]:
+    """CalculateActivationRangeQuantized: (act_min, act_max) in the output's integer domain.
+
+    activation: None/"NONE", "RELU", "RELU6", "RELU_N1_TO_1" (case-insensitive; TFLite's
+    ActivationFunctionType names). Anything else (e.g. TANH) gives the full range, as TFLM.
+    """
+    low, high = activation_bounds(activation, scale, zero_point, dtype)
+    qmin, qmax = _DTYPE_RANGE[dtype]
+    if high < qmin:  # every value clamps to high, which TFLM's store to the type wraps: that value, for any kernel
+        high = (high - qmin) % (qmax - qmin + 1) + qmin
+        return high, high
     # TFLM clamps with max(low) then min(high): an empty range (a zero point outside the type's) gives high
     return min(low, high), high
 
@@ -334,15 +347,17 @@ def relu_params(input_scale: float, input_zero_point: int, output_scale: float,
     """RELU int8 (activations_common.cc CalculateReluOpData): QuantizeMultiplier(double(in) / double(out)),
     act_min = max(-128, zp_out + roundf(0 / scale)), act_max = 127. Keys match mr_relu_params."""
     m, s = quantize_multiplier(_f32(input_scale) / _f32(output_scale))
+    # max(act_min) then min(act_max): a zero point above int8's range clamps everything to act_max
     return dict(input_offset=int(input_zero_point), output_offset=int(output_zero_point), output_multiplier=m,
-                output_shift=s, act_min=max(INT8_MIN, int(output_zero_point)), act_max=INT8_MAX)
+                output_shift=s, act_min=min(max(INT8_MIN, int(output_zero_point)), INT8_MAX), act_max=INT8_MAX)
 
 
 def relu6_bounds(input_scale: float, input_zero_point: int) -> Tuple[int, int]:
     """RELU6 int8 (Relu6Prepare): clamp to [zp_in, FloatToQuantizedType(6.0f, scale, zp_in)] in the input's
-    quantization (the output's is not read): round(6.0f / scale) in float32, + zp, clamped to int8."""
+    quantization (the output's is not read): round(6.0f / scale) in float32, + zp, clamped to int8. The lower
+    bound is TFLM's zero_int8, the zero point cast to int8 (wrapped when outside its range)."""
     six = int(round_half_away(float(np.float32(6.0) / np.float32(input_scale)))) + int(input_zero_point)
-    return int(input_zero_point), min(INT8_MAX, max(INT8_MIN, six))
+    return int(np.int64(input_zero_point).astype(np.int8)), min(INT8_MAX, max(INT8_MIN, six))
 
 
 def leaky_relu_params(input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int,

@@ -102,6 +102,22 @@ def check_cases(make, seed: int, n: int = 20, **kwargs) -> int:
     return check_graphs(graphs, **kwargs)
 
 
+def assert_bit_exact_on_cortex_m4(graph: Graph, rng, out_dir, count: int = 3) -> None:
+    """The graph built for the Cortex-M4 (the Arm DSP fast kernels, and -DMR_PORTABLE) gives TFLM's bytes in QEMU on
+    `count` random inputs."""
+    from micro_runtime import target_cortexm
+    model = save_tflite(graph)
+    sets = [random_arrays(graph, rng) for _ in range(count)]
+    expected = [b"".join(np.ascontiguousarray(o).tobytes() for o in outs)
+                for outs in run_tflm(model, sets, len(graph.outputs))]
+    packed = [b"".join(np.ascontiguousarray(a).tobytes() for a in s) for s in sets]
+    generate(model, "model", target="cortex-m").write(str(out_dir / "src"))
+    for label, flags in (("dsp", []), ("portable", ["-DMR_PORTABLE"])):
+        build = target_cortexm.build(out_dir / "src", "model", target="cortex-m4", opt="-O2", inputs=packed,
+                                     extra_cflags=flags, out_dir=out_dir / label)
+        assert target_cortexm.run(build, count_instructions=False).outputs == expected, f"{label} path differs"
+
+
 def assert_refused(graph: Graph, message: str) -> None:
     """Generating `graph` fails with one line matching `message` (a regular expression)."""
     with pytest.raises(ModelError, match=message) as info:

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tests.test_single_ops as single
+from micro_runtime import quant
 from micro_runtime.codegen import generate
 from tests.test_ops_elementwise import ACTIVATIONS, binary_graph, rand_quant, select_inputs
 from tests.test_single_ops import act_t, check
@@ -154,15 +155,37 @@ def test_transpose_rank_6_refused_like_tflm():
                    r"permutation \[5, 4, 3, 2, 1, 0\] of an input of rank 6 \(TFLM takes up to 5\)")
 
 
-def test_div_rescale_beyond_tflm_defined_arithmetic_refused():
-    """in1 / (in2 * out) = 1e7 needs a left shift of 24: TFLM's total shift turns left, where its
-    RoundingDivideByPOT is undefined (a negative exponent); we refuse rather than guess its bytes."""
-    g = binary_graph("DIV", 0, {}, "DivOptions")
-    for t, scale in zip(g.tensors, (1.0, 1e-4, 1e-3)):
-        t.quant = act_t((), scale, 0).quant
-    with pytest.raises(ModelError, match=r"^op DIV at index 0: .*left shift of 24, where TFLM's DIV arithmetic") as err:
-        generate(save_tflite(g), "op")
-    assert "\n" not in str(err.value)
+@pytest.mark.parametrize("seed", range(6))
+def test_div_rescale_with_a_left_shift_above_22_as_the_wheel(seed, monkeypatch):
+    """in1 / (in2 * out) of 5e6 to 1e9 needs a left shift of 23 to 30: TFLM's total shift then turns left and its
+    RoundingDivideByPOT takes a negative exponent (undefined C), whose bytes on the wheel's x86 build div.c
+    reproduces; half the cases with dividends and divisors at their zero points."""
+    rng = np.random.default_rng(seed)
+    g = binary_graph("DIV", seed, {}, "DivOptions")
+    s2 = 10 ** rng.uniform(-4, -2)
+    for t, scale in zip(g.tensors, (1.0, s2, 1 / (s2 * 10 ** rng.uniform(6.7, 9.0)))):
+        t.quant = act_t((), scale, int(rng.integers(-20, 20))).quant
+    p = quant.div_params(*(v for t in g.tensors[:3] for v in (float(t.quant.scale[0]), int(t.quant.zero_point[0]))))
+    assert 22 < p["output_shift"] <= 30
+    if seed % 2:
+        monkeypatch.setattr(single, "random_inputs", div_edge_inputs)
+    check(g, seed=seed)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_div_rescale_far_below_one_at_zero_point_dividends(seed, monkeypatch):
+    """in1 / (in2 * out) of 1e-9 to 1e-7 (right shifts of 23 to 30) with dividends at the zero point and its
+    neighbours (31 bits of headroom): the exponent of TFLM's RoundingDivideByPOT passes 63, where the wheel's mask
+    (1ll << exponent) - 1 shifts by the exponent mod 64."""
+    rng = np.random.default_rng(50 + seed)
+    g = binary_graph("DIV", 50 + seed, {}, "DivOptions")
+    s2 = 10 ** rng.uniform(-4, -2)
+    for t, scale in zip(g.tensors, (1.0, s2, 1 / (s2 * 10 ** rng.uniform(-9.0, -7.0)))):
+        t.quant = act_t((), scale, int(rng.integers(-20, 20))).quant
+    p = quant.div_params(*(v for t in g.tensors[:3] for v in (float(t.quant.scale[0]), int(t.quant.zero_point[0]))))
+    assert -30 <= p["output_shift"] < -22
+    monkeypatch.setattr(single, "random_inputs", div_edge_inputs)
+    check(g, seed=seed)
 
 
 def test_math_ops_chained_at_rank_6():

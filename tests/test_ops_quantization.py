@@ -11,10 +11,12 @@ from conftest import BUILT_MODELS, read_model
 from micro_runtime import target_cortexm
 from micro_runtime.codegen import generate
 from micro_runtime.lowering.conv_common import negated_channels
-from micro_runtime.quant import quantize_multiplier
+from micro_runtime.quant import multiply_by_quantized_multiplier, quantize_multiplier
 from micro_runtime.target_host import HOST_CFLAGS, HostModel
-from shape_ops_check import act, assert_refused, check_cases, check_graphs, merge, random_arrays, single
-from tflite_patch import Quantization, Tensor, load_tflite, save_tflite
+from shape_ops_check import (act, assert_bit_exact_on_cortex_m4, assert_refused, check_cases, check_graphs, merge,
+                             random_arrays, single)
+from tflite_patch import Graph, Op, Quantization, Tensor, load_tflite, save_tflite
+from tflite_patch.graph import ModelError
 from tflite_patch.tflm import random_inputs, run_tflm
 
 CASES = 24
@@ -125,9 +127,9 @@ def test_negative_channels_run_negated_on_the_fast_kernels_unless_a_weight_is_mi
 
 def test_zero_point_outside_int8_is_refused_by_ops_not_verified_with_it():
     rng = np.random.default_rng(6)
-    x, y = act((1, 8), rng, quant=quant(0.1, 200)), act((1, 8), rng, "y", quant(0.1, 5))
-    assert_refused(single([x, y], "RELU", [0], [1]), r"op RELU at index 0: tensor 0 \(x\) has zero point 200 "
-                   r"outside \[-128, 127\] of int8")
+    x, b = act((1, 8), rng, quant=quant(0.1, 200)), act((1, 8), rng, "b", quant(0.1, 200))
+    graph = single([x, b, Tensor("y", (1, 8), "bool", None)], "EQUAL", [0, 1], [2])
+    assert_refused(graph, r"op EQUAL at index 0: tensor 0 \(x\) has zero point 200 outside \[-128, 127\] of int8")
 
 
 def test_fully_connected_negative_per_tensor_scale_is_refused_as_tflm_does():
@@ -145,17 +147,7 @@ def test_arm_dsp_and_portable_paths_are_bit_exact_on_mixed_sign_scales(tmp_path)
     rng = np.random.default_rng(21)
     graphs = [make(rng) for make in (conv_case(False), conv_case(False), conv_case(True), conv_case(True),
                                      fully_connected_case, fully_connected_case)]
-    graph = merge(graphs)
-    model = save_tflite(graph)
-    sets = [random_arrays(graph, rng) for _ in range(3)]
-    expected = [b"".join(np.ascontiguousarray(o).tobytes() for o in outs)
-                for outs in run_tflm(model, sets, len(graph.outputs))]
-    packed = [b"".join(np.ascontiguousarray(a).tobytes() for a in s) for s in sets]
-    generate(model, "model", target="cortex-m").write(str(tmp_path / "src"))
-    for label, flags in (("dsp", []), ("portable", ["-DMR_PORTABLE"])):
-        build = target_cortexm.build(tmp_path / "src", "model", target="cortex-m4", opt="-O2", inputs=packed,
-                                     extra_cflags=flags, out_dir=tmp_path / label)
-        assert target_cortexm.run(build, count_instructions=False).outputs == expected, f"{label} path differs"
+    assert_bit_exact_on_cortex_m4(merge(graphs), rng, tmp_path)
 
 
 def with_mixed_signs(data: bytes, seed: int) -> bytes:
@@ -218,3 +210,171 @@ def test_quantize_multiplier_keeps_the_sign_as_tflm():
     assert quantize_multiplier(1 - 2 ** -34) == (1 << 30, 1)
     assert quantize_multiplier(-(1 - 2 ** -34)) == (-(1 << 31), 0)
     assert quantize_multiplier(-3e-12) == (0, 0)  # shift < -31: flushed to zero
+
+
+def test_fully_connected_per_tensor_scale_product_is_double_as_tflm():
+    """TFLM's per-tensor FULLY_CONNECTED multiplier (GetQuantizedConvolutionMultipler) takes input scale x filter
+    scale in double, not float32 as BATCH_MATMUL does: on scales where the two multipliers differ and accumulators
+    (the biases, input 0) where their outputs do, the wheel gives the double ones, and so do we."""
+    s_in, s_w, s_out = np.float32(0.02936667), np.float32(0.0010495392), np.float32(32.84352)
+    double = quantize_multiplier(float(s_in) * float(s_w) / float(s_out))
+    single_precision = quantize_multiplier(float(np.float32(s_in * s_w)) / float(s_out))
+    assert double != single_precision
+    accs = [4795223, 5860828, 10123249, 11188854, 12254459, 14385670, 15451275, 16516880]
+    want = [multiply_by_quantized_multiplier(a, *double) for a in accs]
+    assert want != [multiply_by_quantized_multiplier(a, *single_precision) for a in accs]
+    n = len(accs)
+    tensors = [Tensor("x", (1, 1), "int8", quant(s_in)),
+               Tensor("w", (n, 1), "int8", quant(s_w), np.ones((n, 1), np.int8)),
+               Tensor("b", (n,), "int32", quant(float(s_in) * float(s_w)), np.asarray(accs, np.int32)),
+               Tensor("y", (1, n), "int8", quant(s_out))]
+    options = {"fusedActivationFunction": 0, "weightsFormat": 0, "keepNumDims": False,
+               "asymmetricQuantizeInputs": False}
+    model = save_tflite(single(tensors, "FULLY_CONNECTED", [0, 1, 2], [3], options, "FullyConnectedOptions", version=4))
+    x = [np.zeros((1, 1), np.int8)]
+    (tflm,), = run_tflm(model, [x], 1)
+    assert tflm.reshape(-1).tolist() == want
+    for flags in ((), ("-DMR_PORTABLE",)):
+        assert HostModel(generate(model, "op"), cflags=HOST_CFLAGS + flags).invoke(x)[0].reshape(-1).tolist() == want
+
+
+def moved(kind, zero_point):
+    """A data-movement (or reducing) `kind` op, or DEQUANTIZE, on fixed small shapes, every int8 tensor's zero point
+    `zero_point`."""
+    def t(shape, name):
+        return Tensor(name, shape, "int8", quant(0.05, zero_point))
+
+    def c(values):
+        return Tensor("c", np.shape(values), "int32", None, np.asarray(values, np.int32))
+    cases = {
+        "DEQUANTIZE": ([t((2, 5), "x"), Tensor("y", (2, 5), "float32", None)], {}, None),
+        "TRANSPOSE": ([t((2, 3, 4), "x"), c([2, 0, 1]), t((4, 2, 3), "y")], {}, None),
+        "SLICE": ([t((3, 4, 5), "x"), c([1, 0, 2]), c([2, 3, 2]), t((2, 3, 2), "y")], {}, None),
+        "STRIDED_SLICE": ([t((4, 6), "x"), c([0, 1]), c([4, 6]), c([2, 2]), t((2, 3), "y")],
+                          {"beginMask": 0, "endMask": 0}, "StridedSliceOptions"),
+        "GATHER": ([t((5, 3), "x"), c([4, 0, 2]), t((3, 3), "y")], {"axis": 0, "batchDims": 0}, "GatherOptions"),
+        "RESIZE_NEAREST_NEIGHBOR": ([t((1, 2, 3, 2), "x"), c([4, 6]), t((1, 4, 6, 2), "y")],
+                                    {"alignCorners": False, "halfPixelCenters": False},
+                                    "ResizeNearestNeighborOptions"),
+        "DEPTH_TO_SPACE": ([t((1, 2, 2, 8), "x"), t((1, 4, 4, 2), "y")], {"blockSize": 2}, "DepthToSpaceOptions"),
+        "SPACE_TO_DEPTH": ([t((1, 4, 4, 2), "x"), t((1, 2, 2, 8), "y")], {"blockSize": 2}, "SpaceToDepthOptions"),
+        "SQUEEZE": ([t((1, 3, 1, 4), "x"), t((3, 4), "y")], {"squeezeDims": [0, 2]}, "SqueezeOptions"),
+        "EXPAND_DIMS": ([t((3, 4), "x"), c([1]), t((3, 1, 4), "y")], {}, None),
+        "PACK": ([t((2, 3), "x"), t((2, 3), "b"), t((2, 2, 3), "y")], {"valuesCount": 2, "axis": 0}, "PackOptions"),
+        "REDUCE_MAX": ([t((2, 3, 4), "x"), c([1]), t((2, 4), "y")], {"keepDims": False}, "ReducerOptions"),
+        "ARG_MAX": ([t((2, 5), "x"), c([1]), Tensor("y", (2,), "int32", None)], {"outputType": 2}, "ArgMaxOptions"),
+        "MIRROR_PAD": ([t((1, 3, 3, 2), "x"), c([[0, 0], [1, 1], [1, 1], [0, 0]]), t((1, 5, 5, 2), "y")],
+                       {"mode": 0}, "MirrorPadOptions"),
+        "SPACE_TO_BATCH_ND": ([t((1, 4, 4, 2), "x"), c([2, 2]), c([[1, 1], [1, 1]]), t((4, 3, 3, 2), "y")], {}, None),
+        "BATCH_TO_SPACE_ND": ([t((4, 2, 2, 2), "x"), c([2, 2]), c([[0, 0], [0, 0]]), t((1, 4, 4, 2), "y")], {}, None),
+        "SPLIT": ([c([1]), t((2, 6), "x"), t((2, 3), "y"), t((2, 3), "z")], {"numSplits": 2}, "SplitOptions"),
+        "UNPACK": ([t((2, 3), "x"), t((3,), "y"), t((3,), "z")], {"num": 2, "axis": 0}, "UnpackOptions"),
+        "REDUCE_MIN": ([t((2, 3, 4), "x"), c([1]), t((2, 4), "y")], {"keepDims": False}, "ReducerOptions"),
+        "SUM": ([t((2, 3, 4), "x"), c([1]), t((2, 4), "y")], {"keepDims": False}, "ReducerOptions"),
+        "ARG_MIN": ([t((2, 5), "x"), c([1]), Tensor("y", (2,), "int32", None)], {"outputType": 2}, "ArgMinOptions"),
+        "RESIZE_BILINEAR": ([t((1, 2, 3, 2), "x"), c([4, 6]), t((1, 4, 6, 2), "y")],
+                            {"alignCorners": False, "halfPixelCenters": True}, "ResizeBilinearOptions"),
+        "LOG_SOFTMAX": ([t((2, 5), "x"), Tensor("y", (2, 5), "int8", quant(16 / 256, 127))], {}, None),
+        "L2_NORMALIZATION": ([t((2, 5), "x"), Tensor("y", (2, 5), "int8", quant(1 / 128, 0))],
+                             {"fusedActivationFunction": 0}, "L2NormOptions"),
+        "DIV": ([t((2, 5), "x"), t((2, 5), "b"), t((2, 5), "y")], {"fusedActivationFunction": 0}, "DivOptions")}
+    tensors, options, options_type = cases[kind]
+    n = len(tensors) - (2 if kind in ("SPLIT", "UNPACK") else 1)  # their two outputs last
+    return single(tensors, kind, list(range(n)), list(range(n, len(tensors))), options, options_type, version=3)
+
+
+MOVED_KINDS = ("DEQUANTIZE", "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "RESIZE_NEAREST_NEIGHBOR",
+               "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "SQUEEZE", "EXPAND_DIMS", "PACK", "REDUCE_MAX", "ARG_MAX",
+               "MIRROR_PAD", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SPLIT", "UNPACK", "REDUCE_MIN", "SUM",
+               "ARG_MIN", "RESIZE_BILINEAR", "LOG_SOFTMAX", "L2_NORMALIZATION", "DIV")
+
+
+def wide_case(kind):
+    """A single `kind` op whose int8 activations have zero points outside int8's range (equal on both sides where
+    TFLM wants them equal), small shapes, random fused activations (their ranges then empty or wrapped)."""
+    def make(rng):
+        zero_point = int(rng.choice([-1, 1]) * rng.integers(129, 2000))
+        if kind in MOVED_KINDS:
+            return moved(kind, zero_point)
+        same = kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION", "RESHAPE")
+        z_out = zero_point if same else int(rng.integers(-2000, 2000))
+        s = float(rng.uniform(0.01, 0.1))
+        shape = tuple(int(v) for v in (1, *rng.integers(1, 6, 3)))
+        x = act(shape, rng, "x", quant(s, zero_point))
+        if kind in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"):
+            other = act(shape, rng, "b", quant(float(rng.uniform(0.01, 0.1)), int(rng.integers(-300, 300))))
+            y = act(shape, rng, "y", quant(s if kind in ("MAXIMUM", "MINIMUM") else 2 * s, z_out))
+            options_type = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}.get(kind)
+            options = {"fusedActivationFunction": int(rng.choice(ACTIVATIONS))} if options_type else {}
+            return single([x, other, y], kind, [0, 1], [2], options, options_type, version=2)
+        if kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+            out = (1, -(-shape[1] // 2), -(-shape[2] // 2), shape[3])
+            options = {"padding": 0, "strideW": 2, "strideH": 2, "filterWidth": 2, "filterHeight": 2,
+                       "fusedActivationFunction": int(rng.choice(ACTIVATIONS))}
+            return single([x, act(out, rng, "y", quant(s, z_out))], kind, [0], [1], options, "Pool2DOptions", version=2)
+        if kind == "MEAN":
+            axes = Tensor("axes", (2,), "int32", None, np.array([1, 2], np.int32))
+            y = act((1, shape[3]), rng, "y", quant(s * rng.uniform(0.5, 2), z_out))
+            return single([x, axes, y], kind, [0, 1], [2], {"keepDims": False}, "ReducerOptions", version=2)
+        if kind == "CONCATENATION":
+            y = act((*shape[:3], 2 * shape[3]), rng, "y", quant(s, z_out))
+            return single([x, act(shape, rng, "b", quant(s, zero_point)), y], kind, [0, 1], [2],
+                          {"axis": 3, "fusedActivationFunction": 0}, "ConcatenationOptions", version=2)
+        if kind in ("SOFTMAX", "LOGISTIC", "TANH"):  # TFLM fixes their output quantization
+            y = act(shape, rng, "y", quant(1 / 128, 0) if kind == "TANH" else quant(1 / 256, -128))
+            options = ({"beta": float(rng.uniform(0.5, 2))}, "SoftmaxOptions") if kind == "SOFTMAX" else ({}, None)
+            return single([x, y], kind, [0], [1], *options, version=2)
+        if kind in ("HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6"):
+            y = act(shape, rng, "y", quant(float(rng.uniform(0.01, 0.1)), z_out))
+            options = ({"alpha": float(rng.uniform(0.05, 0.5))}, "LeakyReluOptions") if kind == "LEAKY_RELU" \
+                else ({}, None)
+            return single([x, y], kind, [0], [1], *options, version=2)
+        size = Tensor("s", (2,), "int32", None, np.array([1, int(np.prod(shape))], np.int32))
+        return single([x, size, act((1, int(np.prod(shape))), rng, "y", quant(s, z_out))], "RESHAPE", [0, 1], [2])
+    return make
+
+
+WIDE_KINDS = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION",
+              "RESHAPE", "SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6",
+              *MOVED_KINDS)
+
+
+@pytest.mark.parametrize("kind", WIDE_KINDS)
+def test_zero_points_outside_int8_on_ops_tflm_runs_with_them(kind):
+    assert check_cases(wide_case(kind), seed=31, n=3, count=3) == 3
+
+
+@pytest.mark.e2e
+@needs_arm
+def test_zero_points_outside_int8_are_bit_exact_on_the_arm_dsp_path(tmp_path):
+    rng = np.random.default_rng(32)
+    assert_bit_exact_on_cortex_m4(merge([wide_case(kind)(rng) for kind in WIDE_KINDS for _ in range(2)]), rng,
+                                  tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["PAD", "SQUARED_DIFFERENCE"])
+def test_zero_points_outside_int8_are_refused_where_tflm_refuses_them(kind):
+    rng = np.random.default_rng(33)
+    x, y = act((1, 2, 2, 2), rng, quant=quant(0.1, 200)), act((1, 2, 2, 2), rng, "y", quant(0.1, 200))
+    if kind == "PAD":
+        pads = Tensor("p", (4, 2), "int32", None, np.zeros((4, 2), np.int32))
+        graph = single([x, pads, y], "PAD", [0, 1], [2], version=2)
+    else:
+        graph = single([x, act((1, 2, 2, 2), rng, "b"), y], kind, [0, 1], [2], version=2)
+    with pytest.raises(ModelError, match="TFLM refuses"):
+        run_tflm(save_tflite(graph), [random_arrays(graph, rng)], 1)
+    assert_refused(graph, rf"op {kind} at index 0: .* zero point 200 outside \[-128, 127\] of int8 \(TFLM refuses it")
+
+
+def test_conv_with_an_add_of_wide_zero_points_is_not_fused_and_bit_exact():
+    """CONV_2D then ADD whose skip input and output have zero points outside int8: the ADD stays an op of its own
+    (the fused kernel's offsets are int8's); the model as the wheel runs it."""
+    rng = np.random.default_rng(34)
+    conv = conv_case(False)(rng)
+    x, c = conv.tensors[0], conv.tensors[3]
+    c.quant = quant(c.quant.scale, 5)
+    skip, y = act(c.shape, rng, "skip", quant(0.05, 300)), act(c.shape, rng, "z", quant(0.1, -400))
+    add = Op("ADD", [3, 4], [5], {"fusedActivationFunction": 0}, "AddOptions", version=2)
+    graph = Graph(conv.tensors + [skip, y], conv.ops + [add], [0, 4], [5])
+    assert x.data is None and "conv_add" not in generate(save_tflite(graph), "op").files["op.c"]
+    assert check_graphs([graph], count=4) == 1

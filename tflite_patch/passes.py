@@ -182,6 +182,8 @@ def fuse_conv_add(graph: Graph) -> Graph:
         add = g.ops[readers[0]]
         skip = [t for t in add.inputs if t != conv.outputs[0]]
         out = g.tensors[add.outputs[0]]
+        if any(_wide_zero_point(g.tensors[t]) for t in skip + add.outputs):  # the fused kernel's offsets are int8's
+            continue
         if len(skip) != 1 or g.tensors[skip[0]].shape != out.shape \
                 or g.tensors[conv.outputs[0]].shape != out.shape or g.tensors[skip[0]].is_constant:
             continue
@@ -242,14 +244,14 @@ def _dilated(op: Op) -> bool:
     return (int(op.options.get("dilationHFactor", 1)), int(op.options.get("dilationWFactor", 1))) != (1, 1)
 
 
+def _wide_zero_point(tensor) -> bool:
+    return tensor.dtype == "int8" and tensor.quant is not None and \
+        bool(((tensor.quant.zero_point < -128) | (tensor.quant.zero_point > 127)).any())
+
+
 def wide_zero_points(graph: Graph, op: Op) -> bool:
     """Whether the op's data input or output is int8 with a zero point outside [-128, 127] (TFLM takes it)."""
-    for t in (op.inputs[0], op.outputs[0]):
-        tensor = graph.tensors[t]
-        if tensor.dtype == "int8" and tensor.quant is not None and \
-                ((tensor.quant.zero_point < -128) | (tensor.quant.zero_point > 127)).any():
-            return True
-    return False
+    return any(_wide_zero_point(graph.tensors[t]) for t in (op.inputs[0], op.outputs[0]))
 
 
 def runs_on_reference_kernel(graph: Graph, op: Op) -> bool:

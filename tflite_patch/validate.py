@@ -95,7 +95,7 @@ def check_int8_model(graph: Graph, supported_ops: Collection[str] | None = None)
 
 def _check_wide_zero_points(graph: Graph, i: int, op: Op) -> None:
     """An int8/uint8 activation whose zero point is outside its type's range is read and written only by
-    WIDE_ZERO_POINT_OPS."""
+    WIDE_ZERO_POINT_OPS; the ops whose TFLM Prepare refuses one are refused naming it."""
     if op.kind in WIDE_ZERO_POINT_OPS:
         return
     for t in [t for t in op.inputs if t >= 0] + list(op.outputs):
@@ -106,14 +106,26 @@ def _check_wide_zero_points(graph: Graph, i: int, op: Op) -> None:
         outside = [int(z) for z in tensor.quant.zero_point if not low <= z <= high]
         if outside:
             zero_point = outside[0]
+            why = WIDE_ZERO_POINT_TFLM_REFUSES.get(op.kind, f"taken by {', '.join(WIDE_ZERO_POINT_OPS)}")
             raise ModelError(f"op {op.kind} at index {i}: tensor {t} ({tensor.name}) has zero point {zero_point} "
-                             f"outside [{low}, {high}] of {tensor.dtype} (taken by {', '.join(WIDE_ZERO_POINT_OPS)})")
+                             f"outside [{low}, {high}] of {tensor.dtype} ({why})")
 
 
 _ZERO_POINT_RANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (0, 0)}
 # TFLM takes int8 zero points outside int8's range (its kernels add them as int32 offsets): so do these
-# ops' reference kernels, which the lowerings choose for such tensors (conv_common.fast_takes).
-WIDE_ZERO_POINT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+# ops' reference kernels, which the lowerings choose for such tensors (conv_common.fast_takes), and the kernels
+# of the others, checked against the wheel (tests/test_ops_quantization.py).
+WIDE_ZERO_POINT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM",
+                       "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "CONCATENATION", "RESHAPE", "SOFTMAX", "LOGISTIC",
+                       "TANH", "HARD_SWISH", "LEAKY_RELU", "QUANTIZE", "ABS", "RELU", "RELU6", "DEQUANTIZE",
+                       "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "RESIZE_NEAREST_NEIGHBOR", "DEPTH_TO_SPACE",
+                       "SPACE_TO_DEPTH", "SQUEEZE", "EXPAND_DIMS", "SPLIT", "PACK", "UNPACK", "REDUCE_MAX", "ARG_MAX",
+                       "MIRROR_PAD", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "REDUCE_MIN", "ARG_MIN", "SUM",
+                       "RESIZE_BILINEAR", "LOG_SOFTMAX", "L2_NORMALIZATION", "DIV")
+# Ops whose TFLM Prepare refuses such a zero point (the wheel's message).
+WIDE_ZERO_POINT_TFLM_REFUSES = {
+    "PAD": "TFLM refuses it too: pad_common.cc wants the output's zero point within int8's range",
+    "SQUARED_DIFFERENCE": "TFLM refuses it too: squared_difference.cc wants zero points within int8's range"}
 _INT32_RANGE = (-(1 << 31), (1 << 31) - 1)
 
 

@@ -5,7 +5,8 @@
  * then from -DMR_RANDOM_CASES / -DMR_RANDOM_SEED). Covers the in-place depthwise with every scratch size that selects a mode (int16 and int8
  * rings, with and without spare bytes past them, the rows mode, eight-channel blocks, channel by channel),
  * the 1x1 convs (in place both ways, k <= 8 included), im2col convs, the fused conv + add, fully connected
- * (per tensor and per channel, with and without bias), ADD and float32 -> int8 QUANTIZE. The in-place depthwise of one case gives the same hash with every
+ * (per tensor and per channel, with and without bias), ADD, float32 -> int8 QUANTIZE and the general depthwise
+ * (depth multipliers, dilation, tall and wide windows, against the reference on the portable build). The in-place depthwise of one case gives the same hash with every
  * scratch size, with and without the code unrolled for its window (and the out-of-place one). Usage: fast_kernels_random [cases] [seed]. */
 #include <stdint.h>
 #include <stdio.h>
@@ -288,6 +289,38 @@ static void requant_case(int n) {
          (unsigned long)fnv1a((const int8_t *)(void *)out, sizeof out));
 }
 
+/* mr_depthwise_conv2d_general_s8 (depth multipliers 1 to 8, dilation 1 to 3, windows up to 10 wide or tall, some past
+ * the DSP path's tap table): the DSP path's blocks against the reference kernel the portable build runs. Shifts as the
+ * reference reads them, multipliers now and then negative (a negative filter scale). */
+static void depthwise_general_case(int n) {
+  static const int mults[6] = {1, 2, 3, 4, 8, 1};
+  const int depth_mult = mults[uniform(0, 5)], in_c = uniform(1, 12), out_c = in_c * depth_mult;
+  const int k_h = uniform(1, 10), k_w = uniform(0, 3) ? uniform(1, 10) : 1, s_h = uniform(1, 3), s_w = uniform(1, 3);
+  const int d_h = uniform(1, 3), d_w = uniform(1, 3), in_h = uniform(1, 20), in_w = uniform(1, 20);
+  const int pad_top = uniform(0, (k_h - 1) * d_h), pad_left = uniform(0, (k_w - 1) * d_w);
+  const int out_h = (in_h + 2 * pad_top - (k_h - 1) * d_h - 1) / s_h + 1;
+  const int out_w = (in_w + 2 * pad_left - (k_w - 1) * d_w - 1) / s_w + 1;
+  const int32_t act_min = uniform(0, 1) ? -128 : uniform(-128, 0), act_max = uniform(0, 1) ? 127 : uniform(0, 127);
+  static int32_t shift32[1024];
+  const mr_conv_params p = {{1, in_h, in_w, in_c}, {1, out_h, out_w, out_c},
+                            {k_h, k_w, s_h, s_w, pad_top, pad_left, d_h, d_w}, depth_mult, uniform(-127, 128),
+                            uniform(-128, 127), {act_min, act_max}, filter, uniform(0, 3) ? bias : NULL,
+                            {mult, shift32, NULL}};
+  int i;
+  if (out_h < 1 || out_w < 1 || (size_t)out_h * out_w * out_c > MAX_BYTES) return;
+  fill_s8(filter, (size_t)k_h * k_w * out_c);
+  fill_s8(in_buf, (size_t)in_h * in_w * in_c);
+  fill_requant(mult, shift, out_c);
+  for (i = 0; i < out_c; ++i) {
+    shift32[i] = -1 - shift[i];
+    if (!uniform(0, 7)) mult[i] = -mult[i];
+    bias[i] = random_bias();
+  }
+  mr_depthwise_conv2d_general_s8(&p, in_buf, out_buf);
+  printf("general_depthwise %d: %dx%dx%d m%d k%dx%d s%dx%d d%dx%d -> %08lx\n", n, in_h, in_w, in_c, depth_mult, k_h,
+         k_w, s_h, s_w, d_h, d_w, (unsigned long)fnv1a(out_buf, (size_t)out_h * out_w * out_c));
+}
+
 static void run_cases(int cases) {
   int n;
   for (n = 0; n < cases; ++n) {
@@ -297,6 +330,7 @@ static void run_cases(int cases) {
     add_case(n);
     quantize_case(n);
     requant_case(n);
+    depthwise_general_case(n);
   }
 }
 

@@ -63,6 +63,10 @@ void mr_depthwise_conv2d_s8(const MR_CONST mr_conv_params *p, const int8_t *in, 
 /* Same with p->window's dilation. */
 void mr_depthwise_conv2d_dilated_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out);
 
+/* The same bytes, faster on the Arm DSP path for depth multipliers 1, 2 and multiples of 4 (depthwise_general_dsp.c);
+ * elsewhere mr_depthwise_conv2d_dilated_s8. Input and output zero points in int8's range. */
+void mr_depthwise_conv2d_general_s8(const MR_CONST mr_conv_params *p, const int8_t *in, int8_t *out);
+
 /* In-place depthwise (depth multiplier 1): the output overwrites the input
  * buffer (same base pointer `inout`), channel by channel; `scratch` holds
  * out_h*out_w int8 (one output channel). The result is laid out NHWC

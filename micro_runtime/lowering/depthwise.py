@@ -1,6 +1,7 @@
 """DEPTHWISE_CONV_2D: the fast kernels of mr_depthwise_fast.h (depth multiplier 1; in place over its
-input through a ring of input rows, by rows or channel by channel) and the reference kernels for other
-depth multipliers and dilated windows. The functions below mirror the C sizes (tests/test_depthwise_scratch_sizes.py
+input through a ring of input rows, by rows or channel by channel), mr_depthwise_conv2d_general_s8 for other
+depth multipliers and dilated windows (blocks of four channels on the Arm DSP path) and the reference kernels.
+The functions below mirror the C sizes (tests/test_depthwise_scratch_sizes.py
 checks them against it)."""
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from micro_runtime.lowering.base import Emitter, Lowering
 from micro_runtime.lowering.conv_common import (ConvGeometry, conv_params, conv_struct, dilation, fast_takes,
                                                 geometry, has_bias, window_detail, window_output_hw)
 from tflite_patch.graph import Graph, ModelError, Op
-from tflite_patch.passes import op_padding, op_window
+from tflite_patch.passes import op_padding, op_window, wide_zero_points
 
 DW_RING_MIN_PIXELS = 64  # MR_DW_RING_MIN_PIXELS
 MODES = ("ring16", "ring8", "rows", "channels")  # the in-place kernel's, in the order of MR_DEPTHWISE_RING16 ...
 UNROLLED = (3, 5, 7)  # the window widths with code of their own: mr_depthwise_k3, _k5, _k7
 FAST_SOURCES = ("depthwise_fast.c", "depthwise_fast_dsp.c", "depthwise_fast_x86.c", "depthwise_fast_mve.c")
+GENERAL_SOURCES = ("depthwise_general_dsp.c",)
 
 
 def depthwise_row_delay(in_w: int, c: int, stride_h: int, pad_top: int, out_h: int, out_w: int) -> int:
@@ -75,11 +77,12 @@ def _planar(graph: Graph, op: Op) -> bool:
 class DepthwiseConv2D(Lowering):
     kinds = ("DEPTHWISE_CONV_2D",)
     sources = ("depthwise_conv.c",)
-    optional_sources = FAST_SOURCES
+    optional_sources = FAST_SOURCES + GENERAL_SOURCES
 
     def kernel(self, graph: Graph, op: Op, scratch_bytes: int | None = None) -> str:
         """depthwise_inplace[_MODE] (fast, over its own input; MODE from the scratch it has), depthwise_dilated
-        or depthwise_mult (reference), or depthwise (fast); each with _kKsS (kernel height, stride)."""
+        or depthwise_mult (mr_depthwise_conv2d_general_s8), or depthwise (fast); each with _kKsS (kernel height,
+        stride)."""
         kh, kw, sh, sw = op_window(graph, op)
         if op.attrs.inplace is not None and dilation(op) == (1, 1):
             mode = "_inplace"
@@ -130,7 +133,16 @@ class DepthwiseConv2D(Lowering):
             raise ModelError("a negative filter scale on a channel with a -128 weight (or an accumulator that may "
                              "reach -2^31) in a depthwise conv the schedule runs in place")
 
+    @staticmethod
+    def _general(graph: Graph, op: Op) -> bool:
+        """mr_depthwise_conv2d_general_s8 (out of place): dilated or depth multiplier > 1, zero points in int8's
+        range (its int16 lanes hold input + offset)."""
+        return op.attrs.inplace is None and (dilation(op) != (1, 1) or not DepthwiseConv2D._same_channels(graph, op)) \
+            and not wide_zero_points(graph, op)
+
     def kernel_sources(self, graph: Graph, op: Op) -> tuple[str, ...]:
+        if self._general(graph, op):
+            return self.sources + GENERAL_SOURCES
         return self.sources + (FAST_SOURCES if self._fast(graph, op) else ())
 
     def scratch_bytes(self, graph: Graph, op: Op) -> int | None:
@@ -169,6 +181,8 @@ class DepthwiseConv2D(Lowering):
             assert e.plan.offsets[x] == e.plan.offsets[y]
             e.call("mr_depthwise_conv2d_inplace_fast_s8", p, depthwise_unrolled(g), e.ptr(y), e.scratch(i),
                    e.scratch_bytes(i))
+        elif self._general(e.graph, op):
+            e.call("mr_depthwise_conv2d_general_s8", p, e.ptr(x, True), e.ptr(y))
         elif g.dilated:
             e.call("mr_depthwise_conv2d_dilated_s8", p, e.ptr(x, True), e.ptr(y))
         elif self._fast(e.graph, op):

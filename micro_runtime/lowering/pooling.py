@@ -1,6 +1,8 @@
 """AVERAGE_POOL_2D and MAX_POOL_2D (int8, input and output quantized alike)."""
 from __future__ import annotations
 
+import numpy as np
+
 from micro_runtime import quant
 from micro_runtime.lowering.base import Emitter, Lowering, dims
 from micro_runtime.lowering.conv_common import single_batch, window_detail, window_output_hw
@@ -28,6 +30,9 @@ class Pool2D(Lowering):
         if e.q(x) != e.q(y):
             raise ModelError("input and output quantization differ")
         act_min, act_max = quant.activation_range(op.activation(), *e.q(y), self.dtype)
+        if op.kind == "MAX_POOL_2D" and self.dtype == "int8":  # TFLM clamps with std::max<int8_t> / std::min<int8_t>
+            low, high = (int(np.int64(v).astype(np.int8)) for v in quant.activation_bounds(op.activation(), *e.q(y)))
+            act_min, act_max = min(low, high), high
         params = e.params("mr_pool_params", "pool", {
             "input": dims(e.t(x).shape), "output": dims(e.t(y).shape),
             "window": {"k_h": kh, "k_w": kw, "stride_h": sh, "stride_w": sw, "pad_top": top, "pad_left": left,
