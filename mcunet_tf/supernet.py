@@ -397,10 +397,11 @@ class Supernet(tf.Module):
     def train(self, x, y=None, epochs: int = 1, batch_size: int = 64,
               learning_rate: float = 3e-3, num_random: int = 2, weight_decay: float = 0.0, seed: int | None = None,
               verbose: int = 1, log: Callable[[str], None] = print, validation_data=None,
-              callbacks: Sequence | None = None) -> list[float]:
+              callbacks: Sequence | None = None, distill: bool = False) -> list[float]:
         """Sandwich-rule training: per step the largest, the smallest and `num_random` random subnets are
         run on the same batch, their cross-entropy losses summed, one Adam step (cosine-decayed learning
-        rate) applied. Returns the mean loss of each epoch (per subnet).
+        rate) applied. Returns the mean loss of each epoch (per subnet). `distill`: in-place knowledge
+        distillation, the subnets other than the largest learn the largest's soft outputs of the batch.
 
         `x`, `y`: arrays (shuffled each epoch, `batch_size` per step), or `x` a `tf.data.Dataset` of
         (images, labels) batches, streamed as it comes (`y` None). `validation_data` ((x_val, y_val) or a
@@ -414,7 +415,7 @@ class Supernet(tf.Module):
         optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, total_steps))
         callback_list = keras.callbacks.CallbackList(list(callbacks or []), model=SupernetModel(self, optimizer),
                                                      epochs=epochs, steps=steps_per_epoch, verbose=0)
-        step = self._sandwich_step(optimizer, weight_decay)
+        step = self._sandwich_step(optimizer, weight_decay, distill)
         largest, smallest = self.masks(self.largest()), self.masks(self.smallest())
         py_rng = random.Random(self.seed if seed is None else seed)
         np_rng = np.random.default_rng(py_rng.randrange(2 ** 31))
@@ -442,21 +443,39 @@ class Supernet(tf.Module):
         callback_list.on_train_end()
         return history
 
-    def _sandwich_step(self, optimizer, weight_decay: float):
+    def _sandwich_step(self, optimizer, weight_decay: float, distill: bool):
+        """One sandwich step: the largest subnet first (hard labels), then the others (their targets: the
+        largest's softened outputs with `distill`, in-place distillation as OFA / BigNAS, else the labels),
+        gradients summed, one optimizer step. One traced function serves every subnet (the masks are its
+        inputs), so the first epoch traces one forward and backward pass instead of one per subnet."""
         variables = list(self.variables_by_name.values())
         kernels = [v for name, v in self.variables_by_name.items() if name.endswith("/kernel")]
 
         @tf.function(reduce_retracing=True)
-        def step(xb, yb, mask_sets):
+        def subnet_gradients(xb, targets, masks):
             with tf.GradientTape() as tape:
-                losses = [tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(yb, self._forward(xb, m)))
-                          for m in mask_sets]
-                loss = tf.add_n(losses)
-                if weight_decay:
-                    loss += weight_decay * tf.add_n([tf.reduce_sum(tf.square(k)) for k in kernels])
-            grads = tape.gradient(loss, variables)
+                logits = self._forward(xb, masks)
+                loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(targets, logits))
+            return tape.gradient(loss, variables), loss, logits
+
+        @tf.function(reduce_retracing=True)
+        def apply(grads):
+            if weight_decay:
+                with tf.GradientTape() as tape:
+                    penalty = weight_decay * tf.add_n([tf.reduce_sum(tf.square(k)) for k in kernels])
+                grads = [g + d for g, d in zip(grads, tape.gradient(penalty, variables))]
             optimizer.apply_gradients(zip(grads, variables))
-            return tf.add_n(losses) / len(losses)
+
+        def step(xb, yb, mask_sets):
+            labels = tf.one_hot(yb, self.space.num_classes)
+            total, losses, logits = subnet_gradients(xb, labels, mask_sets[0])
+            targets = tf.stop_gradient(tf.nn.softmax(logits)) if distill else labels
+            for masks in mask_sets[1:]:
+                grads, loss, _ = subnet_gradients(xb, targets, masks)
+                total = [a + b for a, b in zip(total, grads)]
+                losses += loss
+            apply(total)
+            return losses / len(mask_sets)
         return step
 
     def validation_logs(self, validation_data, batch_size: int = 256) -> dict[str, float]:
