@@ -158,19 +158,23 @@ def tfrecord_files(folder: str) -> list[str]:
     return files
 
 
-def tfrecord_dataset(folder: str, batch_size: int, pixel_range: tuple[float, float] = (-1.0, 1.0),
-                     shuffle_buffer: int = 0, seed: int = 0) -> tf.data.Dataset:
+def tfrecord_dataset(folder: str, batch_size: int, resolution: int | None = None,
+                     pixel_range: tuple[float, float] = (-1.0, 1.0), shuffle_buffer: int = 0,
+                     seed: int = 0) -> tf.data.Dataset:
     """Batches of (float32 images scaled from 0..255 onto `pixel_range`, int64 labels) streamed from the
-    shards of `folder` (schema in the module docstring); shuffled through a `shuffle_buffer` of images
-    when it is > 0. Only the buffers are held in memory, never the data set."""
+    shards of `folder` (schema in the module docstring), resized (bilinear) to `resolution` when given;
+    shuffled through a `shuffle_buffer` of images when it is > 0. Only the buffers are held in memory,
+    never the data set."""
     spec = {"image": tf.io.FixedLenFeature([], tf.string), "shape": tf.io.FixedLenFeature([3], tf.int64),
             "label": tf.io.FixedLenFeature([], tf.int64)}
     low, high = pixel_range
 
     def decode(record):
         example = tf.io.parse_single_example(record, spec)
-        image = tf.reshape(tf.io.decode_raw(example["image"], tf.uint8), example["shape"])
-        return tf.cast(image, tf.float32) * ((high - low) / 255.0) + low, example["label"]
+        image = tf.cast(tf.reshape(tf.io.decode_raw(example["image"], tf.uint8), example["shape"]), tf.float32)
+        if resolution is not None:
+            image = tf.image.resize(image, (resolution, resolution))
+        return image * ((high - low) / 255.0) + low, example["label"]
 
     data = tf.data.TFRecordDataset(tfrecord_files(folder), num_parallel_reads=tf.data.AUTOTUNE)
     if shuffle_buffer > 0:

@@ -250,6 +250,11 @@ class Supernet(tf.Module):
         self._add("classifier/kernel", rng.uniform(-limit, limit, (self.head_channels, sp.num_classes)))
         self._add("classifier/bias", np.zeros(sp.num_classes))
 
+    @property
+    def parameter_bytes(self) -> int:
+        """Bytes of the float32 parameters: what a distributed training step all-reduces (the gradients)."""
+        return sum(4 * int(np.prod(v.shape)) for v in self.variables_by_name.values())
+
     def get_weights(self) -> dict[str, np.ndarray]:
         return {name: v.numpy() for name, v in self.variables_by_name.items()}
 

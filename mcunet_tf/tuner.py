@@ -290,7 +290,9 @@ class TinyNAS(base_tuner.BaseTuner):
                 x, y = self._train_data
                 net = Supernet(self.space, seed=self.seed, strategy=self.strategy)
                 start = time.time()
-                self._log(f"TinyNAS: training the supernet ({len(net.slots)} block slots) for "
+                self._log(f"TinyNAS: training the supernet ({len(net.slots)} block slots, "
+                          f"{net.parameter_bytes:,} B of gradients all-reduced per step over "
+                          f"{self.strategy.num_replicas_in_sync} replicas) for "
                           f"{self.supernet_epochs} epochs on " + (f"{len(x)} images" if y is not None else
                                                                   f"{steps_of(x, self.batch_size)} batches"))
                 net.train(x, y, epochs=self.supernet_epochs, batch_size=self.batch_size,

@@ -51,7 +51,6 @@ def generate(folder: str, count: int, resolution: int) -> None:
 
 
 def train_run(folder: str) -> dict:
-    import numpy as np
     import tensorflow as tf
     from mcunet_tf.distribute import tfrecord_dataset
     from mcunet_tf.space import SearchSpace
@@ -64,10 +63,9 @@ def train_run(folder: str) -> dict:
     net.train(data.take(STEPS.value).apply(tf.data.experimental.assert_cardinality(STEPS.value)), epochs=1,
               verbose=0)
     seconds = time.time() - start
-    parameter_bytes = sum(int(np.prod(v.shape)) * 4 for v in net.variables_by_name.values())
     return {"images_per_s": STEPS.value * BATCH.value / seconds, "seconds": seconds,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "allreduce_bytes_per_step": parameter_bytes}
+            "allreduce_bytes_per_step": net.parameter_bytes}
 
 
 def main(argv):
