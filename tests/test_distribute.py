@@ -114,12 +114,22 @@ def single_device(tmp_path_factory):
     folder = tmp_path_factory.mktemp("single")
     code, out, err = finish(search_process("single", folder / "runs", folder / "record.json"))
     assert code == 0, err[-3000:]
-    return json.loads((folder / "record.json").read_text())
+    return dict(json.loads((folder / "record.json").read_text()), supernet=supernet_weights(folder / "runs"))
 
 
-def assert_same_search(got, expected):
-    """Float-order noise only: the same losses to 1e-3, the same trials and kept subnet, scores to 0.02."""
+def supernet_weights(runs):
+    with np.load(runs / "search" / "supernet.npz") as saved:
+        return {k: saved[k] for k in saved.files if k.startswith("w:")}
+
+
+def assert_same_search(got, expected, runs=None):
+    """Float-order noise only: the same losses to 1e-3, the same trials and kept subnet, scores to 0.02,
+    the supernet saved in `runs` within 1e-3 of the single-device one (measured: 2e-4 at most, after 8
+    Adam steps of 3e-3; median over the variables 5e-8)."""
     np.testing.assert_allclose(got["losses"], expected["losses"], rtol=1e-3)
+    if runs is not None:
+        for name, w in supernet_weights(runs).items():
+            np.testing.assert_allclose(w, expected["supernet"][name], atol=1e-3, err_msg=name)
     assert got["best"] == expected["best"]
     assert [t[0] for t in got["trials"]] == [t[0] for t in expected["trials"]]
     np.testing.assert_allclose([t[1] for t in got["trials"]], [t[1] for t in expected["trials"]], atol=0.02)
@@ -180,57 +190,43 @@ def test_training_resumes_from_its_checkpoint_and_refuses_another_length(tmp_pat
 
 
 # ------------------------------------------------------------------------------------------ e2e
-@pytest.mark.e2e
-def test_mirrored_strategy_over_two_cpus_equals_single_device(single_device, tmp_path):
-    code, out, err = finish(search_process("mirrored", tmp_path / "runs", tmp_path / "record.json"))
-    assert code == 0, err[-3000:]
-    assert_same_search(json.loads((tmp_path / "record.json").read_text()), single_device)
-
-
-@pytest.mark.e2e
-def test_multi_worker_strategy_over_two_processes_equals_single_device(single_device, tmp_path):
-    records = [tmp_path / "chief.json", tmp_path / "worker1.json"]
-    for code, out, err in two_workers(tmp_path / "runs", records):
-        assert code == 0, err[-3000:]
-    assert os.path.exists(tmp_path / "runs" / "search" / "supernet.npz")  # the chief's folder
-    for record in records:
-        assert_same_search(json.loads(record.read_text()), single_device)
-
-
-def resumed_after_kill(runs, role_runs):
-    """SIGKILL in epoch 2 (step 6 of 8), then the same command: it resumes after epoch 1."""
-    for code, out, err in role_runs(kill_at_step=6):
+def killed_and_resumed(runs, role_runs):
+    """SIGKILL in epoch 2 (step 6 of 8), then the same command, which resumes after epoch 1; each
+    process's epoch-1 loss (printed before it was killed)."""
+    killed = role_runs(kill_at_step=6)
+    for code, out, err in killed:
         assert code == -signal.SIGKILL, err[-3000:]
     checkpoints = runs / "search" / "supernet_checkpoints"
     assert sorted(p for p in os.listdir(checkpoints) if p.endswith(".index")) == ["ckpt-1.index"]
     assert not os.path.exists(runs / "search" / "supernet.npz")
-    results = role_runs(kill_at_step=None)
-    for code, out, err in results:
+    for code, out, err in role_runs(kill_at_step=None):
         assert code == 0, err[-3000:]
         assert f"resuming after epoch 1 of {EPOCHS}" in out and "supernet epoch 1:" not in out
-    return results
+    return [float(re.search(r"supernet epoch 1: loss ([\d.]+)", out).group(1)) for _, out, _ in killed]
 
 
 @pytest.mark.e2e
-def test_sigkill_mid_epoch_resumes_after_the_last_epoch_on_one_worker(single_device, tmp_path):
-    runs = tmp_path / "runs"
-    resumed_after_kill(runs, lambda kill_at_step: [finish(search_process(
-        "single", runs, tmp_path / "record.json", kill_at_step))])
-    record = json.loads((tmp_path / "record.json").read_text())
-    # the resumed epoch 2 draws the same batches and subnets as an uninterrupted run
-    np.testing.assert_allclose(record["losses"], single_device["losses"][1:], rtol=1e-3)
-    assert record["best"] == single_device["best"]
+def test_mirrored_strategy_killed_mid_epoch_resumes_and_equals_single_device(single_device, tmp_path):
+    """MirroredStrategy over two logical CPU devices, one process: SIGKILLed in epoch 2, run again, it
+    resumes after epoch 1 and ends with the single-device search (the resumed epoch draws the same
+    batches and subnets as an uninterrupted one)."""
+    runs, record = tmp_path / "runs", tmp_path / "record.json"
+    (first_loss,) = killed_and_resumed(runs, lambda kill_at_step: [finish(search_process(
+        "mirrored", runs, record, kill_at_step))])
+    got = json.loads(record.read_text())
+    assert_same_search(dict(got, losses=[first_loss] + got["losses"]), single_device, runs)
 
 
 @pytest.mark.e2e
-def test_sigkill_mid_epoch_resumes_after_the_last_epoch_on_two_workers(single_device, tmp_path):
-    runs = tmp_path / "runs"
-    records = [tmp_path / "chief.json", tmp_path / "worker1.json"]
-    resumed_after_kill(runs, lambda kill_at_step: two_workers(runs, records, kill_at_step))
-    for record in records:
+def test_multi_worker_strategy_killed_mid_epoch_resumes_and_equals_single_device(single_device, tmp_path):
+    """MultiWorkerMirroredStrategy over two worker processes on localhost (TF_CONFIG): both SIGKILLed in
+    epoch 2, started again, they resume after epoch 1 from the chief's checkpoint and both end with the
+    single-device search."""
+    runs, records = tmp_path / "runs", [tmp_path / "chief.json", tmp_path / "worker1.json"]
+    first_losses = killed_and_resumed(runs, lambda kill_at_step: two_workers(runs, records, kill_at_step))
+    for record, first_loss, folder in zip(records, first_losses, [runs, None]):  # the chief's folder
         got = json.loads(record.read_text())
-        np.testing.assert_allclose(got["losses"], single_device["losses"][1:], rtol=1e-3)
-        assert got["best"] == single_device["best"]
+        assert_same_search(dict(got, losses=[first_loss] + got["losses"]), single_device, folder)
 
 
 if __name__ == "__main__":
