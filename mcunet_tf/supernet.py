@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-from mcunet_tf import zoo  # noqa: E402
+from mcunet_tf import distribute, zoo  # noqa: E402
 from mcunet_tf.progress import step_bar  # noqa: E402
 from mcunet_tf.space import BlockConfig, SearchSpace, SubnetConfig  # noqa: E402
 
@@ -124,10 +124,13 @@ def stage_depths(space: SearchSpace, cfg: SubnetConfig) -> list[int]:
 class Supernet(tf.Module):
     """The weight-sharing supernet of `space` (see the module docstring)."""
 
-    def __init__(self, space: SearchSpace, seed: int = 0):
+    def __init__(self, space: SearchSpace, seed: int = 0, strategy: tf.distribute.Strategy | None = None):
+        """`strategy`: the `tf.distribute` strategy whose scope holds the variables and which `train` runs
+        the steps on (default: the current one, a single device)."""
         super().__init__(name="supernet")
         self.space = space
         self.seed = seed
+        self.strategy = strategy or tf.distribute.get_strategy()
         self.epochs_trained = 0
         self.slots = self._make_slots(space)
         self._stage_slots = [[s for s in self.slots if s.stage == i] for i in range(len(space.stages))]
@@ -137,7 +140,8 @@ class Supernet(tf.Module):
         last = self.slots[-1].out_channels if self.slots else self.first_conv_channels
         self.head_channels = self.feature_mix_channels or last
         self.variables_by_name: dict[str, tf.Variable] = {}
-        self._init_weights(np.random.default_rng(seed))
+        with self.strategy.scope():
+            self._init_weights(np.random.default_rng(seed))
 
     # ------------------------------------------------------------------------------------------ structure
     @staticmethod
@@ -247,6 +251,11 @@ class Supernet(tf.Module):
         self._add("classifier/kernel", rng.uniform(-limit, limit, (self.head_channels, sp.num_classes)))
         self._add("classifier/bias", np.zeros(sp.num_classes))
 
+    @property
+    def parameter_bytes(self) -> int:
+        """Bytes of the float32 parameters: what a distributed training step all-reduces (the gradients)."""
+        return sum(4 * int(np.prod(v.shape)) for v in self.variables_by_name.values())
+
     def get_weights(self) -> dict[str, np.ndarray]:
         return {name: v.numpy() for name, v in self.variables_by_name.items()}
 
@@ -268,11 +277,11 @@ class Supernet(tf.Module):
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: str) -> "Supernet":
+    def load(cls, path: str, strategy: tf.distribute.Strategy | None = None) -> "Supernet":
         with np.load(path) as data:
             meta = json.loads(str(data["__meta__"]))
             weights = {k[2:]: data[k] for k in data.files if k.startswith("w:")}
-        net = cls(SearchSpace.from_dict(meta["space"]), seed=meta["seed"])
+        net = cls(SearchSpace.from_dict(meta["space"]), seed=meta["seed"], strategy=strategy)
         net.set_weights(weights)
         net.epochs_trained = meta["epochs_trained"]
         return net
@@ -306,7 +315,7 @@ class Supernet(tf.Module):
         gamma = self.variables_by_name[f"{name}/gamma"]
         beta = self.variables_by_name[f"{name}/beta"]
         if stats is None:
-            mean, variance = tf.nn.moments(x, axes=[0, 1, 2] if len(x.shape) == 4 else [0])
+            mean, variance = global_batch_moments(x)
         else:
             mean, variance = stats[name]
         return tf.nn.batch_normalization(x, mean, variance, beta, gamma, BN_EPSILON)
@@ -398,43 +407,58 @@ class Supernet(tf.Module):
     def train(self, x, y=None, epochs: int = 1, batch_size: int = 64,
               learning_rate: float = 3e-3, num_random: int = 2, weight_decay: float = 0.0, seed: int | None = None,
               verbose: int = 1, log: Callable[[str], None] = print, validation_data=None,
-              callbacks: Sequence | None = None) -> list[float]:
+              callbacks: Sequence | None = None, distill: bool = False,
+              checkpoint_dir: str | None = None) -> list[float]:
         """Sandwich-rule training: per step the largest, the smallest and `num_random` random subnets are
         run on the same batch, their cross-entropy losses summed, one Adam step (cosine-decayed learning
-        rate) applied. Returns the mean loss of each epoch (per subnet).
+        rate) applied. Returns the mean loss of each epoch (per subnet). `distill`: in-place knowledge
+        distillation, the subnets other than the largest learn the largest's soft outputs of the batch.
 
         `x`, `y`: arrays (shuffled each epoch, `batch_size` per step), or `x` a `tf.data.Dataset` of
-        (images, labels) batches, streamed as it comes (`y` None). `validation_data` ((x_val, y_val) or a
-        dataset): each epoch's `val_loss` / `val_accuracy` of the largest subnet (BatchNorm on batch
-        statistics). `callbacks`: Keras callbacks, shown a `SupernetModel` (EarlyStopping stops the
-        training, ModelCheckpoint saves the supernet's .npz, TensorBoard logs the epochs)."""
+        (images, labels) batches, streamed as it comes (`y` None). The steps run on the supernet's
+        strategy: each replica computes its piece of every batch, every replica draws the same subnets
+        (from `seed`, the epoch and the step), gradients are all-reduced (`mcunet_tf.distribute`).
+        `validation_data` ((x_val, y_val) or a dataset): each epoch's `val_loss` / `val_accuracy` of the
+        largest subnet (BatchNorm on batch statistics). `callbacks`: Keras callbacks, shown a
+        `SupernetModel` (EarlyStopping stops the training, ModelCheckpoint saves the supernet's .npz,
+        TensorBoard logs the epochs). `checkpoint_dir`: a checkpoint after every epoch; the same training
+        started again on it resumes after its last completed epoch (the history holds the epochs run now)."""
         if not isinstance(x, tf.data.Dataset):
             x, y = np.asarray(x, np.float32), np.asarray(y, np.int64).reshape(-1)
         steps_per_epoch = steps_of(x, batch_size)
-        total_steps = max(1, epochs * steps_per_epoch)
-        optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, total_steps))
+        with self.strategy.scope():
+            optimizer = keras.optimizers.Adam(
+                keras.optimizers.schedules.CosineDecay(learning_rate, max(1, epochs * steps_per_epoch)))
+        checkpoints = (None if checkpoint_dir is None else
+                       distribute.EpochCheckpoints(checkpoint_dir, self.strategy, epochs, supernet=self,
+                                                   optimizer=optimizer))
+        first_epoch = checkpoints.restore() if checkpoints is not None else 0
+        if first_epoch:
+            self.epochs_trained += first_epoch
+            log(f"supernet: resuming after epoch {first_epoch} of {epochs} from {checkpoint_dir}")
         callback_list = keras.callbacks.CallbackList(list(callbacks or []), model=SupernetModel(self, optimizer),
                                                      epochs=epochs, steps=steps_per_epoch, verbose=0)
-        step = self._sandwich_step(optimizer, weight_decay)
-        largest, smallest = self.masks(self.largest()), self.masks(self.smallest())
-        py_rng = random.Random(self.seed if seed is None else seed)
-        np_rng = np.random.default_rng(py_rng.randrange(2 ** 31))
+        step = self._sandwich_step(optimizer, weight_decay, distill)
+        extremes = [self.masks(self.largest()), self.masks(self.smallest())]
+        seed = self.seed if seed is None else seed
         history = []
         callback_list.on_train_begin()
-        for epoch in range(epochs):
+        for epoch in range(first_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
             start, total, steps = time.time(), 0.0, 0
             bar = step_bar(steps_per_epoch, verbose)
-            for xb, yb in epoch_batches(x, y, batch_size, np_rng):
-                mask_sets = [largest, smallest] + [self.masks(self.sample(py_rng)) for _ in range(num_random)]
-                mask_sets = [{k: tf.constant(v) for k, v in m.items()} for m in mask_sets]
-                loss = float(step(xb, yb, mask_sets))
+            for pieces in self._epoch_input(x, y, batch_size, seed, epoch):
+                rng = random.Random(f"{seed}/{epoch}/{steps}")
+                mask_sets = extremes + [self.masks(self.sample(rng)) for _ in range(num_random)]
+                loss = float(step(pieces, [{k: tf.constant(v) for k, v in m.items()} for m in mask_sets]))
                 total += loss
                 steps += 1
                 if bar is not None:
                     bar.update(steps, [("loss", loss)])
             history.append(total / max(1, steps))
             self.epochs_trained += 1
+            if checkpoints is not None:
+                checkpoints.save(epoch + 1)
             logs = {"loss": history[-1], **(self.validation_logs(validation_data, batch_size)
                                             if validation_data is not None else {})}
             if verbose:
@@ -447,21 +471,56 @@ class Supernet(tf.Module):
         callback_list.on_train_end()
         return history
 
-    def _sandwich_step(self, optimizer, weight_decay: float):
+    def _epoch_input(self, x, y, batch_size: int, seed: int, epoch: int):
+        """One epoch's batches dealt to the strategy's replicas: the dataset's own batches, or the arrays'
+        full batches in an order drawn from (`seed`, `epoch`) alone (a resumed training draws it again)."""
+        if isinstance(x, tf.data.Dataset):
+            return distribute.distributed_batches(self.strategy, lambda: x)
+        order = np.random.default_rng([seed, epoch]).permutation(len(x))
+        return distribute.distributed_batches(self.strategy,
+                                              lambda: distribute.array_batches(x, y, batch_size, order))
+
+    def _sandwich_step(self, optimizer, weight_decay: float, distill: bool):
+        """One sandwich step: the largest subnet first (hard labels), then the others (their targets: the
+        largest's softened outputs with `distill`, in-place distillation as OFA / BigNAS, else the labels),
+        gradients summed, one optimizer step. On one replica, one traced function serves every subnet (the
+        masks are its inputs), so the first epoch traces one forward and backward pass instead of one per
+        subnet; on several, the subnets are traced inline (their BatchNorms all-reduce across replicas,
+        which a function traced in one replica's context cannot). Each replica's loss is its examples'
+        summed loss over the global batch's size, so the all-reduced (summed) gradients are the global
+        batch's mean gradient."""
         variables = list(self.variables_by_name.values())
         kernels = [v for name, v in self.variables_by_name.items() if name.endswith("/kernel")]
+        strategy, replicas = self.strategy, self.strategy.num_replicas_in_sync
+
+        def subnet_gradients(xb, targets, count, masks):
+            with tf.GradientTape() as tape:
+                logits = self._forward(xb, masks)
+                loss = tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(targets, logits)) / count
+            return tape.gradient(loss, variables), loss, logits
+
+        if replicas == 1:
+            subnet_gradients = tf.function(subnet_gradients, reduce_retracing=True)
+
+        def replica_step(xb, yb, count, mask_sets):
+            count, labels = tf.cast(count, tf.float32), tf.one_hot(yb, self.space.num_classes)
+            total, losses, logits = subnet_gradients(xb, labels, count, mask_sets[0])
+            targets = tf.stop_gradient(tf.nn.softmax(logits)) if distill else labels
+            for masks in mask_sets[1:]:
+                grads, loss, _ = subnet_gradients(xb, targets, count, masks)
+                total = [a + b for a, b in zip(total, grads)]
+                losses += loss
+            if weight_decay:  # every replica adds its share: the all-reduce sums them to one penalty
+                with tf.GradientTape() as tape:
+                    penalty = weight_decay / replicas * tf.add_n([tf.reduce_sum(tf.square(k)) for k in kernels])
+                total = [g + d for g, d in zip(total, tape.gradient(penalty, variables))]
+            optimizer.apply_gradients(zip(total, variables))
+            return losses / len(mask_sets)
 
         @tf.function(reduce_retracing=True)
-        def step(xb, yb, mask_sets):
-            with tf.GradientTape() as tape:
-                losses = [tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(yb, self._forward(xb, m)))
-                          for m in mask_sets]
-                loss = tf.add_n(losses)
-                if weight_decay:
-                    loss += weight_decay * tf.add_n([tf.reduce_sum(tf.square(k)) for k in kernels])
-            grads = tape.gradient(loss, variables)
-            optimizer.apply_gradients(zip(grads, variables))
-            return tf.add_n(losses) / len(losses)
+        def step(pieces, mask_sets):
+            losses = strategy.run(replica_step, args=(*pieces, mask_sets))
+            return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
         return step
 
     def validation_logs(self, validation_data, batch_size: int = 256) -> dict[str, float]:
@@ -471,7 +530,7 @@ class Supernet(tf.Module):
         if labels is not None:
             data, labels = np.asarray(data, np.float32), np.asarray(labels, np.int64).reshape(-1)
         loss, correct, count = 0.0, 0, 0
-        for xb, yb in epoch_batches(data, labels, batch_size, None):
+        for xb, yb in epoch_batches(data, labels, batch_size):
             logits = self._forward(xb, masks)
             loss += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits)))
             correct += int(tf.reduce_sum(tf.cast(tf.equal(tf.argmax(logits, -1), yb), tf.int32)))
@@ -532,6 +591,22 @@ def set_bn_statistics(model: keras.Model, statistics: dict[str, Sequence[np.ndar
     return model
 
 
+def global_batch_moments(x: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Per-channel mean and variance over all but the last axis, as `tf.nn.moments`, of the whole global
+    batch: in a replica context of several replicas, each replica's sums are all-reduced (their
+    gradients too), so BatchNorm normalises as it would on one device (synchronised BatchNorm)."""
+    axes = list(range(len(x.shape) - 1))
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return tf.nn.moments(x, axes)
+    total = tf.distribute.ReduceOp.SUM
+    count = context.all_reduce(total, tf.cast(tf.reduce_prod(tf.shape(x)[:-1]), x.dtype))
+    mean = context.all_reduce(total, tf.reduce_sum(x, axes)) / count
+    variance = context.all_reduce(total, tf.reduce_sum(tf.math.squared_difference(x, tf.stop_gradient(mean)),
+                                                       axes)) / count
+    return mean, variance
+
+
 def steps_of(x, batch_size: int) -> int:
     """Steps of one epoch: full batches of an array, or the batches of a dataset (counted by one pass
     when its cardinality is unknown, e.g. a generator)."""
@@ -543,21 +618,15 @@ def steps_of(x, batch_size: int) -> int:
     return max(1, steps)
 
 
-def epoch_batches(x, y, batch_size: int, rng: np.random.Generator | None):
-    """One epoch of (images float32, labels int64) batches: the full batches of the arrays in `rng`'s
-    order (all of them, in order, without `rng`), or the dataset's own batches (streamed)."""
+def epoch_batches(x, y, batch_size: int):
+    """One pass of (images float32, labels int64) batches, on this device: the arrays' batches in order
+    (the last may be short), or the dataset's own batches (streamed). Evaluation reads its data so."""
     if isinstance(x, tf.data.Dataset):
         for xb, yb in x:
             yield tf.cast(xb, tf.float32), tf.reshape(tf.cast(yb, tf.int64), [-1])
         return
-    if rng is None:
-        for start in range(0, len(x), batch_size):
-            yield tf.constant(x[start:start + batch_size]), tf.constant(y[start:start + batch_size])
-        return
-    order = rng.permutation(len(x))
-    for i in range(max(1, len(x) // batch_size)):
-        idx = order[i * batch_size:(i + 1) * batch_size]
-        yield tf.constant(x[idx]), tf.constant(y[idx])
+    for start in range(0, len(x), batch_size):
+        yield tf.constant(x[start:start + batch_size]), tf.constant(y[start:start + batch_size])
 
 
 class SupernetModel(keras.Model):

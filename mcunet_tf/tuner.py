@@ -36,6 +36,7 @@ import fcntl
 import io
 import json
 import os
+import tempfile
 import zlib
 import time
 import warnings
@@ -48,7 +49,7 @@ import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from keras_tuner.engine import base_tuner  # noqa: E402
 
-from mcunet_tf import keras3, zoo  # noqa: E402
+from mcunet_tf import distribute, keras3, zoo  # noqa: E402
 from mcunet_tf.oracle import TinyNASOracle, config_from_values, describe_budget  # noqa: E402
 from mcunet_tf.progress import fit_verbose  # noqa: E402
 from mcunet_tf.search_folder import (START_OVER, clear_search_folder, lock_search_folder,  # noqa: E402
@@ -98,7 +99,7 @@ def evaluate(model: keras.Model, x, y=None, batch_size: int = 256) -> dict[str, 
     if y is not None:
         x, y = np.asarray(x, np.float32), np.asarray(y, np.int64).reshape(-1)
     correct, loss, count = 0, 0.0, 0
-    for images, labels in epoch_batches(x, y, batch_size, None):
+    for images, labels in epoch_batches(x, y, batch_size):
         logits = model(images, training=False)
         correct += int(np.sum(np.argmax(logits.numpy(), axis=-1) == labels.numpy()))
         loss += float(tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)))
@@ -170,6 +171,11 @@ class TinyNAS(base_tuner.BaseTuner):
             the calibration sample is what varies).
         max_retries_per_trial, max_consecutive_failed_trials: as for any Keras Tuner tuner.
         verbose: 1 prints the supernet epochs and one line per trial; 0 is silent.
+        distribution_strategy: a `tf.distribute` strategy (as Keras Tuner's tuners take it): supernet
+            training (synchronised over its replicas, checkpointed after every epoch in the project's
+            `supernet_checkpoints/`), the extracted subnets and their fine-tuning run under it. With a
+            multi-worker strategy every worker runs the same search; the chief writes the project
+            directory, the others a temporary one (the Keras convention).
     """
 
     def __init__(self, space: SearchSpace, budget, objective: str = "val_accuracy", max_trials: int = 100,
@@ -180,7 +186,8 @@ class TinyNAS(base_tuner.BaseTuner):
                  mutate_prob: float = 0.1, max_rejections: int = 2000, seed: int | None = None,
                  cost_fn: Callable[[SubnetConfig], Any] | None = None, overwrite: bool = False, verbose: int = 1,
                  executions_per_trial: int = 1, max_retries_per_trial: int = 0,
-                 max_consecutive_failed_trials: int = 3, **kwargs):
+                 max_consecutive_failed_trials: int = 3,
+                 distribution_strategy: tf.distribute.Strategy | None = None, **kwargs):
         check_objective(objective)
         if int(executions_per_trial) < 1:
             raise ValueError(f"executions_per_trial must be >= 1, not {executions_per_trial}")
@@ -201,6 +208,8 @@ class TinyNAS(base_tuner.BaseTuner):
         self.calibration_samples = calibration_samples
         self.seed = 0 if seed is None else seed
         self.verbose = verbose
+        self.distribution_strategy = distribution_strategy
+        self.strategy = distribution_strategy or tf.distribute.get_strategy()
         self.supernet: Supernet | None = None
         self._train_data: tuple | None = None  # (x, y) arrays or (dataset, None)
         self._validation_data: tuple | None = None
@@ -209,6 +218,10 @@ class TinyNAS(base_tuner.BaseTuner):
         # it. In Keras Tuner's distributed mode the chief (which serves the oracle) holds it; workers share it.
         directory, project_name = directory or ".", project_name or "untitled_project"
         folder = os.path.join(str(directory), project_name)
+        self.checkpoint_dir = os.path.join(folder, distribute.CHECKPOINT_FOLDER)
+        if not distribute.is_chief(self.strategy):
+            directory = tempfile.mkdtemp(prefix="tinynas_worker_")
+            folder = os.path.join(directory, project_name)
         self.folder_lock = None if self._is_worker() else lock_search_folder(folder)
         if overwrite and self.folder_lock is not None:
             clear_search_folder(folder)
@@ -270,21 +283,23 @@ class TinyNAS(base_tuner.BaseTuner):
         with _file_lock(path + ".lock"):
             if os.path.exists(path):
                 with reading_state(path, self.project_dir, f"its trials were scored with it: {START_OVER}"):
-                    net = Supernet.load(path)
+                    net = Supernet.load(path, self.strategy)
                 if net.space != self.space:
                     raise ValueError(f"{path} was trained on a different search space")
                 self._log(f"TinyNAS: reusing the supernet in {path} ({net.epochs_trained} epochs)")
             elif train and self._train_data is not None:
                 x, y = self._train_data
-                net = Supernet(self.space, seed=self.seed)
+                net = Supernet(self.space, seed=self.seed, strategy=self.strategy)
                 start = time.time()
-                self._log(f"TinyNAS: training the supernet ({len(net.slots)} block slots) for "
+                self._log(f"TinyNAS: training the supernet ({len(net.slots)} block slots, "
+                          f"{net.parameter_bytes:,} B of gradients all-reduced per step over "
+                          f"{self.strategy.num_replicas_in_sync} replicas) for "
                           f"{self.supernet_epochs} epochs on " + (f"{len(x)} images" if y is not None else
                                                                   f"{steps_of(x, self.batch_size)} batches"))
                 net.train(x, y, epochs=self.supernet_epochs, batch_size=self.batch_size,
                           learning_rate=self.learning_rate, seed=self.seed, verbose=self.verbose,
                           log=self._log, validation_data=self._validation_data if self._callbacks else None,
-                          callbacks=self._callbacks)
+                          callbacks=self._callbacks, checkpoint_dir=self.checkpoint_dir)
                 net.save(path)
                 self._log(f"TinyNAS: supernet trained in {time.time() - start:.1f} s, saved to {path}")
             else:
@@ -308,8 +323,9 @@ class TinyNAS(base_tuner.BaseTuner):
         keras.backend.clear_session()
         runs = []
         for execution in reversed(range(self.executions_per_trial)):  # the seed's own calibration is kept
-            model = self.load_supernet().extract_subnet(cfg, self._calibration_images(execution),
-                                                        name=f"trial_{trial.trial_id}")
+            with self.strategy.scope():
+                model = self.load_supernet().extract_subnet(cfg, self._calibration_images(execution),
+                                                            name=f"trial_{trial.trial_id}")
             runs.append(evaluate(model, *validation_data))
         metrics = {k: float(np.mean([run[k] for run in runs])) for k in runs[0]}
         self._save_bn_statistics(trial.trial_id, model)
@@ -349,12 +365,14 @@ class TinyNAS(base_tuner.BaseTuner):
         name = f"tinynas_trial_{trial.trial_id}"
         finetuned = os.path.join(self.get_trial_dir(trial.trial_id), FINETUNED_FILE)
         if self.finetune_epochs > 0 and os.path.exists(finetuned):
-            model = zoo.build_keras_model(cfg, name=name)
+            with self.strategy.scope():
+                model = zoo.build_keras_model(cfg, name=name)
             with reading_state(finetuned, self.project_dir, "delete it to fine-tune the trial again"), \
                     np.load(finetuned) as data:
                 model.set_weights([data[f"w{i}"] for i in range(len(data.files))])
             return model
-        model = self.load_supernet().extract_subnet(cfg, name=name)
+        with self.strategy.scope():
+            model = self.load_supernet().extract_subnet(cfg, name=name)
         stats = self._load_bn_statistics(trial.trial_id)
         if stats is not None:
             set_bn_statistics(model, stats)
@@ -380,9 +398,10 @@ class TinyNAS(base_tuner.BaseTuner):
         epochs = self.finetune_epochs if epochs is None else epochs
         before = evaluate(model, *validation_data)["val_accuracy"] if validation_data is not None else None
         steps = epochs * steps_of(x, self.batch_size)
-        model.compile(optimizer=keras.optimizers.Adam(
-            keras.optimizers.schedules.CosineDecay(self.finetune_learning_rate, max(1, steps))),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        with self.strategy.scope():  # the model was built in it (`load_model`); its optimizer must be too
+            model.compile(optimizer=keras.optimizers.Adam(
+                keras.optimizers.schedules.CosineDecay(self.finetune_learning_rate, max(1, steps))),
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         # the same seed, the same shuffles: a search re-run with its seed fine-tunes to the same numbers
         keras.utils.set_random_seed(zlib.crc32(f"{self.seed}/{trial_id}/{model.name}".encode()))
         fit_data = {"x": x} if isinstance(x, tf.data.Dataset) else {"x": x, "y": y, "batch_size": self.batch_size}

@@ -26,6 +26,10 @@ RUN_ELSEWHERE = {
     "scripts/baseline.py": "tests/test_baseline.py (a grid point trained; the script's flags and errors)",
     "scripts/fuzz.py": "tests/test_fuzz.py (same script, 6,000 executions, fixed seed)",
     "make fuzz-ir": "tests/test_fuzz_ir.py (same script, 60 cases, fixed seed)",
+    "--strategy=mirrored --out_dir=runs": "tests/test_distribute.py (TinyNAS under MirroredStrategy, 2 CPUs)",
+    "--strategy=multi_worker": "tests/test_distribute.py (MultiWorkerMirroredStrategy, 2 workers via TF_CONFIG)",
+    "KERASTUNER_TUNER_ID=": "tests/test_distributed.py (chief + 2 workers) and tests/test_distribute.py (strategies)",
+    "scripts/supernet_scale.py": "by hand (200,000 images: see 'How it scales'); its parts in tests/test_distribute.py",
 }
 
 

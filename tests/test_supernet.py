@@ -163,3 +163,20 @@ def test_sandwich_training_save_load_and_int8_export(digits16, tmp_path):
         interpreter.invoke()
         agree += int(np.argmax(interpreter.get_tensor(out["index"])) == expected)
     assert agree >= 85, agree
+
+
+
+@pytest.mark.e2e
+def test_in_place_distillation_changes_only_the_smaller_subnets_targets(digits16):
+    """`distill` trains the subnets other than the largest on its soft outputs: from the same seed and
+    batches the epoch's mean loss differs (the smallest subnet's targets are no longer the labels) and
+    stays finite."""
+    from mcunet_tf.supernet import Supernet
+    (x, y), _ = digits16
+    x, y = x[:128], y[:128]
+    histories = {}
+    for distill in (False, True):
+        net = Supernet(small_space(), seed=3)
+        histories[distill] = net.train(x, y, epochs=1, batch_size=64, verbose=0, distill=distill, num_random=0)
+    assert np.all(np.isfinite(histories[True])) and np.all(np.isfinite(histories[False]))
+    assert histories[True][0] != pytest.approx(histories[False][0], rel=1e-3)

@@ -1,6 +1,6 @@
 """TinyNAS search on an offline data set under a microcontroller budget.
 
-  python scripts/search.py --dataset=digits --resolution=24 --sram_kb=64 --flash_kb=256 --trials=20 \
+  mcunet-search --dataset=digits --resolution=24 --sram_kb=64 --flash_kb=256 --trials=20 \
       --supernet_epochs=4 --epochs=3 --out_dir=out/search
 
 Trains the weight-sharing supernet once, runs `--trials` evolutionary trials (one progress line each:
@@ -11,6 +11,11 @@ it also gets best_subnets.json (configs, costs, accuracies) and best_model.keras
 `--patch` lets subnets run their first layers patch by patch (MCUNetV2): each candidate is costed with the
 patch schedule of fewest extra MACs that fits the SRAM budget (`cost.patch_cost_fn`), as
 `scripts/codegen.py --patch=auto --sram_kb=...` will generate it.
+`--dataset` is `digits` or a folder of TFRecord shards with `train/` and `val/` subfolders (the schema of
+`mcunet_tf.distribute`: image bytes, shape, label; resized to `--resolution`, `--num_classes` needed),
+streamed by supernet training, BatchNorm calibration, trial scoring and fine-tuning, never loaded whole.
+`--strategy=mirrored` trains on every local device (`--cpu_replicas=N`: N logical CPU devices),
+`--strategy=multi_worker` on the workers TF_CONFIG names (one command per worker; see README).
 A second search on the same project directory while one runs, or a corrupt state file in it, exits with
 one line (`error: ...`) saying who holds it or which file and what to do.
 """
@@ -22,12 +27,16 @@ import time
 from absl import flags
 
 from mcunet_tf.cli import common as cli
+from mcunet_tf.data import DATASETS
+from tflite_patch.files import atomic_write_json
 
-import mcunet_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow is imported)
-from mcunet_tf.data import DATASETS  # noqa: E402
-from tflite_patch.files import atomic_write_json  # noqa: E402
-
-DATASET = flags.DEFINE_enum("dataset", "digits", list(DATASETS), "offline data set")
+DATASET = flags.DEFINE_string("dataset", "digits", f"offline data set ({', '.join(DATASETS)}) or a TFRecord folder "
+                              "with train/ and val/ shard folders")
+NUM_CLASSES = flags.DEFINE_integer("num_classes", None, "classes of a TFRecord data set (labels 0..N-1)")
+STRATEGY = flags.DEFINE_enum("strategy", "none", ["none", "mirrored", "multi_worker"],
+                             "tf.distribute strategy of supernet training and fine-tuning")
+CPU_REPLICAS = flags.DEFINE_integer("cpu_replicas", 0, "with --strategy=mirrored: split the CPU into this many "
+                                    "logical devices (0: the machine's devices as they are)")
 RESOLUTION = flags.DEFINE_integer("resolution", 24, "input resolution of the search space")
 WIDTH = flags.DEFINE_float("width_multiplier", 0.35, "width multiplier of the MCUNet search space")
 SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB); overrides --device")
@@ -52,27 +61,63 @@ def _run(argv):
         sys.exit(f"error: {e}")
 
 
+def make_strategy():
+    """The --strategy, made before TensorFlow runs anything (logical devices must be set first)."""
+    import tensorflow as tf
+    if STRATEGY.value == "mirrored":
+        if CPU_REPLICAS.value > 1:
+            cpu = tf.config.list_physical_devices("CPU")[0]
+            tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()]
+                                                       * CPU_REPLICAS.value)
+        return tf.distribute.MirroredStrategy()
+    if STRATEGY.value == "multi_worker":
+        if "TF_CONFIG" not in os.environ:
+            sys.exit("error: --strategy=multi_worker needs TF_CONFIG (the cluster and this worker's task)")
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return None
+
+
+def load_data():
+    """((x, y), (x_val, y_val), num_classes): arrays, or datasets streamed from a TFRecord folder (y None)."""
+    from mcunet_tf import data, distribute
+    if DATASET.value in DATASETS:
+        (x, y), (xv, yv) = data.load(DATASET.value, RESOLUTION.value, seed=SEED.value)
+        return (x, y), (xv, yv), int(max(y.max(), yv.max())) + 1
+    if not os.path.isdir(DATASET.value):
+        sys.exit(f"error: --dataset={DATASET.value} is neither {', '.join(DATASETS)} nor a folder")
+    if NUM_CLASSES.value is None:
+        sys.exit("error: a TFRecord --dataset needs --num_classes")
+    try:
+        train, val = (distribute.tfrecord_dataset(os.path.join(DATASET.value, part), 64, RESOLUTION.value,
+                                                  shuffle_buffer=shuffle, seed=SEED.value)
+                      for part, shuffle in (("train", 4096), ("val", 0)))
+    except ValueError as e:
+        sys.exit(f"error: {e}")
+    return (train, None), (val, None), NUM_CLASSES.value
+
+
 def search():
-    from mcunet_tf import cost, data
+    from mcunet_tf import cost, distribute
     from mcunet_tf.space import SearchSpace
     from mcunet_tf.tuner import TinyNAS
 
+    strategy = make_strategy()
     try:
         budget = cost.make_budget(DEVICE.value, SRAM_KB.value, FLASH_KB.value)
     except ValueError as e:
         sys.exit(f"error: {e}")
-    (x, y), (xv, yv) = data.load(DATASET.value, RESOLUTION.value, seed=SEED.value)
-    num_classes = int(max(y.max(), yv.max())) + 1
+    (x, y), (xv, yv), num_classes = load_data()
     space = SearchSpace.mcunet(width_multiplier=WIDTH.value, resolution=RESOLUTION.value, num_classes=num_classes)
-    project = f"{DATASET.value}_r{RESOLUTION.value}_w{WIDTH.value:g}"
+    project = f"{os.path.basename(os.path.normpath(DATASET.value))}_r{RESOLUTION.value}_w{WIDTH.value:g}"
     start = time.time()
     try:
         tuner = TinyNAS(space, budget, max_trials=TRIALS.value, directory=OUT_DIR.value, project_name=project,
                         supernet_epochs=SUPERNET_EPOCHS.value, finetune_epochs=EPOCHS.value, seed=SEED.value,
-                        overwrite=OVERWRITE.value, cost_fn=cost.patch_cost_fn(budget) if PATCH.value else None)
+                        overwrite=OVERWRITE.value, cost_fn=cost.patch_cost_fn(budget) if PATCH.value else None,
+                        distribution_strategy=strategy)
     except ValueError as e:
         sys.exit(f"error: {e}")
-    tuner.search(x, y, validation_data=(xv, yv))
+    tuner.search(x, y, validation_data=(xv, yv) if yv is not None else xv)
     if tuner._is_worker() or "chief" in os.environ.get("KERASTUNER_TUNER_ID", ""):
         return  # distributed: results live with the chief's project directory
     searched = time.time() - start
@@ -91,6 +136,8 @@ def search():
         rows.append(f"{rank:>4} {trial.trial_id:>6} {trial.score:>10.4f} {tuned:>10.4f} "
                     f"{m.get_last_value('macs') / 1e6:>8.2f}M {m.get_last_value('sram_kb'):>8.1f} "
                     f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6} {str(patch):>6}")
+    if not distribute.is_chief(tuner.strategy):
+        return  # it fine-tuned with the chief (collectively); the chief writes the results
     atomic_write_json(os.path.join(OUT_DIR.value, "best_subnets.json"),
                       {"budget": dataclasses.asdict(budget), "space": space.to_dict(), "best": results,
                        "chosen_trial": results[chosen]["trial"] if models else None})
