@@ -2,6 +2,11 @@
 
   python scripts/search.py --dataset=digits --resolution=24 --sram_kb=64 --flash_kb=256 --trials=20 \
       --supernet_epochs=4 --epochs=3 --out_dir=out/search
+  python scripts/search.py --dataset=my_images/ --sram_kb=32 --flash_kb=128 --out_dir=out/search
+
+--dataset is a built-in set (digits, glyphs), a .npz (x, y, optional x_val, y_val) or an image folder (one
+subfolder per class). Without --resolution or --width_multiplier, TinyNAS's stage 1 chooses them for the
+budget (table and CDF plot in the project directory) and the images are resized to its choice.
 
 Trains the weight-sharing supernet once, runs `--trials` evolutionary trials (one progress line each:
 trial id, MACs, SRAM kB, Flash kB, val_accuracy, time), fine-tunes the best subnets for `--epochs` and
@@ -26,12 +31,13 @@ import cli
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import mcunet_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow is imported)
-from mcunet_tf.data import DATASETS  # noqa: E402
 from tflite_patch.files import atomic_write_json  # noqa: E402
 
-DATASET = flags.DEFINE_enum("dataset", "digits", list(DATASETS), "offline data set")
-RESOLUTION = flags.DEFINE_integer("resolution", 24, "input resolution of the search space")
-WIDTH = flags.DEFINE_float("width_multiplier", 0.35, "width multiplier of the MCUNet search space")
+DATASET = flags.DEFINE_string("dataset", "digits", "'digits', 'glyphs', a .npz (x, y, optional x_val, y_val) or an "
+                              "image folder (one subfolder per class)")
+CHANNELS = flags.DEFINE_integer("channels", None, "input channels (1 or 3); default: the data's own (digits: 3)")
+RESOLUTION = flags.DEFINE_integer("resolution", None, "input resolution of the search space (default: stage 1's)")
+WIDTH = flags.DEFINE_float("width_multiplier", None, "width multiplier of the search space (default: stage 1's)")
 SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB); overrides --device")
 FLASH_KB = flags.DEFINE_float("flash_kb", None, "Flash budget (kB); overrides --device")
 DEVICE = flags.DEFINE_string("device", None, "budget preset from mcunet_tf.cost.DEVICES")
@@ -56,6 +62,7 @@ def main(argv):
 
 def search():
     from mcunet_tf import cost, data
+    from mcunet_tf.complete_space import resize_images
     from mcunet_tf.space import SearchSpace
     from mcunet_tf.tuner import TinyNAS
 
@@ -63,10 +70,12 @@ def search():
         budget = cost.make_budget(DEVICE.value, SRAM_KB.value, FLASH_KB.value)
     except ValueError as e:
         sys.exit(f"error: {e}")
-    (x, y), (xv, yv) = data.load(DATASET.value, RESOLUTION.value, seed=SEED.value)
-    num_classes = int(max(y.max(), yv.max())) + 1
-    space = SearchSpace.mcunet(width_multiplier=WIDTH.value, resolution=RESOLUTION.value, num_classes=num_classes)
-    project = f"{DATASET.value}_r{RESOLUTION.value}_w{WIDTH.value:g}"
+    try:
+        (x, y), (xv, yv) = data.load(DATASET.value, RESOLUTION.value, seed=SEED.value, channels=CHANNELS.value)
+    except ValueError as e:
+        sys.exit(f"error: {e}")
+    space = SearchSpace.mcunet(width_multiplier=WIDTH.value, resolution=RESOLUTION.value)
+    project = data.project_name(DATASET.value, RESOLUTION.value, WIDTH.value)
     start = time.time()
     try:
         tuner = TinyNAS(space, budget, max_trials=TRIALS.value, directory=OUT_DIR.value, project_name=project,
@@ -74,7 +83,11 @@ def search():
                         overwrite=OVERWRITE.value, cost_fn=cost.patch_cost_fn(budget) if PATCH.value else None)
     except ValueError as e:
         sys.exit(f"error: {e}")
-    tuner.search(x, y, validation_data=(xv, yv))
+    try:
+        tuner.search(x, y, validation_data=(xv, yv))
+    except ValueError as e:  # stage 1 finds no space within the budget, or the data does not fit the space
+        sys.exit(f"error: {e}")
+    xv = resize_images(xv, tuner.space.resolution)
     if tuner._is_worker() or "chief" in os.environ.get("KERASTUNER_TUNER_ID", ""):
         return  # distributed: results live with the chief's project directory
     searched = time.time() - start
@@ -94,14 +107,14 @@ def search():
                     f"{m.get_last_value('macs') / 1e6:>8.2f}M {m.get_last_value('sram_kb'):>8.1f} "
                     f"{m.get_last_value('flash_kb'):>9.1f} {len(cfg.blocks):>6} {str(patch):>6}")
     atomic_write_json(os.path.join(OUT_DIR.value, "best_subnets.json"),
-                      {"budget": dataclasses.asdict(budget), "space": space.to_dict(), "best": results,
+                      {"budget": dataclasses.asdict(budget), "space": tuner.space.to_dict(), "best": results,
                        "chosen_trial": results[chosen]["trial"] if models else None})
     if models:
         models[chosen].save(os.path.join(OUT_DIR.value, "best_model.keras"))
     print()
     print(f"best subnets of {len(tuner.oracle.trials)} trials ({searched:.0f} s search, "
-          f"{time.time() - start - searched:.0f} s fine-tuning; {DATASET.value} {RESOLUTION.value}px, "
-          f"width {WIDTH.value:g}):")
+          f"{time.time() - start - searched:.0f} s fine-tuning; {DATASET.value} {tuner.space.resolution}px, "
+          f"width {tuner.space.width_multiplier:g}):")
     print(f"{'rank':>4} {'trial':>6} {'inherited':>10} {'finetuned':>10} {'MACs':>9} {'SRAM kB':>8} "
           f"{'Flash kB':>9} {'blocks':>6} {'patch':>6}")
     print("\n".join(rows))
