@@ -16,6 +16,8 @@ import zlib
 
 import numpy as np
 
+from mcunet_tf.split import stratified_split  # noqa: F401  (part of this module's API)
+
 DATASETS = ("digits", "glyphs")  # built in: generated here, nothing downloaded
 
 
@@ -58,21 +60,6 @@ def digits(resolution: int = 32, val_fraction: float = 0.2, seed: int = 0, chann
     x = np.repeat(x[..., None], channels, axis=-1).astype(np.float32)
 
     return stratified_split(x, labels, val_fraction, seed)
-
-
-def stratified_split(x: np.ndarray, labels: np.ndarray, val_fraction: float, seed: int):
-    """((x_train, y_train), (x_val, y_val)): each class keeps `val_fraction` of its examples (at least one)
-    for validation; both halves shuffled with `seed`."""
-    rng = np.random.default_rng(seed)
-    train_idx, val_idx = [], []
-    for label in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == label))
-        n_val = max(1, int(round(len(idx) * val_fraction)))
-        val_idx.append(idx[:n_val])
-        train_idx.append(idx[n_val:])
-    train_idx = rng.permutation(np.concatenate(train_idx))
-    val_idx = rng.permutation(np.concatenate(val_idx))
-    return (x[train_idx], labels[train_idx]), (x[val_idx], labels[val_idx])
 
 
 def fit_images(x: np.ndarray, resolution: int | None, channels: int | None,
