@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from mcunet_tf import stage1
 from mcunet_tf.cost import subnet_cost
+from mcunet_tf.oracle import describe_budget
 from mcunet_tf.search_folder import START_OVER, read_json_state
 from mcunet_tf.space import SearchSpace
 from tflite_patch.files import atomic_write
@@ -99,7 +100,8 @@ def run_stage1(space: SearchSpace, budget, grid: tuple[list, list], folder: str,
     table = result.table()
     if result.best is None:
         raise ValueError(f"no subnet of SearchSpace.mcunet at widths {min(widths):g}-{max(widths):g} and "
-                         f"resolutions {min(resolutions)}-{max(resolutions)} fits the budget ({budget}): "
+                         f"resolutions {min(resolutions)}-{max(resolutions)} fits the budget "
+                         f"({describe_budget(budget)}): "
                          "raise the budget or give smaller stage1_widths / stage1_resolutions")
     os.makedirs(folder, exist_ok=True)
     result.plot(os.path.join(folder, "stage1_cdf.png"))

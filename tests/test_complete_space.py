@@ -134,3 +134,19 @@ def test_tinynas_runs_stage1_on_grayscale_data_and_resume_keeps_it(tmp_path, cap
     out = capsys.readouterr().out
     assert "stage 1" not in out.replace("TinyNAS: search space", "") and len(second.oracle.trials) == 2
     assert (tmp_path / "gray" / "stage1.json").read_bytes() == stage1_json
+
+
+@pytest.mark.e2e
+def test_search_script_runs_stage1_on_the_users_data_and_refuses_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    from conftest import ROOT
+    np.savez(tmp_path / "gray.npz", x=np.zeros((40, 20, 20), np.uint8), y=np.arange(40) % 4)
+    res = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "search.py"), f"--dataset={tmp_path}/gray.npz",
+                          "--sram_kb=2", "--flash_kb=16", f"--out_dir={tmp_path}/out"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode != 0 and "TinyNAS stage 1: 11 widths x 2 resolutions" in res.stdout  # 16 and 20 px
+    assert res.stderr.strip().splitlines()[-1] == (
+        "error: no subnet of SearchSpace.mcunet at widths 0.1-1 and resolutions 16-20 fits the budget "
+        "(SRAM 2.0 kB, Flash 16.0 kB): raise the budget or give smaller stage1_widths / stage1_resolutions")
+    assert not os.path.exists(tmp_path / "out" / "gray_rauto_wauto" / "search_space.json")
