@@ -24,6 +24,8 @@ from tflite_patch.files import atomic_write_json  # noqa: E402
 TRIALS = flags.DEFINE_integer("trials", 6, "TinyNAS trials")
 SUPERNET_EPOCHS = flags.DEFINE_integer("supernet_epochs", 2, "supernet training epochs")
 FINETUNE_EPOCHS = flags.DEFINE_integer("finetune_epochs", 5, "fine-tuning epochs of each of the best subnets")
+FINETUNE_LR = flags.DEFINE_float("finetune_learning_rate", 1e-3, "fine-tuning's initial learning rate (cosine decay)")
+BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "batch size of supernet training and fine-tuning")
 FINETUNE_TOP = flags.DEFINE_integer("finetune_top", 1, "best subnets fine-tuned; the best after fine-tuning is kept")
 QAT_EPOCHS = flags.DEFINE_integer("qat_epochs", 2, "quantization-aware training epochs")
 STAGE1_SAMPLES = flags.DEFINE_integer("stage1_samples", 100, "stage 1 subnets sampled per (width, resolution)")
@@ -42,7 +44,8 @@ def main(argv):
     tuner = mt.TinyNAS(mt.SearchSpace.mcunet(), budget=mt.Budget(sram_kb=SRAM_KB, flash_kb=FLASH_KB),
                        objective="val_accuracy", max_trials=TRIALS.value, directory=OUT_DIR.value,
                        project_name="search", supernet_epochs=SUPERNET_EPOCHS.value,
-                       finetune_epochs=FINETUNE_EPOCHS.value, stage1_samples=STAGE1_SAMPLES.value, seed=SEED.value,
+                       finetune_epochs=FINETUNE_EPOCHS.value, finetune_learning_rate=FINETUNE_LR.value,
+                       batch_size=BATCH_SIZE.value, stage1_samples=STAGE1_SAMPLES.value, seed=SEED.value,
                        overwrite=True)
     tuner.search(x, y, validation_data=(xv, yv))
     searched = time.time() - start
@@ -59,7 +62,8 @@ def main(argv):
               "bit_exact": bench["bit_exact"] and bench["cm4_bit_exact"], "seconds": round(seconds, 1),
               "search_seconds": round(searched, 1), "load_average": [os.getloadavg(), load_before],
               "settings": {f: flags.FLAGS[f].value for f in ("trials", "supernet_epochs", "finetune_epochs",
-                                                             "finetune_top", "qat_epochs", "stage1_samples", "seed")}}
+                                                             "finetune_learning_rate", "batch_size", "finetune_top",
+                                                             "qat_epochs", "stage1_samples", "seed")}}
     atomic_write_json(os.path.join(OUT_DIR.value, "report.json"), report)
     print(f"\nstage 1: width {tuner.space.width_multiplier:g}, resolution {tuner.space.resolution}")
     print(f"int8 accuracy (TFLM) {report['int8_accuracy_tflm']:.4f} (float, fine-tuned {tuned[pick]:.4f}); "
