@@ -23,8 +23,8 @@ from tflite_patch.files import atomic_write_json  # noqa: E402
 
 TRIALS = flags.DEFINE_integer("trials", 6, "TinyNAS trials")
 SUPERNET_EPOCHS = flags.DEFINE_integer("supernet_epochs", 2, "supernet training epochs")
-FINETUNE_EPOCHS = flags.DEFINE_integer("finetune_epochs", 5, "fine-tuning epochs of each of the best subnets")
-FINETUNE_LR = flags.DEFINE_float("finetune_learning_rate", 1e-3, "fine-tuning's initial learning rate (cosine decay)")
+FINETUNE_EPOCHS = flags.DEFINE_integer("finetune_epochs", 30, "fine-tuning epochs of each of the best subnets")
+FINETUNE_LR = flags.DEFINE_float("finetune_learning_rate", 5e-3, "fine-tuning's initial learning rate (cosine decay)")
 BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "batch size of supernet training and fine-tuning")
 FINETUNE_TOP = flags.DEFINE_integer("finetune_top", 1, "best subnets fine-tuned; the best after fine-tuning is kept")
 QAT_EPOCHS = flags.DEFINE_integer("qat_epochs", 2, "quantization-aware training epochs")
