@@ -16,7 +16,8 @@ from mcunet_tf.space import (BlockConfig, Layer, SearchSpace, StageSpace, Subnet
                              count_params, layers)
 
 # These import TensorFlow or Keras Tuner (seconds): loaded on first use.
-_LAZY_MODULES = ("export", "zoo", "data", "cost", "supernet", "oracle", "tuner", "stage1", "pipeline", "keras3")
+_LAZY_MODULES = ("export", "zoo", "data", "cost", "supernet", "oracle", "tuner", "stage1", "pipeline", "keras3",
+                 "complete_space")
 _LAZY_ATTRS = {"TinyNAS": "tuner", "TinyNASOracle": "oracle", "Supernet": "supernet",
                "Budget": "cost", "DEVICES": "cost", "subnet_cost": "cost"}
 

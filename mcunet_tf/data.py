@@ -16,7 +16,9 @@ import zlib
 
 import numpy as np
 
-DATASETS = ("digits",)
+from mcunet_tf.split import stratified_split  # noqa: F401  (part of this module's API)
+
+DATASETS = ("digits", "glyphs")  # built in: generated here, nothing downloaded
 
 
 def _bilinear_matrix(n_in: int, n_out: int) -> np.ndarray:
@@ -58,21 +60,6 @@ def digits(resolution: int = 32, val_fraction: float = 0.2, seed: int = 0, chann
     x = np.repeat(x[..., None], channels, axis=-1).astype(np.float32)
 
     return stratified_split(x, labels, val_fraction, seed)
-
-
-def stratified_split(x: np.ndarray, labels: np.ndarray, val_fraction: float, seed: int):
-    """((x_train, y_train), (x_val, y_val)): each class keeps `val_fraction` of its examples (at least one)
-    for validation; both halves shuffled with `seed`."""
-    rng = np.random.default_rng(seed)
-    train_idx, val_idx = [], []
-    for label in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == label))
-        n_val = max(1, int(round(len(idx) * val_fraction)))
-        val_idx.append(idx[:n_val])
-        train_idx.append(idx[n_val:])
-    train_idx = rng.permutation(np.concatenate(train_idx))
-    val_idx = rng.permutation(np.concatenate(val_idx))
-    return (x[train_idx], labels[train_idx]), (x[val_idx], labels[val_idx])
 
 
 def fit_images(x: np.ndarray, resolution: int | None, channels: int | None,
@@ -159,13 +146,25 @@ def load_image_folder(path: str, resolution: int | None, channels: int | None, v
     return arrays(train), arrays(val)
 
 
+def project_name(name: str, resolution: int | None, width_multiplier: float | None) -> str:
+    """A search's project name for data set `name` (a built-in name or a path) at a resolution and width
+    (None: chosen by stage 1, `auto`)."""
+    base = os.path.splitext(os.path.basename(os.path.normpath(name)))[0] or "data"
+    return f"{base}_r{resolution or 'auto'}_w{'auto' if width_multiplier is None else f'{width_multiplier:g}'}"
+
+
 def load(name: str, resolution: int | None, val_fraction: float = 0.2, seed: int = 0, channels: int | None = None,
          pixel_range: tuple[float, float] = (-1.0, 1.0)):
-    """A data set as ((x_train, y_train), (x_val, y_val)): the built-in `digits` (3 channels unless
-    `channels`), a `.npz` file or an image folder (see `load_npz`, `load_image_folder`). Pixels (digits,
-    integer arrays, image files) are scaled onto `pixel_range`."""
-    if name == "digits":
-        (x, y), (xv, yv) = digits(resolution or 32, val_fraction, seed, channels or 3)
+    """A data set as ((x_train, y_train), (x_val, y_val)): the built-in `digits` (32 px, 3 channels unless
+    given) or `glyphs` (`mcunet_tf.glyphs`: 64 px, 1 channel unless given; 20,000 + 4,000 images), a `.npz`
+    file or an image folder (see `load_npz`, `load_image_folder`). Pixels (built-in sets, integer arrays,
+    image files) are scaled onto `pixel_range`."""
+    if name in DATASETS:
+        if name == "digits":
+            (x, y), (xv, yv) = digits(resolution or 32, val_fraction, seed, channels or 3)
+        else:
+            from mcunet_tf.glyphs import glyphs
+            (x, y), (xv, yv) = glyphs(resolution or 64, val_fraction=val_fraction, seed=seed, channels=channels or 1)
         lo, hi = pixel_range
         return (lo + (x + 1) * ((hi - lo) / 2), y), (lo + (xv + 1) * ((hi - lo) / 2), yv)
     if name.endswith(".npz") and os.path.isfile(name):
@@ -175,4 +174,5 @@ def load(name: str, resolution: int | None, val_fraction: float = 0.2, seed: int
             raise ValueError(f"cannot read {name} as a .npz: {e}") from None
     if os.path.isdir(name):
         return load_image_folder(name, resolution, channels, val_fraction, seed, pixel_range)
-    raise ValueError(f"data set {name!r} is neither 'digits', an existing .npz file nor an image folder")
+    raise ValueError(f"data set {name!r} is neither a built-in one ({', '.join(DATASETS)}), an existing .npz "
+                     "file nor an image folder")

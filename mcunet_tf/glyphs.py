@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mcunet_tf.data import stratified_split
+from mcunet_tf.split import stratified_split
 
 BATCH = 512  # images rendered at once: bounds the temporary coordinate arrays
 

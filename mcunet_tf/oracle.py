@@ -261,6 +261,15 @@ class TinyNASOracle(keras_tuner.Oracle):
         self.duplicates = 0     # candidates rejected as already tried
         self._reported_unfit: set[str] = set()  # trials get_best_trials has said no longer fit
         self.verbose = 0        # the tuner prints one line per trial instead of Keras Tuner's tables
+        if not space.open_axes:  # an open space is completed (and checked) by `set_space` before the search
+            self._check_feasible()
+
+    def set_space(self, space: SearchSpace) -> None:
+        """Search `space` (the completion of this oracle's open space: the same decisions); ValueError when
+        even its smallest subnet is over budget."""
+        if decision_choices(space) != self.choices:
+            raise ValueError("set_space needs a space with the same decisions (stages, kernels, expand ratios)")
+        self.space = space
         self._check_feasible()
 
     # ------------------------------------------------------------------------------------ candidates

@@ -254,9 +254,15 @@ class StageSpace:
 
 
 def _choice(rng, options: Sequence):
+    if rng is min:
+        return min(options)
     if hasattr(rng, "integers"):  # numpy Generator
         return options[int(rng.integers(len(options)))]
     return rng.choice(list(options))
+
+
+# What the fields of a `SearchSpace.mcunet` hold while TinyNAS has not chosen them (MCUNet's defaults).
+OPEN_AXES_DEFAULTS = {"width_multiplier": 0.5, "resolution": 160, "num_classes": 1000, "in_channels": 3}
 
 
 @dataclasses.dataclass
@@ -265,6 +271,10 @@ class SearchSpace:
 
     MCUNet first picks the space (`width_multiplier`, `resolution`) so that its FLOPs distribution fits the
     device, then samples subnets inside it: per stage a depth, per block a kernel size and an expand ratio.
+
+    `open_axes` names the fields the user left to TinyNAS (`SearchSpace.mcunet` without them): `TinyNAS`
+    takes `in_channels` and `num_classes` from the data and `width_multiplier` and `resolution` from stage 1
+    (`mcunet_tf.complete_space`). Until then the fields hold MCUNet's defaults, so the space still samples.
     """
     stages: list[StageSpace]
     first_conv_base_width: int = 32
@@ -275,32 +285,49 @@ class SearchSpace:
     feature_mix_base_width: int | None = None
     num_classes: int = 1000
     in_channels: int = 3
+    open_axes: tuple[str, ...] = ()
 
     def __post_init__(self):
         self.stages = [s if isinstance(s, StageSpace) else StageSpace(**s) for s in self.stages]
+        self.open_axes = tuple(self.open_axes)
+        unknown = set(self.open_axes) - set(OPEN_AXES_DEFAULTS)
+        if unknown:
+            raise ValueError(f"open_axes may name {', '.join(OPEN_AXES_DEFAULTS)}, not {', '.join(sorted(unknown))}")
         self.kernel_choices = tuple(self.kernel_choices)
         self.expand_choices = tuple(self.expand_choices)
 
     @classmethod
-    def mcunet(cls, width_multiplier: float = 0.5, resolution: int = 160, num_classes: int = 1000,
-               **overrides) -> "SearchSpace":
+    def mcunet(cls, width_multiplier: float | None = None, resolution: int | None = None,
+               num_classes: int | None = None, **overrides) -> "SearchSpace":
         """The MCUNet (OFA ProxylessNAS-based) space.
 
         Base widths 32 | 16 | 24 40 80 96 192 | 320 with strides 2 | 1 | 2 2 2 1 2 | 1: a fixed 3x3 expand-1
         first block, five searched stages of depth {2,3,4}, and one searched last block; no feature mix.
         Width 0.5 reproduces the channel counts of mcunet-in1/in2/in3, 0.6 mcunet-in0, 1.0 mcunet-in4.
+        `width_multiplier`, `resolution`, `num_classes` and `in_channels` left out are `open_axes`.
         """
         stages = [StageSpace(16, 1, (1,), (3,), (1,))]
         stages += [StageSpace(w, s) for w, s in [(24, 2), (40, 2), (80, 2), (96, 1), (192, 2)]]
         stages += [StageSpace(320, 1, (1,))]
-        return cls(stages=stages, width_multiplier=width_multiplier, resolution=resolution,
-                   num_classes=num_classes, **overrides)
+        given = {"width_multiplier": width_multiplier, "resolution": resolution, "num_classes": num_classes,
+                 "in_channels": overrides.pop("in_channels", None)}
+        open_axes = tuple(name for name, value in given.items() if value is None)
+        values = {name: OPEN_AXES_DEFAULTS[name] if value is None else value for name, value in given.items()}
+        return cls(stages=stages, **values, open_axes=open_axes, **overrides)
+
+    def fill(self, **values) -> "SearchSpace":
+        """This space with `values` for some of its `open_axes` (those are no longer open)."""
+        unknown = set(values) - set(self.open_axes)
+        if unknown:
+            raise ValueError(f"{', '.join(sorted(unknown))} of this search space are given, not open")
+        return dataclasses.replace(self, **values, open_axes=tuple(a for a in self.open_axes if a not in values))
 
     def width(self, base_width: int) -> int:
         return make_divisible(base_width * self.width_multiplier, 8)
 
     def sample(self, rng: random.Random | np.random.Generator | int | None = None) -> SubnetConfig:
-        """A random subnet of this space (uniform per decision). `rng` may be a seed."""
+        """A random subnet of this space (uniform per decision). `rng` may be a seed, or `min` for the
+        least subnet (every depth, kernel size and expand ratio at its smallest choice)."""
         if rng is None or isinstance(rng, int):
             rng = random.Random(rng)
         channels = self.width(self.first_conv_base_width)

@@ -185,18 +185,24 @@ def evaluate_pair(width: float, resolution: int, budget: Budget, samples: int, s
 def optimize_search_space(budget: Budget, widths: Sequence[float], resolutions: Sequence[int],
                           samples: int = 1000, seed: int = 0, min_fit_fraction: float = 0.0,
                           cost_fn: Callable[[SubnetConfig], Cost] = subnet_cost, processes: int | None = None,
-                          log: Callable[[str], None] | None = None, **space_kwargs) -> Stage1Result:
+                          log: Callable[[str], None] | None = None, prune: bool = False,
+                          **space_kwargs) -> Stage1Result:
     """TinyNAS stage 1 over the grid `widths` x `resolutions`: sample, filter by `budget`, choose the
     pair whose fitting subnets have the largest mean MACs. `processes` (default: all cores) computes
-    costs in parallel; `space_kwargs` go to `SearchSpace.mcunet` (e.g. num_classes)."""
+    costs in parallel; `space_kwargs` go to `SearchSpace.mcunet` (e.g. num_classes). With `prune`, a pair
+    whose least subnet is over budget is not sampled (0 samples): none of its subnets can fit."""
     processes = os.cpu_count() or 1 if processes is None else processes
     pairs = []
     for w in widths:
         for r in resolutions:
-            pair = evaluate_pair(w, r, budget, samples, seed, cost_fn, processes, **space_kwargs)
+            if prune and not budget.fits(cost_fn(SearchSpace.mcunet(w, r, **space_kwargs).sample(min))):
+                pair = PairResult(width=float(w), resolution=int(r), samples=0, fitting=[])
+            else:
+                pair = evaluate_pair(w, r, budget, samples, seed, cost_fn, processes, **space_kwargs)
             pairs.append(pair)
             if log:
                 mean = "-" if pair.mean_macs is None else f"{pair.mean_macs / 1e6:.1f}M"
-                log(f"  {pair.name}: {len(pair.fitting)}/{samples} fit, mean MACs {mean}")
+                log(f"  {pair.name}: " + (f"{len(pair.fitting)}/{samples} fit, mean MACs {mean}" if pair.samples
+                                          else "its least subnet is over budget"))
     return Stage1Result(budget=budget, pairs=pairs, best=choose_best(pairs, min_fit_fraction),
                         min_fit_fraction=min_fit_fraction, seed=seed)

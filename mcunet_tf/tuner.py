@@ -13,6 +13,11 @@ proposes (always within the budget), copies its weights out of the supernet, re-
 statistics on training images and measures `val_accuracy` (and `val_loss`); nothing is trained per trial.
 Each trial reports its cost too (`macs`, `params`, `sram_kb`, `flash_kb`) and prints one line.
 
+A space that leaves axes open (`SearchSpace.mcunet()` with no width multiplier, resolution, classes or
+channels) is completed at the start of `search`: channels and classes from the data, width and resolution by
+TinyNAS stage 1 for the budget (table and CDF plot kept in the project directory; a resumed search reuses the
+choice). The images are resized to the space's resolution on the fly (`tuner.space` is the searched space).
+
 As with other tuners, `search` takes arrays or a `tf.data.Dataset` (streamed, never copied whole),
 `validation_data` or `validation_split`, and `callbacks` (given to supernet training and fine-tuning);
 `executions_per_trial` averages each trial over BatchNorm calibrations on different images.
@@ -49,7 +54,7 @@ import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 from keras_tuner.engine import base_tuner  # noqa: E402
 
-from mcunet_tf import distribute, keras3, zoo  # noqa: E402
+from mcunet_tf import complete_space, distribute, keras3, zoo  # noqa: E402
 from mcunet_tf.oracle import TinyNASOracle, config_from_values, describe_budget  # noqa: E402
 from mcunet_tf.progress import fit_verbose  # noqa: E402
 from mcunet_tf.search_folder import (START_OVER, clear_search_folder, lock_search_folder,  # noqa: E402
@@ -134,7 +139,8 @@ def _as_data(x, y, name: str) -> tuple:
         return (x.batch(64) if len(images_spec.shape) == 3 else x), None
     if y is None:
         raise ValueError(f"{name} is an array: it needs its labels")
-    return np.asarray(x, np.float32), np.asarray(y).reshape(-1)
+    x = np.asarray(x, np.float32)
+    return (x[..., None] if x.ndim == 3 else x), np.asarray(y).reshape(-1)  # (N, H, W): one channel
 
 
 def _images(data, count: int, seed: int, skip_sets: int = 0) -> np.ndarray:
@@ -176,6 +182,11 @@ class TinyNAS(base_tuner.BaseTuner):
             `supernet_checkpoints/`), the extracted subnets and their fine-tuning run under it. With a
             multi-worker strategy every worker runs the same search; the chief writes the project
             directory, the others a temporary one (the Keras convention).
+        stage1_samples, stage1_widths, stage1_resolutions, stage1_min_fit_fraction: stage 1, run by `search`
+            when `space` leaves its width multiplier or resolution open (`SearchSpace.mcunet()` without
+            them): subnets sampled per pair, the grid (default `complete_space.STAGE1_WIDTHS` and the
+            resolutions up to the data's) and `stage1.choose_best`'s minimum fit fraction. Open input
+            channels and classes are taken from the data (`mcunet_tf.complete_space`).
     """
 
     def __init__(self, space: SearchSpace, budget, objective: str = "val_accuracy", max_trials: int = 100,
@@ -186,11 +197,21 @@ class TinyNAS(base_tuner.BaseTuner):
                  mutate_prob: float = 0.1, max_rejections: int = 2000, seed: int | None = None,
                  cost_fn: Callable[[SubnetConfig], Any] | None = None, overwrite: bool = False, verbose: int = 1,
                  executions_per_trial: int = 1, max_retries_per_trial: int = 0,
-                 max_consecutive_failed_trials: int = 3,
+                 max_consecutive_failed_trials: int = 3, stage1_samples: int = 100, stage1_widths=None,
+                 stage1_resolutions=None, stage1_min_fit_fraction: float = 0.0,
                  distribution_strategy: tf.distribute.Strategy | None = None, **kwargs):
         check_objective(objective)
         if int(executions_per_trial) < 1:
             raise ValueError(f"executions_per_trial must be >= 1, not {executions_per_trial}")
+        if int(stage1_samples) < 1:
+            raise ValueError(f"stage1_samples must be >= 1, not {stage1_samples}")
+        directory, project_name = directory or ".", project_name or "untitled_project"
+        folder = os.path.join(str(directory), project_name)
+        self.open_space = space
+        self.stage1 = {"samples": int(stage1_samples), "widths": stage1_widths, "resolutions": stage1_resolutions,
+                       "min_fit_fraction": stage1_min_fit_fraction}
+        if space.open_axes and not overwrite:  # resuming: the space completed by the first search
+            space = complete_space.saved_space(folder, space, budget) or space
         oracle = TinyNASOracle(space, budget, objective=objective, max_trials=max_trials,
                                population_size=population_size, parent_ratio=parent_ratio,
                                mutation_ratio=mutation_ratio, mutate_prob=mutate_prob, max_rejections=max_rejections,
@@ -216,8 +237,6 @@ class TinyNAS(base_tuner.BaseTuner):
         self._callbacks: list = []
         # One search per folder: the lock is taken before overwrite=True clears the folder or a resume reads
         # it. In Keras Tuner's distributed mode the chief (which serves the oracle) holds it; workers share it.
-        directory, project_name = directory or ".", project_name or "untitled_project"
-        folder = os.path.join(str(directory), project_name)
         self.checkpoint_dir = os.path.join(folder, distribute.CHECKPOINT_FOLDER)
         if not distribute.is_chief(self.strategy):
             directory = tempfile.mkdtemp(prefix="tinynas_worker_")
@@ -251,10 +270,26 @@ class TinyNAS(base_tuner.BaseTuner):
         if batch_size is not None:
             self.batch_size = int(batch_size)
         self._callbacks = keras3.tf_keras_callbacks(callbacks)
-        self._train_data = _as_data(x, y, "x")
-        self._validation_data = _as_data(*((validation_data, None) if isinstance(validation_data, tf.data.Dataset)
-                                           else validation_data), "validation_data")
+        train = _as_data(x, y, "x")
+        validation = _as_data(*((validation_data, None) if isinstance(validation_data, tf.data.Dataset)
+                                else validation_data), "validation_data")
+        self._complete_space(train, validation)
+        resolution = self.space.resolution
+        self._train_data = (complete_space.resize_images(train[0], resolution), train[1])
+        self._validation_data = (complete_space.resize_images(validation[0], resolution), validation[1])
         super().search(*self._train_data, validation_data=self._validation_data)
+
+    def _complete_space(self, train, validation) -> None:
+        """Fill the open axes of the space from the data and stage 1 (`mcunet_tf.complete_space`)."""
+        shape = complete_space.data_shape(train, validation)
+        with _file_lock(os.path.join(self.project_dir, complete_space.SPACE_FILE + ".lock")):
+            space = complete_space.complete_space(
+                self.open_space, self.budget, shape, self.project_dir, self.stage1["samples"],
+                self.stage1["widths"], self.stage1["resolutions"], self.stage1["min_fit_fraction"], self.seed,
+                self.cost_fn, self._log)
+        if space != self.space:
+            getattr(self.oracle, "_oracle", self.oracle).set_space(space)  # a worker checks its local copy
+            self.space = space
 
     def save(self) -> None:
         """The oracle's and this tuner's state, each file written atomically (see `TinyNASOracle.save`)."""

@@ -38,3 +38,15 @@ def test_bad_arguments_are_refused():
         glyphs.glyphs(4)
     with pytest.raises(ValueError, match="val_fraction"):
         glyphs.glyphs(16, num_train=8, num_val=8, val_fraction=1.0)
+
+
+def test_glyphs_is_a_built_in_data_set_of_data_load():
+    from mcunet_tf import data
+    assert "glyphs" in data.DATASETS
+    (x, y), (xv, yv) = data.load("glyphs", 8, seed=2, channels=3, pixel_range=(0.0, 1.0))
+    (gx, gy), (gxv, gyv) = glyphs.glyphs(8, val_fraction=0.2, seed=2, channels=3)  # load's val_fraction
+    assert x.shape == (20000, 8, 8, 3) and xv.shape == (4000, 8, 8, 3)
+    np.testing.assert_allclose(x, (gx + 1) / 2, atol=1e-6)
+    np.testing.assert_array_equal(y, gy)
+    np.testing.assert_array_equal(yv, gyv)
+    assert data.load("glyphs", 8)[1][0].shape == (4000, 8, 8, 1)  # grayscale unless channels are asked for

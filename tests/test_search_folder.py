@@ -128,8 +128,8 @@ def test_the_search_cli_refuses_a_folder_in_use_and_overwrites_nothing(tmp_path)
     holder = hold_in_another_process(str(project))
     try:
         result = subprocess.run(
-            [sys.executable, "scripts/search.py", "--resolution=16", "--sram_kb=64", "--flash_kb=256", "--trials=2",
-             f"--out_dir={tmp_path / 'search'}", "--overwrite"],
+            [sys.executable, "scripts/search.py", "--resolution=16", "--width_multiplier=0.35", "--sram_kb=64",
+             "--flash_kb=256", "--trials=2", f"--out_dir={tmp_path / 'search'}", "--overwrite"],
             env=ENV, capture_output=True, text=True, timeout=300, cwd=ROOT)
     finally:
         holder.kill()
@@ -269,8 +269,8 @@ def test_the_search_cli_names_a_corrupt_trial_file(tmp_path):
     (project / "tuner0.json").write_text("{}")
     (project / "trial_0" / "trial.json").write_text('{"trial_id": "0", "hyperparameters": {"spa')
     result = subprocess.run(
-        [sys.executable, "scripts/search.py", "--resolution=16", "--sram_kb=64", "--flash_kb=256", "--trials=2",
-         f"--out_dir={tmp_path / 'search'}"],
+        [sys.executable, "scripts/search.py", "--resolution=16", "--width_multiplier=0.35", "--sram_kb=64",
+         "--flash_kb=256", "--trials=2", f"--out_dir={tmp_path / 'search'}"],
         env=ENV, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr[-2000:]
     assert our_lines(result.stderr) == [

@@ -153,7 +153,8 @@ def test_truncated_npz_is_one_clear_error(tmp_path):
 
 def test_unknown_data_set_is_one_clear_error(tmp_path):
     from mcunet_tf import data
-    with pytest.raises(ValueError, match="neither 'digits', an existing .npz file nor an image folder"):
+    with pytest.raises(ValueError, match=r"neither a built-in one \(digits, glyphs\), an existing .npz file "
+                                         "nor an image folder"):
         data.load(str(tmp_path / "missing.npz"), 8)
 
 

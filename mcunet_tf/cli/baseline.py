@@ -2,6 +2,8 @@
 
   python scripts/baseline.py --dataset=digits --sram_kb=64 --flash_kb=256 --epochs=12 --out_dir=out/baseline
 
+--dataset: 'digits', 'glyphs', a .npz (x, y, optional x_val, y_val) or an image folder (one subfolder per class).
+
 Costs MobileNetV2 on a grid of width multipliers x input resolutions with TinyNAS's cost model (our
 planner's SRAM, the generated code's Flash), trains every point that fits from scratch for `--epochs`
 (give the TinyNAS subnet's supernet + fine-tuning epochs for a fair comparison), prints a line per trained
@@ -17,10 +19,11 @@ from absl import flags
 from mcunet_tf.cli import common as cli
 
 import mcunet_tf  # noqa: E402,F401  (sets TF_USE_LEGACY_KERAS before TensorFlow is imported)
-from mcunet_tf.data import DATASETS  # noqa: E402
 from tflite_patch.files import atomic_write_json  # noqa: E402
 
-DATASET = flags.DEFINE_enum("dataset", "digits", list(DATASETS), "offline data set")
+DATASET = flags.DEFINE_string("dataset", "digits", "'digits', 'glyphs', a .npz (x, y, optional x_val, y_val) or an "
+                              "image folder (one subfolder per class)")
+CHANNELS = flags.DEFINE_integer("channels", None, "input channels (1 or 3); default: the data's own (digits: 3)")
 DEVICE = flags.DEFINE_string("device", None, "budget preset from mcunet_tf.cost.DEVICES")
 SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB); overrides --device")
 FLASH_KB = flags.DEFINE_float("flash_kb", None, "Flash budget (kB); overrides --device")
@@ -43,13 +46,19 @@ def _run(argv):
     except ValueError as e:
         sys.exit(f"error: {e}")
     start = time.time()
-    (x, y), (xv, yv) = data.load(DATASET.value, resolutions[0], seed=SEED.value)
+
+    def load(resolution):
+        return data.load(DATASET.value, resolution, seed=SEED.value, channels=CHANNELS.value)
+    try:
+        (x, y), (xv, yv) = load(resolutions[0])
+    except ValueError as e:
+        sys.exit(f"error: {e}")
     num_classes = int(max(y.max(), yv.max())) + 1
     points = baseline.baseline_grid(budget, widths, resolutions, num_classes, in_channels=x.shape[-1])
     print(f"MobileNetV2 grid: {sum(p.fits for p in points)} of {len(points)} (width, resolution) points fit "
           f"{budget}; training each for {EPOCHS.value} epochs", flush=True)
-    best = baseline.train_fitting(points, lambda r: data.load(DATASET.value, r, seed=SEED.value), num_classes,
-                                  EPOCHS.value, seed=SEED.value, log=lambda s: print(s, flush=True))
+    best = baseline.train_fitting(points, load, num_classes, EPOCHS.value, seed=SEED.value,
+                                  log=lambda s: print(s, flush=True))
     os.makedirs(OUT_DIR.value, exist_ok=True)
     atomic_write_json(os.path.join(OUT_DIR.value, "baseline.json"),
                       {"dataset": DATASET.value, "budget": dataclasses.asdict(budget), "epochs": EPOCHS.value,

@@ -2,6 +2,11 @@
 
   mcunet-search --dataset=digits --resolution=24 --sram_kb=64 --flash_kb=256 --trials=20 \
       --supernet_epochs=4 --epochs=3 --out_dir=out/search
+  mcunet-search --dataset=my_images/ --sram_kb=32 --flash_kb=128 --out_dir=out/search
+
+--dataset is a built-in set (digits, glyphs), a .npz (x, y, optional x_val, y_val) or an image folder (one
+subfolder per class). Without --resolution or --width_multiplier, TinyNAS's stage 1 chooses them for the
+budget (table and CDF plot in the project directory) and the images are resized to its choice.
 
 Trains the weight-sharing supernet once, runs `--trials` evolutionary trials (one progress line each:
 trial id, MACs, SRAM kB, Flash kB, val_accuracy, time), fine-tunes the best subnets for `--epochs` and
@@ -11,7 +16,7 @@ it also gets best_subnets.json (configs, costs, accuracies) and best_model.keras
 `--patch` lets subnets run their first layers patch by patch (MCUNetV2): each candidate is costed with the
 patch schedule of fewest extra MACs that fits the SRAM budget (`cost.patch_cost_fn`), as
 `scripts/codegen.py --patch=auto --sram_kb=...` will generate it.
-`--dataset` is `digits` or a folder of TFRecord shards with `train/` and `val/` subfolders (the schema of
+`--dataset` may also be a folder of TFRecord shards with `train/` and `val/` subfolders (the schema of
 `mcunet_tf.distribute`: image bytes, shape, label; resized to `--resolution`, `--num_classes` needed),
 streamed by supernet training, BatchNorm calibration, trial scoring and fine-tuning, never loaded whole.
 `--strategy=mirrored` trains on every local device (`--cpu_replicas=N`: N logical CPU devices),
@@ -20,6 +25,7 @@ A second search on the same project directory while one runs, or a corrupt state
 one line (`error: ...`) saying who holds it or which file and what to do.
 """
 import dataclasses
+import glob
 import os
 import sys
 import time
@@ -27,18 +33,19 @@ import time
 from absl import flags
 
 from mcunet_tf.cli import common as cli
-from mcunet_tf.data import DATASETS
 from tflite_patch.files import atomic_write_json
 
-DATASET = flags.DEFINE_string("dataset", "digits", f"offline data set ({', '.join(DATASETS)}) or a TFRecord folder "
-                              "with train/ and val/ shard folders")
+DATASET = flags.DEFINE_string("dataset", "digits", "'digits', 'glyphs', a .npz (x, y, optional x_val, y_val), an "
+                              "image folder (one subfolder per class) or a TFRecord folder (train/ and val/ shard "
+                              "folders of *.tfrecord; needs --num_classes)")
+CHANNELS = flags.DEFINE_integer("channels", None, "input channels (1 or 3); default: the data's own (digits: 3)")
 NUM_CLASSES = flags.DEFINE_integer("num_classes", None, "classes of a TFRecord data set (labels 0..N-1)")
 STRATEGY = flags.DEFINE_enum("strategy", "none", ["none", "mirrored", "multi_worker"],
                              "tf.distribute strategy of supernet training and fine-tuning")
 CPU_REPLICAS = flags.DEFINE_integer("cpu_replicas", 0, "with --strategy=mirrored: split the CPU into this many "
                                     "logical devices (0: the machine's devices as they are)")
-RESOLUTION = flags.DEFINE_integer("resolution", 24, "input resolution of the search space")
-WIDTH = flags.DEFINE_float("width_multiplier", 0.35, "width multiplier of the MCUNet search space")
+RESOLUTION = flags.DEFINE_integer("resolution", None, "input resolution of the search space (default: stage 1's)")
+WIDTH = flags.DEFINE_float("width_multiplier", None, "width multiplier of the search space (default: stage 1's)")
 SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB); overrides --device")
 FLASH_KB = flags.DEFINE_float("flash_kb", None, "Flash budget (kB); overrides --device")
 DEVICE = flags.DEFINE_string("device", None, "budget preset from mcunet_tf.cost.DEVICES")
@@ -78,26 +85,28 @@ def make_strategy():
 
 
 def load_data():
-    """((x, y), (x_val, y_val), num_classes): arrays, or datasets streamed from a TFRecord folder (y None)."""
+    """((x, y), (x_val, y_val)): arrays (`mcunet_tf.data.load`), or datasets streamed from a TFRecord folder
+    (y None)."""
     from mcunet_tf import data, distribute
-    if DATASET.value in DATASETS:
-        (x, y), (xv, yv) = data.load(DATASET.value, RESOLUTION.value, seed=SEED.value)
-        return (x, y), (xv, yv), int(max(y.max(), yv.max())) + 1
-    if not os.path.isdir(DATASET.value):
-        sys.exit(f"error: --dataset={DATASET.value} is neither {', '.join(DATASETS)} nor a folder")
-    if NUM_CLASSES.value is None:
-        sys.exit("error: a TFRecord --dataset needs --num_classes")
+    if glob.glob(os.path.join(DATASET.value, "train", "*.tfrecord")):
+        if NUM_CLASSES.value is None:
+            sys.exit("error: a TFRecord --dataset needs --num_classes")
+        try:
+            train, val = (distribute.tfrecord_dataset(os.path.join(DATASET.value, part), 64, RESOLUTION.value,
+                                                      shuffle_buffer=shuffle, seed=SEED.value)
+                          for part, shuffle in (("train", 4096), ("val", 0)))
+        except ValueError as e:
+            sys.exit(f"error: {e}")
+        return (train, None), (val, None)
     try:
-        train, val = (distribute.tfrecord_dataset(os.path.join(DATASET.value, part), 64, RESOLUTION.value,
-                                                  shuffle_buffer=shuffle, seed=SEED.value)
-                      for part, shuffle in (("train", 4096), ("val", 0)))
+        return data.load(DATASET.value, RESOLUTION.value, seed=SEED.value, channels=CHANNELS.value)
     except ValueError as e:
         sys.exit(f"error: {e}")
-    return (train, None), (val, None), NUM_CLASSES.value
 
 
 def search():
-    from mcunet_tf import cost, distribute
+    from mcunet_tf import cost, data, distribute
+    from mcunet_tf.complete_space import resize_images
     from mcunet_tf.space import SearchSpace
     from mcunet_tf.tuner import TinyNAS
 
@@ -106,9 +115,10 @@ def search():
         budget = cost.make_budget(DEVICE.value, SRAM_KB.value, FLASH_KB.value)
     except ValueError as e:
         sys.exit(f"error: {e}")
-    (x, y), (xv, yv), num_classes = load_data()
-    space = SearchSpace.mcunet(width_multiplier=WIDTH.value, resolution=RESOLUTION.value, num_classes=num_classes)
-    project = f"{os.path.basename(os.path.normpath(DATASET.value))}_r{RESOLUTION.value}_w{WIDTH.value:g}"
+    (x, y), (xv, yv) = load_data()
+    space = SearchSpace.mcunet(width_multiplier=WIDTH.value, resolution=RESOLUTION.value,
+                               num_classes=NUM_CLASSES.value)
+    project = data.project_name(DATASET.value, RESOLUTION.value, WIDTH.value)
     start = time.time()
     try:
         tuner = TinyNAS(space, budget, max_trials=TRIALS.value, directory=OUT_DIR.value, project_name=project,
@@ -117,7 +127,12 @@ def search():
                         distribution_strategy=strategy)
     except ValueError as e:
         sys.exit(f"error: {e}")
-    tuner.search(x, y, validation_data=(xv, yv) if yv is not None else xv)
+    try:
+        tuner.search(x, y, validation_data=(xv, yv) if yv is not None else xv)
+    except ValueError as e:  # stage 1 finds no space within the budget, or the data does not fit the space
+        sys.exit(f"error: {e}")
+    if yv is not None:
+        xv = resize_images(xv, tuner.space.resolution)
     if tuner._is_worker() or "chief" in os.environ.get("KERASTUNER_TUNER_ID", ""):
         return  # distributed: results live with the chief's project directory
     searched = time.time() - start
@@ -139,14 +154,14 @@ def search():
     if not distribute.is_chief(tuner.strategy):
         return  # it fine-tuned with the chief (collectively); the chief writes the results
     atomic_write_json(os.path.join(OUT_DIR.value, "best_subnets.json"),
-                      {"budget": dataclasses.asdict(budget), "space": space.to_dict(), "best": results,
+                      {"budget": dataclasses.asdict(budget), "space": tuner.space.to_dict(), "best": results,
                        "chosen_trial": results[chosen]["trial"] if models else None})
     if models:
         models[chosen].save(os.path.join(OUT_DIR.value, "best_model.keras"))
     print()
     print(f"best subnets of {len(tuner.oracle.trials)} trials ({searched:.0f} s search, "
-          f"{time.time() - start - searched:.0f} s fine-tuning; {DATASET.value} {RESOLUTION.value}px, "
-          f"width {WIDTH.value:g}):")
+          f"{time.time() - start - searched:.0f} s fine-tuning; {DATASET.value} {tuner.space.resolution}px, "
+          f"width {tuner.space.width_multiplier:g}):")
     print(f"{'rank':>4} {'trial':>6} {'inherited':>10} {'finetuned':>10} {'MACs':>9} {'SRAM kB':>8} "
           f"{'Flash kB':>9} {'blocks':>6} {'patch':>6}")
     print("\n".join(rows))
