@@ -154,8 +154,11 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
             lowering_for(op, graph).check_outputs(graph, op)
         except ModelError as err:
             raise ModelError(f"op {op.kind} at index {i}: {err}") from None
-    choice = None if patch is None else resolve_patch(graph, patch, sram_bytes, fuse)
-    engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph, fuse=fuse)
+    try:  # the passes and the planner ask the lowerings for kernels, which may compute a rescale
+        choice = None if patch is None else resolve_patch(graph, patch, sram_bytes, fuse)
+        engine, plan = (choice.engine, choice.plan) if choice else plan_engine(graph, fuse=fuse)
+    except quant.QuantRangeError as err:
+        raise ModelError(str(err)) from None
     check_bounds(engine, plan)
     e = Emitter(engine, plan, name)
     e.kernel_files.add("checked.c")  # the bounds of a checked build (-DMR_CHECKED); nothing without the flag

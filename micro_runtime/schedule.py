@@ -12,6 +12,7 @@ import dataclasses
 
 from micro_runtime.fusion import choose_fusion
 from micro_runtime.lowering import lowering_for
+from micro_runtime.quant import QuantRangeError
 from tflite_patch.costs import graph_macs
 from tflite_patch.graph import Graph, ModelError
 from tflite_patch.passes import copy_ops, prepare_for_engine
@@ -31,7 +32,10 @@ def kernel_scratch_bytes(graph: Graph, external: frozenset[int] = frozenset()) -
     faster: dict[int, list[int]] = {}
     for i, op in enumerate(graph.ops):
         lowering = lowering_for(op, graph)
-        size = lowering.scratch_bytes(graph, op)
+        try:  # a kernel's choice may depend on its rescale, which can be out of TFLM's range
+            size = lowering.scratch_bytes(graph, op)
+        except QuantRangeError as err:
+            raise ModelError(f"op {op.kind} at index {i}: {err}") from None
         if size is None:
             continue
         sizes[i] = size

@@ -111,8 +111,8 @@ def test_zero_copy_api_gives_invokes_bytes(patch, input_outside, monkeypatch):
     import micro_runtime.codegen as codegen
     import micro_runtime.schedule as schedule
     if patch:  # pin where the patch stage's input lives (the schedule the patch choice plans is emitted)
-        monkeypatch.setattr(schedule, "plan_prepared", lambda engine, spec=None: schedule.plan_schedule(
-            engine, spec, input_outside and spec is not None))
+        monkeypatch.setattr(schedule, "plan_prepared", lambda engine, spec=None, fuse="off": schedule.plan_schedule(
+            engine, spec, input_outside and spec is not None, fuse))
     data = read(next(p for p in MLPERF if "vww" in p))
     graph = load_tflite(data)
     sets = random_inputs(graph, 2, seed=5)

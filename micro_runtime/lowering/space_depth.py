@@ -64,8 +64,9 @@ class _BatchSpace(Lowering):
     """SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND on 3-D ([B, H, C], one block dimension) or 4-D NHWC
     inputs: batch (sh * bw + sw) * B + b, pixel (y, x) of the batch side is pixel (y * bh + sh - top,
     x * bw + sw - left) of image b of the space side; one copy per block offset (sh, sw) over the pixels
-    inside both, the padding (SPACE_TO_BATCH_ND) set to 0 first (TFLM's
-    SpaceToBatchParams.output_offset stays 0: not the zero point)."""
+    inside both, the padding (SPACE_TO_BATCH_ND) set to 0 first: the pinned wheel pads with
+    SpaceToBatchParams.output_offset, which its Prepare never sets (0 on a fresh arena, as on a device's
+    zeroed .bss arena; newer TFLM sets the output zero point)."""
     sources = strided.SOURCES
     to_batch = True
 
