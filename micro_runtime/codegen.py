@@ -164,10 +164,10 @@ def generate(model: bytes, name: str = "model", target: str = "portable", patch:
     e.kernel_files.add("checked.c")  # the bounds of a checked build (-DMR_CHECKED); nothing without the flag
     for i, op in enumerate(engine.ops):
         lowering = lowering_for(op, engine)
-        e.kernel_files.update(lowering.kernel_sources(engine, op))
         e.body.append(f"  /* {i}: {describe(engine, op)} */")
         e.body.append(f"  MR_LAYER_BEGIN({i});")
         try:
+            e.kernel_files.update(lowering.kernel_sources(engine, op))  # the kernel may depend on the rescale
             lowering.check(engine, i, op)
             lowering.emit(e, i, op)
         except (ModelError, quant.QuantRangeError) as err:

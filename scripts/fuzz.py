@@ -9,6 +9,7 @@ writes the input as crash-* into --artifacts and exits non-zero. libFuzzer print
 """
 import glob
 import os
+import resource
 import shutil
 import sys
 
@@ -48,7 +49,12 @@ def main() -> int:
         target = os.path.join(args.corpus, os.path.basename(seed))
         if not os.path.exists(target):
             shutil.copy(seed, target)
+    # libFuzzer's RSS limit reads the peak RSS, which Linux carries over from the parent at fork: under a
+    # pytest worker holding TensorFlow (2-3 GB) the default 2 GB limit fired before the first input. The limit
+    # is 2 GB above what this process started with; one allocation stays capped at 2 GB.
+    inherited_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     libfuzzer_args = [sys.argv[0], args.corpus, f"-max_total_time={args.seconds}", f"-max_len={args.max_len}",
+                      f"-rss_limit_mb={2048 + inherited_mb}", "-malloc_limit_mb=2048",
                       f"-artifact_prefix={args.artifacts}/", "-print_final_stats=1", f"-runs={args.runs}",
                       f"-seed={args.seed}"]
     atheris.Setup(libfuzzer_args, test_one_input)

@@ -70,8 +70,17 @@ def random_arrays(graph: Graph, rng, int32_range=None) -> list[np.ndarray]:
     return arrays
 
 
-def check_graphs(graphs: list[Graph], seed: int = 0, count: int = 4, batch: int = 6, int32_range=None) -> int:
-    """Compare every graph of `graphs`, `batch` merged to one model; returns the number compared."""
+def run_tflm_fresh(model: bytes, sets, n_outputs: int):
+    """`run_tflm` in a new (spawned) process: the wheel's arena then starts zeroed, as on a device."""
+    import multiprocessing
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(run_tflm, (model, sets, n_outputs))
+
+
+def check_graphs(graphs: list[Graph], seed: int = 0, count: int = 4, batch: int = 6, int32_range=None,
+                 fresh_reference: bool = False) -> int:
+    """Compare every graph of `graphs`, `batch` merged to one model; returns the number compared.
+    `fresh_reference`: TFLM runs in a new process (`run_tflm_fresh`)."""
     rng = np.random.default_rng(seed)
     for start in range(0, len(graphs), batch):
         part = graphs[start:start + batch]
@@ -79,7 +88,7 @@ def check_graphs(graphs: list[Graph], seed: int = 0, count: int = 4, batch: int 
         model = save_tflite(graph)
         gen = generate(model, "op")
         sets = [random_arrays(graph, rng, int32_range) for _ in range(count)]
-        expected = list(run_tflm(model, sets, len(graph.outputs)))
+        expected = list((run_tflm_fresh if fresh_reference else run_tflm)(model, sets, len(graph.outputs)))
         owner = [k for k, g in enumerate(part) for _ in g.outputs]
         for flags in ((), ("-DMR_PORTABLE",)):
             host = HostModel(gen, cflags=CFLAGS + flags)

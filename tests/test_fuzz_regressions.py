@@ -47,14 +47,15 @@ def test_a_depthwise_multiplier_option_that_disagrees_with_the_shapes_is_refused
     refused(g, rf"op DEPTHWISE_CONV_2D at index 5: .*depth multiplier {multiplier} does not match filter \[1, 3, 3, 32\]")
 
 
+@pytest.mark.parametrize("kind", ["CONV_2D", "DEPTHWISE_CONV_2D"])
 @pytest.mark.parametrize("patch", [None, "2:2"])
-def test_a_conv_rescale_out_of_range_is_refused_while_planning(patch):
-    """atheris, CI seed 1 (scripts/fuzz.py): a CONV_2D whose rescale needs a left shift of 35; the planner
-    asks the conv's lowering which kernel (and scratch) it takes, which computes the rescale, and its
-    QuantRangeError escaped before the per-op checks could name the op."""
+def test_a_rescale_out_of_range_is_refused_while_choosing_kernels(kind, patch):
+    """atheris, CI seed 1 (scripts/fuzz.py), twice: a CONV_2D whose rescale needs a left shift of 35 and a
+    DEPTHWISE_CONV_2D whose needs 65. The planner (scratch) and the emitter (kernel files) ask the lowering
+    which kernel it takes, which computes the rescale; its QuantRangeError escaped the per-op checks."""
     g = load_tflite(read(VWW))
-    i = next(k for k, op in enumerate(g.ops) if op.kind == "CONV_2D" and k > 0)
+    i = next(k for k, op in enumerate(g.ops) if op.kind == kind and k > 0)
     out = g.tensors[g.ops[i].outputs[0]]
     out.quant = Quantization(out.quant.scale * np.float32(1e-12), out.quant.zero_point)
-    with pytest.raises(ModelError, match=r"op CONV_2D at index \d+: rescale factor .* needs a left shift of"):
+    with pytest.raises(ModelError, match=rf"op {kind} at index \d+: rescale factor .* needs a left shift of"):
         generate(save_tflite(g), "m", patch=patch)
