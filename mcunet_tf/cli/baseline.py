@@ -24,9 +24,7 @@ from tflite_patch.files import atomic_write_json  # noqa: E402
 DATASET = flags.DEFINE_string("dataset", "digits", "'digits', 'glyphs', a .npz (x, y, optional x_val, y_val) or an "
                               "image folder (one subfolder per class)")
 CHANNELS = flags.DEFINE_integer("channels", None, "input channels (1 or 3); default: the data's own (digits: 3)")
-DEVICE = flags.DEFINE_string("device", None, "budget preset from mcunet_tf.cost.DEVICES")
-SRAM_KB = flags.DEFINE_float("sram_kb", None, "SRAM budget (kB); overrides --device")
-FLASH_KB = flags.DEFINE_float("flash_kb", None, "Flash budget (kB); overrides --device")
+DEVICE, SRAM_KB, FLASH_KB = cli.budget_flags()
 WIDTHS = flags.DEFINE_list("widths", ["0.1", "0.15", "0.2", "0.25", "0.35", "0.5"], "width multipliers")
 RESOLUTIONS = flags.DEFINE_list("resolutions", ["24", "32"], "input resolutions")
 EPOCHS = flags.DEFINE_integer("epochs", 12, "training epochs of each fitting baseline")

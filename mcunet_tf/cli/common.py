@@ -63,6 +63,13 @@ def run(main, argv: list[str] | None = None) -> None:
     app.run(quiet_main, argv=argv, flags_parser=_flags_parser(main.__module__))
 
 
+def budget_flags():
+    """--device, --sram_kb, --flash_kb: the budget as `mcunet_tf.cost.make_budget` takes it."""
+    return (flags.DEFINE_string("device", None, "budget preset from mcunet_tf.cost.DEVICES"),
+            flags.DEFINE_float("sram_kb", None, "SRAM budget (kB); overrides --device"),
+            flags.DEFINE_float("flash_kb", None, "Flash budget (kB); overrides --device"))
+
+
 def patch_flags(help_patch: str):
     """--patch and --sram_kb, as scripts/codegen.py and scripts/bench.py take them."""
     return (flags.DEFINE_string("patch", "off", help_patch),
